@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fdb.h - a network's forwarding database (MAC address -> port)
+ *
+ * One table per network, shared by every worker. Lookups and refreshes of
+ * known addresses are lock-free: each slot is one 64-bit word holding the
+ * MAC address and the port, so a reader always sees a consistent pair, plus
+ * a last-seen time. Inserting a new address, moving one to another port,
+ * aging and flushing take the table's lock; they are rare next to lookups.
+ *
+ * Times are milliseconds of a monotonic clock as uint32_t, compared
+ * wrap-safely. An entry not seen for the aging time is treated as absent by
+ * lookups at once and removed by the next fdb_age().
+ */
+#ifndef VSTACK_FDB_H
+#define VSTACK_FDB_H
+
+#include <stdint.h>
+
+#define FDB_PORT_NONE 0xffff /* lookups return -1 instead */
+
+struct fdb;
+
+enum fdb_learn {
+	FDB_LEARN_REFRESH = 0, /* known address, same port */
+	FDB_LEARN_NEW,         /* inserted */
+	FDB_LEARN_MOVED,       /* known address, now on another port */
+	FDB_LEARN_FULL,        /* table at its limit: not learned, counted */
+};
+
+struct fdb_stats {
+	uint32_t entries;
+	uint32_t limit;
+	uint64_t learned;
+	uint64_t moved;
+	uint64_t full;    /* addresses not learned because of the limit */
+	uint64_t aged;
+};
+
+struct fdb_entry {
+	uint8_t mac[6];
+	uint16_t port;
+	uint32_t age_ms; /* since last seen */
+};
+
+struct fdb *fdb_create(uint32_t limit, uint32_t aging_ms);
+void fdb_destroy(struct fdb *f);
+void fdb_set_aging(struct fdb *f, uint32_t aging_ms);
+enum fdb_learn fdb_learn(struct fdb *f, const uint8_t mac[6], uint16_t port,
+			 uint32_t now_ms);
+int fdb_lookup(struct fdb *f, const uint8_t mac[6], uint32_t now_ms);
+unsigned fdb_age(struct fdb *f, uint32_t now_ms);
+unsigned fdb_flush_port(struct fdb *f, uint16_t port);
+void fdb_get_stats(struct fdb *f, struct fdb_stats *st);
+typedef void (*fdb_walk_fn)(const struct fdb_entry *e, void *ctx);
+void fdb_walk(struct fdb *f, uint32_t now_ms, fdb_walk_fn fn, void *ctx);
+
+#endif /* VSTACK_FDB_H */

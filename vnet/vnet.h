@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vnet.h - the switch as the control plane sees it
+ *
+ * vnet_start() creates the worker threads (one ring and one buffer arena
+ * each, pinned to a CPU) and the switch tables. Everything else here is
+ * called by the single control thread, one call at a time: it changes the
+ * tables and tells the workers, who pick the change up between batches. A
+ * worker never waits for the control thread; the control thread waits for
+ * the workers only where it must (a port is freed once every worker has let
+ * go of it).
+ *
+ * Ports own their TAP device: vnet_port_add() creates it with one queue per
+ * worker, vnet_port_del() closes the queues, which destroys the device
+ * wherever it lives by then (moving it into a tenant's namespace and setting
+ * its addresses is the control plane's netlink work, see ctl/).
+ */
+#ifndef VSTACK_VNET_H
+#define VSTACK_VNET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fdb.h"
+#include "frame.h"
+
+#define VNET_MAX_WORKERS 64
+#define VNET_MAX_PORTS 4096
+#define VNET_MAX_NETWORKS 1024
+#define VNET_NAME_MAX 32   /* network names, including the NUL */
+#define VNET_IFNAME_MAX 16 /* IFNAMSIZ */
+#define VNET_DEFAULT_NETWORK "default"
+
+/** enum vnet_drop - every reason the switch drops a frame */
+enum vnet_drop {
+	/* 0 .. FRAME_DROP__COUNT-1: the frame_parse() reasons */
+	VNET_DROP_NO_BUFFER = FRAME_DROP__COUNT, /* arena exhausted */
+	VNET_DROP_TX_ERROR,  /* write to the destination failed */
+	VNET_DROP_SEGMENT,   /* software segmentation failed */
+	VNET_DROP_HAIRPIN,   /* destination is the source port */
+	VNET_DROP__COUNT
+};
+
+const char *vnet_drop_name(unsigned reason);
+
+struct vnet_config {
+	unsigned workers;               /* default 1 */
+	unsigned ncpus;                 /* 0: CPUs of our affinity mask */
+	int cpus[VNET_MAX_WORKERS];     /* worker i runs on cpus[i % ncpus] */
+	uint32_t arena_bufs;            /* buffers per worker */
+	uint32_t reads_per_queue;       /* reads kept in flight per queue */
+	uint32_t fdb_limit;             /* entries per network */
+	uint32_t fdb_aging_ms;
+	uint32_t busy_poll_us;          /* spin this long after the last work */
+	bool napi;                      /* IFF_NAPI on new TAPs (GRO on rx) */
+};
+
+void vnet_config_default(struct vnet_config *c);
+
+struct vnet;
+
+int vnet_start(const struct vnet_config *c, struct vnet **out, char *err,
+	       size_t errlen);
+void vnet_stop(struct vnet *v);
+unsigned vnet_workers(const struct vnet *v);
+
+/**
+ * struct vnet_port_spec - what vnet_port_add() needs
+ * @name:	interface name, 1..15 characters, unique among ports
+ * @network:	network name, NULL for "default"; created on first use
+ * @tenant:	tenant id the port's traffic is charged to
+ * @offload:	negotiate checksum/TSO/USO offloads with the TAP
+ * @queues:	TAP queues, 0 for one per worker; queue q is served by
+ *		worker q % workers
+ */
+struct vnet_port_spec {
+	const char *name;
+	const char *network;
+	uint32_t tenant;
+	bool offload;
+	unsigned queues;
+};
+
+struct vnet_port_stats {
+	uint64_t rx_packets, rx_bytes; /* frames read from the port */
+	uint64_t tx_packets, tx_bytes; /* frames written to the port */
+	uint64_t drops[VNET_DROP__COUNT];
+};
+
+struct vnet_port_info {
+	char name[VNET_IFNAME_MAX];
+	char network[VNET_NAME_MAX];
+	uint32_t tenant;
+	uint16_t id;          /* the port's slot, as shown in the FDB */
+	unsigned queues;
+	unsigned offloads;    /* TUN_F_* bits in force */
+	struct vnet_port_stats stats; /* summed over workers */
+};
+
+struct vnet_network_info {
+	char name[VNET_NAME_MAX];
+	unsigned ports;
+	struct fdb_stats fdb;
+};
+
+struct vnet_worker_info {
+	unsigned id;
+	int cpu;
+	int tid;
+	uint64_t cpu_ns;     /* thread CPU time */
+	uint64_t batches;    /* completion batches handled */
+	uint64_t frames;
+	uint64_t idle_sleeps;
+	char ring_features[128];
+};
+
+int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
+		  char *err, size_t errlen);
+int vnet_port_del(struct vnet *v, const char *name);
+int vnet_port_get(struct vnet *v, const char *name,
+		  struct vnet_port_info *out);
+typedef void (*vnet_port_fn)(const struct vnet_port_info *p, void *ctx);
+void vnet_port_foreach(struct vnet *v, vnet_port_fn fn, void *ctx);
+
+typedef void (*vnet_network_fn)(const struct vnet_network_info *n, void *ctx);
+void vnet_network_foreach(struct vnet *v, vnet_network_fn fn, void *ctx);
+
+struct vnet_fdb_row {
+	const char *network;
+	const char *port;
+	uint8_t mac[6];
+	uint32_t age_ms;
+};
+typedef void (*vnet_fdb_fn)(const struct vnet_fdb_row *r, void *ctx);
+void vnet_fdb_foreach(struct vnet *v, const char *network, vnet_fdb_fn fn,
+		      void *ctx);
+
+void vnet_worker_foreach(struct vnet *v,
+			 void (*fn)(const struct vnet_worker_info *w, void *),
+			 void *ctx);
+
+void vnet_tick(struct vnet *v);
+
+#endif /* VSTACK_VNET_H */
