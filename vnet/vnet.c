@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vnet.c - the switch's control side: workers, networks and ports
+ *
+ * Everything here runs on the control thread. Changes reach the workers as
+ * commands (worker_send); the control thread waits for a worker only when
+ * it must know the worker let go of something (a port being deleted), and
+ * then with a time limit.
+ */
+#include <errno.h>
+#include <linux/if_tun.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vnet_priv.h"
+
+#define VNET_ACK_TIMEOUT_NS (5ull * 1000000000ull)
+
+static const char *const vnet_drop_names[VNET_DROP__COUNT] = {
+	[VNET_DROP_NO_BUFFER] = "no_buffer",
+	[VNET_DROP_TX_ERROR] = "tx_error",
+	[VNET_DROP_SEGMENT] = "segment",
+	[VNET_DROP_HAIRPIN] = "hairpin",
+};
+
+/**
+ * vnet_drop_name() - short name of a drop reason, for stats
+ * @reason:	enum vnet_drop (which includes enum frame_drop)
+ *
+ * Return: name, "unknown" when out of range
+ */
+const char *vnet_drop_name(unsigned reason)
+{
+	if (reason < FRAME_DROP__COUNT)
+		return frame_drop_name((enum frame_drop)reason);
+	if (reason < VNET_DROP__COUNT)
+		return vnet_drop_names[reason];
+	return "unknown";
+}
+
+/**
+ * vnet_config_default() - the built-in defaults
+ * @c:		filled in
+ */
+void vnet_config_default(struct vnet_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->workers = 1;
+	c->arena_bufs = 512;
+	c->reads_per_queue = 4;
+	c->fdb_limit = 8192;
+	c->fdb_aging_ms = 300 * 1000;
+	c->busy_poll_us = 50;
+	c->napi = false;
+}
+
+/**
+ * vnet_workers() - number of worker threads
+ * @v:		switch
+ *
+ * Return: count
+ */
+unsigned vnet_workers(const struct vnet *v)
+{
+	return v->nworkers;
+}
+
+/* CPU for worker @i: from --cpus, else the i-th CPU we may run on. */
+static int vnet_worker_cpu(const struct vnet_config *c, unsigned i)
+{
+	cpu_set_t set;
+	unsigned n = 0, want;
+	int cpu;
+
+	if (c->ncpus)
+		return c->cpus[i % c->ncpus];
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	want = i % (unsigned)CPU_COUNT(&set);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set) && n++ == want)
+			return cpu;
+	return -1;
+}
+
+/* Wait until every worker acknowledged @seq (or gave up trying). */
+static int vnet_wait_ack(struct vnet *v, uint64_t seq)
+{
+	uint64_t deadline = ring_now_ns() + VNET_ACK_TIMEOUT_NS;
+	unsigned i;
+
+	for (i = 0; i < v->nworkers; i++) {
+		while (atomic_load_explicit(&v->workers[i].done_seq,
+					    memory_order_acquire) < seq) {
+			if (ring_now_ns() > deadline)
+				return -ETIMEDOUT;
+			usleep(50);
+		}
+	}
+	return 0;
+}
+
+static int vnet_broadcast(struct vnet *v, enum wcmd_type type,
+			  struct vnet_port *p)
+{
+	uint64_t seq = ++v->seq;
+	unsigned i;
+
+	for (i = 0; i < v->nworkers; i++)
+		worker_send(&v->workers[i], type, p, seq);
+	return vnet_wait_ack(v, seq);
+}
+
+/* Stop and join the first @n workers; each frees its own resources. */
+static void vnet_workers_join(struct vnet *v, unsigned n)
+{
+	uint64_t seq = ++v->seq;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (!v->workers[i].init_ret)
+			worker_send(&v->workers[i], WCMD_STOP, NULL, seq);
+	for (i = 0; i < n; i++) {
+		pthread_join(v->workers[i].thread, NULL);
+		sem_destroy(&v->workers[i].ready);
+	}
+}
+
+/**
+ * vnet_start() - create the switch and start its workers
+ * @c:		configuration
+ * @out:	the switch
+ * @err:	one-line reason on failure (e.g. why io_uring is unusable)
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno
+ */
+int vnet_start(const struct vnet_config *c, struct vnet **out, char *err,
+	       size_t errlen)
+{
+	struct vnet *v;
+	unsigned i, started = 0;
+	int ret = 0;
+
+	if (!c->workers || c->workers > VNET_MAX_WORKERS) {
+		snprintf(err, errlen, "workers must be 1 to %d",
+			 VNET_MAX_WORKERS);
+		return -EINVAL;
+	}
+	if (!c->reads_per_queue || c->reads_per_queue > WORKER_READS_MAX) {
+		snprintf(err, errlen, "reads per queue must be 1 to %d",
+			 WORKER_READS_MAX);
+		return -EINVAL;
+	}
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	v->cfg = *c;
+	v->nworkers = c->workers;
+	v->t0_ns = ring_now_ns();
+	v->workers = calloc(c->workers, sizeof(*v->workers));
+	if (!v->workers) {
+		free(v);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+
+	for (i = 0; i < c->workers; i++) {
+		struct worker *w = &v->workers[i];
+
+		w->v = v;
+		w->id = i;
+		w->cpu = vnet_worker_cpu(c, i);
+		w->ring.wake_fd = -1;
+		sem_init(&w->ready, 0, 0);
+		if (pthread_create(&w->thread, NULL, worker_main, w)) {
+			snprintf(err, errlen, "cannot start worker %u", i);
+			ret = -EAGAIN;
+			sem_destroy(&w->ready);
+			break;
+		}
+		started++;
+		sem_wait(&w->ready);
+		if (w->init_ret) {
+			snprintf(err, errlen, "%s", w->init_err);
+			ret = w->init_ret;
+			break;
+		}
+	}
+	if (ret) {
+		vnet_workers_join(v, started);
+		free(v->workers);
+		free(v);
+		return ret;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ---- networks -------------------------------------------------------- */
+
+static int vnet_net_find(const struct vnet *v, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < VNET_MAX_NETWORKS; i++)
+		if (v->nets[i].fdb && !strcmp(v->nets[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static int vnet_net_get(struct vnet *v, const char *name, char *err,
+			size_t errlen)
+{
+	int i = vnet_net_find(v, name);
+	unsigned j;
+
+	if (i >= 0)
+		return i;
+	if (!*name || strlen(name) >= VNET_NAME_MAX) {
+		snprintf(err, errlen, "network names have 1 to %d characters",
+			 VNET_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	for (j = 0; j < VNET_MAX_NETWORKS; j++) {
+		struct vnet_net *n = &v->nets[j];
+
+		if (n->fdb)
+			continue;
+		n->fdb = fdb_create(v->cfg.fdb_limit, v->cfg.fdb_aging_ms);
+		if (!n->fdb) {
+			snprintf(err, errlen, "out of memory for network %s",
+				 name);
+			return -ENOMEM;
+		}
+		snprintf(n->name, sizeof(n->name), "%s", name);
+		n->nports = 0;
+		return (int)j;
+	}
+	snprintf(err, errlen, "too many networks (at most %d)",
+		 VNET_MAX_NETWORKS);
+	return -ENOSPC;
+}
+
+/* A network with no port left goes away with its FDB. */
+static void vnet_net_put(struct vnet *v, uint16_t net)
+{
+	struct vnet_net *n = &v->nets[net];
+
+	if (--n->nports)
+		return;
+	fdb_destroy(n->fdb);
+	memset(n, 0, sizeof(*n));
+}
+
+/* ---- ports ----------------------------------------------------------- */
+
+static int vnet_port_find(const struct vnet *v, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < VNET_MAX_PORTS; i++)
+		if (v->ports[i] && !strcmp(v->ports[i]->name, name))
+			return (int)i;
+	return -1;
+}
+
+/**
+ * vnet_port_add() - create a port's device and attach it to every worker
+ * @v:		switch
+ * @spec:	what to create
+ * @err:	one-line reason on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno
+ */
+int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
+		  char *err, size_t errlen)
+{
+	const char *netname = spec->network ? spec->network
+					    : VNET_DEFAULT_NETWORK;
+	unsigned nq = spec->queues ? spec->queues : v->nworkers;
+	struct vnet_port *p;
+	int id = -1, net, ret;
+	unsigned i;
+
+	if (vnet_port_find(v, spec->name) >= 0) {
+		snprintf(err, errlen, "port %s already exists", spec->name);
+		return -EEXIST;
+	}
+	if (nq < v->nworkers || nq > PORT_MAX_QUEUES ||
+	    nq > v->nworkers * WORKER_QUEUES_MAX) {
+		snprintf(err, errlen,
+			 "a port needs at least one queue per worker: %u to %u "
+			 "queues with %u workers",
+			 v->nworkers,
+			 v->nworkers * WORKER_QUEUES_MAX < PORT_MAX_QUEUES
+				 ? v->nworkers * WORKER_QUEUES_MAX
+				 : PORT_MAX_QUEUES,
+			 v->nworkers);
+		return -EINVAL;
+	}
+	/* Slot FDB_PORT_NONE is reserved by the FDB. */
+	for (i = 0; i < VNET_MAX_PORTS && i < FDB_PORT_NONE; i++) {
+		if (!v->ports[i]) {
+			id = (int)i;
+			break;
+		}
+	}
+	if (id < 0) {
+		snprintf(err, errlen, "too many ports (at most %d)",
+			 VNET_MAX_PORTS);
+		return -ENOSPC;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->ops = port_ops_find(NULL);
+	ret = p->ops->open(&p->dev, spec->name, nq, spec->offload,
+			   v->cfg.napi, err, errlen);
+	if (ret) {
+		free(p);
+		return ret;
+	}
+	net = vnet_net_get(v, netname, err, errlen);
+	if (net < 0) {
+		p->ops->close(&p->dev);
+		free(p);
+		return net;
+	}
+	v->nets[net].nports++;
+	p->id = (uint16_t)id;
+	p->net = (uint16_t)net;
+	p->tenant = spec->tenant;
+	snprintf(p->name, sizeof(p->name), "%s", spec->name);
+	v->ports[id] = p;
+
+	ret = vnet_broadcast(v, WCMD_ATTACH, p);
+	if (ret) {
+		snprintf(err, errlen, "workers did not take port %s in time",
+			 spec->name);
+		vnet_port_del(v, spec->name);
+	}
+	return ret;
+}
+
+/**
+ * vnet_port_del() - detach a port from every worker and close its device
+ * @v:		switch
+ * @name:	port name
+ *
+ * Return: 0, -ENOENT, or -ETIMEDOUT if a worker did not let go in time (the
+ *	   port then stays, detached, rather than be freed under it)
+ */
+int vnet_port_del(struct vnet *v, const char *name)
+{
+	int id = vnet_port_find(v, name);
+	struct vnet_port *p;
+	int ret;
+
+	if (id < 0)
+		return -ENOENT;
+	p = v->ports[id];
+	ret = vnet_broadcast(v, WCMD_DETACH, p);
+	if (ret)
+		return ret;
+	fdb_flush_port(v->nets[p->net].fdb, p->id);
+	v->ports[id] = NULL;
+	p->ops->close(&p->dev);
+	vnet_net_put(v, p->net);
+	free(p);
+	return 0;
+}
+
+static void vnet_port_fill(struct vnet *v, const struct vnet_port *p,
+			   struct vnet_port_info *out)
+{
+	struct vnet_port_stats *sum = &out->stats;
+	unsigned i, r;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", p->name);
+	snprintf(out->network, sizeof(out->network), "%s",
+		 v->nets[p->net].name);
+	out->tenant = p->tenant;
+	out->id = p->id;
+	out->queues = p->dev.nqueues;
+	out->offloads = p->dev.offloads;
+	for (i = 0; i < v->nworkers; i++) {
+		const struct vnet_port_stats *s = &v->workers[i].stats[p->id];
+
+		sum->rx_packets += stat_read(&s->rx_packets);
+		sum->rx_bytes += stat_read(&s->rx_bytes);
+		sum->tx_packets += stat_read(&s->tx_packets);
+		sum->tx_bytes += stat_read(&s->tx_bytes);
+		for (r = 0; r < VNET_DROP__COUNT; r++)
+			sum->drops[r] += stat_read(&s->drops[r]);
+	}
+}
+
+/**
+ * vnet_port_get() - one port's description and statistics
+ * @v:		switch
+ * @name:	port name
+ * @out:	filled in
+ *
+ * Return: 0 or -ENOENT
+ */
+int vnet_port_get(struct vnet *v, const char *name,
+		  struct vnet_port_info *out)
+{
+	int id = vnet_port_find(v, name);
+
+	if (id < 0)
+		return -ENOENT;
+	vnet_port_fill(v, v->ports[id], out);
+	return 0;
+}
+
+/**
+ * vnet_port_foreach() - call @fn for every port, in slot order
+ * @v:		switch
+ * @fn:		callback
+ * @ctx:	its argument
+ */
+void vnet_port_foreach(struct vnet *v, vnet_port_fn fn, void *ctx)
+{
+	struct vnet_port_info info;
+	unsigned i;
+
+	for (i = 0; i < VNET_MAX_PORTS; i++) {
+		if (!v->ports[i])
+			continue;
+		vnet_port_fill(v, v->ports[i], &info);
+		fn(&info, ctx);
+	}
+}
+
+/**
+ * vnet_network_foreach() - call @fn for every network that has ports
+ * @v:		switch
+ * @fn:		callback
+ * @ctx:	its argument
+ */
+void vnet_network_foreach(struct vnet *v, vnet_network_fn fn, void *ctx)
+{
+	struct vnet_network_info info;
+	unsigned i;
+
+	for (i = 0; i < VNET_MAX_NETWORKS; i++) {
+		const struct vnet_net *n = &v->nets[i];
+
+		if (!n->fdb)
+			continue;
+		memset(&info, 0, sizeof(info));
+		snprintf(info.name, sizeof(info.name), "%s", n->name);
+		info.ports = n->nports;
+		fdb_get_stats(n->fdb, &info.fdb);
+		fn(&info, ctx);
+	}
+}
+
+struct vnet_fdb_walk {
+	struct vnet *v;
+	const char *network;
+	vnet_fdb_fn fn;
+	void *ctx;
+};
+
+static void vnet_fdb_entry(const struct fdb_entry *e, void *ctx)
+{
+	struct vnet_fdb_walk *wk = ctx;
+	struct vnet_fdb_row row = { .network = wk->network };
+
+	if (e->port >= VNET_MAX_PORTS || !wk->v->ports[e->port])
+		return;
+	row.port = wk->v->ports[e->port]->name;
+	memcpy(row.mac, e->mac, 6);
+	row.age_ms = e->age_ms;
+	wk->fn(&row, wk->ctx);
+}
+
+/**
+ * vnet_fdb_foreach() - call @fn for every live FDB entry
+ * @v:		switch
+ * @network:	only this network, or NULL for all
+ * @fn:		callback
+ * @ctx:	its argument
+ */
+void vnet_fdb_foreach(struct vnet *v, const char *network, vnet_fdb_fn fn,
+		      void *ctx)
+{
+	uint32_t now = vnet_now_ms(v, ring_now_ns());
+	unsigned i;
+
+	for (i = 0; i < VNET_MAX_NETWORKS; i++) {
+		struct vnet_net *n = &v->nets[i];
+		struct vnet_fdb_walk wk = {
+			.v = v, .network = n->name, .fn = fn, .ctx = ctx
+		};
+
+		if (!n->fdb || (network && strcmp(network, n->name)))
+			continue;
+		fdb_walk(n->fdb, now, vnet_fdb_entry, &wk);
+	}
+}
+
+static uint64_t vnet_thread_cpu_ns(int tid)
+{
+	unsigned long long ut = 0, st = 0;
+	char path[64], buf[1024], *p;
+	FILE *f;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (!p)
+		return 0;
+	/* The command name may hold spaces: fields start after ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &ut, &st) != 2)
+		return 0;
+	return (ut + st) * (1000000000ull / (unsigned long long)hz);
+}
+
+/**
+ * vnet_worker_foreach() - call @fn with every worker's figures
+ * @v:		switch
+ * @fn:		callback
+ * @ctx:	its argument
+ */
+void vnet_worker_foreach(struct vnet *v,
+			 void (*fn)(const struct vnet_worker_info *w, void *),
+			 void *ctx)
+{
+	struct vnet_worker_info info;
+	unsigned i;
+
+	for (i = 0; i < v->nworkers; i++) {
+		struct worker *w = &v->workers[i];
+
+		memset(&info, 0, sizeof(info));
+		info.id = i;
+		info.cpu = w->cpu;
+		info.tid = atomic_load(&w->tid);
+		info.cpu_ns = vnet_thread_cpu_ns(info.tid);
+		info.batches = atomic_load_explicit(&w->batches,
+						    memory_order_relaxed);
+		info.frames = atomic_load_explicit(&w->frames,
+						   memory_order_relaxed);
+		info.idle_sleeps = atomic_load_explicit(&w->idle_sleeps,
+							memory_order_relaxed);
+		snprintf(info.ring_features, sizeof(info.ring_features), "%s",
+			 w->features);
+		fn(&info, ctx);
+	}
+}
+
+/**
+ * vnet_tick() - once a second from the control thread: age the FDBs
+ * @v:		switch
+ */
+void vnet_tick(struct vnet *v)
+{
+	uint32_t now = vnet_now_ms(v, ring_now_ns());
+	unsigned i;
+
+	for (i = 0; i < VNET_MAX_NETWORKS; i++)
+		if (v->nets[i].fdb)
+			fdb_age(v->nets[i].fdb, now);
+}
+
+/**
+ * vnet_stop() - delete every port, stop the workers, free the switch
+ * @v:		switch
+ */
+void vnet_stop(struct vnet *v)
+{
+	unsigned i;
+
+	if (!v)
+		return;
+	for (i = 0; i < VNET_MAX_PORTS; i++)
+		if (v->ports[i])
+			vnet_port_del(v, v->ports[i]->name);
+	vnet_workers_join(v, v->nworkers);
+	for (i = 0; i < VNET_MAX_NETWORKS; i++)
+		if (v->nets[i].fdb)
+			fdb_destroy(v->nets[i].fdb);
+	free(v->workers);
+	free(v);
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vnet_priv.h - switch internals shared by vnet.c and worker.c only
+ *
+ * Ownership: struct vnet, its networks and its port table belong to the
+ * control thread. A struct vnet_port is immutable once published to the
+ * workers (WCMD_ATTACH) until every worker has acknowledged WCMD_DETACH.
+ * Each worker keeps its own view of the ports (struct wport) and its own
+ * statistics; the control thread only reads those, with relaxed atomics.
+ */
+#ifndef VSTACK_VNET_PRIV_H
+#define VSTACK_VNET_PRIV_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+
+#include "arena.h"
+#include "port.h"
+#include "ring.h"
+#include "vnet.h"
+
+/* Operations in user_data (see ring.h) */
+enum {
+	WOP_READ = RING_OP_USER, /* obj: port id | queue index << 16 */
+	WOP_WRITE,               /* obj: destination port id */
+};
+
+#define WORKER_RING_ENTRIES 1024
+#define WORKER_FILE_SLOTS 16384
+#define WORKER_CMDS 1024         /* power of two */
+#define WORKER_READS_MAX 16      /* reads in flight per queue, at most */
+#define WORKER_QUEUES_MAX 8      /* queues of one port on one worker */
+
+struct vnet_port {
+	uint16_t id;
+	uint16_t net;
+	uint32_t tenant;
+	char name[VNET_IFNAME_MAX];
+	const struct port_ops *ops;
+	struct port_dev dev;
+};
+
+struct vnet_net {
+	char name[VNET_NAME_MAX];
+	struct fdb *fdb;
+	unsigned nports;
+};
+
+enum wcmd_type {
+	WCMD_ATTACH,
+	WCMD_DETACH,
+	WCMD_STOP,
+};
+
+struct wcmd {
+	enum wcmd_type type;
+	struct vnet_port *port;
+	uint64_t seq;
+};
+
+/* One queue of a port, as one worker serves it */
+struct wqueue {
+	int slot;                          /* fixed file slot */
+	unsigned nreads;                   /* reads in flight */
+	unsigned want;                     /* reads to keep in flight */
+	uint32_t rbuf[WORKER_READS_MAX];   /* their buffers, for cancelling */
+};
+
+/* A worker's view of one port */
+struct wport {
+	struct vnet_port *p;  /* NULL: not attached on this worker */
+	struct fdb *fdb;
+	uint16_t net;
+	unsigned offloads;
+	unsigned nq;
+	struct wqueue q[WORKER_QUEUES_MAX];
+	unsigned writes;      /* writes in flight to this port */
+	bool detaching;
+	bool down;            /* the device went away under us */
+	bool starved;         /* on the starved list */
+	int32_t next, prev;   /* in its network's member list */
+};
+
+struct worker {
+	struct vnet *v;
+	unsigned id;
+	int cpu;
+	pthread_t thread;
+	_Atomic int tid;
+	struct ring ring;
+	bool ring_ok;
+	struct arena arena;
+
+	/* Commands from the control thread: single producer, single
+	 * consumer; done_seq acknowledges them in order. */
+	struct wcmd cmds[WORKER_CMDS];
+	_Atomic uint32_t cmd_head, cmd_tail;
+	_Atomic uint64_t done_seq;
+	uint64_t detach_seq;  /* a detach waiting for its I/O to finish */
+	uint16_t detach_port;
+	bool stop;
+
+	/* Start-up handshake */
+	sem_t ready;
+	int init_ret;
+	char init_err[RING_ERRLEN];
+
+	struct wport *ports;               /* [VNET_MAX_PORTS] */
+	struct vnet_port_stats *stats;     /* [VNET_MAX_PORTS] */
+	int32_t *net_head;                 /* [VNET_MAX_NETWORKS] */
+	int *free_slots;                   /* stack of file slots */
+	unsigned nfree_slots;
+	uint16_t *starved;                 /* ports waiting for buffers */
+	unsigned nstarved;
+
+	/* Read by the control thread */
+	_Atomic uint64_t batches, frames, idle_sleeps;
+	char features[128];
+};
+
+struct vnet {
+	struct vnet_config cfg;
+	unsigned nworkers;
+	struct worker *workers;
+	uint64_t t0_ns;
+	uint64_t seq;
+	struct vnet_port *ports[VNET_MAX_PORTS];
+	struct vnet_net nets[VNET_MAX_NETWORKS];
+};
+
+void *worker_main(void *arg);
+void worker_send(struct worker *w, enum wcmd_type type, struct vnet_port *p,
+		 uint64_t seq);
+
+static inline uint32_t vnet_now_ms(const struct vnet *v, uint64_t now_ns)
+{
+	return (uint32_t)((now_ns - v->t0_ns) / 1000000ull);
+}
+
+/* Statistics are written by one worker and read by the control thread:
+ * relaxed loads and stores compile to plain moves and never tear. */
+static inline void stat_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+static inline uint64_t stat_read(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+#endif /* VSTACK_VNET_PRIV_H */

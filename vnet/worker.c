@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: MIT
+/*
+ * worker.c - the switch's worker threads: read, validate, learn, forward
+ *
+ * Theory of operation
+ *
+ * A worker is one thread pinned to one CPU with its own ring and buffer
+ * arena. For every port it serves one or more TAP queues, keeping a few
+ * READ_FIXED requests in flight on each, every one into its own arena
+ * buffer. When a read completes, the frame in that buffer is validated
+ * (frame_parse), its source address learned in the port's network FDB and
+ * its destination looked up; then the same buffer is written with
+ * WRITE_FIXED to the destination queue, or to every other port of the
+ * network for broadcast, multicast and unknown unicast. Each write holds a
+ * reference on the buffer; the last completion returns it to the arena. No
+ * byte of a forwarded frame is copied in user space.
+ *
+ * Two cases do touch the frame, both only for destinations that lack an
+ * offload: a partial checksum is completed in place before any write is
+ * issued, and a GSO frame is cut into MTU-sized frames in fresh buffers.
+ *
+ * Order: a flow arrives on one TAP queue (the tenant's kernel picks the
+ * queue by flow hash), is read by one worker in completion order and
+ * written to its destination's queue of that same worker, in the same
+ * order; tun writes complete inline. So frames of one flow stay in order.
+ *
+ * Idle: after the last completion a worker keeps polling the ring for
+ * busy_poll_us, then sleeps in io_uring_enter() until a completion, a timer
+ * or a command from the control thread (eventfd) wakes it.
+ *
+ * Commands (attach/detach a port, stop) arrive through a single-producer
+ * single-consumer queue and are applied between batches. A detach cancels
+ * the port's reads and is acknowledged only once no I/O on the port is left
+ * in flight, so the control thread can then close its descriptors safely.
+ */
+#include <errno.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "gso.h"
+#include "vnet_priv.h"
+
+/**
+ * worker_send() - queue a command for worker @w and wake it
+ * @w:		worker
+ * @type:	command
+ * @p:		port it concerns, if any
+ * @seq:	sequence number acknowledged through done_seq
+ *
+ * Called by the control thread only. The queue is far larger than the
+ * commands in flight (the control thread waits for every detach), so a
+ * full queue means a stuck worker: we wait rather than lose the command.
+ */
+void worker_send(struct worker *w, enum wcmd_type type, struct vnet_port *p,
+		 uint64_t seq)
+{
+	uint32_t head = atomic_load_explicit(&w->cmd_head, memory_order_relaxed);
+
+	while (head - atomic_load_explicit(&w->cmd_tail, memory_order_acquire) >=
+	       WORKER_CMDS)
+		usleep(100);
+	w->cmds[head & (WORKER_CMDS - 1)] =
+		(struct wcmd){ .type = type, .port = p, .seq = seq };
+	atomic_store_explicit(&w->cmd_head, head + 1, memory_order_release);
+	ring_wake(w->ring.wake_fd);
+}
+
+static void worker_ack(struct worker *w, uint64_t seq)
+{
+	atomic_store_explicit(&w->done_seq, seq, memory_order_release);
+}
+
+/* Keep @q's reads in flight; a port we cannot feed joins the starved list. */
+static void worker_arm_reads(struct worker *w, uint16_t id)
+{
+	struct wport *wp = &w->ports[id];
+	unsigned qi;
+
+	if (wp->detaching || wp->down)
+		return;
+	for (qi = 0; qi < wp->nq; qi++) {
+		struct wqueue *q = &wp->q[qi];
+
+		while (q->nreads < q->want) {
+			struct io_uring_sqe *sqe;
+			int buf = arena_get(&w->arena);
+
+			if (buf < 0) {
+				if (!wp->starved) {
+					wp->starved = true;
+					w->starved[w->nstarved++] = id;
+				}
+				return;
+			}
+			sqe = ring_sqe(&w->ring);
+			if (!sqe) {
+				arena_put(&w->arena, (uint32_t)buf);
+				return;
+			}
+			io_uring_prep_read_fixed(sqe, q->slot,
+						 arena_buf(&w->arena, buf),
+						 (unsigned)w->arena.buf_size, 0,
+						 0);
+			sqe->flags |= IOSQE_FIXED_FILE;
+			io_uring_sqe_set_data64(
+				sqe, ring_ud(WOP_READ, (uint32_t)buf,
+					     id | (uint32_t)qi << 16));
+			q->rbuf[q->nreads++] = (uint32_t)buf;
+		}
+	}
+}
+
+/* Buffers came back: feed ports that ran dry, oldest first. */
+static void worker_feed_starved(struct worker *w)
+{
+	while (w->nstarved && w->arena.nfree) {
+		uint16_t id = w->starved[0];
+
+		memmove(w->starved, w->starved + 1,
+			--w->nstarved * sizeof(*w->starved));
+		w->ports[id].starved = false;
+		worker_arm_reads(w, id);
+	}
+}
+
+static void worker_buf_put(struct worker *w, uint32_t buf)
+{
+	if (arena_put(&w->arena, buf) && w->nstarved)
+		worker_feed_starved(w);
+}
+
+/* Forget read @buf of queue @q: it completed or was cancelled. */
+static void worker_read_done(struct wqueue *q, uint32_t buf)
+{
+	unsigned i;
+
+	for (i = 0; i < q->nreads; i++) {
+		if (q->rbuf[i] == buf) {
+			q->rbuf[i] = q->rbuf[--q->nreads];
+			return;
+		}
+	}
+}
+
+static unsigned worker_port_inflight(const struct wport *wp)
+{
+	unsigned qi, n = wp->writes;
+
+	for (qi = 0; qi < wp->nq; qi++)
+		n += wp->q[qi].nreads;
+	return n;
+}
+
+/* ---- forwarding ------------------------------------------------------ */
+
+struct worker_tx {
+	struct worker *w;
+	uint16_t dst;
+};
+
+/* Issue one WRITE_FIXED of @len bytes at @data (inside buffer @buf). */
+static void worker_write(struct worker *w, uint16_t dst, uint32_t buf,
+			 const uint8_t *data, size_t len)
+{
+	struct wport *wp = &w->ports[dst];
+	struct io_uring_sqe *sqe = ring_sqe(&w->ring);
+
+	if (!sqe) {
+		stat_add(&w->stats[dst].drops[VNET_DROP_TX_ERROR], 1);
+		worker_buf_put(w, buf);
+		return;
+	}
+	io_uring_prep_write_fixed(sqe, wp->q[0].slot, data, (unsigned)len, 0,
+				  0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, ring_ud(WOP_WRITE, buf, dst));
+	wp->writes++;
+}
+
+static uint8_t *worker_gso_alloc(void *ctx, size_t cap)
+{
+	struct worker_tx *tx = ctx;
+	int buf;
+
+	if (cap > tx->w->arena.buf_size)
+		return NULL;
+	buf = arena_get(&tx->w->arena);
+	return buf < 0 ? NULL : arena_buf(&tx->w->arena, (uint32_t)buf);
+}
+
+static void worker_gso_emit(void *ctx, uint8_t *data, size_t len)
+{
+	struct worker_tx *tx = ctx;
+	struct arena *a = &tx->w->arena;
+	uint32_t buf = (uint32_t)((size_t)(data - a->base) / a->buf_size);
+
+	worker_write(tx->w, tx->dst, buf, data, len);
+}
+
+/* Does @dst take this frame as it is, or must it be cut in software? */
+static bool worker_gso_ok(unsigned offloads, const struct frame_info *fi)
+{
+	switch (fi->gso_type) {
+	case 0:
+		return true;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		return (offloads & TUN_F_TSO4) &&
+		       (!fi->gso_ecn || (offloads & TUN_F_TSO_ECN));
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		return (offloads & TUN_F_TSO6) &&
+		       (!fi->gso_ecn || (offloads & TUN_F_TSO_ECN));
+	case VIRTIO_NET_HDR_GSO_UDP_L4:
+		return (offloads & (TUN_F_USO4 | TUN_F_USO6)) ==
+		       (TUN_F_USO4 | TUN_F_USO6);
+	default:
+		return false; /* legacy UFO is never passed on */
+	}
+}
+
+/* Send the frame in @buf to @dst, segmenting if @dst needs it. */
+static void worker_deliver(struct worker *w, uint16_t dst, uint32_t buf,
+			   const uint8_t *data, size_t len,
+			   const struct frame_info *fi)
+{
+	struct wport *wp = &w->ports[dst];
+	struct worker_tx tx = { .w = w, .dst = dst };
+	int ret;
+
+	if (worker_gso_ok(wp->offloads, fi)) {
+		arena_ref(&w->arena, buf);
+		worker_write(w, dst, buf, data, len);
+		return;
+	}
+	ret = gso_segment(data, len, fi, worker_gso_alloc, worker_gso_emit,
+			  &tx);
+	if (ret < 0)
+		stat_add(&w->stats[dst].drops[ret == -ENOBUFS
+						      ? VNET_DROP_NO_BUFFER
+						      : VNET_DROP_SEGMENT],
+			 1);
+}
+
+static bool worker_port_usable(const struct worker *w, uint16_t id,
+			       uint16_t net)
+{
+	const struct wport *wp = &w->ports[id];
+
+	return wp->p && !wp->detaching && !wp->down && wp->net == net;
+}
+
+/*
+ * A frame needing a checksum goes to a port that cannot finish it: finish
+ * it in place, once, before any write of this buffer is issued (they all
+ * see the same bytes; a complete checksum is fine for every destination).
+ * GSO frames are excluded: those are segmented for such ports instead and
+ * must keep their partial checksum for the others.
+ */
+static void worker_csum_fixup(struct worker *w, uint8_t *data, size_t len,
+			      struct frame_info *fi, uint16_t src, int dst)
+{
+	int32_t i;
+
+	if (!fi->needs_csum || fi->gso_type)
+		return;
+	if (dst >= 0) {
+		if (w->ports[dst].offloads & TUN_F_CSUM)
+			return;
+	} else {
+		for (i = w->net_head[w->ports[src].net]; i >= 0;
+		     i = w->ports[i].next)
+			if (i != src && !(w->ports[i].offloads & TUN_F_CSUM))
+				break;
+		if (i < 0)
+			return;
+	}
+	gso_csum_complete(data, len, fi);
+	fi->needs_csum = false;
+}
+
+/* One frame read from port @src into @buf: validate, learn, forward. */
+static void worker_rx(struct worker *w, uint16_t src, uint32_t buf,
+		      size_t len, uint32_t now_ms)
+{
+	struct wport *sp = &w->ports[src];
+	struct vnet_port_stats *st = &w->stats[src];
+	uint8_t *data = arena_buf(&w->arena, buf);
+	const uint8_t *eth = frame_eth(data);
+	struct vnet_hdr *vh = (struct vnet_hdr *)data;
+	struct frame_info fi;
+	enum frame_drop why;
+	int dst = -1;
+	int32_t i;
+
+	stat_add(&st->rx_packets, 1);
+	stat_add(&st->rx_bytes, len - VNET_HDR_LEN);
+
+	why = frame_parse(data, len, &fi);
+	if (why != FRAME_OK) {
+		stat_add(&st->drops[why], 1);
+		return;
+	}
+	fdb_learn(sp->fdb, eth + 6, src, now_ms);
+
+	if (!frame_mac_is_multicast(eth)) {
+		dst = fdb_lookup(sp->fdb, eth, now_ms);
+		if (dst == src) {
+			stat_add(&st->drops[VNET_DROP_HAIRPIN], 1);
+			return;
+		}
+		/* A port that left since it was learned: flood instead. */
+		if (dst >= 0 && !worker_port_usable(w, (uint16_t)dst, sp->net))
+			dst = -1;
+	}
+
+	/* The destination sees our idea of the header length, not the
+	 * tenant's claim. */
+	if (fi.gso_type)
+		vh->hdr_len = htole16(fi.l4_off + fi.l4_hlen);
+	vh->num_buffers = 0;
+	worker_csum_fixup(w, data, len, &fi, src, dst);
+
+	if (dst >= 0) {
+		worker_deliver(w, (uint16_t)dst, buf, data, len, &fi);
+		return;
+	}
+	for (i = w->net_head[sp->net]; i >= 0; i = w->ports[i].next) {
+		if (i == src || w->ports[i].detaching || w->ports[i].down)
+			continue;
+		worker_deliver(w, (uint16_t)i, buf, data, len, &fi);
+	}
+}
+
+/* ---- completions ----------------------------------------------------- */
+
+static void worker_detach_finish(struct worker *w);
+
+static void worker_read_cqe(struct worker *w, uint32_t obj, uint32_t buf,
+			    int res, uint32_t now_ms)
+{
+	uint16_t id = obj & 0xffff;
+	unsigned qi = obj >> 16;
+	struct wport *wp = &w->ports[id];
+
+	worker_read_done(&wp->q[qi], buf);
+	if (res > 0 && !wp->detaching) {
+		atomic_store_explicit(&w->frames,
+				      atomic_load_explicit(&w->frames,
+							   memory_order_relaxed) +
+					      1,
+				      memory_order_relaxed);
+		if ((size_t)res < w->arena.buf_size)
+			worker_rx(w, id, buf, (size_t)res, now_ms);
+		else /* filled the whole buffer: possibly cut short */
+			stat_add(&w->stats[id].drops[FRAME_DROP_LONG], 1);
+	} else if (res != -ECANCELED && res != -EAGAIN && res != -EINTR &&
+		   !wp->detaching) {
+		/* EOF or EBADFD: the device went away from under us (e.g.
+		 * deleted from outside). Stop reading; the port stays until
+		 * the control plane removes it. */
+		wp->down = true;
+	}
+	worker_buf_put(w, buf);
+	if (wp->detaching) {
+		if (id == w->detach_port && !worker_port_inflight(wp))
+			worker_detach_finish(w);
+		return;
+	}
+	worker_arm_reads(w, id);
+}
+
+static void worker_write_cqe(struct worker *w, uint16_t dst, uint32_t buf,
+			     int res)
+{
+	struct wport *wp = &w->ports[dst];
+	struct vnet_port_stats *st = &w->stats[dst];
+
+	wp->writes--;
+	if (res > (int)VNET_HDR_LEN) {
+		stat_add(&st->tx_packets, 1);
+		stat_add(&st->tx_bytes, (uint64_t)res - VNET_HDR_LEN);
+	} else {
+		stat_add(&st->drops[VNET_DROP_TX_ERROR], 1);
+	}
+	worker_buf_put(w, buf);
+	if (wp->detaching && dst == w->detach_port &&
+	    !worker_port_inflight(wp))
+		worker_detach_finish(w);
+}
+
+static unsigned worker_reap(struct worker *w)
+{
+	uint32_t now_ms = vnet_now_ms(w->v, ring_now_ns());
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0;
+
+	io_uring_for_each_cqe(&w->ring.uring, head, cqe) {
+		uint64_t ud = io_uring_cqe_get_data64(cqe);
+
+		n++;
+		switch (ring_ud_op(ud)) {
+		case WOP_READ:
+			worker_read_cqe(w, ring_ud_obj(ud), ring_ud_buf(ud),
+					cqe->res, now_ms);
+			break;
+		case WOP_WRITE:
+			worker_write_cqe(w, (uint16_t)ring_ud_obj(ud),
+					 ring_ud_buf(ud), cqe->res);
+			break;
+		case RING_OP_WAKE:
+			w->ring.wake_armed = false;
+			ring_wake_arm(&w->ring);
+			break;
+		case RING_OP_TIMEOUT:
+			ring_timeout_completed(&w->ring);
+			break;
+		default: /* RING_OP_CANCEL: the cancelled read reports */
+			break;
+		}
+	}
+	io_uring_cq_advance(&w->ring.uring, n);
+	return n;
+}
+
+/* ---- commands -------------------------------------------------------- */
+
+static void worker_net_link(struct worker *w, uint16_t id)
+{
+	struct wport *wp = &w->ports[id];
+	int32_t head = w->net_head[wp->net];
+
+	wp->prev = -1;
+	wp->next = head;
+	if (head >= 0)
+		w->ports[head].prev = id;
+	w->net_head[wp->net] = id;
+}
+
+static void worker_net_unlink(struct worker *w, uint16_t id)
+{
+	struct wport *wp = &w->ports[id];
+
+	if (wp->prev >= 0)
+		w->ports[wp->prev].next = wp->next;
+	else
+		w->net_head[wp->net] = wp->next;
+	if (wp->next >= 0)
+		w->ports[wp->next].prev = wp->prev;
+	wp->next = wp->prev = -1;
+}
+
+static void worker_attach(struct worker *w, struct vnet_port *p)
+{
+	struct wport *wp = &w->ports[p->id];
+	unsigned q, nw = w->v->nworkers;
+
+	memset(wp, 0, sizeof(*wp));
+	memset(&w->stats[p->id], 0, sizeof(w->stats[p->id]));
+	wp->fdb = w->v->nets[p->net].fdb;
+	wp->net = p->net;
+	wp->offloads = p->dev.offloads;
+	for (q = w->id; q < p->dev.nqueues && wp->nq < WORKER_QUEUES_MAX;
+	     q += nw) {
+		struct wqueue *wq = &wp->q[wp->nq];
+
+		if (!w->nfree_slots)
+			break;
+		wq->slot = w->free_slots[--w->nfree_slots];
+		if (ring_files_set(&w->ring, (unsigned)wq->slot,
+				   p->dev.fds[q])) {
+			w->free_slots[w->nfree_slots++] = wq->slot;
+			break;
+		}
+		wq->want = w->v->cfg.reads_per_queue;
+		wp->nq++;
+	}
+	wp->p = p;
+	if (!wp->nq) {
+		/* No queue here (cannot happen with queues >= workers, which
+		 * vnet_port_add enforces): stay detached on this worker. */
+		wp->p = NULL;
+		return;
+	}
+	worker_net_link(w, p->id);
+	worker_arm_reads(w, p->id);
+}
+
+static void worker_detach_finish(struct worker *w)
+{
+	struct wport *wp = &w->ports[w->detach_port];
+	unsigned qi;
+
+	for (qi = 0; qi < wp->nq; qi++) {
+		ring_files_set(&w->ring, (unsigned)wp->q[qi].slot, -1);
+		w->free_slots[w->nfree_slots++] = wp->q[qi].slot;
+	}
+	wp->p = NULL;
+	wp->nq = 0;
+	wp->detaching = false;
+	worker_ack(w, w->detach_seq);
+	w->detach_seq = 0;
+}
+
+static void worker_detach(struct worker *w, struct vnet_port *p,
+			  uint64_t seq)
+{
+	struct wport *wp = &w->ports[p->id];
+	unsigned qi, i;
+
+	if (!wp->p) {
+		worker_ack(w, seq);
+		return;
+	}
+	worker_net_unlink(w, p->id);
+	if (wp->starved) {
+		for (i = 0; i < w->nstarved; i++)
+			if (w->starved[i] == p->id)
+				break;
+		memmove(w->starved + i, w->starved + i + 1,
+			(w->nstarved - i - 1) * sizeof(*w->starved));
+		w->nstarved--;
+		wp->starved = false;
+	}
+	wp->detaching = true;
+	w->detach_seq = seq;
+	w->detach_port = p->id;
+	for (qi = 0; qi < wp->nq; qi++) {
+		for (i = 0; i < wp->q[qi].nreads; i++) {
+			struct io_uring_sqe *sqe = ring_sqe(&w->ring);
+
+			if (!sqe)
+				break;
+			io_uring_prep_cancel64(
+				sqe,
+				ring_ud(WOP_READ, wp->q[qi].rbuf[i],
+					p->id | (uint32_t)qi << 16),
+				0);
+			io_uring_sqe_set_data64(sqe,
+						ring_ud(RING_OP_CANCEL, 0, 0));
+		}
+	}
+	if (!worker_port_inflight(wp))
+		worker_detach_finish(w);
+}
+
+static void worker_commands(struct worker *w)
+{
+	uint32_t tail = atomic_load_explicit(&w->cmd_tail, memory_order_relaxed);
+
+	/* A detach in progress holds the queue: acknowledgements stay in
+	 * order. */
+	while (!w->detach_seq &&
+	       tail != atomic_load_explicit(&w->cmd_head, memory_order_acquire)) {
+		struct wcmd c = w->cmds[tail & (WORKER_CMDS - 1)];
+
+		atomic_store_explicit(&w->cmd_tail, ++tail,
+				      memory_order_release);
+		switch (c.type) {
+		case WCMD_ATTACH:
+			worker_attach(w, c.port);
+			worker_ack(w, c.seq);
+			break;
+		case WCMD_DETACH:
+			worker_detach(w, c.port, c.seq);
+			break;
+		case WCMD_STOP:
+			w->stop = true;
+			worker_ack(w, c.seq);
+			return;
+		}
+	}
+}
+
+/* ---- thread ---------------------------------------------------------- */
+
+static int worker_setup(struct worker *w)
+{
+	const struct vnet_config *c = &w->v->cfg;
+	size_t nports = VNET_MAX_PORTS;
+	unsigned i;
+	int ret;
+
+	ret = ring_init(&w->ring, WORKER_RING_ENTRIES, w->init_err,
+			sizeof(w->init_err));
+	if (ret)
+		return ret;
+	w->ring_ok = true;
+	ret = ring_files_init(&w->ring, WORKER_FILE_SLOTS);
+	if (ret) {
+		snprintf(w->init_err, sizeof(w->init_err),
+			 "cannot register %d io_uring file slots: %s",
+			 WORKER_FILE_SLOTS, strerror(-ret));
+		return ret;
+	}
+	ret = arena_init(&w->arena, c->arena_bufs, ARENA_BUF_SIZE);
+	if (ret) {
+		snprintf(w->init_err, sizeof(w->init_err),
+			 "cannot map %u I/O buffers: %s", c->arena_bufs,
+			 strerror(-ret));
+		return ret;
+	}
+	ret = arena_register(&w->arena, &w->ring, w->init_err,
+			     sizeof(w->init_err));
+	if (ret)
+		return ret;
+
+	w->ports = calloc(nports, sizeof(*w->ports));
+	w->stats = calloc(nports, sizeof(*w->stats));
+	w->net_head = malloc(VNET_MAX_NETWORKS * sizeof(*w->net_head));
+	w->free_slots = malloc(WORKER_FILE_SLOTS * sizeof(*w->free_slots));
+	w->starved = malloc(nports * sizeof(*w->starved));
+	if (!w->ports || !w->stats || !w->net_head || !w->free_slots ||
+	    !w->starved) {
+		snprintf(w->init_err, sizeof(w->init_err), "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < VNET_MAX_NETWORKS; i++)
+		w->net_head[i] = -1;
+	for (i = 0; i < WORKER_FILE_SLOTS; i++)
+		w->free_slots[i] = WORKER_FILE_SLOTS - 1 - (int)i;
+	w->nfree_slots = WORKER_FILE_SLOTS;
+	ring_features_describe(&w->ring.feat, w->features, sizeof(w->features));
+	return 0;
+}
+
+static void worker_pin(struct worker *w)
+{
+	char name[16];
+	cpu_set_t set;
+
+	if (w->cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(w->cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
+	snprintf(name, sizeof(name), "vstack-w%u", w->id);
+	pthread_setname_np(pthread_self(), name);
+}
+
+/* Release what worker_setup() took, whatever part of it succeeded. */
+static void worker_cleanup(struct worker *w)
+{
+	if (w->ring_ok)
+		ring_exit(&w->ring);
+	w->ring_ok = false;
+	arena_free(&w->arena);
+	free(w->ports);
+	free(w->stats);
+	free(w->net_head);
+	free(w->free_slots);
+	free(w->starved);
+	w->ports = NULL;
+	w->stats = NULL;
+}
+
+/**
+ * worker_main() - a worker thread
+ * @arg:	its struct worker
+ *
+ * Return: NULL
+ */
+void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t busy_ns = (uint64_t)w->v->cfg.busy_poll_us * 1000;
+	uint64_t last_work;
+
+	atomic_store(&w->tid, (int)syscall(SYS_gettid));
+	worker_pin(w);
+	w->init_ret = worker_setup(w);
+	if (w->init_ret) {
+		worker_cleanup(w);
+		sem_post(&w->ready);
+		return NULL;
+	}
+	sem_post(&w->ready);
+
+	ring_wake_arm(&w->ring);
+	last_work = ring_now_ns();
+	while (!w->stop) {
+		unsigned n;
+		bool block;
+		uint64_t now;
+
+		worker_commands(w);
+		if (w->stop)
+			break;
+		n = worker_reap(w);
+		now = ring_now_ns();
+		if (n) {
+			last_work = now;
+			atomic_fetch_add_explicit(&w->batches, 1,
+						  memory_order_relaxed);
+		}
+		block = !n && now - last_work >= busy_ns;
+		if (block)
+			atomic_fetch_add_explicit(&w->idle_sleeps, 1,
+						  memory_order_relaxed);
+		ring_wait(&w->ring, block);
+	}
+	worker_cleanup(w);
+	return NULL;
+}
