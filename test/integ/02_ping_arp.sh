@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# ping_arp - two tenants, one TAP port each in its own namespace, on the
+# default network: ARP resolves, ping works both ways, the FDB maps each MAC
+# to its port, and the per-port counters count the traffic.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+require_cmd ping
+
+start_vstackd
+vctl tenant add ta
+vctl tenant add tb
+vctl_json tenant list | jq_py '[t["name"] for t in d["tenants"]]' >"$T/tenants"
+grep -qx ta "$T/tenants" && grep -qx tb "$T/tenants" ||
+	fail "tenant list lacks ta/tb: $(cat "$T/tenants")"
+
+A=$(mk_ns a)
+B=$(mk_ns b)
+PA=$(ifname a)
+PB=$(ifname b)
+vctl port add "$PA" --tenant ta --netns "$A" --address 10.72.0.1/24
+vctl port add "$PB" --tenant tb --netns "$B" --address 10.72.0.2/24
+assert_port_in_ns "$A" "$PA" 10.72.0.1/24
+assert_port_in_ns "$B" "$PB" 10.72.0.2/24
+MA=$(ns_mac "$A" "$PA")
+MB=$(ns_mac "$B" "$PB")
+assert_ne "$MA" "$MB" "the two ports' MAC addresses"
+
+port_names >"$T/ports"
+grep -qxF "$PA" "$T/ports" && grep -qxF "$PB" "$T/ports" ||
+	fail "port list lacks $PA/$PB: $(cat "$T/ports")"
+
+ping_ok "$A" 10.72.0.2 || fail "ping $A -> 10.72.0.2"
+ping_ok "$B" 10.72.0.1 || fail "ping $B -> 10.72.0.1"
+
+# ARP resolved each side to the other's real MAC.
+neigh=$(ip -n "$A" neigh show 10.72.0.2 dev "$PA")
+assert_match "$neigh" "lladdr $MB (REACHABLE|STALE|DELAY|PROBE)" "ARP entry for 10.72.0.2 in $A"
+neigh=$(ip -n "$B" neigh show 10.72.0.1 dev "$PB")
+assert_match "$neigh" "lladdr $MA (REACHABLE|STALE|DELAY|PROBE)" "ARP entry for 10.72.0.1 in $B"
+
+# FDB: each MAC learned on its own port, in network default.
+assert_eq "$(fdb_ports default "$MA")" "$PA" "FDB entry for $MA"
+assert_eq "$(fdb_ports default "$MB")" "$PB" "FDB entry for $MB"
+vctl fdb show >"$T/fdb.txt"
+grep -qi "$MA" "$T/fdb.txt" || fail "table output of fdb show lacks $MA: $(cat "$T/fdb.txt")"
+
+# Counters: each side sent and received at least 6 echo frames (3 pings
+# each way) plus ARP; direction naming aside, both must count >= 6.
+for p in "$PA" "$PB"; do
+	assert_ge "$(port_stat "$p" rx_packets)" 6 "stats rx_packets of $p"
+	assert_ge "$(port_stat "$p" tx_packets)" 6 "stats tx_packets of $p"
+done
+tenant_of=$(vctl_json stats --port "$PA" | jq_py "[p.get('tenant') for p in d['ports'] if p['name'] == '$PA'][0]")
+assert_eq "$tenant_of" ta "tenant of $PA in stats"
+vctl stats >"$T/stats.txt"
+[[ -s $T/stats.txt ]] || fail "stats (table) printed nothing"
+
+vctl port del "$PA"
+vctl port del "$PB"
+! link_exists "$A" "$PA" || fail "$PA still in $A after port del"
+! link_exists "$B" "$PB" || fail "$PB still in $B after port del"
+stop_vstackd
