@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: MIT
+/*
+ * config.c - the [daemon] settings and the INI config file
+ *
+ * inih does the INI syntax. It is fed through ini_parse_stream() with our
+ * own line reader, for two reasons: the Debian build of inih does not pass
+ * line numbers to the handler (INI_HANDLER_LINENO is off), and it does not
+ * call the handler for a section without keys. The reader counts lines and
+ * notices section headers itself, so every error names FILE:LINE and an
+ * empty "[tenant blue]" still creates the tenant. The reader also refuses
+ * lines longer than inih's buffer, which inih would otherwise split into
+ * two lines silently.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define CONFIG_FILE_MAX (1U << 20)
+#define CONFIG_MAX_TENANTS 1024 /* TENANT_MAX */
+#define CONFIG_MAX_PORTS 4096   /* VNET_MAX_PORTS */
+
+enum config_section {
+	CONFIG_SEC_NONE,
+	CONFIG_SEC_DAEMON,
+	CONFIG_SEC_TENANT,
+	CONFIG_SEC_PORT,
+};
+
+/**
+ * struct config_ctx - state of one parse
+ * @c:		config being filled
+ * @buf:	file contents
+ * @len:	length of @buf
+ * @off:	offset of the next line
+ * @line:	number of the line last read, from 1
+ * @sec:	kind of the current section
+ * @rc:		first error, 0 if none
+ * @err_line:	line of @rc
+ * @msg:	message of @rc, without FILE:LINE
+ */
+struct config_ctx {
+	struct config *c;
+	const char *buf;
+	size_t len;
+	size_t off;
+	unsigned line;
+	enum config_section sec;
+	int rc;
+	unsigned err_line;
+	char msg[256];
+};
+
+/**
+ * config_uint() - parse a number in a range, for [daemon] keys
+ * @key:	key, for the message
+ * @val:	text
+ * @min:	smallest value accepted
+ * @max:	largest value accepted
+ * @out:	result
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -EINVAL
+ */
+static int config_uint(const char *key, const char *val, uint64_t min,
+		       uint64_t max, uint64_t *out, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (parse_uint(val, &v)) {
+		snprintf(err, errlen, "invalid %s '%s': expected a number",
+			 key, val);
+		return -EINVAL;
+	}
+	if (v < min || v > max) {
+		snprintf(err, errlen, "%s %llu out of range (%llu..%llu)", key,
+			 (unsigned long long)v, (unsigned long long)min,
+			 (unsigned long long)max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/**
+ * config_daemon_set() - set one daemon setting from its text form
+ * @d:		settings
+ * @key:	workers, cpus, socket, log-level, fdb-limit, fdb-aging
+ *		(seconds), busy-poll (microseconds), arena-bufs or napi
+ * @val:	value as written
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, -EINVAL for a bad value, -ENOENT for an unknown key
+ */
+int config_daemon_set(struct config_daemon *d, const char *key,
+		      const char *val, char *err, size_t errlen)
+{
+	uint64_t v;
+	int rc;
+
+	if (!strcmp(key, "workers")) {
+		if ((rc = config_uint(key, val, 1, CONFIG_MAX_CPUS, &v, err,
+				      errlen)))
+			return rc;
+		d->workers = (unsigned)v;
+		d->set |= CONFIG_WORKERS;
+	} else if (!strcmp(key, "cpus")) {
+		char why[128];
+
+		if (parse_cpus(val, d->cpus, CONFIG_MAX_CPUS, &d->ncpus, why,
+			       sizeof(why))) {
+			snprintf(err, errlen, "invalid cpus '%s': %s", val, why);
+			return -EINVAL;
+		}
+		d->set |= CONFIG_CPUS;
+	} else if (!strcmp(key, "socket")) {
+		if (!*val || strlen(val) >= sizeof(d->socket)) {
+			snprintf(err, errlen,
+				 "invalid socket path '%.64s': 1..%zu characters",
+				 val, sizeof(d->socket) - 1);
+			return -EINVAL;
+		}
+		snprintf(d->socket, sizeof(d->socket), "%s", val);
+		d->set |= CONFIG_SOCKET;
+	} else if (!strcmp(key, "log-level")) {
+		if (log_level_parse(val, &d->log_level)) {
+			snprintf(err, errlen,
+				 "invalid log-level '%s': expected error, warn, info or debug",
+				 val);
+			return -EINVAL;
+		}
+		d->set |= CONFIG_LOG_LEVEL;
+	} else if (!strcmp(key, "fdb-limit")) {
+		if ((rc = config_uint(key, val, 1, 1U << 24, &v, err, errlen)))
+			return rc;
+		d->fdb_limit = (uint32_t)v;
+		d->set |= CONFIG_FDB_LIMIT;
+	} else if (!strcmp(key, "fdb-aging")) {
+		/* Seconds, kept in milliseconds as uint32_t by vnet. */
+		if ((rc = config_uint(key, val, 1, UINT32_MAX / 1000, &v, err,
+				      errlen)))
+			return rc;
+		d->fdb_aging_s = (uint32_t)v;
+		d->set |= CONFIG_FDB_AGING;
+	} else if (!strcmp(key, "busy-poll")) {
+		if ((rc = config_uint(key, val, 0, 1000000, &v, err, errlen)))
+			return rc;
+		d->busy_poll_us = (uint32_t)v;
+		d->set |= CONFIG_BUSY_POLL;
+	} else if (!strcmp(key, "arena-bufs")) {
+		if ((rc = config_uint(key, val, 64, 1U << 22, &v, err,
+				      errlen)))
+			return rc;
+		d->arena_bufs = (uint32_t)v;
+		d->set |= CONFIG_ARENA_BUFS;
+	} else if (!strcmp(key, "napi")) {
+		if (parse_onoff(val, &d->napi)) {
+			snprintf(err, errlen,
+				 "invalid napi '%s': expected on or off", val);
+			return -EINVAL;
+		}
+		d->set |= CONFIG_NAPI;
+	} else {
+		snprintf(err, errlen, "unknown daemon key '%s'", key);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/**
+ * config_daemon_merge() - override settings with those set in @src
+ * @dst:	settings to change
+ * @src:	settings that win where set (the command line)
+ */
+void config_daemon_merge(struct config_daemon *dst,
+			 const struct config_daemon *src)
+{
+	if (src->set & CONFIG_WORKERS)
+		dst->workers = src->workers;
+	if (src->set & CONFIG_CPUS) {
+		dst->ncpus = src->ncpus;
+		memcpy(dst->cpus, src->cpus, sizeof(dst->cpus));
+	}
+	if (src->set & CONFIG_SOCKET)
+		memcpy(dst->socket, src->socket, sizeof(dst->socket));
+	if (src->set & CONFIG_LOG_LEVEL)
+		dst->log_level = src->log_level;
+	if (src->set & CONFIG_FDB_LIMIT)
+		dst->fdb_limit = src->fdb_limit;
+	if (src->set & CONFIG_FDB_AGING)
+		dst->fdb_aging_s = src->fdb_aging_s;
+	if (src->set & CONFIG_BUSY_POLL)
+		dst->busy_poll_us = src->busy_poll_us;
+	if (src->set & CONFIG_ARENA_BUFS)
+		dst->arena_bufs = src->arena_bufs;
+	if (src->set & CONFIG_NAPI)
+		dst->napi = src->napi;
+	dst->set |= src->set;
+}
+
+/**
+ * config_fail() - record the first error of a parse
+ * @ctx:	parse state
+ * @line:	line the error is on
+ * @rc:		-errno
+ * @fmt:	message
+ */
+__attribute__((format(printf, 4, 5)))
+static void config_fail(struct config_ctx *ctx, unsigned line, int rc,
+			const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->rc)
+		return;
+	ctx->rc = rc;
+	ctx->err_line = line;
+	va_start(ap, fmt);
+	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
+	va_end(ap);
+}
+
+/**
+ * config_trim() - strip leading and trailing blanks in place
+ * @s:		string
+ *
+ * Return: @s without leading blanks
+ */
+static char *config_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+			 e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+/**
+ * config_section() - start a section if @raw is a section header
+ * @ctx:	parse state
+ * @raw:	the line as read
+ */
+static void config_section(struct config_ctx *ctx, const char *raw)
+{
+	char text[256], *kind, *name, *end;
+	struct config *c = ctx->c;
+	unsigned i;
+
+	if (ctx->line == 1 && !strncmp(raw, "\xef\xbb\xbf", 3))
+		raw += 3;
+	raw += strspn(raw, " \t");
+	if (*raw != '[')
+		return;
+	snprintf(text, sizeof(text), "%s", raw + 1);
+	if (!(end = strchr(text, ']')))
+		return; /* inih reports the syntax error */
+	*end = '\0';
+	kind = config_trim(text);
+	name = kind + strcspn(kind, " \t");
+	if (*name)
+		*name++ = '\0';
+	name = config_trim(name);
+
+	if (!strcmp(kind, "daemon") && !*name) {
+		ctx->sec = CONFIG_SEC_DAEMON;
+	} else if (!strcmp(kind, "tenant") && *name) {
+		struct config_tenant *t;
+
+		for (i = 0; i < c->ntenants; i++) {
+			if (!strcmp(c->tenants[i].spec.name, name)) {
+				config_fail(ctx, ctx->line, -EEXIST,
+					    "duplicate section [tenant %s] (first on line %u)",
+					    name, c->tenants[i].line);
+				return;
+			}
+		}
+		if (c->ntenants == CONFIG_MAX_TENANTS) {
+			config_fail(ctx, ctx->line, -E2BIG,
+				    "too many tenants (at most %u)",
+				    CONFIG_MAX_TENANTS);
+			return;
+		}
+		t = realloc(c->tenants, (c->ntenants + 1) * sizeof(*t));
+		if (!t) {
+			config_fail(ctx, ctx->line, -ENOMEM, "out of memory");
+			return;
+		}
+		c->tenants = t;
+		t += c->ntenants;
+		spec_tenant_init(&t->spec);
+		t->line = ctx->line;
+		if (spec_tenant_set(&t->spec, "name", name, ctx->msg,
+				    sizeof(ctx->msg))) {
+			config_fail(ctx, ctx->line, -EINVAL, "%s", ctx->msg);
+			return;
+		}
+		c->ntenants++;
+		ctx->sec = CONFIG_SEC_TENANT;
+	} else if (!strcmp(kind, "port") && *name) {
+		struct config_port *p;
+		char why[160];
+
+		for (i = 0; i < c->nports; i++) {
+			if (!strcmp(c->ports[i].spec.name, name)) {
+				config_fail(ctx, ctx->line, -EEXIST,
+					    "duplicate section [port %s] (first on line %u)",
+					    name, c->ports[i].line);
+				return;
+			}
+		}
+		if (c->nports == CONFIG_MAX_PORTS) {
+			config_fail(ctx, ctx->line, -E2BIG,
+				    "too many ports (at most %u)",
+				    CONFIG_MAX_PORTS);
+			return;
+		}
+		p = realloc(c->ports, (c->nports + 1) * sizeof(*p));
+		if (!p) {
+			config_fail(ctx, ctx->line, -ENOMEM, "out of memory");
+			return;
+		}
+		c->ports = p;
+		p += c->nports;
+		spec_port_init(&p->spec);
+		p->line = ctx->line;
+		if (spec_port_set(&p->spec, "name", name, why, sizeof(why))) {
+			config_fail(ctx, ctx->line, -EINVAL, "%s", why);
+			return;
+		}
+		c->nports++;
+		ctx->sec = CONFIG_SEC_PORT;
+	} else if (!strcmp(kind, "endpoint")) {
+		config_fail(ctx, ctx->line, -EOPNOTSUPP,
+			    "[endpoint] sections need the shared stack, which this build does not have yet");
+	} else if (!strcmp(kind, "tenant") || !strcmp(kind, "port")) {
+		config_fail(ctx, ctx->line, -EINVAL,
+			    "section [%s] needs a name: [%s NAME]", kind, kind);
+	} else {
+		config_fail(ctx, ctx->line, -EINVAL,
+			    "unknown section [%.64s%s%.64s] (expected [daemon], [tenant NAME] or [port NAME])",
+			    kind, *name ? " " : "", name);
+	}
+}
+
+/**
+ * config_read_line() - inih reader: next line of the buffer, counted
+ * @str:	inih's line buffer
+ * @num:	its size
+ * @stream:	struct config_ctx
+ *
+ * Return: @str, or NULL at the end or on error
+ */
+static char *config_read_line(char *str, int num, void *stream)
+{
+	struct config_ctx *ctx = stream;
+	const char *start, *nl;
+	size_t l;
+
+	if (ctx->rc || ctx->off >= ctx->len)
+		return NULL;
+	start = ctx->buf + ctx->off;
+	nl = memchr(start, '\n', ctx->len - ctx->off);
+	l = nl ? (size_t)(nl - start) + 1 : ctx->len - ctx->off;
+	ctx->line++;
+	if (memchr(start, '\0', l)) {
+		config_fail(ctx, ctx->line, -EINVAL, "NUL byte in line");
+		return NULL;
+	}
+	if (num < 2 || l > (size_t)num - 1) {
+		config_fail(ctx, ctx->line, -EINVAL,
+			    "line longer than %d characters", num - 2);
+		return NULL;
+	}
+	memcpy(str, start, l);
+	str[l] = '\0';
+	ctx->off += l;
+
+	config_section(ctx, str);
+	return ctx->rc ? NULL : str;
+}
+
+/**
+ * config_handler() - inih handler: one KEY = VALUE in the current section
+ * @user:	struct config_ctx
+ * @section:	section as inih saw it (we use our own, see above)
+ * @name:	key
+ * @value:	value
+ *
+ * Return: 1 (errors are kept in the context, with their line)
+ */
+static int config_handler(void *user, const char *section, const char *name,
+			  const char *value)
+{
+	struct config_ctx *ctx = user;
+	struct config *c = ctx->c;
+	char msg[200];
+	int rc = 0;
+
+	(void)section;
+	if (ctx->rc || !name)
+		return 1;
+
+	switch (ctx->sec) {
+	case CONFIG_SEC_NONE:
+		snprintf(msg, sizeof(msg),
+			 "key '%.64s' outside a section", name);
+		rc = -EINVAL;
+		break;
+	case CONFIG_SEC_DAEMON:
+		rc = config_daemon_set(&c->daemon, name, value, msg,
+				       sizeof(msg));
+		break;
+	case CONFIG_SEC_TENANT:
+		if (!strcmp(name, "name")) {
+			snprintf(msg, sizeof(msg),
+				 "unknown tenant key 'name' (the name is in the section header)");
+			rc = -ENOENT;
+			break;
+		}
+		rc = spec_tenant_set(&c->tenants[c->ntenants - 1].spec, name,
+				     value, msg, sizeof(msg));
+		break;
+	case CONFIG_SEC_PORT:
+		if (!strcmp(name, "name")) {
+			snprintf(msg, sizeof(msg),
+				 "unknown port key 'name' (the name is in the section header)");
+			rc = -ENOENT;
+			break;
+		}
+		rc = spec_port_set(&c->ports[c->nports - 1].spec, name, value,
+				   msg, sizeof(msg));
+		break;
+	}
+	if (rc)
+		config_fail(ctx, ctx->line, rc, "%s", msg);
+	return 1;
+}
+
+/**
+ * config_parse_buffer() - parse a config file held in memory
+ * @c:		result; free with config_free() whatever the return value
+ * @name:	file name for messages
+ * @buf:	contents (need not be NUL-terminated)
+ * @len:	length of @buf
+ * @err:	"FILE:LINE: message" on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno
+ */
+int config_parse_buffer(struct config *c, const char *name, const char *buf,
+			size_t len, char *err, size_t errlen)
+{
+	struct config_ctx ctx = { .c = c, .buf = buf, .len = len };
+	unsigned i;
+	int line;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->file, sizeof(c->file), "%s", name);
+
+	line = ini_parse_stream(config_read_line, &ctx, config_handler, &ctx);
+	if (line > 0)
+		config_fail(&ctx, (unsigned)line, -EINVAL,
+			    "syntax error (expected KEY = VALUE or [SECTION])");
+	else if (line < 0)
+		config_fail(&ctx, 0, -ENOMEM, "out of memory");
+
+	/* inih reports its first syntax error only at the end: keep the
+	 * earlier of the two errors.
+	 */
+	if (line > 0 && ctx.err_line > (unsigned)line) {
+		ctx.rc = 0;
+		config_fail(&ctx, (unsigned)line, -EINVAL,
+			    "syntax error (expected KEY = VALUE or [SECTION])");
+	}
+
+	for (i = 0; !ctx.rc && i < c->ntenants; i++) {
+		if (spec_tenant_check(&c->tenants[i].spec, ctx.msg,
+				      sizeof(ctx.msg))) {
+			ctx.rc = -EINVAL;
+			ctx.err_line = c->tenants[i].line;
+		}
+	}
+	for (i = 0; !ctx.rc && i < c->nports; i++) {
+		if (spec_port_check(&c->ports[i].spec, ctx.msg,
+				    sizeof(ctx.msg))) {
+			ctx.rc = -EINVAL;
+			ctx.err_line = c->ports[i].line;
+		}
+	}
+
+	if (ctx.rc)
+		snprintf(err, errlen, "%s:%u: %s", c->file, ctx.err_line,
+			 ctx.msg);
+	return ctx.rc;
+}
+
+/**
+ * config_parse_file() - read and parse a config file
+ * @c:		result; free with config_free() whatever the return value
+ * @path:	file
+ * @err:	one line on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno
+ */
+int config_parse_file(struct config *c, const char *path, char *err,
+		      size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd, rc;
+
+	memset(c, 0, sizeof(*c));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot read config file %s: %s", path,
+			 strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size > CONFIG_FILE_MAX) {
+		rc = -EINVAL;
+		snprintf(err, errlen,
+			 "config file %s: not a regular file of at most %u bytes",
+			 path, CONFIG_FILE_MAX);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			snprintf(err, errlen, "cannot read config file %s: %s",
+				 path, strerror(-rc));
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	rc = config_parse_buffer(c, path, buf, len, err, errlen);
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/**
+ * config_free() - release what a parse allocated
+ * @c:		config
+ */
+void config_free(struct config *c)
+{
+	free(c->tenants);
+	free(c->ports);
+	c->tenants = NULL;
+	c->ports = NULL;
+	c->ntenants = c->nports = 0;
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * spec.h - what a port or a tenant should look like
+ *
+ * A port or tenant can be described by the config file ([port NAME] keys),
+ * by vstackctl options or by control protocol arguments. All of them land
+ * in these structs through the same setters, so a value is accepted or
+ * refused with the same words wherever it comes from. The setters check
+ * single values; spec_port_check() checks how they combine.
+ */
+#ifndef VSTACK_CTL_SPEC_H
+#define VSTACK_CTL_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parse.h"
+
+#define SPEC_IFNAME_MAX 16   /* IFNAMSIZ, as VNET_IFNAME_MAX */
+#define SPEC_NAME_MAX 32     /* as VNET_NAME_MAX and TENANT_NAME_MAX */
+#define SPEC_NETNS_MAX 256   /* NAME_MAX + 1 */
+#define SPEC_CGROUP_MAX 512  /* as TENANT_CGROUP_MAX */
+#define SPEC_MAX_ADDRS 16
+#define SPEC_MTU_MIN 68
+#define SPEC_MTU_MAX 65521   /* 65535 minus the Ethernet header, TAP's limit */
+#define SPEC_MTU_DEFAULT 1500
+#define SPEC_QUEUES_MAX 64
+#define SPEC_WEIGHT_MIN 1    /* cgroup v2 cpu.weight range */
+#define SPEC_WEIGHT_MAX 10000
+
+/**
+ * struct spec_port - a port to add
+ * @name:	interface name
+ * @network:	network name ("default" unless given)
+ * @tenant:	tenant name ("default" unless given)
+ * @netns:	target namespace name in /run/netns, "" for none
+ * @netns_pid:	target namespace as a process's, 0 for none
+ * @has_mac:	@mac was given (otherwise one is generated)
+ * @mac:	unicast MAC address
+ * @mtu:	MTU, 0 for the default
+ * @queues:	TAP queues, 0 for one per worker
+ * @offload:	negotiate checksum/segmentation offloads
+ * @naddrs:	number of @addrs
+ * @addrs:	addresses to add inside the target namespace
+ */
+struct spec_port {
+	char name[SPEC_IFNAME_MAX];
+	char network[SPEC_NAME_MAX];
+	char tenant[SPEC_NAME_MAX];
+	char netns[SPEC_NETNS_MAX];
+	int netns_pid;
+	bool has_mac;
+	uint8_t mac[6];
+	unsigned mtu;
+	unsigned queues;
+	bool offload;
+	unsigned naddrs;
+	struct parse_cidr addrs[SPEC_MAX_ADDRS];
+};
+
+/**
+ * struct spec_tenant - a tenant to add, or the changes to one
+ * @name:	tenant name
+ * @cgroup:	cgroup path, valid if @has_cgroup
+ * @pid:	process whose cgroup to use, valid if @has_pid
+ * @weight:	weight, valid if @has_weight
+ * @rate_bps:	rate cap in bits per second (0: none), valid if @has_rate
+ */
+struct spec_tenant {
+	char name[SPEC_NAME_MAX];
+	char cgroup[SPEC_CGROUP_MAX];
+	int pid;
+	uint32_t weight;
+	uint64_t rate_bps;
+	bool has_cgroup, has_pid, has_weight, has_rate;
+};
+
+void spec_port_init(struct spec_port *p);
+int spec_port_set(struct spec_port *p, const char *key, const char *val,
+		  char *err, size_t errlen);
+int spec_port_set_uint(struct spec_port *p, const char *key, uint64_t val,
+		       char *err, size_t errlen);
+int spec_port_check(const struct spec_port *p, char *err, size_t errlen);
+
+void spec_tenant_init(struct spec_tenant *t);
+int spec_tenant_set(struct spec_tenant *t, const char *key, const char *val,
+		    char *err, size_t errlen);
+int spec_tenant_set_uint(struct spec_tenant *t, const char *key, uint64_t val,
+			 char *err, size_t errlen);
+int spec_tenant_check(const struct spec_tenant *t, char *err, size_t errlen);
+
+#endif /* VSTACK_CTL_SPEC_H */
