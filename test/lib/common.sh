@@ -57,6 +57,9 @@ skip() {
 
 _on_err() {
 	local rc=$1 line=$2 cmd=$3
+	# In a subshell (a background job, a command substitution) the parent
+	# sees the status and reports; just pass it on.
+	[[ $BASHPID == "$$" ]] || exit "$rc"
 	printf '[%s] FAIL: line %s: command failed (status %s): %s\n' \
 		"$TEST_NAME" "$line" "$rc" "$cmd" >&2
 	_FAILED=1
@@ -590,8 +593,9 @@ tcp_transfer() {
 # intact, exactly once (low rate: no loss is acceptable).
 udp_exchange() {
 	local src=$1 dst=$2 addr=$3 port=$4 count=$5 size=$6 pps=${7:-2000}
-	local rpid rc=0 out="$T/udp.$port.$RANDOM"
-	nsx_to 60 "$dst" "$PY" "$LIB/udpcheck.py" recv --bind "0.0.0.0:$port" \
+	local rpid rc=0 out="$T/udp.$port.$RANDOM" bind=0.0.0.0
+	[[ $addr == *:* ]] && bind='[::]'
+	nsx_to 60 "$dst" "$PY" "$LIB/udpcheck.py" recv --bind "$bind:$port" \
 		--count "$count" --size "$size" --idle 5 >"$out.rx" 2>&1 &
 	rpid=$!
 	wait_listen "$dst" udp "$port"

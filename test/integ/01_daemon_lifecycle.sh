@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# daemon_lifecycle - vstackd starts, serves, and stops cleanly on SIGTERM
+# (exit 0, every TAP device gone, in namespaces and in the root namespace),
+# three times over on the same socket path; a second daemon on a busy socket
+# refuses with one clear line; bad requests get one clear error line and
+# leave the daemon up and unchanged; vstackctl without a daemon says so.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+A=$(mk_ns a)
+B=$(mk_ns b)
+PA=$(ifname a)
+PB=$(ifname b)
+PR=$(ifname r) # a port in the root namespace, no addresses
+
+for round in 1 2 3; do
+	log "round $round"
+	start_vstackd --workers 1
+	vctl port add "$PA" --netns "$A" --address 10.71.0.1/24
+	vctl port add "$PB" --netns "$B" --address 10.71.0.2/24
+	vctl port add "$PR"
+	assert_port_in_ns "$A" "$PA" 10.71.0.1/24
+	assert_port_in_ns "$B" "$PB" 10.71.0.2/24
+	link_exists "$PR" || fail "root-namespace port $PR not created"
+	assert_eq "$(port_names | sort | tr '\n' ' ')" \
+		"$(printf '%s\n' "$PA" "$PB" "$PR" | sort | tr '\n' ' ')" "port list, round $round"
+	ping_ok "$A" 10.71.0.2 || fail "ping through vstack, round $round"
+	stop_vstackd
+	! link_exists "$A" "$PA" || fail "$PA left in $A after SIGTERM (round $round)"
+	! link_exists "$B" "$PB" || fail "$PB left in $B after SIGTERM (round $round)"
+	! link_exists "$PR" || fail "$PR left in the root namespace after SIGTERM (round $round)"
+	left=$(_our_root_links)
+	[[ -z $left ]] || fail "devices left in the root namespace: $left"
+	for ns in "$A" "$B"; do
+		left=$(ip -n "$ns" -o link show | awk -F': ' '$2 != "lo" {print $2}')
+		[[ -z $left ]] || fail "devices left in $ns: $left"
+	done
+done
+
+# A second daemon on the same socket must refuse, quickly, with one line, and
+# must not take the socket away from the first.
+start_vstackd
+vctl port add "$PA" --netns "$A" --address 10.71.0.1/24
+rc=0
+run_to 20 "$VSTACKD" --foreground --socket "$VSTACK_SOCK" >"$T/second.out" 2>"$T/second.err" </dev/null || rc=$?
+((rc != 0)) || fail "a second vstackd on a busy socket exited 0"
+((rc != 124 && rc != 137)) || fail "a second vstackd on a busy socket kept running (killed after 20 s)"
+lines=$(grep -c . "$T/second.err" || true)
+[[ $lines == 1 ]] || fail "second vstackd: expected one line on stderr, got $lines: $(cat "$T/second.err")"
+log "second daemon refused (exit $rc): $(cat "$T/second.err")"
+daemon_alive || fail "first daemon no longer answers after a second one tried to start"
+assert_eq "$(port_names)" "$PA" "port list after the second daemon's attempt"
+assert_port_in_ns "$A" "$PA" 10.71.0.1/24
+
+# Bad requests: one line on stderr, non-zero exit, daemon up and unchanged.
+expect_ctl_error "del of an unknown port" port del "$(ifname nope)"
+expect_ctl_error "duplicate port add" port add "$PA" --netns "$A"
+expect_ctl_error "malformed MAC" port add "$(ifname m1)" --netns "$B" --mac zz:00:00:00:00:01
+expect_ctl_error "short MAC" port add "$(ifname m2)" --netns "$B" --mac 02:00:00:00:01
+expect_ctl_error "MTU 0" port add "$(ifname u1)" --netns "$B" --mtu 0
+expect_ctl_error "MTU 1000000" port add "$(ifname u2)" --netns "$B" --mtu 1000000
+expect_ctl_error "MTU not a number" port add "$(ifname u3)" --netns "$B" --mtu jumbo
+expect_ctl_error "nonexistent netns" port add "$(ifname n1)" --netns "${P}no-such-ns"
+expect_ctl_error "name longer than 15" port add "${P}too-long-name" --netns "$B"
+expect_ctl_error "unknown command" frobnicate
+assert_eq "$(port_names)" "$PA" "port list after the failed requests"
+left=$(_our_root_links)
+[[ -z $left ]] || fail "failed requests left devices in the root namespace: $left"
+left=$(ip -n "$B" -o link show | awk -F': ' '$2 != "lo" {print $2}')
+[[ -z $left ]] || fail "failed requests left devices in $B: $left"
+vctl port add "$PB" --netns "$B" --address 10.71.0.2/24
+ping_ok "$A" 10.71.0.2 || fail "switching broken after the failed requests"
+stop_vstackd
+! link_exists "$A" "$PA" || fail "$PA left in $A after SIGTERM"
+! link_exists "$B" "$PB" || fail "$PB left in $B after SIGTERM"
+
+# vstackctl with no daemon: clear error, non-zero exit, no hang.
+rc=0
+out=$(run_to 10 "$VSTACKCTL" --socket "$VSTACK_SOCK" port list 2>"$T/nod.err") || rc=$?
+((rc != 0 && rc != 124 && rc != 137)) || fail "vstackctl without a daemon: exit $rc (stdout: $out)"
+lines=$(grep -c . "$T/nod.err" || true)
+[[ $lines == 1 ]] || fail "vstackctl without a daemon: expected one line on stderr, got $lines: $(cat "$T/nod.err")"
+log "vstackctl without a daemon (exit $rc): $(cat "$T/nod.err")"
+rc=0
+run_to 10 "$VSTACKCTL" --socket "$T/nowhere/none.sock" port list 2>"$T/nod2.err" || rc=$?
+((rc != 0 && rc != 124 && rc != 137)) || fail "vstackctl with a missing socket path: exit $rc"
+[[ $(grep -c . "$T/nod2.err" || true) == 1 ]] || fail "vstackctl with a missing socket: $(cat "$T/nod2.err")"
