@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cgroup.h - cgroup resolution: process -> cgroup -> CPU weight
+ *
+ * Paths handled here are cgroup paths: relative to the root of a hierarchy,
+ * starting with '/' ("/" is the root cgroup), as in /proc/PID/cgroup.
+ *
+ * Layouts of the cgroup root (usually /sys/fs/cgroup):
+ *   v2:      the root is the cgroup2 mount (it has cgroup.controllers);
+ *   hybrid:  a tmpfs with v1 hierarchies (cpu/, cpu,cpuacct/, ...) and the
+ *            cgroup2 mount at unified/;
+ *   v1:      the same without unified/.
+ */
+#ifndef VSTACK_CGROUP_H
+#define VSTACK_CGROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CGROUP_WEIGHT_MIN 1
+#define CGROUP_WEIGHT_MAX 10000
+
+int cgroup_parse_proc(const char *text, char *path, size_t len, char *cpu_path,
+		      size_t cpu_len);
+int cgroup_of_pid(int pid, char *path, size_t len, char *cpu_path,
+		  size_t cpu_len);
+int cgroup_resolve(const char *root, const char *spec, char *path, size_t len);
+uint32_t cgroup_shares_to_weight(uint64_t shares);
+int cgroup_read_weight_split(const char *root, const char *path,
+			     const char *cpu_path, uint32_t *weight);
+int cgroup_read_weight(const char *root, const char *path, uint32_t *weight);
+
+#endif /* VSTACK_CGROUP_H */

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tenant.c - tenant accounts
+ *
+ * A fixed table of TENANT_MAX slots, owned by the control thread; the id of
+ * a tenant is its slot. Tenant 0, "default", exists from creation and
+ * cannot be deleted. New tenants take the next free slot after the last one
+ * given out (wrapping), so a deleted tenant's id is reused as late as
+ * possible and a stale id held somewhere does not at once name a stranger.
+ *
+ * Binding: a tenant may be bound to a cgroup, given as a path (--cgroup,
+ * which must exist) or as the cgroup of a process (--pid, read from
+ * /proc/PID/cgroup: the v2 path, and on hybrid hosts also the v1 cpu
+ * controller's path, which is where cpu.shares is read; see cgroup.c).
+ *
+ * Weight: an explicit weight (1..10000) overrides; otherwise the cgroup's
+ * CPU weight, or TENANT_WEIGHT_DEFAULT for an unbound tenant or when no
+ * weight file can be read.
+ *
+ * tenant_set() replaces a tenant's settings with the spec's, field by
+ * field as tenant_add() would set them, except that a spec without cgroup
+ * and pid keeps the current binding. A caller changing one setting starts
+ * from the current values (tenant_find()): passing the current cgroup path
+ * back keeps the binding as it is, without checking it again.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup.h"
+#include "tenant.h"
+
+#define TENANT_ROOT_DEFAULT "/sys/fs/cgroup"
+
+/**
+ * struct tenant_slot - a tenant and what only this module needs
+ * @tn:		the tenant
+ * @used:	slot holds a tenant
+ * @cpu_path:	v1 cpu controller path when it differs from @tn.cgroup, or ""
+ */
+struct tenant_slot {
+	struct tenant tn;
+	bool used;
+	char cpu_path[TENANT_CGROUP_MAX];
+};
+
+/**
+ * struct tenant_table - all tenants
+ * @root:	cgroup root, no trailing '/'
+ * @count:	tenants present
+ * @next:	slot to try first for the next tenant
+ * @slot:	tenants by id
+ */
+struct tenant_table {
+	char root[PATH_MAX];
+	unsigned count;
+	uint32_t next;
+	struct tenant_slot slot[TENANT_MAX];
+};
+
+/**
+ * struct tenant_binding - a resolved cgroup binding
+ * @cgroup:	cgroup path, or "" for none
+ * @cpu_path:	v1 cpu path if it differs, or ""
+ */
+struct tenant_binding {
+	char cgroup[TENANT_CGROUP_MAX];
+	char cpu_path[TENANT_CGROUP_MAX];
+};
+
+/**
+ * tenant_err() - format an error message, if the caller wants one
+ * @err:	buffer, or NULL
+ * @errlen:	its size
+ * @fmt:	format
+ */
+static void tenant_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void tenant_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/**
+ * tenant_name_valid() - 1..31 characters of [A-Za-z0-9_.-]
+ * @name:	name, may be NULL
+ *
+ * Return: true if valid
+ */
+static bool tenant_name_valid(const char *name)
+{
+	size_t i;
+
+	if (!name || !*name)
+		return false;
+	for (i = 0; name[i]; i++) {
+		char c = name[i];
+
+		if (i >= TENANT_NAME_MAX - 1)
+			return false;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		      c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * tenant_table_create() - create the table, with tenant "default"
+ * @cgroup_root:	cgroup mount root, NULL for /sys/fs/cgroup
+ *
+ * Return: table, or NULL with errno set (ENOMEM, ENAMETOOLONG)
+ */
+struct tenant_table *tenant_table_create(const char *cgroup_root)
+{
+	const char *root = cgroup_root ? cgroup_root : TENANT_ROOT_DEFAULT;
+	struct tenant_table *t;
+	size_t n = strlen(root);
+	struct tenant *tn;
+
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (!n || n >= sizeof(t->root)) {
+		errno = n ? ENAMETOOLONG : EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	memcpy(t->root, root, n);
+	t->root[n] = '\0';
+
+	tn = &t->slot[0].tn;
+	tn->id = 0;
+	snprintf(tn->name, sizeof(tn->name), "%s", TENANT_DEFAULT);
+	tn->weight = TENANT_WEIGHT_DEFAULT;
+	t->slot[0].used = true;
+	t->count = 1;
+	t->next = 1;
+	return t;
+}
+
+/**
+ * tenant_table_destroy() - free the table
+ * @t:		table, or NULL
+ */
+void tenant_table_destroy(struct tenant_table *t)
+{
+	free(t);
+}
+
+/**
+ * tenant_slot_find() - slot of a tenant by name
+ * @t:		table
+ * @name:	name
+ *
+ * Return: slot, or NULL
+ */
+static struct tenant_slot *tenant_slot_find(const struct tenant_table *t,
+					    const char *name)
+{
+	uint32_t i;
+
+	if (!name)
+		return NULL;
+	for (i = 0; i < TENANT_MAX; i++)
+		if (t->slot[i].used && !strcmp(t->slot[i].tn.name, name))
+			return (struct tenant_slot *)&t->slot[i];
+	return NULL;
+}
+
+/**
+ * tenant_check_spec() - validate what does not depend on the table
+ * @spec:	requested settings
+ * @err:	message buffer, or NULL
+ * @errlen:	its size
+ *
+ * Return: 0 or -EINVAL
+ */
+static int tenant_check_spec(const struct tenant_spec *spec, char *err,
+			     size_t errlen)
+{
+	if (!spec || !tenant_name_valid(spec->name)) {
+		tenant_err(err, errlen,
+			   "tenant name must be 1-31 characters of A-Z a-z 0-9 "
+			   "_ . -");
+		return -EINVAL;
+	}
+	if (spec->cgroup && *spec->cgroup && spec->pid) {
+		tenant_err(err, errlen,
+			   "tenant %s: give a cgroup or a pid, not both",
+			   spec->name);
+		return -EINVAL;
+	}
+	if (spec->pid < 0) {
+		tenant_err(err, errlen, "tenant %s: invalid pid %d", spec->name,
+			   spec->pid);
+		return -EINVAL;
+	}
+	if (spec->weight > CGROUP_WEIGHT_MAX) {
+		tenant_err(err, errlen,
+			   "tenant %s: weight must be 1-10000 (got %u)",
+			   spec->name, spec->weight);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * tenant_bind() - resolve the cgroup binding a spec asks for
+ * @t:		table
+ * @spec:	requested settings, cgroup or pid given
+ * @b:		set to the binding
+ * @err:	message buffer, or NULL
+ * @errlen:	its size
+ *
+ * Return: 0 or -errno, with a message
+ */
+static int tenant_bind(const struct tenant_table *t,
+		       const struct tenant_spec *spec, struct tenant_binding *b,
+		       char *err, size_t errlen)
+{
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	if (spec->pid > 0) {
+		ret = cgroup_of_pid(spec->pid, b->cgroup, sizeof(b->cgroup),
+				    b->cpu_path, sizeof(b->cpu_path));
+		if (ret) {
+			tenant_err(err, errlen,
+				   "cannot find the cgroup of pid %d: %s",
+				   spec->pid, strerror(-ret));
+			return ret;
+		}
+		if (!strcmp(b->cpu_path, b->cgroup))
+			b->cpu_path[0] = '\0';
+		return 0;
+	}
+
+	ret = cgroup_resolve(t->root, spec->cgroup, b->cgroup,
+			     sizeof(b->cgroup));
+	if (ret == -ENOENT)
+		tenant_err(err, errlen, "cgroup %s not found under %s",
+			   spec->cgroup, t->root);
+	else if (ret == -EINVAL)
+		tenant_err(err, errlen, "cgroup %s: path must not contain ..",
+			   spec->cgroup);
+	else if (ret)
+		tenant_err(err, errlen, "cgroup %s: %s", spec->cgroup,
+			   strerror(-ret));
+	return ret;
+}
+
+/**
+ * tenant_apply() - set binding, weight and rate of a tenant
+ * @t:		table
+ * @s:		slot
+ * @spec:	requested settings
+ * @b:		binding to set, or NULL to keep the current one
+ */
+static void tenant_apply(const struct tenant_table *t, struct tenant_slot *s,
+			 const struct tenant_spec *spec,
+			 const struct tenant_binding *b)
+{
+	struct tenant *tn = &s->tn;
+	uint32_t w;
+
+	if (b) {
+		snprintf(tn->cgroup, sizeof(tn->cgroup), "%s", b->cgroup);
+		snprintf(s->cpu_path, sizeof(s->cpu_path), "%s", b->cpu_path);
+	}
+	tn->rate_bps = spec->rate_bps;
+
+	if (spec->weight) {
+		tn->weight = spec->weight;
+		tn->weight_override = true;
+		return;
+	}
+	tn->weight_override = false;
+	tn->weight = TENANT_WEIGHT_DEFAULT;
+	if (tn->cgroup[0] &&
+	    !cgroup_read_weight_split(t->root, tn->cgroup,
+				      s->cpu_path[0] ? s->cpu_path : tn->cgroup,
+				      &w))
+		tn->weight = w;
+}
+
+/**
+ * tenant_add() - add a tenant
+ * @t:		table
+ * @spec:	name, binding (cgroup or pid, or neither), weight, rate
+ * @id:		if not NULL, set to the new tenant's id
+ * @err:	if not NULL, set to a one-line message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, -EINVAL (name, weight, pid, both cgroup and pid), -EEXIST,
+ *	   -ENOSPC (table full), -ENOENT (cgroup not found), -ESRCH (no
+ *	   such process), or another -errno from cgroup resolution
+ */
+int tenant_add(struct tenant_table *t, const struct tenant_spec *spec,
+	       uint32_t *id, char *err, size_t errlen)
+{
+	struct tenant_binding b;
+	struct tenant_slot *s;
+	uint32_t i, n;
+	int ret;
+
+	ret = tenant_check_spec(spec, err, errlen);
+	if (ret)
+		return ret;
+	if (tenant_slot_find(t, spec->name)) {
+		tenant_err(err, errlen, "tenant %s already exists", spec->name);
+		return -EEXIST;
+	}
+	if (t->count >= TENANT_MAX) {
+		tenant_err(err, errlen, "tenant table full (%d tenants)",
+			   TENANT_MAX);
+		return -ENOSPC;
+	}
+
+	memset(&b, 0, sizeof(b));
+	if (spec->pid > 0 || (spec->cgroup && *spec->cgroup)) {
+		ret = tenant_bind(t, spec, &b, err, errlen);
+		if (ret)
+			return ret;
+	}
+
+	/* Next free slot after the last one given out; 0 is never free */
+	for (n = 0, i = t->next; n < TENANT_MAX; n++) {
+		if (!i)
+			i = 1;
+		if (!t->slot[i].used)
+			break;
+		i = (i + 1) % TENANT_MAX;
+	}
+	s = &t->slot[i];
+	memset(s, 0, sizeof(*s));
+	s->used = true;
+	s->tn.id = i;
+	snprintf(s->tn.name, sizeof(s->tn.name), "%s", spec->name);
+	tenant_apply(t, s, spec, &b);
+	t->count++;
+	t->next = (i + 1) % TENANT_MAX;
+	if (id)
+		*id = i;
+	return 0;
+}
+
+/**
+ * tenant_set() - change a tenant's binding, weight and rate
+ * @t:		table
+ * @spec:	name of the tenant, and its new settings: weight 0 means the
+ *		cgroup's weight, rate 0 no cap; a cgroup or pid rebinds, an
+ *		empty cgroup ("") unbinds, neither keeps the binding
+ * @err:	if not NULL, set to a one-line message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, -ENOENT (no such tenant, or cgroup not found), or as for
+ *	   tenant_add(); on failure nothing changes
+ */
+int tenant_set(struct tenant_table *t, const struct tenant_spec *spec,
+	       char *err, size_t errlen)
+{
+	struct tenant_binding b;
+	struct tenant_slot *s;
+	bool rebind = false;
+	int ret;
+
+	ret = tenant_check_spec(spec, err, errlen);
+	if (ret)
+		return ret;
+	s = tenant_slot_find(t, spec->name);
+	if (!s) {
+		tenant_err(err, errlen, "tenant %s not found", spec->name);
+		return -ENOENT;
+	}
+
+	memset(&b, 0, sizeof(b));
+	if (spec->pid > 0) {
+		rebind = true;
+	} else if (spec->cgroup) {
+		/* The current path given back: keep the binding as it is */
+		rebind = strcmp(spec->cgroup, s->tn.cgroup);
+	}
+	if (rebind && (spec->pid > 0 || *spec->cgroup)) {
+		ret = tenant_bind(t, spec, &b, err, errlen);
+		if (ret)
+			return ret;
+	}
+	tenant_apply(t, s, spec, rebind ? &b : NULL);
+	return 0;
+}
+
+/**
+ * tenant_del() - delete a tenant
+ * @t:		table
+ * @name:	tenant name
+ *
+ * Return: 0, -EBUSY for "default", -ENOENT if there is no such tenant
+ */
+int tenant_del(struct tenant_table *t, const char *name)
+{
+	struct tenant_slot *s = tenant_slot_find(t, name);
+
+	if (!s)
+		return -ENOENT;
+	if (!s->tn.id)
+		return -EBUSY;
+	memset(s, 0, sizeof(*s));
+	t->count--;
+	return 0;
+}
+
+/**
+ * tenant_find() - tenant by name
+ * @t:		table
+ * @name:	name
+ *
+ * Return: tenant, or NULL
+ */
+const struct tenant *tenant_find(const struct tenant_table *t, const char *name)
+{
+	const struct tenant_slot *s = tenant_slot_find(t, name);
+
+	return s ? &s->tn : NULL;
+}
+
+/**
+ * tenant_get() - tenant by id
+ * @t:		table
+ * @id:		id
+ *
+ * Return: tenant, or NULL if @id is out of range or free
+ */
+const struct tenant *tenant_get(const struct tenant_table *t, uint32_t id)
+{
+	if (id >= TENANT_MAX || !t->slot[id].used)
+		return NULL;
+	return &t->slot[id].tn;
+}
+
+/**
+ * tenant_foreach() - call a function for every tenant, by id
+ * @t:		table
+ * @fn:		function
+ * @ctx:	passed to @fn
+ */
+void tenant_foreach(const struct tenant_table *t, tenant_fn fn, void *ctx)
+{
+	uint32_t i;
+
+	for (i = 0; i < TENANT_MAX; i++)
+		if (t->slot[i].used)
+			fn(&t->slot[i].tn, ctx);
+}

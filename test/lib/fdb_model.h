@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fdb_model.h - reference model of the forwarding database, for tests
+ *
+ * A plain array with linear search that states the semantics of vnet/fdb.c
+ * as simply as possible: test_fdb.c and fuzz_fdb.c run the same operations
+ * on both and compare every result. Single-threaded; time must not run
+ * backwards or advance by 2^31 ms or more between operations.
+ *
+ * Semantics (see the theory of operation in fdb.c):
+ * - an entry is present until removed by aging or flushing; it is live
+ *   while (int32_t)(now - seen) < aging; lookups and walks see live ones;
+ * - learning a group address, 00:00:00:00:00:00 or FDB_PORT_NONE changes
+ *   nothing and returns FDB_LEARN_REFRESH;
+ * - learning a live address: same port REFRESH, other port MOVED;
+ *   an expired present one: NEW, in place; an absent one at the limit:
+ *   every expired entry is removed (aged) first, then NEW or FULL.
+ */
+#ifndef VSTACK_TEST_FDB_MODEL_H
+#define VSTACK_TEST_FDB_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fdb.h"
+
+#define FDBM_MAX 4096
+
+struct fdbm_entry {
+	uint64_t mac;
+	uint16_t port;
+	uint32_t seen;
+};
+
+struct fdbm {
+	struct fdbm_entry e[FDBM_MAX]; /* present entries, unordered */
+	unsigned n;
+	uint32_t limit;
+	uint32_t aging;
+	struct fdb_stats st;
+};
+
+/**
+ * fdbm_mac48() - MAC address as an integer
+ * @mac:	address
+ *
+ * Return: address, first octet in the high bits
+ */
+static inline uint64_t fdbm_mac48(const uint8_t mac[6])
+{
+	uint64_t m = 0;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		m = m << 8 | mac[i];
+	return m;
+}
+
+/**
+ * fdbm_init() - empty model
+ * @md:		model
+ * @limit:	entry limit, at most FDBM_MAX
+ * @aging:	aging time, ms
+ */
+static inline void fdbm_init(struct fdbm *md, uint32_t limit, uint32_t aging)
+{
+	memset(md, 0, sizeof(*md));
+	md->limit = limit;
+	md->aging = aging;
+	md->st.limit = limit;
+}
+
+/**
+ * fdbm_expired() - has an entry reached the aging time?
+ * @md:		model
+ * @e:		entry
+ * @now:	time, ms
+ *
+ * Return: true if expired
+ */
+static inline bool fdbm_expired(const struct fdbm *md,
+				const struct fdbm_entry *e, uint32_t now)
+{
+	return (int32_t)(now - e->seen) >= (int32_t)md->aging;
+}
+
+/**
+ * fdbm_find() - present entry of an address
+ * @md:		model
+ * @m:		address
+ *
+ * Return: entry or NULL
+ */
+static inline struct fdbm_entry *fdbm_find(struct fdbm *md, uint64_t m)
+{
+	unsigned i;
+
+	for (i = 0; i < md->n; i++)
+		if (md->e[i].mac == m)
+			return &md->e[i];
+	return NULL;
+}
+
+/**
+ * fdbm_remove() - remove entry @i
+ * @md:		model
+ * @i:		index
+ */
+static inline void fdbm_remove(struct fdbm *md, unsigned i)
+{
+	md->e[i] = md->e[--md->n];
+	md->st.entries = md->n;
+}
+
+/**
+ * fdbm_age() - remove expired entries
+ * @md:		model
+ * @now:	time, ms
+ *
+ * Return: number removed
+ */
+static inline unsigned fdbm_age(struct fdbm *md, uint32_t now)
+{
+	unsigned i = 0, removed = 0;
+
+	while (i < md->n) {
+		if (fdbm_expired(md, &md->e[i], now)) {
+			fdbm_remove(md, i);
+			removed++;
+		} else {
+			i++;
+		}
+	}
+	md->st.aged += removed;
+	return removed;
+}
+
+/**
+ * fdbm_learn() - learn a source address
+ * @md:		model
+ * @mac:	address
+ * @port:	port
+ * @now:	time, ms
+ *
+ * Return: as fdb_learn()
+ */
+static inline enum fdb_learn fdbm_learn(struct fdbm *md, const uint8_t mac[6],
+					uint16_t port, uint32_t now)
+{
+	uint64_t m = fdbm_mac48(mac);
+	struct fdbm_entry *e;
+
+	if (!m || (mac[0] & 1) || port == FDB_PORT_NONE)
+		return FDB_LEARN_REFRESH;
+
+	e = fdbm_find(md, m);
+	if (e) {
+		enum fdb_learn ret;
+
+		if (fdbm_expired(md, e, now)) {
+			md->st.learned++;
+			ret = FDB_LEARN_NEW;
+		} else if (e->port == port) {
+			ret = FDB_LEARN_REFRESH;
+		} else {
+			md->st.moved++;
+			ret = FDB_LEARN_MOVED;
+		}
+		e->port = port;
+		e->seen = now;
+		return ret;
+	}
+
+	if (md->n >= md->limit) {
+		fdbm_age(md, now);
+		if (md->n >= md->limit) {
+			md->st.full++;
+			return FDB_LEARN_FULL;
+		}
+	}
+	md->e[md->n].mac = m;
+	md->e[md->n].port = port;
+	md->e[md->n].seen = now;
+	md->n++;
+	md->st.entries = md->n;
+	md->st.learned++;
+	return FDB_LEARN_NEW;
+}
+
+/**
+ * fdbm_lookup() - port of a destination address
+ * @md:		model
+ * @mac:	address
+ * @now:	time, ms
+ *
+ * Return: port or -1
+ */
+static inline int fdbm_lookup(struct fdbm *md, const uint8_t mac[6],
+			      uint32_t now)
+{
+	struct fdbm_entry *e = fdbm_find(md, fdbm_mac48(mac));
+
+	if (!e || fdbm_expired(md, e, now))
+		return -1;
+	return e->port;
+}
+
+/**
+ * fdbm_flush_port() - remove every entry of a port
+ * @md:		model
+ * @port:	port
+ *
+ * Return: number removed
+ */
+static inline unsigned fdbm_flush_port(struct fdbm *md, uint16_t port)
+{
+	unsigned i = 0, removed = 0;
+
+	while (i < md->n) {
+		if (md->e[i].port == port) {
+			fdbm_remove(md, i);
+			removed++;
+		} else {
+			i++;
+		}
+	}
+	return removed;
+}
+
+/**
+ * fdbm_live() - number of live entries
+ * @md:		model
+ * @now:	time, ms
+ *
+ * Return: count
+ */
+static inline unsigned fdbm_live(const struct fdbm *md, uint32_t now)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < md->n; i++)
+		n += !fdbm_expired(md, &md->e[i], now);
+	return n;
+}
+
+/**
+ * struct fdbm_walk_ctx - state of a walk compared against the model
+ * @md:		model
+ * @now:	time of the walk
+ * @count:	entries reported
+ * @bad:	entries reported that the model does not have, live, alike
+ */
+struct fdbm_walk_ctx {
+	struct fdbm *md;
+	uint32_t now;
+	unsigned count;
+	unsigned bad;
+};
+
+/**
+ * fdbm_walk_check() - fdb_walk() callback: check one entry against the model
+ * @en:		entry reported
+ * @ctx:	struct fdbm_walk_ctx
+ */
+static inline void fdbm_walk_check(const struct fdb_entry *en, void *ctx)
+{
+	struct fdbm_walk_ctx *w = ctx;
+	struct fdbm_entry *e = fdbm_find(w->md, fdbm_mac48(en->mac));
+
+	w->count++;
+	if (!e || fdbm_expired(w->md, e, w->now) || e->port != en->port ||
+	    en->age_ms != w->now - e->seen)
+		w->bad++;
+}
+
+/**
+ * fdbm_walk_matches() - does fdb_walk() report exactly the live entries?
+ * @f:		table
+ * @md:		model
+ * @now:	time, ms
+ *
+ * Return: true if every live entry is reported once, correctly
+ */
+static inline bool fdbm_walk_matches(struct fdb *f, struct fdbm *md,
+				     uint32_t now)
+{
+	struct fdbm_walk_ctx w = {.md = md, .now = now};
+
+	fdb_walk(f, now, fdbm_walk_check, &w);
+	/* Addresses are unique in the table, so count + bad covers it */
+	return !w.bad && w.count == fdbm_live(md, now);
+}
+
+/**
+ * fdbm_stats_match() - are the table's counters the model's?
+ * @f:		table
+ * @md:		model
+ *
+ * Return: true if equal
+ */
+static inline bool fdbm_stats_match(struct fdb *f, const struct fdbm *md)
+{
+	struct fdb_stats st;
+
+	fdb_get_stats(f, &st);
+	return st.entries == md->st.entries && st.limit == md->st.limit &&
+	       st.learned == md->st.learned && st.moved == md->st.moved &&
+	       st.full == md->st.full && st.aged == md->st.aged;
+}
+
+#endif /* VSTACK_TEST_FDB_MODEL_H */

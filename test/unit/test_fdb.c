@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_fdb.c - unit tests of the forwarding database (vnet/fdb.c)
+ *
+ * Fixed cases for each rule (learn, move, aging boundary, clock wrap,
+ * limit, flush), a randomized comparison against the reference model in
+ * test/lib/fdb_model.h, and a concurrency test that checks lookups never
+ * return a port an address was not assigned to.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+
+#include "fdb.h"
+#include "../lib/fdb_model.h"
+
+/**
+ * test_mac() - build a unicast address from a number
+ * @mac:	filled in
+ * @n:		number, in the low octets (02:xx: locally administered)
+ */
+static void test_mac(uint8_t mac[6], uint32_t n)
+{
+	mac[0] = 0x02;
+	mac[1] = 0x00;
+	mac[2] = (uint8_t)(n >> 24);
+	mac[3] = (uint8_t)(n >> 16);
+	mac[4] = (uint8_t)(n >> 8);
+	mac[5] = (uint8_t)n;
+}
+
+/**
+ * test_rand() - xorshift64* pseudo-random numbers, reproducible
+ * @s:		state, not zero
+ *
+ * Return: next number
+ */
+static uint64_t test_rand(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+/**
+ * test_fdb_create() - invalid limits are refused, destroy takes NULL
+ */
+static void test_fdb_create(void)
+{
+	struct fdb *f;
+
+	errno = 0;
+	CU_ASSERT_PTR_NULL(fdb_create(0, 1000));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	CU_ASSERT_PTR_NULL(fdb_create((1U << 24) + 1, 1000));
+	f = fdb_create(1, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fdb_destroy(f);
+	fdb_destroy(NULL);
+}
+
+/**
+ * test_fdb_learn_lookup() - learn, refresh, lookup, non-learnable sources
+ */
+static void test_fdb_learn_lookup(void)
+{
+	uint8_t a[6], b[6], bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	uint8_t mcast[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
+	uint8_t zero[6] = {0};
+	struct fdb_stats st;
+	struct fdb *f;
+
+	test_mac(a, 1);
+	test_mac(b, 2);
+	f = fdb_create(16, 300000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 0), -1);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, 10), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 10), 1);
+	CU_ASSERT_EQUAL(fdb_lookup(f, b, 10), -1);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, 20), FDB_LEARN_REFRESH);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, 20), FDB_LEARN_REFRESH);
+	CU_ASSERT_EQUAL(fdb_learn(f, b, 0, 20), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, b, 20), 0);
+
+	/* Never learned: group addresses, all-zeros, port NONE */
+	CU_ASSERT_EQUAL(fdb_learn(f, bcast, 3, 30), FDB_LEARN_REFRESH);
+	CU_ASSERT_EQUAL(fdb_learn(f, mcast, 3, 30), FDB_LEARN_REFRESH);
+	CU_ASSERT_EQUAL(fdb_learn(f, zero, 3, 30), FDB_LEARN_REFRESH);
+	CU_ASSERT_EQUAL(fdb_lookup(f, bcast, 30), -1);
+	CU_ASSERT_EQUAL(fdb_lookup(f, mcast, 30), -1);
+	CU_ASSERT_EQUAL(fdb_lookup(f, zero, 30), -1);
+	test_mac(b, 3);
+	CU_ASSERT_EQUAL(fdb_learn(f, b, FDB_PORT_NONE, 30), FDB_LEARN_REFRESH);
+	CU_ASSERT_EQUAL(fdb_lookup(f, b, 30), -1);
+
+	/* The highest real port is stored and returned intact */
+	CU_ASSERT_EQUAL(fdb_learn(f, b, 0xfffe, 30), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, b, 30), 0xfffe);
+
+	fdb_get_stats(f, &st);
+	CU_ASSERT_EQUAL(st.entries, 3);
+	CU_ASSERT_EQUAL(st.limit, 16);
+	CU_ASSERT_EQUAL(st.learned, 3);
+	CU_ASSERT_EQUAL(st.moved, 0);
+	CU_ASSERT_EQUAL(st.full, 0);
+	CU_ASSERT_EQUAL(st.aged, 0);
+	fdb_destroy(f);
+}
+
+/**
+ * test_fdb_move() - an address seen on another port moves there
+ */
+static void test_fdb_move(void)
+{
+	struct fdb_stats st;
+	struct fdb *f;
+	uint8_t a[6];
+
+	test_mac(a, 7);
+	f = fdb_create(16, 300000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, 0), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 2, 5), FDB_LEARN_MOVED);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 5), 2);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 2, 6), FDB_LEARN_REFRESH);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, 7), FDB_LEARN_MOVED);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 7), 1);
+	fdb_get_stats(f, &st);
+	CU_ASSERT_EQUAL(st.entries, 1);
+	CU_ASSERT_EQUAL(st.learned, 1);
+	CU_ASSERT_EQUAL(st.moved, 2);
+	fdb_destroy(f);
+}
+
+/**
+ * test_fdb_aging_boundary() - age == aging time is expired, one less is not
+ */
+static void test_fdb_aging_boundary(void)
+{
+	struct fdb_stats st;
+	struct fdb *f;
+	uint8_t a[6];
+
+	test_mac(a, 1);
+	f = fdb_create(16, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 4, 5000), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 5999), 4);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 6000), -1);
+	CU_ASSERT_EQUAL(fdb_age(f, 5999), 0);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 5999), 4);
+
+	/* A refresh restarts the clock */
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 4, 5500), FDB_LEARN_REFRESH);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 6499), 4);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 6500), -1);
+
+	/* Expired but not removed: learning it again is new, in place */
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 4, 6500), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 6500), 4);
+	fdb_get_stats(f, &st);
+	CU_ASSERT_EQUAL(st.entries, 1);
+	CU_ASSERT_EQUAL(st.learned, 2);
+	CU_ASSERT_EQUAL(st.moved, 0);
+
+	/* Expired and seen on another port: new, not moved */
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 5, 7500), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 7500), 5);
+
+	CU_ASSERT_EQUAL(fdb_age(f, 8499), 0);
+	CU_ASSERT_EQUAL(fdb_age(f, 8500), 1);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 8500), -1);
+	fdb_get_stats(f, &st);
+	CU_ASSERT_EQUAL(st.entries, 0);
+	CU_ASSERT_EQUAL(st.learned, 3);
+	CU_ASSERT_EQUAL(st.moved, 0);
+	CU_ASSERT_EQUAL(st.aged, 1);
+
+	/* Shorter aging time applies at once */
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, 9000), FDB_LEARN_NEW);
+	fdb_set_aging(f, 100);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 9099), 1);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 9100), -1);
+	fdb_destroy(f);
+}
+
+/**
+ * test_fdb_wrap() - the millisecond clock wrapping around 2^32
+ */
+static void test_fdb_wrap(void)
+{
+	uint32_t t0 = UINT32_MAX - 500;
+	struct fdb *f;
+	uint8_t a[6], b[6];
+
+	test_mac(a, 1);
+	test_mac(b, 2);
+	f = fdb_create(16, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, t0), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, t0 + 999), 1); /* wrapped: 498 */
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, t0 + 1000), -1);
+	CU_ASSERT_EQUAL(fdb_age(f, t0 + 999), 0);
+
+	/* Refresh just after the wrap, learn another before it */
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, t0 + 600), FDB_LEARN_REFRESH);
+	CU_ASSERT_EQUAL(fdb_learn(f, b, 2, t0 + 400), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, t0 + 1599), 1);
+	CU_ASSERT_EQUAL(fdb_lookup(f, b, t0 + 1399), 2);
+	CU_ASSERT_EQUAL(fdb_age(f, t0 + 1400), 1);
+	CU_ASSERT_EQUAL(fdb_lookup(f, b, t0 + 1400), -1);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, t0 + 1400), 1);
+	CU_ASSERT_EQUAL(fdb_age(f, t0 + 1600), 1);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, t0 + 1600), -1);
+
+	/* A time slightly "in the future" (another worker's clock) is fresh */
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, 5), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 2), 1);
+	CU_ASSERT_EQUAL(fdb_age(f, 2), 0);
+	fdb_destroy(f);
+}
+
+/**
+ * test_fdb_limit() - full table refuses, then reuses expired entries
+ */
+static void test_fdb_limit(void)
+{
+	struct fdb_stats st;
+	struct fdb *f;
+	uint8_t m[6];
+	unsigned i;
+
+	f = fdb_create(4, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (i = 0; i < 4; i++) {
+		test_mac(m, i);
+		CU_ASSERT_EQUAL(fdb_learn(f, m, (uint16_t)i, 0), FDB_LEARN_NEW);
+	}
+	test_mac(m, 100);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 9, 10), FDB_LEARN_FULL);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 9, 20), FDB_LEARN_FULL);
+	CU_ASSERT_EQUAL(fdb_lookup(f, m, 20), -1);
+
+	/* Known addresses still refresh and move at the limit */
+	test_mac(m, 0);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 0, 500), FDB_LEARN_REFRESH);
+	test_mac(m, 1);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 7, 500), FDB_LEARN_MOVED);
+	test_mac(m, 2);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 2, 500), FDB_LEARN_REFRESH);
+
+	/* Address 3 (seen at 0) expires at 1000: one less ms is still full */
+	test_mac(m, 100);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 9, 999), FDB_LEARN_FULL);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 9, 1000), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, m, 1000), 9);
+	test_mac(m, 3);
+	CU_ASSERT_EQUAL(fdb_lookup(f, m, 1000), -1);
+	test_mac(m, 1);
+	CU_ASSERT_EQUAL(fdb_lookup(f, m, 1000), 7);
+
+	fdb_get_stats(f, &st);
+	CU_ASSERT_EQUAL(st.entries, 4);
+	CU_ASSERT_EQUAL(st.learned, 5);
+	CU_ASSERT_EQUAL(st.moved, 1);
+	CU_ASSERT_EQUAL(st.full, 3);
+	CU_ASSERT_EQUAL(st.aged, 1);
+
+	/* All of 0..2 expire at 1500: one new address removes all three */
+	test_mac(m, 101);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 9, 1499), FDB_LEARN_FULL);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 9, 1500), FDB_LEARN_NEW);
+	fdb_get_stats(f, &st);
+	CU_ASSERT_EQUAL(st.entries, 2);
+	CU_ASSERT_EQUAL(st.aged, 4);
+	CU_ASSERT_EQUAL(st.full, 4);
+
+	/* Room made by a flush is used at once */
+	for (i = 200; i < 202; i++) {
+		test_mac(m, i);
+		CU_ASSERT_EQUAL(fdb_learn(f, m, 3, 1600), FDB_LEARN_NEW);
+	}
+	test_mac(m, 300);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 3, 1600), FDB_LEARN_FULL);
+	CU_ASSERT_EQUAL(fdb_flush_port(f, 3), 2);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 3, 1601), FDB_LEARN_NEW);
+	fdb_destroy(f);
+}
+
+/**
+ * test_fdb_flush_port() - flushing one port leaves the others
+ */
+static void test_fdb_flush_port(void)
+{
+	struct fdb_stats st;
+	struct fdb *f;
+	uint8_t m[6];
+	unsigned i;
+
+	f = fdb_create(64, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (i = 0; i < 40; i++) {
+		test_mac(m, i);
+		CU_ASSERT_EQUAL(fdb_learn(f, m, (uint16_t)(i % 3), 0),
+				FDB_LEARN_NEW);
+	}
+	CU_ASSERT_EQUAL(fdb_flush_port(f, 1), 13);
+	CU_ASSERT_EQUAL(fdb_flush_port(f, 1), 0);
+	CU_ASSERT_EQUAL(fdb_flush_port(f, 5), 0);
+	for (i = 0; i < 40; i++) {
+		test_mac(m, i);
+		CU_ASSERT_EQUAL(fdb_lookup(f, m, 10),
+				i % 3 == 1 ? -1 : (int)(i % 3));
+	}
+	fdb_get_stats(f, &st);
+	CU_ASSERT_EQUAL(st.entries, 27);
+	CU_ASSERT_EQUAL(st.aged, 0);
+	CU_ASSERT_EQUAL(fdb_flush_port(f, 0), 14);
+	CU_ASSERT_EQUAL(fdb_flush_port(f, 2), 13);
+	fdb_get_stats(f, &st);
+	CU_ASSERT_EQUAL(st.entries, 0);
+	fdb_destroy(f);
+}
+
+/**
+ * struct test_walk - what a walk reported
+ * @n:		entries
+ * @port_sum:	sum of ports
+ * @age_sum:	sum of ages
+ */
+struct test_walk {
+	unsigned n;
+	unsigned port_sum;
+	unsigned age_sum;
+};
+
+/**
+ * test_walk_fn() - fdb_walk() callback summing entries
+ * @e:		entry
+ * @ctx:	struct test_walk
+ */
+static void test_walk_fn(const struct fdb_entry *e, void *ctx)
+{
+	struct test_walk *w = ctx;
+
+	CU_ASSERT_EQUAL(e->mac[0], 0x02);
+	w->n++;
+	w->port_sum += e->port;
+	w->age_sum += e->age_ms;
+}
+
+/**
+ * test_fdb_walk() - walks report live entries with their ages
+ */
+static void test_fdb_walk(void)
+{
+	struct test_walk w = {0};
+	struct fdb *f;
+	uint8_t m[6];
+
+	f = fdb_create(8, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	test_mac(m, 1);
+	fdb_learn(f, m, 10, 100);
+	test_mac(m, 2);
+	fdb_learn(f, m, 20, 300);
+	test_mac(m, 3);
+	fdb_learn(f, m, 30, 0); /* expired at 1000 */
+
+	fdb_walk(f, 1000, test_walk_fn, &w);
+	CU_ASSERT_EQUAL(w.n, 2);
+	CU_ASSERT_EQUAL(w.port_sum, 30);
+	CU_ASSERT_EQUAL(w.age_sum, 900 + 700);
+	fdb_destroy(f);
+}
+
+/**
+ * test_fdb_model_run() - random operations, compared with the model
+ * @limit:	entry limit
+ * @aging:	aging time, ms
+ * @macs:	size of the address space
+ * @ports:	number of ports
+ * @ops:	number of operations
+ * @seed:	random seed
+ */
+static void test_fdb_model_run(uint32_t limit, uint32_t aging, unsigned macs,
+			       unsigned ports, unsigned ops, uint64_t seed)
+{
+	static struct fdbm md;
+	unsigned i, mismatches = 0;
+	uint32_t now = UINT32_MAX - 100000; /* wraps during the run */
+	struct fdb *f;
+
+	f = fdb_create(limit, aging);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fdbm_init(&md, limit, aging);
+
+	for (i = 0; i < ops && mismatches < 10; i++) {
+		uint64_t r = test_rand(&seed);
+		unsigned op = r % 100, before = mismatches;
+		uint16_t port = (uint16_t)((r >> 8) % ports);
+		uint8_t m[6];
+
+		test_mac(m, (uint32_t)((r >> 24) % macs));
+		if (((r >> 56) & 0x3f) == 0)
+			m[0] |= 1; /* now and then a group address */
+		now += (uint32_t)((r >> 40) % 64);
+
+		if (op < 50) {
+			int a = fdb_learn(f, m, port, now);
+			int b = fdbm_learn(&md, m, port, now);
+
+			mismatches += a != b;
+		} else if (op < 95) {
+			mismatches += fdb_lookup(f, m, now) !=
+				      fdbm_lookup(&md, m, now);
+		} else if (op < 98) {
+			mismatches += fdb_age(f, now) != fdbm_age(&md, now);
+		} else {
+			mismatches += fdb_flush_port(f, port) !=
+				      fdbm_flush_port(&md, port);
+		}
+		if (i % 1000 == 0) {
+			mismatches += !fdbm_stats_match(f, &md);
+			mismatches += !fdbm_walk_matches(f, &md, now);
+		}
+		if (mismatches != before)
+			fprintf(stderr, "fdb model mismatch at op %u (%u)\n", i,
+				op);
+	}
+	CU_ASSERT_EQUAL(mismatches, 0);
+	CU_ASSERT_TRUE(fdbm_stats_match(f, &md));
+	CU_ASSERT_TRUE(fdbm_walk_matches(f, &md, now));
+
+	/* Every address the model knows is found, nothing else */
+	for (i = 0; i < macs; i++) {
+		uint8_t m[6];
+
+		test_mac(m, i);
+		CU_ASSERT_EQUAL(fdb_lookup(f, m, now),
+				fdbm_lookup(&md, m, now));
+	}
+	fdb_destroy(f);
+}
+
+/**
+ * test_fdb_model() - ~100k random operations against the model
+ *
+ * Two mixes: a large address space against a small limit (constant
+ * insertion and removal: tombstones everywhere), and a space slightly
+ * larger than the limit with frequent moves.
+ */
+static void test_fdb_model(void)
+{
+	test_fdb_model_run(64, 8000, 4096, 8, 60000, 0x5eed1234abcdULL);
+	test_fdb_model_run(256, 20000, 300, 16, 40000, 0x0123456789abULL);
+	test_fdb_model_run(1, 500, 4, 2, 5000, 42);
+}
+
+/* Concurrency test: addresses and the ports each may ever be assigned */
+#define TC_MACS	   64
+#define TC_WORKERS 3
+#define TC_ITER	   200000
+
+/**
+ * struct tc_state - shared by the threads of the concurrency test
+ * @f:		table under test
+ * @now:	clock, advanced by the control thread
+ * @stop:	set when workers are done
+ * @bad:	lookups that returned a port never assigned to the address
+ * @hits:	lookups that found something
+ */
+struct tc_state {
+	struct fdb *f;
+	_Atomic uint32_t now;
+	_Atomic bool stop;
+	_Atomic unsigned long bad;
+	_Atomic unsigned long hits;
+};
+
+/**
+ * tc_port() - one of the two ports address @i may be assigned
+ * @i:		address number
+ * @which:	0 or 1
+ *
+ * Return: port
+ */
+static uint16_t tc_port(unsigned i, unsigned which)
+{
+	return (uint16_t)(which ? 1000 + i : i);
+}
+
+/**
+ * tc_worker() - learn and look up addresses, check every answer
+ * @arg:	struct tc_state
+ *
+ * Return: NULL
+ */
+static void *tc_worker(void *arg)
+{
+	struct tc_state *s = arg;
+	uint64_t seed = (uintptr_t)&seed | 1;
+	unsigned long bad = 0, hits = 0;
+	unsigned n;
+
+	for (n = 0; n < TC_ITER; n++) {
+		uint64_t r = test_rand(&seed);
+		uint32_t now = atomic_load(&s->now);
+		unsigned i = (unsigned)(r % TC_MACS);
+		uint8_t m[6];
+
+		test_mac(m, i);
+		if ((r >> 32) % 4 == 0) {
+			fdb_learn(s->f, m, tc_port(i, (r >> 40) & 1), now);
+		} else {
+			int p = fdb_lookup(s->f, m, now);
+
+			if (p >= 0) {
+				hits++;
+				if (p != tc_port(i, 0) && p != tc_port(i, 1))
+					bad++;
+			}
+		}
+	}
+	atomic_fetch_add(&s->bad, bad);
+	atomic_fetch_add(&s->hits, hits);
+	return NULL;
+}
+
+/**
+ * tc_walk_fn() - fdb_walk() callback of the control thread: count entries
+ * @e:		entry
+ * @ctx:	unsigned counter
+ */
+static void tc_walk_fn(const struct fdb_entry *e, void *ctx)
+{
+	(void)e;
+	(*(unsigned *)ctx)++;
+}
+
+/**
+ * tc_control() - advance the clock, age, flush, walk, read counters
+ * @arg:	struct tc_state
+ *
+ * Return: NULL
+ */
+static void *tc_control(void *arg)
+{
+	struct tc_state *s = arg;
+	struct fdb_stats st;
+	unsigned n = 0, walked;
+
+	while (!atomic_load(&s->stop)) {
+		atomic_fetch_add(&s->now, 7);
+		fdb_age(s->f, atomic_load(&s->now));
+		if (++n % 16 == 0)
+			fdb_flush_port(s->f, tc_port(n % TC_MACS, n & 1));
+		walked = 0;
+		if (n % 64 == 0)
+			fdb_walk(s->f, atomic_load(&s->now), tc_walk_fn,
+				 &walked);
+		fdb_get_stats(s->f, &st);
+	}
+	return NULL;
+}
+
+/**
+ * test_fdb_concurrency() - lock-free readers never see a torn pair
+ *
+ * Workers learn each address on one of its two ports and look addresses
+ * up, while the control thread ages, flushes and walks. The limit is half
+ * the address set, so the full-table path runs too.
+ */
+static void test_fdb_concurrency(void)
+{
+	pthread_t workers[TC_WORKERS], control;
+	struct tc_state s;
+	struct fdb_stats st;
+	int i;
+
+	s.f = fdb_create(TC_MACS / 2, 200);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.f);
+	atomic_init(&s.now, UINT32_MAX - 5000);
+	atomic_init(&s.stop, false);
+	atomic_init(&s.bad, 0);
+	atomic_init(&s.hits, 0);
+
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&control, NULL, tc_control, &s),
+			      0);
+	for (i = 0; i < TC_WORKERS; i++)
+		CU_ASSERT_EQUAL_FATAL(
+			pthread_create(&workers[i], NULL, tc_worker, &s), 0);
+	for (i = 0; i < TC_WORKERS; i++)
+		pthread_join(workers[i], NULL);
+	atomic_store(&s.stop, true);
+	pthread_join(control, NULL);
+
+	CU_ASSERT_EQUAL(atomic_load(&s.bad), 0);
+	CU_ASSERT(atomic_load(&s.hits) > 0);
+	fdb_get_stats(s.f, &st);
+	CU_ASSERT(st.entries <= st.limit);
+	CU_ASSERT(st.learned > 0);
+
+	/* Quiescent again: the counters and the slots agree */
+	fdb_flush_port(s.f, 0); /* no-op unless address 0 is on port 0 */
+	for (i = 0; i < TC_MACS; i++) {
+		fdb_flush_port(s.f, tc_port((unsigned)i, 0));
+		fdb_flush_port(s.f, tc_port((unsigned)i, 1));
+	}
+	fdb_get_stats(s.f, &st);
+	CU_ASSERT_EQUAL(st.entries, 0);
+	fdb_destroy(s.f);
+}
+
+/**
+ * main() - run the suite
+ *
+ * Return: 0 if every test passed
+ */
+int main(void)
+{
+	CU_pSuite suite;
+	unsigned failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return CU_get_error();
+	suite = CU_add_suite("fdb", NULL, NULL);
+	if (!suite || !CU_add_test(suite, "create", test_fdb_create) ||
+	    !CU_add_test(suite, "learn and lookup", test_fdb_learn_lookup) ||
+	    !CU_add_test(suite, "move", test_fdb_move) ||
+	    !CU_add_test(suite, "aging boundary", test_fdb_aging_boundary) ||
+	    !CU_add_test(suite, "clock wrap", test_fdb_wrap) ||
+	    !CU_add_test(suite, "limit", test_fdb_limit) ||
+	    !CU_add_test(suite, "flush port", test_fdb_flush_port) ||
+	    !CU_add_test(suite, "walk", test_fdb_walk) ||
+	    !CU_add_test(suite, "model check", test_fdb_model) ||
+	    !CU_add_test(suite, "concurrency", test_fdb_concurrency)) {
+		CU_cleanup_registry();
+		return CU_get_error() ? (int)CU_get_error() : 1;
+	}
+
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
