@@ -570,7 +570,9 @@ tcp_transfer() {
 			"$4" "$5/streamsum.py" --tee --out "$6" |
 			ip netns exec "$7" socat -u STDIN "TCP:$8:$9,connect-timeout=5"
 	' _ "$key" "$iv" "$bytes" "$PY" "$LIB" "$T/$tag.tx" "$src" "$addr" "$port" \
-		2>"$T/$tag.tx.err" || rc=$?
+		2>"$T/$tag.tx.err" &
+	# wait, unlike a foreground command, lets a TERM (watchdog, ^C) in at once.
+	wait $! || rc=$?
 	if ((rc != 0)); then
 		cat "$T/$tag.tx.err" >&2
 		fail "TCP sender $src -> $addr:$port failed (status $rc; 124 = timeout after ${secs}s)"
@@ -658,8 +660,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/vstack-integ.$TEST_NAME.XXXXXX")
 chmod 0755 "$T"
 VSTACK_SOCK=$T/vstackd.sock
 trap _cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'echo "[$TEST_NAME] interrupted (SIGINT)" >&2; exit 130' INT
+trap 'echo "[$TEST_NAME] interrupted (SIGTERM)" >&2; exit 143' TERM
 
 (
 	sleep "$VSTACK_TEST_DEADLINE"

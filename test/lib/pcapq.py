@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """pcapq.py - small queries over a classic pcap file (Ethernet link type).
 
-count FILE [--contains STR] [--src-mac MAC] [--dst-mac MAC]: matching frames
+count FILE [--contains STR] [--src-mac MAC] [--dst-mac MAC] [--udp-dport N]:
+      number of matching frames (IPv4 UDP only with --udp-dport)
 maxlen FILE: largest original (wire) frame length, 0 if none
 """
 import argparse
@@ -34,6 +35,18 @@ def frames(path):
             yield orig, data
 
 
+def udp_dport(d):
+    """Destination port of an untagged IPv4 UDP frame (first fragment), else None."""
+    if len(d) < 34 or d[12:14] != b"\x08\x00" or d[23] != 17:
+        return None
+    if struct.unpack("!H", d[20:22])[0] & 0x1FFF:
+        return None
+    off = 14 + (d[14] & 0x0F) * 4
+    if len(d) < off + 4:
+        return None
+    return struct.unpack("!H", d[off + 2:off + 4])[0]
+
+
 def mac(s):
     return bytes(int(x, 16) for x in s.split(":"))
 
@@ -45,6 +58,7 @@ def main():
     ap.add_argument("--contains")
     ap.add_argument("--src-mac")
     ap.add_argument("--dst-mac")
+    ap.add_argument("--udp-dport", type=int)
     a = ap.parse_args()
     if a.cmd == "maxlen":
         print(max((o for o, _ in frames(a.file)), default=0))
@@ -59,6 +73,8 @@ def main():
         if src is not None and d[6:12] != src:
             continue
         if dst is not None and d[0:6] != dst:
+            continue
+        if a.udp_dport is not None and udp_dport(d) != a.udp_dport:
             continue
         n += 1
     print(n)
