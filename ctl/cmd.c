@@ -1,0 +1,967 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd.c - the control commands, run on the daemon's state
+ *
+ * Every command runs to completion on the control thread, so the port
+ * table needs no lock. A command either does all it says or nothing:
+ * port.add creates the TAP through vnet, then does the netlink work, and
+ * deletes the port again if any step fails, so a failed add leaves no
+ * device behind anywhere.
+ *
+ * Results are JSON objects with stable keys; vstackctl turns them into
+ * tables, scripts read them with --json.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "netlink.h"
+#include "tenant.h"
+#include "vnet.h"
+
+_Static_assert(SPEC_IFNAME_MAX == VNET_IFNAME_MAX, "interface name size");
+_Static_assert(SPEC_NAME_MAX == VNET_NAME_MAX, "network name size");
+_Static_assert(SPEC_NAME_MAX == TENANT_NAME_MAX, "tenant name size");
+_Static_assert(SPEC_CGROUP_MAX == TENANT_CGROUP_MAX, "cgroup path size");
+
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
+static const struct {
+	unsigned bit;
+	const char *name;
+} cmd_offloads[] = {
+	{ TUN_F_CSUM, "csum" },	{ TUN_F_TSO4, "tso4" }, { TUN_F_TSO6, "tso6" },
+	{ TUN_F_TSO_ECN, "tso_ecn" }, { TUN_F_UFO, "ufo" },
+	{ TUN_F_USO4, "uso4" },	{ TUN_F_USO6, "uso6" },
+};
+
+/**
+ * cmd_ctx_init() - set up the command state
+ * @c:		state
+ * @v:		the running switch
+ * @t:		the tenant table
+ */
+void cmd_ctx_init(struct cmd_ctx *c, struct vnet *v, struct tenant_table *t)
+{
+	memset(c, 0, sizeof(*c));
+	c->vnet = v;
+	c->tenants = t;
+}
+
+/**
+ * cmd_ctx_fini() - release the command state (ports go with vnet_stop())
+ * @c:		state
+ */
+void cmd_ctx_fini(struct cmd_ctx *c)
+{
+	free(c->ports);
+	c->ports = NULL;
+	c->nports = c->cap = 0;
+}
+
+/**
+ * cmd_port_find() - a port of the control-plane table by name
+ * @c:		state
+ * @name:	interface name
+ *
+ * Return: its index, or -1
+ */
+static int cmd_port_find(const struct cmd_ctx *c, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nports; i++) {
+		if (!strcmp(c->ports[i].spec.name, name))
+			return (int)i;
+	}
+	return -1;
+}
+
+/**
+ * cmd_tenant_ports() - number of ports charged to a tenant
+ * @c:		state
+ * @id:		tenant
+ *
+ * Return: count
+ */
+static unsigned cmd_tenant_ports(const struct cmd_ctx *c, uint32_t id)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < c->nports; i++)
+		n += c->ports[i].tenant_id == id;
+	return n;
+}
+
+/* JSON building. json-c returns NULL only when out of memory; adding NULL
+ * then stores a JSON null, which is the most we can do about it.
+ */
+
+static void cmd_jstr(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void cmd_ju64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void cmd_ji64(struct json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+/**
+ * cmd_json_tenant() - a tenant as JSON
+ * @c:		state
+ * @tn:		tenant
+ *
+ * Return: new object
+ */
+static struct json_object *cmd_json_tenant(const struct cmd_ctx *c,
+					   const struct tenant *tn)
+{
+	struct json_object *o = json_object_new_object();
+
+	cmd_ju64(o, "id", tn->id);
+	cmd_jstr(o, "name", tn->name);
+	cmd_jstr(o, "cgroup", tn->cgroup);
+	cmd_ju64(o, "weight", tn->weight);
+	cmd_jstr(o, "weight_from", tn->weight_override ? "override" : "cgroup");
+	cmd_ju64(o, "rate_bps", tn->rate_bps);
+	cmd_ju64(o, "ports", cmd_tenant_ports(c, tn->id));
+	return o;
+}
+
+/**
+ * struct cmd_traffic - counters summed over some ports
+ */
+struct cmd_traffic {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t drops[VNET_DROP__COUNT];
+};
+
+/**
+ * cmd_traffic_add() - add a port's counters to a sum
+ * @sum:	sum
+ * @st:		port counters
+ */
+static void cmd_traffic_add(struct cmd_traffic *sum,
+			    const struct vnet_port_stats *st)
+{
+	unsigned i;
+
+	sum->rx_packets += st->rx_packets;
+	sum->rx_bytes += st->rx_bytes;
+	sum->tx_packets += st->tx_packets;
+	sum->tx_bytes += st->tx_bytes;
+	for (i = 0; i < VNET_DROP__COUNT; i++)
+		sum->drops[i] += st->drops[i];
+}
+
+/**
+ * cmd_json_traffic() - add counters to an object
+ * @o:		object
+ * @t:		counters
+ *
+ * "drops" lists every reason, zero or not, so its keys never change.
+ */
+static void cmd_json_traffic(struct json_object *o, const struct cmd_traffic *t)
+{
+	struct json_object *d = json_object_new_object();
+	uint64_t total = 0;
+	unsigned i;
+
+	cmd_ju64(o, "rx_packets", t->rx_packets);
+	cmd_ju64(o, "rx_bytes", t->rx_bytes);
+	cmd_ju64(o, "tx_packets", t->tx_packets);
+	cmd_ju64(o, "tx_bytes", t->tx_bytes);
+	for (i = 0; i < VNET_DROP__COUNT; i++) {
+		cmd_ju64(d, vnet_drop_name(i), t->drops[i]);
+		total += t->drops[i];
+	}
+	json_object_object_add(o, "drops", d);
+	cmd_ju64(o, "drops_total", total);
+}
+
+/**
+ * cmd_json_port() - a port as JSON: our table and vnet's view merged
+ * @c:		state
+ * @p:		port
+ * @sum:	if not NULL, its counters are added here
+ *
+ * Return: new object
+ */
+static struct json_object *cmd_json_port(const struct cmd_ctx *c,
+					 const struct cmd_port *p,
+					 struct cmd_traffic *sum)
+{
+	struct json_object *o = json_object_new_object(), *a;
+	struct cmd_traffic t = { 0 };
+	struct vnet_port_info info;
+	const struct tenant *tn;
+	char buf[PARSE_CIDR_STRLEN];
+	unsigned i;
+
+	memset(&info, 0, sizeof(info));
+	if (vnet_port_get(c->vnet, p->spec.name, &info))
+		log_warn("port %s: not known to the switch", p->spec.name);
+
+	cmd_jstr(o, "name", p->spec.name);
+	cmd_jstr(o, "network", p->spec.network);
+	tn = tenant_get(c->tenants, p->tenant_id);
+	cmd_jstr(o, "tenant", tn ? tn->name : "?");
+	if (p->spec.netns[0]) {
+		cmd_jstr(o, "netns", p->spec.netns);
+	} else if (p->spec.netns_pid) {
+		snprintf(buf, sizeof(buf), "pid:%d", p->spec.netns_pid);
+		cmd_jstr(o, "netns", buf);
+	} else {
+		cmd_jstr(o, "netns", "");
+	}
+	parse_mac_format(p->spec.mac, buf);
+	cmd_jstr(o, "mac", buf);
+	cmd_ju64(o, "mtu", p->spec.mtu);
+	a = json_object_new_array();
+	for (i = 0; i < p->spec.naddrs; i++) {
+		parse_cidr_format(&p->spec.addrs[i], buf);
+		json_object_array_add(a, json_object_new_string(buf));
+	}
+	json_object_object_add(o, "addresses", a);
+	cmd_ju64(o, "id", info.id);
+	cmd_ju64(o, "queues", info.queues);
+	a = json_object_new_array();
+	for (i = 0; i < sizeof(cmd_offloads) / sizeof(cmd_offloads[0]); i++) {
+		if (info.offloads & cmd_offloads[i].bit)
+			json_object_array_add(a,
+				json_object_new_string(cmd_offloads[i].name));
+	}
+	json_object_object_add(o, "offloads", a);
+	cmd_traffic_add(&t, &info.stats);
+	cmd_json_traffic(o, &t);
+	if (sum)
+		cmd_traffic_add(sum, &info.stats);
+	return o;
+}
+
+/**
+ * cmd_tenant_spec() - the tenant module's spec from ours
+ * @t:		our spec
+ * @ts:		result, pointing into @t
+ */
+static void cmd_tenant_spec(const struct spec_tenant *t,
+			    struct tenant_spec *ts)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->name = t->name;
+	ts->cgroup = t->has_cgroup ? t->cgroup : NULL;
+	ts->pid = t->has_pid ? t->pid : 0;
+	ts->weight = t->has_weight ? t->weight : 0;
+	ts->rate_bps = t->has_rate ? t->rate_bps : 0;
+}
+
+/**
+ * cmd_tenant_add() - add a tenant
+ * @c:		state
+ * @t:		the tenant
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno
+ */
+int cmd_tenant_add(struct cmd_ctx *c, const struct spec_tenant *t,
+		   char *err, size_t errlen)
+{
+	struct tenant_spec ts;
+	uint32_t id;
+	int rc;
+
+	if ((rc = spec_tenant_check(t, err, errlen)))
+		return rc;
+	if (tenant_find(c->tenants, t->name)) {
+		snprintf(err, errlen, "tenant '%s' already exists", t->name);
+		return -EEXIST;
+	}
+	cmd_tenant_spec(t, &ts);
+	err[0] = '\0';
+	rc = tenant_add(c->tenants, &ts, &id, err, errlen);
+	if (rc) {
+		if (!err[0])
+			snprintf(err, errlen, "cannot add tenant '%s': %s",
+				 t->name, strerror(-rc));
+		return rc;
+	}
+	log_info("tenant %s added (id %u)", t->name, id);
+	return 0;
+}
+
+/**
+ * cmd_tenant_set() - change a tenant; what is not given stays as it is
+ * @c:		state
+ * @t:		the changes
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno
+ */
+int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
+		   char *err, size_t errlen)
+{
+	const struct tenant *cur;
+	struct tenant_spec ts;
+	int rc;
+
+	if ((rc = spec_tenant_check(t, err, errlen)))
+		return rc;
+	if (!(cur = tenant_find(c->tenants, t->name))) {
+		snprintf(err, errlen, "tenant '%s' not found", t->name);
+		return -ENOENT;
+	}
+	if (!t->has_cgroup && !t->has_pid && !t->has_weight && !t->has_rate) {
+		snprintf(err, errlen,
+			 "tenant set %s: nothing to change (give --cgroup, --pid, --weight or --rate)",
+			 t->name);
+		return -EINVAL;
+	}
+	/* Spell out the current values of what is not changed, so that the
+	 * tenant module need not guess what an absent field means.
+	 */
+	cmd_tenant_spec(t, &ts);
+	if (!t->has_cgroup && !t->has_pid)
+		ts.cgroup = cur->cgroup[0] ? cur->cgroup : NULL;
+	if (!t->has_weight)
+		ts.weight = cur->weight_override ? cur->weight : 0;
+	if (!t->has_rate)
+		ts.rate_bps = cur->rate_bps;
+
+	err[0] = '\0';
+	rc = tenant_set(c->tenants, &ts, err, errlen);
+	if (rc) {
+		if (!err[0])
+			snprintf(err, errlen, "cannot change tenant '%s': %s",
+				 t->name, strerror(-rc));
+		return rc;
+	}
+	log_info("tenant %s changed", t->name);
+	return 0;
+}
+
+/**
+ * cmd_tenant_del() - delete a tenant that has no ports
+ * @c:		state
+ * @name:	tenant
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, -ENOENT, -EBUSY if it still has ports, or -errno
+ */
+static int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
+			  size_t errlen)
+{
+	const struct tenant *tn = tenant_find(c->tenants, name);
+	unsigned n;
+	int rc;
+
+	if (!tn) {
+		snprintf(err, errlen, "tenant '%s' not found", name);
+		return -ENOENT;
+	}
+	if (!strcmp(name, TENANT_DEFAULT) || tn->id == 0) {
+		snprintf(err, errlen, "tenant '%s' cannot be deleted", name);
+		return -EPERM;
+	}
+	if ((n = cmd_tenant_ports(c, tn->id))) {
+		snprintf(err, errlen,
+			 "tenant '%s' still has %u port%s: delete %s first",
+			 name, n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+		return -EBUSY;
+	}
+	if ((rc = tenant_del(c->tenants, name))) {
+		snprintf(err, errlen, "cannot delete tenant '%s': %s", name,
+			 strerror(-rc));
+		return rc;
+	}
+	log_info("tenant %s deleted", name);
+	return 0;
+}
+
+/**
+ * cmd_port_add() - add a port: TAP through vnet, then netlink set-up
+ * @c:		state
+ * @p:		the port
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno; on failure nothing is left behind
+ */
+int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p, char *err,
+		 size_t errlen)
+{
+	struct vnet_port_spec vs = { 0 };
+	struct netlink_setup ns = { 0 };
+	const struct tenant *tn;
+	struct cmd_port port;
+	char desc[300];
+	int rc, fd = -1;
+	bool added = false;
+
+	if ((rc = spec_port_check(p, err, errlen)))
+		return rc;
+	if (cmd_port_find(c, p->name) >= 0) {
+		snprintf(err, errlen, "port '%s' already exists", p->name);
+		return -EEXIST;
+	}
+	if (netlink_link_exists(p->name)) {
+		snprintf(err, errlen,
+			 "an interface named '%s' already exists in vstackd's network namespace",
+			 p->name);
+		return -EEXIST;
+	}
+	if (!(tn = tenant_find(c->tenants, p->tenant))) {
+		snprintf(err, errlen,
+			 "tenant '%s' not found (add it first: vstackctl tenant add %s)",
+			 p->tenant, p->tenant);
+		return -ENOENT;
+	}
+	if (c->nports >= VNET_MAX_PORTS) {
+		snprintf(err, errlen, "too many ports (at most %u)",
+			 VNET_MAX_PORTS);
+		return -ENOSPC;
+	}
+	if (c->nports == c->cap) {
+		unsigned cap = c->cap ? c->cap * 2 : 16;
+		struct cmd_port *np = realloc(c->ports, cap * sizeof(*np));
+
+		if (!np) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		c->ports = np;
+		c->cap = cap;
+	}
+
+	port.spec = *p;
+	port.tenant_id = tn->id;
+	if (!port.spec.mtu)
+		port.spec.mtu = SPEC_MTU_DEFAULT;
+	if (!port.spec.has_mac) {
+		/* Ours, so that port list can show it wherever the device
+		 * went: random, locally administered, unicast.
+		 */
+		if (getrandom(port.spec.mac, 6, 0) != 6) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot generate a MAC address: %s",
+				 strerror(-rc));
+			return rc;
+		}
+		port.spec.mac[0] = (uint8_t)((port.spec.mac[0] & 0xfe) | 0x02);
+		port.spec.has_mac = true;
+	}
+
+	if (p->netns[0] || p->netns_pid) {
+		rc = netlink_netns_open(p->netns[0] ? p->netns : NULL,
+					p->netns_pid, &fd, err, errlen);
+		if (rc)
+			return rc;
+		if (p->netns[0])
+			snprintf(desc, sizeof(desc), "network namespace '%s'",
+				 p->netns);
+		else
+			snprintf(desc, sizeof(desc),
+				 "the network namespace of process %d",
+				 p->netns_pid);
+	}
+
+	vs.name = p->name;
+	vs.network = p->network;
+	vs.tenant = tn->id;
+	vs.offload = p->offload;
+	vs.queues = p->queues;
+	err[0] = '\0';
+	if ((rc = vnet_port_add(c->vnet, &vs, err, errlen))) {
+		if (!err[0])
+			snprintf(err, errlen, "cannot add port '%s': %s",
+				 p->name, strerror(-rc));
+		goto out;
+	}
+	added = true;
+
+	ns.ifname = p->name;
+	memcpy(ns.mac, port.spec.mac, 6);
+	ns.mtu = port.spec.mtu;
+	ns.netns_fd = fd;
+	ns.netns_desc = desc;
+	ns.addrs = p->addrs;
+	ns.naddrs = p->naddrs;
+	if ((rc = netlink_link_setup(&ns, err, errlen)))
+		goto out;
+
+	c->ports[c->nports++] = port;
+	log_info("port %s added (network %s, tenant %s%s%s)", p->name,
+		 p->network, tn->name, fd >= 0 ? ", in " : "",
+		 fd >= 0 ? desc : "");
+out:
+	if (rc && added) {
+		int drc = vnet_port_del(c->vnet, p->name);
+
+		if (drc)
+			log_err("port %s: rollback failed: %s", p->name,
+				strerror(-drc));
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/**
+ * cmd_port_del() - delete a port; its device vanishes wherever it is
+ * @c:		state
+ * @name:	interface name
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, -ENOENT or -errno
+ */
+int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
+		 size_t errlen)
+{
+	int i = cmd_port_find(c, name), rc;
+
+	if (i < 0) {
+		snprintf(err, errlen, "port '%s' not found", name);
+		return -ENOENT;
+	}
+	if ((rc = vnet_port_del(c->vnet, name))) {
+		snprintf(err, errlen, "cannot delete port '%s': %s", name,
+			 strerror(-rc));
+		return rc;
+	}
+	memmove(&c->ports[i], &c->ports[i + 1],
+		(c->nports - (unsigned)i - 1) * sizeof(c->ports[0]));
+	c->nports--;
+	log_info("port %s deleted", name);
+	return 0;
+}
+
+/**
+ * cmd_req_tenant() - our tenant spec from a request's arguments
+ * @req:	tenant.add or tenant.set request
+ * @t:		result
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -EINVAL
+ */
+static int cmd_req_tenant(const struct proto_request *req,
+			  struct spec_tenant *t, char *err, size_t errlen)
+{
+	static const char *const ukeys[] = { "pid", "weight", "rate_bps" };
+	const char *s;
+	uint64_t u;
+	unsigned i;
+	int rc;
+
+	spec_tenant_init(t);
+	if ((rc = spec_tenant_set(t, "name", proto_arg_str(req, "name"), err,
+				  errlen)))
+		return rc;
+	if ((s = proto_arg_str(req, "cgroup")) &&
+	    (rc = spec_tenant_set(t, "cgroup", s, err, errlen)))
+		return rc;
+	for (i = 0; i < sizeof(ukeys) / sizeof(ukeys[0]); i++) {
+		if (!proto_arg_uint(req, ukeys[i], &u) &&
+		    (rc = spec_tenant_set_uint(t, ukeys[i], u, err, errlen)))
+			return rc;
+	}
+	return spec_tenant_check(t, err, errlen);
+}
+
+/**
+ * cmd_req_port() - our port spec from a port.add request's arguments
+ * @req:	port.add request
+ * @p:		result
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -EINVAL
+ */
+static int cmd_req_port(const struct proto_request *req, struct spec_port *p,
+			char *err, size_t errlen)
+{
+	static const char *const skeys[] = { "name", "network", "tenant",
+					     "type", "netns", "mac" };
+	static const char *const ukeys[] = { "netns_pid", "mtu", "queues" };
+	const char *s;
+	uint64_t u;
+	size_t i, n;
+	int rc;
+
+	spec_port_init(p);
+	for (i = 0; i < sizeof(skeys) / sizeof(skeys[0]); i++) {
+		if ((s = proto_arg_str(req, skeys[i])) &&
+		    (rc = spec_port_set(p, skeys[i], s, err, errlen)))
+			return rc;
+	}
+	for (i = 0; i < sizeof(ukeys) / sizeof(ukeys[0]); i++) {
+		if (!proto_arg_uint(req, ukeys[i], &u) &&
+		    (rc = spec_port_set_uint(p, ukeys[i], u, err, errlen)))
+			return rc;
+	}
+	n = proto_arg_list_len(req, "addresses");
+	for (i = 0; i < n; i++) {
+		rc = spec_port_set(p, "address",
+				   proto_arg_list_str(req, "addresses", i),
+				   err, errlen);
+		if (rc)
+			return rc;
+	}
+	proto_arg_bool(req, "offload", &p->offload);
+	return spec_port_check(p, err, errlen);
+}
+
+/**
+ * struct cmd_walk - state of a foreach walk building a JSON array
+ * @c:		command state
+ * @arr:	array being filled
+ * @filter:	name to match, or NULL
+ * @found:	@filter matched something
+ */
+struct cmd_walk {
+	const struct cmd_ctx *c;
+	struct json_object *arr;
+	const char *filter;
+	bool found;
+};
+
+static void cmd_walk_tenant(const struct tenant *tn, void *ctx)
+{
+	struct cmd_walk *w = ctx;
+
+	json_object_array_add(w->arr, cmd_json_tenant(w->c, tn));
+}
+
+static void cmd_walk_fdb(const struct vnet_fdb_row *r, void *ctx)
+{
+	struct cmd_walk *w = ctx;
+	struct json_object *o = json_object_new_object();
+	char mac[PARSE_MAC_STRLEN];
+
+	parse_mac_format(r->mac, mac);
+	cmd_jstr(o, "network", r->network);
+	cmd_jstr(o, "mac", mac);
+	cmd_jstr(o, "port", r->port ? r->port : "");
+	cmd_ju64(o, "age_ms", r->age_ms);
+	json_object_array_add(w->arr, o);
+}
+
+static void cmd_walk_network_find(const struct vnet_network_info *n,
+				  void *ctx)
+{
+	struct cmd_walk *w = ctx;
+
+	if (!strcmp(n->name, w->filter))
+		w->found = true;
+}
+
+/**
+ * cmd_fdb_show() - the forwarding databases, of one network or all
+ * @c:		state
+ * @req:	fdb.show request
+ * @result:	{"entries":[...]}
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -ENOENT for an unknown network
+ */
+static int cmd_fdb_show(struct cmd_ctx *c, const struct proto_request *req,
+			struct json_object *result, char *err, size_t errlen)
+{
+	struct cmd_walk w = { .c = c, .filter = proto_arg_str(req, "network") };
+
+	if (w.filter) {
+		vnet_network_foreach(c->vnet, cmd_walk_network_find, &w);
+		if (!w.found) {
+			snprintf(err, errlen, "network '%.64s' not found",
+				 w.filter);
+			return -ENOENT;
+		}
+	}
+	w.arr = json_object_new_array();
+	json_object_object_add(result, "entries", w.arr);
+	vnet_fdb_foreach(c->vnet, w.filter, cmd_walk_fdb, &w);
+	return 0;
+}
+
+/**
+ * struct cmd_stats - state of a stats command
+ * @c:		command state
+ * @port:	only this port, or -1
+ * @tenant:	only this tenant's ports, or NULL
+ * @networks:	networks array
+ * @workers:	workers array
+ */
+struct cmd_stats {
+	const struct cmd_ctx *c;
+	int port;
+	const struct tenant *tenant;
+	struct json_object *networks;
+	struct json_object *workers;
+};
+
+/**
+ * cmd_stats_selected() - is a port part of the stats asked for?
+ * @s:		stats state
+ * @i:		port index
+ *
+ * Return: true if selected
+ */
+static bool cmd_stats_selected(const struct cmd_stats *s, unsigned i)
+{
+	if (s->port >= 0)
+		return (int)i == s->port;
+	if (s->tenant)
+		return s->c->ports[i].tenant_id == s->tenant->id;
+	return true;
+}
+
+static void cmd_walk_network(const struct vnet_network_info *n, void *ctx)
+{
+	struct cmd_stats *s = ctx;
+	struct json_object *o, *f;
+	bool used = !s->tenant && s->port < 0;
+	unsigned i;
+
+	for (i = 0; !used && i < s->c->nports; i++)
+		used = cmd_stats_selected(s, i) &&
+		       !strcmp(s->c->ports[i].spec.network, n->name);
+	if (!used)
+		return;
+
+	o = json_object_new_object();
+	f = json_object_new_object();
+	cmd_jstr(o, "name", n->name);
+	cmd_ju64(o, "ports", n->ports);
+	cmd_ju64(f, "entries", n->fdb.entries);
+	cmd_ju64(f, "limit", n->fdb.limit);
+	cmd_ju64(f, "learned", n->fdb.learned);
+	cmd_ju64(f, "moved", n->fdb.moved);
+	cmd_ju64(f, "full", n->fdb.full);
+	cmd_ju64(f, "aged", n->fdb.aged);
+	json_object_object_add(o, "fdb", f);
+	json_object_array_add(s->networks, o);
+}
+
+static void cmd_walk_worker(const struct vnet_worker_info *wi, void *ctx)
+{
+	struct cmd_stats *s = ctx;
+	struct json_object *o = json_object_new_object();
+
+	cmd_ju64(o, "id", wi->id);
+	cmd_ji64(o, "cpu", wi->cpu);
+	cmd_ji64(o, "tid", wi->tid);
+	cmd_ju64(o, "cpu_ns", wi->cpu_ns);
+	cmd_ju64(o, "batches", wi->batches);
+	cmd_ju64(o, "frames", wi->frames);
+	cmd_ju64(o, "idle_sleeps", wi->idle_sleeps);
+	cmd_jstr(o, "ring_features", wi->ring_features);
+	json_object_array_add(s->workers, o);
+}
+
+/**
+ * struct cmd_tenant_sum - one tenant's line in stats
+ */
+struct cmd_tenant_sum {
+	struct cmd_stats *s;
+	struct json_object *arr;
+};
+
+static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
+{
+	struct cmd_tenant_sum *ts = ctx;
+	const struct cmd_ctx *c = ts->s->c;
+	struct cmd_traffic t = { 0 };
+	struct vnet_port_info info;
+	struct json_object *o;
+	unsigned i, n = 0;
+
+	if (ts->s->tenant && ts->s->tenant->id != tn->id)
+		return;
+	if (ts->s->port >= 0 && c->ports[ts->s->port].tenant_id != tn->id)
+		return;
+	for (i = 0; i < c->nports; i++) {
+		if (c->ports[i].tenant_id != tn->id)
+			continue;
+		n++;
+		if (!vnet_port_get(c->vnet, c->ports[i].spec.name, &info))
+			cmd_traffic_add(&t, &info.stats);
+	}
+	o = json_object_new_object();
+	cmd_jstr(o, "name", tn->name);
+	cmd_ju64(o, "ports", n);
+	cmd_json_traffic(o, &t);
+	json_object_array_add(ts->arr, o);
+}
+
+/**
+ * cmd_stats() - counters of ports, networks, tenants and workers
+ * @c:		state
+ * @req:	stats request, with an optional "port" or "tenant" filter
+ * @result:	{"ports","networks","tenants","workers","totals"}
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, -EINVAL for both filters, -ENOENT for an unknown one
+ */
+static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
+		     struct json_object *result, char *err, size_t errlen)
+{
+	const char *port = proto_arg_str(req, "port");
+	const char *tenant = proto_arg_str(req, "tenant");
+	struct cmd_stats s = { .c = c, .port = -1 };
+	struct cmd_tenant_sum ts = { .s = &s };
+	struct cmd_traffic tot = { 0 };
+	struct json_object *ports, *totals;
+	unsigned i, n = 0;
+
+	if (port && tenant) {
+		snprintf(err, errlen,
+			 "stats: --port and --tenant are mutually exclusive");
+		return -EINVAL;
+	}
+	if (port && (s.port = cmd_port_find(c, port)) < 0) {
+		snprintf(err, errlen, "port '%.64s' not found", port);
+		return -ENOENT;
+	}
+	if (tenant && !(s.tenant = tenant_find(c->tenants, tenant))) {
+		snprintf(err, errlen, "tenant '%.64s' not found", tenant);
+		return -ENOENT;
+	}
+
+	ports = json_object_new_array();
+	json_object_object_add(result, "ports", ports);
+	for (i = 0; i < c->nports; i++) {
+		if (!cmd_stats_selected(&s, i))
+			continue;
+		json_object_array_add(ports, cmd_json_port(c, &c->ports[i],
+							   &tot));
+		n++;
+	}
+
+	s.networks = json_object_new_array();
+	json_object_object_add(result, "networks", s.networks);
+	vnet_network_foreach(c->vnet, cmd_walk_network, &s);
+
+	ts.arr = json_object_new_array();
+	json_object_object_add(result, "tenants", ts.arr);
+	tenant_foreach(c->tenants, cmd_walk_tenant_sum, &ts);
+
+	s.workers = json_object_new_array();
+	json_object_object_add(result, "workers", s.workers);
+	vnet_worker_foreach(c->vnet, cmd_walk_worker, &s);
+
+	totals = json_object_new_object();
+	cmd_ju64(totals, "ports", n);
+	cmd_json_traffic(totals, &tot);
+	json_object_object_add(result, "totals", totals);
+	return 0;
+}
+
+/**
+ * cmd_handle() - run one validated request
+ * @c:		state
+ * @req:	request
+ * @result:	on success, the result object (owned by the caller)
+ * @err:	on failure, the one line for the client
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno
+ */
+int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
+	       struct json_object **result, char *err, size_t errlen)
+{
+	struct json_object *r = json_object_new_object(), *arr;
+	struct spec_tenant t;
+	struct spec_port p;
+	const struct tenant *tn;
+	struct cmd_walk w = { .c = c };
+	unsigned i;
+	int rc = 0;
+
+	*result = NULL;
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+
+	switch (req->cmd) {
+	case PROTO_TENANT_ADD:
+	case PROTO_TENANT_SET:
+		if ((rc = cmd_req_tenant(req, &t, err, errlen)))
+			break;
+		if (req->cmd == PROTO_TENANT_ADD)
+			rc = cmd_tenant_add(c, &t, err, errlen);
+		else
+			rc = cmd_tenant_set(c, &t, err, errlen);
+		if (!rc && (tn = tenant_find(c->tenants, t.name)))
+			json_object_object_add(r, "tenant",
+					       cmd_json_tenant(c, tn));
+		break;
+	case PROTO_TENANT_DEL:
+		rc = cmd_tenant_del(c, proto_arg_str(req, "name"), err, errlen);
+		break;
+	case PROTO_TENANT_LIST:
+		w.arr = json_object_new_array();
+		json_object_object_add(r, "tenants", w.arr);
+		tenant_foreach(c->tenants, cmd_walk_tenant, &w);
+		break;
+	case PROTO_PORT_ADD:
+		if ((rc = cmd_req_port(req, &p, err, errlen)))
+			break;
+		if ((rc = cmd_port_add(c, &p, err, errlen)))
+			break;
+		json_object_object_add(r, "port",
+				       cmd_json_port(c, &c->ports[c->nports - 1],
+						     NULL));
+		break;
+	case PROTO_PORT_DEL:
+		rc = cmd_port_del(c, proto_arg_str(req, "name"), err, errlen);
+		break;
+	case PROTO_PORT_LIST:
+		arr = json_object_new_array();
+		json_object_object_add(r, "ports", arr);
+		for (i = 0; i < c->nports; i++)
+			json_object_array_add(arr, cmd_json_port(c,
+							&c->ports[i], NULL));
+		break;
+	case PROTO_FDB_SHOW:
+		rc = cmd_fdb_show(c, req, r, err, errlen);
+		break;
+	case PROTO_STATS:
+		rc = cmd_stats(c, req, r, err, errlen);
+		break;
+	default:
+		snprintf(err, errlen, "unknown command");
+		rc = -EOPNOTSUPP;
+		break;
+	}
+
+	if (rc) {
+		json_object_put(r);
+		return rc;
+	}
+	*result = r;
+	return 0;
+}

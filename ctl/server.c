@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: MIT
+/*
+ * server.c - the control socket and the control thread's event loop
+ *
+ * Theory of operation
+ *
+ * One thread, one poll() over: the listening socket, a signalfd (SIGINT
+ * and SIGTERM end the loop, SIGHUP is ignored for now), a one-second
+ * timerfd that drives vnet_tick() (FDB aging, stats), and the clients.
+ *
+ * A client is a non-blocking stream connection carrying newline-delimited
+ * requests. Its input buffer holds one request of at most
+ * PROTO_MAX_REQUEST bytes; a longer line gets an error response and the
+ * connection is closed, since we cannot find where the next request
+ * starts. Requests are answered in order, one at a time: while a response
+ * has not been written out completely, the client's further input waits
+ * (we stop polling for POLLIN), so a client that does not read cannot make
+ * us buffer without bound. The number of clients is bounded too.
+ *
+ * Anyone who can connect may read (lists, stats). Commands that change
+ * state need uid 0 or membership of the "vstack" group, judged from the
+ * peer's credentials taken when it connected (SO_PEERCRED, and
+ * SO_PEERGROUPS for its supplementary groups, or /proc/PID/status where
+ * the kernel lacks that option).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "proto.h"
+#include "server.h"
+#include "vnet.h"
+
+#define SERVER_MAX_CLIENTS 32
+#define SERVER_BACKLOG 16
+#define SERVER_MAX_GROUPS 256
+
+/**
+ * struct server_client - one control connection
+ * @fd:		socket, -1 if the slot is free
+ * @pid:	peer process, at connect time
+ * @uid:	peer user
+ * @gid:	peer primary group
+ * @ngroups:	number of @groups, -1 if unknown
+ * @groups:	peer supplementary groups
+ * @in:		request bytes received and not yet handled
+ * @inlen:	bytes in @in
+ * @out:	response not yet written, or NULL
+ * @outlen:	length of @out
+ * @outoff:	bytes of @out already written
+ * @eof:	the peer closed its side, or we decided to hang up
+ */
+struct server_client {
+	int fd;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	gid_t groups[SERVER_MAX_GROUPS];
+	char in[PROTO_MAX_REQUEST + 2];
+	size_t inlen;
+	char *out;
+	size_t outlen;
+	size_t outoff;
+	bool eof;
+};
+
+/**
+ * struct server - the control socket and its clients
+ * @path:	socket path
+ * @ino:	inode of the socket we bound, to unlink only our own
+ * @dev:	its device
+ * @lfd:	listening socket
+ * @clients:	client slots
+ */
+struct server {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	ino_t ino;
+	dev_t dev;
+	int lfd;
+	struct server_client clients[SERVER_MAX_CLIENTS];
+};
+
+/**
+ * server_signals_block() - block the signals the event loop handles
+ * @set:	result: SIGINT, SIGTERM, SIGHUP
+ *
+ * Call before any thread starts, so every thread inherits the mask and the
+ * signals reach the control thread's signalfd only. SIGPIPE is ignored:
+ * a client hanging up is an error return, not a reason to exit.
+ *
+ * Return: 0 or -errno
+ */
+int server_signals_block(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, set, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/**
+ * server_mkdir_parent() - create the socket's directory, like mkdir -p
+ * @path:	socket path
+ *
+ * Return: 0 or -errno
+ */
+static int server_mkdir_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *p;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (!(p = strrchr(dir, '/')) || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/**
+ * server_probe() - is another vstackd answering on this path?
+ * @sa:		socket address
+ * @err:	message if so, or on error
+ * @errlen:	size of @err
+ *
+ * A socket file nobody listens on is left over from a daemon that did not
+ * exit cleanly: it is removed.
+ *
+ * Return: 0 if the path is free (now), -EADDRINUSE or -errno otherwise
+ */
+static int server_probe(const struct sockaddr_un *sa, char *err,
+			size_t errlen)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	if (lstat(sa->sun_path, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		rc = -errno;
+		snprintf(err, errlen, "cannot use %s: %s", sa->sun_path,
+			 strerror(-rc));
+		return rc;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket",
+			 sa->sun_path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "socket: %s", strerror(-rc));
+		return rc;
+	}
+	if (!connect(fd, (const struct sockaddr *)sa, sizeof(*sa))) {
+		snprintf(err, errlen, "vstackd already running on %s",
+			 sa->sun_path);
+		rc = -EADDRINUSE;
+	} else if (errno == ECONNREFUSED) {
+		log_info("removing stale socket %s", sa->sun_path);
+		if (unlink(sa->sun_path) && errno != ENOENT) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot remove stale %s: %s",
+				 sa->sun_path, strerror(-rc));
+		}
+	} else {
+		rc = -errno;
+		snprintf(err, errlen, "cannot probe %s: %s", sa->sun_path,
+			 strerror(-rc));
+	}
+	close(fd);
+	return rc;
+}
+
+/**
+ * server_open() - create the control socket
+ * @out:	result
+ * @path:	socket path
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * The socket is mode 0660, group "vstack" when that group exists, so that
+ * its members can connect; its directory is created 0755 if missing.
+ *
+ * Return: 0, -EADDRINUSE if another vstackd answers there, or -errno
+ */
+int server_open(struct server **out, const char *path, char *err,
+		size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct server *s = NULL;
+	struct group *gr;
+	struct stat st;
+	unsigned i;
+	int rc;
+
+	*out = NULL;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path too long (at most %zu bytes): %s",
+			 sizeof(sa.sun_path) - 1, path);
+		return -ENAMETOOLONG;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+
+	if ((rc = server_mkdir_parent(path))) {
+		snprintf(err, errlen, "cannot create the directory of %s: %s",
+			 path, strerror(-rc));
+		return rc;
+	}
+	if ((rc = server_probe(&sa, err, errlen)))
+		return rc;
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < SERVER_MAX_CLIENTS; i++)
+		s->clients[i].fd = -1;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+
+	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "socket: %s", strerror(-rc));
+		goto out;
+	}
+	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa))) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot bind %s: %s", path, strerror(-rc));
+		goto out;
+	}
+	if (stat(path, &st) == 0) {
+		s->ino = st.st_ino;
+		s->dev = st.st_dev;
+	}
+	if (chmod(path, 0660)) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot chmod %s: %s", path,
+			 strerror(-rc));
+		goto out;
+	}
+	if ((gr = getgrnam(SERVER_GROUP)) && chown(path, (uid_t)-1, gr->gr_gid))
+		log_warn("cannot give %s to group %s: %s", path, SERVER_GROUP,
+			 strerror(errno));
+	if (listen(s->lfd, SERVER_BACKLOG)) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot listen on %s: %s", path,
+			 strerror(-rc));
+		goto out;
+	}
+	*out = s;
+	return 0;
+out:
+	if (s->lfd >= 0) {
+		close(s->lfd);
+		if (s->ino)
+			unlink(path);
+	}
+	free(s);
+	return rc;
+}
+
+/**
+ * server_close() - close every connection and remove the socket
+ * @s:		server, may be NULL
+ */
+void server_close(struct server *s)
+{
+	struct stat st;
+	unsigned i;
+
+	if (!s)
+		return;
+	for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
+		if (s->clients[i].fd >= 0)
+			close(s->clients[i].fd);
+		free(s->clients[i].out);
+	}
+	close(s->lfd);
+	/* Only if it is still ours: someone may have replaced it. */
+	if (!stat(s->path, &st) && st.st_ino == s->ino && st.st_dev == s->dev)
+		unlink(s->path);
+	free(s);
+}
+
+/**
+ * server_proc_groups() - a process's supplementary groups from /proc
+ * @cl:		client, @pid set; fills @groups and @ngroups
+ */
+static void server_proc_groups(struct server_client *cl)
+{
+	char path[64], line[4096];
+	FILE *f;
+
+	cl->ngroups = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)cl->pid);
+	if (!(f = fopen(path, "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + 7, *end;
+
+		if (strncmp(line, "Groups:", 7))
+			continue;
+		cl->ngroups = 0;
+		while (cl->ngroups < SERVER_MAX_GROUPS) {
+			unsigned long g = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			cl->groups[cl->ngroups++] = (gid_t)g;
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+}
+
+/**
+ * server_client_creds() - take a new client's credentials
+ * @cl:		client with @fd set
+ *
+ * Return: 0 or -errno
+ */
+static int server_client_creds(struct server_client *cl)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &uc, &len))
+		return -errno;
+	cl->pid = uc.pid;
+	cl->uid = uc.uid;
+	cl->gid = uc.gid;
+
+	len = sizeof(cl->groups);
+	if (!getsockopt(cl->fd, SOL_SOCKET, SO_PEERGROUPS, cl->groups, &len))
+		cl->ngroups = (int)(len / sizeof(gid_t));
+	else
+		server_proc_groups(cl);
+	return 0;
+}
+
+/**
+ * server_may_change() - may this client change vstackd's state?
+ * @cl:		client
+ *
+ * Return: true for root and members of the vstack group
+ */
+static bool server_may_change(const struct server_client *cl)
+{
+	struct group *gr;
+	int i;
+
+	if (cl->uid == 0)
+		return true;
+	if (!(gr = getgrnam(SERVER_GROUP)))
+		return false;
+	if (cl->gid == gr->gr_gid)
+		return true;
+	for (i = 0; i < cl->ngroups; i++) {
+		if (cl->groups[i] == gr->gr_gid)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * server_client_close() - drop a client
+ * @cl:		client
+ */
+static void server_client_close(struct server_client *cl)
+{
+	close(cl->fd);
+	free(cl->out);
+	cl->fd = -1;
+	cl->out = NULL;
+	cl->inlen = cl->outlen = cl->outoff = 0;
+	cl->eof = false;
+}
+
+/**
+ * server_flush() - write as much of the pending response as the socket takes
+ * @cl:		client
+ *
+ * Return: 0 (done or would block), or -errno: drop the client
+ */
+static int server_flush(struct server_client *cl)
+{
+	while (cl->out && cl->outoff < cl->outlen) {
+		ssize_t n = send(cl->fd, cl->out + cl->outoff,
+				 cl->outlen - cl->outoff, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n < 0)
+			return -errno;
+		cl->outoff += (size_t)n;
+	}
+	free(cl->out);
+	cl->out = NULL;
+	cl->outlen = cl->outoff = 0;
+	return 0;
+}
+
+/**
+ * server_respond() - queue a response line and start writing it
+ * @cl:		client, with no response pending
+ * @line:	malloc'd line, or NULL if building it ran out of memory
+ * @len:	its length
+ *
+ * Return: 0 or -errno: drop the client
+ */
+static int server_respond(struct server_client *cl, char *line, size_t len)
+{
+	if (!line)
+		return -ENOMEM;
+	cl->out = line;
+	cl->outlen = len;
+	cl->outoff = 0;
+	return server_flush(cl);
+}
+
+/**
+ * server_handle_line() - answer one request line
+ * @cl:		client
+ * @line:	request, without its newline
+ * @len:	its length
+ * @cmd:	command state
+ *
+ * Return: 0 or -errno: drop the client
+ */
+static int server_handle_line(struct server_client *cl, const char *line,
+			      size_t len, struct cmd_ctx *cmd)
+{
+	struct json_object *result = NULL;
+	struct proto_request req;
+	char err[512], *out;
+	size_t outlen = 0;
+	int rc;
+
+	if ((rc = proto_request_parse(line, len, &req, err, sizeof(err)))) {
+		log_debug("client pid %d: bad request: %s", (int)cl->pid, err);
+		out = proto_response_error(err, &outlen);
+		return server_respond(cl, out, outlen);
+	}
+	log_debug("client pid %d uid %u: %s", (int)cl->pid, (unsigned)cl->uid,
+		  proto_cmd_name(req.cmd));
+
+	if (proto_cmd_changes_state(req.cmd) && !server_may_change(cl)) {
+		snprintf(err, sizeof(err),
+			 "permission denied: changing vstack needs root or the %s group",
+			 SERVER_GROUP);
+		rc = -EPERM;
+	} else {
+		rc = cmd_handle(cmd, &req, &result, err, sizeof(err));
+	}
+	if (rc) {
+		if (proto_cmd_changes_state(req.cmd))
+			log_info("%s by uid %u refused: %s",
+				 proto_cmd_name(req.cmd), (unsigned)cl->uid, err);
+		out = proto_response_error(err, &outlen);
+	} else {
+		out = proto_response_ok(result, &outlen);
+	}
+	proto_request_free(&req);
+	return server_respond(cl, out, outlen);
+}
+
+/**
+ * server_process() - answer complete requests while no response is pending
+ * @cl:		client
+ * @cmd:	command state
+ *
+ * Return: 0 or -errno: drop the client
+ */
+static int server_process(struct server_client *cl, struct cmd_ctx *cmd)
+{
+	char *nl;
+	size_t n;
+	int rc;
+
+	while (!cl->out && cl->inlen) {
+		nl = memchr(cl->in, '\n', cl->inlen);
+		if (!nl && cl->inlen > PROTO_MAX_REQUEST) {
+			char err[64], *out;
+			size_t outlen = 0;
+
+			/* No way to find the next request: answer, hang up. */
+			snprintf(err, sizeof(err), "request larger than %u bytes",
+				 PROTO_MAX_REQUEST);
+			cl->inlen = 0;
+			cl->eof = true;
+			out = proto_response_error(err, &outlen);
+			return server_respond(cl, out, outlen);
+		}
+		if (!nl && !cl->eof)
+			return 0;
+		/* At EOF, a last line without its newline still counts. */
+		n = nl ? (size_t)(nl - cl->in) : cl->inlen;
+		rc = server_handle_line(cl, cl->in, n, cmd);
+		if (nl)
+			n++;
+		memmove(cl->in, cl->in + n, cl->inlen - n);
+		cl->inlen -= n;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/**
+ * server_read() - take what a client sent, answer complete requests
+ * @cl:		client
+ * @cmd:	command state
+ *
+ * Return: 0, or -errno: drop the client
+ */
+static int server_read(struct server_client *cl, struct cmd_ctx *cmd)
+{
+	ssize_t n;
+
+	n = recv(cl->fd, cl->in + cl->inlen, sizeof(cl->in) - cl->inlen, 0);
+	if (n < 0)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
+	if (n == 0)
+		cl->eof = true;
+	cl->inlen += (size_t)n;
+	return server_process(cl, cmd);
+}
+
+/**
+ * server_accept() - take a new connection, if there is room
+ * @s:		server
+ */
+static void server_accept(struct server *s)
+{
+	struct server_client *cl = NULL;
+	unsigned i;
+	int fd, rc;
+
+	fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("accept on %s: %s", s->path, strerror(errno));
+		return;
+	}
+	for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
+		if (s->clients[i].fd < 0) {
+			cl = &s->clients[i];
+			break;
+		}
+	}
+	if (!cl) {
+		static const char busy[] =
+			"{\"version\":1,\"ok\":false,\"error\":\"vstackd is busy: too many control connections\"}\n";
+
+		log_warn("refusing a control connection: %u already open",
+			 SERVER_MAX_CLIENTS);
+		if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			/* It will see the connection close instead. */
+		}
+		close(fd);
+		return;
+	}
+	cl->fd = fd;
+	cl->inlen = 0;
+	cl->eof = false;
+	if ((rc = server_client_creds(cl))) {
+		log_warn("control connection without credentials: %s",
+			 strerror(-rc));
+		server_client_close(cl);
+	}
+}
+
+/**
+ * server_run() - the control thread's event loop
+ * @s:		server
+ * @cmd:	command state
+ * @v:		the switch, ticked every second
+ * @sigs:	signals blocked by server_signals_block()
+ *
+ * Return: 0 after SIGINT or SIGTERM, or -errno if the loop cannot go on
+ */
+int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
+	       const sigset_t *sigs)
+{
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	struct pollfd pfd[3 + SERVER_MAX_CLIENTS];
+	int sfd = -1, tfd = -1, rc = 0;
+	bool stop = false;
+	unsigned i;
+
+	sfd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+		rc = -errno;
+		log_err("cannot set up the control loop: %s", strerror(-rc));
+		goto out;
+	}
+
+	while (!stop) {
+		nfds_t n = 3;
+
+		pfd[0] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
+			struct server_client *cl = &s->clients[i];
+
+			pfd[3 + i] = (struct pollfd){ .fd = -1 };
+			if (cl->fd < 0)
+				continue;
+			pfd[3 + i].fd = cl->fd;
+			pfd[3 + i].events = cl->out ? POLLOUT :
+					    (cl->eof ? 0 : POLLIN);
+			n = 3 + i + 1;
+		}
+
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			log_err("poll: %s", strerror(-rc));
+			break;
+		}
+
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					log_info("SIGHUP ignored (no reload yet)");
+					continue;
+				}
+				log_info("%s: shutting down",
+					 strsignal((int)si.ssi_signo));
+				stop = true;
+			}
+		}
+		if (pfd[2].revents & POLLIN) {
+			uint64_t ticks;
+
+			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+				vnet_tick(v);
+		}
+
+		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
+			struct server_client *cl = &s->clients[i];
+			short re = pfd[3 + i].revents;
+			int crc = 0;
+
+			if (cl->fd < 0 || pfd[3 + i].fd < 0 || !re)
+				continue;
+			if (re & POLLOUT) {
+				crc = server_flush(cl);
+				if (!crc && !cl->out)
+					crc = server_process(cl, cmd);
+			} else if (re & POLLIN) {
+				crc = server_read(cl, cmd);
+			} else if (re & (POLLHUP | POLLERR)) {
+				crc = -EPIPE;
+			}
+			if (crc || (cl->eof && !cl->out && !cl->inlen))
+				server_client_close(cl);
+		}
+		if (pfd[0].revents & POLLIN)
+			server_accept(s);
+	}
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	return rc;
+}
