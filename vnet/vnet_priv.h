@@ -23,6 +23,8 @@
 /* Operations in user_data (see ring.h) */
 enum {
 	WOP_READ = RING_OP_USER, /* obj: port id | queue index << 16 */
+	WOP_READ_NOWAIT,         /* same, with RWF_NOWAIT */
+	WOP_POLL,                /* same, POLL_ADD fallback */
 	WOP_WRITE,               /* obj: destination port id */
 };
 
@@ -61,10 +63,13 @@ struct wcmd {
 
 /* One queue of a port, as one worker serves it */
 struct wqueue {
-	int slot;                          /* fixed file slot */
-	unsigned nreads;                   /* reads in flight */
-	unsigned want;                     /* reads to keep in flight */
-	uint32_t rbuf[WORKER_READS_MAX];   /* their buffers, for cancelling */
+	int slot;             /* fixed file slot */
+	bool waiting;         /* the waiting read is in flight */
+	uint32_t wbuf;        /* its buffer, which names it for cancelling */
+	bool polling;         /* POLL_ADD in flight instead */
+	bool nowait_ok;       /* RWF_NOWAIT reads work on this kernel */
+	unsigned nnowait;     /* RWF_NOWAIT reads in flight */
+	unsigned max_nowait;  /* at most this many */
 };
 
 /* A worker's view of one port */

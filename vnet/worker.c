@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +77,79 @@ static void worker_ack(struct worker *w, uint64_t seq)
 	atomic_store_explicit(&w->done_seq, seq, memory_order_release);
 }
 
-/* Keep @q's reads in flight; a port we cannot feed joins the starved list. */
+/*
+ * Reading a queue
+ *
+ * One read per queue waits for the next frame (io_uring parks it on the
+ * TAP's poll queue). When it completes there are often more frames behind
+ * it, so we follow it with RWF_NOWAIT reads, which take a frame if one is
+ * queued and fail with EAGAIN at once if not: while a backlog lasts they
+ * multiply up to reads_per_queue - 1, and when it is gone they stop. Several
+ * waiting reads would instead all be woken for every frame, which costs
+ * latency when traffic is light.
+ *
+ * Kernels before 6.4 complete a waiting read on a non-blocking TAP with
+ * EAGAIN instead of parking it; there we wait with a POLL_ADD instead and
+ * read when it fires.
+ */
+static bool worker_starve(struct worker *w, uint16_t id)
+{
+	struct wport *wp = &w->ports[id];
+
+	if (!wp->starved) {
+		wp->starved = true;
+		w->starved[w->nstarved++] = id;
+	}
+	return false;
+}
+
+/* Issue one read on queue @qi of port @id; @op is WOP_READ or
+ * WOP_READ_NOWAIT. Return false when out of buffers or SQEs. */
+static bool worker_read(struct worker *w, uint16_t id, unsigned qi,
+			unsigned op)
+{
+	struct wqueue *q = &w->ports[id].q[qi];
+	struct io_uring_sqe *sqe;
+	int buf = arena_get(&w->arena);
+
+	if (buf < 0)
+		return op == WOP_READ ? worker_starve(w, id) : false;
+	sqe = ring_sqe(&w->ring);
+	if (!sqe) {
+		arena_put(&w->arena, (uint32_t)buf);
+		return false;
+	}
+	io_uring_prep_read_fixed(sqe, q->slot, arena_buf(&w->arena, buf),
+				 (unsigned)w->arena.buf_size, 0, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, ring_ud(op, (uint32_t)buf,
+					     id | (uint32_t)qi << 16));
+	if (op == WOP_READ_NOWAIT) {
+		sqe->rw_flags = RWF_NOWAIT;
+		q->nnowait++;
+	} else {
+		q->waiting = true;
+		q->wbuf = (uint32_t)buf;
+	}
+	return true;
+}
+
+/* Wait for readability with POLL_ADD (kernels without parked TAP reads). */
+static void worker_poll(struct worker *w, uint16_t id, unsigned qi)
+{
+	struct wqueue *q = &w->ports[id].q[qi];
+	struct io_uring_sqe *sqe = ring_sqe(&w->ring);
+
+	if (!sqe)
+		return;
+	io_uring_prep_poll_add(sqe, q->slot, POLLIN);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe,
+				ring_ud(WOP_POLL, 0, id | (uint32_t)qi << 16));
+	q->polling = true;
+}
+
+/* Make sure every queue of port @id has its waiting read. */
 static void worker_arm_reads(struct worker *w, uint16_t id)
 {
 	struct wport *wp = &w->ports[id];
@@ -87,33 +160,25 @@ static void worker_arm_reads(struct worker *w, uint16_t id)
 	for (qi = 0; qi < wp->nq; qi++) {
 		struct wqueue *q = &wp->q[qi];
 
-		while (q->nreads < q->want) {
-			struct io_uring_sqe *sqe;
-			int buf = arena_get(&w->arena);
-
-			if (buf < 0) {
-				if (!wp->starved) {
-					wp->starved = true;
-					w->starved[w->nstarved++] = id;
-				}
-				return;
-			}
-			sqe = ring_sqe(&w->ring);
-			if (!sqe) {
-				arena_put(&w->arena, (uint32_t)buf);
-				return;
-			}
-			io_uring_prep_read_fixed(sqe, q->slot,
-						 arena_buf(&w->arena, buf),
-						 (unsigned)w->arena.buf_size, 0,
-						 0);
-			sqe->flags |= IOSQE_FIXED_FILE;
-			io_uring_sqe_set_data64(
-				sqe, ring_ud(WOP_READ, (uint32_t)buf,
-					     id | (uint32_t)qi << 16));
-			q->rbuf[q->nreads++] = (uint32_t)buf;
-		}
+		if (q->waiting || q->polling)
+			continue;
+		if (!worker_read(w, id, qi, WOP_READ))
+			return;
 	}
+}
+
+/* A read brought a frame: follow it with up to @n RWF_NOWAIT reads. */
+static void worker_read_more(struct worker *w, uint16_t id, unsigned qi,
+			     unsigned n)
+{
+	struct wport *wp = &w->ports[id];
+	struct wqueue *q = &wp->q[qi];
+
+	if (wp->detaching || wp->down || !q->nowait_ok)
+		return;
+	while (n-- && q->nnowait < q->max_nowait)
+		if (!worker_read(w, id, qi, WOP_READ_NOWAIT))
+			return;
 }
 
 /* Buffers came back: feed ports that ran dry, oldest first. */
@@ -135,25 +200,13 @@ static void worker_buf_put(struct worker *w, uint32_t buf)
 		worker_feed_starved(w);
 }
 
-/* Forget read @buf of queue @q: it completed or was cancelled. */
-static void worker_read_done(struct wqueue *q, uint32_t buf)
-{
-	unsigned i;
-
-	for (i = 0; i < q->nreads; i++) {
-		if (q->rbuf[i] == buf) {
-			q->rbuf[i] = q->rbuf[--q->nreads];
-			return;
-		}
-	}
-}
-
 static unsigned worker_port_inflight(const struct wport *wp)
 {
 	unsigned qi, n = wp->writes;
 
 	for (qi = 0; qi < wp->nq; qi++)
-		n += wp->q[qi].nreads;
+		n += wp->q[qi].waiting + wp->q[qi].polling +
+		     wp->q[qi].nnowait;
 	return n;
 }
 
@@ -340,14 +393,27 @@ static void worker_rx(struct worker *w, uint16_t src, uint32_t buf,
 
 static void worker_detach_finish(struct worker *w);
 
-static void worker_read_cqe(struct worker *w, uint32_t obj, uint32_t buf,
-			    int res, uint32_t now_ms)
+static void worker_detach_check(struct worker *w, uint16_t id)
+{
+	if (w->ports[id].detaching && id == w->detach_port &&
+	    !worker_port_inflight(&w->ports[id]))
+		worker_detach_finish(w);
+}
+
+/* A read (waiting or RWF_NOWAIT, as @op says) on queue @obj completed. */
+static void worker_read_cqe(struct worker *w, unsigned op, uint32_t obj,
+			    uint32_t buf, int res, uint32_t now_ms)
 {
 	uint16_t id = obj & 0xffff;
 	unsigned qi = obj >> 16;
 	struct wport *wp = &w->ports[id];
+	struct wqueue *q = &wp->q[qi];
 
-	worker_read_done(&wp->q[qi], buf);
+	if (op == WOP_READ)
+		q->waiting = false;
+	else
+		q->nnowait--;
+
 	if (res > 0 && !wp->detaching) {
 		atomic_store_explicit(&w->frames,
 				      atomic_load_explicit(&w->frames,
@@ -358,19 +424,36 @@ static void worker_read_cqe(struct worker *w, uint32_t obj, uint32_t buf,
 			worker_rx(w, id, buf, (size_t)res, now_ms);
 		else /* filled the whole buffer: possibly cut short */
 			stat_add(&w->stats[id].drops[FRAME_DROP_LONG], 1);
-	} else if (res != -ECANCELED && res != -EAGAIN && res != -EINTR &&
-		   !wp->detaching) {
-		/* EOF or EBADFD: the device went away from under us (e.g.
-		 * deleted from outside). Stop reading; the port stays until
-		 * the control plane removes it. */
+		worker_buf_put(w, buf);
+		/* A backlog is likely: drain it, faster while it lasts. */
+		worker_read_more(w, id, qi, op == WOP_READ ? 1 : 2);
+	} else {
+		worker_buf_put(w, buf);
+		if (res == -EAGAIN && op == WOP_READ && !wp->detaching)
+			worker_poll(w, id, qi);
+		else if ((res == -EOPNOTSUPP || res == -EINVAL) &&
+			 op == WOP_READ_NOWAIT)
+			q->nowait_ok = false;
+		else if (res != -EAGAIN && res != -ECANCELED &&
+			 res != -EINTR && !wp->detaching)
+			/* EOF or EBADFD: the device went away under us
+			 * (deleted from outside). Stop reading; the port
+			 * stays until the control plane removes it. */
+			wp->down = true;
+	}
+	worker_detach_check(w, id);
+	worker_arm_reads(w, id);
+}
+
+static void worker_poll_cqe(struct worker *w, uint32_t obj, int res)
+{
+	uint16_t id = obj & 0xffff;
+	struct wport *wp = &w->ports[id];
+
+	wp->q[obj >> 16].polling = false;
+	if (res < 0 && res != -ECANCELED && !wp->detaching)
 		wp->down = true;
-	}
-	worker_buf_put(w, buf);
-	if (wp->detaching) {
-		if (id == w->detach_port && !worker_port_inflight(wp))
-			worker_detach_finish(w);
-		return;
-	}
+	worker_detach_check(w, id);
 	worker_arm_reads(w, id);
 }
 
@@ -388,9 +471,7 @@ static void worker_write_cqe(struct worker *w, uint16_t dst, uint32_t buf,
 		stat_add(&st->drops[VNET_DROP_TX_ERROR], 1);
 	}
 	worker_buf_put(w, buf);
-	if (wp->detaching && dst == w->detach_port &&
-	    !worker_port_inflight(wp))
-		worker_detach_finish(w);
+	worker_detach_check(w, dst);
 }
 
 static unsigned worker_reap(struct worker *w)
@@ -405,8 +486,12 @@ static unsigned worker_reap(struct worker *w)
 		n++;
 		switch (ring_ud_op(ud)) {
 		case WOP_READ:
-			worker_read_cqe(w, ring_ud_obj(ud), ring_ud_buf(ud),
-					cqe->res, now_ms);
+		case WOP_READ_NOWAIT:
+			worker_read_cqe(w, ring_ud_op(ud), ring_ud_obj(ud),
+					ring_ud_buf(ud), cqe->res, now_ms);
+			break;
+		case WOP_POLL:
+			worker_poll_cqe(w, ring_ud_obj(ud), cqe->res);
 			break;
 		case WOP_WRITE:
 			worker_write_cqe(w, (uint16_t)ring_ud_obj(ud),
@@ -476,7 +561,8 @@ static void worker_attach(struct worker *w, struct vnet_port *p)
 			w->free_slots[w->nfree_slots++] = wq->slot;
 			break;
 		}
-		wq->want = w->v->cfg.reads_per_queue;
+		wq->max_nowait = w->v->cfg.reads_per_queue - 1;
+		wq->nowait_ok = true;
 		wp->nq++;
 	}
 	wp->p = p;
@@ -529,20 +615,24 @@ static void worker_detach(struct worker *w, struct vnet_port *p,
 	wp->detaching = true;
 	w->detach_seq = seq;
 	w->detach_port = p->id;
+	/* RWF_NOWAIT reads complete at once; the waiting read or poll of
+	 * each queue must be cancelled. */
 	for (qi = 0; qi < wp->nq; qi++) {
-		for (i = 0; i < wp->q[qi].nreads; i++) {
-			struct io_uring_sqe *sqe = ring_sqe(&w->ring);
+		struct wqueue *q = &wp->q[qi];
+		uint32_t obj = p->id | (uint32_t)qi << 16;
+		struct io_uring_sqe *sqe;
 
-			if (!sqe)
-				break;
-			io_uring_prep_cancel64(
-				sqe,
-				ring_ud(WOP_READ, wp->q[qi].rbuf[i],
-					p->id | (uint32_t)qi << 16),
-				0);
-			io_uring_sqe_set_data64(sqe,
-						ring_ud(RING_OP_CANCEL, 0, 0));
-		}
+		if (!q->waiting && !q->polling)
+			continue;
+		sqe = ring_sqe(&w->ring);
+		if (!sqe)
+			continue;
+		io_uring_prep_cancel64(sqe,
+				       q->waiting
+					       ? ring_ud(WOP_READ, q->wbuf, obj)
+					       : ring_ud(WOP_POLL, 0, obj),
+				       0);
+		io_uring_sqe_set_data64(sqe, ring_ud(RING_OP_CANCEL, 0, 0));
 	}
 	if (!worker_port_inflight(wp))
 		worker_detach_finish(w);
