@@ -189,7 +189,8 @@ static void cmd_json_traffic(struct json_object *o, const struct cmd_traffic *t)
 	cmd_ju64(o, "rx_bytes", t->rx_bytes);
 	cmd_ju64(o, "tx_packets", t->tx_packets);
 	cmd_ju64(o, "tx_bytes", t->tx_bytes);
-	for (i = 0; i < VNET_DROP__COUNT; i++) {
+	/* Reason 0 is FRAME_OK, not a drop. */
+	for (i = 1; i < VNET_DROP__COUNT; i++) {
 		cmd_ju64(d, vnet_drop_name(i), t->drops[i]);
 		total += t->drops[i];
 	}
