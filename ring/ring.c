@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,10 +107,14 @@ static void ring_explain(int ret, char *err, size_t errlen)
 			 "security module policy",
 			 strerror(-ret));
 	} else if (ret == -ENOMEM) {
+		struct rlimit rl = { 0 };
+
+		getrlimit(RLIMIT_MEMLOCK, &rl);
 		snprintf(err, errlen,
-			 "io_uring_setup() failed: out of memory or over the "
-			 "memlock limit (kernels before 5.12 charge rings to "
-			 "RLIMIT_MEMLOCK)");
+			 "io_uring_setup() failed: out of memory, or the ring "
+			 "does not fit the memlock limit of %llu KiB (raise it "
+			 "with ulimit -l or LimitMEMLOCK=)",
+			 (unsigned long long)rl.rlim_cur >> 10);
 	} else {
 		snprintf(err, errlen, "io_uring_setup() failed: %s",
 			 strerror(-ret));
