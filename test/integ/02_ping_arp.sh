@@ -10,8 +10,9 @@ start_vstackd
 vctl tenant add ta
 vctl tenant add tb
 vctl_json tenant list | jq_py '[t["name"] for t in d["tenants"]]' >"$T/tenants"
-grep -qx ta "$T/tenants" && grep -qx tb "$T/tenants" ||
+if ! grep -qx ta "$T/tenants" || ! grep -qx tb "$T/tenants"; then
 	fail "tenant list lacks ta/tb: $(cat "$T/tenants")"
+fi
 
 A=$(mk_ns a)
 B=$(mk_ns b)
@@ -26,8 +27,9 @@ MB=$(ns_mac "$B" "$PB")
 assert_ne "$MA" "$MB" "the two ports' MAC addresses"
 
 port_names >"$T/ports"
-grep -qxF "$PA" "$T/ports" && grep -qxF "$PB" "$T/ports" ||
+if ! grep -qxF "$PA" "$T/ports" || ! grep -qxF "$PB" "$T/ports"; then
 	fail "port list lacks $PA/$PB: $(cat "$T/ports")"
+fi
 
 ping_ok "$A" 10.72.0.2 || fail "ping $A -> 10.72.0.2"
 ping_ok "$B" 10.72.0.1 || fail "ping $B -> 10.72.0.1"

@@ -200,7 +200,7 @@ _our_netns() {
 }
 
 _cleanup() {
-	local rc=$? pid ns dev pids
+	local rc=$? ns dev
 	trap - ERR
 	set +e
 
@@ -218,15 +218,16 @@ _cleanup() {
 
 	# 2. Every other process this test started (traffic generators,
 	#    captures, the watchdog), then anything still inside our namespaces.
-	pids=$(_descendants $$)
-	if [[ -n $pids ]]; then
-		kill -TERM $pids 2>/dev/null
+	local -a plist
+	mapfile -t plist < <(_descendants $$)
+	if ((${#plist[@]})); then
+		kill -TERM "${plist[@]}" 2>/dev/null
 		sleep 0.3
-		kill -KILL $pids 2>/dev/null
+		kill -KILL "${plist[@]}" 2>/dev/null
 	fi
 	for ns in $(_our_netns); do
-		pids=$(ip netns pids "$ns" 2>/dev/null)
-		[[ -n $pids ]] && kill -KILL $pids 2>/dev/null
+		mapfile -t plist < <(ip netns pids "$ns" 2>/dev/null)
+		((${#plist[@]})) && kill -KILL "${plist[@]}" 2>/dev/null
 	done
 	wait 2>/dev/null
 
@@ -563,6 +564,7 @@ tcp_transfer() {
 	wait_listen "$dst" tcp "$port"
 	# Sender: generator errors (SIGPIPE when head stops reading) are
 	# expected; the byte count proves the stream was complete.
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	timeout -k 5 "$secs" bash -c '
 		set -o pipefail
 		{ openssl enc -aes-128-ctr -nosalt -K "$1" -iv "$2" -in /dev/zero 2>/dev/null || true; } |
