@@ -20,7 +20,8 @@
  * @len:	its length
  * @fi:		frame_parse() result
  *
- * Sums from csum_start to the end of the frame (the field already holds the
+ * Sums from csum_start to the end of the IP packet, Ethernet padding
+ * excluded (of the frame when not IP; the field already holds the
  * pseudo-header sum), stores the folded result at csum_start + csum_offset,
  * clears NEEDS_CSUM and sets DATA_VALID in the vnet header. A frame without
  * NEEDS_CSUM is left alone.

@@ -1,0 +1,1167 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_frame.c - CUnit suite for frame_parse()
+ *
+ * Frames are built by hand with tb_build() from a small description, then
+ * broken one field or one byte at a time: every drop reason, every
+ * truncation boundary, VLAN tags, IPv6 extension headers and the offload
+ * requests the switch must accept or refuse.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+#include <linux/if_ether.h>
+#include <linux/virtio_net.h>
+#include <netinet/in.h>
+
+#include "frame.h"
+
+#define TB_CAP (VNET_HDR_LEN + FRAME_MAX_LEN + 64)
+
+/**
+ * struct tb_spec - description of a frame for tb_build()
+ * @vlan:	TPID of one VLAN tag, 0 for none
+ * @l3:		0 (ARP), 4 or 6
+ * @proto:	L4 protocol
+ * @ip_opts:	IPv4 option bytes (NOPs), multiple of 4
+ * @ext6:	IPv6 extension header types, each 8 bytes long
+ * @n_ext6:	number of them
+ * @tcp_opts:	TCP option bytes (NOPs), multiple of 4
+ * @tcp_flags:	TCP flags byte
+ * @seq:	TCP sequence number, 0 for 0x11223344
+ * @payload:	L4 payload bytes
+ * @pad:	Ethernet padding after the IP packet
+ * @gso_type:	vnet gso_type, ECN bit included
+ * @gso_size:	vnet gso_size
+ * @csum:	NEEDS_CSUM at the L4 checksum, pseudo-header sum in the field
+ */
+struct tb_spec {
+	uint16_t vlan;
+	uint8_t l3;
+	uint8_t proto;
+	uint8_t ip_opts;
+	const uint8_t *ext6;
+	uint8_t n_ext6;
+	uint8_t tcp_opts;
+	uint8_t tcp_flags;
+	uint32_t seq;
+	uint32_t payload;
+	uint32_t pad;
+	uint8_t gso_type;
+	uint16_t gso_size;
+	bool csum;
+};
+
+/**
+ * struct tb_frame - where tb_build() put things, offsets from the Ethernet
+ * header
+ */
+struct tb_frame {
+	size_t len;
+	uint8_t *eth;
+	uint16_t l3_off;
+	uint16_t l4_off;
+	uint16_t l4_hlen;
+	uint32_t ip_end;
+};
+
+static uint8_t buf[TB_CAP];
+
+/**
+ * tb_be16() - write a big-endian 16-bit value
+ * @p:	destination
+ * @v:	value
+ */
+static void tb_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/**
+ * tb_le16() - write a little-endian 16-bit value
+ * @p:	destination
+ * @v:	value
+ */
+static void tb_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+/**
+ * ref_sum() - byte-pair sum of a buffer, independent of gso.c
+ * @p:	bytes
+ * @n:	length
+ * @s:	sum to add to
+ *
+ * Return: unfolded sum of big-endian 16-bit words
+ */
+static uint32_t ref_sum(const uint8_t *p, size_t n, uint32_t s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	return s;
+}
+
+/**
+ * ref_fold() - fold a sum to 16 bits
+ * @s:	sum
+ *
+ * Return: folded sum, not complemented
+ */
+static uint16_t ref_fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/**
+ * tb_build() - build vnet header + Ethernet frame from a description
+ * @b:	output buffer of TB_CAP bytes
+ * @s:	description
+ * @f:	offsets of what was built
+ *
+ * Return: total length
+ */
+static size_t tb_build(uint8_t *b, const struct tb_spec *s, struct tb_frame *f)
+{
+	static const uint8_t dst[6] = {0x52, 0x54, 0x00, 0x00, 0x00, 0x02};
+	static const uint8_t src[6] = {0x52, 0x54, 0x00, 0x00, 0x00, 0x01};
+	uint8_t *eth = b + VNET_HDR_LEN, *ip, *l4;
+	uint32_t off, ihl = 0, l4_hlen = 0, l4_len, i, ps;
+	uint8_t nh;
+
+	memset(b, 0, VNET_HDR_LEN + 256);
+	memset(f, 0, sizeof(*f));
+	f->eth = eth;
+	memcpy(eth, dst, 6);
+	memcpy(eth + 6, src, 6);
+	off = 12;
+	if (s->vlan) {
+		tb_be16(eth + off, s->vlan);
+		tb_be16(eth + off + 2, 42);
+		off += 4;
+	}
+	tb_be16(eth + off, s->l3 == 4	? ETH_P_IP
+			   : s->l3 == 6 ? ETH_P_IPV6
+					: ETH_P_ARP);
+	off += 2;
+	f->l3_off = (uint16_t)off;
+	ip = eth + off;
+
+	if (!s->l3) {
+		/* ARP request, RFC 826 */
+		static const uint8_t arp[28] = {
+			0,  1, 8, 0, 6, 4, 0, 1, 0x52, 0x54, 0,	 0, 0, 1,
+			10, 0, 0, 1, 0, 0, 0, 0, 0,    0,    10, 0, 0, 2};
+		memcpy(ip, arp, sizeof(arp));
+		b[1] = s->gso_type;
+		tb_le16(b + 4, s->gso_size);
+		f->len = VNET_HDR_LEN + off + sizeof(arp);
+		f->ip_end = off + sizeof(arp);
+		return f->len;
+	}
+
+	if (s->l3 == 4) {
+		ihl = 20 + s->ip_opts;
+		ip[0] = (uint8_t)(0x40 | ihl / 4);
+		tb_be16(ip + 4, 0x1234);
+		tb_be16(ip + 6, 0x4000); /* DF */
+		ip[8] = 64;
+		ip[9] = s->proto;
+		ip[12] = 10, ip[15] = 1;
+		ip[16] = 10, ip[19] = 2;
+		memset(ip + 20, 1, s->ip_opts);
+		off += ihl;
+	} else {
+		ip[0] = 0x60;
+		ip[7] = 64;
+		ip[8] = 0xfd, ip[23] = 1;
+		ip[24] = 0xfd, ip[39] = 2;
+		off += 40;
+		nh = s->n_ext6 ? s->ext6[0] : s->proto;
+		ip[6] = nh;
+		for (i = 0; i < s->n_ext6; i++) {
+			memset(eth + off, 0, 8);
+			eth[off] =
+				i + 1 < s->n_ext6 ? s->ext6[i + 1] : s->proto;
+			if (s->ext6[i] == IPPROTO_DSTOPTS ||
+			    s->ext6[i] == IPPROTO_HOPOPTS) {
+				eth[off + 2] = 1; /* PadN, 4 bytes */
+				eth[off + 3] = 4;
+			} else if (s->ext6[i] == IPPROTO_FRAGMENT) {
+				tb_be16(eth + off + 4, 0xabcd);
+			}
+			off += 8;
+		}
+	}
+
+	f->l4_off = (uint16_t)off;
+	l4 = eth + off;
+	if (s->proto == IPPROTO_TCP) {
+		l4_hlen = 20 + s->tcp_opts;
+		memset(l4, 0, l4_hlen);
+		tb_be16(l4, 1000);
+		tb_be16(l4 + 2, 2000);
+		i = s->seq ? s->seq : 0x11223344;
+		tb_be16(l4 + 4, (uint16_t)(i >> 16));
+		tb_be16(l4 + 6, (uint16_t)i);
+		tb_be16(l4 + 8, 0x5566), tb_be16(l4 + 10, 0x7788);
+		l4[12] = (uint8_t)(l4_hlen / 4 << 4);
+		l4[13] = s->tcp_flags;
+		tb_be16(l4 + 14, 65535);
+		memset(l4 + 20, 1, s->tcp_opts);
+	} else if (s->proto == IPPROTO_UDP) {
+		l4_hlen = 8;
+		tb_be16(l4, 1000);
+		tb_be16(l4 + 2, 2000);
+		l4_len = 8 + s->payload;
+		tb_be16(l4 + 4, l4_len > 0xffff ? 0 : (uint16_t)l4_len);
+		l4[6] = l4[7] = 0;
+	}
+	f->l4_hlen = (uint16_t)l4_hlen;
+	off += l4_hlen;
+	for (i = 0; i < s->payload; i++)
+		eth[off + i] = (uint8_t)(i * 7 + 3) ^ (uint8_t)(i >> 8);
+	off += s->payload;
+	f->ip_end = off;
+
+	if (s->l3 == 4) {
+		tb_be16(ip + 2, (uint16_t)(off - f->l3_off));
+		tb_be16(ip + 10, (uint16_t)~ref_fold(ref_sum(ip, ihl, 0)));
+	} else {
+		tb_be16(ip + 4, (uint16_t)(off - f->l3_off - 40));
+	}
+
+	/* L4 checksum: pseudo-header only for NEEDS_CSUM, complete otherwise */
+	l4_len = off - f->l4_off;
+	if (s->l3 == 4)
+		ps = ref_sum(ip + 12, 8, s->proto + l4_len);
+	else
+		ps = ref_sum(ip + 8, 32,
+			     s->proto + (l4_len & 0xffff) + (l4_len >> 16));
+	if (s->proto == IPPROTO_TCP || s->proto == IPPROTO_UDP) {
+		uint8_t *field = l4 + (s->proto == IPPROTO_TCP ? 16 : 6);
+
+		if (s->csum) {
+			tb_be16(field, ref_fold(ps));
+		} else {
+			uint16_t c =
+				(uint16_t)~ref_fold(ref_sum(l4, l4_len, ps));
+			tb_be16(field, c ? c : 0xffff);
+		}
+	}
+
+	memset(eth + off, 0, s->pad);
+	off += s->pad;
+
+	b[0] = s->csum ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0;
+	b[1] = s->gso_type;
+	tb_le16(b + 2, (uint16_t)(f->l4_off + l4_hlen));
+	tb_le16(b + 4, s->gso_size);
+	if (s->csum) {
+		tb_le16(b + 6, f->l4_off);
+		tb_le16(b + 8, s->proto == IPPROTO_TCP ? 16 : 6);
+	}
+
+	f->len = VNET_HDR_LEN + off;
+	return f->len;
+}
+
+/**
+ * parse() - run frame_parse() on the test buffer
+ * @len:	bytes of it
+ * @fi:		result
+ *
+ * Return: frame_parse() result
+ */
+static enum frame_drop parse(size_t len, struct frame_info *fi)
+{
+	return frame_parse(buf, len, fi);
+}
+
+static const struct tb_spec tcp4 = {
+	.l3 = 4, .proto = IPPROTO_TCP, .payload = 100, .tcp_flags = 0x18};
+static const struct tb_spec tcp6 = {
+	.l3 = 6, .proto = IPPROTO_TCP, .payload = 100, .tcp_flags = 0x18};
+static const struct tb_spec udp4 = {
+	.l3 = 4, .proto = IPPROTO_UDP, .payload = 100};
+static const struct tb_spec udp6 = {
+	.l3 = 6, .proto = IPPROTO_UDP, .payload = 100};
+static const struct tb_spec arp = {.l3 = 0};
+
+/**
+ * test_drop_names() - frame_drop_name() strings
+ */
+static void test_drop_names(void)
+{
+	static const char *const want[] = {"ok",      "short",	    "long",
+					   "src_mac", "vnet_flags", "csum",
+					   "gso",     "l3",	    "l4"};
+	unsigned i;
+
+	CU_ASSERT_EQUAL(sizeof(want) / sizeof(want[0]), FRAME_DROP__COUNT);
+	for (i = 0; i < FRAME_DROP__COUNT; i++)
+		CU_ASSERT_STRING_EQUAL(frame_drop_name(i), want[i]);
+	CU_ASSERT_STRING_EQUAL(frame_drop_name(FRAME_DROP__COUNT), "unknown");
+	CU_ASSERT_STRING_EQUAL(frame_drop_name((enum frame_drop) - 1),
+			       "unknown");
+}
+
+/**
+ * test_short() - shorter than vnet + Ethernet header
+ */
+static void test_short(void)
+{
+	struct frame_info fi;
+	struct tb_frame f;
+	size_t l;
+
+	tb_build(buf, &arp, &f);
+	for (l = 0; l < VNET_HDR_LEN + ETH_HLEN_MIN; l++)
+		CU_ASSERT_EQUAL(parse(l, &fi), FRAME_DROP_SHORT);
+	/* exactly an Ethernet header, unknown payload: forwarded */
+	CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + ETH_HLEN_MIN, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l3, 0);
+	CU_ASSERT_EQUAL(fi.eth_len, ETH_HLEN_MIN);
+	CU_ASSERT_EQUAL(fi.ethertype, ETH_P_ARP);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l3_off, 14);
+	CU_ASSERT_EQUAL(fi.l4_off, 0);
+	CU_ASSERT_EQUAL(frame_parse(NULL, 0, &fi), FRAME_DROP_SHORT);
+}
+
+/**
+ * test_long() - longer than FRAME_MAX_LEN
+ */
+static void test_long(void)
+{
+	struct frame_info fi;
+	struct tb_frame f;
+
+	tb_build(buf, &arp, &f);
+	CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + FRAME_MAX_LEN, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.eth_len, FRAME_MAX_LEN);
+	CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + FRAME_MAX_LEN + 1, &fi),
+			FRAME_DROP_LONG);
+	CU_ASSERT_EQUAL(parse(TB_CAP, &fi), FRAME_DROP_LONG);
+}
+
+/**
+ * test_src_mac() - group or zero source MAC
+ */
+static void test_src_mac(void)
+{
+	static const uint8_t bad[][6] = {
+		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+		{0x01, 0x00, 0x5e, 0x00, 0x00, 0x01},
+		{0x33, 0x33, 0x00, 0x00, 0x00, 0x01},
+		{0x03, 0x00, 0x00, 0x00, 0x00, 0x00},
+		{0, 0, 0, 0, 0, 0},
+	};
+	static const uint8_t good[6] = {0x02, 0, 0, 0, 0, 0};
+	struct frame_info fi;
+	struct tb_frame f;
+	unsigned i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tb_build(buf, &tcp4, &f);
+		memcpy(f.eth + 6, bad[i], 6);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_SRC_MAC);
+	}
+	memcpy(f.eth + 6, good, 6);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	/* multicast destination is fine */
+	memset(f.eth, 0xff, 6);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+}
+
+/**
+ * test_vnet_flags() - unknown vnet header flags
+ */
+static void test_vnet_flags(void)
+{
+	struct frame_info fi;
+	struct tb_frame f;
+	unsigned bit;
+
+	tb_build(buf, &tcp4, &f);
+	buf[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_FALSE(fi.needs_csum);
+	for (bit = 2; bit < 8; bit++) {
+		buf[0] = (uint8_t)(1 << bit);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_VNET_FLAGS);
+	}
+}
+
+/**
+ * test_vlan() - one 802.1Q/802.1ad tag
+ */
+static void test_vlan(void)
+{
+	struct tb_spec s = tcp4;
+	struct frame_info fi;
+	struct tb_frame f;
+	size_t l;
+
+	s.vlan = ETH_P_8021Q;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l3_off, 18);
+	CU_ASSERT_EQUAL(fi.ethertype, ETH_P_IP);
+	CU_ASSERT_EQUAL(fi.l3, 4);
+	CU_ASSERT_EQUAL(fi.l4_off, 38);
+	CU_ASSERT_EQUAL(fi.l4_proto, IPPROTO_TCP);
+	CU_ASSERT_EQUAL(fi.l4_hlen, 20);
+
+	s.vlan = ETH_P_8021AD;
+	s.l3 = 6;
+	s.csum = true;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l3_off, 18);
+	CU_ASSERT_EQUAL(fi.l3, 6);
+	CU_ASSERT_EQUAL(fi.l4_off, 58);
+	CU_ASSERT_TRUE(fi.needs_csum);
+
+	/* a tag cut short */
+	for (l = VNET_HDR_LEN + 14; l < VNET_HDR_LEN + 18; l++)
+		CU_ASSERT_EQUAL(parse(l, &fi), FRAME_DROP_SHORT);
+	CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + 18, &fi), FRAME_DROP_L3);
+
+	/* a second tag is just an ethertype we do not look into */
+	s = tcp4;
+	s.vlan = ETH_P_8021AD;
+	tb_build(buf, &s, &f);
+	tb_be16(f.eth + 16, ETH_P_8021Q);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.ethertype, ETH_P_8021Q);
+	CU_ASSERT_EQUAL(fi.l3, 0);
+	CU_ASSERT_EQUAL(fi.l4_off, 0);
+}
+
+/**
+ * test_ipv4_ok() - IPv4 with options and padding accepted
+ */
+static void test_ipv4_ok(void)
+{
+	struct tb_spec s = tcp4;
+	struct frame_info fi;
+	struct tb_frame f;
+
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.eth_len, f.len - VNET_HDR_LEN);
+	CU_ASSERT_EQUAL(fi.l3_off, 14);
+	CU_ASSERT_EQUAL(fi.ethertype, ETH_P_IP);
+	CU_ASSERT_EQUAL(fi.l3, 4);
+	CU_ASSERT_EQUAL(fi.l4_off, 34);
+	CU_ASSERT_EQUAL(fi.l4_proto, IPPROTO_TCP);
+	CU_ASSERT_EQUAL(fi.l4_hlen, 20);
+	CU_ASSERT_EQUAL(fi.gso_type, 0);
+	CU_ASSERT_FALSE(fi.needs_csum);
+
+	/* options and TCP options, Ethernet padding after the packet */
+	s.ip_opts = 8;
+	s.tcp_opts = 12;
+	s.pad = 30;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_off, 42);
+	CU_ASSERT_EQUAL(fi.l4_hlen, 32);
+
+	/* the smallest frame: padding to 60 bytes */
+	s = udp4;
+	s.payload = 0;
+	s.pad = 60 - 42;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_proto, IPPROTO_UDP);
+	CU_ASSERT_EQUAL(fi.l4_hlen, 8);
+
+	/* other protocols: L4 offset recorded, no header length */
+	s = tcp4;
+	s.proto = IPPROTO_ICMP;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_proto, IPPROTO_ICMP);
+	CU_ASSERT_EQUAL(fi.l4_off, 34);
+	CU_ASSERT_EQUAL(fi.l4_hlen, 0);
+}
+
+/**
+ * test_ipv4_bad() - IPv4 header and length errors
+ */
+static void test_ipv4_bad(void)
+{
+	struct frame_info fi;
+	struct tb_frame f;
+	uint8_t *ip;
+	size_t l;
+
+	tb_build(buf, &tcp4, &f);
+	ip = f.eth + f.l3_off;
+
+	/* every cut inside the 20-byte header */
+	for (l = f.l3_off; l < f.l3_off + 20U; l++)
+		CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + l, &fi), FRAME_DROP_L3);
+	/* cut after the header: total length beyond the frame */
+	for (l = f.l3_off + 20U; l < f.ip_end; l++)
+		CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + l, &fi), FRAME_DROP_L3);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+
+	ip[0] = 0x55; /* version 5 */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	ip[0] = 0x44; /* ihl 4 */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	ip[0] = 0x40;
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	ip[0] = 0x4f; /* 60 bytes of header: fits in the frame... */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	tb_be16(ip + 2, 56); /* ... but not in the total length */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	tb_be16(ip + 2, (uint16_t)(f.ip_end - f.l3_off));
+	ip[0] = 0x45;
+
+	tb_be16(ip + 2, 19); /* tot_len below the header */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	tb_be16(ip + 2, 0); /* BIG TCP style: no length */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	tb_be16(ip + 2, (uint16_t)(f.ip_end - f.l3_off + 1));
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	/* shorter total length: the rest is padding, TCP still fits */
+	tb_be16(ip + 2, 40);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_hlen, 20);
+	/* ihl beyond a tiny frame */
+	tb_be16(ip + 2, 20);
+	ip[0] = 0x46;
+	CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + f.l3_off + 23U, &fi),
+			FRAME_DROP_L3);
+}
+
+/**
+ * test_ipv4_frag() - IPv4 fragments carry L4 only at offset 0
+ */
+static void test_ipv4_frag(void)
+{
+	struct tb_spec s = udp4;
+	struct frame_info fi;
+	struct tb_frame f;
+	uint8_t *ip;
+
+	tb_build(buf, &s, &f);
+	ip = f.eth + f.l3_off;
+
+	/* first fragment: the UDP header is there */
+	tb_be16(ip + 6, 0x2000);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_off, 34);
+	CU_ASSERT_EQUAL(fi.l4_proto, IPPROTO_UDP);
+
+	/* later fragments: none, whatever the first bytes look like */
+	tb_be16(ip + 6, 0x2000 | 185);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_off, 0);
+	CU_ASSERT_EQUAL(fi.l4_proto, 0);
+	CU_ASSERT_EQUAL(fi.l4_hlen, 0);
+	tb_be16(ip + 6, 185);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_off, 0);
+
+	/* checksum offload is generic: fine on a later fragment too */
+	buf[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	tb_le16(buf + 6, 34);
+	tb_le16(buf + 8, 6);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_TRUE(fi.needs_csum);
+}
+
+/**
+ * test_ipv6_ok() - IPv6 extension headers walked
+ */
+static void test_ipv6_ok(void)
+{
+	static const uint8_t ext[] = {IPPROTO_HOPOPTS, IPPROTO_DSTOPTS,
+				      IPPROTO_ROUTING, IPPROTO_FRAGMENT,
+				      IPPROTO_DSTOPTS};
+	struct tb_spec s = tcp6;
+	struct frame_info fi;
+	struct tb_frame f;
+
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.ethertype, ETH_P_IPV6);
+	CU_ASSERT_EQUAL(fi.l3, 6);
+	CU_ASSERT_EQUAL(fi.l4_off, 54);
+	CU_ASSERT_EQUAL(fi.l4_proto, IPPROTO_TCP);
+	CU_ASSERT_EQUAL(fi.l4_hlen, 20);
+
+	s.ext6 = ext;
+	s.n_ext6 = sizeof(ext);
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(f.l4_off, 54 + 40);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_off, 94);
+	CU_ASSERT_EQUAL(fi.l4_proto, IPPROTO_TCP);
+
+	/* a longer destination options header (hdr ext len 2: 24 bytes) */
+	s = udp6;
+	s.ext6 = ext + 1;
+	s.n_ext6 = 1;
+	s.payload = 100;
+	tb_build(buf, &s, &f);
+	f.eth[54 + 1] = 2;
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_off, 54 + 24);
+	CU_ASSERT_EQUAL(fi.l4_proto, IPPROTO_UDP);
+
+	/* later fragment: no L4 */
+	s = udp6;
+	s.ext6 = ext + 3;
+	s.n_ext6 = 1;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_off, 62);
+	tb_be16(f.eth + 54 + 2, 100 << 3);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_off, 0);
+	CU_ASSERT_EQUAL(fi.l4_proto, 0);
+
+	/* no next header, empty payload */
+	s = udp6;
+	s.proto = IPPROTO_NONE;
+	s.payload = 0;
+	s.pad = 6;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l3, 6);
+	CU_ASSERT_EQUAL(fi.l4_proto, IPPROTO_NONE);
+	CU_ASSERT_EQUAL(fi.l4_off, 54);
+}
+
+/**
+ * test_ipv6_long_chain() - IPv6 extension chain bound
+ */
+static void test_ipv6_long_chain(void)
+{
+	static const uint8_t ext[] = {
+		IPPROTO_DSTOPTS, IPPROTO_DSTOPTS, IPPROTO_DSTOPTS,
+		IPPROTO_DSTOPTS, IPPROTO_DSTOPTS, IPPROTO_DSTOPTS,
+		IPPROTO_DSTOPTS, IPPROTO_DSTOPTS, IPPROTO_DSTOPTS};
+	struct tb_spec s = tcp6;
+	struct frame_info fi;
+	struct tb_frame f;
+
+	s.ext6 = ext;
+	s.n_ext6 = 8;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_off, 54 + 64);
+
+	/* beyond the bound: forwarded without L4 */
+	s.n_ext6 = 9;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.l4_off, 0);
+	/* ... and refused where an offload needs the L4 header */
+	s.csum = true;
+	s.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+	s.gso_size = 1000;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_GSO);
+}
+
+/**
+ * test_ipv6_bad() - IPv6 header and extension errors
+ */
+static void test_ipv6_bad(void)
+{
+	static const uint8_t ext[] = {IPPROTO_DSTOPTS, IPPROTO_HOPOPTS};
+	struct tb_spec s = tcp6;
+	struct frame_info fi;
+	struct tb_frame f;
+	uint8_t *ip;
+	size_t l;
+
+	tb_build(buf, &s, &f);
+	ip = f.eth + f.l3_off;
+	for (l = f.l3_off; l < f.ip_end; l++)
+		CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + l, &fi), FRAME_DROP_L3);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+
+	ip[0] = 0x40;
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	ip[0] = 0x60;
+	tb_be16(ip + 4, 0); /* jumbogram */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	tb_be16(ip + 4, (uint16_t)(f.ip_end - 54 + 1));
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+
+	/* hop-by-hop anywhere but first */
+	s.ext6 = ext;
+	s.n_ext6 = 2;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+
+	/* extension header running past the payload */
+	s.n_ext6 = 1;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	f.eth[54 + 1] = 20;
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+
+	/* payload ending inside an extension header */
+	f.eth[54 + 1] = 0;
+	for (l = 1; l < 8; l++) {
+		tb_be16(f.eth + 18, (uint16_t)l);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	}
+	/* ... and inside a fragment header */
+	s.ext6 = (const uint8_t[]){IPPROTO_FRAGMENT};
+	tb_build(buf, &s, &f);
+	for (l = 1; l < 8; l++) {
+		tb_be16(f.eth + 18, (uint16_t)l);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	}
+}
+
+/**
+ * check_l4_cuts() - truncate the L4 header at every length
+ * @base:	frame description, TCP or UDP
+ * @hlen:	L4 header length
+ *
+ * Without offload a short header is forwarded without L4 info; with
+ * NEEDS_CSUM it is an L4 drop.
+ */
+static void check_l4_cuts(const struct tb_spec *base, uint32_t hlen)
+{
+	struct tb_spec s = *base;
+	struct frame_info fi;
+	struct tb_frame f;
+	uint32_t l, ip_len;
+	uint8_t *ip;
+
+	for (l = 0; l < hlen; l++) {
+		s.csum = false;
+		tb_build(buf, &s, &f);
+		ip = f.eth + f.l3_off;
+		ip_len = f.l4_off - f.l3_off + l;
+		if (s.l3 == 4) {
+			tb_be16(ip + 2, (uint16_t)ip_len);
+		} else {
+			tb_be16(ip + 4, (uint16_t)(ip_len - 40));
+			if (!l) /* empty payload and next header TCP: bad IPv6
+				 */
+				continue;
+		}
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+		CU_ASSERT_EQUAL(fi.l4_off, 0);
+		CU_ASSERT_EQUAL(fi.l4_proto, 0);
+
+		buf[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		tb_le16(buf + 6, f.l4_off);
+		tb_le16(buf + 8, 0);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L4);
+	}
+}
+
+/**
+ * test_l4_truncated() - truncated TCP/UDP, with and without offload
+ */
+static void test_l4_truncated(void)
+{
+	check_l4_cuts(&tcp4, 20);
+	check_l4_cuts(&tcp6, 20);
+	check_l4_cuts(&udp4, 8);
+	check_l4_cuts(&udp6, 8);
+}
+
+/**
+ * test_tcp_doff() - every TCP data offset
+ */
+static void test_tcp_doff(void)
+{
+	struct tb_spec s = tcp4;
+	struct frame_info fi;
+	struct tb_frame f;
+	unsigned doff;
+
+	s.payload = 20;
+	for (doff = 0; doff < 16; doff++) {
+		s.csum = false;
+		tb_build(buf, &s, &f);
+		f.eth[f.l4_off + 12] = (uint8_t)(doff << 4);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+		/* 20 header + 20 payload: offsets 5..10 fit */
+		if (doff >= 5 && doff <= 10) {
+			CU_ASSERT_EQUAL(fi.l4_off, 34);
+			CU_ASSERT_EQUAL(fi.l4_hlen, doff * 4);
+		} else {
+			CU_ASSERT_EQUAL(fi.l4_off, 0);
+		}
+		s.csum = true;
+		tb_build(buf, &s, &f);
+		f.eth[f.l4_off + 12] = (uint8_t)(doff << 4);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), doff >= 5 && doff <= 10
+							   ? FRAME_OK
+							   : FRAME_DROP_L4);
+	}
+}
+
+/**
+ * test_csum() - NEEDS_CSUM start and offset bounds
+ */
+static void test_csum(void)
+{
+	struct tb_spec s = tcp4;
+	struct frame_info fi;
+	struct tb_frame f;
+
+	s.csum = true;
+	s.pad = 10;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_TRUE(fi.needs_csum);
+	CU_ASSERT_EQUAL(fi.csum_start, 34);
+	CU_ASSERT_EQUAL(fi.csum_offset, 16);
+
+	/* start before L3 */
+	tb_le16(buf + 6, 13);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+	tb_le16(buf + 6, 0);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+	/* checksum field at the very end of the IP packet: fine */
+	tb_le16(buf + 6, 34);
+	tb_le16(buf + 8, (uint16_t)(f.ip_end - 34 - 2));
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	/* one further and it is in the padding */
+	tb_le16(buf + 8, (uint16_t)(f.ip_end - 34 - 1));
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+	tb_le16(buf + 8, 0xffff);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+	tb_le16(buf + 6, 0xffff);
+	tb_le16(buf + 8, 0);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+
+	/* VLAN: the start must be past the tag */
+	s.vlan = ETH_P_8021Q;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	tb_le16(buf + 6, 14);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+
+	/* not IP: bounded by the frame */
+	tb_build(buf, &arp, &f);
+	buf[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	tb_le16(buf + 6, 14);
+	tb_le16(buf + 8, 26);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_TRUE(fi.needs_csum);
+	tb_le16(buf + 8, 27);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+}
+
+/**
+ * gso_spec() - a valid GSO frame description
+ * @type:	VIRTIO_NET_HDR_GSO_*
+ * @l3:		4 or 6
+ *
+ * Return: description of a 4000-byte super-frame with 1000-byte segments
+ */
+static struct tb_spec gso_spec(uint8_t type, uint8_t l3)
+{
+	struct tb_spec s = {.l3 = l3,
+			    .payload = 4000,
+			    .gso_type = type,
+			    .gso_size = 1000,
+			    .csum = true};
+
+	s.proto = (type == VIRTIO_NET_HDR_GSO_TCPV4 ||
+		   type == VIRTIO_NET_HDR_GSO_TCPV6)
+			  ? IPPROTO_TCP
+			  : IPPROTO_UDP;
+	return s;
+}
+
+/**
+ * test_gso_ok() - valid TSO/USO/UFO accepted
+ */
+static void test_gso_ok(void)
+{
+	static const struct {
+		uint8_t type, l3;
+	} ok[] = {
+		{VIRTIO_NET_HDR_GSO_TCPV4, 4},	{VIRTIO_NET_HDR_GSO_TCPV6, 6},
+		{VIRTIO_NET_HDR_GSO_UDP, 4},	{VIRTIO_NET_HDR_GSO_UDP_L4, 4},
+		{VIRTIO_NET_HDR_GSO_UDP_L4, 6},
+	};
+	struct frame_info fi;
+	struct tb_spec s;
+	struct tb_frame f;
+	unsigned i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		s = gso_spec(ok[i].type, ok[i].l3);
+		tb_build(buf, &s, &f);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+		CU_ASSERT_EQUAL(fi.gso_type, ok[i].type);
+		CU_ASSERT_EQUAL(fi.gso_size, 1000);
+		CU_ASSERT_FALSE(fi.gso_ecn);
+		CU_ASSERT_EQUAL(fi.l3, ok[i].l3);
+		CU_ASSERT_EQUAL(fi.l4_off, f.l4_off);
+
+		/* ECN bit is reported, not part of the type */
+		buf[1] |= VIRTIO_NET_HDR_GSO_ECN;
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+		CU_ASSERT_EQUAL(fi.gso_type, ok[i].type);
+		CU_ASSERT_TRUE(fi.gso_ecn);
+
+		/* hdr_len is not trusted for anything */
+		tb_le16(buf + 2, 0xffff);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+
+		/* VLAN tagged */
+		s.vlan = ETH_P_8021Q;
+		tb_build(buf, &s, &f);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+		CU_ASSERT_EQUAL(fi.l4_off, f.l4_off);
+	}
+
+	/* ECN bit alone is not GSO */
+	s = tcp4;
+	tb_build(buf, &s, &f);
+	buf[1] = VIRTIO_NET_HDR_GSO_ECN;
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.gso_type, 0);
+	CU_ASSERT_FALSE(fi.gso_ecn);
+
+	/* a super-frame of one segment is fine */
+	s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV4, 4);
+	s.payload = 10;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+
+	/* largest segment size for these headers: 65535 - 20 - 20 */
+	s.gso_size = 65495;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	s.gso_size = 65496;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_GSO);
+	s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV6, 6);
+	s.gso_size = 65515;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	s.gso_size = 65516;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_GSO);
+}
+
+/**
+ * expect_gso_drop() - build, tweak, expect FRAME_DROP_GSO
+ * @s:		frame description
+ * @at:		offset into the buffer to overwrite, or -1
+ * @val:	byte to write there
+ */
+static void expect_gso_drop(const struct tb_spec *s, int at, uint8_t val)
+{
+	struct frame_info fi;
+	struct tb_frame f;
+
+	tb_build(buf, s, &f);
+	if (at >= 0)
+		buf[at] = val;
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_GSO);
+}
+
+/**
+ * test_gso_bad() - GSO type, size and header mismatches
+ */
+static void test_gso_bad(void)
+{
+	struct tb_spec s;
+	unsigned t;
+
+	/* type and headers disagree */
+	s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV4, 6);
+	expect_gso_drop(&s, -1, 0);
+	s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV6, 4);
+	expect_gso_drop(&s, -1, 0);
+	s = gso_spec(VIRTIO_NET_HDR_GSO_UDP, 6);
+	expect_gso_drop(&s, -1, 0);
+	s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV4, 4);
+	s.proto = IPPROTO_UDP;
+	expect_gso_drop(&s, -1, 0);
+	s = gso_spec(VIRTIO_NET_HDR_GSO_UDP_L4, 4);
+	s.proto = IPPROTO_TCP;
+	expect_gso_drop(&s, -1, 0);
+	s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV4, 4);
+	s.proto = IPPROTO_ICMP;
+	expect_gso_drop(&s, -1, 0);
+	s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV4, 0); /* ARP */
+	expect_gso_drop(&s, -1, 0);
+	buf[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	buf[6] = 14;
+	{
+		struct frame_info fi;
+
+		CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + 42, &fi), FRAME_DROP_GSO);
+	}
+
+	/* unknown types */
+	for (t = 0; t < 0x80; t++) {
+		if (t == 0 || t == 1 || t == 3 || t == 4 || t == 5)
+			continue;
+		s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV4, 4);
+		expect_gso_drop(&s, 1, (uint8_t)t);
+	}
+
+	/* no segment size, no checksum request */
+	s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV4, 4);
+	s.gso_size = 0;
+	expect_gso_drop(&s, -1, 0);
+	s = gso_spec(VIRTIO_NET_HDR_GSO_UDP_L4, 6);
+	expect_gso_drop(&s, 0, 0);
+	expect_gso_drop(&s, 0, VIRTIO_NET_HDR_F_DATA_VALID);
+
+	/* checksum not at the L4 header, or not at its checksum field */
+	s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV4, 4);
+	expect_gso_drop(&s, 6, 30);
+	expect_gso_drop(&s, 6, 35);
+	expect_gso_drop(&s, 8, 6);
+	s = gso_spec(VIRTIO_NET_HDR_GSO_UDP_L4, 4);
+	expect_gso_drop(&s, 8, 16);
+
+	/* UFO fragments must hold at least 8 bytes */
+	s = gso_spec(VIRTIO_NET_HDR_GSO_UDP, 4);
+	s.gso_size = 7;
+	expect_gso_drop(&s, -1, 0);
+	s.gso_size = 8;
+	{
+		struct frame_info fi;
+		struct tb_frame f;
+
+		tb_build(buf, &s, &f);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	}
+
+	/* IPv4 fragment: MF, or an offset */
+	s = gso_spec(VIRTIO_NET_HDR_GSO_UDP_L4, 4);
+	expect_gso_drop(&s, VNET_HDR_LEN + 14 + 6, 0x20);
+	s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV4, 4);
+	expect_gso_drop(&s, VNET_HDR_LEN + 14 + 7, 1);
+
+	/* IPv6 fragment header, routing header */
+	s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV6, 6);
+	s.ext6 = (const uint8_t[]){IPPROTO_FRAGMENT};
+	s.n_ext6 = 1;
+	expect_gso_drop(&s, -1, 0);
+	s.ext6 = (const uint8_t[]){IPPROTO_ROUTING};
+	expect_gso_drop(&s, -1, 0);
+	/* ... destination options are fine */
+	s.ext6 = (const uint8_t[]){IPPROTO_DSTOPTS};
+	{
+		struct frame_info fi;
+		struct tb_frame f;
+
+		tb_build(buf, &s, &f);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+		CU_ASSERT_EQUAL(fi.l4_off, 14 + 48);
+	}
+}
+
+/**
+ * test_gso_l4_bad() - GSO with malformed L3/L4 headers
+ */
+static void test_gso_l4_bad(void)
+{
+	struct tb_spec s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV4, 4);
+	struct frame_info fi;
+	struct tb_frame f;
+
+	/* malformed TCP header under TSO is an L4 drop */
+	tb_build(buf, &s, &f);
+	f.eth[f.l4_off + 12] = 0x40;
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L4);
+	/* even without NEEDS_CSUM: GSO alone depends on it */
+	tb_build(buf, &s, &f);
+	f.eth[f.l4_off + 12] = 0x40;
+	buf[0] = 0;
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L4);
+
+	/* BIG TCP (tot_len 0): an L3 drop */
+	tb_build(buf, &s, &f);
+	tb_be16(f.eth + 14 + 2, 0);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV6, 6);
+	tb_build(buf, &s, &f);
+	tb_be16(f.eth + 14 + 4, 0);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+}
+
+/**
+ * main() - run the suite
+ *
+ * Return: 0 when every assertion held, 1 otherwise
+ */
+int main(void)
+{
+	static const struct {
+		const char *name;
+		CU_TestFunc fn;
+	} tests[] = {
+		{"frame_drop_name() strings", test_drop_names},
+		{"shorter than vnet + Ethernet header", test_short},
+		{"longer than FRAME_MAX_LEN", test_long},
+		{"group or zero source MAC", test_src_mac},
+		{"unknown vnet header flags", test_vnet_flags},
+		{"one 802.1Q/802.1ad tag", test_vlan},
+		{"IPv4 with options and padding accepted", test_ipv4_ok},
+		{"IPv4 header and length errors", test_ipv4_bad},
+		{"IPv4 fragments carry L4 only at offset 0", test_ipv4_frag},
+		{"IPv6 extension headers walked", test_ipv6_ok},
+		{"IPv6 extension chain bound", test_ipv6_long_chain},
+		{"IPv6 header and extension errors", test_ipv6_bad},
+		{"truncated TCP/UDP, with and without offload",
+		 test_l4_truncated},
+		{"every TCP data offset", test_tcp_doff},
+		{"NEEDS_CSUM start and offset bounds", test_csum},
+		{"valid TSO/USO/UFO accepted", test_gso_ok},
+		{"GSO type, size and header mismatches", test_gso_bad},
+		{"GSO with malformed L3/L4 headers", test_gso_l4_bad},
+	};
+	CU_pSuite suite;
+	unsigned i, fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	suite = CU_add_suite("frame", NULL, NULL);
+	if (!suite)
+		goto err;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (!CU_add_test(suite, tests[i].name, tests[i].fn))
+			goto err;
+
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails ? 1 : 0;
+
+err:
+	fprintf(stderr, "CUnit: %s\n", CU_get_error_msg());
+	CU_cleanup_registry();
+	return 1;
+}
