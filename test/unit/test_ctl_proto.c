@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_ctl_proto.c - control protocol, config file and value parsers
+ */
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "config.h"
+#include "parse.h"
+#include "proto.h"
+#include "spec.h"
+
+static char err[512];
+
+/**
+ * parse_req() - parse a request given as a C string
+ * @s:		request
+ * @req:	result
+ *
+ * Return: proto_request_parse()'s return value
+ */
+static int parse_req(const char *s, struct proto_request *req)
+{
+	err[0] = '\0';
+	return proto_request_parse(s, strlen(s), req, err, sizeof(err));
+}
+
+static void test_proto_valid(void)
+{
+	struct proto_request req;
+	uint64_t u;
+	bool b;
+
+	CU_ASSERT_EQUAL_FATAL(parse_req("{\"version\":1,\"command\":\"port.add\",\"args\":{\"name\":\"tap1\",\"mtu\":9000,\"offload\":false,\"addresses\":[\"10.0.0.1/24\",\"fd00::1/64\"]}}\n", &req), 0);
+	CU_ASSERT_EQUAL(req.cmd, PROTO_PORT_ADD);
+	CU_ASSERT_TRUE(proto_cmd_changes_state(req.cmd));
+	CU_ASSERT_STRING_EQUAL(proto_arg_str(&req, "name"), "tap1");
+	CU_ASSERT_PTR_NULL(proto_arg_str(&req, "network"));
+	CU_ASSERT_EQUAL(proto_arg_uint(&req, "mtu", &u), 0);
+	CU_ASSERT_EQUAL(u, 9000);
+	CU_ASSERT_EQUAL(proto_arg_uint(&req, "queues", &u), -ENOENT);
+	CU_ASSERT_EQUAL(proto_arg_bool(&req, "offload", &b), 0);
+	CU_ASSERT_FALSE(b);
+	CU_ASSERT_EQUAL(proto_arg_list_len(&req, "addresses"), 2);
+	CU_ASSERT_STRING_EQUAL(proto_arg_list_str(&req, "addresses", 1),
+			       "fd00::1/64");
+	proto_request_free(&req);
+
+	/* No args at all, and CRLF. */
+	CU_ASSERT_EQUAL_FATAL(parse_req("{\"version\":1,\"command\":\"stats\"}\r\n", &req), 0);
+	CU_ASSERT_EQUAL(req.cmd, PROTO_STATS);
+	CU_ASSERT_FALSE(proto_cmd_changes_state(req.cmd));
+	CU_ASSERT_PTR_NOT_NULL(req.args);
+	proto_request_free(&req);
+}
+
+static void test_proto_invalid_json(void)
+{
+	struct proto_request req;
+
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,", &req), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "invalid JSON"));
+	CU_ASSERT_EQUAL(parse_req("", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{bad}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"stats\"} x", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("[1,2]", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("\"x\"", &req), -EINVAL);
+	CU_ASSERT_EQUAL(proto_request_parse("{\"a\0\":1}", 9, &req, err,
+					    sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"stats\",\"args\":{\"port\":\"\xff\xfe\"}}", &req), -EINVAL);
+	/* Deep nesting is bounded by json-c's depth limit. */
+	{
+		char deep[2100];
+
+		memset(deep, '[', 2000);
+		deep[2000] = '\0';
+		CU_ASSERT_EQUAL(parse_req(deep, &req), -EINVAL);
+	}
+	CU_ASSERT_PTR_NULL(req.root);
+}
+
+static void test_proto_oversize(void)
+{
+	struct proto_request req;
+	size_t n = PROTO_MAX_REQUEST + 100;
+	char *big = malloc(n + 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	memset(big, ' ', n);
+	memcpy(big, "{\"version\":1,\"command\":\"stats\"", 30);
+	big[n - 1] = '}';
+	big[n] = '\0';
+	CU_ASSERT_EQUAL(parse_req(big, &req), -EMSGSIZE);
+	CU_ASSERT_STRING_EQUAL(err, "request larger than 65536 bytes");
+	free(big);
+}
+
+static void test_proto_version(void)
+{
+	struct proto_request req;
+
+	CU_ASSERT_EQUAL(parse_req("{\"version\":2,\"command\":\"stats\"}", &req), -EPROTONOSUPPORT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "version 2"));
+	CU_ASSERT_EQUAL(parse_req("{\"command\":\"stats\"}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":\"1\",\"command\":\"stats\"}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1.0,\"command\":\"stats\"}", &req), -EINVAL);
+}
+
+static void test_proto_types(void)
+{
+	struct proto_request req;
+
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.add\",\"args\":{\"name\":5}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "port.add: argument 'name' must be a string");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.add\",\"args\":{\"name\":\"a\",\"mtu\":-1}}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.add\",\"args\":{\"name\":\"a\",\"mtu\":1.5}}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.add\",\"args\":{\"name\":\"a\",\"offload\":1}}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.add\",\"args\":{\"name\":\"a\",\"addresses\":[1]}}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.add\",\"args\":{\"name\":\"\"}}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.add\",\"args\":{}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "port.add: missing argument 'name'");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.list\",\"args\":{\"x\":1}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "port.list: unknown argument 'x'");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.list\",\"args\":[]}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.list\",\"extra\":1}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":3}", &req), -EINVAL);
+}
+
+static void test_proto_unknown_command(void)
+{
+	struct proto_request req;
+
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.frob\"}", &req), -EOPNOTSUPP);
+	CU_ASSERT_STRING_EQUAL(err, "unknown command 'port.frob'");
+	/* Control characters never reach the message. */
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"a\\nb\"}", &req), -EOPNOTSUPP);
+	CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+}
+
+static void test_proto_responses(void)
+{
+	struct json_object *res, *o = json_object_new_object();
+	size_t len;
+	char *line;
+
+	json_object_object_add(o, "n", json_object_new_int(3));
+	line = proto_response_ok(o, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+	CU_ASSERT_EQUAL(line[len - 1], '\n');
+	CU_ASSERT_EQUAL(proto_response_parse(line, len, &res, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(res, "n")), 3);
+	json_object_put(res);
+	free(line);
+
+	line = proto_response_error("port 'x' not found", &len);
+	CU_ASSERT_EQUAL(proto_response_parse(line, len, &res, err, sizeof(err)), -EREMOTEIO);
+	CU_ASSERT_STRING_EQUAL(err, "port 'x' not found");
+	free(line);
+
+	CU_ASSERT_EQUAL(proto_response_parse("nonsense", 8, &res, err, sizeof(err)), -EPROTO);
+
+	line = proto_request_build("tenant.list", NULL, &len);
+	{
+		struct proto_request req;
+
+		CU_ASSERT_EQUAL(proto_request_parse(line, len, &req, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(req.cmd, PROTO_TENANT_LIST);
+		proto_request_free(&req);
+	}
+	free(line);
+}
+
+static void test_parse_mac(void)
+{
+	uint8_t mac[6];
+	char buf[PARSE_MAC_STRLEN];
+
+	CU_ASSERT_EQUAL(parse_mac("02:00:5E:10:00:0a", mac), 0);
+	parse_mac_format(mac, buf);
+	CU_ASSERT_STRING_EQUAL(buf, "02:00:5e:10:00:0a");
+	CU_ASSERT_TRUE(parse_mac_is_unicast(mac));
+	CU_ASSERT_EQUAL(parse_mac("02:00:00:00:01", mac), -EINVAL);
+	CU_ASSERT_EQUAL(parse_mac("zz:00:00:00:00:01", mac), -EINVAL);
+	CU_ASSERT_EQUAL(parse_mac("02-00-00-00-00-01", mac), -EINVAL);
+	CU_ASSERT_EQUAL(parse_mac("02:00:00:00:00:01:", mac), -EINVAL);
+	CU_ASSERT_EQUAL(parse_mac("01:00:5e:00:00:01", mac), 0);
+	CU_ASSERT_FALSE(parse_mac_is_unicast(mac));
+	CU_ASSERT_EQUAL(parse_mac("00:00:00:00:00:00", mac), 0);
+	CU_ASSERT_FALSE(parse_mac_is_unicast(mac));
+}
+
+static void test_parse_cidr(void)
+{
+	struct parse_cidr c;
+	char buf[PARSE_CIDR_STRLEN];
+
+	CU_ASSERT_EQUAL(parse_cidr("10.77.0.1/24", &c), 0);
+	CU_ASSERT_EQUAL(c.family, AF_INET);
+	CU_ASSERT_EQUAL(c.prefix, 24);
+	parse_cidr_format(&c, buf);
+	CU_ASSERT_STRING_EQUAL(buf, "10.77.0.1/24");
+	CU_ASSERT_EQUAL(parse_cidr("fd00:77::1/64", &c), 0);
+	CU_ASSERT_EQUAL(c.family, AF_INET6);
+	parse_cidr_format(&c, buf);
+	CU_ASSERT_STRING_EQUAL(buf, "fd00:77::1/64");
+	CU_ASSERT_EQUAL(parse_cidr("10.0.0.1", &c), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cidr("10.0.0.1/33", &c), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cidr("10.0.0.1/", &c), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cidr("10.0.0.1/-1", &c), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cidr("/24", &c), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cidr("fd00::1/129", &c), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cidr("0.0.0.0/0", &c), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cidr("224.0.0.1/4", &c), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cidr("ff02::1/64", &c), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cidr("300.0.0.1/8", &c), -EINVAL);
+}
+
+static void test_parse_cpus(void)
+{
+	int cpus[8];
+	unsigned n;
+
+	CU_ASSERT_EQUAL(parse_cpus("0,2-3", cpus, 8, &n, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT_EQUAL(cpus[0], 0);
+	CU_ASSERT_EQUAL(cpus[1], 2);
+	CU_ASSERT_EQUAL(cpus[2], 3);
+	CU_ASSERT_EQUAL(parse_cpus("5", cpus, 8, &n, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(parse_cpus("0-9", cpus, 8, &n, err, sizeof(err)), -E2BIG);
+	CU_ASSERT_EQUAL(parse_cpus("1,1", cpus, 8, &n, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cpus("3-2", cpus, 8, &n, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cpus("", cpus, 8, &n, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cpus("0,", cpus, 8, &n, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cpus("a", cpus, 8, &n, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(parse_cpus("99999", cpus, 8, &n, err, sizeof(err)), -EINVAL);
+}
+
+static void test_parse_misc(void)
+{
+	uint64_t v;
+	bool b;
+
+	CU_ASSERT_EQUAL(parse_uint("18446744073709551615", &v), 0);
+	CU_ASSERT_EQUAL(parse_uint("18446744073709551616", &v), -ERANGE);
+	CU_ASSERT_EQUAL(parse_uint("-1", &v), -EINVAL);
+	CU_ASSERT_EQUAL(parse_uint(" 1", &v), -EINVAL);
+	CU_ASSERT_EQUAL(parse_rate("10M", &v), 0);
+	CU_ASSERT_EQUAL(v, 10000000);
+	CU_ASSERT_EQUAL(parse_rate("250k", &v), 0);
+	CU_ASSERT_EQUAL(v, 250000);
+	CU_ASSERT_EQUAL(parse_rate("M", &v), -EINVAL);
+	CU_ASSERT_EQUAL(parse_rate("99999999999T", &v), -ERANGE);
+	CU_ASSERT_EQUAL(parse_onoff("OFF", &b), 0);
+	CU_ASSERT_FALSE(b);
+	CU_ASSERT_EQUAL(parse_onoff("maybe", &b), -EINVAL);
+	CU_ASSERT_TRUE(parse_ifname_ok("tap0"));
+	CU_ASSERT_FALSE(parse_ifname_ok("a-name-too-long"  "x"));
+	CU_ASSERT_FALSE(parse_ifname_ok("a/b"));
+	CU_ASSERT_FALSE(parse_ifname_ok(".."));
+	CU_ASSERT_FALSE(parse_ifname_ok(""));
+	CU_ASSERT_TRUE(parse_name_ok("blue_1.x-y"));
+	CU_ASSERT_FALSE(parse_name_ok("blue net"));
+	CU_ASSERT_FALSE(parse_name_ok("0123456789012345678901234567890123"));
+}
+
+static void test_spec_port(void)
+{
+	struct spec_port p;
+
+	spec_port_init(&p);
+	CU_ASSERT_STRING_EQUAL(p.network, "default");
+	CU_ASSERT_TRUE(p.offload);
+	CU_ASSERT_EQUAL(spec_port_set(&p, "mtu", "70000", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "MTU 70000 out of range (68..65521)");
+	CU_ASSERT_EQUAL(spec_port_set(&p, "mtu", "0", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(spec_port_set(&p, "mtu", "jumbo", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(spec_port_set(&p, "queues", "65", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(spec_port_set(&p, "mac", "01:00:00:00:00:01", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(spec_port_set(&p, "type", "vhost", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(spec_port_set(&p, "address", "10.0.0.1/24", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_port_set(&p, "address", "10.0.0.1/16", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(spec_port_set(&p, "netns_pid", "1", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_port_set(&p, "netns", "x", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_port_check(&p, err, sizeof(err)), -EINVAL); /* no name */
+	CU_ASSERT_EQUAL(spec_port_set(&p, "name", "tap1", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_port_check(&p, err, sizeof(err)), -EINVAL); /* both netns */
+	CU_ASSERT_EQUAL(spec_port_set(&p, "colour", "red", err, sizeof(err)), -ENOENT);
+}
+
+static const char config_good[] =
+	"; comment\n"
+	"[daemon]\n"
+	"workers = 2\n"
+	"cpus = 0,2-3\n"
+	"socket = /tmp/x.sock\n"
+	"log-level = debug\n"
+	"fdb-limit = 1000\n"
+	"fdb-aging = 30\n"
+	"busy-poll = 50\n"
+	"arena-bufs = 4096\n"
+	"\n"
+	"[tenant gold]\n"
+	"weight = 200\n"
+	"rate = 10M\n"
+	"[tenant empty]\n"
+	"[port tap1]\n"
+	"tenant = gold\n"
+	"network = blue\n"
+	"netns = web\n"
+	"mac = 02:00:00:00:00:01\n"
+	"address = 10.0.0.1/24\n"
+	"address = fd00::1/64\n"
+	"mtu = 9000\n"
+	"queues = 2\n"
+	"offload = off\n"
+	"[port tap2]\n";
+
+static void test_config_good(void)
+{
+	struct config c;
+
+	CU_ASSERT_EQUAL_FATAL(config_parse_buffer(&c, "t.ini", config_good,
+						  strlen(config_good), err,
+						  sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.daemon.workers, 2);
+	CU_ASSERT_EQUAL(c.daemon.ncpus, 3);
+	CU_ASSERT_EQUAL(c.daemon.cpus[2], 3);
+	CU_ASSERT_STRING_EQUAL(c.daemon.socket, "/tmp/x.sock");
+	CU_ASSERT_EQUAL(c.daemon.log_level, LOG_LEVEL_DEBUG);
+	CU_ASSERT_EQUAL(c.daemon.fdb_aging_s, 30);
+	CU_ASSERT_FALSE(c.daemon.set & CONFIG_NAPI);
+	CU_ASSERT_EQUAL_FATAL(c.ntenants, 2);
+	CU_ASSERT_STRING_EQUAL(c.tenants[0].spec.name, "gold");
+	CU_ASSERT_EQUAL(c.tenants[0].spec.weight, 200);
+	CU_ASSERT_EQUAL(c.tenants[0].spec.rate_bps, 10000000);
+	CU_ASSERT_EQUAL(c.tenants[0].line, 12);
+	CU_ASSERT_STRING_EQUAL(c.tenants[1].spec.name, "empty");
+	CU_ASSERT_EQUAL_FATAL(c.nports, 2);
+	CU_ASSERT_STRING_EQUAL(c.ports[0].spec.tenant, "gold");
+	CU_ASSERT_EQUAL(c.ports[0].spec.naddrs, 2);
+	CU_ASSERT_EQUAL(c.ports[0].spec.mtu, 9000);
+	CU_ASSERT_FALSE(c.ports[0].spec.offload);
+	CU_ASSERT_STRING_EQUAL(c.ports[1].spec.name, "tap2");
+	CU_ASSERT_STRING_EQUAL(c.ports[1].spec.network, "default");
+	config_free(&c);
+}
+
+/**
+ * config_err() - parse a config, expect failure with this message
+ * @text:	file contents
+ * @msg:	expected "FILE:LINE: ..." message
+ */
+static void config_err(const char *text, const char *msg)
+{
+	struct config c;
+
+	err[0] = '\0';
+	CU_ASSERT_NOT_EQUAL(config_parse_buffer(&c, "t.ini", text, strlen(text),
+						err, sizeof(err)), 0);
+	if (strcmp(err, msg))
+		fprintf(stderr, "\n  got:  %s\n  want: %s\n", err, msg);
+	CU_ASSERT_STRING_EQUAL(err, msg);
+	config_free(&c);
+}
+
+static void test_config_bad(void)
+{
+	struct config_daemon d = { 0 }, cli = { 0 };
+
+	config_err("[daemon]\nworkers = 2\nbogus = 1\n",
+		   "t.ini:3: unknown daemon key 'bogus'");
+	config_err("[daemon]\nworkers = 65\n",
+		   "t.ini:2: workers 65 out of range (1..64)");
+	config_err("\n\n[port p1]\nmtu = 70000\n",
+		   "t.ini:4: MTU 70000 out of range (68..65521)");
+	config_err("[daemon]\nworkers 2\n",
+		   "t.ini:2: syntax error (expected KEY = VALUE or [SECTION])");
+	config_err("[foo]\n",
+		   "t.ini:1: unknown section [foo] (expected [daemon], [tenant NAME] or [port NAME])");
+	config_err("[tenant]\n", "t.ini:1: section [tenant] needs a name: [tenant NAME]");
+	config_err("x = 1\n", "t.ini:1: key 'x' outside a section");
+	config_err("[port a]\n[port a]\n",
+		   "t.ini:2: duplicate section [port a] (first on line 1)");
+	config_err("[port a]\nnetns = x\nnetns-pid = 3\n",
+		   "t.ini:1: --netns and --netns-pid are mutually exclusive");
+	config_err("[port a]\nname = b\n",
+		   "t.ini:2: unknown port key 'name' (the name is in the section header)");
+	config_err("[tenant t]\ncgroup = /a\npid = 1\n",
+		   "t.ini:1: --cgroup and --pid are mutually exclusive");
+	config_err("[daemon]\ncpus = 0,0\n", "t.ini:2: invalid cpus '0,0': CPU 0 listed twice");
+	config_err("[endpoint e]\n",
+		   "t.ini:1: [endpoint] sections need the shared stack, which this build does not have yet");
+	{
+		char line[400];
+
+		memset(line, 'a', sizeof(line));
+		memcpy(line, "[daemon]\nsocket = ", 18);
+		line[sizeof(line) - 1] = '\0';
+		config_err(line, "t.ini:2: line longer than 198 characters");
+	}
+
+	/* The command line overrides the file key by key. */
+	CU_ASSERT_EQUAL(config_daemon_set(&d, "workers", "2", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(config_daemon_set(&d, "fdb-limit", "10", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(config_daemon_set(&cli, "workers", "4", err, sizeof(err)), 0);
+	config_daemon_merge(&d, &cli);
+	CU_ASSERT_EQUAL(d.workers, 4);
+	CU_ASSERT_EQUAL(d.fdb_limit, 10);
+}
+
+int main(void)
+{
+	CU_pSuite s;
+	unsigned failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("ctl_proto", NULL, NULL);
+	CU_add_test(s, "proto valid", test_proto_valid);
+	CU_add_test(s, "proto invalid JSON", test_proto_invalid_json);
+	CU_add_test(s, "proto oversize", test_proto_oversize);
+	CU_add_test(s, "proto version", test_proto_version);
+	CU_add_test(s, "proto types", test_proto_types);
+	CU_add_test(s, "proto unknown command", test_proto_unknown_command);
+	CU_add_test(s, "proto responses", test_proto_responses);
+	CU_add_test(s, "parse MAC", test_parse_mac);
+	CU_add_test(s, "parse CIDR", test_parse_cidr);
+	CU_add_test(s, "parse CPU list", test_parse_cpus);
+	CU_add_test(s, "parse numbers and names", test_parse_misc);
+	CU_add_test(s, "spec port", test_spec_port);
+	CU_add_test(s, "config good", test_config_good);
+	CU_add_test(s, "config bad", test_config_bad);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
