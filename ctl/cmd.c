@@ -109,16 +109,34 @@ static unsigned cmd_tenant_ports(const struct cmd_ctx *c, uint32_t id)
  * then stores a JSON null, which is the most we can do about it.
  */
 
+/**
+ * cmd_jstr() - add a string member
+ * @o:		object
+ * @k:		key
+ * @v:		value
+ */
 static void cmd_jstr(struct json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/**
+ * cmd_ju64() - add an unsigned integer member
+ * @o:		object
+ * @k:		key
+ * @v:		value
+ */
 static void cmd_ju64(struct json_object *o, const char *k, uint64_t v)
 {
 	json_object_object_add(o, k, json_object_new_uint64(v));
 }
 
+/**
+ * cmd_ji64() - add a signed integer member
+ * @o:		object
+ * @k:		key
+ * @v:		value
+ */
 static void cmd_ji64(struct json_object *o, const char *k, int64_t v)
 {
 	json_object_object_add(o, k, json_object_new_int64(v));
@@ -647,6 +665,11 @@ struct cmd_walk {
 	bool found;
 };
 
+/**
+ * cmd_walk_tenant() - tenant_foreach() callback: one tenant.list entry
+ * @tn:		tenant
+ * @ctx:	struct cmd_walk
+ */
 static void cmd_walk_tenant(const struct tenant *tn, void *ctx)
 {
 	struct cmd_walk *w = ctx;
@@ -654,6 +677,11 @@ static void cmd_walk_tenant(const struct tenant *tn, void *ctx)
 	json_object_array_add(w->arr, cmd_json_tenant(w->c, tn));
 }
 
+/**
+ * cmd_walk_fdb() - vnet_fdb_foreach() callback: one fdb.show entry
+ * @r:		FDB row
+ * @ctx:	struct cmd_walk
+ */
 static void cmd_walk_fdb(const struct vnet_fdb_row *r, void *ctx)
 {
 	struct cmd_walk *w = ctx;
@@ -668,6 +696,11 @@ static void cmd_walk_fdb(const struct vnet_fdb_row *r, void *ctx)
 	json_object_array_add(w->arr, o);
 }
 
+/**
+ * cmd_walk_network_find() - vnet_network_foreach() callback: name lookup
+ * @n:		network
+ * @ctx:	struct cmd_walk, @filter is the name looked for
+ */
 static void cmd_walk_network_find(const struct vnet_network_info *n,
 				  void *ctx)
 {
@@ -738,6 +771,11 @@ static bool cmd_stats_selected(const struct cmd_stats *s, unsigned i)
 	return true;
 }
 
+/**
+ * cmd_walk_network() - vnet_network_foreach() callback: one stats network
+ * @n:		network
+ * @ctx:	struct cmd_stats
+ */
 static void cmd_walk_network(const struct vnet_network_info *n, void *ctx)
 {
 	struct cmd_stats *s = ctx;
@@ -765,6 +803,11 @@ static void cmd_walk_network(const struct vnet_network_info *n, void *ctx)
 	json_object_array_add(s->networks, o);
 }
 
+/**
+ * cmd_walk_worker() - vnet_worker_foreach() callback: one stats worker
+ * @wi:		worker
+ * @ctx:	struct cmd_stats
+ */
 static void cmd_walk_worker(const struct vnet_worker_info *wi, void *ctx)
 {
 	struct cmd_stats *s = ctx;
@@ -789,6 +832,12 @@ struct cmd_tenant_sum {
 	struct json_object *arr;
 };
 
+/**
+ * cmd_walk_tenant_sum() - tenant_foreach() callback: one stats tenant,
+ *			   its ports' counters summed
+ * @tn:		tenant
+ * @ctx:	struct cmd_tenant_sum
+ */
 static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
 {
 	struct cmd_tenant_sum *ts = ctx;

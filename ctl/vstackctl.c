@@ -296,6 +296,10 @@ static struct json_object *ctl_array(struct json_object *o, const char *key,
 	return *n ? a : NULL;
 }
 
+/**
+ * ctl_print_tenants() - tenant.list result as a table
+ * @result:	result object
+ */
 static void ctl_print_tenants(struct json_object *result)
 {
 	static const char *const hdr[] = { "NAME", "CGROUP", ">WEIGHT",
@@ -318,6 +322,10 @@ static void ctl_print_tenants(struct json_object *result)
 	ctl_table_print(&tab);
 }
 
+/**
+ * ctl_print_ports() - port.list result as a table
+ * @result:	result object
+ */
 static void ctl_print_ports(struct json_object *result)
 {
 	static const char *const hdr[] = { "NAME", "NETWORK", "TENANT",
@@ -348,6 +356,10 @@ static void ctl_print_ports(struct json_object *result)
 	ctl_table_print(&tab);
 }
 
+/**
+ * ctl_print_fdb() - fdb.show result as a table
+ * @result:	result object
+ */
 static void ctl_print_fdb(struct json_object *result)
 {
 	static const char *const hdr[] = { "NETWORK", "MAC", "PORT",
@@ -412,6 +424,11 @@ static void ctl_print_traffic(struct json_object *a, const char *first)
 	ctl_table_print(&tab);
 }
 
+/**
+ * ctl_print_stats() - stats result as tables: ports, tenants, networks,
+ *		     workers, totals
+ * @result:	result object
+ */
 static void ctl_print_stats(struct json_object *result)
 {
 	static const char *const nhdr[] = { "NETWORK", ">PORTS", ">FDB",
@@ -546,6 +563,15 @@ static void ctl_no_args(const struct ctl_cmd *cmd, int argc, char **argv)
 		ctl_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 }
 
+/**
+ * ctl_run_tenant() - arguments of tenant add and tenant set
+ * @cmd:	command
+ * @argc:	argument count
+ * @argv:	arguments
+ * @args:	request arguments to fill
+ *
+ * Return: 0 (usage errors exit 2)
+ */
 static int ctl_run_tenant(const struct ctl_cmd *cmd, int argc, char **argv,
 			  struct json_object *args)
 {
@@ -593,6 +619,15 @@ static int ctl_run_tenant(const struct ctl_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/**
+ * ctl_run_name() - arguments of a command taking only NAME (del)
+ * @cmd:	command
+ * @argc:	argument count
+ * @argv:	arguments
+ * @args:	request arguments to fill
+ *
+ * Return: 0 (usage errors exit 2)
+ */
 static int ctl_run_name(const struct ctl_cmd *cmd, int argc, char **argv,
 			struct json_object *args)
 {
@@ -603,6 +638,15 @@ static int ctl_run_name(const struct ctl_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/**
+ * ctl_run_none() - arguments of a command taking none (list)
+ * @cmd:	command
+ * @argc:	argument count
+ * @argv:	arguments
+ * @args:	unused
+ *
+ * Return: 0 (usage errors exit 2)
+ */
 static int ctl_run_none(const struct ctl_cmd *cmd, int argc, char **argv,
 			struct json_object *args)
 {
@@ -613,6 +657,15 @@ static int ctl_run_none(const struct ctl_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/**
+ * ctl_run_port_add() - arguments of port add, checked as vstackd will
+ * @cmd:	command
+ * @argc:	argument count
+ * @argv:	arguments
+ * @args:	request arguments to fill
+ *
+ * Return: 0 (usage errors exit 2)
+ */
 static int ctl_run_port_add(const struct ctl_cmd *cmd, int argc, char **argv,
 			    struct json_object *args)
 {
@@ -636,13 +689,13 @@ static int ctl_run_port_add(const struct ctl_cmd *cmd, int argc, char **argv,
 	struct spec_port p;
 	char err[256];
 	unsigned i;
-	int c, lastopt;
+	int c;
 
 	spec_port_init(&p);
 	while ((c = ctl_getopt(cmd, argc, argv, opts)) != -1) {
-		lastopt = c;
+		/* The option's long name is the spec key. */
 		for (i = 0; opts[i].name; i++) {
-			if (opts[i].val == lastopt)
+			if (opts[i].val == c)
 				key = opts[i].name;
 		}
 		if (c == 'T')
@@ -689,6 +742,15 @@ static int ctl_run_port_add(const struct ctl_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/**
+ * ctl_run_fdb() - arguments of fdb show
+ * @cmd:	command
+ * @argc:	argument count
+ * @argv:	arguments
+ * @args:	request arguments to fill
+ *
+ * Return: 0 (usage errors exit 2)
+ */
 static int ctl_run_fdb(const struct ctl_cmd *cmd, int argc, char **argv,
 		       struct json_object *args)
 {
@@ -710,6 +772,15 @@ static int ctl_run_fdb(const struct ctl_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/**
+ * ctl_run_stats() - arguments of stats
+ * @cmd:	command
+ * @argc:	argument count
+ * @argv:	arguments
+ * @args:	request arguments to fill
+ *
+ * Return: 0 (usage errors exit 2)
+ */
 static int ctl_run_stats(const struct ctl_cmd *cmd, int argc, char **argv,
 			 struct json_object *args)
 {
@@ -926,6 +997,13 @@ static const struct ctl_cmd *ctl_find(int argc, char **argv, int *used)
 	ctl_usage_error(NULL, "unknown command '%s'", argv[0]);
 }
 
+/**
+ * main() - vstackctl [--socket PATH] [--json] COMMAND [ARGS...]
+ * @argc:	argument count
+ * @argv:	arguments
+ *
+ * Return: 0, 1 for a daemon error, 2 for a usage error
+ */
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {

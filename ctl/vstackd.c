@@ -374,6 +374,14 @@ static int vstackd_apply_config(struct cmd_ctx *cmd, const struct config *cfg)
 	return 0;
 }
 
+/**
+ * main() - start vstackd, serve until SIGINT/SIGTERM, shut down
+ * @argc:	argument count
+ * @argv:	arguments
+ *
+ * Return: 0 after a clean shutdown, 1 if start-up failed (2: exit() in
+ * option parsing)
+ */
 int main(int argc, char **argv)
 {
 	struct config cfg = { .file = "" };
