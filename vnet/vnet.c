@@ -23,6 +23,7 @@
 static const char *const vnet_drop_names[VNET_DROP__COUNT] = {
 	[VNET_DROP_NO_BUFFER] = "no_buffer",
 	[VNET_DROP_TX_ERROR] = "tx_error",
+	[VNET_DROP_LINK_DOWN] = "link_down",
 	[VNET_DROP_SEGMENT] = "segment",
 	[VNET_DROP_HAIRPIN] = "hairpin",
 };

@@ -37,6 +37,7 @@ enum vnet_drop {
 	/* 0 .. FRAME_DROP__COUNT-1: the frame_parse() reasons */
 	VNET_DROP_NO_BUFFER = FRAME_DROP__COUNT, /* arena exhausted */
 	VNET_DROP_TX_ERROR,  /* write to the destination failed */
+	VNET_DROP_LINK_DOWN, /* destination device not up (EIO) */
 	VNET_DROP_SEGMENT,   /* software segmentation failed */
 	VNET_DROP_HAIRPIN,   /* destination is the source port */
 	VNET_DROP__COUNT

@@ -468,7 +468,11 @@ static void worker_write_cqe(struct worker *w, uint16_t dst, uint32_t buf,
 		stat_add(&st->tx_packets, 1);
 		stat_add(&st->tx_bytes, (uint64_t)res - VNET_HDR_LEN);
 	} else {
-		stat_add(&st->drops[VNET_DROP_TX_ERROR], 1);
+		/* tun refuses frames while its device is down: that is the
+		 * tenant's choice, not a fault. */
+		stat_add(&st->drops[res == -EIO ? VNET_DROP_LINK_DOWN
+						 : VNET_DROP_TX_ERROR],
+			 1);
 	}
 	worker_buf_put(w, buf);
 	worker_detach_check(w, dst);
