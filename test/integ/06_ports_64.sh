@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd ping
 
 N=64
-start_vstackd
+start_vstackd --workers 2
 NS=() DEV=() MAC=()
 for ((i = 0; i < N; i++)); do
 	NS[i]=$(mk_ns "n$i" --no-ipv6)

@@ -12,7 +12,7 @@ require_cmd ping tcpdump
 
 NETS=(a b c)
 SHARED_MAC=02:78:00:00:00:01 # used by a1 and c1 on purpose
-start_vstackd
+start_vstackd --workers 2
 declare -A NS DEV MAC ADDR NETOF
 for n in 1 2 3; do
 	net=${NETS[n - 1]}

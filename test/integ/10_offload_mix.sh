@@ -3,14 +3,14 @@
 # offload_mix - one port with offloads (checksum, TSO: the tenant hands
 # vstack partially checksummed super-frames), one without (vstack must
 # segment and checksum in software for it). TCP both ways with SHA-256 over
-# the whole stream; large UDP datagrams (IP fragments) both ways; the
-# no-offload TAP shows checksum/TSO off in ethtool and never receives a
-# frame larger than its MTU.
+# the whole stream, one way at a time and both at once (two workers); large
+# UDP datagrams (IP fragments) both ways; the no-offload TAP shows
+# checksum/TSO off in ethtool and never receives a frame larger than its MTU.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd socat openssl ethtool tcpdump
 
 SIZE=$((256 << 20))
-start_vstackd
+start_vstackd --workers 2
 ON=$(mk_ns on)
 OFF=$(mk_ns off)
 PON=$(ifname on)
@@ -27,6 +27,12 @@ assert_eq "$(feature "$OFF" "$POFF" tx-checksumming)" off "tx-checksumming on th
 assert_eq "$(feature "$OFF" "$POFF" tcp-segmentation-offload)" off "TSO on the --offload off port"
 assert_eq "$(feature "$ON" "$PON" tx-checksumming)" on "tx-checksumming on the --offload on port"
 assert_eq "$(feature "$ON" "$PON" tcp-segmentation-offload)" on "TSO on the --offload on port"
+offl() { # PORT -> its negotiated offloads from port list, space-separated
+	vctl_json port list | jq_py "' '.join([p for p in d['ports'] if p['name'] == '$1'][0]['offloads'])"
+}
+assert_match "$(offl "$PON")" '(^| )csum( |$)' "offloads listed for $PON"
+assert_match "$(offl "$PON")" '(^| )tso4( |$)' "offloads listed for $PON"
+assert_eq "$(offl "$POFF")" "" "offloads listed for $POFF"
 
 # Receive-side GRO would merge frames before tcpdump sees them; turn it off
 # so the capture shows the frames exactly as vstack wrote them.
@@ -42,6 +48,12 @@ assert_le "$max" $((mtu + 14)) "largest frame received by the no-offload port (M
 log "no-offload port: $n frames captured, largest $max bytes"
 
 tcp_transfer "$OFF" "$ON" 10.70.0.1 7002 "$SIZE" 180 22
+
+# Both directions at once: data one way shares the ports with data the other.
+tcp_transfer_start "$ON" "$OFF" 10.70.0.2 7011 $((SIZE / 4)) 180 23
+tcp_transfer_start "$OFF" "$ON" 10.70.0.1 7012 $((SIZE / 4)) 180 24
+tcp_transfer_wait 7011
+tcp_transfer_wait 7012
 
 udp_exchange "$ON" "$OFF" 10.70.0.2 7003 500 8000 500
 udp_exchange "$OFF" "$ON" 10.70.0.1 7004 500 8000 500

@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd socat openssl
 
 SIZE=${VSTACK_TCP_BYTES:-$((1 << 30))}
-start_vstackd
+start_vstackd --workers 2
 A=$(mk_ns a)
 B=$(mk_ns b)
 PA=$(ifname a)

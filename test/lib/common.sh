@@ -551,16 +551,26 @@ wait_listen() {
 # SRC_NS to a socat listener in DST_NS; SHA-256 and length are computed on
 # both sides and must agree. Bounded by SECONDS.
 tcp_transfer() {
+	tcp_transfer_start "$@"
+	tcp_transfer_wait "$4"
+}
+
+declare -A _TCP_SPID=() _TCP_RPID=() _TCP_INFO=()
+
+# tcp_transfer_start SRC_NS DST_NS DST_ADDR PORT BYTES SECONDS [SEED] - start
+# the transfer of tcp_transfer in the background (one per PORT at a time);
+# tcp_transfer_wait PORT checks it. Several may run at once.
+tcp_transfer_start() {
 	local src=$1 dst=$2 addr=$3 port=$4 bytes=$5 secs=$6 seed=${7:-1}
-	local key iv tag="tcp.$port.$seed" rpid rc=0 sent recv
+	local key iv tag="tcp.$port"
 	key=$(printf '%032x' "$seed")
 	iv=$(printf '%032x' "$((seed * 7919))")
-	: >"$T/$tag.rx"
+	rm -f "$T/$tag.rx" "$T/$tag.tx"
 	# Receiver: socat ends at the sender's FIN, or after 30 s of silence.
 	(timeout -k 5 "$secs" ip netns exec "$dst" \
 		socat -u -T 30 "TCP-LISTEN:$port,reuseaddr" STDOUT |
 		"$PY" "$LIB/streamsum.py" --out "$T/$tag.rx") 2>"$T/$tag.rx.err" &
-	rpid=$!
+	_TCP_RPID[$port]=$!
 	wait_listen "$dst" tcp "$port"
 	# Sender: generator errors (SIGPIPE when head stops reading) are
 	# expected; the byte count proves the stream was complete.
@@ -573,18 +583,28 @@ tcp_transfer() {
 			ip netns exec "$7" socat -u STDIN "TCP:$8:$9,connect-timeout=5"
 	' _ "$key" "$iv" "$bytes" "$PY" "$LIB" "$T/$tag.tx" "$src" "$addr" "$port" \
 		2>"$T/$tag.tx.err" &
+	_TCP_SPID[$port]=$!
+	_TCP_INFO[$port]="$src $dst $addr $bytes $secs"
+}
+
+# tcp_transfer_wait PORT - wait for the transfer on PORT; fail unless both
+# sides finished and saw the same SHA-256 and length.
+tcp_transfer_wait() {
+	local port=$1 tag="tcp.$1" rc=0 sent recv src dst addr bytes secs
+	read -r src dst addr bytes secs <<<"${_TCP_INFO[$port]}"
 	# wait, unlike a foreground command, lets a TERM (watchdog, ^C) in at once.
-	wait $! || rc=$?
+	wait "${_TCP_SPID[$port]}" || rc=$?
 	if ((rc != 0)); then
 		cat "$T/$tag.tx.err" >&2
 		fail "TCP sender $src -> $addr:$port failed (status $rc; 124 = timeout after ${secs}s)"
 	fi
 	rc=0
-	wait "$rpid" || rc=$?
+	wait "${_TCP_RPID[$port]}" || rc=$?
 	((rc == 0)) || {
 		cat "$T/$tag.rx.err" >&2
-		fail "TCP receiver in $dst on port $port failed (status $rc)"
+		fail "TCP receiver in $dst on port $port failed (status $rc; 124 = timeout after ${secs}s)"
 	}
+	unset "_TCP_SPID[$port]" "_TCP_RPID[$port]" "_TCP_INFO[$port]"
 	sent=$(<"$T/$tag.tx")
 	recv=$(<"$T/$tag.rx")
 	[[ ${sent#* } == "$bytes" ]] || fail "sender produced ${sent#* } bytes, wanted $bytes"
