@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # daemon_lifecycle - vstackd starts, serves, and stops cleanly on SIGTERM
 # (exit 0, every TAP device gone, in namespaces and in the root namespace),
-# three times over on the same socket path; a second daemon on a busy socket
+# three times over on the same socket path, and also in the middle of a
+# TCP stream (as is deleting a port); a second daemon on a busy socket
 # refuses with one clear line; bad requests get one clear error line and
 # leave the daemon up and unchanged; vstackctl without a daemon says so.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -36,6 +37,34 @@ for round in 1 2 3; do
 		[[ -z $left ]] || fail "devices left in $ns: $left"
 	done
 done
+
+# Under load: deleting a port in mid-stream, then stopping the daemon in
+# mid-stream, must both be clean (no crash, exit 0, no sanitizer report,
+# no device left).
+flowing() { # PORT -> true once it has carried 2000 frames
+	local n
+	n=$(port_stat "$1" rx_packets) && ((n >= 2000))
+}
+start_vstackd --workers 2
+vctl port add "$PA" --netns "$A" --address 10.71.0.1/24
+vctl port add "$PB" --netns "$B" --address 10.71.0.2/24 --mac 02:71:00:00:00:02
+tcp_transfer_start "$A" "$B" 10.71.0.2 7101 $((8 << 30)) 120 5
+wait_until 20 flowing "$PA" || fail "no traffic through $PA 20 s into a transfer"
+vctl port del "$PB"
+! link_exists "$B" "$PB" || fail "$PB still in $B after port del under load"
+tcp_transfer_abort 7101
+daemon_alive || fail "daemon gone after deleting a port under load"
+assert_eq "$(port_names)" "$PA" "port list after deleting $PB under load"
+# Same MAC again: A's ARP entry stays valid, so this also checks that the
+# FDB forgot the deleted port (a stale entry would misdirect the frames).
+vctl port add "$PB" --netns "$B" --address 10.71.0.2/24 --mac 02:71:00:00:00:02
+ping_ok "$A" 10.71.0.2 || fail "ping after re-adding $PB"
+tcp_transfer_start "$A" "$B" 10.71.0.2 7102 $((8 << 30)) 120 6
+wait_until 20 flowing "$PB" || fail "no traffic through $PB 20 s into a transfer"
+stop_vstackd
+! link_exists "$A" "$PA" || fail "$PA left in $A after SIGTERM under load"
+! link_exists "$B" "$PB" || fail "$PB left in $B after SIGTERM under load"
+tcp_transfer_abort 7102
 
 # A second daemon on the same socket must refuse, quickly, with one line, and
 # must not take the socket away from the first.

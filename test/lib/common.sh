@@ -612,6 +612,19 @@ tcp_transfer_wait() {
 	log "TCP $src -> $addr:$port: $bytes bytes, sha256 ${sent%% *} matches"
 }
 
+# tcp_transfer_abort PORT - end a transfer that is meant to break (its
+# port deleted, the daemon stopped): kill both sides, ignore the outcome.
+tcp_transfer_abort() {
+	local port=$1 pid
+	local -a plist
+	for pid in "${_TCP_SPID[$port]}" "${_TCP_RPID[$port]}"; do
+		mapfile -t plist < <(_descendants "$pid")
+		kill -TERM "$pid" "${plist[@]}" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	unset "_TCP_SPID[$port]" "_TCP_RPID[$port]" "_TCP_INFO[$port]"
+}
+
 # udp_exchange SRC_NS DST_NS DST_ADDR PORT COUNT SIZE|MIN-MAX [PPS]
 # Send COUNT numbered datagrams with verifiable content; all must arrive
 # intact, exactly once (low rate: no loss is acceptable).
