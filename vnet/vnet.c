@@ -559,12 +559,9 @@ void vnet_worker_foreach(struct vnet *v,
 		info.cpu = w->cpu;
 		info.tid = atomic_load(&w->tid);
 		info.cpu_ns = vnet_thread_cpu_ns(info.tid);
-		info.batches = atomic_load_explicit(&w->batches,
-						    memory_order_relaxed);
-		info.frames = atomic_load_explicit(&w->frames,
-						   memory_order_relaxed);
-		info.idle_sleeps = atomic_load_explicit(&w->idle_sleeps,
-							memory_order_relaxed);
+		info.batches = stat_read(&w->batches);
+		info.frames = stat_read(&w->frames);
+		info.idle_sleeps = stat_read(&w->idle_sleeps);
 		snprintf(info.ring_features, sizeof(info.ring_features), "%s",
 			 w->features);
 		fn(&info, ctx);

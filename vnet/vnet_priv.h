@@ -119,8 +119,8 @@ struct worker {
 	uint16_t *starved;                 /* ports waiting for buffers */
 	unsigned nstarved;
 
-	/* Read by the control thread */
-	_Atomic uint64_t batches, frames, idle_sleeps;
+	/* Read by the control thread (stat_read) */
+	uint64_t batches, frames, idle_sleeps;
 	char features[128];
 };
 
@@ -149,6 +149,11 @@ static inline void stat_add(uint64_t *c, uint64_t n)
 {
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n,
 			 __ATOMIC_RELAXED);
+}
+
+static inline void counter_inc(uint64_t *c)
+{
+	stat_add(c, 1);
 }
 
 static inline uint64_t stat_read(const uint64_t *c)

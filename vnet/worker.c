@@ -415,11 +415,7 @@ static void worker_read_cqe(struct worker *w, unsigned op, uint32_t obj,
 		q->nnowait--;
 
 	if (res > 0 && !wp->detaching) {
-		atomic_store_explicit(&w->frames,
-				      atomic_load_explicit(&w->frames,
-							   memory_order_relaxed) +
-					      1,
-				      memory_order_relaxed);
+		counter_inc(&w->frames);
 		if ((size_t)res < w->arena.buf_size)
 			worker_rx(w, id, buf, (size_t)res, now_ms);
 		else /* filled the whole buffer: possibly cut short */
@@ -478,9 +474,8 @@ static void worker_write_cqe(struct worker *w, uint16_t dst, uint32_t buf,
 	worker_detach_check(w, dst);
 }
 
-static unsigned worker_reap(struct worker *w)
+static unsigned worker_reap(struct worker *w, uint32_t now_ms)
 {
-	uint32_t now_ms = vnet_now_ms(w->v, ring_now_ns());
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
 
@@ -777,24 +772,23 @@ void *worker_main(void *arg)
 	ring_wake_arm(&w->ring);
 	last_work = ring_now_ns();
 	while (!w->stop) {
-		unsigned n;
-		bool block;
 		uint64_t now;
+		bool block = false;
 
 		worker_commands(w);
 		if (w->stop)
 			break;
-		n = worker_reap(w);
+		/* One clock read per round: it dates the batch for the FDB
+		 * and decides whether we have been idle long enough. */
 		now = ring_now_ns();
-		if (n) {
+		if (io_uring_cq_ready(&w->ring.uring)) {
+			worker_reap(w, vnet_now_ms(w->v, now));
 			last_work = now;
-			atomic_fetch_add_explicit(&w->batches, 1,
-						  memory_order_relaxed);
+			counter_inc(&w->batches);
+		} else if (now - last_work >= busy_ns) {
+			block = true;
+			counter_inc(&w->idle_sleeps);
 		}
-		block = !n && now - last_work >= busy_ns;
-		if (block)
-			atomic_fetch_add_explicit(&w->idle_sleeps, 1,
-						  memory_order_relaxed);
 		ring_wait(&w->ring, block);
 	}
 	worker_cleanup(w);
