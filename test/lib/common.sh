@@ -366,8 +366,8 @@ start_vstackd() {
 	${VSTACK_WRAP:-} "$VSTACKD" --foreground --socket "$VSTACK_SOCK" "$@" \
 		>"$VSTACKD_LOG" 2>&1 </dev/null &
 	VSTACKD_PID=$!
-	local i n=$((VSTACK_START_TIMEOUT * 10)) rc
-	for ((i = 0; i < n; i++)); do
+	local deadline=$((SECONDS + VSTACK_START_TIMEOUT)) rc
+	while ((SECONDS < deadline)); do
 		if _proc_gone "$VSTACKD_PID"; then
 			rc=0
 			wait "$VSTACKD_PID" || rc=$?
@@ -375,7 +375,10 @@ start_vstackd() {
 			_dump_daemon_log
 			fail "vstackd $* exited during startup (status $rc)"
 		fi
-		if [[ -S $VSTACK_SOCK ]] && vctl port list >/dev/null 2>&1; then
+		# A short bound per probe: a daemon that accepts but never
+		# answers must not stretch the wait beyond the deadline.
+		if [[ -S $VSTACK_SOCK ]] &&
+			timeout -k 1 3 "$VSTACKCTL" --socket "$VSTACK_SOCK" port list >/dev/null 2>&1; then
 			log "vstackd up (pid $VSTACKD_PID, $*)"
 			return 0
 		fi
