@@ -236,7 +236,9 @@ _cleanup() {
 		ip netns del "$ns" 2>/dev/null || echo "[$TEST_NAME] cleanup: cannot delete netns $ns" >&2
 	done
 	for dev in $(_our_root_links); do
-		ip link del "$dev" 2>/dev/null || echo "[$TEST_NAME] cleanup: cannot delete link $dev" >&2
+		# (deleting one end of a veth pair takes the other with it)
+		ip link del "$dev" 2>/dev/null || ! ip link show dev "$dev" >/dev/null 2>&1 ||
+			echo "[$TEST_NAME] cleanup: cannot delete link $dev" >&2
 	done
 
 	if ((rc != 0 && rc != 77)); then
