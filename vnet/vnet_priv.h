@@ -33,6 +33,8 @@ enum {
 #define WORKER_CMDS 1024         /* power of two */
 #define WORKER_READS_MAX 16      /* reads in flight per queue, at most */
 #define WORKER_QUEUES_MAX 8      /* queues of one port on one worker */
+#define WORKER_BULK_FRAME 16384  /* a frame this big means bulk transfer */
+#define WORKER_BULK_NS 2000000ull /* ... which lasts this long after one */
 
 struct vnet_port {
 	uint16_t id;
@@ -103,6 +105,7 @@ struct worker {
 	_Atomic uint32_t cmd_head, cmd_tail;
 	_Atomic uint64_t done_seq;
 	uint64_t detach_seq;  /* a detach waiting for its I/O to finish */
+	bool round_bulk;      /* this round forwarded a bulk frame */
 	uint16_t detach_port;
 	bool stop;
 

@@ -352,6 +352,8 @@ static void worker_rx(struct worker *w, uint16_t src, uint32_t buf,
 
 	stat_add(&st->rx_packets, 1);
 	stat_add(&st->rx_bytes, len - VNET_HDR_LEN);
+	if (len > WORKER_BULK_FRAME)
+		w->round_bulk = true;
 
 	why = frame_parse(data, len, &fi);
 	if (why != FRAME_OK) {
@@ -757,7 +759,7 @@ void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	uint64_t busy_ns = (uint64_t)w->v->cfg.busy_poll_us * 1000;
-	uint64_t last_work;
+	uint64_t spin_until, last_bulk = 0;
 
 	atomic_store(&w->tid, (int)syscall(SYS_gettid));
 	worker_pin(w);
@@ -770,7 +772,7 @@ void *worker_main(void *arg)
 	sem_post(&w->ready);
 
 	ring_wake_arm(&w->ring);
-	last_work = ring_now_ns();
+	spin_until = ring_now_ns() + busy_ns;
 	while (!w->stop) {
 		uint64_t now;
 		bool block = false;
@@ -782,10 +784,23 @@ void *worker_main(void *arg)
 		 * and decides whether we have been idle long enough. */
 		now = ring_now_ns();
 		if (io_uring_cq_ready(&w->ring.uring)) {
+			w->round_bulk = false;
 			worker_reap(w, vnet_now_ms(w->v, now));
-			last_work = now;
+			if (w->round_bulk)
+				last_bulk = now;
+			/*
+			 * Spinning pays when small frames go back and forth
+			 * (request/response): the next one comes within
+			 * microseconds. While GSO super-frames flow (bulk
+			 * transfer, with small ACKs in between) each takes
+			 * the sender far longer to fill, and the CPU we would
+			 * spin on is better left to the tenants.
+			 */
+			spin_until = now - last_bulk < WORKER_BULK_NS
+					     ? now
+					     : now + busy_ns;
 			counter_inc(&w->batches);
-		} else if (now - last_work >= busy_ns) {
+		} else if (now >= spin_until) {
 			block = true;
 			counter_inc(&w->idle_sleeps);
 		}
