@@ -7,6 +7,7 @@
 # refuses with one clear line; bad requests get one clear error line and
 # leave the daemon up and unchanged; vstackctl without a daemon says so.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+require_cmd ping socat openssl
 
 A=$(mk_ns a)
 B=$(mk_ns b)

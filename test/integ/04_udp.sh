@@ -5,6 +5,7 @@
 # (1472 bytes of payload), at a low rate: every datagram must arrive intact
 # and exactly once.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+[[ -e /proc/sys/net/ipv6 ]] || skip "kernel without IPv6"
 
 start_vstackd
 A=$(mk_ns a)

@@ -5,6 +5,7 @@
 # with full-size segments arrives intact.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd ping socat openssl
+[[ -e /proc/sys/net/ipv6 ]] || skip "kernel without IPv6"
 
 start_vstackd
 A=$(mk_ns a)

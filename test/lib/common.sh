@@ -44,14 +44,12 @@ log() { printf '[%s %(%T)T] %s\n' "$TEST_NAME" -1 "$*" >&2; }
 # fail MSG - report MSG and end the test as failed (cleanup runs on exit).
 fail() {
 	printf '[%s] FAIL: %s\n' "$TEST_NAME" "$*" >&2
-	_FAILED=1
 	exit 1
 }
 
 # skip REASON - end the test as skipped (exit 77) with REASON on stderr.
 skip() {
 	printf '[%s] SKIP: %s\n' "$TEST_NAME" "$*" >&2
-	_SKIPPED=1
 	exit 77
 }
 
@@ -62,7 +60,6 @@ _on_err() {
 	[[ $BASHPID == "$$" ]] || exit "$rc"
 	printf '[%s] FAIL: line %s: command failed (status %s): %s\n' \
 		"$TEST_NAME" "$line" "$rc" "$cmd" >&2
-	_FAILED=1
 	exit 1
 }
 trap '_on_err $? $LINENO "$BASH_COMMAND"' ERR
@@ -153,8 +150,6 @@ ifname() {
 VSTACKD_PID=
 VSTACKD_LOG=
 VSTACK_SOCK=
-_FAILED=0
-_SKIPPED=0
 _WATCHDOG_PID=
 
 _descendants() { # PID -> all descendant pids, deepest last
@@ -243,13 +238,12 @@ _cleanup() {
 
 	if ((rc != 0 && rc != 77)); then
 		_dump_daemon_log
-		[[ -n ${T:-} ]] && echo "[$TEST_NAME] files of the failed run: $T" >&2
 	fi
 	if [[ -n ${T:-} && -d $T ]]; then
 		local keep=${VSTACK_KEEP:-0}
 		((rc != 0 && rc != 77)) && [[ ${CI:-} != true ]] && keep=1
 		if [[ $keep == 1 ]]; then
-			echo "[$TEST_NAME] kept $T" >&2
+			echo "[$TEST_NAME] logs and captures kept in $T" >&2
 		else
 			rm -rf "$T"
 		fi
@@ -329,7 +323,7 @@ mk_ns() {
 	nsx "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
 		net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
 		>/dev/null 2>&1 || true
-	if ((v6 == 0)); then
+	if ((v6 == 0)) && [[ -e /proc/sys/net/ipv6 ]]; then
 		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1 >/dev/null
 	fi
@@ -690,7 +684,7 @@ pcap_maxlen() {
 
 require_root
 require_kernel
-require_cmd ip timeout ps awk sed grep
+require_cmd ip ss timeout ps awk sed grep
 [[ -n $PY ]] || skip "needs python3"
 require_binaries
 reap_stale
