@@ -509,6 +509,7 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p, char *err,
 	vs.tenant = tn->id;
 	vs.offload = p->offload;
 	vs.queues = p->queues;
+	vs.mtu = port.spec.mtu;
 	err[0] = '\0';
 	if ((rc = vnet_port_add(c->vnet, &vs, err, errlen))) {
 		if (!err[0])

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -877,6 +878,7 @@ static void ctl_call(const char *line, size_t len, char **resp,
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t cap = 65536, n = 0, off = 0;
 	char *buf;
+	const struct timeval reply_timeout = { .tv_sec = 60 };
 	int fd;
 
 	if (strlen(ctl_socket) >= sizeof(sa.sun_path)) {
@@ -896,6 +898,11 @@ static void ctl_call(const char *line, size_t len, char **resp,
 				" (is vstackd running?)" : "");
 		exit(1);
 	}
+	/* A daemon that accepts but never answers must not hang us. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &reply_timeout,
+		   sizeof(reply_timeout));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &reply_timeout,
+		   sizeof(reply_timeout));
 	while (off < len) {
 		ssize_t w = send(fd, line + off, len - off, MSG_NOSIGNAL);
 
@@ -929,6 +936,13 @@ static void ctl_call(const char *line, size_t len, char **resp,
 		r = recv(fd, buf + n, cap - n, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			fprintf(stderr,
+				"vstackctl: no answer from vstackd on %s within "
+				"%ld s\n",
+				ctl_socket, (long)reply_timeout.tv_sec);
+			exit(1);
+		}
 		if (r < 0) {
 			fprintf(stderr, "vstackctl: cannot read from %s: %s\n",
 				ctl_socket, strerror(errno));

@@ -24,6 +24,7 @@ static const char *const vnet_drop_names[VNET_DROP__COUNT] = {
 	[VNET_DROP_NO_BUFFER] = "no_buffer",
 	[VNET_DROP_TX_ERROR] = "tx_error",
 	[VNET_DROP_LINK_DOWN] = "link_down",
+	[VNET_DROP_MTU] = "mtu",
 	[VNET_DROP_SEGMENT] = "segment",
 	[VNET_DROP_HAIRPIN] = "hairpin",
 };
@@ -341,6 +342,7 @@ int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
 	p->id = (uint16_t)id;
 	p->net = (uint16_t)net;
 	p->tenant = spec->tenant;
+	p->mtu = spec->mtu ? spec->mtu : 1500;
 	snprintf(p->name, sizeof(p->name), "%s", spec->name);
 	v->ports[id] = p;
 
@@ -394,6 +396,7 @@ static void vnet_port_fill(struct vnet *v, const struct vnet_port *p,
 	out->tenant = p->tenant;
 	out->id = p->id;
 	out->queues = p->dev.nqueues;
+	out->mtu = p->mtu;
 	out->offloads = p->dev.offloads;
 	for (i = 0; i < v->nworkers; i++) {
 		const struct vnet_port_stats *s = &v->workers[i].stats[p->id];

@@ -38,6 +38,7 @@ enum vnet_drop {
 	VNET_DROP_NO_BUFFER = FRAME_DROP__COUNT, /* arena exhausted */
 	VNET_DROP_TX_ERROR,  /* write to the destination failed */
 	VNET_DROP_LINK_DOWN, /* destination device not up (EIO) */
+	VNET_DROP_MTU,       /* bigger than the destination's MTU */
 	VNET_DROP_SEGMENT,   /* software segmentation failed */
 	VNET_DROP_HAIRPIN,   /* destination is the source port */
 	VNET_DROP__COUNT
@@ -74,6 +75,9 @@ unsigned vnet_workers(const struct vnet *v);
  * @offload:	negotiate checksum/TSO/USO offloads with the TAP
  * @queues:	TAP queues, 0 for one per worker; queue q is served by
  *		worker q % workers
+ * @mtu:	largest L3 packet the port takes, 0 for 1500; bigger frames
+ *		are dropped as a bridge drops them (GSO frames are judged by
+ *		the size of their segments)
  */
 struct vnet_port_spec {
 	const char *name;
@@ -81,6 +85,7 @@ struct vnet_port_spec {
 	uint32_t tenant;
 	bool offload;
 	unsigned queues;
+	unsigned mtu;
 };
 
 struct vnet_port_stats {
@@ -95,6 +100,7 @@ struct vnet_port_info {
 	uint32_t tenant;
 	uint16_t id;          /* the port's slot, as shown in the FDB */
 	unsigned queues;
+	unsigned mtu;
 	unsigned offloads;    /* TUN_F_* bits in force */
 	struct vnet_port_stats stats; /* summed over workers */
 };

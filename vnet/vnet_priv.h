@@ -40,6 +40,7 @@ struct vnet_port {
 	uint16_t id;
 	uint16_t net;
 	uint32_t tenant;
+	unsigned mtu;
 	char name[VNET_IFNAME_MAX];
 	const struct port_ops *ops;
 	struct port_dev dev;
@@ -80,6 +81,7 @@ struct wport {
 	struct fdb *fdb;
 	uint16_t net;
 	unsigned offloads;
+	unsigned mtu;
 	unsigned nq;
 	struct wqueue q[WORKER_QUEUES_MAX];
 	unsigned writes;      /* writes in flight to this port */

@@ -276,6 +276,14 @@ static bool worker_gso_ok(unsigned offloads, const struct frame_info *fi)
 	}
 }
 
+/* Size of the largest L3 packet this frame stands for. */
+static unsigned worker_l3_size(const struct frame_info *fi)
+{
+	if (!fi->gso_type)
+		return fi->eth_len - fi->l3_off;
+	return fi->l4_off - fi->l3_off + fi->l4_hlen + fi->gso_size;
+}
+
 /* Send the frame in @buf to @dst, segmenting if @dst needs it. */
 static void worker_deliver(struct worker *w, uint16_t dst, uint32_t buf,
 			   const uint8_t *data, size_t len,
@@ -285,6 +293,12 @@ static void worker_deliver(struct worker *w, uint16_t dst, uint32_t buf,
 	struct worker_tx tx = { .w = w, .dst = dst };
 	int ret;
 
+	/* Like a bridge, never hand a port a packet above its MTU. GSO
+	 * frames count by the packets they stand for. */
+	if (worker_l3_size(fi) > wp->mtu) {
+		stat_add(&w->stats[dst].drops[VNET_DROP_MTU], 1);
+		return;
+	}
 	if (worker_gso_ok(wp->offloads, fi)) {
 		arena_ref(&w->arena, buf);
 		worker_write(w, dst, buf, data, len);
@@ -550,6 +564,7 @@ static void worker_attach(struct worker *w, struct vnet_port *p)
 	wp->fdb = w->v->nets[p->net].fdb;
 	wp->net = p->net;
 	wp->offloads = p->dev.offloads;
+	wp->mtu = p->mtu;
 	for (q = w->id; q < p->dev.nqueues && wp->nq < WORKER_QUEUES_MAX;
 	     q += nw) {
 		struct wqueue *wq = &wp->q[wp->nq];

@@ -75,6 +75,19 @@ static int link_up(const char *name)
 	return ret;
 }
 
+static int link_mtu(const char *name, int mtu)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%.15s", name);
+	ifr.ifr_mtu = mtu;
+	ret = ioctl(s, SIOCSIFMTU, &ifr);
+	close(s);
+	return ret;
+}
+
 static int packet_socket(const char *ifname, bool vnet)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
@@ -322,6 +335,26 @@ static void test_malformed_counted(void)
 	CU_ASSERT(port_drops(0, FRAME_DROP_L3) == before_l3 + 1);
 }
 
+static void test_mtu_enforced(void)
+{
+	static uint8_t b[4096];
+	uint64_t before = port_drops(1, VNET_DROP_MTU);
+	size_t len;
+
+	drain();
+	/* A may send jumbo frames, B (MTU 1500 in vstack) may not get them. */
+	CU_ASSERT_FATAL(link_mtu(names[0], 9000) == 0);
+	len = build_udp(b, mac[1], mac[0], 77, 3000);
+	CU_ASSERT_FATAL(send_frame(0, b, len) == 0);
+	CU_ASSERT(count_from(1, mac[0], 200) == 0);
+	CU_ASSERT(port_drops(1, VNET_DROP_MTU) == before + 1);
+	/* A full-sized 1500-byte packet still goes through. */
+	len = build_udp(b, mac[1], mac[0], 78, 1500 - 28);
+	CU_ASSERT_FATAL(send_frame(0, b, len) == 0);
+	CU_ASSERT(count_from(1, mac[0], 200) == 1);
+	CU_ASSERT(link_mtu(names[0], 1500) == 0);
+}
+
 static void test_order_kept(void)
 {
 	static uint8_t b[2048];
@@ -503,6 +536,7 @@ int main(void)
 	CU_add_test(s, "flood_and_learn", test_flood_and_learn);
 	CU_add_test(s, "fdb_contents", test_fdb_contents);
 	CU_add_test(s, "malformed_counted", test_malformed_counted);
+	CU_add_test(s, "mtu_enforced", test_mtu_enforced);
 	CU_add_test(s, "order_kept", test_order_kept);
 	CU_add_test(s, "tso_to_port_without_offload",
 		    test_tso_to_port_without_offload);
