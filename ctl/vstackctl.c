@@ -867,24 +867,25 @@ static const struct ctl_cmd ctl_cmds[] = {
  * ctl_call() - send one request, read its response line
  * @line:	request line
  * @len:	its length
- * @resp:	malloc'd response line
+ * @resp:	malloc'd response line, on success
  * @resplen:	its length
  *
- * Exits 1 with one line if the daemon cannot be reached.
+ * Return: 0, or the exit status after one line on stderr saying why the
+ * daemon could not be asked (2 for a bad socket path, 1 otherwise)
  */
-static void ctl_call(const char *line, size_t len, char **resp,
-		     size_t *resplen)
+static int ctl_call(const char *line, size_t len, char **resp,
+		    size_t *resplen)
 {
+	const struct timeval reply_timeout = { .tv_sec = 60 };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t cap = 65536, n = 0, off = 0;
-	char *buf;
-	const struct timeval reply_timeout = { .tv_sec = 60 };
-	int fd;
+	char *buf = NULL, *nl;
+	int fd = -1, rc = 1;
 
 	if (strlen(ctl_socket) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "vstackctl: socket path too long: %s\n",
 			ctl_socket);
-		exit(2);
+		return 2;
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ctl_socket);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -893,10 +894,11 @@ static void ctl_call(const char *line, size_t len, char **resp,
 
 		fprintf(stderr, "vstackctl: cannot connect to %s: %s%s\n",
 			ctl_socket, strerror(e),
-			e == EACCES ? " (needs root or the vstack group)" :
-			(e == ENOENT || e == ECONNREFUSED) ?
-				" (is vstackd running?)" : "");
-		exit(1);
+			e == EACCES ? " (needs root or the vstack group)"
+			: (e == ENOENT || e == ECONNREFUSED)
+				? " (is vstackd running?)"
+				: "");
+		goto out;
 	}
 	/* A daemon that accepts but never answers must not hang us. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &reply_timeout,
@@ -911,27 +913,30 @@ static void ctl_call(const char *line, size_t len, char **resp,
 		if (w < 0) {
 			fprintf(stderr, "vstackctl: cannot send to %s: %s\n",
 				ctl_socket, strerror(errno));
-			exit(1);
+			goto out;
 		}
 		off += (size_t)w;
 	}
 
-	buf = malloc(cap);
 	for (;;) {
 		ssize_t r;
 
-		if (!buf) {
-			fprintf(stderr, "vstackctl: out of memory\n");
-			exit(1);
-		}
-		if (n == cap) {
-			if (cap >= CTL_RESPONSE_MAX) {
-				fprintf(stderr, "vstackctl: response from vstackd too large\n");
-				exit(1);
+		if (!buf || n == cap) {
+			char *bigger;
+
+			if (buf && cap >= CTL_RESPONSE_MAX) {
+				fprintf(stderr, "vstackctl: response from "
+						"vstackd too large\n");
+				goto out;
 			}
-			cap *= 2;
-			buf = realloc(buf, cap);
-			continue;
+			if (buf)
+				cap *= 2;
+			bigger = realloc(buf, cap);
+			if (!bigger) {
+				fprintf(stderr, "vstackctl: out of memory\n");
+				goto out;
+			}
+			buf = bigger;
 		}
 		r = recv(fd, buf + n, cap - n, 0);
 		if (r < 0 && errno == EINTR)
@@ -941,26 +946,33 @@ static void ctl_call(const char *line, size_t len, char **resp,
 				"vstackctl: no answer from vstackd on %s within "
 				"%ld s\n",
 				ctl_socket, (long)reply_timeout.tv_sec);
-			exit(1);
+			goto out;
 		}
 		if (r < 0) {
 			fprintf(stderr, "vstackctl: cannot read from %s: %s\n",
 				ctl_socket, strerror(errno));
-			exit(1);
+			goto out;
 		}
 		if (r == 0) {
-			fprintf(stderr, "vstackctl: vstackd closed the connection without answering\n");
-			exit(1);
+			fprintf(stderr, "vstackctl: vstackd closed the "
+					"connection without answering\n");
+			goto out;
 		}
-		if (memchr(buf + n, '\n', (size_t)r)) {
-			n += (size_t)r;
-			break;
-		}
+		nl = memchr(buf + n, '\n', (size_t)r);
 		n += (size_t)r;
+		if (nl) {
+			*resp = buf;
+			*resplen = (size_t)(nl - buf);
+			buf = NULL;
+			rc = 0;
+			goto out;
+		}
 	}
-	close(fd);
-	*resp = buf;
-	*resplen = (size_t)((char *)memchr(buf, '\n', n) - buf);
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 /**
@@ -1030,7 +1042,7 @@ int main(int argc, char **argv)
 	const struct ctl_cmd *cmd;
 	char *line, *resp = NULL, err[1024];
 	size_t len, resplen;
-	int c, used;
+	int c, used, rc;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:s:jh", opts, NULL)) != -1) {
@@ -1064,8 +1076,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vstackctl: out of memory\n");
 		return 1;
 	}
-	ctl_call(line, len, &resp, &resplen);
+	rc = ctl_call(line, len, &resp, &resplen);
 	free(line);
+	if (rc)
+		return rc;
 
 	if (proto_response_parse(resp, resplen, &result, err, sizeof(err))) {
 		fprintf(stderr, "vstackctl: %s\n", err);
