@@ -45,6 +45,7 @@ struct ring_features {
 	bool coop_taskrun;
 	bool nodrop;       /* IORING_FEAT_NODROP: CQ overflow is not lost */
 	bool sparse_files; /* IORING_REGISTER_FILES2 sparse tables (5.19+) */
+	bool ring_fd;      /* the ring's own fd is registered (5.18+) */
 	bool read_fixed;   /* opcodes, from the probe */
 	bool write_fixed;
 	bool async_cancel;
