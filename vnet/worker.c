@@ -5,9 +5,9 @@
  * Theory of operation
  *
  * A worker is one thread pinned to one CPU with its own ring and buffer
- * arena. For every port it serves one or more TAP queues, keeping a few
- * READ_FIXED requests in flight on each, every one into its own arena
- * buffer. When a read completes, the frame in that buffer is validated
+ * arena. For every port it serves one or more TAP queues, keeping
+ * READ_FIXED requests in flight on each (see "Reading a queue" below),
+ * every one into its own arena buffer. When a read completes, the frame in that buffer is validated
  * (frame_parse), its source address learned in the port's network FDB and
  * its destination looked up; then the same buffer is written with
  * WRITE_FIXED to the destination queue, or to every other port of the
@@ -26,7 +26,9 @@
  *
  * Idle: after the last completion a worker keeps polling the ring for
  * busy_poll_us, then sleeps in io_uring_enter() until a completion, a timer
- * or a command from the control thread (eventfd) wakes it.
+ * or a command from the control thread (eventfd) wakes it. It does not
+ * poll while bulk (GSO) traffic flows: there the CPU is worth more to the
+ * tenants producing it than the microseconds polling would save.
  *
  * Commands (attach/detach a port, stop) arrive through a single-producer
  * single-consumer queue and are applied between batches. A detach cancels
