@@ -318,24 +318,9 @@ struct io_uring_sqe *ring_sqe(struct ring *r)
 
 	if (!sqe) {
 		io_uring_submit(&r->uring);
-		r->pending = 0;
 		sqe = io_uring_get_sqe(&r->uring);
 	}
-	if (sqe)
-		r->pending++;
 	return sqe;
-}
-
-/**
- * ring_submit() - submit what is prepared, without waiting
- * @r:		ring
- *
- * Return: number submitted or -errno
- */
-int ring_submit(struct ring *r)
-{
-	r->pending = 0;
-	return io_uring_submit(&r->uring);
 }
 
 /**
@@ -353,7 +338,6 @@ int ring_wait(struct ring *r, bool block)
 {
 	int ret;
 
-	r->pending = 0;
 	if (block)
 		ret = io_uring_submit_and_wait(&r->uring, 1);
 	else

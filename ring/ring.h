@@ -60,7 +60,6 @@ struct ring {
 	struct ring_features feat;
 	unsigned setup_flags;
 	unsigned entries;
-	unsigned pending;    /* SQEs prepared but not yet submitted */
 	int wake_fd;         /* eventfd other threads write to wake us */
 	uint64_t wake_val;   /* target of the armed eventfd read */
 	bool wake_armed;
@@ -81,7 +80,6 @@ int ring_files_init(struct ring *r, unsigned nr_slots);
 int ring_files_set(struct ring *r, unsigned slot, int fd);
 
 struct io_uring_sqe *ring_sqe(struct ring *r);
-int ring_submit(struct ring *r);
 int ring_wait(struct ring *r, bool block);
 
 void ring_wake(int wake_fd);
