@@ -29,7 +29,7 @@ if command -v capsh >/dev/null; then
 		capsh --drop=cap_ipc_lock -- -c \
 		"ulimit -l 1024 && exec $VSTACKD --arena-bufs 64 \"\$@\"" vstackd
 else
-	log "capsh missing: memlock case not run"
+	fail "capsh (libcap2-bin) missing: test/deps installs it"
 fi
 
 # 3. kernel.io_uring_disabled=2 (Linux 6.6+). The sysctl is host-wide:
