@@ -31,13 +31,6 @@ _Static_assert(SPEC_NAME_MAX == VNET_NAME_MAX, "network name size");
 _Static_assert(SPEC_NAME_MAX == TENANT_NAME_MAX, "tenant name size");
 _Static_assert(SPEC_CGROUP_MAX == TENANT_CGROUP_MAX, "cgroup path size");
 
-#ifndef TUN_F_USO4
-#define TUN_F_USO4 0x20
-#endif
-#ifndef TUN_F_USO6
-#define TUN_F_USO6 0x40
-#endif
-
 static const struct {
 	unsigned bit;
 	const char *name;

@@ -13,15 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PORT_MAX_QUEUES 64
+#include "vnet.h"
 
-/* USO offload bits, missing from uapi headers before Linux 6.2. */
-#ifndef TUN_F_USO4
-#define TUN_F_USO4 0x20
-#endif
-#ifndef TUN_F_USO6
-#define TUN_F_USO6 0x40
-#endif
+#define PORT_MAX_QUEUES 64
 
 /**
  * struct port_dev - an open device

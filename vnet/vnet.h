@@ -18,12 +18,22 @@
 #ifndef VSTACK_VNET_H
 #define VSTACK_VNET_H
 
+#include <linux/if_tun.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "fdb.h"
 #include "frame.h"
+
+/* Port offloads are TUN_F_* bits; the USO ones are missing from uapi
+ * headers before Linux 6.2. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
 
 #define VNET_MAX_WORKERS 64
 #define VNET_MAX_PORTS 4096
@@ -101,7 +111,7 @@ struct vnet_port_info {
 	uint16_t id;          /* the port's slot, as shown in the FDB */
 	unsigned queues;
 	unsigned mtu;
-	unsigned offloads;    /* TUN_F_* bits in force */
+	unsigned offloads;    /* TUN_F_* bits in force (see above) */
 	struct vnet_port_stats stats; /* summed over workers */
 };
 
