@@ -20,6 +20,7 @@
 
 #include "frame.h"
 
+#include "../lib/cunit_run.h"
 #include "../lib/frame_builder.h"
 
 static uint8_t buf[TB_CAP];
@@ -864,10 +865,7 @@ static void test_gso_l4_bad(void)
  */
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct cunit_test tests[] = {
 		{"frame_drop_name() strings", test_drop_names},
 		{"shorter than vnet + Ethernet header", test_short},
 		{"longer than FRAME_MAX_LEN", test_long},
@@ -888,26 +886,7 @@ int main(void)
 		{"GSO type, size and header mismatches", test_gso_bad},
 		{"GSO with malformed L3/L4 headers", test_gso_l4_bad},
 	};
-	CU_pSuite suite;
-	unsigned i, fails;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	suite = CU_add_suite("frame", NULL, NULL);
-	if (!suite)
-		goto err;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(suite, tests[i].name, tests[i].fn))
-			goto err;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
-
-err:
-	fprintf(stderr, "CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return cunit_run("frame", tests, sizeof(tests) / sizeof(tests[0]), NULL,
+			 NULL);
 }

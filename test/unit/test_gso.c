@@ -25,6 +25,7 @@
 #include "frame.h"
 #include "gso.h"
 
+#include "../lib/cunit_run.h"
 #include "../lib/frame_builder.h"
 
 #define COLL_MAX 2048
@@ -946,10 +947,7 @@ static void test_mutations(void)
  */
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct cunit_test tests[] = {
 		{"csum_partial() against a byte-pair sum", test_csum_partial},
 		{"csum_fold() on the RFC 1071 example", test_csum_rfc1071},
 		{"gso_csum_complete() stops at the IP end", test_csum_complete},
@@ -962,26 +960,7 @@ int main(void)
 		{"random mutations through parse, csum and GSO",
 		 test_mutations},
 	};
-	CU_pSuite suite;
-	unsigned i, fails;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	suite = CU_add_suite("gso", NULL, NULL);
-	if (!suite)
-		goto err;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(suite, tests[i].name, tests[i].fn))
-			goto err;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
-
-err:
-	fprintf(stderr, "CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return cunit_run("gso", tests, sizeof(tests) / sizeof(tests[0]), NULL,
+			 NULL);
 }

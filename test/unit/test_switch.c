@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../lib/cunit_run.h"
 #include "gso.h"
 #include "vnet.h"
 
@@ -523,28 +524,21 @@ static void test_port_del_removes_device(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
+	static const struct cunit_test tests[] = {
+		{ "flood_and_learn", test_flood_and_learn },
+		{ "fdb_contents", test_fdb_contents },
+		{ "malformed_counted", test_malformed_counted },
+		{ "mtu_enforced", test_mtu_enforced },
+		{ "order_kept", test_order_kept },
+		{ "tso_to_port_without_offload",
+		  test_tso_to_port_without_offload },
+		{ "port_del_removes_device", test_port_del_removes_device },
+	};
 
 	if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK)) {
 		fprintf(stderr, "skipped: needs root and /dev/net/tun\n");
 		return 77;
 	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("switch", suite_init, suite_clean);
-	CU_add_test(s, "flood_and_learn", test_flood_and_learn);
-	CU_add_test(s, "fdb_contents", test_fdb_contents);
-	CU_add_test(s, "malformed_counted", test_malformed_counted);
-	CU_add_test(s, "mtu_enforced", test_mtu_enforced);
-	CU_add_test(s, "order_kept", test_order_kept);
-	CU_add_test(s, "tso_to_port_without_offload",
-		    test_tso_to_port_without_offload);
-	CU_add_test(s, "port_del_removes_device",
-		    test_port_del_removes_device);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return cunit_run("switch", tests, sizeof(tests) / sizeof(tests[0]),
+			 suite_init, suite_clean);
 }
