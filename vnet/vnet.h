@@ -61,7 +61,8 @@ struct vnet_config {
 	unsigned ncpus;                 /* 0: CPUs of our affinity mask */
 	int cpus[VNET_MAX_WORKERS];     /* worker i runs on cpus[i % ncpus] */
 	uint32_t arena_bufs;            /* buffers per worker */
-	uint32_t reads_per_queue;       /* reads kept in flight per queue */
+	uint32_t reads_per_queue;       /* reads per queue at most: one waits,
+					 * the rest drain a backlog */
 	uint32_t fdb_limit;             /* entries per network */
 	uint32_t fdb_aging_ms;
 	uint32_t busy_poll_us;          /* spin this long after the last work */

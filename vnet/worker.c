@@ -94,7 +94,8 @@ static void worker_ack(struct worker *w, uint64_t seq)
  * EAGAIN instead of parking it; there we wait with a POLL_ADD instead and
  * read when it fires.
  */
-static bool worker_starve(struct worker *w, uint16_t id)
+/* Port @id's waiting read found no buffer: re-arm it when one comes back. */
+static void worker_starve(struct worker *w, uint16_t id)
 {
 	struct wport *wp = &w->ports[id];
 
@@ -102,7 +103,6 @@ static bool worker_starve(struct worker *w, uint16_t id)
 		wp->starved = true;
 		w->starved[w->nstarved++] = id;
 	}
-	return false;
 }
 
 /* Issue one read on queue @qi of port @id; @op is WOP_READ or
@@ -114,8 +114,11 @@ static bool worker_read(struct worker *w, uint16_t id, unsigned qi,
 	struct io_uring_sqe *sqe;
 	int buf = arena_get(&w->arena);
 
-	if (buf < 0)
-		return op == WOP_READ ? worker_starve(w, id) : false;
+	if (buf < 0) {
+		if (op == WOP_READ)
+			worker_starve(w, id);
+		return false;
+	}
 	sqe = ring_sqe(&w->ring);
 	if (!sqe) {
 		arena_put(&w->arena, (uint32_t)buf);
@@ -492,7 +495,7 @@ static void worker_write_cqe(struct worker *w, uint16_t dst, uint32_t buf,
 	worker_detach_check(w, dst);
 }
 
-static unsigned worker_reap(struct worker *w, uint32_t now_ms)
+static void worker_reap(struct worker *w, uint32_t now_ms)
 {
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
@@ -526,7 +529,6 @@ static unsigned worker_reap(struct worker *w, uint32_t now_ms)
 		}
 	}
 	io_uring_cq_advance(&w->ring.uring, n);
-	return n;
 }
 
 /* ---- commands -------------------------------------------------------- */
