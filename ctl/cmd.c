@@ -18,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "log.h"
 #include "netlink.h"
+#include "reconcile.h"
 #include "tenant.h"
 #include "vnet.h"
 
@@ -59,9 +61,18 @@ void cmd_ctx_init(struct cmd_ctx *c, struct vnet *v, struct tenant_table *t)
  */
 void cmd_ctx_fini(struct cmd_ctx *c)
 {
+	unsigned i;
+
+	for (i = 0; i < c->nports; i++)
+		free(c->ports[i].config);
 	free(c->ports);
 	c->ports = NULL;
 	c->nports = c->cap = 0;
+	for (i = 0; i < c->ntorigin; i++)
+		free(c->torigin[i].config);
+	free(c->torigin);
+	c->torigin = NULL;
+	c->ntorigin = 0;
 }
 
 /**
@@ -80,6 +91,130 @@ static int cmd_port_find(const struct cmd_ctx *c, const char *name)
 			return (int)i;
 	}
 	return -1;
+}
+
+/**
+ * cmd_port_index() - a port of the control-plane table by name
+ * @c:		state
+ * @name:	interface name
+ *
+ * Return: its index in @c->ports, or -1
+ */
+int cmd_port_index(const struct cmd_ctx *c, const char *name)
+{
+	return cmd_port_find(c, name);
+}
+
+/**
+ * cmd_tenant_config() - the config section a tenant came from
+ * @c:		state
+ * @name:	tenant
+ *
+ * Return: its canonical text, or NULL if vstackctl added it
+ */
+const char *cmd_tenant_config(const struct cmd_ctx *c, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < c->ntorigin; i++)
+		if (!strcmp(c->torigin[i].name, name))
+			return c->torigin[i].config;
+	return NULL;
+}
+
+/**
+ * cmd_tenant_origin() - remember where a tenant came from
+ * @c:		state
+ * @name:	tenant
+ * @config:	canonical text of its config section, NULL for vstackctl
+ *
+ * Return: 0 or -ENOMEM
+ */
+int cmd_tenant_origin(struct cmd_ctx *c, const char *name,
+		      const char *config)
+{
+	struct cmd_tenant_origin *o;
+	unsigned i;
+	char *dup;
+
+	for (i = 0; i < c->ntorigin; i++)
+		if (!strcmp(c->torigin[i].name, name))
+			break;
+	if (!config) {
+		if (i == c->ntorigin)
+			return 0;
+		free(c->torigin[i].config);
+		c->torigin[i] = c->torigin[--c->ntorigin];
+		return 0;
+	}
+	if (!(dup = strdup(config)))
+		return -ENOMEM;
+	if (i == c->ntorigin) {
+		o = realloc(c->torigin, (c->ntorigin + 1) * sizeof(*o));
+		if (!o) {
+			free(dup);
+			return -ENOMEM;
+		}
+		c->torigin = o;
+		snprintf(o[i].name, sizeof(o[i].name), "%s", name);
+		o[i].config = NULL;
+		c->ntorigin++;
+	}
+	free(c->torigin[i].config);
+	c->torigin[i].config = dup;
+	return 0;
+}
+
+/**
+ * cmd_tenant_record() - write a tenant's state record
+ * @c:		state
+ * @name:	tenant
+ *
+ * The record is made from the tenant table, not from what was asked:
+ * a --pid is kept as the cgroup it resolved to (the process may be gone
+ * at the next start), a weight only if it overrides the cgroup's.
+ */
+static void cmd_tenant_record(struct cmd_ctx *c, const char *name)
+{
+	const struct tenant *tn = tenant_find(c->tenants, name);
+	struct state_tenant st;
+
+	if (!c->state || !tn)
+		return;
+	memset(&st, 0, sizeof(st));
+	spec_tenant_init(&st.spec);
+	snprintf(st.spec.name, sizeof(st.spec.name), "%s", tn->name);
+	if (tn->cgroup[0]) {
+		snprintf(st.spec.cgroup, sizeof(st.spec.cgroup), "%s",
+			 tn->cgroup);
+		st.spec.has_cgroup = true;
+	}
+	if (tn->weight_override) {
+		st.spec.weight = tn->weight;
+		st.spec.has_weight = true;
+	}
+	if (tn->rate_bps) {
+		st.spec.rate_bps = tn->rate_bps;
+		st.spec.has_rate = true;
+	}
+	st.config = (char *)cmd_tenant_config(c, name);
+	state_put_tenant(c->state, &st);
+}
+
+/**
+ * cmd_port_record() - write a port's state record
+ * @c:		state
+ * @p:		port
+ */
+static void cmd_port_record(struct cmd_ctx *c, const struct cmd_port *p)
+{
+	struct state_port sp = { .spec = p->spec,
+				 .config = p->config,
+				 .netns_dev = p->netns_dev,
+				 .netns_ino = p->netns_ino };
+
+	if (c->state)
+		state_put_port(c->state, &sp);
 }
 
 /**
@@ -289,13 +424,14 @@ static void cmd_tenant_spec(const struct spec_tenant *t,
  * cmd_tenant_add() - add a tenant
  * @c:		state
  * @t:		the tenant
+ * @config:	canonical text of its config section, NULL for vstackctl
  * @err:	message on failure
  * @errlen:	size of @err
  *
  * Return: 0 or -errno
  */
 int cmd_tenant_add(struct cmd_ctx *c, const struct spec_tenant *t,
-		   char *err, size_t errlen)
+		   const char *config, char *err, size_t errlen)
 {
 	struct tenant_spec ts;
 	uint32_t id;
@@ -316,6 +452,10 @@ int cmd_tenant_add(struct cmd_ctx *c, const struct spec_tenant *t,
 				 t->name, strerror(-rc));
 		return rc;
 	}
+	if (cmd_tenant_origin(c, t->name, config))
+		log_warn("tenant %s: out of memory noting its config section",
+			 t->name);
+	cmd_tenant_record(c, t->name);
 	log_info("tenant %s added (id %u)", t->name, id);
 	return 0;
 }
@@ -324,13 +464,15 @@ int cmd_tenant_add(struct cmd_ctx *c, const struct spec_tenant *t,
  * cmd_tenant_set() - change a tenant; what is not given stays as it is
  * @c:		state
  * @t:		the changes
+ * @config:	its config section's new canonical text, NULL to keep
+ *		where it came from as it is
  * @err:	message on failure
  * @errlen:	size of @err
  *
  * Return: 0 or -errno
  */
 int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
-		   char *err, size_t errlen)
+		   const char *config, char *err, size_t errlen)
 {
 	const struct tenant *cur;
 	struct tenant_spec ts;
@@ -367,6 +509,10 @@ int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
 				 t->name, strerror(-rc));
 		return rc;
 	}
+	if (config && cmd_tenant_origin(c, t->name, config))
+		log_warn("tenant %s: out of memory noting its config section",
+			 t->name);
+	cmd_tenant_record(c, t->name);
 	log_info("tenant %s changed", t->name);
 	return 0;
 }
@@ -380,8 +526,8 @@ int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
  *
  * Return: 0, -ENOENT, -EBUSY if it still has ports, or -errno
  */
-static int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
-			  size_t errlen)
+int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
+		   size_t errlen)
 {
 	const struct tenant *tn = tenant_find(c->tenants, name);
 	unsigned n;
@@ -406,7 +552,80 @@ static int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
 			 strerror(-rc));
 		return rc;
 	}
+	cmd_tenant_origin(c, name, NULL);
+	if (c->state)
+		state_del_tenant(c->state, name);
 	log_info("tenant %s deleted", name);
+	return 0;
+}
+
+/**
+ * cmd_port_room() - make room for one more port in the table
+ * @c:		state
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, -ENOSPC or -ENOMEM
+ */
+static int cmd_port_room(struct cmd_ctx *c, char *err, size_t errlen)
+{
+	if (c->nports >= VNET_MAX_PORTS) {
+		snprintf(err, errlen, "too many ports (at most %u)",
+			 VNET_MAX_PORTS);
+		return -ENOSPC;
+	}
+	if (c->nports == c->cap) {
+		unsigned cap = c->cap ? c->cap * 2 : 16;
+		struct cmd_port *np = realloc(c->ports, cap * sizeof(*np));
+
+		if (!np) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		c->ports = np;
+		c->cap = cap;
+	}
+	return 0;
+}
+
+/**
+ * cmd_port_netns() - open the namespace a port goes to
+ * @p:		port
+ * @fd:		set to the namespace, or -1 for vstackd's own
+ * @dev:	set to its device number (0 for our own)
+ * @ino:	set to its inode number (0 for our own)
+ * @desc:	set to how the user named it, for messages
+ * @desclen:	size of @desc
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno
+ */
+static int cmd_port_netns(const struct spec_port *p, int *fd, uint64_t *dev,
+			  uint64_t *ino, char *desc, size_t desclen, char *err,
+			  size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	*fd = -1;
+	*dev = *ino = 0;
+	desc[0] = '\0';
+	if (!p->netns[0] && !p->netns_pid)
+		return 0;
+	rc = netlink_netns_open(p->netns[0] ? p->netns : NULL, p->netns_pid,
+				fd, err, errlen);
+	if (rc)
+		return rc;
+	if (fstat(*fd, &st) == 0) {
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+	}
+	if (p->netns[0])
+		snprintf(desc, desclen, "network namespace '%s'", p->netns);
+	else
+		snprintf(desc, desclen, "the network namespace of process %d",
+			 p->netns_pid);
 	return 0;
 }
 
@@ -414,13 +633,17 @@ static int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
  * cmd_port_add() - add a port: TAP through vnet, then netlink set-up
  * @c:		state
  * @p:		the port
+ * @config:	canonical text of its config section, NULL for vstackctl
  * @err:	message on failure
  * @errlen:	size of @err
  *
+ * The TAP is persistent: it stays when vstackd stops or dies, and the
+ * next vstackd attaches to it again (cmd_port_restore()).
+ *
  * Return: 0 or -errno; on failure nothing is left behind
  */
-int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p, char *err,
-		 size_t errlen)
+int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
+		 const char *config, char *err, size_t errlen)
 {
 	struct vnet_port_spec vs = { 0 };
 	struct netlink_setup ns = { 0 };
@@ -448,25 +671,16 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p, char *err,
 			 p->tenant, p->tenant);
 		return -ENOENT;
 	}
-	if (c->nports >= VNET_MAX_PORTS) {
-		snprintf(err, errlen, "too many ports (at most %u)",
-			 VNET_MAX_PORTS);
-		return -ENOSPC;
-	}
-	if (c->nports == c->cap) {
-		unsigned cap = c->cap ? c->cap * 2 : 16;
-		struct cmd_port *np = realloc(c->ports, cap * sizeof(*np));
+	if ((rc = cmd_port_room(c, err, errlen)))
+		return rc;
 
-		if (!np) {
-			snprintf(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
-		c->ports = np;
-		c->cap = cap;
-	}
-
+	memset(&port, 0, sizeof(port));
 	port.spec = *p;
 	port.tenant_id = tn->id;
+	if (config && !(port.config = strdup(config))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	if (!port.spec.mtu)
 		port.spec.mtu = SPEC_MTU_DEFAULT;
 	if (!port.spec.has_mac) {
@@ -477,25 +691,15 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p, char *err,
 			rc = -errno;
 			snprintf(err, errlen, "cannot generate a MAC address: %s",
 				 strerror(-rc));
-			return rc;
+			goto out;
 		}
 		port.spec.mac[0] = (uint8_t)((port.spec.mac[0] & 0xfe) | 0x02);
 		port.spec.has_mac = true;
 	}
 
-	if (p->netns[0] || p->netns_pid) {
-		rc = netlink_netns_open(p->netns[0] ? p->netns : NULL,
-					p->netns_pid, &fd, err, errlen);
-		if (rc)
-			return rc;
-		if (p->netns[0])
-			snprintf(desc, sizeof(desc), "network namespace '%s'",
-				 p->netns);
-		else
-			snprintf(desc, sizeof(desc),
-				 "the network namespace of process %d",
-				 p->netns_pid);
-	}
+	if ((rc = cmd_port_netns(p, &fd, &port.netns_dev, &port.netns_ino,
+				 desc, sizeof(desc), err, errlen)))
+		goto out;
 
 	vs.name = p->name;
 	vs.network = p->network;
@@ -503,6 +707,7 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p, char *err,
 	vs.offload = p->offload;
 	vs.queues = p->queues;
 	vs.mtu = port.spec.mtu;
+	vs.persist = true;
 	err[0] = '\0';
 	if ((rc = vnet_port_add(c->vnet, &vs, err, errlen))) {
 		if (!err[0])
@@ -523,6 +728,7 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p, char *err,
 		goto out;
 
 	c->ports[c->nports++] = port;
+	cmd_port_record(c, &port);
 	log_info("port %s added (network %s, tenant %s%s%s)", p->name,
 		 p->network, tn->name, fd >= 0 ? ", in " : "",
 		 fd >= 0 ? desc : "");
@@ -534,8 +740,144 @@ out:
 			log_err("port %s: rollback failed: %s", p->name,
 				strerror(-drc));
 	}
+	if (rc)
+		free(port.config);
 	if (fd >= 0)
 		close(fd);
+	return rc;
+}
+
+/**
+ * cmd_port_attach() - attach to a port's device left by an earlier run
+ * @c:		state
+ * @sp:		the port's record
+ * @tenant:	tenant id to charge (0 for a device about to be destroyed)
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0; -ESRCH if the namespace it was in is gone (and the device
+ * with it), -ENODEV if the device is gone, or another -errno
+ */
+static int cmd_port_attach(struct cmd_ctx *c, const struct state_port *sp,
+			   uint32_t tenant, char *err, size_t errlen)
+{
+	struct vnet_port_spec vs = { 0 };
+	uint64_t dev, ino;
+	char desc[300];
+	int rc, fd;
+
+	rc = cmd_port_netns(&sp->spec, &fd, &dev, &ino, desc, sizeof(desc),
+			    err, errlen);
+	if (rc == -ENOENT || rc == -ESRCH ||
+	    (!rc && sp->netns_ino && (dev != sp->netns_dev ||
+				      ino != sp->netns_ino))) {
+		/* A namespace by the same name (or process id) is a new
+		 * one: the device died with the old. */
+		snprintf(err, errlen, "%s is gone",
+			 !rc ? desc : "its network namespace");
+		rc = -ESRCH;
+		goto out;
+	}
+	if (rc)
+		goto out;
+	vs.name = sp->spec.name;
+	vs.network = sp->spec.network;
+	vs.tenant = tenant;
+	vs.offload = sp->spec.offload;
+	vs.queues = sp->spec.queues;
+	vs.mtu = sp->spec.mtu;
+	vs.persist = true;
+	vs.attach = true;
+	vs.netns_fd = fd;
+	err[0] = '\0';
+	rc = vnet_port_add(c->vnet, &vs, err, errlen);
+	if (rc && !err[0])
+		snprintf(err, errlen, "%s", strerror(-rc));
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/**
+ * cmd_port_restore() - bring back a port from its state record
+ * @c:		state
+ * @sp:		the record
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * The device normally still exists (persistent, in the tenant's
+ * namespace, with its addresses): we attach new queues to it and the
+ * tenant's connections carry on. If it is gone (the host rebooted, someone
+ * deleted it) it is created again as recorded, MAC address included.
+ *
+ * Return: 0; -ESRCH if the port's namespace is gone; or -errno
+ */
+int cmd_port_restore(struct cmd_ctx *c, const struct state_port *sp,
+		     char *err, size_t errlen)
+{
+	const struct tenant *tn = tenant_find(c->tenants, sp->spec.tenant);
+	struct cmd_port port;
+	int rc;
+
+	if (!tn) {
+		snprintf(err, errlen, "tenant '%s' not found", sp->spec.tenant);
+		return -ENOENT;
+	}
+	if (cmd_port_find(c, sp->spec.name) >= 0) {
+		snprintf(err, errlen, "port '%s' already exists",
+			 sp->spec.name);
+		return -EEXIST;
+	}
+	if ((rc = cmd_port_room(c, err, errlen)))
+		return rc;
+	rc = cmd_port_attach(c, sp, tn->id, err, errlen);
+	if (rc == -ENODEV) {
+		log_info("port %s: its device is gone; creating it again",
+			 sp->spec.name);
+		return cmd_port_add(c, &sp->spec, sp->config, err, errlen);
+	}
+	if (rc)
+		return rc;
+	memset(&port, 0, sizeof(port));
+	port.spec = sp->spec;
+	port.tenant_id = tn->id;
+	port.netns_dev = sp->netns_dev;
+	port.netns_ino = sp->netns_ino;
+	if (sp->config && !(port.config = strdup(sp->config))) {
+		vnet_port_close(c->vnet, sp->spec.name);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	c->ports[c->nports++] = port;
+	log_info("port %s reattached (network %s, tenant %s)", sp->spec.name,
+		 sp->spec.network, tn->name);
+	return 0;
+}
+
+/**
+ * cmd_port_destroy() - destroy the device of a port we no longer have
+ * @c:		state
+ * @sp:		its record (the port is not in the table)
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * For a port whose config section was removed, or changed, while vstackd
+ * was not running. A device that is already gone is no error.
+ *
+ * Return: 0 or -errno
+ */
+int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
+		     char *err, size_t errlen)
+{
+	int rc = cmd_port_attach(c, sp, 0, err, errlen);
+
+	if (rc == -ENODEV || rc == -ESRCH)
+		rc = 0;
+	else if (!rc)
+		rc = vnet_port_del(c->vnet, sp->spec.name);
+	if (!rc && c->state)
+		state_del_port(c->state, sp->spec.name);
 	return rc;
 }
 
@@ -562,9 +904,12 @@ int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 			 strerror(-rc));
 		return rc;
 	}
+	free(c->ports[i].config);
 	memmove(&c->ports[i], &c->ports[i + 1],
 		(c->nports - (unsigned)i - 1) * sizeof(c->ports[0]));
 	c->nports--;
+	if (c->state)
+		state_del_port(c->state, name);
 	log_info("port %s deleted", name);
 	return 0;
 }
@@ -702,6 +1047,77 @@ static void cmd_walk_network_find(const struct vnet_network_info *n,
 
 	if (!strcmp(n->name, w->filter))
 		w->found = true;
+}
+
+/**
+ * cmd_walk_network_list() - vnet_network_foreach() callback: one
+ *			     network.list entry
+ * @n:		network
+ * @ctx:	struct cmd_walk
+ *
+ * A network exists while ports use it; "tenants" are those ports' tenants.
+ */
+static void cmd_walk_network_list(const struct vnet_network_info *n,
+				  void *ctx)
+{
+	struct cmd_walk *w = ctx;
+	struct json_object *o = json_object_new_object(), *t;
+	const struct cmd_ctx *c = w->c;
+	unsigned i, j;
+
+	cmd_jstr(o, "name", n->name);
+	cmd_ju64(o, "ports", n->ports);
+	t = json_object_new_array();
+	for (i = 0; i < c->nports; i++) {
+		const struct tenant *tn;
+		bool seen = false;
+
+		if (strcmp(c->ports[i].spec.network, n->name))
+			continue;
+		for (j = 0; j < i && !seen; j++)
+			seen = !strcmp(c->ports[j].spec.network, n->name) &&
+			       c->ports[j].tenant_id == c->ports[i].tenant_id;
+		if (!seen && (tn = tenant_get(c->tenants, c->ports[i].tenant_id)))
+			json_object_array_add(t, json_object_new_string(tn->name));
+	}
+	json_object_object_add(o, "tenants", t);
+	cmd_ju64(o, "fdb_entries", n->fdb.entries);
+	cmd_ju64(o, "fdb_limit", n->fdb.limit);
+	json_object_array_add(w->arr, o);
+}
+
+/**
+ * cmd_reload() - re-read the config file and apply what changed
+ * @c:		state
+ * @result:	{"added":N,"changed":N,"removed":N,"unchanged":N}
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno (see reconcile_reload())
+ */
+static int cmd_reload(struct cmd_ctx *c, struct json_object *result,
+		      char *err, size_t errlen)
+{
+	struct reconcile_counts n;
+	int rc;
+
+	log_info("reload requested");
+	rc = reconcile_reload(c, &n, err, errlen);
+	if (rc == -EIO) {
+		char first[512];
+
+		snprintf(first, sizeof(first), "%s", err);
+		snprintf(err, errlen,
+			 "reload: %u change%s failed (the others were made); first: %s",
+			 n.failed, n.failed == 1 ? "" : "s", first);
+	}
+	if (rc)
+		return rc;
+	cmd_ju64(result, "added", n.added);
+	cmd_ju64(result, "changed", n.changed);
+	cmd_ju64(result, "removed", n.removed);
+	cmd_ju64(result, "unchanged", n.unchanged);
+	return 0;
 }
 
 /**
@@ -956,9 +1372,9 @@ int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 		if ((rc = cmd_req_tenant(req, &t, err, errlen)))
 			break;
 		if (req->cmd == PROTO_TENANT_ADD)
-			rc = cmd_tenant_add(c, &t, err, errlen);
+			rc = cmd_tenant_add(c, &t, NULL, err, errlen);
 		else
-			rc = cmd_tenant_set(c, &t, err, errlen);
+			rc = cmd_tenant_set(c, &t, NULL, err, errlen);
 		if (!rc && (tn = tenant_find(c->tenants, t.name)))
 			json_object_object_add(r, "tenant",
 					       cmd_json_tenant(c, tn));
@@ -974,7 +1390,7 @@ int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 	case PROTO_PORT_ADD:
 		if ((rc = cmd_req_port(req, &p, err, errlen)))
 			break;
-		if ((rc = cmd_port_add(c, &p, err, errlen)))
+		if ((rc = cmd_port_add(c, &p, NULL, err, errlen)))
 			break;
 		json_object_object_add(r, "port",
 				       cmd_json_port(c, &c->ports[c->nports - 1],
@@ -995,6 +1411,14 @@ int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 		break;
 	case PROTO_STATS:
 		rc = cmd_stats(c, req, r, err, errlen);
+		break;
+	case PROTO_NETWORK_LIST:
+		w.arr = json_object_new_array();
+		json_object_object_add(r, "networks", w.arr);
+		vnet_network_foreach(c->vnet, cmd_walk_network_list, &w);
+		break;
+	case PROTO_RELOAD:
+		rc = cmd_reload(c, r, err, errlen);
 		break;
 	default:
 		snprintf(err, errlen, "unknown command");

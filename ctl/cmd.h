@@ -13,8 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "proto.h"
 #include "spec.h"
+#include "state.h"
 
 struct vnet;
 struct tenant_table;
@@ -24,10 +26,27 @@ struct json_object;
  * struct cmd_port - a port as the control plane remembers it
  * @spec:	as added, with MAC and MTU always filled in
  * @tenant_id:	its tenant
+ * @config:	canonical text of the config section it came from, NULL if
+ *		vstackctl added it (see state.h)
+ * @netns_dev:	device number of the namespace it went to (0: ours)
+ * @netns_ino:	inode of that namespace
  */
 struct cmd_port {
 	struct spec_port spec;
 	uint32_t tenant_id;
+	char *config;
+	uint64_t netns_dev;
+	uint64_t netns_ino;
+};
+
+/**
+ * struct cmd_tenant_origin - a tenant that came from the config file
+ * @name:	tenant
+ * @config:	canonical text of its section
+ */
+struct cmd_tenant_origin {
+	char name[SPEC_NAME_MAX];
+	char *config;
 };
 
 /**
@@ -37,6 +56,12 @@ struct cmd_port {
  * @ports:	control-plane port table, in the order ports were added
  * @nports:	number of @ports
  * @cap:	room in @ports
+ * @torigin:	tenants from the config file
+ * @ntorigin:	number of @torigin
+ * @state:	state directory every change is recorded in, or NULL
+ * @config_path: config file for reload, or NULL
+ * @daemon:	[daemon] settings in force (command line merged in)
+ * @cli:	[daemon] settings given on the command line
  */
 struct cmd_ctx {
 	struct vnet *vnet;
@@ -44,19 +69,35 @@ struct cmd_ctx {
 	struct cmd_port *ports;
 	unsigned nports;
 	unsigned cap;
+	struct cmd_tenant_origin *torigin;
+	unsigned ntorigin;
+	struct state *state;
+	const char *config_path;
+	struct config_daemon daemon;
+	struct config_daemon cli;
 };
 
 void cmd_ctx_init(struct cmd_ctx *c, struct vnet *v, struct tenant_table *t);
 void cmd_ctx_fini(struct cmd_ctx *c);
 
 int cmd_tenant_add(struct cmd_ctx *c, const struct spec_tenant *t,
-		   char *err, size_t errlen);
+		   const char *config, char *err, size_t errlen);
 int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
-		   char *err, size_t errlen);
-int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p, char *err,
-		 size_t errlen);
+		   const char *config, char *err, size_t errlen);
+int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
+		   size_t errlen);
+const char *cmd_tenant_config(const struct cmd_ctx *c, const char *name);
+int cmd_tenant_origin(struct cmd_ctx *c, const char *name,
+		      const char *config);
+int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
+		 const char *config, char *err, size_t errlen);
+int cmd_port_restore(struct cmd_ctx *c, const struct state_port *sp,
+		     char *err, size_t errlen);
+int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
+		     char *err, size_t errlen);
 int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 		 size_t errlen);
+int cmd_port_index(const struct cmd_ctx *c, const char *name);
 
 int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 	       struct json_object **result, char *err, size_t errlen);

@@ -94,7 +94,8 @@ static int config_uint(const char *key, const char *val, uint64_t min,
  * config_daemon_set() - set one daemon setting from its text form
  * @d:		settings
  * @key:	workers, cpus, socket, log-level, fdb-limit, fdb-aging
- *		(seconds), busy-poll (microseconds), arena-bufs or napi
+ *		(seconds), busy-poll (microseconds), arena-bufs, napi or
+ *		state (directory)
  * @val:	value as written
  * @err:	message on failure
  * @errlen:	size of @err
@@ -169,6 +170,15 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 			return -EINVAL;
 		}
 		d->set |= CONFIG_NAPI;
+	} else if (!strcmp(key, "state")) {
+		if (*val != '/' || strlen(val) >= sizeof(d->state)) {
+			snprintf(err, errlen,
+				 "invalid state directory '%.64s': an absolute path of at most %zu characters",
+				 val, sizeof(d->state) - 1);
+			return -EINVAL;
+		}
+		snprintf(d->state, sizeof(d->state), "%s", val);
+		d->set |= CONFIG_STATE;
 	} else {
 		snprintf(err, errlen, "unknown daemon key '%s'", key);
 		return -ENOENT;
@@ -204,6 +214,8 @@ void config_daemon_merge(struct config_daemon *dst,
 		dst->arena_bufs = src->arena_bufs;
 	if (src->set & CONFIG_NAPI)
 		dst->napi = src->napi;
+	if (src->set & CONFIG_STATE)
+		memcpy(dst->state, src->state, sizeof(dst->state));
 	dst->set |= src->set;
 }
 

@@ -104,6 +104,8 @@ static const struct proto_cmd_def proto_cmds[PROTO_CMD__COUNT] = {
 	[PROTO_PORT_LIST] = { "port.list", false, proto_args_none },
 	[PROTO_FDB_SHOW] = { "fdb.show", false, proto_args_fdb },
 	[PROTO_STATS] = { "stats", false, proto_args_stats },
+	[PROTO_NETWORK_LIST] = { "network.list", false, proto_args_none },
+	[PROTO_RELOAD] = { "reload", true, proto_args_none },
 };
 
 /**

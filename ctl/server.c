@@ -5,8 +5,9 @@
  * Theory of operation
  *
  * One thread, one poll() over: the listening socket, a signalfd (SIGINT
- * and SIGTERM end the loop, SIGHUP is ignored for now), a one-second
- * timerfd that drives vnet_tick() (FDB aging, stats), and the clients.
+ * and SIGTERM end the loop, SIGHUP reloads the config file), a one-second
+ * timerfd that drives vnet_tick() (FDB aging, stats) and flushes the state
+ * directory, and the clients.
  *
  * A client is a non-blocking stream connection carrying newline-delimited
  * requests. Its input buffer holds one request of at most
@@ -43,7 +44,9 @@
 #include "cmd.h"
 #include "log.h"
 #include "proto.h"
+#include "reconcile.h"
 #include "server.h"
+#include "state.h"
 #include "vnet.h"
 
 #define SERVER_MAX_CLIENTS 32
@@ -662,7 +665,13 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					log_info("SIGHUP ignored (no reload yet)");
+					struct reconcile_counts rn;
+					char why[512];
+
+					log_info("SIGHUP: reloading the configuration");
+					if (reconcile_reload(cmd, &rn, why,
+							     sizeof(why)))
+						log_err("reload: %s", why);
 					continue;
 				}
 				log_info("%s: shutting down",
@@ -675,6 +684,8 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 
 			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
 				vnet_tick(v);
+			if (cmd->state)
+				state_sync(cmd->state);
 		}
 
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {

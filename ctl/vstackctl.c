@@ -46,7 +46,9 @@ static const char ctl_usage[] =
 "           [--address ADDR/LEN]... [--mtu N] [--queues N] [--offload on|off]\n"
 "  port del NAME\n"
 "  port list\n"
+"  network list\n"
 "  fdb show [--network NET]\n"
+"  reload\n"
 "  stats [--tenant T | --port P]\n"
 "\n"
 "Options:\n"
@@ -382,6 +384,55 @@ static void ctl_print_fdb(struct json_object *result)
 			      ctl_str(e, "port", NULL, 0), age);
 	}
 	ctl_table_print(&tab);
+}
+
+/**
+ * ctl_print_networks() - network.list result as a table
+ * @result:	result object
+ */
+static void ctl_print_networks(struct json_object *result)
+{
+	static const char *const hdr[] = { "NETWORK", ">PORTS", "TENANTS",
+					   ">FDB", ">FDB-LIMIT", NULL };
+	struct json_object *a, *e, *t;
+	char ports[16], fdb[32], lim[32], tenants[256];
+	struct ctl_table tab;
+	size_t i, j, n, nt;
+
+	ctl_table_init(&tab, hdr);
+	a = ctl_array(result, "networks", &n);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(a, i);
+		tenants[0] = '\0';
+		t = ctl_array(e, "tenants", &nt);
+		for (j = 0; j < nt; j++) {
+			size_t l = strlen(tenants);
+
+			snprintf(tenants + l, sizeof(tenants) - l, "%s%s",
+				 j ? "," : "",
+				 json_object_get_string(
+					 json_object_array_get_idx(t, j)));
+		}
+		ctl_table_row(&tab, ctl_str(e, "name", NULL, 0),
+			      ctl_str(e, "ports", ports, sizeof(ports)),
+			      tenants[0] ? tenants : "-",
+			      ctl_str(e, "fdb_entries", fdb, sizeof(fdb)),
+			      ctl_str(e, "fdb_limit", lim, sizeof(lim)));
+	}
+	ctl_table_print(&tab);
+}
+
+/**
+ * ctl_print_reload() - reload result, one line
+ * @result:	result object
+ */
+static void ctl_print_reload(struct json_object *result)
+{
+	printf("reloaded: %llu added, %llu changed, %llu removed, %llu unchanged\n",
+	       (unsigned long long)json_object_get_uint64(ctl_get(result, "added")),
+	       (unsigned long long)json_object_get_uint64(ctl_get(result, "changed")),
+	       (unsigned long long)json_object_get_uint64(ctl_get(result, "removed")),
+	       (unsigned long long)json_object_get_uint64(ctl_get(result, "unchanged")));
 }
 
 /**
@@ -854,6 +905,16 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "Usage: vstackctl fdb show [--network NET]\n"
 	  "Show the learned MAC addresses, of every network or of NET.\n",
 	  ctl_run_fdb, "fdb.show", ctl_print_fdb },
+	{ "network", "list",
+	  "Usage: vstackctl network list\n"
+	  "List networks (L2 domains, each with its own FDB): ports, tenants, FDB use.\n",
+	  ctl_run_none, "network.list", ctl_print_networks },
+	{ "reload", NULL,
+	  "Usage: vstackctl reload\n"
+	  "Re-read vstackd's config file and apply what changed: new sections are\n"
+	  "added, removed ones deleted, changed ones changed; unchanged ports are\n"
+	  "not touched. Same as sending vstackd SIGHUP, but reports the outcome.\n",
+	  ctl_run_none, "reload", ctl_print_reload },
 	{ "stats", NULL,
 	  "Usage: vstackctl stats [--tenant T | --port P]\n"
 	  "Counters of ports, tenants, networks and workers; with --tenant, the sums\n"

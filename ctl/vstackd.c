@@ -18,19 +18,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
 #include "netlink.h"
+#include "reconcile.h"
 #include "server.h"
 #include "tenant.h"
 #include "vnet.h"
@@ -60,10 +62,14 @@ static const char vstackd_usage[] =
 "      --busy-poll USEC    workers spin this long after their last work\n"
 "      --arena-bufs N      frame buffers per worker\n"
 "      --napi              create TAPs with IFF_NAPI (GRO on receive)\n"
+"      --state DIR         keep tenants and ports here across restarts\n"
+"                          (default " STATE_DIR_DEFAULT ")\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
 "\n"
 "Command-line options override the config file's [daemon] section.\n"
+"TAP devices are persistent: they stay when vstackd stops or crashes, and\n"
+"the next vstackd reattaches them. SIGHUP re-reads the config file.\n"
 "Exit status: 0 on a clean shutdown (SIGINT, SIGTERM), 1 if start-up\n"
 "failed, 2 for a bad option or config file.\n";
 
@@ -192,28 +198,6 @@ static void vstackd_ready(void)
 }
 
 /**
- * vstackd_caps() - check we hold the capabilities the work needs
- *
- * Return: 0, or -EPERM without CAP_NET_ADMIN
- */
-static int vstackd_caps(void)
-{
-	cap_flag_value_t net = CAP_CLEAR, sys = CAP_CLEAR;
-	cap_t caps = cap_get_proc();
-
-	if (!caps)
-		return -errno;
-	cap_get_flag(caps, CAP_NET_ADMIN, CAP_EFFECTIVE, &net);
-	cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &sys);
-	cap_free(caps);
-	if (net != CAP_SET)
-		return -EPERM;
-	if (sys != CAP_SET)
-		log_warn("no CAP_SYS_ADMIN: ports cannot be moved into other network namespaces");
-	return 0;
-}
-
-/**
  * vstackd_log_worker() - log which ring features a worker runs with
  * @w:		worker
  * @ctx:	unused
@@ -239,7 +223,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 			 const char **config, bool *foreground)
 {
 	enum { OPT_CPUS = 256, OPT_FDB_LIMIT, OPT_FDB_AGING, OPT_BUSY_POLL,
-	       OPT_ARENA_BUFS, OPT_NAPI };
+	       OPT_ARENA_BUFS, OPT_NAPI, OPT_STATE };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -252,6 +236,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 		{ "arena-bufs", required_argument, NULL, OPT_ARENA_BUFS },
 		{ "napi", no_argument, NULL, OPT_NAPI },
+		{ "state", required_argument, NULL, OPT_STATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -279,6 +264,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		case OPT_BUSY_POLL: key = "busy-poll"; break;
 		case OPT_ARENA_BUFS: key = "arena-bufs"; break;
 		case OPT_NAPI: key = "napi"; optarg = (char *)"on"; break;
+		case OPT_STATE: key = "state"; break;
 		case ':':
 			fprintf(stderr, "vstackd: option '%s' needs a value (try --help)\n",
 				argv[optind - 1]);
@@ -332,45 +318,34 @@ static void vstackd_vnet_config(const struct config_daemon *d,
 }
 
 /**
- * vstackd_apply_config() - create the config file's tenants and ports
- * @cmd:	command state
- * @cfg:	parsed file
+ * vstackd_restore() - tenants and ports from the config file and the state
+ *		       directory (see reconcile.c)
+ * @cmd:	command state, its @state open
+ * @cfg:	parsed config file
  *
- * Return: 0, or -errno after reporting the failure with FILE:LINE
+ * Return: 0, or -errno after reporting the failure
  */
-static int vstackd_apply_config(struct cmd_ctx *cmd, const struct config *cfg)
+static int vstackd_restore(struct cmd_ctx *cmd, const struct config *cfg)
 {
-	char err[512];
-	unsigned i;
+	struct state_snapshot snap;
+	struct reconcile_counts n;
+	char err[1024];
 	int rc;
 
-	for (i = 0; i < cfg->ntenants; i++) {
-		const struct spec_tenant *t = &cfg->tenants[i].spec;
-
-		/* "default" exists from the start: its section changes it. */
-		if (tenant_find(cmd->tenants, t->name)) {
-			if (!t->has_cgroup && !t->has_pid && !t->has_weight &&
-			    !t->has_rate)
-				continue;
-			rc = cmd_tenant_set(cmd, t, err, sizeof(err));
-		} else {
-			rc = cmd_tenant_add(cmd, t, err, sizeof(err));
-		}
-		if (rc) {
-			vstackd_fail("%s:%u: tenant %s: %s", cfg->file,
-				     cfg->tenants[i].line, t->name, err);
-			return rc;
-		}
+	if ((rc = state_load(cmd->state, &snap, err, sizeof(err)))) {
+		vstackd_fail("%s", err);
+		return rc;
 	}
-	for (i = 0; i < cfg->nports; i++) {
-		rc = cmd_port_add(cmd, &cfg->ports[i].spec, err, sizeof(err));
-		if (rc) {
-			vstackd_fail("%s:%u: port %s: %s", cfg->file,
-				     cfg->ports[i].line,
-				     cfg->ports[i].spec.name, err);
-			return rc;
-		}
+	rc = reconcile_start(cmd, cfg, &snap, &n, err, sizeof(err));
+	state_snapshot_free(&snap);
+	if (rc) {
+		vstackd_fail("%s", err);
+		return rc;
 	}
+	log_info("tenants and ports: %u restored, %u added, %u removed%s (state in %s)",
+		 n.restored, n.added, n.removed,
+		 n.failed ? "; some records could not be restored" : "",
+		 state_dir(cmd->state));
 	return 0;
 }
 
@@ -386,6 +361,9 @@ int main(int argc, char **argv)
 {
 	struct config cfg = { .file = "" };
 	struct tenant_table *tenants = NULL;
+	struct state *state = NULL;
+	char config_path[PATH_MAX];
+	char kept[128];
 	struct config_daemon cli, d;
 	struct server *srv = NULL;
 	struct vnet *v = NULL;
@@ -407,16 +385,25 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 2;
 	}
+	/* Reload reads it again, after the daemon has left the directory. */
+	if (config && !realpath(config, config_path)) {
+		fprintf(stderr, "vstackd: %s: %s\n", config, strerror(errno));
+		config_free(&cfg);
+		return 2;
+	}
 	d = cfg.daemon;
 	config_daemon_merge(&d, &cli);
 	if (!(d.set & CONFIG_SOCKET))
 		snprintf(d.socket, sizeof(d.socket), "%s", CONFIG_SOCKET_DEFAULT);
+	if (!(d.set & CONFIG_STATE))
+		snprintf(d.state, sizeof(d.state), "%s", STATE_DIR_DEFAULT);
 	if (d.set & CONFIG_LOG_LEVEL)
 		log_set_level(d.log_level);
 	vstackd_vnet_config(&d, &vc);
+	vc.thread_setup = caps_drop_all;
 
-	if ((rc = vstackd_caps())) {
-		fprintf(stderr, "vstackd: needs CAP_NET_ADMIN to create TAP devices (run as root)\n");
+	if ((rc = caps_check(err, sizeof(err)))) {
+		fprintf(stderr, "vstackd: %s\n", err);
 		config_free(&cfg);
 		return 1;
 	}
@@ -437,6 +424,10 @@ int main(int argc, char **argv)
 		vstackd_fail("%s", err);
 		goto out;
 	}
+	if ((rc = state_open(&state, d.state, err, sizeof(err)))) {
+		vstackd_fail("%s", err);
+		goto out;
+	}
 	if (!(tenants = tenant_table_create(NULL))) {
 		rc = -ENOMEM;
 		vstackd_fail("cannot create the tenant table");
@@ -453,8 +444,17 @@ int main(int argc, char **argv)
 	vnet_worker_foreach(v, vstackd_log_worker, NULL);
 
 	cmd_ctx_init(&cmd, v, tenants);
-	if ((rc = vstackd_apply_config(&cmd, &cfg)))
+	cmd.state = state;
+	cmd.config_path = config ? config_path : NULL;
+	cmd.daemon = d;
+	cmd.cli = cli;
+	if ((rc = vstackd_restore(&cmd, &cfg)))
 		goto out;
+	if ((rc = caps_drop_control(kept, sizeof(kept), err, sizeof(err)))) {
+		vstackd_fail("%s", err);
+		goto out;
+	}
+	log_info("capabilities kept: %s", kept);
 
 	vstackd_ready();
 	rc = server_run(srv, &cmd, v, &sigs);
@@ -463,6 +463,7 @@ out:
 		vnet_stop(v);
 	server_close(srv);
 	cmd_ctx_fini(&cmd);
+	state_close(state);
 	if (tenants)
 		tenant_table_destroy(tenants);
 	netlink_fini();

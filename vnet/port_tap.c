@@ -2,9 +2,8 @@
 /*
  * port_tap.c - TAP back-end
  *
- * The device is created by vstackd and lives as long as its queue
- * descriptors: IFF_MULTI_QUEUE lets every worker read and write its own
- * queue, IFF_VNET_HDR puts a virtio-net header in front of every frame so
+ * The device is created by vstackd: IFF_MULTI_QUEUE lets every worker read
+ * and write its own queue, IFF_VNET_HDR puts a virtio-net header in front of every frame so
  * checksum and segmentation offloads cross the boundary, IFF_NO_PI drops
  * the packet-information prefix nobody needs.
  *
@@ -12,6 +11,11 @@
  * unknown bit: that is how we find out what the kernel supports, trying the
  * richest set first. TSO bits only mean anything together with TUN_F_CSUM,
  * and USO needs both TUN_F_USO4 and TUN_F_USO6.
+ *
+ * Devices are persistent (TUNSETPERSIST): they outlive vstackd, so a
+ * restart or a crash does not take a tenant's interface, addresses and
+ * routes away. On start vstackd attaches new queues to the device it left
+ * behind; only deleting the port destroys the device.
  *
  * Queue descriptors are opened non-blocking: before Linux 6.4 tun did not
  * tell io_uring it can be read without blocking, and io_uring then hands
@@ -21,6 +25,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -58,10 +63,22 @@ static int port_tap_offload(int fd, bool offload, unsigned *got)
 	return -EINVAL;
 }
 
-static void port_tap_close(struct port_dev *dev)
+/**
+ * port_tap_close() - close every queue of a device
+ * @dev:	device
+ * @destroy:	remove the device even if it is persistent
+ *
+ * Without @destroy a persistent device stays, with its addresses, routes
+ * and neighbours, and merely loses its carrier until a queue is attached
+ * again: that is what lets a tenant's connections ride out a restart.
+ */
+static void port_tap_close(struct port_dev *dev, bool destroy)
 {
 	unsigned q;
 
+	if (destroy && dev->persist && dev->nqueues &&
+	    ioctl(dev->fds[0], TUNSETPERSIST, 0) == 0)
+		dev->persist = false;
 	for (q = 0; q < dev->nqueues; q++)
 		if (dev->fds[q] >= 0)
 			close(dev->fds[q]);
@@ -69,87 +86,194 @@ static void port_tap_close(struct port_dev *dev)
 }
 
 /**
- * port_tap_open() - create TAP device @name with @nqueues queues
- * @dev:	filled in
- * @name:	interface name, must not exist yet
- * @nqueues:	1..PORT_MAX_QUEUES
- * @offload:	negotiate offloads; without, the tenant's kernel sends only
- *		complete, checksummed frames and gets only those
- * @napi:	IFF_NAPI: frames we write go through GRO
- * @err:	one-line reason on failure
- * @errlen:	size of @err
+ * port_tap_netns_enter() - move the calling thread into @fd's namespace
+ * @fd:		namespace to enter, -1 to stay
+ * @saved:	set to our namespace (to come back to), or -1
+ *
+ * Opening /dev/net/tun binds the descriptor to the opener's namespace, and
+ * TUNSETIFF finds an existing device by name there; so attaching to a
+ * device that lives in a tenant's namespace has to be done from inside it.
+ * Only the calling (control) thread moves, and only for the open.
  *
  * Return: 0 or -errno
  */
-static int port_tap_open(struct port_dev *dev, const char *name,
-			 unsigned nqueues, bool offload, bool napi, char *err,
-			 size_t errlen)
+static int port_tap_netns_enter(int fd, int *saved)
 {
-	int hdrsz = (int)VNET_HDR_LEN, ret = 0;
+	*saved = -1;
+	if (fd < 0)
+		return 0;
+	*saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*saved < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		int ret = -errno;
+
+		close(*saved);
+		*saved = -1;
+		return ret;
+	}
+	return 0;
+}
+
+/**
+ * port_tap_netns_leave() - back to the namespace port_tap_netns_enter() left
+ * @saved:	its @saved
+ *
+ * Return: 0 or -errno (the thread is then still in the other namespace)
+ */
+static int port_tap_netns_leave(int saved)
+{
+	int ret = 0;
+
+	if (saved < 0)
+		return 0;
+	if (setns(saved, CLONE_NEWNET) < 0)
+		ret = -errno;
+	close(saved);
+	return ret;
+}
+
+/* What a device must have been created with for us to attach to it. */
+#define PORT_TAP_FLAGS (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE)
+
+/**
+ * port_tap_queues() - open @o->nqueues queues of the device @o->name
+ * @dev:	device, @dev->fds filled in
+ * @o:		what to open
+ * @err:	one-line reason on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno (-ENODEV: @o->attach and there is no such device)
+ */
+static int port_tap_queues(struct port_dev *dev, const struct port_open *o,
+			   char *err, size_t errlen)
+{
 	struct ifreq ifr;
 	unsigned q;
 
-	memset(dev, 0, sizeof(*dev));
-	if (!nqueues || nqueues > PORT_MAX_QUEUES) {
-		snprintf(err, errlen, "a port has 1 to %d queues",
-			 PORT_MAX_QUEUES);
-		return -EINVAL;
-	}
-	if (strlen(name) >= IFNAMSIZ || !*name) {
-		snprintf(err, errlen, "interface names have 1 to %d characters",
-			 IFNAMSIZ - 1);
-		return -EINVAL;
-	}
 	/* TUNSETIFF on an existing multi-queue TAP would attach to it. */
-	if (if_nametoindex(name)) {
-		snprintf(err, errlen, "interface %s already exists", name);
+	if (!!if_nametoindex(o->name) != o->attach) {
+		if (o->attach) {
+			snprintf(err, errlen, "interface %s is gone", o->name);
+			return -ENODEV;
+		}
+		snprintf(err, errlen, "interface %s already exists", o->name);
 		return -EEXIST;
 	}
-	snprintf(dev->name, sizeof(dev->name), "%s", name);
-
-	for (q = 0; q < nqueues; q++) {
+	for (q = 0; q < o->nqueues; q++) {
 		int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
 		if (fd < 0) {
-			ret = -errno;
 			snprintf(err, errlen, "cannot open /dev/net/tun: %s%s",
 				 strerror(errno),
 				 errno == ENOENT ? " (is the tun module loaded?)"
 						 : "");
-			goto out_close;
+			return -errno;
 		}
 		dev->fds[q] = fd;
 		dev->nqueues = q + 1;
 
 		memset(&ifr, 0, sizeof(ifr));
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
-				IFF_MULTI_QUEUE | (napi ? IFF_NAPI : 0);
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o->name);
+		ifr.ifr_flags = PORT_TAP_FLAGS | (o->napi ? IFF_NAPI : 0);
 		if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-			ret = -errno;
-			snprintf(err, errlen, "TUNSETIFF %s: %s", name,
-				 strerror(errno));
-			goto out_close;
+			int ret = -errno;
+
+			snprintf(err, errlen, "TUNSETIFF %s: %s%s", o->name,
+				 strerror(errno),
+				 o->attach && errno == EINVAL
+					 ? " (not a vstack TAP device)"
+					 : "");
+			return ret;
+		}
+		if (q == 0 && o->persist && !o->attach) {
+			if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
+				snprintf(err, errlen, "TUNSETPERSIST %s: %s",
+					 o->name, strerror(errno));
+				return -errno;
+			}
+			dev->persist = true;
 		}
 	}
+	if (o->attach) {
+		/* Only a device we made and left behind: a live TAP of
+		 * someone else's (a VM's) is not persistent. */
+		if (ioctl(dev->fds[0], TUNGETIFF, &ifr) < 0 ||
+		    (ifr.ifr_flags & (PORT_TAP_FLAGS | IFF_PERSIST)) !=
+			    (PORT_TAP_FLAGS | IFF_PERSIST)) {
+			snprintf(err, errlen,
+				 "interface %s is not a persistent vstack TAP device",
+				 o->name);
+			return -EINVAL;
+		}
+		dev->persist = true;
+	}
+	return 0;
+}
+
+/**
+ * port_tap_open() - create TAP device @o->name, or attach to it
+ * @dev:	filled in
+ * @o:		what to open; a new device is created in our namespace,
+ *		an existing one is looked for in @o->netns_fd
+ * @err:	one-line reason on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno; -ENODEV when @o->attach finds no device
+ */
+static int port_tap_open(struct port_dev *dev, const struct port_open *o,
+			 char *err, size_t errlen)
+{
+	int hdrsz = (int)VNET_HDR_LEN, ret, saved, back;
+
+	memset(dev, 0, sizeof(*dev));
+	if (!o->nqueues || o->nqueues > PORT_MAX_QUEUES) {
+		snprintf(err, errlen, "a port has 1 to %d queues",
+			 PORT_MAX_QUEUES);
+		return -EINVAL;
+	}
+	if (strlen(o->name) >= IFNAMSIZ || !*o->name) {
+		snprintf(err, errlen, "interface names have 1 to %d characters",
+			 IFNAMSIZ - 1);
+		return -EINVAL;
+	}
+	snprintf(dev->name, sizeof(dev->name), "%s", o->name);
+
+	if ((ret = port_tap_netns_enter(o->attach ? o->netns_fd : -1,
+					&saved))) {
+		snprintf(err, errlen,
+			 "cannot enter the namespace of interface %s: %s",
+			 o->name, strerror(-ret));
+		return ret;
+	}
+	ret = port_tap_queues(dev, o, err, errlen);
+	if ((back = port_tap_netns_leave(saved))) {
+		snprintf(err, errlen,
+			 "cannot return to vstackd's network namespace: %s",
+			 strerror(-back));
+		ret = back;
+	}
+	if (ret)
+		goto out_close;
 
 	/* Header size and offloads belong to the device: set them once. */
 	if (ioctl(dev->fds[0], TUNSETVNETHDRSZ, &hdrsz) < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "TUNSETVNETHDRSZ %s: %s", name,
+		snprintf(err, errlen, "TUNSETVNETHDRSZ %s: %s", o->name,
 			 strerror(errno));
 		goto out_close;
 	}
-	ret = port_tap_offload(dev->fds[0], offload, &dev->offloads);
+	ret = port_tap_offload(dev->fds[0], o->offload, &dev->offloads);
 	if (ret) {
-		snprintf(err, errlen, "TUNSETOFFLOAD %s: %s", name,
+		snprintf(err, errlen, "TUNSETOFFLOAD %s: %s", o->name,
 			 strerror(-ret));
 		goto out_close;
 	}
 	return 0;
 
 out_close:
-	port_tap_close(dev);
+	/* A device we attached to is not ours to destroy on failure. */
+	port_tap_close(dev, !o->attach);
 	return ret;
 }
 

@@ -273,6 +273,8 @@ static int vnet_port_find(const struct vnet *v, const char *name)
 	return -1;
 }
 
+static int vnet_port_remove(struct vnet *v, int id, bool destroy);
+
 /**
  * vnet_port_add() - create a port's device and attach it to every worker
  * @v:		switch
@@ -326,15 +328,22 @@ int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
 		return -ENOMEM;
 	}
 	p->ops = port_ops_find(NULL);
-	ret = p->ops->open(&p->dev, spec->name, nq, spec->offload,
-			   v->cfg.napi, err, errlen);
+	ret = p->ops->open(&p->dev,
+			   &(struct port_open){ .name = spec->name,
+						.nqueues = nq,
+						.offload = spec->offload,
+						.napi = v->cfg.napi,
+						.persist = spec->persist,
+						.attach = spec->attach,
+						.netns_fd = spec->netns_fd },
+			   err, errlen);
 	if (ret) {
 		free(p);
 		return ret;
 	}
 	net = vnet_net_get(v, netname, err, errlen);
 	if (net < 0) {
-		p->ops->close(&p->dev);
+		p->ops->close(&p->dev, !spec->attach);
 		free(p);
 		return net;
 	}
@@ -350,37 +359,66 @@ int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
 	if (ret) {
 		snprintf(err, errlen, "workers did not take port %s in time",
 			 spec->name);
-		vnet_port_del(v, spec->name);
+		vnet_port_remove(v, id, !spec->attach);
 	}
 	return ret;
 }
 
 /**
- * vnet_port_del() - detach a port from every worker and close its device
+ * vnet_port_remove() - detach a port from every worker and close it
  * @v:		switch
- * @name:	port name
+ * @id:		its slot
+ * @destroy:	destroy the device too, persistent or not
  *
- * Return: 0, -ENOENT, or -ETIMEDOUT if a worker did not let go in time (the
- *	   port then stays, detached, rather than be freed under it)
+ * Return: 0, or -ETIMEDOUT if a worker did not let go in time (the port
+ *	   then stays, detached, rather than be freed under it)
  */
-int vnet_port_del(struct vnet *v, const char *name)
+static int vnet_port_remove(struct vnet *v, int id, bool destroy)
 {
-	int id = vnet_port_find(v, name);
-	struct vnet_port *p;
+	struct vnet_port *p = v->ports[id];
 	int ret;
 
-	if (id < 0)
-		return -ENOENT;
-	p = v->ports[id];
 	ret = vnet_broadcast(v, WCMD_DETACH, p);
 	if (ret)
 		return ret;
 	fdb_flush_port(v->nets[p->net].fdb, p->id);
 	v->ports[id] = NULL;
-	p->ops->close(&p->dev);
+	p->ops->close(&p->dev, destroy);
 	vnet_net_put(v, p->net);
 	free(p);
 	return 0;
+}
+
+/**
+ * vnet_port_del() - remove a port and destroy its device
+ * @v:		switch
+ * @name:	port name
+ *
+ * Return: 0, -ENOENT, or -ETIMEDOUT (see vnet_port_remove())
+ */
+int vnet_port_del(struct vnet *v, const char *name)
+{
+	int id = vnet_port_find(v, name);
+
+	if (id < 0)
+		return -ENOENT;
+	return vnet_port_remove(v, id, true);
+}
+
+/**
+ * vnet_port_close() - remove a port but leave its persistent device
+ * @v:		switch
+ * @name:	port name
+ *
+ * Return: 0, -ENOENT, or -ETIMEDOUT (see vnet_port_remove())
+ */
+int vnet_port_close(struct vnet *v, const char *name)
+{
+	int id = vnet_port_find(v, name);
+
+	if (id < 0)
+		return -ENOENT;
+	return vnet_port_remove(v, id, false);
 }
 
 static void vnet_port_fill(struct vnet *v, const struct vnet_port *p,
@@ -586,8 +624,10 @@ void vnet_tick(struct vnet *v)
 }
 
 /**
- * vnet_stop() - delete every port, stop the workers, free the switch
+ * vnet_stop() - close every port, stop the workers, free the switch
  * @v:		switch
+ *
+ * Persistent devices stay, for the next vstackd to attach to.
  */
 void vnet_stop(struct vnet *v)
 {
@@ -597,7 +637,7 @@ void vnet_stop(struct vnet *v)
 		return;
 	for (i = 0; i < VNET_MAX_PORTS; i++)
 		if (v->ports[i])
-			vnet_port_del(v, v->ports[i]->name);
+			vnet_port_remove(v, (int)i, false);
 	vnet_workers_join(v, v->nworkers);
 	for (i = 0; i < VNET_MAX_NETWORKS; i++)
 		if (v->nets[i].fdb)

@@ -11,9 +11,11 @@
  * go of it).
  *
  * Ports own their TAP device: vnet_port_add() creates it with one queue per
- * worker, vnet_port_del() closes the queues, which destroys the device
- * wherever it lives by then (moving it into a tenant's namespace and setting
- * its addresses is the control plane's netlink work, see ctl/).
+ * worker (or attaches to the persistent one an earlier run left),
+ * vnet_port_del() closes the queues and destroys the device wherever it
+ * lives by then (moving it into a tenant's namespace and setting its
+ * addresses is the control plane's netlink work, see ctl/). vnet_stop()
+ * closes the queues but leaves persistent devices in place.
  */
 #ifndef VSTACK_VNET_H
 #define VSTACK_VNET_H
@@ -67,6 +69,9 @@ struct vnet_config {
 	uint32_t fdb_aging_ms;
 	uint32_t busy_poll_us;          /* spin this long after the last work */
 	bool napi;                      /* IFF_NAPI on new TAPs (GRO on rx) */
+	int (*thread_setup)(void);      /* run by each worker once its ring
+					 * and arena are set up (e.g. to drop
+					 * capabilities); 0 or -errno */
 };
 
 void vnet_config_default(struct vnet_config *c);
@@ -89,6 +94,12 @@ unsigned vnet_workers(const struct vnet *v);
  * @mtu:	largest L3 packet the port takes, 0 for 1500; bigger frames
  *		are dropped as a bridge drops them (GSO frames are judged by
  *		the size of their segments)
+ * @persist:	make the TAP persistent: it outlives vnet_stop() (and a
+ *		crash); only vnet_port_del() destroys it
+ * @attach:	attach to the persistent TAP left by an earlier vstackd
+ *		instead of creating one; vnet_port_add() then fails with
+ *		-ENODEV if it is gone
+ * @netns_fd:	with @attach, the namespace the device is in (-1: ours)
  */
 struct vnet_port_spec {
 	const char *name;
@@ -97,6 +108,9 @@ struct vnet_port_spec {
 	bool offload;
 	unsigned queues;
 	unsigned mtu;
+	bool persist;
+	bool attach;
+	int netns_fd;
 };
 
 struct vnet_port_stats {
@@ -136,6 +150,7 @@ struct vnet_worker_info {
 int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
 		  char *err, size_t errlen);
 int vnet_port_del(struct vnet *v, const char *name);
+int vnet_port_close(struct vnet *v, const char *name);
 int vnet_port_get(struct vnet *v, const char *name,
 		  struct vnet_port_info *out);
 typedef void (*vnet_port_fn)(const struct vnet_port_info *p, void *ctx);

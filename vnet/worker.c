@@ -783,6 +783,8 @@ void *worker_main(void *arg)
 	atomic_store(&w->tid, (int)syscall(SYS_gettid));
 	worker_pin(w);
 	w->init_ret = worker_setup(w);
+	if (!w->init_ret && w->v->cfg.thread_setup)
+		w->init_ret = w->v->cfg.thread_setup();
 	if (w->init_ret) {
 		worker_cleanup(w);
 		sem_post(&w->ready);

@@ -150,6 +150,7 @@ ifname() {
 VSTACKD_PID=
 VSTACKD_LOG=
 VSTACK_SOCK=
+VSTACK_STATE=
 _WATCHDOG_PID=
 
 _descendants() { # PID -> all descendant pids, deepest last
@@ -353,13 +354,17 @@ _check_sanitizers() { # LOGFILE
 	fi
 }
 
-# start_vstackd [ARGS...] - start vstackd --foreground on this test's socket,
+# start_vstackd [ARGS...] - start vstackd --foreground on this test's socket
+# and state directory ($VSTACK_STATE, kept across restarts within the test),
 # log to $VSTACKD_LOG, and wait until it answers (port list) or fail.
 start_vstackd() {
 	[[ -z $VSTACKD_PID ]] || fail "start_vstackd: a daemon is already running ($VSTACKD_PID)"
 	VSTACKD_LOG=$T/vstackd.$((++_VSTACKD_STARTS)).log
 	# shellcheck disable=SC2086 # VSTACK_WRAP is a command line on purpose
-	${VSTACK_WRAP:-} "$VSTACKD" --foreground --socket "$VSTACK_SOCK" "$@" \
+	# The state directory is the test's own unless the test names one.
+	local -a state=(--state "$VSTACK_STATE")
+	[[ " $* " == *" --state "* ]] && state=()
+	${VSTACK_WRAP:-} "$VSTACKD" --foreground --socket "$VSTACK_SOCK" "${state[@]}" "$@" \
 		>"$VSTACKD_LOG" 2>&1 </dev/null &
 	VSTACKD_PID=$!
 	local deadline=$((SECONDS + VSTACK_START_TIMEOUT)) rc
@@ -477,15 +482,18 @@ ns_mac() {
 	ip -n "$1" -o link show dev "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
 }
 
-# assert_port_in_ns NS DEV [ADDR/LEN...] - DEV exists in NS, is up with
+# assert_port_in_ns NS DEV [--no-carrier] [ADDR/LEN...] - DEV exists in NS, is up with
 # carrier, and has every listed address.
 assert_port_in_ns() {
-	local ns=$1 dev=$2 a line addrs
+	local ns=$1 dev=$2 a line addrs carrier=LOWER_UP
 	shift 2
+	# --no-carrier: the device must be there, up, with its addresses, but
+	# detached (a persistent TAP while vstackd is down).
+	[[ ${1:-} == --no-carrier ]] && { carrier=NO-CARRIER; shift; }
 	line=$(ip -n "$ns" -o link show dev "$dev" 2>&1) || fail "port $dev not found in netns $ns: $line"
 	[[ $line =~ \<([A-Z_,-]*)\> ]] || fail "cannot parse flags of $dev in $ns: $line"
 	[[ ,${BASH_REMATCH[1]}, == *,UP,* ]] || fail "port $dev in $ns is not up: $line"
-	[[ ,${BASH_REMATCH[1]}, == *,LOWER_UP,* ]] || fail "port $dev in $ns has no carrier: $line"
+	[[ ,${BASH_REMATCH[1]}, == *,$carrier,* ]] || fail "port $dev in $ns: expected $carrier: $line"
 	addrs=$(ip -n "$ns" -o addr show dev "$dev")
 	for a in "$@"; do
 		grep -qF -- " $a " <<<"$addrs " || fail "port $dev in $ns lacks address $a: $addrs"
@@ -692,6 +700,7 @@ reap_stale
 T=$(mktemp -d "${TMPDIR:-/tmp}/vstack-integ.$TEST_NAME.XXXXXX")
 chmod 0755 "$T"
 VSTACK_SOCK=$T/vstackd.sock
+VSTACK_STATE=$T/state
 trap _cleanup EXIT
 trap 'echo "[$TEST_NAME] interrupted (SIGINT)" >&2; exit 130' INT
 trap 'echo "[$TEST_NAME] interrupted (SIGTERM)" >&2; exit 143' TERM

@@ -1,0 +1,831 @@
+// SPDX-License-Identifier: MIT
+/*
+ * state.c - the state directory: one JSON record per tenant and per port
+ *
+ * See state.h for the layout and what a record holds. Writes are atomic by
+ * rename(2); they are not fsync'ed one by one (a vstackd crash cannot lose
+ * a renamed file, only a power cut can, and that takes the TAP devices
+ * with it anyway). state_sync(), called from the control loop's tick,
+ * flushes the file system once after a burst of changes, so a power cut
+ * loses at most the last second of them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "state.h"
+
+#define STATE_RECORD_MAX (64 * 1024) /* bigger files are not ours */
+
+static const char *const state_kinds[] = { "tenants", "ports" };
+
+/**
+ * struct state - an open state directory
+ * @dir:	its path
+ * @dirfd:	descriptor of @dir
+ * @kindfd:	descriptors of its tenants/ and ports/
+ * @dirty:	records changed since the last state_sync()
+ */
+struct state {
+	char dir[PATH_MAX];
+	int dirfd;
+	int kindfd[2];
+	bool dirty;
+};
+
+/**
+ * state_mkdir() - create directory @path (and its parents) if missing
+ * @path:	directory
+ *
+ * Return: 0 or -errno
+ */
+static int state_mkdir(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t i, len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+/**
+ * state_open() - open (creating if needed) the state directory @dir
+ * @out:	the open directory
+ * @dir:	path
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno
+ */
+int state_open(struct state **out, const char *dir, char *err, size_t errlen)
+{
+	struct state *s;
+	unsigned k;
+	int rc;
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	s->dirfd = s->kindfd[0] = s->kindfd[1] = -1;
+	if (snprintf(s->dir, sizeof(s->dir), "%s", dir) >= (int)sizeof(s->dir)) {
+		rc = -ENAMETOOLONG;
+		goto fail;
+	}
+	if ((rc = state_mkdir(dir)))
+		goto fail;
+	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	for (k = 0; k < 2; k++) {
+		if (mkdirat(s->dirfd, state_kinds[k], 0700) < 0 &&
+		    errno != EEXIST) {
+			rc = -errno;
+			goto fail;
+		}
+		s->kindfd[k] = openat(s->dirfd, state_kinds[k],
+				      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->kindfd[k] < 0) {
+			rc = -errno;
+			goto fail;
+		}
+		/* Probe that we can write here now, not at the first
+		 * vstackctl command. */
+		if (faccessat(s->kindfd[k], ".", W_OK, AT_EACCESS) < 0) {
+			rc = -errno;
+			goto fail;
+		}
+	}
+	*out = s;
+	return 0;
+
+fail:
+	snprintf(err, errlen, "cannot use state directory %s: %s", dir,
+		 strerror(-rc));
+	state_close(s);
+	return rc;
+}
+
+/**
+ * state_close() - close the state directory
+ * @s:		state, or NULL
+ */
+void state_close(struct state *s)
+{
+	unsigned k;
+
+	if (!s)
+		return;
+	if (s->dirty)
+		state_sync(s);
+	for (k = 0; k < 2; k++)
+		if (s->kindfd[k] >= 0)
+			close(s->kindfd[k]);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s);
+}
+
+/**
+ * state_dir() - the directory's path
+ * @s:		state
+ *
+ * Return: path
+ */
+const char *state_dir(const struct state *s)
+{
+	return s->dir;
+}
+
+/* Records <-> JSON. Keys are the spec keys ("netns-pid"), so a record
+ * reads back through the same setters as the config file. */
+
+/**
+ * state_port_json() - a port's keys as a JSON object
+ * @p:		port
+ *
+ * Return: new object (NULL when out of memory)
+ */
+struct json_object *state_port_json(const struct spec_port *p)
+{
+	struct json_object *o = json_object_new_object(), *a;
+	char buf[PARSE_CIDR_STRLEN];
+	unsigned i;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "network",
+			       json_object_new_string(p->network));
+	json_object_object_add(o, "tenant", json_object_new_string(p->tenant));
+	if (p->netns[0])
+		json_object_object_add(o, "netns",
+				       json_object_new_string(p->netns));
+	if (p->netns_pid)
+		json_object_object_add(o, "netns-pid",
+				       json_object_new_int64(p->netns_pid));
+	if (p->has_mac) {
+		parse_mac_format(p->mac, buf);
+		json_object_object_add(o, "mac", json_object_new_string(buf));
+	}
+	if (p->mtu)
+		json_object_object_add(o, "mtu", json_object_new_int64(p->mtu));
+	if (p->queues)
+		json_object_object_add(o, "queues",
+				       json_object_new_int64(p->queues));
+	json_object_object_add(o, "offload",
+			       json_object_new_string(p->offload ? "on"
+								 : "off"));
+	a = json_object_new_array();
+	for (i = 0; i < p->naddrs; i++) {
+		parse_cidr_format(&p->addrs[i], buf);
+		json_object_array_add(a, json_object_new_string(buf));
+	}
+	json_object_object_add(o, "address", a);
+	return o;
+}
+
+/**
+ * state_tenant_json() - a tenant's keys as a JSON object
+ * @t:		tenant
+ *
+ * Return: new object (NULL when out of memory)
+ */
+struct json_object *state_tenant_json(const struct spec_tenant *t)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "name", json_object_new_string(t->name));
+	if (t->has_cgroup)
+		json_object_object_add(o, "cgroup",
+				       json_object_new_string(t->cgroup));
+	if (t->has_pid)
+		json_object_object_add(o, "pid", json_object_new_int64(t->pid));
+	if (t->has_weight)
+		json_object_object_add(o, "weight",
+				       json_object_new_int64(t->weight));
+	if (t->has_rate)
+		json_object_object_add(o, "rate",
+				       json_object_new_uint64(t->rate_bps));
+	return o;
+}
+
+/**
+ * state_fingerprint() - canonical text of a spec object, and free it
+ * @o:		object from state_port_json() or state_tenant_json()
+ *
+ * Return: malloc'ed string, NULL when out of memory
+ */
+static char *state_fingerprint(struct json_object *o)
+{
+	char *s = o ? strdup(json_object_to_json_string_ext(
+			      o, JSON_C_TO_STRING_PLAIN))
+		    : NULL;
+
+	json_object_put(o);
+	return s;
+}
+
+/**
+ * state_port_fingerprint() - canonical text of a port's keys
+ * @p:		port
+ *
+ * Two ports have the same fingerprint exactly when they have the same keys.
+ *
+ * Return: malloc'ed string, NULL when out of memory
+ */
+char *state_port_fingerprint(const struct spec_port *p)
+{
+	return state_fingerprint(state_port_json(p));
+}
+
+/**
+ * state_tenant_fingerprint() - canonical text of a tenant's keys
+ * @t:		tenant
+ *
+ * Return: malloc'ed string, NULL when out of memory
+ */
+char *state_tenant_fingerprint(const struct spec_tenant *t)
+{
+	return state_fingerprint(state_tenant_json(t));
+}
+
+/* The record keys that are not spec keys. */
+static bool state_meta_key(const char *k)
+{
+	return !strcmp(k, "version") || !strcmp(k, "origin") ||
+	       !strcmp(k, "config") || !strcmp(k, "netns_dev") ||
+	       !strcmp(k, "netns_ino");
+}
+
+typedef int (*state_set_fn)(void *spec, const char *key, const char *val,
+			    char *err, size_t errlen);
+typedef int (*state_set_uint_fn)(void *spec, const char *key, uint64_t val,
+				 char *err, size_t errlen);
+
+static int state_port_set(void *spec, const char *key, const char *val,
+			  char *err, size_t errlen)
+{
+	return spec_port_set(spec, key, val, err, errlen);
+}
+
+static int state_port_set_uint(void *spec, const char *key, uint64_t val,
+			       char *err, size_t errlen)
+{
+	return spec_port_set_uint(spec, key, val, err, errlen);
+}
+
+static int state_tenant_set(void *spec, const char *key, const char *val,
+			    char *err, size_t errlen)
+{
+	return spec_tenant_set(spec, key, val, err, errlen);
+}
+
+static int state_tenant_set_uint(void *spec, const char *key, uint64_t val,
+				 char *err, size_t errlen)
+{
+	return spec_tenant_set_uint(spec, key, val, err, errlen);
+}
+
+/**
+ * state_spec_parse() - set a spec's keys from a record's members
+ * @o:		record
+ * @spec:	struct spec_port or struct spec_tenant, initialised
+ * @set:	its text setter
+ * @set_uint:	its number setter
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -EINVAL
+ */
+static int state_spec_parse(struct json_object *o, void *spec,
+			    state_set_fn set, state_set_uint_fn set_uint,
+			    char *err, size_t errlen)
+{
+	struct json_object_iterator it, end;
+	size_t i;
+	int rc;
+
+	if (!json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "not a JSON object");
+		return -EINVAL;
+	}
+	it = json_object_iter_begin(o);
+	end = json_object_iter_end(o);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *k = json_object_iter_peek_name(&it);
+		struct json_object *v = json_object_iter_peek_value(&it);
+
+		if (state_meta_key(k))
+			continue;
+		switch (json_object_get_type(v)) {
+		case json_type_string:
+			rc = set(spec, k, json_object_get_string(v), err,
+				 errlen);
+			break;
+		case json_type_int:
+			if (json_object_get_int64(v) < 0) {
+				snprintf(err, errlen, "%s: negative", k);
+				return -EINVAL;
+			}
+			rc = set_uint(spec, k, json_object_get_uint64(v), err,
+				      errlen);
+			break;
+		case json_type_array:
+			rc = 0;
+			for (i = 0; !rc && i < json_object_array_length(v);
+			     i++) {
+				struct json_object *e =
+					json_object_array_get_idx(v, i);
+
+				if (!json_object_is_type(e, json_type_string)) {
+					snprintf(err, errlen,
+						 "%s: not a list of strings", k);
+					return -EINVAL;
+				}
+				rc = set(spec, k, json_object_get_string(e),
+					 err, errlen);
+			}
+			break;
+		default:
+			snprintf(err, errlen, "%s: unexpected type", k);
+			return -EINVAL;
+		}
+		if (rc)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * state_record_meta() - the origin members of a record
+ * @o:		record
+ * @config:	set to the canonical config section, or NULL
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -EINVAL
+ */
+static int state_record_meta(struct json_object *o, char **config, char *err,
+			     size_t errlen)
+{
+	struct json_object *v, *c;
+
+	*config = NULL;
+	if (!json_object_object_get_ex(o, "version", &v) ||
+	    json_object_get_int(v) != STATE_VERSION) {
+		snprintf(err, errlen, "not a version %d record", STATE_VERSION);
+		return -EINVAL;
+	}
+	if (!json_object_object_get_ex(o, "origin", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		snprintf(err, errlen, "no origin");
+		return -EINVAL;
+	}
+	if (!strcmp(json_object_get_string(v), "config")) {
+		if (!json_object_object_get_ex(o, "config", &c) ||
+		    !json_object_is_type(c, json_type_object)) {
+			snprintf(err, errlen, "config record without its section");
+			return -EINVAL;
+		}
+		*config = strdup(json_object_to_json_string_ext(
+			c, JSON_C_TO_STRING_PLAIN));
+		if (!*config) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	} else if (strcmp(json_object_get_string(v), "vstackctl")) {
+		snprintf(err, errlen, "unknown origin");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * state_port_parse() - a port record from its JSON
+ * @o:		record
+ * @p:		filled in (free p->config)
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -EINVAL
+ */
+int state_port_parse(struct json_object *o, struct state_port *p, char *err,
+		     size_t errlen)
+{
+	struct json_object *v;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	spec_port_init(&p->spec);
+	if ((rc = state_spec_parse(o, &p->spec, state_port_set,
+				   state_port_set_uint, err, errlen)) ||
+	    (rc = spec_port_check(&p->spec, err, errlen)))
+		return rc;
+	if ((rc = state_record_meta(o, &p->config, err, errlen)))
+		return rc;
+	if (json_object_object_get_ex(o, "netns_dev", &v))
+		p->netns_dev = json_object_get_uint64(v);
+	if (json_object_object_get_ex(o, "netns_ino", &v))
+		p->netns_ino = json_object_get_uint64(v);
+	return 0;
+}
+
+/**
+ * state_tenant_parse() - a tenant record from its JSON
+ * @o:		record
+ * @t:		filled in (free t->config)
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -EINVAL
+ */
+int state_tenant_parse(struct json_object *o, struct state_tenant *t,
+		       char *err, size_t errlen)
+{
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	spec_tenant_init(&t->spec);
+	if ((rc = state_spec_parse(o, &t->spec, state_tenant_set,
+				   state_tenant_set_uint, err, errlen)) ||
+	    (rc = spec_tenant_check(&t->spec, err, errlen)))
+		return rc;
+	return state_record_meta(o, &t->config, err, errlen);
+}
+
+/**
+ * state_write() - write one record, atomically
+ * @s:		state
+ * @kind:	0 tenants, 1 ports
+ * @name:	object name (checked by the spec setters: no '/')
+ * @o:		record (consumed)
+ * @config:	canonical config section, or NULL
+ *
+ * Return: 0 or -errno
+ */
+static int state_write(struct state *s, unsigned kind, const char *name,
+		       struct json_object *o, const char *config)
+{
+	char file[64], tmp[72];
+	const char *text;
+	size_t len, off = 0;
+	int fd, rc = 0;
+
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "version", json_object_new_int(STATE_VERSION));
+	json_object_object_add(o, "origin", json_object_new_string(
+						    config ? "config"
+							   : "vstackctl"));
+	if (config)
+		json_object_object_add(o, "config",
+				       json_tokener_parse(config));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_SPACED);
+	len = strlen(text);
+	snprintf(file, sizeof(file), "%s.json", name);
+	snprintf(tmp, sizeof(tmp), ".%s.json.tmp", name);
+	fd = openat(s->kindfd[kind], tmp,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (!rc && write(fd, "\n", 1) != 1)
+		rc = -EIO;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (!rc && renameat(s->kindfd[kind], tmp, s->kindfd[kind], file) < 0)
+		rc = -errno;
+	if (rc)
+		unlinkat(s->kindfd[kind], tmp, 0);
+	else
+		s->dirty = true;
+out:
+	if (rc)
+		log_err("state: cannot write %s/%s/%s: %s", s->dir,
+			state_kinds[kind], file, strerror(-rc));
+	json_object_put(o);
+	return rc;
+}
+
+/**
+ * state_put_port() - record a port (replacing its record)
+ * @s:		state
+ * @p:		record
+ *
+ * Return: 0 or -errno (logged)
+ */
+int state_put_port(struct state *s, const struct state_port *p)
+{
+	struct json_object *o = state_port_json(&p->spec);
+
+	if (o && p->netns_ino) {
+		json_object_object_add(o, "netns_dev",
+				       json_object_new_uint64(p->netns_dev));
+		json_object_object_add(o, "netns_ino",
+				       json_object_new_uint64(p->netns_ino));
+	}
+	return state_write(s, 1, p->spec.name, o, p->config);
+}
+
+/**
+ * state_put_tenant() - record a tenant (replacing its record)
+ * @s:		state
+ * @t:		record
+ *
+ * Return: 0 or -errno (logged)
+ */
+int state_put_tenant(struct state *s, const struct state_tenant *t)
+{
+	return state_write(s, 0, t->spec.name, state_tenant_json(&t->spec),
+			   t->config);
+}
+
+/**
+ * state_del() - remove a record
+ * @s:		state
+ * @kind:	0 tenants, 1 ports
+ * @name:	object name
+ *
+ * Return: 0 (also if there was none) or -errno (logged)
+ */
+static int state_del(struct state *s, unsigned kind, const char *name)
+{
+	char file[64];
+
+	snprintf(file, sizeof(file), "%s.json", name);
+	if (unlinkat(s->kindfd[kind], file, 0) < 0 && errno != ENOENT) {
+		log_err("state: cannot remove %s/%s/%s: %s", s->dir,
+			state_kinds[kind], file, strerror(errno));
+		return -errno;
+	}
+	s->dirty = true;
+	return 0;
+}
+
+int state_del_port(struct state *s, const char *name)
+{
+	return state_del(s, 1, name);
+}
+
+int state_del_tenant(struct state *s, const char *name)
+{
+	return state_del(s, 0, name);
+}
+
+/**
+ * state_sync() - make the records written so far durable
+ * @s:		state
+ *
+ * Return: 0 or -errno
+ */
+int state_sync(struct state *s)
+{
+	if (!s->dirty)
+		return 0;
+	s->dirty = false;
+	if (syncfs(s->dirfd) < 0) {
+		log_warn("state: cannot flush %s: %s", s->dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/**
+ * state_read() - parse one record file
+ * @dfd:	its directory
+ * @file:	its name
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: the JSON object, or NULL with @err set
+ */
+static struct json_object *state_read(int dfd, const char *file, char *err,
+				      size_t errlen)
+{
+	struct json_object *o = NULL;
+	char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > STATE_RECORD_MAX) {
+		snprintf(err, errlen, "not a record file");
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	n = read(fd, buf, (size_t)st.st_size);
+	if (n != st.st_size) {
+		snprintf(err, errlen, "short read");
+		goto out;
+	}
+	buf[n] = '\0';
+	o = json_tokener_parse(buf);
+	if (!o)
+		snprintf(err, errlen, "not valid JSON");
+out:
+	free(buf);
+	close(fd);
+	return o;
+}
+
+/**
+ * state_load_kind() - read every record of one kind
+ * @s:		state
+ * @kind:	0 tenants, 1 ports
+ * @snap:	records are appended here
+ *
+ * A record that does not parse is reported and skipped: a damaged file
+ * must not keep the daemon from starting with everything else.
+ *
+ * Return: 0 or -errno
+ */
+static int state_load_kind(struct state *s, unsigned kind,
+			   struct state_snapshot *snap)
+{
+	int fd = dup(s->kindfd[kind]);
+	struct dirent *de;
+	char err[256];
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		struct json_object *o;
+		char name[64];
+		int rc = 0;
+
+		if (de->d_name[0] == '.') {
+			/* A write cut short by a crash. */
+			if (len > 4 && !strcmp(de->d_name + len - 4, ".tmp"))
+				unlinkat(s->kindfd[kind], de->d_name, 0);
+			continue;
+		}
+		if (len <= 5 || len - 5 >= sizeof(name) ||
+		    strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		memcpy(name, de->d_name, len - 5);
+		name[len - 5] = '\0';
+		if (!(o = state_read(s->kindfd[kind], de->d_name, err,
+				     sizeof(err)))) {
+			rc = -EINVAL;
+		} else if (kind == 0) {
+			struct state_tenant t, *nt;
+
+			rc = state_tenant_parse(o, &t, err, sizeof(err));
+			if (!rc && strcmp(t.spec.name, name)) {
+				snprintf(err, sizeof(err),
+					 "record is for tenant '%s'",
+					 t.spec.name);
+				rc = -EINVAL;
+			}
+			nt = rc ? NULL
+				: realloc(snap->tenants, (snap->ntenants + 1) *
+								 sizeof(t));
+			if (nt) {
+				snap->tenants = nt;
+				nt[snap->ntenants++] = t;
+			} else {
+				free(t.config);
+			}
+		} else {
+			struct state_port p, *np;
+
+			rc = state_port_parse(o, &p, err, sizeof(err));
+			if (!rc && strcmp(p.spec.name, name)) {
+				snprintf(err, sizeof(err),
+					 "record is for port '%s'", p.spec.name);
+				rc = -EINVAL;
+			}
+			np = rc ? NULL
+				: realloc(snap->ports,
+					  (snap->nports + 1) * sizeof(p));
+			if (np) {
+				snap->ports = np;
+				np[snap->nports++] = p;
+			} else {
+				free(p.config);
+			}
+		}
+		json_object_put(o);
+		if (rc)
+			log_warn("state: %s/%s/%s: %s; record ignored", s->dir,
+				 state_kinds[kind], de->d_name, err);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int state_tenant_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct state_tenant *)a)->spec.name,
+		      ((const struct state_tenant *)b)->spec.name);
+}
+
+static int state_port_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct state_port *)a)->spec.name,
+		      ((const struct state_port *)b)->spec.name);
+}
+
+/**
+ * state_load() - read every record of the state directory
+ * @s:		state
+ * @snap:	filled in; free with state_snapshot_free()
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno
+ */
+int state_load(struct state *s, struct state_snapshot *snap, char *err,
+	       size_t errlen)
+{
+	unsigned k;
+	int rc;
+
+	memset(snap, 0, sizeof(*snap));
+	for (k = 0; k < 2; k++) {
+		if ((rc = state_load_kind(s, k, snap))) {
+			snprintf(err, errlen, "cannot read %s/%s: %s", s->dir,
+				 state_kinds[k], strerror(-rc));
+			state_snapshot_free(snap);
+			return rc;
+		}
+	}
+	/* In name order, not the directory's: the same every start. */
+	if (snap->ntenants)
+		qsort(snap->tenants, snap->ntenants, sizeof(*snap->tenants),
+		      state_tenant_cmp);
+	if (snap->nports)
+		qsort(snap->ports, snap->nports, sizeof(*snap->ports),
+		      state_port_cmp);
+	return 0;
+}
+
+/**
+ * state_snapshot_free() - free what state_load() read
+ * @snap:	records
+ */
+void state_snapshot_free(struct state_snapshot *snap)
+{
+	unsigned i;
+
+	for (i = 0; i < snap->ntenants; i++)
+		free(snap->tenants[i].config);
+	for (i = 0; i < snap->nports; i++)
+		free(snap->ports[i].config);
+	free(snap->tenants);
+	free(snap->ports);
+	memset(snap, 0, sizeof(*snap));
+}
