@@ -39,6 +39,7 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -50,6 +51,7 @@
 #include "vnet.h"
 
 #define SERVER_MAX_CLIENTS 32
+#define SERVER_REQUEST_MS 10000 /* to finish sending a request once begun */
 #define SERVER_BACKLOG 16
 #define SERVER_MAX_GROUPS 256
 
@@ -81,6 +83,7 @@ struct server_client {
 	size_t outlen;
 	size_t outoff;
 	bool eof;
+	uint64_t active_ms;
 };
 
 /**
@@ -98,6 +101,20 @@ struct server {
 	int lfd;
 	struct server_client clients[SERVER_MAX_CLIENTS];
 };
+
+/**
+ * server_now_ms() - monotonic time in milliseconds
+ *
+ * Return: milliseconds
+ */
+static uint64_t server_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 
 /**
  * server_signals_block() - block the signals the event loop handles
@@ -560,6 +577,7 @@ static int server_read(struct server_client *cl, struct cmd_ctx *cmd)
 		return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
 	if (n == 0)
 		cl->eof = true;
+	cl->active_ms = server_now_ms();
 	cl->inlen += (size_t)n;
 	return server_process(cl, cmd);
 }
@@ -568,6 +586,51 @@ static int server_read(struct server_client *cl, struct cmd_ctx *cmd)
  * server_accept() - take a new connection, if there is room
  * @s:		server
  */
+/**
+ * server_idlest() - the client quiet for longest that is not being answered
+ * @s:		server
+ *
+ * Return: client, or NULL if every client has a response in flight
+ */
+static struct server_client *server_idlest(struct server *s)
+{
+	struct server_client *best = NULL;
+	unsigned i;
+
+	for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
+		struct server_client *cl = &s->clients[i];
+
+		if (cl->fd >= 0 && !cl->out &&
+		    (!best || cl->active_ms < best->active_ms))
+			best = cl;
+	}
+	return best;
+}
+
+/**
+ * server_reap_stalled() - close clients stuck halfway through a request
+ * @s:		server
+ *
+ * A request is one line, sent at once by any real client; one begun more
+ * than SERVER_REQUEST_MS ago and still not ended is not coming.
+ */
+static void server_reap_stalled(struct server *s)
+{
+	uint64_t now = server_now_ms();
+	unsigned i;
+
+	for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
+		struct server_client *cl = &s->clients[i];
+
+		if (cl->fd >= 0 && cl->inlen && !cl->out &&
+		    now - cl->active_ms > SERVER_REQUEST_MS) {
+			log_info("control connection of pid %d sent half a request and stopped; closing it",
+				 (int)cl->pid);
+			server_client_close(cl);
+		}
+	}
+}
+
 static void server_accept(struct server *s)
 {
 	struct server_client *cl = NULL;
@@ -586,6 +649,15 @@ static void server_accept(struct server *s)
 			break;
 		}
 	}
+	if (!cl && (cl = server_idlest(s))) {
+		/* Full: the connection that has been quiet longest (and is
+		 * not being answered) makes room, so idle or stalled clients
+		 * cannot lock everyone else out. */
+		log_info("closing the control connection of pid %d, idle for %llu ms, to make room",
+			 (int)cl->pid,
+			 (unsigned long long)(server_now_ms() - cl->active_ms));
+		server_client_close(cl);
+	}
 	if (!cl) {
 		static const char busy[] =
 			"{\"version\":1,\"ok\":false,\"error\":\"vstackd is busy: too many control connections\"}\n";
@@ -601,6 +673,7 @@ static void server_accept(struct server *s)
 	cl->fd = fd;
 	cl->inlen = 0;
 	cl->eof = false;
+	cl->active_ms = server_now_ms();
 	if ((rc = server_client_creds(cl))) {
 		log_warn("control connection without credentials: %s",
 			 strerror(-rc));
@@ -686,6 +759,7 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 				vnet_tick(v);
 			if (cmd->state)
 				state_sync(cmd->state);
+			server_reap_stalled(s);
 		}
 
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {

@@ -149,6 +149,7 @@ ifname() {
 
 VSTACKD_PID=
 VSTACKD_LOG=
+_CLEANUP_HOOKS=()
 VSTACK_SOCK=
 VSTACK_STATE=
 _WATCHDOG_PID=
@@ -200,7 +201,8 @@ _cleanup() {
 	trap - ERR
 	set +e
 
-	# 1. The daemon first, politely, so it can delete its TAP devices.
+	# 1. The daemon first, politely (its TAPs are persistent and go with
+	#    the namespaces or the device sweep below).
 	if [[ -n $VSTACKD_PID ]]; then
 		kill -TERM "$VSTACKD_PID" 2>/dev/null
 		if ! _wait_gone "$VSTACKD_PID" "$VSTACK_STOP_TIMEOUT"; then
@@ -227,7 +229,13 @@ _cleanup() {
 	done
 	wait 2>/dev/null
 
-	# 3. Namespaces (their devices go with them), then leftover devices.
+	# 3. What the test asked for with on_cleanup (groups, cgroups, ...).
+	local hook
+	for hook in "${_CLEANUP_HOOKS[@]}"; do
+		eval "$hook" || echo "[$TEST_NAME] cleanup: '$hook' failed" >&2
+	done
+
+	# 4. Namespaces (their devices go with them), then leftover devices.
 	for ns in $(_our_netns); do
 		ip netns del "$ns" 2>/dev/null || echo "[$TEST_NAME] cleanup: cannot delete netns $ns" >&2
 	done
@@ -713,3 +721,26 @@ trap 'echo "[$TEST_NAME] interrupted (SIGTERM)" >&2; exit 143' TERM
 _WATCHDOG_PID=$!
 
 log "prefix $P, files in $T"
+
+# kill9_vstackd - kill the daemon with SIGKILL, as a crash would, and wait
+# until it is gone. Its devices stay (persistent TAPs).
+kill9_vstackd() {
+	[[ -n $VSTACKD_PID ]] || fail "kill9_vstackd: no daemon running"
+	kill -KILL "$VSTACKD_PID" 2>/dev/null || true
+	_wait_gone "$VSTACKD_PID" 10 || fail "vstackd $VSTACKD_PID survived SIGKILL"
+	wait "$VSTACKD_PID" 2>/dev/null || true
+	VSTACKD_PID=
+	log "vstackd killed (SIGKILL)"
+}
+
+# ifindex NS DEV - the interface index of DEV in NS.
+ifindex() {
+	ip -n "$1" -o link show dev "$2" | cut -d: -f1
+}
+
+# on_cleanup COMMAND - run COMMAND (a string, eval'ed) during cleanup, after
+# the test's processes are gone, whether the test passed or failed. For
+# things the harness does not know about: groups, cgroups, files outside $T.
+on_cleanup() {
+	_CLEANUP_HOOKS+=("$1")
+}
