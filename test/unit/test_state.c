@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_state.c - unit tests of the state directory (ctl/state.c)
+ *
+ * Records are written to and read back from a temporary directory; damaged
+ * records are planted by hand, as a crash, a full disk or a curious
+ * operator would leave them.
+ */
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CUnit/CUnit.h>
+
+#include "../lib/cunit_run.h"
+#include "state.h"
+
+static char test_dir[64];
+
+static void test_write_file(const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", test_dir, rel);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+static bool test_exists(const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", test_dir, rel);
+	return access(path, F_OK) == 0;
+}
+
+static void test_port(struct spec_port *p, const char *name)
+{
+	char err[256];
+
+	spec_port_init(p);
+	CU_ASSERT_FATAL(!spec_port_set(p, "name", name, err, sizeof(err)));
+	CU_ASSERT_FATAL(!spec_port_set(p, "network", "blue", err, sizeof(err)));
+	CU_ASSERT_FATAL(!spec_port_set(p, "tenant", "acme", err, sizeof(err)));
+	CU_ASSERT_FATAL(!spec_port_set(p, "netns", "ns-1", err, sizeof(err)));
+	CU_ASSERT_FATAL(!spec_port_set(p, "mac", "02:00:00:00:00:2a", err,
+				       sizeof(err)));
+	CU_ASSERT_FATAL(!spec_port_set(p, "address", "10.1.2.3/24", err,
+				       sizeof(err)));
+	CU_ASSERT_FATAL(!spec_port_set(p, "address", "fd00::3/64", err,
+				       sizeof(err)));
+	CU_ASSERT_FATAL(!spec_port_set(p, "mtu", "9000", err, sizeof(err)));
+	CU_ASSERT_FATAL(!spec_port_set(p, "queues", "2", err, sizeof(err)));
+	CU_ASSERT_FATAL(!spec_port_set(p, "offload", "off", err, sizeof(err)));
+}
+
+static void test_port_equal(const struct spec_port *a, const struct spec_port *b)
+{
+	char *fa = state_port_fingerprint(a), *fb = state_port_fingerprint(b);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fa);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fb);
+	CU_ASSERT_STRING_EQUAL(fa, fb);
+	CU_ASSERT_STRING_EQUAL(a->name, b->name);
+	CU_ASSERT_EQUAL(a->mtu, b->mtu);
+	CU_ASSERT_EQUAL(a->naddrs, b->naddrs);
+	CU_ASSERT(!memcmp(a->mac, b->mac, 6));
+	CU_ASSERT_EQUAL(a->offload, b->offload);
+	free(fa);
+	free(fb);
+}
+
+static void test_roundtrip(void)
+{
+	struct state_snapshot snap;
+	struct state_tenant t = { 0 };
+	struct state_port p = { 0 }, q = { 0 };
+	struct state *s;
+	char err[256];
+
+	CU_ASSERT_FATAL(!state_open(&s, test_dir, err, sizeof(err)));
+	test_port(&p.spec, "tap-a");
+	p.netns_dev = 4;
+	p.netns_ino = 4026532177ULL;
+	test_port(&q.spec, "tap-b");
+	q.config = state_port_fingerprint(&q.spec);
+	CU_ASSERT_FATAL(q.config != NULL);
+	spec_tenant_init(&t.spec);
+	CU_ASSERT_FATAL(!spec_tenant_set(&t.spec, "name", "acme", err, sizeof(err)));
+	CU_ASSERT_FATAL(!spec_tenant_set(&t.spec, "cgroup", "/acme.slice", err,
+					 sizeof(err)));
+	CU_ASSERT_FATAL(!spec_tenant_set(&t.spec, "weight", "300", err, sizeof(err)));
+	CU_ASSERT_FATAL(!spec_tenant_set(&t.spec, "rate", "1G", err, sizeof(err)));
+
+	CU_ASSERT(!state_put_port(s, &p));
+	CU_ASSERT(!state_put_port(s, &q));
+	CU_ASSERT(!state_put_tenant(s, &t));
+	CU_ASSERT(!state_sync(s));
+	CU_ASSERT(test_exists("ports/tap-a.json"));
+	CU_ASSERT(test_exists("tenants/acme.json"));
+
+	CU_ASSERT_FATAL(!state_load(s, &snap, err, sizeof(err)));
+	CU_ASSERT_EQUAL_FATAL(snap.nports, 2);
+	CU_ASSERT_EQUAL_FATAL(snap.ntenants, 1);
+	/* In name order. */
+	test_port_equal(&snap.ports[0].spec, &p.spec);
+	test_port_equal(&snap.ports[1].spec, &q.spec);
+	CU_ASSERT_PTR_NULL(snap.ports[0].config);
+	CU_ASSERT_EQUAL(snap.ports[0].netns_ino, 4026532177ULL);
+	CU_ASSERT_EQUAL(snap.ports[0].netns_dev, 4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(snap.ports[1].config);
+	CU_ASSERT_STRING_EQUAL(snap.ports[1].config, q.config);
+	CU_ASSERT_STRING_EQUAL(snap.tenants[0].spec.name, "acme");
+	CU_ASSERT_STRING_EQUAL(snap.tenants[0].spec.cgroup, "/acme.slice");
+	CU_ASSERT_EQUAL(snap.tenants[0].spec.weight, 300);
+	CU_ASSERT_EQUAL(snap.tenants[0].spec.rate_bps, 1000000000ULL);
+	CU_ASSERT_PTR_NULL(snap.tenants[0].config);
+	state_snapshot_free(&snap);
+
+	/* Replace, then delete. */
+	p.spec.mtu = 1400;
+	CU_ASSERT(!state_put_port(s, &p));
+	CU_ASSERT(!state_del_port(s, "tap-b"));
+	CU_ASSERT(!state_del_tenant(s, "acme"));
+	CU_ASSERT(!state_del_tenant(s, "never-was"));
+	CU_ASSERT_FATAL(!state_load(s, &snap, err, sizeof(err)));
+	CU_ASSERT_EQUAL_FATAL(snap.nports, 1);
+	CU_ASSERT_EQUAL(snap.ports[0].spec.mtu, 1400);
+	CU_ASSERT_EQUAL(snap.ntenants, 0);
+	state_snapshot_free(&snap);
+	CU_ASSERT(!state_del_port(s, "tap-a"));
+	free(q.config);
+	state_close(s);
+}
+
+static void test_damaged(void)
+{
+	struct state_snapshot snap;
+	struct state_port p = { 0 };
+	struct state *s;
+	char err[256], big[70000];
+
+	CU_ASSERT_FATAL(!state_open(&s, test_dir, err, sizeof(err)));
+	test_port(&p.spec, "good");
+	CU_ASSERT(!state_put_port(s, &p));
+
+	test_write_file("ports/notjson.json", "{ \"name\": ");
+	test_write_file("ports/oldver.json",
+			"{\"name\":\"oldver\",\"version\":0,\"origin\":\"vstackctl\"}");
+	test_write_file("ports/other.json",
+			"{\"name\":\"someone\",\"version\":1,\"origin\":\"vstackctl\"}");
+	test_write_file("ports/badmac.json",
+			"{\"name\":\"badmac\",\"mac\":\"ff:ff:ff:ff:ff:ff\",\"version\":1,\"origin\":\"vstackctl\"}");
+	test_write_file("ports/neg.json",
+			"{\"name\":\"neg\",\"mtu\":-1,\"version\":1,\"origin\":\"vstackctl\"}");
+	test_write_file("ports/unknown.json",
+			"{\"name\":\"unknown\",\"colour\":\"red\",\"version\":1,\"origin\":\"vstackctl\"}");
+	test_write_file("ports/noorigin.json", "{\"name\":\"noorigin\",\"version\":1}");
+	test_write_file("ports/nocfg.json",
+			"{\"name\":\"nocfg\",\"version\":1,\"origin\":\"config\"}");
+	test_write_file("ports/addrs.json",
+			"{\"name\":\"addrs\",\"address\":[1,2],\"version\":1,\"origin\":\"vstackctl\"}");
+	test_write_file("tenants/dots.json",
+			"{\"name\":\"dots\",\"cgroup\":\"../../etc\",\"version\":1,\"origin\":\"vstackctl\"}");
+	memset(big, ' ', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	test_write_file("ports/huge.json", big);
+	test_write_file("ports/.crashed.json.tmp", "{");
+	test_write_file("ports/README", "not a record");
+
+	CU_ASSERT_FATAL(!state_load(s, &snap, err, sizeof(err)));
+	CU_ASSERT_EQUAL(snap.nports, 1);
+	CU_ASSERT_EQUAL(snap.ntenants, 0);
+	if (snap.nports)
+		CU_ASSERT_STRING_EQUAL(snap.ports[0].spec.name, "good");
+	state_snapshot_free(&snap);
+	CU_ASSERT(!test_exists("ports/.crashed.json.tmp"));
+	state_close(s);
+}
+
+static void test_fingerprint(void)
+{
+	struct spec_port a, b;
+	struct spec_tenant t, u;
+	char err[128], *fa, *fb;
+
+	test_port(&a, "x");
+	test_port(&b, "x");
+	fa = state_port_fingerprint(&a);
+	fb = state_port_fingerprint(&b);
+	CU_ASSERT_STRING_EQUAL(fa, fb);
+	free(fb);
+	b.mtu = 1500;
+	fb = state_port_fingerprint(&b);
+	CU_ASSERT_STRING_NOT_EQUAL(fa, fb);
+	free(fa);
+	free(fb);
+
+	spec_tenant_init(&t);
+	spec_tenant_init(&u);
+	spec_tenant_set(&t, "name", "t", err, sizeof(err));
+	spec_tenant_set(&u, "name", "t", err, sizeof(err));
+	fa = state_tenant_fingerprint(&t);
+	spec_tenant_set(&u, "weight", "100", err, sizeof(err));
+	fb = state_tenant_fingerprint(&u);
+	/* An explicit default is a change: the section said something else. */
+	CU_ASSERT_STRING_NOT_EQUAL(fa, fb);
+	free(fa);
+	free(fb);
+}
+
+static void test_open_errors(void)
+{
+	struct state *s = NULL;
+	char err[256], path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/file", test_dir);
+	test_write_file("file", "x");
+	CU_ASSERT(state_open(&s, path, err, sizeof(err)) < 0);
+	CU_ASSERT(strstr(err, "cannot use state directory") != NULL);
+	snprintf(path, sizeof(path), "%s/new/deeper", test_dir);
+	CU_ASSERT_FATAL(!state_open(&s, path, err, sizeof(err)));
+	CU_ASSERT_STRING_EQUAL(state_dir(s), path);
+	state_close(s);
+}
+
+static int test_init(void)
+{
+	snprintf(test_dir, sizeof(test_dir), "/tmp/vstack-state.XXXXXX");
+	return mkdtemp(test_dir) ? 0 : -1;
+}
+
+static int test_clean(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", test_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	static const struct cunit_test tests[] = {
+		{ "records round-trip", test_roundtrip },
+		{ "damaged records are skipped", test_damaged },
+		{ "fingerprints", test_fingerprint },
+		{ "open errors", test_open_errors },
+	};
+
+	return cunit_run("state", tests, sizeof(tests) / sizeof(tests[0]),
+			 test_init, test_clean);
+}
