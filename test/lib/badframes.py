@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""badframes.py - hostile frames from inside a tenant, for a bounded time.
+
+Run inside the tenant's namespace; sends through a packet socket on IFACE,
+with a virtio-net header (PACKET_VNET_HDR) so that GSO and checksum offload
+metadata are the sender's to choose, as a malicious guest kernel's would be.
+
+malformed: for --seconds (at most --count frames), cycle through broken
+    frames towards --dst MACs: Ethernet header only, IPv4 with impossible
+    header and total lengths, garbage options, TCP with bad data offsets,
+    bogus and overlapping fragments, IPv6 with lying payload lengths and
+    looping extension headers, stacked VLAN tags, runt ARP, random bytes,
+    and GSO frames whose metadata lies (segment size 1 or huge, header
+    length past the end, checksum offsets out of bounds, TCP metadata on
+    UDP, UDP metadata on TCP). The kernel refuses some of them (counted as
+    refused); the rest reach the switch.
+macflood: --count frames, each from a new random unicast source MAC, to
+    --dst (the first one), as fast as the socket takes them.
+
+Prints one JSON line: {"sent": N, "refused": M}.
+"""
+import argparse
+import json
+import os
+import random
+import socket
+import struct
+import time
+
+PACKET_VNET_HDR = 15
+SOL_PACKET = 263
+ETH_P_ALL = 0x0003
+VNET_HDR = struct.Struct("<BBHHHH")  # flags, gso_type, hdr_len, gso_size, csum_start, csum_offset
+GSO_NONE, GSO_TCPV4, GSO_UDP, GSO_TCPV6, GSO_UDP_L4 = 0, 1, 3, 4, 5
+NEEDS_CSUM = 1
+
+
+def mac(s):
+    return bytes(int(x, 16) for x in s.split(":"))
+
+
+def ipv4(proto, payload, ihl=5, total=None, frag=0, opts=b""):
+    hdr_len = ihl * 4
+    total = total if total is not None else 20 + len(opts) + len(payload)
+    h = struct.pack("!BBHHHBBH4s4s", (4 << 4) | (ihl & 15), 0, total & 0xFFFF,
+                    random.getrandbits(16), frag, 64, proto, 0,
+                    bytes([10, 250, 0, 1]), bytes([10, 250, 0, 2]))
+    return h + opts + payload if hdr_len >= 20 else h + payload
+
+
+def tcp(doff=5, payload=b""):
+    return struct.pack("!HHIIBBHHH", 1234, 80, 1, 0, (doff & 15) << 4, 0x18,
+                       65535, 0, 0) + payload
+
+
+def udp(length=None, payload=b""):
+    return struct.pack("!HHHH", 1234, 53,
+                       (length if length is not None else 8 + len(payload)) & 0xFFFF,
+                       0) + payload
+
+
+def ipv6(nh, payload, plen=None):
+    return struct.pack("!IHBB16s16s", 6 << 28,
+                       (plen if plen is not None else len(payload)) & 0xFFFF,
+                       nh, 64, b"\xfd" + b"\x00" * 14 + b"\x01",
+                       b"\xfd" + b"\x00" * 14 + b"\x02") + payload
+
+
+def malformed(rnd, dst, src):
+    """Yield (vnet header, frame) pairs, forever, in a fixed cycle."""
+    eth4 = dst + src + b"\x08\x00"
+    eth6 = dst + src + b"\x86\xdd"
+    none = VNET_HDR.pack(0, GSO_NONE, 0, 0, 0, 0)
+    big = os.urandom(3000)
+    while True:
+        yield none, dst + src + b"\x08\x00"                              # Ethernet only
+        yield none, eth4 + b"\x45\x00"                                    # cut IPv4 header
+        yield none, eth4 + ipv4(6, tcp(), ihl=15)                         # IHL past the end
+        yield none, eth4 + ipv4(6, tcp(), ihl=3)                          # IHL < 5
+        yield none, eth4 + ipv4(17, udp(), total=60000)                   # total > frame
+        yield none, eth4 + ipv4(17, udp(), total=8)                       # total < header
+        yield none, eth4 + ipv4(6, tcp(), ihl=15, opts=os.urandom(40))    # garbage options
+        yield none, eth4 + ipv4(6, tcp(doff=0))                           # TCP offset 0
+        yield none, eth4 + ipv4(6, tcp(doff=15))                          # TCP offset past end
+        yield none, eth4 + ipv4(17, udp(length=4000))                     # UDP length lies
+        yield none, eth4 + ipv4(17, udp(payload=big[:64]),
+                                frag=0x2000 | rnd.randrange(0x1FFF))      # bogus fragment
+        yield none, eth4 + ipv4(17, big[:1400], frag=0x1FFF)              # fragment past 64K
+        yield none, eth6 + ipv6(6, tcp(), plen=9000)                      # payload length lies
+        yield none, eth6 + ipv6(0, b"\x00\x00" + b"\x00" * 6 * 100)       # hop-by-hop chain
+        yield none, dst + src + b"\x81\x00" * 20 + b"\x08\x00" + ipv4(6, tcp())  # VLAN stack
+        yield none, dst + src + b"\x08\x06" + b"\x00\x01\x08"             # runt ARP
+        yield none, dst + src + os.urandom(2) + os.urandom(rnd.randrange(1, 200))
+        # Offload metadata that lies.
+        p4 = eth4 + ipv4(6, tcp(payload=big[:2800]))
+        yield VNET_HDR.pack(NEEDS_CSUM, GSO_TCPV4, 54, 1, 34, 16), p4    # segment size 1
+        yield VNET_HDR.pack(NEEDS_CSUM, GSO_TCPV4, 54, 65535, 34, 16), p4
+        yield VNET_HDR.pack(NEEDS_CSUM, GSO_TCPV4, 4000, 1000, 34, 16), p4  # hdr_len past end
+        yield VNET_HDR.pack(NEEDS_CSUM, GSO_NONE, 0, 0, 3000, 16), p4    # csum start past end
+        yield VNET_HDR.pack(NEEDS_CSUM, GSO_NONE, 0, 0, 34, 3000), p4    # csum offset past end
+        u4 = eth4 + ipv4(17, udp(payload=big[:2800]))
+        yield VNET_HDR.pack(NEEDS_CSUM, GSO_TCPV4, 42, 1000, 34, 16), u4  # TCP GSO on UDP
+        yield VNET_HDR.pack(NEEDS_CSUM, GSO_UDP_L4, 42, 1000, 34, 6), p4  # USO on TCP
+        yield VNET_HDR.pack(NEEDS_CSUM, GSO_UDP, 42, 1000, 34, 6), u4     # UFO
+        p6 = eth6 + ipv6(6, tcp(payload=big[:2800]))
+        yield VNET_HDR.pack(NEEDS_CSUM, GSO_TCPV6, 74, 1000, 54, 16), p4  # v6 GSO on v4
+        yield VNET_HDR.pack(NEEDS_CSUM, GSO_TCPV4, 74, 1000, 54, 16), p6  # v4 GSO on v6
+        yield VNET_HDR.pack(NEEDS_CSUM, GSO_TCPV6, 74, 1000, 54, 16),     \
+            eth6 + ipv6(6, tcp(doff=15, payload=big[:2000]))             # bad offset, GSO
+        yield VNET_HDR.pack(rnd.getrandbits(8), rnd.getrandbits(8), rnd.getrandbits(16),
+                            rnd.getrandbits(16), rnd.getrandbits(16),
+                            rnd.getrandbits(16)), p4                      # random metadata
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=("malformed", "macflood"))
+    ap.add_argument("--iface", required=True)
+    ap.add_argument("--dst", action="append", required=True)
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--count", type=int, default=1000000)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+
+    rnd = random.Random(a.seed)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.setsockopt(SOL_PACKET, PACKET_VNET_HDR, 1)
+    s.bind((a.iface, 0))
+    src = bytes.fromhex(open(f"/sys/class/net/{a.iface}/address").read().strip().replace(":", ""))
+    dsts = [mac(d) for d in a.dst]
+    deadline = time.monotonic() + a.seconds
+    sent = refused = 0
+
+    if a.mode == "malformed":
+        gens = [malformed(rnd, d, src) for d in dsts]
+        i = 0
+        while sent + refused < a.count and time.monotonic() < deadline:
+            hdr, frame = next(gens[i % len(gens)])
+            i += 1
+            try:
+                s.send(hdr + frame)
+                sent += 1
+            except OSError:
+                refused += 1
+    else:
+        none = VNET_HDR.pack(0, GSO_NONE, 0, 0, 0, 0)
+        payload = b"\x08\x00" + ipv4(17, udp(payload=b"x" * 18))
+        dst = dsts[0]
+        while sent + refused < a.count:
+            if (sent & 1023) == 0 and time.monotonic() > deadline:
+                break
+            m = rnd.getrandbits(48).to_bytes(6, "big")
+            m = bytes([(m[0] & 0xFC) | 0x02]) + m[1:]  # unicast, local
+            try:
+                s.send(none + dst + m + payload)
+                sent += 1
+            except OSError:
+                refused += 1
+    print(json.dumps({"sent": sent, "refused": refused}))
+
+
+if __name__ == "__main__":
+    main()
