@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -397,6 +398,7 @@ static struct json_object *cmd_json_port(const struct cmd_ctx *c,
 				json_object_new_string(cmd_offloads[i].name));
 	}
 	json_object_object_add(o, "offloads", a);
+	json_object_object_add(o, "lock", json_object_new_boolean(p->spec.lock));
 	cmd_traffic_add(&t, &info.stats);
 	cmd_json_traffic(o, &t);
 	if (sum)
@@ -560,6 +562,34 @@ int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
 }
 
 /**
+ * cmd_portsec() - the port security policy of a port
+ * @p:		port, MAC filled in
+ * @ps:		filled in when the port is locked
+ *
+ * Return: @ps, or NULL when the port is not locked
+ */
+static const struct portsec *cmd_portsec(const struct spec_port *p,
+					 struct portsec *ps)
+{
+	unsigned i;
+
+	if (!p->lock)
+		return NULL;
+	memset(ps, 0, sizeof(*ps));
+	memcpy(ps->mac, p->mac, 6);
+	for (i = 0; i < p->naddrs; i++) {
+		const struct parse_cidr *a = &p->addrs[i];
+
+		if (a->family == AF_INET && ps->n4 < PORTSEC_MAX_ADDRS)
+			memcpy(ps->ip4[ps->n4++], a->addr, 4);
+		else if (a->family == AF_INET6 && ps->n6 < PORTSEC_MAX_ADDRS)
+			memcpy(ps->ip6[ps->n6++], a->addr, 16);
+	}
+	ps->lock_ip = ps->n4 || ps->n6;
+	return ps;
+}
+
+/**
  * cmd_port_room() - make room for one more port in the table
  * @c:		state
  * @err:	message on failure
@@ -649,6 +679,7 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
 	struct netlink_setup ns = { 0 };
 	const struct tenant *tn;
 	struct cmd_port port;
+	struct portsec sec;
 	char desc[300];
 	int rc, fd = -1;
 	bool added = false;
@@ -708,6 +739,7 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
 	vs.queues = p->queues;
 	vs.mtu = port.spec.mtu;
 	vs.persist = true;
+	vs.lock = cmd_portsec(&port.spec, &sec);
 	err[0] = '\0';
 	if ((rc = vnet_port_add(c->vnet, &vs, err, errlen))) {
 		if (!err[0])
@@ -763,6 +795,7 @@ static int cmd_port_attach(struct cmd_ctx *c, const struct state_port *sp,
 {
 	struct vnet_port_spec vs = { 0 };
 	uint64_t dev, ino;
+	struct portsec sec;
 	char desc[300];
 	int rc, fd;
 
@@ -789,6 +822,7 @@ static int cmd_port_attach(struct cmd_ctx *c, const struct state_port *sp,
 	vs.persist = true;
 	vs.attach = true;
 	vs.netns_fd = fd;
+	vs.lock = cmd_portsec(&sp->spec, &sec);
 	err[0] = '\0';
 	rc = vnet_port_add(c->vnet, &vs, err, errlen);
 	if (rc && !err[0])
@@ -987,6 +1021,7 @@ static int cmd_req_port(const struct proto_request *req, struct spec_port *p,
 			return rc;
 	}
 	proto_arg_bool(req, "offload", &p->offload);
+	proto_arg_bool(req, "lock", &p->lock);
 	return spec_port_check(p, err, errlen);
 }
 

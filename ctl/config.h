@@ -9,7 +9,8 @@
  *				state
  *	[tenant NAME]		cgroup, pid, weight, rate
  *	[port NAME]		tenant, network, type, netns, netns-pid, mac,
- *				address (repeatable), mtu, queues, offload
+ *				address (repeatable), mtu, queues, offload,
+ *				lock
  *
  * Command-line options are set into the same struct config_daemon with
  * config_daemon_set(); each field remembers whether it was set, so the

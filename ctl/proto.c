@@ -80,6 +80,7 @@ static const struct proto_arg proto_args_port_add[] = {
 	{ "mtu", PROTO_T_UINT, false },
 	{ "queues", PROTO_T_UINT, false },
 	{ "offload", PROTO_T_BOOL, false },
+	{ "lock", PROTO_T_BOOL, false },
 	{ NULL, 0, false },
 };
 

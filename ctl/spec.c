@@ -145,7 +145,7 @@ static int spec_port_add_address(struct spec_port *p, const char *val,
  * spec_port_set() - set a port key from its text form
  * @p:		port
  * @key:	name, tenant, network, type, netns, netns-pid, mac, address
- *		(repeatable), mtu, queues or offload
+ *		(repeatable), mtu, queues, offload or lock
  * @val:	value as written
  * @err:	message on failure
  * @errlen:	size of @err
@@ -220,6 +220,14 @@ int spec_port_set(struct spec_port *p, const char *key, const char *val,
 		if (parse_onoff(val, &p->offload)) {
 			snprintf(err, errlen,
 				 "invalid offload '%s': expected on or off", val);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (spec_key_is(key, "lock")) {
+		if (parse_onoff(val, &p->lock)) {
+			snprintf(err, errlen,
+				 "invalid lock '%s': expected on or off", val);
 			return -EINVAL;
 		}
 		return 0;

@@ -41,6 +41,7 @@
  * @mtu:	MTU, 0 for the default
  * @queues:	TAP queues, 0 for one per worker
  * @offload:	negotiate checksum/segmentation offloads
+ * @lock:	port security: only its MAC (and addresses) as source
  * @naddrs:	number of @addrs
  * @addrs:	addresses to add inside the target namespace
  */
@@ -55,6 +56,7 @@ struct spec_port {
 	unsigned mtu;
 	unsigned queues;
 	bool offload;
+	bool lock;
 	unsigned naddrs;
 	struct parse_cidr addrs[SPEC_MAX_ADDRS];
 };

@@ -197,6 +197,10 @@ struct json_object *state_port_json(const struct spec_port *p)
 	json_object_object_add(o, "offload",
 			       json_object_new_string(p->offload ? "on"
 								 : "off"));
+	/* Only when on: records and config fingerprints made before port
+	 * security existed stay as they were. */
+	if (p->lock)
+		json_object_object_add(o, "lock", json_object_new_string("on"));
 	a = json_object_new_array();
 	for (i = 0; i < p->naddrs; i++) {
 		parse_cidr_format(&p->addrs[i], buf);

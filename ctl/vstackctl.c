@@ -44,6 +44,7 @@ static const char ctl_usage[] =
 "  port add NAME [--tenant T] [--network NET] [--type tap]\n"
 "           [--netns NAME | --netns-pid PID] [--mac MAC]\n"
 "           [--address ADDR/LEN]... [--mtu N] [--queues N] [--offload on|off]\n"
+"           [--lock on|off]\n"
 "  port del NAME\n"
 "  port list\n"
 "  network list\n"
@@ -732,6 +733,7 @@ static int ctl_run_port_add(const struct ctl_cmd *cmd, int argc, char **argv,
 		{ "mtu", required_argument, NULL, 'M' },
 		{ "queues", required_argument, NULL, 'q' },
 		{ "offload", required_argument, NULL, 'o' },
+		{ "lock", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
@@ -787,6 +789,8 @@ static int ctl_run_port_add(const struct ctl_cmd *cmd, int argc, char **argv,
 				       json_object_new_int64(p.queues));
 	json_object_object_add(args, "offload",
 			       json_object_new_boolean(p.offload));
+	if (p.lock)
+		json_object_object_add(args, "lock", json_object_new_boolean(true));
 	if (json_object_array_length(addrs))
 		json_object_object_add(args, "addresses", addrs);
 	else
@@ -891,7 +895,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "  --address ADDR/LEN  add this IPv4 or IPv6 address; repeatable\n"
 	  "  --mtu N             MTU, 68..65521 (default 1500)\n"
 	  "  --queues N          TAP queues, 1..64 (default: one per worker)\n"
-	  "  --offload on|off    negotiate checksum/segmentation offloads (default on)\n",
+	  "  --offload on|off    negotiate checksum/segmentation offloads (default on)\n"
+	  "  --lock on|off       port security: drop frames whose source MAC is not\n"
+	  "                      the port's, or (with addresses) whose source IP is\n"
+	  "                      not one of them (default off)\n",
 	  ctl_run_port_add, "port.add", NULL },
 	{ "port", "del",
 	  "Usage: vstackctl port del NAME\n"

@@ -27,6 +27,7 @@ static const char *const vnet_drop_names[VNET_DROP__COUNT] = {
 	[VNET_DROP_MTU] = "mtu",
 	[VNET_DROP_SEGMENT] = "segment",
 	[VNET_DROP_HAIRPIN] = "hairpin",
+	[VNET_DROP_SPOOF] = "spoofed",
 };
 
 /**
@@ -352,6 +353,10 @@ int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
 	p->net = (uint16_t)net;
 	p->tenant = spec->tenant;
 	p->mtu = spec->mtu ? spec->mtu : 1500;
+	if (spec->lock) {
+		p->sec = *spec->lock;
+		p->locked = true;
+	}
 	snprintf(p->name, sizeof(p->name), "%s", spec->name);
 	v->ports[id] = p;
 
@@ -436,6 +441,7 @@ static void vnet_port_fill(struct vnet *v, const struct vnet_port *p,
 	out->queues = p->dev.nqueues;
 	out->mtu = p->mtu;
 	out->offloads = p->dev.offloads;
+	out->locked = p->locked;
 	for (i = 0; i < v->nworkers; i++) {
 		const struct vnet_port_stats *s = &v->workers[i].stats[p->id];
 

@@ -27,6 +27,7 @@
 
 #include "fdb.h"
 #include "frame.h"
+#include "portsec.h"
 
 /* Port offloads are TUN_F_* bits; the USO ones are missing from uapi
  * headers before Linux 6.2. */
@@ -53,6 +54,7 @@ enum vnet_drop {
 	VNET_DROP_MTU,       /* bigger than the destination's MTU */
 	VNET_DROP_SEGMENT,   /* software segmentation failed */
 	VNET_DROP_HAIRPIN,   /* destination is the source port */
+	VNET_DROP_SPOOF,     /* source not the locked port's (portsec.h) */
 	VNET_DROP__COUNT
 };
 
@@ -100,6 +102,7 @@ unsigned vnet_workers(const struct vnet *v);
  *		instead of creating one; vnet_port_add() then fails with
  *		-ENODEV if it is gone
  * @netns_fd:	with @attach, the namespace the device is in (-1: ours)
+ * @lock:	lock the port to these source addresses (portsec.h), or NULL
  */
 struct vnet_port_spec {
 	const char *name;
@@ -111,6 +114,7 @@ struct vnet_port_spec {
 	bool persist;
 	bool attach;
 	int netns_fd;
+	const struct portsec *lock;
 };
 
 struct vnet_port_stats {
@@ -127,6 +131,7 @@ struct vnet_port_info {
 	unsigned queues;
 	unsigned mtu;
 	unsigned offloads;    /* TUN_F_* bits in force (see above) */
+	bool locked;          /* port security on (portsec.h) */
 	struct vnet_port_stats stats; /* summed over workers */
 };
 

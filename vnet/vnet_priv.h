@@ -44,6 +44,8 @@ struct vnet_port {
 	char name[VNET_IFNAME_MAX];
 	const struct port_ops *ops;
 	struct port_dev dev;
+	bool locked;          /* @sec applies; both fixed for the port's life */
+	struct portsec sec;
 };
 
 struct vnet_net {

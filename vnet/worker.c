@@ -379,6 +379,10 @@ static void worker_rx(struct worker *w, uint16_t src, uint32_t buf,
 		stat_add(&st->drops[why], 1);
 		return;
 	}
+	if (sp->p->locked && !portsec_allows(&sp->p->sec, eth, &fi)) {
+		stat_add(&st->drops[VNET_DROP_SPOOF], 1);
+		return;
+	}
 	fdb_learn(sp->fdb, eth + 6, src, now_ms);
 
 	if (!frame_mac_is_multicast(eth)) {

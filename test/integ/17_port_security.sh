@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# port_security - a port added with --lock on only lets frames through
+# whose source MAC is the port's and whose source IPv4/IPv6 address is one
+# of its addresses (DAD, ARP probes and link-local are allowed, so the
+# tenant's kernel works as usual). From inside the locked tenant's
+# namespace: an extra address, a changed MAC and a hand-made frame with
+# someone else's source are each dropped and counted as "spoofed"; the same
+# tricks from an unlocked port go through. The lock survives a restart.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+A=$(mk_ns a); B=$(mk_ns b)
+PA=$(ifname a); PB=$(ifname b)
+start_vstackd --workers 1
+vctl port add "$PA" --netns "$A" --address 10.80.0.1/24 --address fd80::1/64 --lock on
+vctl port add "$PB" --netns "$B" --address 10.80.0.2/24 --address fd80::2/64
+assert_eq "$(vctl_json port list | jq_py "[p['lock'] for p in d['ports'] if p['name'] == '$PA'][0]")" true "lock in port list"
+wait_no_tentative "$A"
+wait_no_tentative "$B"
+spoofed() { vctl_json stats --port "$PA" | jq_py 'd["ports"][0]["drops"]["spoofed"]'; }
+
+ping_ok "$A" 10.80.0.2 || fail "IPv4 from the locked port's own address"
+ping_ok "$A" fd80::2 || fail "IPv6 from the locked port's own address"
+s0=$(spoofed)
+
+# An address the port was not given.
+ip -n "$A" addr add 10.80.0.99/24 dev "$PA"
+ping_fails "$A" 10.80.0.2 -I 10.80.0.99 || fail "a spoofed IPv4 source got through"
+ip -n "$A" -6 addr add fd80::99/64 dev "$PA" nodad
+ping_fails "$A" fd80::2 -I fd80::99 || fail "a spoofed IPv6 source got through"
+s1=$(spoofed)
+assert_ge "$s1" "$((s0 + 3))" "spoofed drops counted"
+ping_ok "$A" 10.80.0.2 || fail "the port's own address stopped working"
+
+# Another MAC: everything it sends is dropped.
+MAC=$(ns_mac "$A" "$PA")
+ip -n "$A" link set "$PA" address 02:80:00:00:00:99
+ip -n "$A" neigh flush dev "$PA"
+ping_fails "$A" 10.80.0.2 || fail "frames from a changed MAC got through"
+ip -n "$A" link set "$PA" address "$MAC"
+ping_ok "$A" 10.80.0.2 || fail "no ping after the MAC was put back"
+
+# A hand-made frame with B's source MAC (to poison the FDB).
+MAC_B=$(ns_mac "$B" "$PB")
+s2=$(spoofed)
+nsx_to 30 "$A" "$PY" "$LIB/badframes.py" macflood --iface "$PA" --dst ff:ff:ff:ff:ff:ff --count 50 --seconds 5 >/dev/null
+assert_ge "$(spoofed)" "$((s2 + 50))" "frames from a made-up MAC counted as spoofed"
+fdb=$(vctl_json fdb show | jq_py "sorted(e['port'] for e in d['entries'])" | tr '\n' ' ')
+assert_eq "$fdb" "$(printf '%s\n' "$PA" "$PB" | sort | tr '\n' ' ')" "FDB learned nothing from spoofed frames"
+
+# The unlocked port may do all that.
+ip -n "$B" addr add 10.80.0.98/24 dev "$PB"
+ping_ok "$B" 10.80.0.1 -I 10.80.0.98 || fail "an extra address on an unlocked port was dropped"
+
+# The lock survives a restart.
+stop_vstackd
+start_vstackd --workers 1
+ping_ok "$A" 10.80.0.2 || fail "no ping after a restart"
+s3=$(spoofed)
+ping_fails "$A" 10.80.0.2 -I 10.80.0.99 || fail "a spoofed source got through after a restart"
+assert_ge "$(spoofed)" "$((s3 + 1))" "spoofed drops after a restart"
+stop_vstackd

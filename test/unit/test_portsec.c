@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_portsec.c - unit tests of port security (vnet/portsec.c)
+ *
+ * Frames come from the shared test frame builder (source 52:54:00:00:00:01,
+ * 10.0.0.1 / fd00::1), go through frame_parse() as on the data path, and
+ * are then judged against policies that do or do not match them.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+
+#include "../lib/cunit_run.h"
+#include "../lib/frame_builder.h"
+#include "portsec.h"
+
+static uint8_t buf[TB_CAP];
+
+static const uint8_t our_mac[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x01 };
+
+/* A policy for our MAC, with 10.0.0.1 and fd00::1 if @ip. */
+static void test_policy(struct portsec *ps, bool ip)
+{
+	memset(ps, 0, sizeof(*ps));
+	memcpy(ps->mac, our_mac, 6);
+	ps->lock_ip = ip;
+	if (!ip)
+		return;
+	inet_pton(AF_INET, "10.0.0.1", ps->ip4[0]);
+	ps->n4 = 1;
+	inet_pton(AF_INET6, "fd00::1", ps->ip6[0]);
+	ps->n6 = 1;
+}
+
+/* Build @s, parse it; return whether @ps lets it through. */
+static bool test_judge(const struct portsec *ps, const struct tb_spec *s,
+		       void (*edit)(struct tb_frame *f))
+{
+	struct frame_info fi;
+	struct tb_frame f;
+	size_t len = tb_build(buf, s, &f);
+
+	if (edit)
+		edit(&f);
+	CU_ASSERT_EQUAL_FATAL(frame_parse(buf, len, &fi), FRAME_OK);
+	return portsec_allows(ps, f.eth, &fi);
+}
+
+static void edit_src_mac(struct tb_frame *f) { f->eth[11] = 0x99; }
+static void edit_ip4_src(struct tb_frame *f) { f->eth[f->l3_off + 15] = 7; }
+static void edit_ip4_zero(struct tb_frame *f) { memset(f->eth + f->l3_off + 12, 0, 4); }
+static void edit_dhcp(struct tb_frame *f)
+{
+	memset(f->eth + f->l3_off + 12, 0, 4);
+	tb_be16(f->eth + f->l4_off, 68);
+	tb_be16(f->eth + f->l4_off + 2, 67);
+}
+static void edit_ip6_src(struct tb_frame *f) { f->eth[f->l3_off + 23] = 9; }
+static void edit_ip6_ll(struct tb_frame *f)
+{
+	f->eth[f->l3_off + 8] = 0xfe;
+	f->eth[f->l3_off + 9] = 0x80;
+	f->eth[f->l3_off + 23] = 9;
+}
+static void edit_ip6_zero(struct tb_frame *f) { memset(f->eth + f->l3_off + 8, 0, 16); }
+static void edit_arp_sender_ip(struct tb_frame *f) { f->eth[f->l3_off + 17] = 5; }
+static void edit_arp_sender_mac(struct tb_frame *f) { f->eth[f->l3_off + 13] = 5; }
+static void edit_arp_probe(struct tb_frame *f) { memset(f->eth + f->l3_off + 14, 0, 4); }
+static void edit_ethertype(struct tb_frame *f) { tb_be16(f->eth + 12, 0x88cc); /* LLDP */ }
+
+static void test_mac_only(void)
+{
+	struct tb_spec tcp4 = { .l3 = 4, .proto = IPPROTO_TCP, .payload = 100 };
+	struct tb_spec arp = { .l3 = 0 };
+	struct portsec ps;
+
+	test_policy(&ps, false);
+	CU_ASSERT(test_judge(&ps, &tcp4, NULL));
+	CU_ASSERT(!test_judge(&ps, &tcp4, edit_src_mac));
+	/* Without addresses, IP sources are not policed. */
+	CU_ASSERT(test_judge(&ps, &tcp4, edit_ip4_src));
+	CU_ASSERT(test_judge(&ps, &arp, edit_arp_sender_ip));
+	CU_ASSERT(test_judge(&ps, &arp, edit_ethertype));
+}
+
+static void test_ipv4(void)
+{
+	struct tb_spec tcp4 = { .l3 = 4, .proto = IPPROTO_TCP, .payload = 100 };
+	struct tb_spec udp4 = { .l3 = 4, .proto = IPPROTO_UDP, .payload = 300 };
+	struct tb_spec vlan = { .vlan = 0x8100, .l3 = 4, .proto = IPPROTO_UDP };
+	struct portsec ps;
+
+	test_policy(&ps, true);
+	CU_ASSERT(test_judge(&ps, &tcp4, NULL));
+	CU_ASSERT(!test_judge(&ps, &tcp4, edit_src_mac));
+	CU_ASSERT(!test_judge(&ps, &tcp4, edit_ip4_src));
+	CU_ASSERT(!test_judge(&ps, &tcp4, edit_ip4_zero));
+	CU_ASSERT(!test_judge(&ps, &udp4, edit_ip4_zero));
+	CU_ASSERT(test_judge(&ps, &udp4, edit_dhcp));
+	CU_ASSERT(!test_judge(&ps, &vlan, NULL));
+	/* A second address of the port is as good as the first. */
+	inet_pton(AF_INET, "10.0.0.7", ps.ip4[1]);
+	ps.n4 = 2;
+	CU_ASSERT(test_judge(&ps, &tcp4, edit_ip4_src));
+}
+
+static void test_ipv6(void)
+{
+	struct tb_spec tcp6 = { .l3 = 6, .proto = IPPROTO_TCP, .payload = 100 };
+	struct tb_spec icmp6 = { .l3 = 6, .proto = IPPROTO_ICMPV6, .payload = 24 };
+	struct portsec ps;
+
+	test_policy(&ps, true);
+	CU_ASSERT(test_judge(&ps, &tcp6, NULL));
+	CU_ASSERT(!test_judge(&ps, &tcp6, edit_ip6_src));
+	CU_ASSERT(test_judge(&ps, &tcp6, edit_ip6_ll));
+	CU_ASSERT(!test_judge(&ps, &tcp6, edit_ip6_zero));
+	CU_ASSERT(test_judge(&ps, &icmp6, edit_ip6_zero));
+}
+
+static void test_arp_and_others(void)
+{
+	struct tb_spec arp = { .l3 = 0 };
+	struct portsec ps;
+
+	test_policy(&ps, true);
+	CU_ASSERT(test_judge(&ps, &arp, NULL));
+	CU_ASSERT(!test_judge(&ps, &arp, edit_arp_sender_ip));
+	CU_ASSERT(!test_judge(&ps, &arp, edit_arp_sender_mac));
+	CU_ASSERT(test_judge(&ps, &arp, edit_arp_probe));
+	CU_ASSERT(!test_judge(&ps, &arp, edit_ethertype));
+}
+
+int main(void)
+{
+	static const struct cunit_test tests[] = {
+		{ "MAC lock only", test_mac_only },
+		{ "IPv4 sources", test_ipv4 },
+		{ "IPv6 sources", test_ipv6 },
+		{ "ARP and other ethertypes", test_arp_and_others },
+	};
+
+	return cunit_run("portsec", tests, sizeof(tests) / sizeof(tests[0]),
+			 NULL, NULL);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * portsec.h - port security: a port locked to its MAC and IP addresses
+ *
+ * A locked port only lets through frames whose source is the port's own:
+ * its MAC address and, when it has addresses, one of them as the IPv4 or
+ * IPv6 source (and as the ARP sender). What a tenant needs to get going
+ * stays allowed: 0.0.0.0 as a DHCP client and in ARP probes (RFC 5227), ::
+ * in ICMPv6 for duplicate address detection (RFC 4862 5.4), and IPv6
+ * link-local sources (fe80::/10), which the tenant's kernel makes up
+ * itself. Everything else (other ethertypes, VLAN-tagged frames, whose
+ * inner addresses we do not police) is dropped and counted as spoofed.
+ */
+#ifndef VSTACK_PORTSEC_H
+#define VSTACK_PORTSEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+
+#define PORTSEC_MAX_ADDRS 16
+
+/**
+ * struct portsec - what a locked port may send as
+ * @mac:	its MAC address
+ * @lock_ip:	police IP sources too (the port has addresses)
+ * @n4:		number of @ip4
+ * @ip4:	IPv4 addresses, network order
+ * @n6:		number of @ip6
+ * @ip6:	IPv6 addresses
+ */
+struct portsec {
+	uint8_t mac[6];
+	bool lock_ip;
+	unsigned n4;
+	uint8_t ip4[PORTSEC_MAX_ADDRS][4];
+	unsigned n6;
+	uint8_t ip6[PORTSEC_MAX_ADDRS][16];
+};
+
+bool portsec_allows(const struct portsec *ps, const uint8_t *eth,
+		    const struct frame_info *fi);
+
+#endif /* VSTACK_PORTSEC_H */
