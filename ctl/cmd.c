@@ -399,6 +399,7 @@ static struct json_object *cmd_json_port(const struct cmd_ctx *c,
 	}
 	json_object_object_add(o, "offloads", a);
 	json_object_object_add(o, "lock", json_object_new_boolean(p->spec.lock));
+	cmd_jstr(o, "state", info.gone ? "gone" : "up");
 	cmd_traffic_add(&t, &info.stats);
 	cmd_json_traffic(o, &t);
 	if (sum)
@@ -913,6 +914,31 @@ int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
 	if (!rc && c->state)
 		state_del_port(c->state, sp->spec.name);
 	return rc;
+}
+
+/**
+ * cmd_tick() - the control loop's periodic look at the ports
+ * @c:		state
+ *
+ * A port whose device was deleted from outside (ip link del, its namespace
+ * destroyed) stays, marked gone, until it is deleted or the daemon
+ * restarts; it is reported once, here, not from the workers.
+ */
+void cmd_tick(struct cmd_ctx *c)
+{
+	struct vnet_port_info info;
+	unsigned i;
+
+	for (i = 0; i < c->nports; i++) {
+		struct cmd_port *p = &c->ports[i];
+
+		if (p->reported_gone ||
+		    vnet_port_get(c->vnet, p->spec.name, &info) || !info.gone)
+			continue;
+		p->reported_gone = true;
+		log_warn("port %s: its device was deleted from outside; the port is down until 'vstackctl port del %s'",
+			 p->spec.name, p->spec.name);
+	}
 }
 
 /**

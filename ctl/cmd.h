@@ -37,6 +37,7 @@ struct cmd_port {
 	char *config;
 	uint64_t netns_dev;
 	uint64_t netns_ino;
+	bool reported_gone;
 };
 
 /**
@@ -98,6 +99,7 @@ int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
 int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 		 size_t errlen);
 int cmd_port_index(const struct cmd_ctx *c, const char *name);
+void cmd_tick(struct cmd_ctx *c);
 
 int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 	       struct json_object **result, char *err, size_t errlen);

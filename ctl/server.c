@@ -760,6 +760,7 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 			if (cmd->state)
 				state_sync(cmd->state);
 			server_reap_stalled(s);
+			cmd_tick(cmd);
 		}
 
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {

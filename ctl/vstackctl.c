@@ -332,10 +332,11 @@ static void ctl_print_tenants(struct json_object *result)
  */
 static void ctl_print_ports(struct json_object *result)
 {
-	static const char *const hdr[] = { "NAME", "NETWORK", "TENANT",
+	static const char *const hdr[] = { "NAME", "STATE", "NETWORK", "TENANT",
 		"NETNS", "MAC", ">MTU", ">QUEUES", "OFFLOADS", "ADDRESSES",
 		">RX-PKTS", ">TX-PKTS", ">DROPS", NULL };
 	char mtu[32], q[32], rx[32], tx[32], dr[32], off[128], ad[1024];
+	char state[32];
 	struct json_object *a, *p;
 	struct ctl_table tab;
 	size_t i, n;
@@ -344,7 +345,12 @@ static void ctl_print_ports(struct json_object *result)
 	a = ctl_array(result, "ports", &n);
 	for (i = 0; i < n; i++) {
 		p = json_object_array_get_idx(a, i);
-		ctl_table_row(&tab, ctl_str(p, "name", NULL, 0),
+		/* "locked": port security is on (--lock) */
+		snprintf(state, sizeof(state), "%s%s",
+			 ctl_str(p, "state", NULL, 0),
+			 json_object_get_boolean(ctl_get(p, "lock")) ? ",locked"
+								     : "");
+		ctl_table_row(&tab, ctl_str(p, "name", NULL, 0), state,
 			      ctl_str(p, "network", NULL, 0),
 			      ctl_str(p, "tenant", NULL, 0),
 			      ctl_str(p, "netns", NULL, 0),

@@ -442,6 +442,7 @@ static void vnet_port_fill(struct vnet *v, const struct vnet_port *p,
 	out->mtu = p->mtu;
 	out->offloads = p->dev.offloads;
 	out->locked = p->locked;
+	out->gone = atomic_load_explicit(&p->gone, memory_order_relaxed);
 	for (i = 0; i < v->nworkers; i++) {
 		const struct vnet_port_stats *s = &v->workers[i].stats[p->id];
 

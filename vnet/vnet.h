@@ -132,6 +132,7 @@ struct vnet_port_info {
 	unsigned mtu;
 	unsigned offloads;    /* TUN_F_* bits in force (see above) */
 	bool locked;          /* port security on (portsec.h) */
+	bool gone;            /* its device was deleted from outside */
 	struct vnet_port_stats stats; /* summed over workers */
 };
 

@@ -44,6 +44,7 @@ struct vnet_port {
 	char name[VNET_IFNAME_MAX];
 	const struct port_ops *ops;
 	struct port_dev dev;
+	atomic_bool gone;     /* a worker found the device deleted */
 	bool locked;          /* @sec applies; both fixed for the port's life */
 	struct portsec sec;
 };

@@ -425,6 +425,18 @@ static void worker_detach_check(struct worker *w, uint16_t id)
 		worker_detach_finish(w);
 }
 
+/**
+ * worker_port_gone() - stop using a port whose device went away
+ * @wp:		the port, as this worker serves it
+ *
+ * The control plane sees it in the port's state and reports it once.
+ */
+static void worker_port_gone(struct wport *wp)
+{
+	wp->down = true;
+	atomic_store_explicit(&wp->p->gone, true, memory_order_relaxed);
+}
+
 /* A read (waiting or RWF_NOWAIT, as @op says) on queue @obj completed. */
 static void worker_read_cqe(struct worker *w, unsigned op, uint32_t obj,
 			    uint32_t buf, int res, uint32_t now_ms)
@@ -460,7 +472,7 @@ static void worker_read_cqe(struct worker *w, unsigned op, uint32_t obj,
 			/* EOF or EBADFD: the device went away under us
 			 * (deleted from outside). Stop reading; the port
 			 * stays until the control plane removes it. */
-			wp->down = true;
+			worker_port_gone(wp);
 	}
 	worker_detach_check(w, id);
 	worker_arm_reads(w, id);
@@ -473,7 +485,7 @@ static void worker_poll_cqe(struct worker *w, uint32_t obj, int res)
 
 	wp->q[obj >> 16].polling = false;
 	if (res < 0 && res != -ECANCELED && !wp->detaching)
-		wp->down = true;
+		worker_port_gone(wp);
 	worker_detach_check(w, id);
 	worker_arm_reads(w, id);
 }
