@@ -31,6 +31,7 @@
 #include "config.h"
 #include "log.h"
 #include "netlink.h"
+#include "notify.h"
 #include "server.h"
 #include "tenant.h"
 #include "vnet.h"
@@ -425,6 +426,7 @@ int main(int argc, char **argv)
 		vstackd_fail("cannot daemonize: %s", strerror(-rc));
 		goto out;
 	}
+	notify_init(); /* in the process that serves: WATCHDOG_PID is it */
 	if ((rc = server_signals_block(&sigs))) {
 		vstackd_fail("cannot block signals: %s", strerror(-rc));
 		goto out;
@@ -457,6 +459,8 @@ int main(int argc, char **argv)
 		goto out;
 
 	vstackd_ready();
+	notify_ready("Serving: %u worker%s, control socket %s", vnet_workers(v),
+		     vnet_workers(v) == 1 ? "" : "s", d.socket);
 	rc = server_run(srv, &cmd, v, &sigs);
 out:
 	if (v)
