@@ -92,39 +92,6 @@ for sc in io_uring_setup io_uring_enter io_uring_register setns sched_setaffinit
 	assert_contains "$allowed" " $sc " "system call $sc in SystemCallFilter=$filter"
 done
 
-# --- systemd-analyze verify, on the unit as installed ------------------------
-# The staged tree is laid over the prefix in a private mount namespace:
-# ExecStart's binary and the man: pages then exist where the unit says,
-# and nothing on the host changes.
-verify() { # UNIT - systemd-analyze verify and security in the overlay
-	unshare -m sh -ec '
-		mount --make-rprivate /
-		mount -t overlay overlay -o lowerdir="$1$2:$2" "$2"
-		systemd-analyze verify "$3"
-		systemd-analyze security --offline=true --threshold=50 --no-pager "$3" >"$4"
-	' sh "$R" "$prefix" "$1" "$T/security.txt"
-}
-[[ -d $prefix ]] || mkdir -p "$prefix" 2>/dev/null || fail "cannot create $prefix for the overlay"
-# The unit as the host would see it: at its installed path when that is
-# below the prefix (then inside the overlay), else where it was staged.
-vunit=$unit
-[[ $unitdir != "$prefix"/* ]] || vunit=$unitdir/vstackd.service
-rc=0
-out=$(verify "$vunit" 2>&1) || rc=$?
-if [[ $out == *overlay* || $out == *"mount:"* ]]; then
-	skip "cannot overlay the staged tree on $prefix here: $out"
-fi
-((rc == 0)) || fail "systemd-analyze verify (status $rc): $out"
-[[ -z $out ]] || fail "systemd-analyze verify complained: $out"
-score=$(sed -n 's/.*Overall exposure level for vstackd.service: \([0-9.]*\).*/\1/p' "$T/security.txt")
-assert_match "$score" '^[0-9]+\.[0-9]+$' "systemd-analyze security exposure score"
-assert_le "$(awk -v s="$score" 'BEGIN { printf "%d", s * 10 }')" 49 "exposure score x 10 (5.0 is MEDIUM)"
-log "systemd-analyze verify: clean; exposure $score"
-# And it can fail: a unit naming a missing binary does not pass.
-sed 's|^ExecStart=[^ ]*|ExecStart=/nonexistent/vstackd|' "$unit" >"$T/broken.service"
-cp "$T/broken.service" "$T/vstackd-broken.service"
-! verify "$T/vstackd-broken.service" >/dev/null 2>&1 || fail "systemd-analyze verify accepted a unit with a missing ExecStart binary"
-
 # --- man pages ---------------------------------------------------------------
 for page in man8/vstackd.8 man8/vstackctl.8 man5/vstackd.conf.5; do
 	f=$R$prefix/share/man/$page
@@ -191,3 +158,36 @@ log "installed vstackd with the unit's bounding set: ports in two namespaces, pi
 
 start_vstackd --config "$R$prefix/share/doc/vstack/vstackd.conf.example"
 stop_vstackd
+
+# --- systemd-analyze verify, on the unit as installed ------------------------
+# The staged tree is laid over the prefix in a private mount namespace:
+# ExecStart's binary and the man: pages then exist where the unit says,
+# and nothing on the host changes.
+verify() { # UNIT - systemd-analyze verify and security in the overlay
+	unshare -m sh -ec '
+		mount --make-rprivate /
+		mount -t overlay overlay -o lowerdir="$1$2:$2" "$2"
+		systemd-analyze verify "$3"
+		systemd-analyze security --offline=true --threshold=50 --no-pager "$3" >"$4"
+	' sh "$R" "$prefix" "$1" "$T/security.txt"
+}
+[[ -d $prefix ]] || mkdir -p "$prefix" 2>/dev/null || fail "cannot create $prefix for the overlay"
+# The unit as the host would see it: at its installed path when that is
+# below the prefix (then inside the overlay), else where it was staged.
+vunit=$unit
+[[ $unitdir != "$prefix"/* ]] || vunit=$unitdir/vstackd.service
+rc=0
+out=$(verify "$vunit" 2>&1) || rc=$?
+if [[ $out == *overlay* || $out == *"mount:"* ]]; then
+	skip "cannot overlay the staged tree on $prefix here: $out"
+fi
+((rc == 0)) || fail "systemd-analyze verify (status $rc): $out"
+[[ -z $out ]] || fail "systemd-analyze verify complained: $out"
+score=$(sed -n 's/.*Overall exposure level for vstackd.service: \([0-9.]*\).*/\1/p' "$T/security.txt")
+assert_match "$score" '^[0-9]+\.[0-9]+$' "systemd-analyze security exposure score"
+assert_le "$(awk -v s="$score" 'BEGIN { printf "%d", s * 10 }')" 49 "exposure score x 10 (5.0 is MEDIUM)"
+log "systemd-analyze verify: clean; exposure $score"
+# And it can fail: a unit naming a missing binary does not pass.
+sed 's|^ExecStart=[^ ]*|ExecStart=/nonexistent/vstackd|' "$unit" >"$T/broken.service"
+cp "$T/broken.service" "$T/vstackd-broken.service"
+! verify "$T/vstackd-broken.service" >/dev/null 2>&1 || fail "systemd-analyze verify accepted a unit with a missing ExecStart binary"
