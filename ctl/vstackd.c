@@ -422,6 +422,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (!foreground && getenv("NOTIFY_SOCKET"))
+		log_warn("started by systemd without --foreground: the forked daemon is not the unit's main process, so systemd will not take its notifications");
 	if (!foreground && (rc = vstackd_daemonize())) {
 		vstackd_fail("cannot daemonize: %s", strerror(-rc));
 		goto out;

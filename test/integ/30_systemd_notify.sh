@@ -8,7 +8,8 @@
 # idle and under traffic; it is withheld while a worker is wedged (one
 # worker thread stopped with ptrace), with STATUS= and one error line
 # saying which, and resumes when the worker does; STOPPING=1 follows
-# SIGTERM. A WATCHDOG_PID naming another process means no keep-alives.
+# SIGTERM. A WATCHDOG_PID naming another process means no keep-alives;
+# forking to the background under NOTIFY_SOCKET draws a warning.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd ping
 
@@ -81,6 +82,17 @@ PC=$(ifname c0)
 	"$T/ready.out" 2>"$T/listener.err" &
 wait_until 5 test -S "$NSOCK" || fail "notification listener did not start: $(cat "$T/listener.err")"
 
+# --- without --foreground: a warning (the child is not the main process) --
+rc=0
+NOTIFY_SOCKET=$NSOCK run_to 20 "$VSTACKD" --socket "$T/bg.sock" 2>"$T/bg.err" </dev/null || rc=$?
+bgpid=$(grep -lzF -- "$T/bg.sock" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 | head -n 1 || true)
+[[ -n $bgpid ]] && kill -TERM "$bgpid" 2>/dev/null
+((rc == 0)) || fail "vstackd in the background under NOTIFY_SOCKET: exit $rc: $(cat "$T/bg.err")"
+[[ -n $bgpid ]] || fail "no background vstackd serving $T/bg.sock"
+_wait_gone "$bgpid" "$VSTACK_STOP_TIMEOUT" || fail "background vstackd $bgpid ignored SIGTERM"
+grep -q "without --foreground" "$T/bg.err" ||
+	fail "no warning about --foreground under NOTIFY_SOCKET: $(cat "$T/bg.err")"
+
 # --- WATCHDOG_PID of another process: ready, but no keep-alives ----------
 start_notified other --workers 1
 D0=$VSTACKD_PID
@@ -116,7 +128,7 @@ mapfile -t wds < <(notes "$D" WATCHDOG "$t0" "$t1")
 assert_ge "${#wds[@]}" 7 "WATCHDOG=1 in 5 idle seconds (one every 0.5 s expected)"
 gap=$(max_gap "$t0" "$t1" "${wds[@]}")
 assert_le "$(ms "$gap")" $((WD_USEC / 2000)) "longest interval between idle keep-alives, ms"
-others=$(awk -v a="$D0" -v b="$D" '$2 != a && $2 != b' "$NLOG")
+others=$(awk -v a="$D0" -v b="$D" -v c="$bgpid" '$2 != a && $2 != b && $2 != c' "$NLOG")
 [[ -z $others ]] || fail "notifications from a process other than vstackd: $others"
 log "idle: ${#wds[@]} keep-alives in 5 s, longest interval $gap s"
 
