@@ -123,7 +123,17 @@ while read -r noun verb; do
 	grep -qE "^\.B[IR]? \"?$noun $verb" "$R$prefix/share/man/man8/vstackctl.8" ||
 		fail "vstackctl.8 does not document '$noun $verb'"
 done < <("$R$prefix/bin/vstackctl" --help | sed -n 's/^  \([a-z]\+\) \([a-z]\+\).*/\1 \2/p' | sort -u)
-log "man pages: clean, every option and command documented"
+# Every key the configuration parser knows is in vstackd.conf(5) and in the
+# example (rate-bps is an alias of rate; a section's name is its header).
+conf5=$R$prefix/share/man/man5/vstackd.conf.5
+example=$R$prefix/share/doc/vstack/vstackd.conf.example
+for k in $(grep -ohE '(strcmp|spec_key_is)\(key, "[a-z-]+"\)' "$VSTACK_SRC"/ctl/config.c "$VSTACK_SRC"/ctl/spec.c |
+	sed 's/.*"\(.*\)".*/\1/' | sort -u); do
+	[[ $k == name || $k == rate-bps ]] && continue
+	grep -qE "^\.B[IR]? \"?${k//-/\\\\-} = " "$conf5" || fail "vstackd.conf.5 does not document key '$k'"
+	grep -qE "^#?$k = " "$example" || fail "vstackd.conf.example has no '$k' line"
+done
+log "man pages: clean, every option, command and configuration key documented"
 
 # --- the installed daemon with the unit's capabilities only --------------------
 bset=$(key CapabilityBoundingSet | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
