@@ -44,6 +44,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "notify.h"
 #include "reconcile.h"
 #include "state.h"
 #include "tenant.h"
@@ -598,8 +599,13 @@ int reconcile_reload(struct cmd_ctx *c, struct reconcile_counts *n,
 			 "reload: vstackd was started without --config; there is nothing to re-read");
 		return -ENOENT;
 	}
+	/* systemd (Type=notify) wants RELOADING=1 first and READY=1 once
+	 * the reload is over, whatever its outcome. */
+	notify_reloading("Reloading %s", c->config_path);
 	if ((rc = config_parse_file(&cfg, c->config_path, err, errlen))) {
 		config_free(&cfg);
+		notify_ready("Serving; the reload of %s failed: %s",
+			     c->config_path, err);
 		return rc;
 	}
 	reconcile_daemon(c, &cfg.daemon);
@@ -610,5 +616,8 @@ int reconcile_reload(struct cmd_ctx *c, struct reconcile_counts *n,
 	log_info("reload of %s: %u added, %u changed, %u removed, %u unchanged%s",
 		 c->config_path, n->added, n->changed, n->removed, n->unchanged,
 		 n->failed ? ", some changes failed" : "");
+	notify_ready("Serving; reloaded %s: %u added, %u changed, %u removed%s",
+		     c->config_path, n->added, n->changed, n->removed,
+		     n->failed ? ", some changes failed" : "");
 	return n->failed ? -EIO : 0;
 }

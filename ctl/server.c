@@ -44,11 +44,13 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "notify.h"
 #include "proto.h"
 #include "reconcile.h"
 #include "server.h"
 #include "state.h"
 #include "vnet.h"
+#include "watchdog.h"
 
 #define SERVER_MAX_CLIENTS 32
 #define SERVER_REQUEST_MS 10000 /* to finish sending a request once begun */
@@ -710,6 +712,7 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 	while (!stop) {
 		nfds_t n = 3;
 
+		watchdog_run(v); /* systemd keep-alive: see watchdog.c */
 		pfd[0] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = tfd, .events = POLLIN };
@@ -725,7 +728,7 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 			n = 3 + i + 1;
 		}
 
-		if (poll(pfd, n, -1) < 0) {
+		if (poll(pfd, n, watchdog_poll_timeout()) < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
@@ -749,6 +752,8 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 				}
 				log_info("%s: shutting down",
 					 strsignal((int)si.ssi_signo));
+				notify_stopping("Stopping (%s)",
+						strsignal((int)si.ssi_signo));
 				stop = true;
 			}
 		}

@@ -32,6 +32,7 @@
 #include "config.h"
 #include "log.h"
 #include "netlink.h"
+#include "notify.h"
 #include "reconcile.h"
 #include "server.h"
 #include "tenant.h"
@@ -408,10 +409,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (!foreground && getenv("NOTIFY_SOCKET"))
+		log_warn("started by systemd without --foreground: the forked daemon is not the unit's main process, so systemd will not take its notifications");
 	if (!foreground && (rc = vstackd_daemonize())) {
 		vstackd_fail("cannot daemonize: %s", strerror(-rc));
 		goto out;
 	}
+	notify_init(); /* in the process that serves: WATCHDOG_PID is it */
 	if ((rc = server_signals_block(&sigs))) {
 		vstackd_fail("cannot block signals: %s", strerror(-rc));
 		goto out;
@@ -457,6 +461,8 @@ int main(int argc, char **argv)
 	log_info("capabilities kept: %s", kept);
 
 	vstackd_ready();
+	notify_ready("Serving: %u worker%s, control socket %s", vnet_workers(v),
+		     vnet_workers(v) == 1 ? "" : "s", d.socket);
 	rc = server_run(srv, &cmd, v, &sigs);
 out:
 	if (v)
