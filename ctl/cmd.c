@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -30,6 +31,7 @@ _Static_assert(SPEC_IFNAME_MAX == VNET_IFNAME_MAX, "interface name size");
 _Static_assert(SPEC_NAME_MAX == VNET_NAME_MAX, "network name size");
 _Static_assert(SPEC_NAME_MAX == TENANT_NAME_MAX, "tenant name size");
 _Static_assert(SPEC_CGROUP_MAX == TENANT_CGROUP_MAX, "cgroup path size");
+_Static_assert(CMD_MAX_WORKERS == VNET_MAX_WORKERS, "workers");
 
 static const struct {
 	unsigned bit;
@@ -39,6 +41,19 @@ static const struct {
 	{ TUN_F_TSO_ECN, "tso_ecn" }, { TUN_F_UFO, "ufo" },
 	{ TUN_F_USO4, "uso4" },	{ TUN_F_USO6, "uso6" },
 };
+
+/**
+ * cmd_now_ns() - CLOCK_MONOTONIC in nanoseconds
+ *
+ * Return: now
+ */
+static uint64_t cmd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 /**
  * cmd_ctx_init() - set up the command state
@@ -51,6 +66,40 @@ void cmd_ctx_init(struct cmd_ctx *c, struct vnet *v, struct tenant_table *t)
 	memset(c, 0, sizeof(*c));
 	c->vnet = v;
 	c->tenants = t;
+	c->start_ns = cmd_now_ns();
+}
+
+/**
+ * cmd_tick_worker() - vnet_worker_foreach() callback: sample one worker
+ * @wi:		worker
+ * @ctx:	struct cmd_ctx
+ */
+static void cmd_tick_worker(const struct vnet_worker_info *wi, void *ctx)
+{
+	struct cmd_ctx *c = ctx;
+	struct cmd_cpu *cpu;
+	uint64_t now = cmd_now_ns();
+
+	if (wi->id >= CMD_MAX_WORKERS)
+		return;
+	cpu = &c->cpu[wi->id];
+	/* A CPU clock that went backwards (a worker restarted) starts over. */
+	if (cpu->at_ns && now > cpu->at_ns && wi->cpu_ns >= cpu->cpu_ns)
+		cpu->pct_x100 = (wi->cpu_ns - cpu->cpu_ns) * 10000 /
+				(now - cpu->at_ns);
+	cpu->cpu_ns = wi->cpu_ns;
+	cpu->at_ns = now;
+}
+
+/**
+ * cmd_tick() - once a second from the control thread: sample the workers'
+ *		CPU time, so that stats can show CPU use over the last second
+ * @c:		state
+ */
+void cmd_tick(struct cmd_ctx *c)
+{
+	if (c->vnet)
+		vnet_worker_foreach(c->vnet, cmd_tick_worker, c);
 }
 
 /**
@@ -210,27 +259,36 @@ static void cmd_json_traffic(struct json_object *o, const struct cmd_traffic *t)
 }
 
 /**
- * cmd_json_port() - a port as JSON: our table and vnet's view merged
+ * cmd_port_info() - vnet's view of a port of our table
  * @c:		state
  * @p:		port
- * @sum:	if not NULL, its counters are added here
+ * @info:	result, zeroed if vnet does not know the port
+ */
+static void cmd_port_info(const struct cmd_ctx *c, const struct cmd_port *p,
+			  struct vnet_port_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (vnet_port_get(c->vnet, p->spec.name, info))
+		log_warn("port %s: not known to the switch", p->spec.name);
+}
+
+/**
+ * cmd_json_port_info() - a port as JSON: our table and vnet's view merged
+ * @c:		state
+ * @p:		port
+ * @info:	vnet's view of it, read by the caller
  *
  * Return: new object
  */
-static struct json_object *cmd_json_port(const struct cmd_ctx *c,
-					 const struct cmd_port *p,
-					 struct cmd_traffic *sum)
+static struct json_object *cmd_json_port_info(const struct cmd_ctx *c,
+					      const struct cmd_port *p,
+					      const struct vnet_port_info *info)
 {
 	struct json_object *o = json_object_new_object(), *a;
 	struct cmd_traffic t = { 0 };
-	struct vnet_port_info info;
 	const struct tenant *tn;
 	char buf[PARSE_CIDR_STRLEN];
 	unsigned i;
-
-	memset(&info, 0, sizeof(info));
-	if (vnet_port_get(c->vnet, p->spec.name, &info))
-		log_warn("port %s: not known to the switch", p->spec.name);
 
 	cmd_jstr(o, "name", p->spec.name);
 	cmd_jstr(o, "network", p->spec.network);
@@ -253,20 +311,34 @@ static struct json_object *cmd_json_port(const struct cmd_ctx *c,
 		json_object_array_add(a, json_object_new_string(buf));
 	}
 	json_object_object_add(o, "addresses", a);
-	cmd_ju64(o, "id", info.id);
-	cmd_ju64(o, "queues", info.queues);
+	cmd_ju64(o, "id", info->id);
+	cmd_ju64(o, "queues", info->queues);
 	a = json_object_new_array();
 	for (i = 0; i < sizeof(cmd_offloads) / sizeof(cmd_offloads[0]); i++) {
-		if (info.offloads & cmd_offloads[i].bit)
+		if (info->offloads & cmd_offloads[i].bit)
 			json_object_array_add(a,
 				json_object_new_string(cmd_offloads[i].name));
 	}
 	json_object_object_add(o, "offloads", a);
-	cmd_traffic_add(&t, &info.stats);
+	cmd_traffic_add(&t, &info->stats);
 	cmd_json_traffic(o, &t);
-	if (sum)
-		cmd_traffic_add(sum, &info.stats);
 	return o;
+}
+
+/**
+ * cmd_json_port() - a port as JSON, with its counters as they are now
+ * @c:		state
+ * @p:		port
+ *
+ * Return: new object
+ */
+static struct json_object *cmd_json_port(const struct cmd_ctx *c,
+					 const struct cmd_port *p)
+{
+	struct vnet_port_info info;
+
+	cmd_port_info(c, p, &info);
+	return cmd_json_port_info(c, p, &info);
 }
 
 /**
@@ -740,6 +812,9 @@ static int cmd_fdb_show(struct cmd_ctx *c, const struct proto_request *req,
  * @tenant:	only this tenant's ports, or NULL
  * @networks:	networks array
  * @workers:	workers array
+ * @snap:	every port's counters, read once, in port table order: the
+ *		sums per network, per tenant and in total all add up the
+ *		same figures, so they agree exactly even under traffic
  */
 struct cmd_stats {
 	const struct cmd_ctx *c;
@@ -747,6 +822,7 @@ struct cmd_stats {
 	const struct tenant *tenant;
 	struct json_object *networks;
 	struct json_object *workers;
+	struct vnet_port_stats *snap;
 };
 
 /**
@@ -773,13 +849,19 @@ static bool cmd_stats_selected(const struct cmd_stats *s, unsigned i)
 static void cmd_walk_network(const struct vnet_network_info *n, void *ctx)
 {
 	struct cmd_stats *s = ctx;
+	struct cmd_traffic t = { 0 };
 	struct json_object *o, *f;
 	bool used = !s->tenant && s->port < 0;
 	unsigned i;
 
-	for (i = 0; !used && i < s->c->nports; i++)
-		used = cmd_stats_selected(s, i) &&
-		       !strcmp(s->c->ports[i].spec.network, n->name);
+	/* Counters: the sum over its ports that the stats are about. */
+	for (i = 0; i < s->c->nports; i++) {
+		if (!cmd_stats_selected(s, i) ||
+		    strcmp(s->c->ports[i].spec.network, n->name))
+			continue;
+		used = true;
+		cmd_traffic_add(&t, &s->snap[i]);
+	}
 	if (!used)
 		return;
 
@@ -787,6 +869,7 @@ static void cmd_walk_network(const struct vnet_network_info *n, void *ctx)
 	f = json_object_new_object();
 	cmd_jstr(o, "name", n->name);
 	cmd_ju64(o, "ports", n->ports);
+	cmd_json_traffic(o, &t);
 	cmd_ju64(f, "entries", n->fdb.entries);
 	cmd_ju64(f, "limit", n->fdb.limit);
 	cmd_ju64(f, "learned", n->fdb.learned);
@@ -806,11 +889,22 @@ static void cmd_walk_worker(const struct vnet_worker_info *wi, void *ctx)
 {
 	struct cmd_stats *s = ctx;
 	struct json_object *o = json_object_new_object();
+	uint64_t pct = wi->id < CMD_MAX_WORKERS ? s->c->cpu[wi->id].pct_x100 : 0;
+	char txt[32];
 
 	cmd_ju64(o, "id", wi->id);
 	cmd_ji64(o, "cpu", wi->cpu);
 	cmd_ji64(o, "tid", wi->tid);
 	cmd_ju64(o, "cpu_ns", wi->cpu_ns);
+	/* Over the last control tick (one second); the text form keeps
+	 * json-c from printing 17 digits.
+	 */
+	snprintf(txt, sizeof(txt), "%llu.%02llu",
+		 (unsigned long long)(pct / 100),
+		 (unsigned long long)(pct % 100));
+	json_object_object_add(o, "cpu_percent",
+			       json_object_new_double_s((double)pct / 100.0,
+							txt));
 	cmd_ju64(o, "batches", wi->batches);
 	cmd_ju64(o, "frames", wi->frames);
 	cmd_ju64(o, "idle_sleeps", wi->idle_sleeps);
@@ -837,7 +931,6 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
 	struct cmd_tenant_sum *ts = ctx;
 	const struct cmd_ctx *c = ts->s->c;
 	struct cmd_traffic t = { 0 };
-	struct vnet_port_info info;
 	struct json_object *o;
 	unsigned i, n = 0;
 
@@ -849,8 +942,7 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
 		if (c->ports[i].tenant_id != tn->id)
 			continue;
 		n++;
-		if (!vnet_port_get(c->vnet, c->ports[i].spec.name, &info))
-			cmd_traffic_add(&t, &info.stats);
+		cmd_traffic_add(&t, &ts->s->snap[i]);
 	}
 	o = json_object_new_object();
 	cmd_jstr(o, "name", tn->name);
@@ -863,7 +955,7 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
  * cmd_stats() - counters of ports, networks, tenants and workers
  * @c:		state
  * @req:	stats request, with an optional "port" or "tenant" filter
- * @result:	{"ports","networks","tenants","workers","totals"}
+ * @result:	{"ports","networks","tenants","workers","totals","uptime_ns"}
  * @err:	message on failure
  * @errlen:	size of @err
  *
@@ -878,6 +970,7 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 	struct cmd_tenant_sum ts = { .s = &s };
 	struct cmd_traffic tot = { 0 };
 	struct json_object *ports, *totals;
+	struct vnet_port_info info;
 	unsigned i, n = 0;
 
 	if (port && tenant) {
@@ -894,13 +987,21 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 		return -ENOENT;
 	}
 
+	s.snap = calloc(c->nports ? c->nports : 1, sizeof(*s.snap));
+	if (!s.snap) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	ports = json_object_new_array();
 	json_object_object_add(result, "ports", ports);
 	for (i = 0; i < c->nports; i++) {
+		cmd_port_info(c, &c->ports[i], &info);
+		s.snap[i] = info.stats;
 		if (!cmd_stats_selected(&s, i))
 			continue;
-		json_object_array_add(ports, cmd_json_port(c, &c->ports[i],
-							   &tot));
+		json_object_array_add(ports, cmd_json_port_info(c, &c->ports[i],
+								&info));
+		cmd_traffic_add(&tot, &info.stats);
 		n++;
 	}
 
@@ -920,6 +1021,8 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 	cmd_ju64(totals, "ports", n);
 	cmd_json_traffic(totals, &tot);
 	json_object_object_add(result, "totals", totals);
+	cmd_ju64(result, "uptime_ns", cmd_now_ns() - c->start_ns);
+	free(s.snap);
 	return 0;
 }
 
@@ -977,8 +1080,7 @@ int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 		if ((rc = cmd_port_add(c, &p, err, errlen)))
 			break;
 		json_object_object_add(r, "port",
-				       cmd_json_port(c, &c->ports[c->nports - 1],
-						     NULL));
+				       cmd_json_port(c, &c->ports[c->nports - 1]));
 		break;
 	case PROTO_PORT_DEL:
 		rc = cmd_port_del(c, proto_arg_str(req, "name"), err, errlen);
@@ -988,7 +1090,7 @@ int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 		json_object_object_add(r, "ports", arr);
 		for (i = 0; i < c->nports; i++)
 			json_object_array_add(arr, cmd_json_port(c,
-							&c->ports[i], NULL));
+							&c->ports[i]));
 		break;
 	case PROTO_FDB_SHOW:
 		rc = cmd_fdb_show(c, req, r, err, errlen);

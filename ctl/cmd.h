@@ -30,6 +30,20 @@ struct cmd_port {
 	uint32_t tenant_id;
 };
 
+#define CMD_MAX_WORKERS 64 /* VNET_MAX_WORKERS */
+
+/**
+ * struct cmd_cpu - a worker's CPU use, sampled at each control tick
+ * @cpu_ns:	its CPU time at the last tick
+ * @at_ns:	CLOCK_MONOTONIC of the last tick, 0 before the first
+ * @pct_x100:	CPU use between the last two ticks, in 1/100 %
+ */
+struct cmd_cpu {
+	uint64_t cpu_ns;
+	uint64_t at_ns;
+	uint64_t pct_x100;
+};
+
 /**
  * struct cmd_ctx - the daemon's state, as commands see it
  * @vnet:	the switch
@@ -37,6 +51,8 @@ struct cmd_port {
  * @ports:	control-plane port table, in the order ports were added
  * @nports:	number of @ports
  * @cap:	room in @ports
+ * @start_ns:	CLOCK_MONOTONIC at cmd_ctx_init(), for the uptime in stats
+ * @cpu:	per-worker CPU use, updated by cmd_tick()
  */
 struct cmd_ctx {
 	struct vnet *vnet;
@@ -44,10 +60,13 @@ struct cmd_ctx {
 	struct cmd_port *ports;
 	unsigned nports;
 	unsigned cap;
+	uint64_t start_ns;
+	struct cmd_cpu cpu[CMD_MAX_WORKERS];
 };
 
 void cmd_ctx_init(struct cmd_ctx *c, struct vnet *v, struct tenant_table *t);
 void cmd_ctx_fini(struct cmd_ctx *c);
+void cmd_tick(struct cmd_ctx *c);
 
 int cmd_tenant_add(struct cmd_ctx *c, const struct spec_tenant *t,
 		   char *err, size_t errlen);

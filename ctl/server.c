@@ -673,8 +673,10 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 		if (pfd[2].revents & POLLIN) {
 			uint64_t ticks;
 
-			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				vnet_tick(v);
+				cmd_tick(cmd);
+			}
 		}
 
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
