@@ -23,6 +23,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "metrics.h"
 #include "netlink.h"
 #include "tenant.h"
 #include "vnet.h"
@@ -1110,4 +1111,35 @@ int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 	}
 	*result = r;
 	return 0;
+}
+
+/**
+ * cmd_metrics() - http_body_fn: the whole stats in the Prometheus format
+ * @ctx:	struct cmd_ctx
+ * @body:	malloc'd text on success
+ * @len:	its length
+ *
+ * The same request as "vstackctl stats", so a scrape and stats --json
+ * always agree on what exists and how it is counted.
+ *
+ * Return: 0 or -errno
+ */
+int cmd_metrics(void *ctx, char **body, size_t *len)
+{
+	static const char line[] = "{\"version\":1,\"command\":\"stats\"}";
+	struct json_object *result = NULL;
+	struct proto_request req;
+	char err[256];
+	int rc;
+
+	if ((rc = proto_request_parse(line, sizeof(line) - 1, &req, err,
+				      sizeof(err))))
+		return rc;
+	rc = cmd_handle(ctx, &req, &result, err, sizeof(err));
+	proto_request_free(&req);
+	if (rc)
+		return rc;
+	rc = metrics_render(result, body, len);
+	json_object_put(result);
+	return rc;
 }

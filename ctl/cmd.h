@@ -79,5 +79,6 @@ int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 
 int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 	       struct json_object **result, char *err, size_t errlen);
+int cmd_metrics(void *ctx, char **body, size_t *len);
 
 #endif /* VSTACK_CTL_CMD_H */

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "http.h"
 #include "log.h"
 #include "proto.h"
 #include "server.h"
@@ -87,6 +88,7 @@ struct server_client {
  * @dev:	its device
  * @lfd:	listening socket
  * @clients:	client slots
+ * @http:	the metrics endpoint served in the same loop, or NULL
  */
 struct server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -94,7 +96,18 @@ struct server {
 	dev_t dev;
 	int lfd;
 	struct server_client clients[SERVER_MAX_CLIENTS];
+	struct http *http;
 };
+
+/**
+ * server_set_http() - serve a metrics endpoint in the control loop too
+ * @s:		server
+ * @h:		endpoint (still the caller's to close, after server_run())
+ */
+void server_set_http(struct server *s, struct http *h)
+{
+	s->http = h;
+}
 
 /**
  * server_signals_block() - block the signals the event loop handles
@@ -618,7 +631,7 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 	       const sigset_t *sigs)
 {
 	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
-	struct pollfd pfd[3 + SERVER_MAX_CLIENTS];
+	struct pollfd pfd[3 + SERVER_MAX_CLIENTS + HTTP_POLLFDS];
 	int sfd = -1, tfd = -1, rc = 0;
 	bool stop = false;
 	unsigned i;
@@ -648,6 +661,9 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 					    (cl->eof ? 0 : POLLIN);
 			n = 3 + i + 1;
 		}
+		if (s->http)
+			n = 3 + SERVER_MAX_CLIENTS +
+			    http_pollfds(s->http, &pfd[3 + SERVER_MAX_CLIENTS]);
 
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
@@ -700,6 +716,8 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 		}
 		if (pfd[0].revents & POLLIN)
 			server_accept(s);
+		if (s->http)
+			http_handle(s->http, &pfd[3 + SERVER_MAX_CLIENTS]);
 	}
 out:
 	if (sfd >= 0)

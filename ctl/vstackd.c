@@ -29,6 +29,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "http.h"
 #include "log.h"
 #include "netlink.h"
 #include "server.h"
@@ -60,6 +61,8 @@ static const char vstackd_usage[] =
 "      --busy-poll USEC    workers spin this long after their last work\n"
 "      --arena-bufs N      frame buffers per worker\n"
 "      --napi              create TAPs with IFF_NAPI (GRO on receive)\n"
+"      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                          (e.g. 127.0.0.1:9470 or [::1]:9470; default: off)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
 "\n"
@@ -239,7 +242,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 			 const char **config, bool *foreground)
 {
 	enum { OPT_CPUS = 256, OPT_FDB_LIMIT, OPT_FDB_AGING, OPT_BUSY_POLL,
-	       OPT_ARENA_BUFS, OPT_NAPI };
+	       OPT_ARENA_BUFS, OPT_NAPI, OPT_METRICS };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -252,6 +255,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 		{ "arena-bufs", required_argument, NULL, OPT_ARENA_BUFS },
 		{ "napi", no_argument, NULL, OPT_NAPI },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -279,6 +283,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		case OPT_BUSY_POLL: key = "busy-poll"; break;
 		case OPT_ARENA_BUFS: key = "arena-bufs"; break;
 		case OPT_NAPI: key = "napi"; optarg = (char *)"on"; break;
+		case OPT_METRICS: key = "metrics"; break;
 		case ':':
 			fprintf(stderr, "vstackd: option '%s' needs a value (try --help)\n",
 				argv[optind - 1]);
@@ -388,6 +393,7 @@ int main(int argc, char **argv)
 	struct tenant_table *tenants = NULL;
 	struct config_daemon cli, d;
 	struct server *srv = NULL;
+	struct http *http = NULL;
 	struct vnet *v = NULL;
 	struct vnet_config vc;
 	struct cmd_ctx cmd;
@@ -437,6 +443,16 @@ int main(int argc, char **argv)
 		vstackd_fail("%s", err);
 		goto out;
 	}
+	if ((d.set & CONFIG_METRICS) &&
+	    (rc = http_open(&http, d.metrics, cmd_metrics, &cmd, err,
+			    sizeof(err)))) {
+		vstackd_fail("%s", err);
+		goto out;
+	}
+	if (http) {
+		server_set_http(srv, http);
+		log_info("metrics at http://%s%s", d.metrics, HTTP_METRICS_PATH);
+	}
 	if (!(tenants = tenant_table_create(NULL))) {
 		rc = -ENOMEM;
 		vstackd_fail("cannot create the tenant table");
@@ -462,6 +478,7 @@ out:
 	if (v)
 		vnet_stop(v);
 	server_close(srv);
+	http_close(http);
 	cmd_ctx_fini(&cmd);
 	if (tenants)
 		tenant_table_destroy(tenants);
