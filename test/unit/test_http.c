@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_http.c - the metrics endpoint's request and address parsers
+ * test_http.c - the metrics endpoint's request and address parsers, and
+ *		 the metrics key of the daemon settings
  */
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "../lib/cunit_run.h"
+#include "config.h"
 #include "http.h"
 
 /**
@@ -157,12 +159,47 @@ static void test_addr_parse(void)
 	}
 }
 
+static void test_config_metrics(void)
+{
+	static const char ini[] = "[daemon]\nmetrics = [::1]:9470\n";
+	struct config_daemon d = { 0 }, cli = { 0 };
+	struct config c;
+	char err[256];
+
+	CU_ASSERT_EQUAL(config_daemon_set(&d, "metrics", "127.0.0.1:9470", err,
+					  sizeof(err)), 0);
+	CU_ASSERT_TRUE(d.set & CONFIG_METRICS);
+	CU_ASSERT_STRING_EQUAL(d.metrics, "127.0.0.1:9470");
+	CU_ASSERT_EQUAL(config_daemon_set(&cli, "metrics", "[::]:9471", err,
+					  sizeof(err)), 0);
+	config_daemon_merge(&d, &cli);
+	CU_ASSERT_STRING_EQUAL(d.metrics, "[::]:9471");
+
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(config_daemon_set(&cli, "metrics", "localhost:9470",
+					  err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "localhost:9470"));
+	CU_ASSERT_STRING_EQUAL(cli.metrics, "[::]:9471");
+
+	CU_ASSERT_EQUAL_FATAL(config_parse_buffer(&c, "t.ini", ini,
+						  sizeof(ini) - 1, err,
+						  sizeof(err)), 0);
+	CU_ASSERT_TRUE(c.daemon.set & CONFIG_METRICS);
+	CU_ASSERT_STRING_EQUAL(c.daemon.metrics, "[::1]:9470");
+	config_free(&c);
+	CU_ASSERT_EQUAL(config_parse_buffer(&c, "t.ini", "[daemon]\nmetrics = 1.2.3.4\n",
+					    27, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.ini:2:"));
+	config_free(&c);
+}
+
 int main(void)
 {
 	static const struct cunit_test tests[] = {
 		{ "request parser verdicts", test_request_parse },
 		{ "request size limits", test_request_limits },
 		{ "listening address parser", test_addr_parse },
+		{ "[daemon] metrics and --metrics", test_config_metrics },
 	};
 
 	return cunit_run("http", tests, sizeof(tests) / sizeof(tests[0]),
