@@ -100,7 +100,7 @@ struct http {
 	struct http_conn conns[HTTP_MAX_CONNS];
 };
 
-/* ---- parsing -------------------------------------------------------------- */
+/* ---- parsing ------------------------------------------------------------ */
 
 /**
  * http_tchar() - is @c a token character (RFC 9110, section 5.6.2)?
@@ -333,7 +333,7 @@ bad:
 	return -EINVAL;
 }
 
-/* ---- connections ---------------------------------------------------------- */
+/* ---- connections -------------------------------------------------------- */
 
 /**
  * http_now_ms() - CLOCK_MONOTONIC in milliseconds
@@ -563,7 +563,8 @@ static void http_conn_read(struct http *h, struct http_conn *c)
 		size_t len = 0;
 		char *resp;
 
-		log_debug("metrics: refusing a request (%d)", http_status_of(rc));
+		log_debug("metrics: refusing a request (%d)",
+			  http_status_of(rc));
 		resp = http_error_response(http_status_of(rc), false, &len);
 		http_conn_respond(c, resp, len);
 		return;
@@ -648,8 +649,8 @@ int http_open(struct http **out, const char *addr, http_body_fn fn,
 	h->ctx = ctx;
 	for (i = 0; i < HTTP_MAX_CONNS; i++)
 		h->conns[i].fd = -1;
-	h->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			0);
+	h->lfd = socket(ss.ss_family,
+			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (h->lfd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "metrics: socket: %s", strerror(-rc));

@@ -82,19 +82,24 @@ struct metrics_family {
 	enum metrics_labels labels;
 };
 
-#define M_TRAFFIC(obj, arr, lab, what)                                        \
-	{ "vstack_" obj "_rx_packets_total", true,                            \
-	  "Frames read from " what ".", arr, "rx_packets", METRICS_VALUE, lab }, \
-	{ "vstack_" obj "_rx_bytes_total", true,                              \
-	  "Bytes of frames read from " what " (virtio-net header excluded).", \
-	  arr, "rx_bytes", METRICS_VALUE, lab },                               \
-	{ "vstack_" obj "_tx_packets_total", true,                            \
-	  "Frames written to " what ".", arr, "tx_packets", METRICS_VALUE, lab }, \
-	{ "vstack_" obj "_tx_bytes_total", true,                              \
-	  "Bytes of frames written to " what " (virtio-net header excluded).", \
-	  arr, "tx_bytes", METRICS_VALUE, lab },                               \
-	{ "vstack_" obj "_drops_total", true,                                 \
-	  "Frames dropped, counted at " what ", by reason.", arr, "drops",     \
+/* The traffic families of ports, networks and tenants. */
+#define M_TRAFFIC(obj, arr, lab, what)                                       \
+	{ "vstack_" obj "_rx_packets_total", true,                           \
+	  "Frames read from " what ".", arr, "rx_packets",                   \
+	  METRICS_VALUE, lab },                                              \
+	{ "vstack_" obj "_rx_bytes_total", true,                             \
+	  "Bytes of frames read from " what                                  \
+	  " (virtio-net header excluded).", arr, "rx_bytes",                 \
+	  METRICS_VALUE, lab },                                              \
+	{ "vstack_" obj "_tx_packets_total", true,                           \
+	  "Frames written to " what ".", arr, "tx_packets",                  \
+	  METRICS_VALUE, lab },                                              \
+	{ "vstack_" obj "_tx_bytes_total", true,                             \
+	  "Bytes of frames written to " what                                 \
+	  " (virtio-net header excluded).", arr, "tx_bytes",                 \
+	  METRICS_VALUE, lab },                                              \
+	{ "vstack_" obj "_drops_total", true,                                \
+	  "Frames dropped, counted at " what ", by reason.", arr, "drops",   \
 	  METRICS_DROPS, lab }
 
 static const struct metrics_family metrics_families[] = {
@@ -143,7 +148,7 @@ static const struct metrics_family metrics_families[] = {
 	  "CPU time used by the worker thread.", "workers", "cpu_ns",
 	  METRICS_SECONDS, METRICS_L_WORKER },
 	{ "vstack_worker_cpu_ratio", false,
-	  "CPU use of the worker thread over the last second (1: one whole CPU).",
+	  "CPU use of the worker thread over the last second (1: one CPU).",
 	  "workers", "cpu_percent", METRICS_RATIO, METRICS_L_WORKER },
 	{ "vstack_worker_frames_total", true,
 	  "Frames handled by the worker.", "workers", "frames", METRICS_VALUE,
@@ -161,6 +166,8 @@ static const char *const metrics_tenant_known[] = {
 	"name", "ports", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
 	"drops", "drops_total",
 };
+#define METRICS_TENANT_KNOWN \
+	(sizeof(metrics_tenant_known) / sizeof(metrics_tenant_known[0]))
 
 /**
  * metrics_get() - a member by path, "a" or "a.b"
@@ -256,14 +263,17 @@ static void metrics_value(FILE *f, struct json_object *v,
 		metrics_double(f, json_object_get_double(v));
 	} else if (json_object_get_int64(v) < 0) {
 		/* Negative nanoseconds do not happen; print what we got. */
+		int64_t i = json_object_get_int64(v);
+
 		if (kind == METRICS_SECONDS)
-			metrics_double(f, (double)json_object_get_int64(v) / 1e9);
+			metrics_double(f, (double)i / 1e9);
 		else
-			fprintf(f, "%lld", (long long)json_object_get_int64(v));
+			fprintf(f, "%lld", (long long)i);
 	} else if (kind == METRICS_SECONDS) {
 		metrics_seconds(f, json_object_get_uint64(v));
 	} else {
-		fprintf(f, "%llu", (unsigned long long)json_object_get_uint64(v));
+		fprintf(f, "%llu",
+			(unsigned long long)json_object_get_uint64(v));
 	}
 }
 
@@ -553,19 +563,19 @@ static unsigned metrics_extras(struct json_object *stats,
 		json_object_object_foreach(o, key, v) {
 			bool known = false;
 
-			for (k = 0; k < sizeof(metrics_tenant_known) /
-					    sizeof(metrics_tenant_known[0]); k++)
+			for (k = 0; k < METRICS_TENANT_KNOWN; k++)
 				known |= !strcmp(key, metrics_tenant_known[k]);
-			if (known)
+			if (known || !v)
 				continue;
 			if (metrics_is_number(v)) {
 				metrics_extra_add(x, &nx, key, NULL);
-			} else if (v && json_object_is_type(v, json_type_object)) {
-				json_object_object_foreach(v, sub, sv) {
-					if (metrics_is_number(sv))
-						metrics_extra_add(x, &nx, key,
-								  sub);
-				}
+				continue;
+			}
+			if (!json_object_is_type(v, json_type_object))
+				continue;
+			json_object_object_foreach(v, sub, sv) {
+				if (metrics_is_number(sv))
+					metrics_extra_add(x, &nx, key, sub);
 			}
 		}
 	}

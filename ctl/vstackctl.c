@@ -465,6 +465,30 @@ static bool ctl_is_scalar(struct json_object *v)
 }
 
 /**
+ * ctl_extra_key() - note a column of ctl_print_extras(), once
+ * @keys:	columns so far
+ * @nk:		their number
+ * @key:	member
+ * @sub:	member of @key's object, or NULL
+ */
+static void ctl_extra_key(char (*keys)[64], unsigned *nk, const char *key,
+			  const char *sub)
+{
+	char name[64];
+	unsigned k;
+
+	if (sub)
+		snprintf(name, sizeof(name), "%.31s.%.31s", key, sub);
+	else
+		snprintf(name, sizeof(name), "%.63s", key);
+	for (k = 0; k < *nk; k++)
+		if (!strcmp(keys[k], name))
+			return;
+	if (*nk < CTL_TABLE_COLS - 1)
+		memcpy(keys[(*nk)++], name, sizeof(name));
+}
+
+/**
  * ctl_print_extras() - members of the tenant lines that the traffic table
  *			does not show, as a table of their own
  * @a:		tenants array
@@ -478,7 +502,7 @@ static void ctl_print_extras(struct json_object *a)
 {
 	static const char *const known[] = { "name", "ports", "rx_packets",
 		"rx_bytes", "tx_packets", "tx_bytes", "drops", "drops_total" };
-	char keys[CTL_TABLE_COLS - 1][64], hdr_buf[CTL_TABLE_COLS - 1][66];
+	char keys[CTL_TABLE_COLS - 1][64], hdr_buf[CTL_TABLE_COLS - 1][64];
 	const char *hdr[CTL_TABLE_COLS + 1] = { "TENANT" };
 	char cells[CTL_TABLE_COLS][64];
 	size_t i, n = a ? json_object_array_length(a) : 0;
@@ -495,30 +519,17 @@ static void ctl_print_extras(struct json_object *a)
 
 			for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 				skip |= !strcmp(key, known[k]);
-			if (skip)
+			if (skip || !v)
 				continue;
 			if (ctl_is_scalar(v)) {
-				char name[64];
-
-				snprintf(name, sizeof(name), "%s", key);
-				for (k = 0; k < nk && strcmp(keys[k], name); k++)
-					;
-				if (k == nk && nk < CTL_TABLE_COLS - 1)
-					snprintf(keys[nk++], sizeof(keys[0]), "%s", name);
-			} else if (v && json_object_is_type(v, json_type_object)) {
-				json_object_object_foreach(v, sub, sv) {
-					char name[64];
-
-					if (!ctl_is_scalar(sv))
-						continue;
-					snprintf(name, sizeof(name), "%.31s.%.31s",
-						 key, sub);
-					for (k = 0; k < nk && strcmp(keys[k], name); k++)
-						;
-					if (k == nk && nk < CTL_TABLE_COLS - 1)
-						snprintf(keys[nk++], sizeof(keys[0]),
-							 "%s", name);
-				}
+				ctl_extra_key(keys, &nk, key, NULL);
+				continue;
+			}
+			if (!json_object_is_type(v, json_type_object))
+				continue;
+			json_object_object_foreach(v, sub, sv) {
+				if (ctl_is_scalar(sv))
+					ctl_extra_key(keys, &nk, key, sub);
 			}
 		}
 	}

@@ -336,3 +336,37 @@ wait "$HOLD" 2>/dev/null || true
 assert_eq "$rc" 1 "vstackd --metrics on a busy port: exit status"
 assert_contains "$(cat "$T/busy.err")" "cannot listen" "vstackd --metrics on a busy port"
 assert_eq "$(grep -c . "$T/busy.err")" 1 "error lines of vstackd --metrics on a busy port"
+
+# Tenant figures this vstackctl does not know (the scheduler's, say) are
+# shown, not dropped: a stand-in daemon answers stats with extra members.
+"$PY" - "$T/fake.sock" <<'PY' &
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen()
+s.settimeout(20)
+t = {"name": "ta", "ports": 0, "rx_packets": 1, "rx_bytes": 2, "tx_packets": 3,
+     "tx_bytes": 4, "drops": {"mtu": 0}, "drops_total": 0,
+     "cycles_total": 123456, "share": 0.25, "sched": {"weight": 200}}
+res = {"ports": [], "networks": [], "workers": [], "tenants": [t], "uptime_ns": 1,
+       "totals": {"ports": 0, "rx_packets": 0, "rx_bytes": 0, "tx_packets": 0,
+                  "tx_bytes": 0, "drops": {"mtu": 0}, "drops_total": 0}}
+for _ in range(2):
+    c, _ = s.accept()
+    c.recv(65536)
+    c.sendall((json.dumps({"version": 1, "ok": True, "result": res}) + "\n").encode())
+    c.close()
+PY
+FAKE=$!
+wait_until 10 test -S "$T/fake.sock" || fail "stand-in daemon did not start"
+out=$(run_to 10 "$VSTACKCTL" --socket "$T/fake.sock" stats)
+grep -qE '^TENANT +CYCLES-TOTAL +SHARE +SCHED.WEIGHT' <<<"$out" || fail "extra tenant figures not shown: $out"
+grep -qE '^ta +123456 +0.25 +200' <<<"$out" || fail "extra tenant figures wrong: $out"
+run_to 10 "$VSTACKCTL" --socket "$T/fake.sock" stats --prometheus >"$T/fake.prom"
+wait "$FAKE" || fail "stand-in daemon failed"
+"$PY" "$LIB/promcheck.py" "$T/fake.prom" >/dev/null || fail "exposition with extra tenant figures malformed"
+for l in '# TYPE vstack_tenant_cycles_total counter' 'vstack_tenant_cycles_total{tenant="ta"} 123456' \
+	'# TYPE vstack_tenant_share gauge' 'vstack_tenant_share{tenant="ta"} 0.25' \
+	'vstack_tenant_sched_weight{tenant="ta"} 200'; do
+	grep -qxF "$l" "$T/fake.prom" || fail "missing from the exposition: $l"
+done
