@@ -6,7 +6,10 @@
  *
  * One thread, one poll() over: the listening socket, a signalfd (SIGINT
  * and SIGTERM end the loop, SIGHUP is ignored for now), a one-second
- * timerfd that drives vnet_tick() (FDB aging, stats), and the clients.
+ * timerfd that drives vnet_tick() (FDB aging, stats) and cmd_tick()
+ * (workers' CPU use), the clients, and the sockets of the Prometheus
+ * endpoint when there is one (http.c; the timer also enforces its
+ * deadlines).
  *
  * A client is a non-blocking stream connection carrying newline-delimited
  * requests. Its input buffer holds one request of at most
