@@ -279,8 +279,14 @@ static void tenant_apply(const struct tenant_table *t, struct tenant_slot *s,
 	uint32_t w;
 
 	if (b) {
-		snprintf(tn->cgroup, sizeof(tn->cgroup), "%s", b->cgroup);
-		snprintf(s->cpu_path, sizeof(s->cpu_path), "%s", b->cpu_path);
+		/* Same sizes, both NUL-terminated: a copy, not a format (gcc
+		 * -O3 misjudges the source's size and fails the snprintf on
+		 * -Wformat-truncation).
+		 */
+		_Static_assert(sizeof(tn->cgroup) == sizeof(b->cgroup), "cgroup");
+		_Static_assert(sizeof(s->cpu_path) == sizeof(b->cpu_path), "cpu");
+		memcpy(tn->cgroup, b->cgroup, sizeof(tn->cgroup));
+		memcpy(s->cpu_path, b->cpu_path, sizeof(s->cpu_path));
 	}
 	tn->rate_bps = spec->rate_bps;
 

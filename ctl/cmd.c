@@ -20,10 +20,12 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "log.h"
+#include "metrics.h"
 #include "netlink.h"
 #include "reconcile.h"
 #include "tenant.h"
@@ -33,6 +35,7 @@ _Static_assert(SPEC_IFNAME_MAX == VNET_IFNAME_MAX, "interface name size");
 _Static_assert(SPEC_NAME_MAX == VNET_NAME_MAX, "network name size");
 _Static_assert(SPEC_NAME_MAX == TENANT_NAME_MAX, "tenant name size");
 _Static_assert(SPEC_CGROUP_MAX == TENANT_CGROUP_MAX, "cgroup path size");
+_Static_assert(CMD_MAX_WORKERS == VNET_MAX_WORKERS, "workers");
 
 static const struct {
 	unsigned bit;
@@ -42,6 +45,19 @@ static const struct {
 	{ TUN_F_TSO_ECN, "tso_ecn" }, { TUN_F_UFO, "ufo" },
 	{ TUN_F_USO4, "uso4" },	{ TUN_F_USO6, "uso6" },
 };
+
+/**
+ * cmd_now_ns() - CLOCK_MONOTONIC in nanoseconds
+ *
+ * Return: now
+ */
+static uint64_t cmd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 /**
  * cmd_ctx_init() - set up the command state
@@ -54,6 +70,45 @@ void cmd_ctx_init(struct cmd_ctx *c, struct vnet *v, struct tenant_table *t)
 	memset(c, 0, sizeof(*c));
 	c->vnet = v;
 	c->tenants = t;
+	c->start_ns = cmd_now_ns();
+}
+
+/**
+ * cmd_tick_worker() - vnet_worker_foreach() callback: sample one worker
+ * @wi:		worker
+ * @ctx:	struct cmd_ctx
+ */
+static void cmd_tick_worker(const struct vnet_worker_info *wi, void *ctx)
+{
+	struct cmd_ctx *c = ctx;
+	struct cmd_cpu *cpu;
+	uint64_t now = cmd_now_ns();
+
+	if (wi->id >= CMD_MAX_WORKERS)
+		return;
+	cpu = &c->cpu[wi->id];
+	/* A CPU clock that went backwards (a worker restarted) starts over. */
+	if (cpu->at_ns && now > cpu->at_ns && wi->cpu_ns >= cpu->cpu_ns)
+		cpu->pct_x100 = (wi->cpu_ns - cpu->cpu_ns) * 10000 /
+				(now - cpu->at_ns);
+	cpu->cpu_ns = wi->cpu_ns;
+	cpu->at_ns = now;
+}
+
+static void cmd_ports_check_gone(struct cmd_ctx *c);
+
+/**
+ * cmd_tick() - once a second from the control thread: sample the workers'
+ *		CPU time, so that stats can show CPU use over the last second,
+ *		and look for ports whose device went away
+ * @c:		state
+ */
+void cmd_tick(struct cmd_ctx *c)
+{
+	if (!c->vnet)
+		return;
+	vnet_worker_foreach(c->vnet, cmd_tick_worker, c);
+	cmd_ports_check_gone(c);
 }
 
 /**
@@ -346,27 +401,36 @@ static void cmd_json_traffic(struct json_object *o, const struct cmd_traffic *t)
 }
 
 /**
- * cmd_json_port() - a port as JSON: our table and vnet's view merged
+ * cmd_port_info() - vnet's view of a port of our table
  * @c:		state
  * @p:		port
- * @sum:	if not NULL, its counters are added here
+ * @info:	result, zeroed if vnet does not know the port
+ */
+static void cmd_port_info(const struct cmd_ctx *c, const struct cmd_port *p,
+			  struct vnet_port_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (vnet_port_get(c->vnet, p->spec.name, info))
+		log_warn("port %s: not known to the switch", p->spec.name);
+}
+
+/**
+ * cmd_json_port_info() - a port as JSON: our table and vnet's view merged
+ * @c:		state
+ * @p:		port
+ * @info:	vnet's view of it, read by the caller
  *
  * Return: new object
  */
-static struct json_object *cmd_json_port(const struct cmd_ctx *c,
-					 const struct cmd_port *p,
-					 struct cmd_traffic *sum)
+static struct json_object *cmd_json_port_info(const struct cmd_ctx *c,
+					      const struct cmd_port *p,
+					      const struct vnet_port_info *info)
 {
 	struct json_object *o = json_object_new_object(), *a;
 	struct cmd_traffic t = { 0 };
-	struct vnet_port_info info;
 	const struct tenant *tn;
 	char buf[PARSE_CIDR_STRLEN];
 	unsigned i;
-
-	memset(&info, 0, sizeof(info));
-	if (vnet_port_get(c->vnet, p->spec.name, &info))
-		log_warn("port %s: not known to the switch", p->spec.name);
 
 	cmd_jstr(o, "name", p->spec.name);
 	cmd_jstr(o, "network", p->spec.network);
@@ -389,22 +453,36 @@ static struct json_object *cmd_json_port(const struct cmd_ctx *c,
 		json_object_array_add(a, json_object_new_string(buf));
 	}
 	json_object_object_add(o, "addresses", a);
-	cmd_ju64(o, "id", info.id);
-	cmd_ju64(o, "queues", info.queues);
+	cmd_ju64(o, "id", info->id);
+	cmd_ju64(o, "queues", info->queues);
 	a = json_object_new_array();
 	for (i = 0; i < sizeof(cmd_offloads) / sizeof(cmd_offloads[0]); i++) {
-		if (info.offloads & cmd_offloads[i].bit)
+		if (info->offloads & cmd_offloads[i].bit)
 			json_object_array_add(a,
 				json_object_new_string(cmd_offloads[i].name));
 	}
 	json_object_object_add(o, "offloads", a);
 	json_object_object_add(o, "lock", json_object_new_boolean(p->spec.lock));
-	cmd_jstr(o, "state", info.gone ? "gone" : "up");
-	cmd_traffic_add(&t, &info.stats);
+	cmd_jstr(o, "state", info->gone ? "gone" : "up");
+	cmd_traffic_add(&t, &info->stats);
 	cmd_json_traffic(o, &t);
-	if (sum)
-		cmd_traffic_add(sum, &info.stats);
 	return o;
+}
+
+/**
+ * cmd_json_port() - a port as JSON, with its counters as they are now
+ * @c:		state
+ * @p:		port
+ *
+ * Return: new object
+ */
+static struct json_object *cmd_json_port(const struct cmd_ctx *c,
+					 const struct cmd_port *p)
+{
+	struct vnet_port_info info;
+
+	cmd_port_info(c, p, &info);
+	return cmd_json_port_info(c, p, &info);
 }
 
 /**
@@ -917,14 +995,14 @@ int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
 }
 
 /**
- * cmd_tick() - the control loop's periodic look at the ports
+ * cmd_ports_check_gone() - the control loop's periodic look at the ports
  * @c:		state
  *
  * A port whose device was deleted from outside (ip link del, its namespace
  * destroyed) stays, marked gone, until it is deleted or the daemon
  * restarts; it is reported once, here, not from the workers.
  */
-void cmd_tick(struct cmd_ctx *c)
+static void cmd_ports_check_gone(struct cmd_ctx *c)
 {
 	struct vnet_port_info info;
 	unsigned i;
@@ -1217,6 +1295,9 @@ static int cmd_fdb_show(struct cmd_ctx *c, const struct proto_request *req,
  * @tenant:	only this tenant's ports, or NULL
  * @networks:	networks array
  * @workers:	workers array
+ * @snap:	every port's counters, read once, in port table order: the
+ *		sums per network, per tenant and in total all add up the
+ *		same figures, so they agree exactly even under traffic
  */
 struct cmd_stats {
 	const struct cmd_ctx *c;
@@ -1224,6 +1305,7 @@ struct cmd_stats {
 	const struct tenant *tenant;
 	struct json_object *networks;
 	struct json_object *workers;
+	struct vnet_port_stats *snap;
 };
 
 /**
@@ -1250,13 +1332,19 @@ static bool cmd_stats_selected(const struct cmd_stats *s, unsigned i)
 static void cmd_walk_network(const struct vnet_network_info *n, void *ctx)
 {
 	struct cmd_stats *s = ctx;
+	struct cmd_traffic t = { 0 };
 	struct json_object *o, *f;
 	bool used = !s->tenant && s->port < 0;
 	unsigned i;
 
-	for (i = 0; !used && i < s->c->nports; i++)
-		used = cmd_stats_selected(s, i) &&
-		       !strcmp(s->c->ports[i].spec.network, n->name);
+	/* Counters: the sum over its ports that the stats are about. */
+	for (i = 0; i < s->c->nports; i++) {
+		if (!cmd_stats_selected(s, i) ||
+		    strcmp(s->c->ports[i].spec.network, n->name))
+			continue;
+		used = true;
+		cmd_traffic_add(&t, &s->snap[i]);
+	}
 	if (!used)
 		return;
 
@@ -1264,6 +1352,7 @@ static void cmd_walk_network(const struct vnet_network_info *n, void *ctx)
 	f = json_object_new_object();
 	cmd_jstr(o, "name", n->name);
 	cmd_ju64(o, "ports", n->ports);
+	cmd_json_traffic(o, &t);
 	cmd_ju64(f, "entries", n->fdb.entries);
 	cmd_ju64(f, "limit", n->fdb.limit);
 	cmd_ju64(f, "learned", n->fdb.learned);
@@ -1283,11 +1372,22 @@ static void cmd_walk_worker(const struct vnet_worker_info *wi, void *ctx)
 {
 	struct cmd_stats *s = ctx;
 	struct json_object *o = json_object_new_object();
+	uint64_t pct = wi->id < CMD_MAX_WORKERS ? s->c->cpu[wi->id].pct_x100 : 0;
+	char txt[32];
 
 	cmd_ju64(o, "id", wi->id);
 	cmd_ji64(o, "cpu", wi->cpu);
 	cmd_ji64(o, "tid", wi->tid);
 	cmd_ju64(o, "cpu_ns", wi->cpu_ns);
+	/* Over the last control tick (one second); the text form keeps
+	 * json-c from printing 17 digits.
+	 */
+	snprintf(txt, sizeof(txt), "%llu.%02llu",
+		 (unsigned long long)(pct / 100),
+		 (unsigned long long)(pct % 100));
+	json_object_object_add(o, "cpu_percent",
+			       json_object_new_double_s((double)pct / 100.0,
+							txt));
 	cmd_ju64(o, "batches", wi->batches);
 	cmd_ju64(o, "frames", wi->frames);
 	cmd_ju64(o, "idle_sleeps", wi->idle_sleeps);
@@ -1314,7 +1414,6 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
 	struct cmd_tenant_sum *ts = ctx;
 	const struct cmd_ctx *c = ts->s->c;
 	struct cmd_traffic t = { 0 };
-	struct vnet_port_info info;
 	struct json_object *o;
 	unsigned i, n = 0;
 
@@ -1326,8 +1425,7 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
 		if (c->ports[i].tenant_id != tn->id)
 			continue;
 		n++;
-		if (!vnet_port_get(c->vnet, c->ports[i].spec.name, &info))
-			cmd_traffic_add(&t, &info.stats);
+		cmd_traffic_add(&t, &ts->s->snap[i]);
 	}
 	o = json_object_new_object();
 	cmd_jstr(o, "name", tn->name);
@@ -1340,7 +1438,7 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
  * cmd_stats() - counters of ports, networks, tenants and workers
  * @c:		state
  * @req:	stats request, with an optional "port" or "tenant" filter
- * @result:	{"ports","networks","tenants","workers","totals"}
+ * @result:	{"ports","networks","tenants","workers","totals","uptime_ns"}
  * @err:	message on failure
  * @errlen:	size of @err
  *
@@ -1355,6 +1453,7 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 	struct cmd_tenant_sum ts = { .s = &s };
 	struct cmd_traffic tot = { 0 };
 	struct json_object *ports, *totals;
+	struct vnet_port_info info;
 	unsigned i, n = 0;
 
 	if (port && tenant) {
@@ -1371,13 +1470,21 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 		return -ENOENT;
 	}
 
+	s.snap = calloc(c->nports ? c->nports : 1, sizeof(*s.snap));
+	if (!s.snap) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	ports = json_object_new_array();
 	json_object_object_add(result, "ports", ports);
 	for (i = 0; i < c->nports; i++) {
+		cmd_port_info(c, &c->ports[i], &info);
+		s.snap[i] = info.stats;
 		if (!cmd_stats_selected(&s, i))
 			continue;
-		json_object_array_add(ports, cmd_json_port(c, &c->ports[i],
-							   &tot));
+		json_object_array_add(ports, cmd_json_port_info(c, &c->ports[i],
+								&info));
+		cmd_traffic_add(&tot, &info.stats);
 		n++;
 	}
 
@@ -1397,6 +1504,8 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 	cmd_ju64(totals, "ports", n);
 	cmd_json_traffic(totals, &tot);
 	json_object_object_add(result, "totals", totals);
+	cmd_ju64(result, "uptime_ns", cmd_now_ns() - c->start_ns);
+	free(s.snap);
 	return 0;
 }
 
@@ -1454,8 +1563,7 @@ int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 		if ((rc = cmd_port_add(c, &p, NULL, err, errlen)))
 			break;
 		json_object_object_add(r, "port",
-				       cmd_json_port(c, &c->ports[c->nports - 1],
-						     NULL));
+				       cmd_json_port(c, &c->ports[c->nports - 1]));
 		break;
 	case PROTO_PORT_DEL:
 		rc = cmd_port_del(c, proto_arg_str(req, "name"), err, errlen);
@@ -1465,7 +1573,7 @@ int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 		json_object_object_add(r, "ports", arr);
 		for (i = 0; i < c->nports; i++)
 			json_object_array_add(arr, cmd_json_port(c,
-							&c->ports[i], NULL));
+							&c->ports[i]));
 		break;
 	case PROTO_FDB_SHOW:
 		rc = cmd_fdb_show(c, req, r, err, errlen);
@@ -1493,4 +1601,35 @@ int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 	}
 	*result = r;
 	return 0;
+}
+
+/**
+ * cmd_metrics() - http_body_fn: the whole stats in the Prometheus format
+ * @ctx:	struct cmd_ctx
+ * @body:	malloc'd text on success
+ * @len:	its length
+ *
+ * The same request as "vstackctl stats", so a scrape and stats --json
+ * always agree on what exists and how it is counted.
+ *
+ * Return: 0 or -errno
+ */
+int cmd_metrics(void *ctx, char **body, size_t *len)
+{
+	static const char line[] = "{\"version\":1,\"command\":\"stats\"}";
+	struct json_object *result = NULL;
+	struct proto_request req;
+	char err[256];
+	int rc;
+
+	if ((rc = proto_request_parse(line, sizeof(line) - 1, &req, err,
+				      sizeof(err))))
+		return rc;
+	rc = cmd_handle(ctx, &req, &result, err, sizeof(err));
+	proto_request_free(&req);
+	if (rc)
+		return rc;
+	rc = metrics_render(result, body, len);
+	json_object_put(result);
+	return rc;
 }

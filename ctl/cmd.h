@@ -50,6 +50,20 @@ struct cmd_tenant_origin {
 	char *config;
 };
 
+#define CMD_MAX_WORKERS 64 /* VNET_MAX_WORKERS */
+
+/**
+ * struct cmd_cpu - a worker's CPU use, sampled at each control tick
+ * @cpu_ns:	its CPU time at the last tick
+ * @at_ns:	CLOCK_MONOTONIC of the last tick, 0 before the first
+ * @pct_x100:	CPU use between the last two ticks, in 1/100 %
+ */
+struct cmd_cpu {
+	uint64_t cpu_ns;
+	uint64_t at_ns;
+	uint64_t pct_x100;
+};
+
 /**
  * struct cmd_ctx - the daemon's state, as commands see it
  * @vnet:	the switch
@@ -63,6 +77,8 @@ struct cmd_tenant_origin {
  * @config_path: config file for reload, or NULL
  * @daemon:	[daemon] settings in force (command line merged in)
  * @cli:	[daemon] settings given on the command line
+ * @start_ns:	CLOCK_MONOTONIC at cmd_ctx_init(), for the uptime in stats
+ * @cpu:	per-worker CPU use, updated by cmd_tick()
  */
 struct cmd_ctx {
 	struct vnet *vnet;
@@ -76,10 +92,13 @@ struct cmd_ctx {
 	const char *config_path;
 	struct config_daemon daemon;
 	struct config_daemon cli;
+	uint64_t start_ns;
+	struct cmd_cpu cpu[CMD_MAX_WORKERS];
 };
 
 void cmd_ctx_init(struct cmd_ctx *c, struct vnet *v, struct tenant_table *t);
 void cmd_ctx_fini(struct cmd_ctx *c);
+void cmd_tick(struct cmd_ctx *c);
 
 int cmd_tenant_add(struct cmd_ctx *c, const struct spec_tenant *t,
 		   const char *config, char *err, size_t errlen);
@@ -99,9 +118,9 @@ int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
 int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 		 size_t errlen);
 int cmd_port_index(const struct cmd_ctx *c, const char *name);
-void cmd_tick(struct cmd_ctx *c);
 
 int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 	       struct json_object **result, char *err, size_t errlen);
+int cmd_metrics(void *ctx, char **body, size_t *len);
 
 #endif /* VSTACK_CTL_CMD_H */

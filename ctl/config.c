@@ -22,6 +22,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "http.h"
+
+_Static_assert(CONFIG_METRICS_MAX == HTTP_ADDR_MAX, "metrics address size");
 
 #define CONFIG_FILE_MAX (1U << 20)
 #define CONFIG_MAX_TENANTS 1024 /* TENANT_MAX */
@@ -95,7 +98,8 @@ static int config_uint(const char *key, const char *val, uint64_t min,
  * @d:		settings
  * @key:	workers, cpus, socket, log-level, fdb-limit, fdb-aging
  *		(seconds), busy-poll (microseconds), arena-bufs, napi or
- *		state (directory)
+ *		state (directory) or metrics (ADDR:PORT of the Prometheus
+ *		endpoint)
  * @val:	value as written
  * @err:	message on failure
  * @errlen:	size of @err
@@ -179,6 +183,19 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 		}
 		snprintf(d->state, sizeof(d->state), "%s", val);
 		d->set |= CONFIG_STATE;
+	} else if (!strcmp(key, "metrics")) {
+		struct sockaddr_storage ss;
+		socklen_t sslen;
+
+		if (strlen(val) >= sizeof(d->metrics) ||
+		    http_addr_parse(val, &ss, &sslen, err, errlen)) {
+			snprintf(err, errlen,
+				 "invalid metrics address '%.64s': expected ADDR:PORT (127.0.0.1:9470, [::1]:9470)",
+				 val);
+			return -EINVAL;
+		}
+		snprintf(d->metrics, sizeof(d->metrics), "%s", val);
+		d->set |= CONFIG_METRICS;
 	} else {
 		snprintf(err, errlen, "unknown daemon key '%s'", key);
 		return -ENOENT;
@@ -216,6 +233,8 @@ void config_daemon_merge(struct config_daemon *dst,
 		dst->napi = src->napi;
 	if (src->set & CONFIG_STATE)
 		memcpy(dst->state, src->state, sizeof(dst->state));
+	if (src->set & CONFIG_METRICS)
+		memcpy(dst->metrics, src->metrics, sizeof(dst->metrics));
 	dst->set |= src->set;
 }
 

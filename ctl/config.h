@@ -6,7 +6,7 @@
  *
  *	[daemon]		workers, cpus, socket, log-level, fdb-limit,
  *				fdb-aging, busy-poll, arena-bufs, napi,
- *				state
+ *				state, metrics
  *	[tenant NAME]		cgroup, pid, weight, rate
  *	[port NAME]		tenant, network, type, netns, netns-pid, mac,
  *				address (repeatable), mtu, queues, offload,
@@ -42,7 +42,10 @@ enum config_key {
 	CONFIG_ARENA_BUFS = 1U << 7,
 	CONFIG_NAPI = 1U << 8,
 	CONFIG_STATE = 1U << 9,
+	CONFIG_METRICS = 1U << 10,
 };
+
+#define CONFIG_METRICS_MAX 64 /* HTTP_ADDR_MAX */
 
 /**
  * struct config_daemon - daemon settings; a field counts only if its
@@ -61,6 +64,7 @@ struct config_daemon {
 	uint32_t arena_bufs;
 	bool napi;
 	char state[CONFIG_PATH_MAX];
+	char metrics[CONFIG_METRICS_MAX];
 };
 
 /**

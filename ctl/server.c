@@ -6,8 +6,10 @@
  *
  * One thread, one poll() over: the listening socket, a signalfd (SIGINT
  * and SIGTERM end the loop, SIGHUP reloads the config file), a one-second
- * timerfd that drives vnet_tick() (FDB aging, stats) and flushes the state
- * directory, and the clients.
+ * timerfd that drives vnet_tick() (FDB aging, stats), cmd_tick() (workers'
+ * CPU use, ports whose device went away) and flushes the state directory,
+ * the clients, and the sockets of the Prometheus endpoint when there is one
+ * (http.c; the timer also enforces its deadlines).
  *
  * A client is a non-blocking stream connection carrying newline-delimited
  * requests. Its input buffer holds one request of at most
@@ -43,6 +45,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "http.h"
 #include "log.h"
 #include "notify.h"
 #include "proto.h"
@@ -95,6 +98,7 @@ struct server_client {
  * @dev:	its device
  * @lfd:	listening socket
  * @clients:	client slots
+ * @http:	the metrics endpoint served in the same loop, or NULL
  */
 struct server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -102,6 +106,7 @@ struct server {
 	dev_t dev;
 	int lfd;
 	struct server_client clients[SERVER_MAX_CLIENTS];
+	struct http *http;
 };
 
 /**
@@ -117,6 +122,15 @@ static uint64_t server_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/**
+ * server_set_http() - serve a metrics endpoint in the control loop too
+ * @s:		server
+ * @h:		endpoint (still the caller's to close, after server_run())
+ */
+void server_set_http(struct server *s, struct http *h)
+{
+	s->http = h;
+}
 
 /**
  * server_signals_block() - block the signals the event loop handles
@@ -696,7 +710,7 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 	       const sigset_t *sigs)
 {
 	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
-	struct pollfd pfd[3 + SERVER_MAX_CLIENTS];
+	struct pollfd pfd[3 + SERVER_MAX_CLIENTS + HTTP_POLLFDS];
 	int sfd = -1, tfd = -1, rc = 0;
 	bool stop = false;
 	unsigned i;
@@ -727,6 +741,9 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 					    (cl->eof ? 0 : POLLIN);
 			n = 3 + i + 1;
 		}
+		if (s->http)
+			n = 3 + SERVER_MAX_CLIENTS +
+			    http_pollfds(s->http, &pfd[3 + SERVER_MAX_CLIENTS]);
 
 		if (poll(pfd, n, watchdog_poll_timeout()) < 0) {
 			if (errno == EINTR)
@@ -760,12 +777,13 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 		if (pfd[2].revents & POLLIN) {
 			uint64_t ticks;
 
-			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				vnet_tick(v);
+				cmd_tick(cmd);
+			}
 			if (cmd->state)
 				state_sync(cmd->state);
 			server_reap_stalled(s);
-			cmd_tick(cmd);
 		}
 
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
@@ -789,6 +807,8 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 		}
 		if (pfd[0].revents & POLLIN)
 			server_accept(s);
+		if (s->http)
+			http_handle(s->http, &pfd[3 + SERVER_MAX_CLIENTS]);
 	}
 out:
 	if (sfd >= 0)

@@ -11,6 +11,7 @@
 struct cmd_ctx;
 struct vnet;
 struct server;
+struct http;
 
 #define SERVER_GROUP "vstack"
 
@@ -20,5 +21,6 @@ int server_open(struct server **out, const char *path, char *err,
 int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 	       const sigset_t *sigs);
 void server_close(struct server *s);
+void server_set_http(struct server *s, struct http *h);
 
 #endif /* VSTACK_CTL_SERVER_H */

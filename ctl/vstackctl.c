@@ -8,10 +8,19 @@
  * parsers the daemon uses, so a typo is a usage error (exit 2) before any
  * connection is made; what only the daemon can judge (does the tenant
  * exist?) comes back as its error line (exit 1).
+ *
+ * stats --watch asks again every --interval seconds and shows rates
+ * computed from the last two answers (the daemon's uptime_ns dates each
+ * one), redrawing the screen in place on a terminal and printing one
+ * block after another otherwise; stats --prometheus prints the answer in
+ * the Prometheus text format (ctl/metrics.c), for node_exporter's
+ * textfile collector.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,17 +29,32 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "parse.h"
 #include "proto.h"
 #include "spec.h"
 
 #define CTL_RESPONSE_MAX (64U << 20)
 
+#define CTL_INTERVAL_MS_DEFAULT 2000
+#define CTL_INTERVAL_MS_MIN 100
+#define CTL_INTERVAL_MS_MAX 3600000
+
 static const char *ctl_socket = CONFIG_SOCKET_DEFAULT;
 static bool ctl_json;
+
+/* stats options that change what vstackctl does, not what it asks */
+static bool ctl_watch;
+static bool ctl_prometheus;
+static unsigned ctl_interval_ms = CTL_INTERVAL_MS_DEFAULT;
+static unsigned long ctl_count; /* 0: until interrupted */
+
+/* Set by SIGINT/SIGTERM during stats --watch. */
+static volatile sig_atomic_t ctl_stop;
 
 static const char ctl_usage[] =
 "Usage: vstackctl [--socket PATH] [--json] COMMAND [ARGS...]\n"
@@ -51,6 +75,8 @@ static const char ctl_usage[] =
 "  fdb show [--network NET]\n"
 "  reload\n"
 "  stats [--tenant T | --port P]\n"
+"  stats [--tenant T | --port P] [--prometheus]\n"
+"  stats [--tenant T | --port P] --watch [--interval SEC] [--count N]\n"
 "\n"
 "Options:\n"
 "  -s, --socket PATH   control socket (default " CONFIG_SOCKET_DEFAULT ")\n"
@@ -484,29 +510,151 @@ static void ctl_print_traffic(struct json_object *a, const char *first)
 }
 
 /**
- * ctl_print_stats() - stats result as tables: ports, tenants, networks,
- *		     workers, totals
- * @result:	result object
+ * ctl_is_scalar() - a member a table cell can show
+ * @v:		member, may be NULL
+ *
+ * Return: true for numbers, booleans and strings
  */
-static void ctl_print_stats(struct json_object *result)
+static bool ctl_is_scalar(struct json_object *v)
+{
+	return v && (json_object_is_type(v, json_type_int) ||
+		     json_object_is_type(v, json_type_double) ||
+		     json_object_is_type(v, json_type_boolean) ||
+		     json_object_is_type(v, json_type_string));
+}
+
+/**
+ * ctl_extra_key() - note a column of ctl_print_extras(), once
+ * @keys:	columns so far
+ * @nk:		their number
+ * @key:	member
+ * @sub:	member of @key's object, or NULL
+ */
+static void ctl_extra_key(char (*keys)[64], unsigned *nk, const char *key,
+			  const char *sub)
+{
+	char name[64];
+	unsigned k;
+
+	if (sub)
+		snprintf(name, sizeof(name), "%.31s.%.31s", key, sub);
+	else
+		snprintf(name, sizeof(name), "%.63s", key);
+	for (k = 0; k < *nk; k++)
+		if (!strcmp(keys[k], name))
+			return;
+	if (*nk < CTL_TABLE_COLS - 1)
+		memcpy(keys[(*nk)++], name, sizeof(name));
+}
+
+/**
+ * ctl_print_extras() - members of the tenant lines that the traffic table
+ *			does not show, as a table of their own
+ * @a:		tenants array
+ *
+ * The daemon may know more about a tenant than this tool (its scheduler's
+ * figures, say): every scalar member, and every scalar member of an object
+ * member (as "object.member"), gets a column, so nothing it reports is
+ * hidden. Nothing is printed when there is nothing more.
+ */
+static void ctl_print_extras(struct json_object *a)
+{
+	static const char *const known[] = { "name", "ports", "rx_packets",
+		"rx_bytes", "tx_packets", "tx_bytes", "drops", "drops_total" };
+	char keys[CTL_TABLE_COLS - 1][64], hdr_buf[CTL_TABLE_COLS - 1][64];
+	const char *hdr[CTL_TABLE_COLS + 1] = { "TENANT" };
+	char cells[CTL_TABLE_COLS][64];
+	size_t i, n = a ? json_object_array_length(a) : 0;
+	unsigned nk = 0, k, c;
+	struct ctl_table tab;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(a, i);
+
+		if (!o || !json_object_is_type(o, json_type_object))
+			continue;
+		json_object_object_foreach(o, key, v) {
+			bool skip = false;
+
+			for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+				skip |= !strcmp(key, known[k]);
+			if (skip || !v)
+				continue;
+			if (ctl_is_scalar(v)) {
+				ctl_extra_key(keys, &nk, key, NULL);
+				continue;
+			}
+			if (!json_object_is_type(v, json_type_object))
+				continue;
+			json_object_object_foreach(v, sub, sv) {
+				if (ctl_is_scalar(sv))
+					ctl_extra_key(keys, &nk, key, sub);
+			}
+		}
+	}
+	if (!nk)
+		return;
+	for (k = 0; k < nk; k++) {
+		size_t l;
+
+		memcpy(hdr_buf[k], keys[k], sizeof(keys[k]));
+		for (l = 0; hdr_buf[k][l]; l++) {
+			char ch = hdr_buf[k][l];
+
+			hdr_buf[k][l] = ch == '_' ? '-' :
+				(ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;
+		}
+		hdr[k + 1] = hdr_buf[k];
+	}
+	hdr[nk + 1] = NULL;
+
+	putchar('\n');
+	ctl_table_init(&tab, hdr);
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(a, i), *v;
+		const char *cell[CTL_TABLE_COLS] = { NULL };
+
+		cell[0] = ctl_str(o, "name", NULL, 0);
+		for (k = 0; k < nk; k++) {
+			char *dot = strchr(keys[k], '.');
+			struct json_object *holder = o;
+			char first[64];
+			const char *leaf = keys[k];
+
+			if (dot) {
+				snprintf(first, sizeof(first), "%.*s",
+					 (int)(dot - keys[k]), keys[k]);
+				holder = ctl_get(o, first);
+				leaf = dot + 1;
+			}
+			v = ctl_get(holder, leaf);
+			cell[k + 1] = ctl_is_scalar(v) ?
+				ctl_str(holder, leaf, cells[k], sizeof(cells[k])) : "-";
+		}
+		/* ctl_table_row() takes exactly ncols strings. */
+		for (c = nk + 1; c < CTL_TABLE_COLS; c++)
+			cell[c] = NULL;
+		ctl_table_row(&tab, cell[0], cell[1], cell[2], cell[3], cell[4],
+			      cell[5], cell[6], cell[7], cell[8], cell[9],
+			      cell[10], cell[11], cell[12], cell[13], cell[14],
+			      cell[15]);
+	}
+	ctl_table_print(&tab);
+}
+
+/**
+ * ctl_print_fdb_stats() - the networks' forwarding databases as a table
+ * @result:	stats result
+ */
+static void ctl_print_fdb_stats(struct json_object *result)
 {
 	static const char *const nhdr[] = { "NETWORK", ">PORTS", ">FDB",
 		">LIMIT", ">LEARNED", ">MOVED", ">FULL", ">AGED", NULL };
-	static const char *const whdr[] = { "WORKER", ">CPU", ">CPU-TIME",
-		">FRAMES", ">BATCHES", ">IDLE-SLEEPS", "RING", NULL };
-	char b[8][32];
-	struct json_object *a, *o, *f, *tot, *totals;
+	struct json_object *a, *o, *f;
 	struct ctl_table tab;
+	char b[7][32];
 	size_t i, n;
 
-	a = ctl_get(result, "ports");
-	ctl_print_traffic(a, "PORT");
-
-	putchar('\n');
-	a = ctl_get(result, "tenants");
-	ctl_print_traffic(a, "TENANT");
-
-	putchar('\n');
 	ctl_table_init(&tab, nhdr);
 	a = ctl_array(result, "networks", &n);
 	for (i = 0; i < n; i++) {
@@ -522,26 +670,16 @@ static void ctl_print_stats(struct json_object *result)
 			      ctl_str(f, "aged", b[6], 32));
 	}
 	ctl_table_print(&tab);
+}
 
-	putchar('\n');
-	ctl_table_init(&tab, whdr);
-	a = ctl_array(result, "workers", &n);
-	for (i = 0; i < n; i++) {
-		o = json_object_array_get_idx(a, i);
-		snprintf(b[7], 32, "%.3fs",
-			 (double)json_object_get_uint64(ctl_get(o, "cpu_ns")) /
-				 1e9);
-		ctl_table_row(&tab, ctl_str(o, "id", b[0], 32),
-			      ctl_str(o, "cpu", b[1], 32), b[7],
-			      ctl_str(o, "frames", b[2], 32),
-			      ctl_str(o, "batches", b[3], 32),
-			      ctl_str(o, "idle_sleeps", b[4], 32),
-			      ctl_str(o, "ring_features", NULL, 0));
-	}
-	ctl_table_print(&tab);
+/**
+ * ctl_print_totals() - the totals line as a traffic table
+ * @result:	stats result
+ */
+static void ctl_print_totals(struct json_object *result)
+{
+	struct json_object *tot = ctl_get(result, "totals"), *totals;
 
-	putchar('\n');
-	tot = ctl_get(result, "totals");
 	totals = json_object_new_array();
 	if (tot) {
 		json_object_object_add(tot, "name",
@@ -550,6 +688,251 @@ static void ctl_print_stats(struct json_object *result)
 	}
 	ctl_print_traffic(totals, "TOTAL");
 	json_object_put(totals);
+}
+
+/**
+ * ctl_print_stats() - stats result as tables: ports, tenants, networks,
+ *		     workers, totals
+ * @result:	result object
+ */
+static void ctl_print_stats(struct json_object *result)
+{
+	static const char *const whdr[] = { "WORKER", ">CPU", ">CPU-TIME",
+		">CPU%", ">FRAMES", ">BATCHES", ">IDLE-SLEEPS", "RING", NULL };
+	char b[8][32];
+	struct json_object *a, *o;
+	struct ctl_table tab;
+	size_t i, n;
+
+	ctl_print_traffic(ctl_get(result, "ports"), "PORT");
+	putchar('\n');
+	ctl_print_traffic(ctl_get(result, "tenants"), "TENANT");
+	ctl_print_extras(ctl_get(result, "tenants"));
+	putchar('\n');
+	ctl_print_traffic(ctl_get(result, "networks"), "NETWORK");
+	putchar('\n');
+	ctl_print_fdb_stats(result);
+
+	putchar('\n');
+	ctl_table_init(&tab, whdr);
+	a = ctl_array(result, "workers", &n);
+	for (i = 0; i < n; i++) {
+		o = json_object_array_get_idx(a, i);
+		snprintf(b[6], 32, "%.3fs",
+			 (double)json_object_get_uint64(ctl_get(o, "cpu_ns")) /
+				 1e9);
+		snprintf(b[7], 32, "%.1f",
+			 json_object_get_double(ctl_get(o, "cpu_percent")));
+		ctl_table_row(&tab, ctl_str(o, "id", b[0], 32),
+			      ctl_str(o, "cpu", b[1], 32), b[6], b[7],
+			      ctl_str(o, "frames", b[2], 32),
+			      ctl_str(o, "batches", b[3], 32),
+			      ctl_str(o, "idle_sleeps", b[4], 32),
+			      ctl_str(o, "ring_features", NULL, 0));
+	}
+	ctl_table_print(&tab);
+
+	putchar('\n');
+	ctl_print_totals(result);
+}
+
+/* ---- stats --watch -------------------------------------------------------- */
+
+/**
+ * ctl_si() - a rate in a short form: 950, 12.3k, 4.56M, 1.20G
+ * @v:		value
+ * @buf:	output
+ * @len:	size of @buf
+ *
+ * Return: @buf
+ */
+static const char *ctl_si(double v, char *buf, size_t len)
+{
+	static const char *const unit[] = { "", "k", "M", "G", "T", "P" };
+	unsigned u = 0;
+
+	while (v >= 999.95 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+		v /= 1000.0;
+		u++;
+	}
+	if (!u)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.*f%s", v < 9.995 ? 2 : v < 99.95 ? 1 : 0,
+			 v, unit[u]);
+	return buf;
+}
+
+/**
+ * ctl_index() - an object mapping names to the entries of an array
+ * @a:		array of objects with a "name" (or an "id")
+ *
+ * Return: new object, holding references to the entries
+ */
+static struct json_object *ctl_index(struct json_object *a)
+{
+	struct json_object *idx = json_object_new_object();
+	size_t i, n = a && json_object_is_type(a, json_type_array) ?
+		      json_object_array_length(a) : 0;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(a, i);
+		struct json_object *k = ctl_get(o, "name");
+
+		if (!k)
+			k = ctl_get(o, "id");
+		if (k)
+			json_object_object_add(idx, json_object_get_string(k),
+					       json_object_get(o));
+	}
+	return idx;
+}
+
+/**
+ * ctl_rate() - per-second rate of a counter between two samples
+ * @cur:	object now
+ * @prev:	the same object in the previous sample, or NULL
+ * @key:	counter member
+ * @dt:		seconds between the samples
+ * @mult:	factor (8 for bits from bytes)
+ * @buf:	output
+ * @len:	size of @buf
+ *
+ * Return: the rate as text, or "-" when it cannot be known (first sample,
+ * or a counter that went back: the object was deleted and made again)
+ */
+static const char *ctl_rate(struct json_object *cur, struct json_object *prev,
+			    const char *key, double dt, double mult, char *buf,
+			    size_t len)
+{
+	struct json_object *a = ctl_get(cur, key), *b = ctl_get(prev, key);
+	uint64_t x, y;
+
+	if (!a || !b || dt <= 0)
+		return "-";
+	x = json_object_get_uint64(a);
+	y = json_object_get_uint64(b);
+	if (x < y)
+		return "-";
+	return ctl_si((double)(x - y) * mult / dt, buf, len);
+}
+
+/**
+ * ctl_print_rates() - traffic rows (ports, tenants, networks) with rates
+ * @a:		array of objects now
+ * @prev:	ctl_index() of the previous sample's array, or NULL
+ * @first:	header of the first column
+ * @dt:		seconds between the samples
+ */
+static void ctl_print_rates(struct json_object *a, struct json_object *prev,
+			    const char *first, double dt)
+{
+	const char *hdr[] = { first, ">RX-PKT/S", ">RX-BIT/S", ">TX-PKT/S",
+			      ">TX-BIT/S", ">DROP/S", ">RX-PKTS", ">TX-PKTS",
+			      ">DROPS", NULL };
+	char b[8][32];
+	struct ctl_table tab;
+	size_t i, n = a && json_object_is_type(a, json_type_array) ?
+		      json_object_array_length(a) : 0;
+
+	ctl_table_init(&tab, hdr);
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(a, i);
+		struct json_object *p = NULL, *name = ctl_get(o, "name");
+
+		if (prev && name)
+			p = ctl_get(prev, json_object_get_string(name));
+		ctl_table_row(&tab, ctl_str(o, "name", NULL, 0),
+			      ctl_rate(o, p, "rx_packets", dt, 1, b[0], 32),
+			      ctl_rate(o, p, "rx_bytes", dt, 8, b[1], 32),
+			      ctl_rate(o, p, "tx_packets", dt, 1, b[2], 32),
+			      ctl_rate(o, p, "tx_bytes", dt, 8, b[3], 32),
+			      ctl_rate(o, p, "drops_total", dt, 1, b[4], 32),
+			      ctl_str(o, "rx_packets", b[5], 32),
+			      ctl_str(o, "tx_packets", b[6], 32),
+			      ctl_str(o, "drops_total", b[7], 32));
+	}
+	ctl_table_print(&tab);
+}
+
+/**
+ * ctl_print_watch() - one stats --watch frame
+ * @cur:	this sample
+ * @prev:	the previous sample, or NULL
+ * @dt:		seconds between them
+ *
+ * CPU use is computed from the two samples' cpu_ns, so it covers the same
+ * interval as the traffic rates; before the second sample it is the
+ * daemon's figure for its last second.
+ */
+static void ctl_print_watch(struct json_object *cur, struct json_object *prev,
+			    double dt)
+{
+	static const char *const whdr[] = { "WORKER", ">CPU", ">CPU%",
+		">CPU-TIME", ">FRAMES/S", ">FRAMES", NULL };
+	static const char *const sections[][2] = {
+		{ "ports", "PORT" }, { "tenants", "TENANT" },
+		{ "networks", "NETWORK" },
+	};
+	struct json_object *idx = NULL, *a, *o, *p, *tot, *ta;
+	struct ctl_table tab;
+	char b[6][32];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		idx = prev ? ctl_index(ctl_get(prev, sections[i][0])) : NULL;
+		ctl_print_rates(ctl_get(cur, sections[i][0]), idx,
+				sections[i][1], dt);
+		json_object_put(idx);
+		if (i == 1)
+			ctl_print_extras(ctl_get(cur, "tenants"));
+		putchar('\n');
+	}
+
+	idx = prev ? ctl_index(ctl_get(prev, "workers")) : NULL;
+	ctl_table_init(&tab, whdr);
+	a = ctl_array(cur, "workers", &n);
+	for (i = 0; i < n; i++) {
+		o = json_object_array_get_idx(a, i);
+		p = idx ? ctl_get(idx, ctl_str(o, "id", b[0], 32)) : NULL;
+		if (p && dt > 0 &&
+		    json_object_get_uint64(ctl_get(o, "cpu_ns")) >=
+			    json_object_get_uint64(ctl_get(p, "cpu_ns")))
+			snprintf(b[1], 32, "%.1f",
+				 (double)(json_object_get_uint64(ctl_get(o, "cpu_ns")) -
+					  json_object_get_uint64(ctl_get(p, "cpu_ns"))) /
+					 (dt * 1e7));
+		else
+			snprintf(b[1], 32, "%.1f",
+				 json_object_get_double(ctl_get(o, "cpu_percent")));
+		snprintf(b[2], 32, "%.3fs",
+			 (double)json_object_get_uint64(ctl_get(o, "cpu_ns")) /
+				 1e9);
+		ctl_table_row(&tab, ctl_str(o, "id", b[0], 32),
+			      ctl_str(o, "cpu", b[3], 32), b[1], b[2],
+			      ctl_rate(o, p, "frames", dt, 1, b[4], 32),
+			      ctl_str(o, "frames", b[5], 32));
+	}
+	ctl_table_print(&tab);
+	json_object_put(idx);
+
+	putchar('\n');
+	tot = ctl_get(cur, "totals");
+	ta = json_object_new_array();
+	if (tot) {
+		json_object_object_add(tot, "name",
+				       json_object_new_string("total"));
+		json_object_array_add(ta, json_object_get(tot));
+	}
+	idx = NULL;
+	if (prev && ctl_get(prev, "totals")) {
+		idx = json_object_new_object();
+		json_object_object_add(idx, "total",
+				       json_object_get(ctl_get(prev, "totals")));
+	}
+	ctl_print_rates(ta, idx, "TOTAL", dt);
+	json_object_put(ta);
+	json_object_put(idx);
 }
 
 /* ---- commands ------------------------------------------------------------ */
@@ -835,6 +1218,46 @@ static int ctl_run_fdb(const struct ctl_cmd *cmd, int argc, char **argv,
 }
 
 /**
+ * ctl_parse_interval() - seconds with up to three decimals, as ms
+ * @s:		text, "2", "0.5"
+ * @ms:		result
+ *
+ * Return: 0, or -EINVAL outside CTL_INTERVAL_MS_MIN..CTL_INTERVAL_MS_MAX
+ */
+static int ctl_parse_interval(const char *s, unsigned *ms)
+{
+	unsigned long long v = 0;
+	unsigned frac = 0, digits = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned)(*p - '0');
+		if (v > CTL_INTERVAL_MS_MAX / 1000)
+			return -EINVAL;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (++digits > 3)
+				return -EINVAL;
+			frac = frac * 10 + (unsigned)(*p - '0');
+		}
+		if (!digits)
+			return -EINVAL;
+		while (digits++ < 3)
+			frac *= 10;
+	}
+	if (*p)
+		return -EINVAL;
+	v = v * 1000 + frac;
+	if (v < CTL_INTERVAL_MS_MIN || v > CTL_INTERVAL_MS_MAX)
+		return -EINVAL;
+	*ms = (unsigned)v;
+	return 0;
+}
+
+/**
  * ctl_run_stats() - arguments of stats
  * @cmd:	command
  * @argc:	argument count
@@ -849,15 +1272,43 @@ static int ctl_run_stats(const struct ctl_cmd *cmd, int argc, char **argv,
 	static const struct option opts[] = {
 		{ "tenant", required_argument, NULL, 't' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "prometheus", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool interval = false, count = false;
+	uint64_t u;
 	int c;
 
 	while ((c = ctl_getopt(cmd, argc, argv, opts)) != -1) {
 		const char *key = c == 't' ? "tenant" : "port";
 
+		switch (c) {
+		case 'w':
+			ctl_watch = true;
+			continue;
+		case 'P':
+			ctl_prometheus = true;
+			continue;
+		case 'i':
+			if (ctl_parse_interval(optarg, &ctl_interval_ms))
+				ctl_usage_error(cmd, "invalid interval '%s': seconds, %g..%u (e.g. 0.5)",
+						optarg, CTL_INTERVAL_MS_MIN / 1000.0,
+						CTL_INTERVAL_MS_MAX / 1000);
+			interval = true;
+			continue;
+		case 'n':
+			if (parse_uint(optarg, &u) || !u || u > UINT32_MAX)
+				ctl_usage_error(cmd, "invalid count '%s': a number of samples, 1 or more",
+						optarg);
+			ctl_count = (unsigned long)u;
+			count = true;
+			continue;
+		}
 		if (c == 't' ? !parse_name_ok(optarg) : !parse_ifname_ok(optarg))
 			ctl_usage_error(cmd, "invalid %s name '%s'", key, optarg);
 		json_object_object_add(args, key, json_object_new_string(optarg));
@@ -865,6 +1316,10 @@ static int ctl_run_stats(const struct ctl_cmd *cmd, int argc, char **argv,
 	ctl_no_args(cmd, argc, argv);
 	if (ctl_get(args, "tenant") && ctl_get(args, "port"))
 		ctl_usage_error(cmd, "--tenant and --port are mutually exclusive");
+	if ((interval || count) && !ctl_watch)
+		ctl_usage_error(cmd, "--interval and --count go with --watch");
+	if (ctl_prometheus && (ctl_watch || ctl_json))
+		ctl_usage_error(cmd, "--prometheus goes with neither --watch nor --json");
 	return 0;
 }
 
@@ -929,9 +1384,20 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "not touched. Same as sending vstackd SIGHUP, but reports the outcome.\n",
 	  ctl_run_none, "reload", ctl_print_reload },
 	{ "stats", NULL,
-	  "Usage: vstackctl stats [--tenant T | --port P]\n"
-	  "Counters of ports, tenants, networks and workers; with --tenant, the sums\n"
-	  "of that tenant's ports; with --port, one port.\n",
+	  "Usage: vstackctl stats [--tenant T | --port P] [--prometheus]\n"
+	  "       vstackctl stats [--tenant T | --port P] --watch [--interval SEC] [--count N]\n"
+	  "Counters of ports, tenants, networks and workers: packets, bytes, drops by\n"
+	  "reason, worker CPU time and CPU use over the last second. With --tenant,\n"
+	  "that tenant's ports; with --port, one port.\n"
+	  "  --watch         ask again every interval and show rates (packets/s, bits/s,\n"
+	  "                  CPU %) from the last two answers; on a terminal the screen\n"
+	  "                  is redrawn in place, otherwise one block follows another\n"
+	  "                  (with --json: one JSON object a line). Ends on Ctrl-C or\n"
+	  "                  SIGTERM (exit 0), or when vstackd goes away (exit 1)\n"
+	  "  --interval SEC  seconds between samples, 0.1..3600 (default 2)\n"
+	  "  --count N       stop after N samples\n"
+	  "  --prometheus    print in the Prometheus text format (for node_exporter's\n"
+	  "                  textfile collector; vstackd --metrics serves the same)\n",
 	  ctl_run_stats, "stats", ctl_print_stats },
 };
 
@@ -982,6 +1448,8 @@ static int ctl_call(const char *line, size_t len, char **resp,
 	while (off < len) {
 		ssize_t w = send(fd, line + off, len - off, MSG_NOSIGNAL);
 
+		if (w < 0 && errno == EINTR && ctl_stop)
+			goto out;
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
@@ -1013,6 +1481,9 @@ static int ctl_call(const char *line, size_t len, char **resp,
 			buf = bigger;
 		}
 		r = recv(fd, buf + n, cap - n, 0);
+		/* stats --watch interrupted: leave quietly. */
+		if (r < 0 && errno == EINTR && ctl_stop)
+			goto out;
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -1047,6 +1518,184 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+/**
+ * ctl_request() - ask vstackd, parse its answer
+ * @line:	request line
+ * @len:	its length
+ * @result:	the result object, on success
+ *
+ * Return: 0, or the exit status after one line on stderr
+ */
+static int ctl_request(const char *line, size_t len,
+		       struct json_object **result)
+{
+	char *resp = NULL, err[1024];
+	size_t resplen = 0;
+	int rc;
+
+	*result = NULL;
+	rc = ctl_call(line, len, &resp, &resplen);
+	if (rc)
+		return rc;
+	if (proto_response_parse(resp, resplen, result, err, sizeof(err))) {
+		fprintf(stderr, "vstackctl: %s\n", err);
+		free(resp);
+		return 1;
+	}
+	free(resp);
+	return 0;
+}
+
+/**
+ * ctl_on_signal() - SIGINT/SIGTERM during stats --watch: stop
+ * @sig:	signal
+ */
+static void ctl_on_signal(int sig)
+{
+	(void)sig;
+	ctl_stop = 1;
+}
+
+/**
+ * ctl_now_ns() - CLOCK_MONOTONIC in nanoseconds
+ *
+ * Return: now
+ */
+static uint64_t ctl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/**
+ * ctl_sleep_until() - sleep until a CLOCK_MONOTONIC time, or a signal
+ * @until:	deadline, ns
+ * @sigs:	SIGINT and SIGTERM
+ *
+ * The signals are blocked while ctl_stop is checked and unblocked only
+ * inside ppoll(), so one arriving just before the sleep still ends it.
+ */
+static void ctl_sleep_until(uint64_t until, const sigset_t *sigs)
+{
+	sigset_t old;
+
+	sigprocmask(SIG_BLOCK, sigs, &old);
+	while (!ctl_stop) {
+		uint64_t now = ctl_now_ns();
+		struct timespec ts;
+
+		if (now >= until)
+			break;
+		ts.tv_sec = (time_t)((until - now) / 1000000000ull);
+		ts.tv_nsec = (long)((until - now) % 1000000000ull);
+		ppoll(NULL, 0, &ts, &old);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/**
+ * ctl_watch_header() - the line above each stats --watch frame
+ * @cur:	this sample
+ * @i:		its number, from 1
+ */
+static void ctl_watch_header(struct json_object *cur, unsigned long i)
+{
+	uint64_t up = json_object_get_uint64(ctl_get(cur, "uptime_ns")) /
+		      1000000000ull;
+	char when[32], count[48] = "";
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	if (ctl_count)
+		snprintf(count, sizeof(count), " of %lu", ctl_count);
+	printf("vstackctl stats: every %.1f s, sample %lu%s, vstackd up %llud %02llu:%02llu:%02llu  %s\n\n",
+	       ctl_interval_ms / 1000.0, i, count,
+	       (unsigned long long)(up / 86400),
+	       (unsigned long long)(up / 3600 % 24),
+	       (unsigned long long)(up / 60 % 60),
+	       (unsigned long long)(up % 60), when);
+}
+
+/**
+ * ctl_stats_watch() - stats --watch: sample, print, sleep, until told
+ * @line:	the stats request
+ * @len:	its length
+ *
+ * Rates need the time between two samples: the daemon's uptime_ns dates
+ * each answer where it was made, so the time the request took on the way
+ * does not count; our own clock is the fallback.
+ *
+ * Return: 0 after --count samples or a signal, else the exit status of
+ * the request that failed (its one line already on stderr)
+ */
+static int ctl_stats_watch(const char *line, size_t len)
+{
+	struct json_object *cur = NULL, *prev = NULL;
+	bool tty = !ctl_json && isatty(STDOUT_FILENO);
+	uint64_t next = ctl_now_ns(), t_cur = 0, t_prev = 0;
+	struct sigaction sa;
+	unsigned long i;
+	sigset_t sigs;
+	int rc = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ctl_on_signal; /* no SA_RESTART: recv() returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+
+	for (i = 1; !ctl_count || i <= ctl_count; i++) {
+		if (i > 1) {
+			next += (uint64_t)ctl_interval_ms * 1000000ull;
+			ctl_sleep_until(next, &sigs);
+		}
+		if (ctl_stop)
+			break;
+		rc = ctl_request(line, len, &cur);
+		if (ctl_stop)
+			break;
+		if (rc)
+			break; /* ctl_request() said why, in one line */
+		t_cur = ctl_get(cur, "uptime_ns") ?
+			json_object_get_uint64(ctl_get(cur, "uptime_ns")) :
+			ctl_now_ns();
+
+		if (ctl_json) {
+			printf("%s\n", json_object_to_json_string_ext(cur,
+				JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
+		} else {
+			/* Home and clear: the frame replaces the last one. */
+			if (tty)
+				fputs("\033[H\033[2J", stdout);
+			else if (i > 1)
+				putchar('\n');
+			ctl_watch_header(cur, i);
+			ctl_print_watch(cur, prev,
+					prev && t_cur > t_prev ?
+					(double)(t_cur - t_prev) / 1e9 : 0);
+		}
+		if (fflush(stdout) == EOF) {
+			rc = 1; /* the reader went away: nothing to do */
+			break;
+		}
+		json_object_put(prev);
+		prev = cur;
+		cur = NULL;
+		t_prev = t_cur;
+	}
+	json_object_put(cur);
+	json_object_put(prev);
+	return ctl_stop ? 0 : rc;
 }
 
 /**
@@ -1114,8 +1763,8 @@ int main(int argc, char **argv)
 	};
 	struct json_object *args, *result = NULL;
 	const struct ctl_cmd *cmd;
-	char *line, *resp = NULL, err[1024];
-	size_t len, resplen;
+	char *line, *text = NULL;
+	size_t len, tlen = 0;
 	int c, used, rc;
 
 	opterr = 0;
@@ -1150,24 +1799,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vstackctl: out of memory\n");
 		return 1;
 	}
-	rc = ctl_call(line, len, &resp, &resplen);
+	if (ctl_watch) {
+		rc = ctl_stats_watch(line, len);
+		free(line);
+		return rc;
+	}
+	rc = ctl_request(line, len, &result);
 	free(line);
 	if (rc)
 		return rc;
 
-	if (proto_response_parse(resp, resplen, &result, err, sizeof(err))) {
-		fprintf(stderr, "vstackctl: %s\n", err);
-		free(resp);
-		return 1;
-	}
-	free(resp);
-
-	if (ctl_json)
+	if (ctl_prometheus) {
+		if (metrics_render(result, &text, &tlen)) {
+			fprintf(stderr, "vstackctl: out of memory\n");
+			rc = 1;
+		} else {
+			fwrite(text, 1, tlen, stdout);
+		}
+		free(text);
+	} else if (ctl_json)
 		printf("%s\n", json_object_to_json_string_ext(result,
 			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 			JSON_C_TO_STRING_NOSLASHESCAPE));
 	else if (cmd->print)
 		cmd->print(result);
 	json_object_put(result);
-	return 0;
+	return rc;
 }

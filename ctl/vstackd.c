@@ -30,6 +30,7 @@
 #include "caps.h"
 #include "cmd.h"
 #include "config.h"
+#include "http.h"
 #include "log.h"
 #include "netlink.h"
 #include "notify.h"
@@ -65,6 +66,8 @@ static const char vstackd_usage[] =
 "      --napi              create TAPs with IFF_NAPI (GRO on receive)\n"
 "      --state DIR         keep tenants and ports here across restarts\n"
 "                          (default " STATE_DIR_DEFAULT ")\n"
+"      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                          (e.g. 127.0.0.1:9470 or [::1]:9470; default: off)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
 "\n"
@@ -224,7 +227,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 			 const char **config, bool *foreground)
 {
 	enum { OPT_CPUS = 256, OPT_FDB_LIMIT, OPT_FDB_AGING, OPT_BUSY_POLL,
-	       OPT_ARENA_BUFS, OPT_NAPI, OPT_STATE };
+	       OPT_ARENA_BUFS, OPT_NAPI, OPT_STATE, OPT_METRICS };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -238,6 +241,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		{ "arena-bufs", required_argument, NULL, OPT_ARENA_BUFS },
 		{ "napi", no_argument, NULL, OPT_NAPI },
 		{ "state", required_argument, NULL, OPT_STATE },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -266,6 +270,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		case OPT_ARENA_BUFS: key = "arena-bufs"; break;
 		case OPT_NAPI: key = "napi"; optarg = (char *)"on"; break;
 		case OPT_STATE: key = "state"; break;
+		case OPT_METRICS: key = "metrics"; break;
 		case ':':
 			fprintf(stderr, "vstackd: option '%s' needs a value (try --help)\n",
 				argv[optind - 1]);
@@ -367,6 +372,7 @@ int main(int argc, char **argv)
 	char kept[128];
 	struct config_daemon cli, d;
 	struct server *srv = NULL;
+	struct http *http = NULL;
 	struct vnet *v = NULL;
 	struct vnet_config vc;
 	struct cmd_ctx cmd;
@@ -432,6 +438,16 @@ int main(int argc, char **argv)
 		vstackd_fail("%s", err);
 		goto out;
 	}
+	if ((d.set & CONFIG_METRICS) &&
+	    (rc = http_open(&http, d.metrics, cmd_metrics, &cmd, err,
+			    sizeof(err)))) {
+		vstackd_fail("%s", err);
+		goto out;
+	}
+	if (http) {
+		server_set_http(srv, http);
+		log_info("metrics at http://%s%s", d.metrics, HTTP_METRICS_PATH);
+	}
 	if (!(tenants = tenant_table_create(NULL))) {
 		rc = -ENOMEM;
 		vstackd_fail("cannot create the tenant table");
@@ -468,6 +484,7 @@ out:
 	if (v)
 		vnet_stop(v);
 	server_close(srv);
+	http_close(http);
 	cmd_ctx_fini(&cmd);
 	state_close(state);
 	if (tenants)

@@ -587,6 +587,27 @@ static uint64_t vnet_thread_cpu_ns(int tid)
 }
 
 /**
+ * vnet_worker_cpu_ns() - a worker thread's CPU time, to the nanosecond
+ * @w:		worker
+ * @tid:	its thread id, for the /proc fallback
+ *
+ * The thread's CPU clock counts in nanoseconds where /proc counts in clock
+ * ticks (10 ms), which is too coarse for a CPU share over one second.
+ *
+ * Return: CPU time in ns, 0 if unknown
+ */
+static uint64_t vnet_worker_cpu_ns(const struct worker *w, int tid)
+{
+	struct timespec ts;
+	clockid_t cid;
+
+	if (tid > 0 && !pthread_getcpuclockid(w->thread, &cid) &&
+	    !clock_gettime(cid, &ts))
+		return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return vnet_thread_cpu_ns(tid);
+}
+
+/**
  * vnet_worker_foreach() - call @fn with every worker's figures
  * @v:		switch
  * @fn:		callback
@@ -606,7 +627,7 @@ void vnet_worker_foreach(struct vnet *v,
 		info.id = i;
 		info.cpu = w->cpu;
 		info.tid = atomic_load(&w->tid);
-		info.cpu_ns = vnet_thread_cpu_ns(info.tid);
+		info.cpu_ns = vnet_worker_cpu_ns(w, info.tid);
 		info.batches = stat_read(&w->batches);
 		info.frames = stat_read(&w->frames);
 		info.idle_sleeps = stat_read(&w->idle_sleeps);
