@@ -38,6 +38,8 @@ static const uint8_t BCAST_MAC[6] __attribute__((unused)) = {0xff, 0xff, 0xff, 0
  * struct h_state - what the hooks saw
  * @live:	buffers handed out and not yet returned
  * @fail:	make alloc fail
+ * @fail_at:	make alloc fail once @nalloc reaches it (0: never)
+ * @nalloc:	allocations that succeeded
  * @nout:	frames emitted and not drained
  * @out:	those frames
  * @out_len:	their lengths
@@ -50,6 +52,8 @@ static const uint8_t BCAST_MAC[6] __attribute__((unused)) = {0xff, 0xff, 0xff, 0
 static struct h_state {
 	long live;
 	bool fail;
+	unsigned fail_at;
+	unsigned nalloc;
 	unsigned nout;
 	uint8_t *out[H_MAX_OUT];
 	size_t out_len[H_MAX_OUT];
@@ -75,8 +79,9 @@ static inline uint8_t *h_alloc(void *ctx, size_t size)
 
 	(void)ctx;
 	CU_ASSERT(size <= NETIF_BUF_MAX);
-	if (h.fail)
+	if (h.fail || (h.fail_at && h.nalloc >= h.fail_at))
 		return NULL;
+	h.nalloc++;
 	b = malloc(size);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	memset(b, 0xa5, size);
