@@ -1059,6 +1059,38 @@ static void test_fragment_output(void)
 }
 
 /**
+ * test_fragment_odd_mtu() - an MTU whose payload room is not a multiple of
+ * 8: every fragment but the last carries a multiple of 8
+ */
+static void test_fragment_odd_mtu(void)
+{
+	struct netif_config c = {.prefix_len = 24, .mtu = 1006, .seed = 3};
+	static uint8_t data[2000];
+	unsigned i;
+	int s;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(c.mac, H_MAC, 6);
+	c.addr = ip4(2);
+	CU_ASSERT_EQUAL_FATAL(netif_init(&ni, &c, &h_ops, &ni), 0);
+	netif_up(&ni, 0);
+	ni.arp.announce_left = 0;
+	h_drain();
+	h_learn(PEER_MAC, ip4(9), 0);
+	s = udp_bind(&ni, 4000);
+	CU_ASSERT_EQUAL(udp_sendto(&ni, s, ip4(9), 9000, data, 2000, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 3); /* 2008 = 984 + 984 + 40 */
+	for (i = 0; i < 3; i++) {
+		const uint8_t *ip = out_ok_ip(i, PEER_MAC);
+
+		CU_ASSERT_EQUAL(get16(ip + 2), i < 2 ? 20 + 984 : 20 + 40);
+		CU_ASSERT_EQUAL(get16(ip + 6) & 0x1fff, i * 984 / 8);
+		CU_ASSERT(h.out_len[i] <= 26 + 1006u);
+	}
+	h_teardown();
+}
+
+/**
  * test_route() - next hop choice and refusals
  */
 static void test_route(void)
@@ -1156,6 +1188,7 @@ int main(void)
 		{"reass_timeout", test_reass_timeout},
 		{"reass_limits", test_reass_limits},
 		{"fragment_output", test_fragment_output},
+		{"fragment_odd_mtu", test_fragment_odd_mtu},
 		{"route", test_route},
 		{"proto_hook", test_proto_hook},
 	};
