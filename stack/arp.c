@@ -35,7 +35,7 @@
 
 #include <string.h>
 
-#include "netif.h"
+#include "netif_priv.h"
 
 static const uint8_t arp_bcast_mac[WIRE_ETH_ALEN] = {0xff, 0xff, 0xff,
 						     0xff, 0xff, 0xff};

@@ -96,13 +96,6 @@ struct arp {
 	uint64_t stats[ARP_STAT__COUNT];
 };
 
-void arp_init(struct arp *arp);
-void arp_input(struct netif *ni, uint8_t *buf, size_t len, uint64_t now_ms);
-void arp_output(struct netif *ni, uint8_t *buf, be32_t nexthop,
-		uint64_t now_ms);
-void arp_announce(struct netif *ni, uint64_t now_ms);
-void arp_timer(struct netif *ni, uint64_t now_ms);
-void arp_flush(struct netif *ni);
 const struct arp_entry *arp_lookup(const struct arp *arp, be32_t ip);
 const char *arp_stat_name(enum arp_stat s);
 

@@ -27,7 +27,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "netif.h"
+#include "netif_priv.h"
 
 static const char *const icmp_stat_names[] = {
 #define ICMP_X(name, str) str,

@@ -57,8 +57,6 @@ struct icmp {
 	uint64_t stats[ICMP_STAT__COUNT];
 };
 
-void icmp_init(struct icmp *icmp, uint64_t now_ms);
-void icmp_input(struct netif *ni, struct ipv4_rx *rx, uint64_t now_ms);
 int icmp_send_error(struct netif *ni, uint8_t type, uint8_t code,
 		    const uint8_t *ip, size_t len, bool bcast,
 		    uint64_t now_ms);

@@ -44,7 +44,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "netif.h"
+#include "netif_priv.h"
 
 static const char *const ipv4_stat_names[] = {
 #define IPV4_X(name, str) str,

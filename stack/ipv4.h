@@ -138,14 +138,8 @@ struct ipv4 {
 	uint64_t stats[IPV4_STAT__COUNT];
 };
 
-void ipv4_init(struct ipv4 *ip, uint64_t seed);
-void ipv4_input(struct netif *ni, uint8_t *buf, size_t len, bool link_bcast,
-		bool csum_trusted, uint64_t now_ms);
 int ipv4_output(struct netif *ni, uint8_t *buf, size_t l4_len, uint8_t proto,
 		be32_t daddr, bool df, uint64_t now_ms);
-void ipv4_xmit(struct netif *ni, uint8_t *buf, const uint8_t *mac);
-void ipv4_timer(struct netif *ni, uint64_t now_ms);
-void ipv4_flush(struct netif *ni);
 const char *ipv4_stat_name(enum ipv4_stat s);
 
 #endif /* VSTACK_IPV4_H */

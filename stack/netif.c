@@ -17,7 +17,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "netif.h"
+#include "netif_priv.h"
 
 _Static_assert(NETIF_IP_OFF == NETIF_ETH_OFF + sizeof(struct wire_eth),
 	       "IPv4 header follows the Ethernet header");
@@ -103,7 +103,6 @@ void netif_up(struct netif *ni, uint64_t now_ms)
 	if (ni->up)
 		return;
 	ni->up = true;
-	icmp_init(&ni->icmp, now_ms);
 	arp_announce(ni, now_ms);
 }
 

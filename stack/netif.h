@@ -159,11 +159,10 @@ void netif_input(struct netif *ni, uint8_t *buf, size_t len, uint64_t now_ms);
 void netif_timer(struct netif *ni, uint64_t now_ms);
 const char *netif_stat_name(enum netif_stat s);
 
-/* For the protocol modules. */
+/* For protocol modules, here and outside (TCP): buffers from the caller's
+ * allocator, and where an address stands. */
 uint8_t *netif_alloc(struct netif *ni, size_t size);
 void netif_free(struct netif *ni, uint8_t *buf);
-void netif_emit(struct netif *ni, uint8_t *buf, size_t len,
-		const uint8_t *dst_mac, uint16_t ethertype);
 bool netif_on_link(const struct netif *ni, be32_t addr);
 bool netif_is_bcast(const struct netif *ni, be32_t addr);
 

@@ -30,7 +30,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "netif.h"
+#include "netif_priv.h"
 
 static const char *const udp_stat_names[] = {
 #define UDP_X(name, str) str,

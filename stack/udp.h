@@ -92,7 +92,6 @@ struct udp {
 	uint64_t stats[UDP_STAT__COUNT];
 };
 
-void udp_init(struct udp *udp, uint64_t seed);
 int udp_bind(struct netif *ni, uint16_t port);
 int udp_port(const struct netif *ni, int sock);
 int udp_close(struct netif *ni, int sock);
@@ -100,8 +99,6 @@ int udp_sendto(struct netif *ni, int sock, be32_t daddr, uint16_t dport,
 	       const void *data, size_t len, uint64_t now_ms);
 ssize_t udp_recvfrom(struct netif *ni, int sock, void *data, size_t cap,
 		     be32_t *saddr, uint16_t *sport);
-void udp_input(struct netif *ni, struct ipv4_rx *rx, uint64_t now_ms);
-void udp_flush(struct netif *ni);
 const char *udp_stat_name(enum udp_stat s);
 
 #endif /* VSTACK_UDP_H */

@@ -35,6 +35,14 @@ typedef struct {
 _Static_assert(sizeof(be16_t) == 2, "be16_t is two bytes");
 _Static_assert(sizeof(be32_t) == 4, "be32_t is four bytes");
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WIRE_SWAP16(x) __builtin_bswap16(x)
+#define WIRE_SWAP32(x) __builtin_bswap32(x)
+#else
+#define WIRE_SWAP16(x) (x)
+#define WIRE_SWAP32(x) (x)
+#endif
+
 /**
  * wire_be16() - host-order value to network order
  * @h:	host-order value
@@ -43,7 +51,7 @@ _Static_assert(sizeof(be32_t) == 4, "be32_t is four bytes");
  */
 static inline be16_t wire_be16(uint16_t h)
 {
-	return (be16_t){__builtin_bswap16(h)};
+	return (be16_t){WIRE_SWAP16(h)};
 }
 
 /**
@@ -54,7 +62,7 @@ static inline be16_t wire_be16(uint16_t h)
  */
 static inline uint16_t wire_h16(be16_t n)
 {
-	return __builtin_bswap16(n.be);
+	return WIRE_SWAP16(n.be);
 }
 
 /**
@@ -65,7 +73,7 @@ static inline uint16_t wire_h16(be16_t n)
  */
 static inline be32_t wire_be32(uint32_t h)
 {
-	return (be32_t){__builtin_bswap32(h)};
+	return (be32_t){WIRE_SWAP32(h)};
 }
 
 /**
@@ -76,12 +84,8 @@ static inline be32_t wire_be32(uint32_t h)
  */
 static inline uint32_t wire_h32(be32_t n)
 {
-	return __builtin_bswap32(n.be);
+	return WIRE_SWAP32(n.be);
 }
-
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "wire.h assumes a little-endian host; add a big-endian variant"
-#endif
 
 /**
  * wire_eq32() - two network-order values are equal
