@@ -179,8 +179,7 @@ static void arp_send(struct netif *ni, uint16_t oper, const uint8_t *eth_dst,
  * @e:		entry: broadcast while INCOMPLETE, unicast probe otherwise
  * @now_ms:	current time
  */
-static void arp_request(struct netif *ni, struct arp_entry *e,
-			uint64_t now_ms)
+static void arp_request(struct netif *ni, struct arp_entry *e, uint64_t now_ms)
 {
 	const uint8_t *dst =
 		e->state == ARP_INCOMPLETE ? arp_bcast_mac : e->mac;
@@ -315,8 +314,7 @@ out:
  * @nexthop:	on-link next hop
  * @now_ms:	current time
  */
-void arp_output(struct netif *ni, uint8_t *buf, be32_t nexthop,
-		uint64_t now_ms)
+void arp_output(struct netif *ni, uint8_t *buf, be32_t nexthop, uint64_t now_ms)
 {
 	struct arp *arp = &ni->arp;
 	struct arp_entry *e = arp_find(arp, nexthop);

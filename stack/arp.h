@@ -15,14 +15,14 @@
 
 struct netif;
 
-#define ARP_CACHE_SIZE	    64	  /* entries per endpoint */
-#define ARP_QUEUE_LEN	    3	  /* datagrams held per unresolved entry */
-#define ARP_REACHABLE_MS    30000 /* a confirmed entry stays reachable */
-#define ARP_RETRANS_MS	    1000  /* between requests for one address */
-#define ARP_MAX_REQUESTS    3	  /* broadcast requests before giving up */
-#define ARP_MAX_PROBES	    3	  /* unicast probes of a stale entry */
-#define ARP_ANNOUNCE_NUM    2	  /* RFC 5227 section 1.1 */
-#define ARP_ANNOUNCE_INTERVAL_MS 2000 /* RFC 5227 section 1.1 */
+#define ARP_CACHE_SIZE		 64    /* entries per endpoint */
+#define ARP_QUEUE_LEN		 3     /* datagrams held per unresolved entry */
+#define ARP_REACHABLE_MS	 30000 /* a confirmed entry stays reachable */
+#define ARP_RETRANS_MS		 1000  /* between requests for one address */
+#define ARP_MAX_REQUESTS	 3     /* broadcast requests before giving up */
+#define ARP_MAX_PROBES		 3     /* unicast probes of a stale entry */
+#define ARP_ANNOUNCE_NUM	 2     /* RFC 5227 section 1.1 */
+#define ARP_ANNOUNCE_INTERVAL_MS 2000  /* RFC 5227 section 1.1 */
 
 /** enum arp_state - state of a cache entry */
 enum arp_state {
@@ -57,29 +57,30 @@ struct arp_entry {
 	uint8_t *q[ARP_QUEUE_LEN];
 };
 
-#define ARP_STATS(X)                                                          \
-	X(RX, "rx")                 /* ARP packets received */                \
-	X(RX_MALFORMED, "rx_malformed") /* short, wrong types or lengths */   \
-	X(RX_BAD_SENDER, "rx_bad_sender") /* multicast/zero MAC, bad IP */    \
-	X(RX_CONFLICT, "rx_conflict") /* someone else claims our address */   \
-	X(RX_NOT_FOR_US, "rx_not_for_us") /* target is not our address */     \
-	X(RX_REQUEST, "rx_request") /* requests for our address answered */   \
-	X(RX_REPLY, "rx_reply")     /* replies for our address */             \
-	X(LEARNED, "learned")       /* entries created or updated */          \
-	X(EVICTED, "evicted")       /* entries replaced when the cache was full */ \
-	X(TX_REQUEST, "tx_request") /* requests and probes sent */            \
-	X(TX_REPLY, "tx_reply")     /* replies sent */                        \
-	X(TX_ANNOUNCE, "tx_announce") /* gratuitous announcements sent */     \
-	X(RESOLVE_FAILED, "resolve_failed") /* gave up on an address */       \
-	X(QUEUE_DROP, "queue_drop") /* datagrams dropped: queue full or failed */ \
-	X(QUEUED, "queued")         /* datagrams queued while resolving */
+#define ARP_STATS(X)                                                           \
+	X(RX, "rx")			  /* ARP packets received */           \
+	X(RX_MALFORMED, "rx_malformed")	  /* short, wrong types or lengths */  \
+	X(RX_BAD_SENDER, "rx_bad_sender") /* multicast/zero MAC, bad IP */     \
+	X(RX_CONFLICT, "rx_conflict") /* someone else claims our address */    \
+	X(RX_NOT_FOR_US, "rx_not_for_us") /* target is not our address */      \
+	X(RX_REQUEST, "rx_request") /* requests for our address answered */    \
+	X(RX_REPLY, "rx_reply")	    /* replies for our address */              \
+	X(LEARNED, "learned")	    /* entries created or updated */           \
+	X(EVICTED, "evicted") /* entries replaced when the cache was full */   \
+	X(TX_REQUEST, "tx_request")   /* requests and probes sent */           \
+	X(TX_REPLY, "tx_reply")	      /* replies sent */                       \
+	X(TX_ANNOUNCE, "tx_announce") /* gratuitous announcements sent */      \
+	X(RESOLVE_FAILED, "resolve_failed") /* gave up on an address */        \
+	X(QUEUE_DROP,                                                          \
+	  "queue_drop")	    /* datagrams dropped: queue full or failed */      \
+	X(QUEUED, "queued") /* datagrams queued while resolving */
 
 /** enum arp_stat - ARP counters */
 enum arp_stat {
 #define ARP_X(name, str) ARP_STAT_##name,
 	ARP_STATS(ARP_X)
 #undef ARP_X
-	ARP_STAT__COUNT
+		ARP_STAT__COUNT
 };
 
 /**

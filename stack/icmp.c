@@ -103,8 +103,8 @@ static bool icmp_rate_ok(struct icmp *icmp, uint64_t now_ms)
 	if (now_ms > icmp->last_ms) {
 		uint64_t add = (now_ms - icmp->last_ms) * ICMP_RATE_PER_SEC;
 
-		icmp->tokens = add >= cap - icmp->tokens ? cap
-							 : icmp->tokens + add;
+		icmp->tokens =
+			add >= cap - icmp->tokens ? cap : icmp->tokens + add;
 		icmp->last_ms = now_ms;
 	}
 	if (icmp->tokens < ICMP_TOKEN)
@@ -129,8 +129,7 @@ static bool icmp_rate_ok(struct icmp *icmp, uint64_t now_ms)
  * ipv4_output() returned
  */
 int icmp_send_error(struct netif *ni, uint8_t type, uint8_t code,
-		    const uint8_t *ip, size_t len, bool bcast,
-		    uint64_t now_ms)
+		    const uint8_t *ip, size_t len, bool bcast, uint64_t now_ms)
 {
 	const struct wire_ip4 *h = (const struct wire_ip4 *)ip;
 	struct icmp *icmp = &ni->icmp;
@@ -146,8 +145,7 @@ int icmp_send_error(struct netif *ni, uint8_t type, uint8_t code,
 	    (wire_h16(h->frag_off) & WIRE_IP4_OFFMASK))
 		goto suppress;
 	if (!h->saddr.be || wire_ip4_is_multicast(h->saddr) ||
-	    netif_is_bcast(ni, h->saddr) ||
-	    (wire_h32(h->saddr) >> 24) == 127 ||
+	    netif_is_bcast(ni, h->saddr) || (wire_h32(h->saddr) >> 24) == 127 ||
 	    (wire_h32(h->saddr) >> 28) == 0xf)
 		goto suppress;
 	if (wire_ip4_is_multicast(h->daddr) || netif_is_bcast(ni, h->daddr))
@@ -177,8 +175,8 @@ int icmp_send_error(struct netif *ni, uint8_t type, uint8_t code,
 	m->code = code;
 	memcpy(m + 1, ip, qlen);
 	m->csum = wire_csum(wire_csum_add(m, sizeof(*m) + qlen, 0));
-	ret = ipv4_output(ni, b, sizeof(*m) + qlen, WIRE_IPPROTO_ICMP,
-			  h->saddr, false, now_ms);
+	ret = ipv4_output(ni, b, sizeof(*m) + qlen, WIRE_IPPROTO_ICMP, h->saddr,
+			  false, now_ms);
 	if (!ret)
 		icmp->stats[ICMP_STAT_TX_ERROR]++;
 	return ret;
@@ -223,7 +221,8 @@ static void icmp_frag_needed(struct netif *ni, const struct wire_icmp *m,
 	if (qlen < sizeof(*q) || q->ver_ihl >> 4 != 4)
 		goto bad;
 	ihl = (q->ver_ihl & 0xfu) * 4;
-	if (ihl < sizeof(*q) || ihl > qlen || !wire_eq32(q->saddr, ni->cfg.addr))
+	if (ihl < sizeof(*q) || ihl > qlen ||
+	    !wire_eq32(q->saddr, ni->cfg.addr))
 		goto bad;
 	qtot = wire_h16(q->tot_len);
 	mtu = wire_h16(m->un.frag.mtu);
@@ -267,12 +266,12 @@ static void icmp_echo(struct netif *ni, const struct ipv4_rx *rx,
 	memcpy(b + NETIF_L4_OFF, rx->buf + rx->l4_off, rx->l4_len);
 	m = (struct wire_icmp *)(b + NETIF_L4_OFF);
 	/* Only the type changes: RFC 1624 incremental update. */
-	m->csum = wire_csum_update16(m->csum, (uint16_t)(m->type << 8 | m->code),
-				     (uint16_t)(WIRE_ICMP_ECHOREPLY << 8 |
-						m->code));
+	m->csum = wire_csum_update16(
+		m->csum, (uint16_t)(m->type << 8 | m->code),
+		(uint16_t)(WIRE_ICMP_ECHOREPLY << 8 | m->code));
 	m->type = WIRE_ICMP_ECHOREPLY;
-	if (!ipv4_output(ni, b, rx->l4_len, WIRE_IPPROTO_ICMP, rx->saddr,
-			 false, now_ms))
+	if (!ipv4_output(ni, b, rx->l4_len, WIRE_IPPROTO_ICMP, rx->saddr, false,
+			 now_ms))
 		icmp->stats[ICMP_STAT_TX_ECHO_REPLY]++;
 }
 

@@ -92,8 +92,7 @@ static void ipv4_hdr_csum(struct wire_ip4 *h)
  * @rx:		the datagram (its buffer passes to the protocol)
  * @now_ms:	current time
  */
-static void ipv4_deliver(struct netif *ni, struct ipv4_rx *rx,
-			 uint64_t now_ms)
+static void ipv4_deliver(struct netif *ni, struct ipv4_rx *rx, uint64_t now_ms)
 {
 	const uint8_t *iph = rx->buf + rx->ip_off;
 	struct ipv4 *ip = &ni->ip;
@@ -117,8 +116,8 @@ static void ipv4_deliver(struct netif *ni, struct ipv4_rx *rx,
 	/* RFC 1122 section 3.2.2.1: a host SHOULD generate protocol
 	 * unreachable when the transport protocol is not supported. */
 	ip->stats[IPV4_STAT_RX_NO_PROTO]++;
-	icmp_send_error(ni, WIRE_ICMP_DEST_UNREACH, WIRE_ICMP_PROT_UNREACH,
-			iph, rx->l4_off - rx->ip_off + rx->l4_len, rx->bcast,
+	icmp_send_error(ni, WIRE_ICMP_DEST_UNREACH, WIRE_ICMP_PROT_UNREACH, iph,
+			rx->l4_off - rx->ip_off + rx->l4_len, rx->bcast,
 			now_ms);
 	netif_free(ni, rx->buf);
 }
@@ -493,7 +492,8 @@ err:
  */
 void ipv4_xmit(struct netif *ni, uint8_t *buf, const uint8_t *mac)
 {
-	const struct wire_ip4 *h = (const struct wire_ip4 *)(buf + NETIF_IP_OFF);
+	const struct wire_ip4 *h =
+		(const struct wire_ip4 *)(buf + NETIF_IP_OFF);
 	uint32_t tot = wire_h16(h->tot_len), plen, chunk, off, n;
 	struct wire_ip4 *fh;
 	uint8_t *f;
@@ -521,8 +521,9 @@ void ipv4_xmit(struct netif *ni, uint8_t *buf, const uint8_t *mac)
 		fh = (struct wire_ip4 *)(f + NETIF_IP_OFF);
 		memcpy(fh, h, sizeof(*fh));
 		fh->tot_len = wire_be16((uint16_t)(WIRE_IP4_HLEN_MIN + n));
-		fh->frag_off = wire_be16((uint16_t)(off / 8 |
-					  (off + n < plen ? WIRE_IP4_MF : 0)));
+		fh->frag_off = wire_be16(
+			(uint16_t)(off / 8 |
+				   (off + n < plen ? WIRE_IP4_MF : 0)));
 		ipv4_hdr_csum(fh);
 		memcpy(f + NETIF_L4_OFF, buf + NETIF_L4_OFF + off, n);
 		ni->ip.stats[IPV4_STAT_TX_FRAGS]++;

@@ -14,11 +14,11 @@
 
 struct netif;
 
-#define IPV4_TTL	       64	  /* RFC 1700 default */
-#define IPV4_REASS_MAX	       8	  /* datagrams being reassembled */
-#define IPV4_REASS_FRAGS       64	  /* fragments per datagram */
-#define IPV4_REASS_BYTES       (256 * 1024) /* payload held, all datagrams */
-#define IPV4_REASS_TIMEOUT_MS  30000	  /* RFC 791 suggests 15 s or more */
+#define IPV4_TTL	      64	   /* RFC 1700 default */
+#define IPV4_REASS_MAX	      8		   /* datagrams being reassembled */
+#define IPV4_REASS_FRAGS      64	   /* fragments per datagram */
+#define IPV4_REASS_BYTES      (256 * 1024) /* payload held, all datagrams */
+#define IPV4_REASS_TIMEOUT_MS 30000	   /* RFC 791 suggests 15 s or more */
 
 /**
  * struct ipv4_rx - a received datagram for us, as handed to upper layers
@@ -91,37 +91,38 @@ struct ipv4_reass {
 	struct ipv4_frag frags[IPV4_REASS_FRAGS];
 };
 
-#define IPV4_STATS(X)                                                        \
-	X(RX, "rx")                       /* IPv4 packets received */        \
-	X(RX_SHORT, "rx_short")           /* shorter than the header */       \
-	X(RX_VERSION, "rx_version")       /* version is not 4 */             \
-	X(RX_IHL, "rx_ihl")               /* header length < 20 or > packet */ \
-	X(RX_LEN, "rx_len")               /* total length vs frame */        \
-	X(RX_CSUM, "rx_csum")             /* bad header checksum */          \
-	X(RX_SADDR, "rx_saddr")           /* martian source address */       \
-	X(RX_NOT_OURS, "rx_not_ours")     /* destination is not ours */      \
-	X(RX_DELIVERED, "rx_delivered")   /* handed to ICMP/UDP/hook */      \
-	X(RX_NO_PROTO, "rx_no_proto")     /* protocol not handled */         \
-	X(FRAG_RX, "frag_rx")             /* fragments received */           \
-	X(FRAG_BAD, "frag_bad")           /* malformed fragment */            \
-	X(FRAG_DUP, "frag_dup")           /* exact duplicate, ignored */      \
-	X(FRAG_OVERLAP, "frag_overlap")   /* overlap: datagram dropped */     \
-	X(FRAG_FULL, "frag_full")         /* no slot, fragment or byte budget */ \
-	X(FRAG_TIMEOUT, "frag_timeout")   /* datagrams timed out */           \
-	X(FRAG_NOBUF, "frag_nobuf")       /* no buffer for reassembly */      \
-	X(REASS_OK, "reass_ok")           /* datagrams reassembled */         \
-	X(TX, "tx")                       /* datagrams sent */               \
-	X(TX_NO_ROUTE, "tx_no_route")     /* off-link and no gateway */       \
-	X(TX_TOO_BIG, "tx_too_big")       /* DF set and larger than MTU */    \
-	X(TX_FRAGS, "tx_frags")           /* fragments produced */            \
-	X(TX_FRAG_NOBUF, "tx_frag_nobuf") /* datagram lost: no fragment buffer */
+#define IPV4_STATS(X)                                                          \
+	X(RX, "rx")			/* IPv4 packets received */            \
+	X(RX_SHORT, "rx_short")		/* shorter than the header */          \
+	X(RX_VERSION, "rx_version")	/* version is not 4 */                 \
+	X(RX_IHL, "rx_ihl")		/* header length < 20 or > packet */   \
+	X(RX_LEN, "rx_len")		/* total length vs frame */            \
+	X(RX_CSUM, "rx_csum")		/* bad header checksum */              \
+	X(RX_SADDR, "rx_saddr")		/* martian source address */           \
+	X(RX_NOT_OURS, "rx_not_ours")	/* destination is not ours */          \
+	X(RX_DELIVERED, "rx_delivered") /* handed to ICMP/UDP/hook */          \
+	X(RX_NO_PROTO, "rx_no_proto")	/* protocol not handled */             \
+	X(FRAG_RX, "frag_rx")		/* fragments received */               \
+	X(FRAG_BAD, "frag_bad")		/* malformed fragment */               \
+	X(FRAG_DUP, "frag_dup")		/* exact duplicate, ignored */         \
+	X(FRAG_OVERLAP, "frag_overlap") /* overlap: datagram dropped */        \
+	X(FRAG_FULL, "frag_full")	/* no slot, fragment or byte budget */ \
+	X(FRAG_TIMEOUT, "frag_timeout") /* datagrams timed out */              \
+	X(FRAG_NOBUF, "frag_nobuf")	/* no buffer for reassembly */         \
+	X(REASS_OK, "reass_ok")		/* datagrams reassembled */            \
+	X(TX, "tx")			/* datagrams sent */                   \
+	X(TX_NO_ROUTE, "tx_no_route")	/* off-link and no gateway */          \
+	X(TX_TOO_BIG, "tx_too_big")	/* DF set and larger than MTU */       \
+	X(TX_FRAGS, "tx_frags")		/* fragments produced */               \
+	X(TX_FRAG_NOBUF,                                                       \
+	  "tx_frag_nobuf") /* datagram lost: no fragment buffer */
 
 /** enum ipv4_stat - IPv4 counters */
 enum ipv4_stat {
 #define IPV4_X(name, str) IPV4_STAT_##name,
 	IPV4_STATS(IPV4_X)
 #undef IPV4_X
-	IPV4_STAT__COUNT
+		IPV4_STAT__COUNT
 };
 
 /**

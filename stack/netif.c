@@ -78,8 +78,8 @@ int netif_init(struct netif *ni, const struct netif_config *cfg,
 	mask = cfg->prefix_len ? ~0u << (32 - cfg->prefix_len) : 0;
 	ni->mask = wire_be32(mask);
 	ni->bcast = wire_be32(wire_h32(cfg->addr) | ~mask);
-	if (cfg->gw.be && (!netif_on_link(ni, cfg->gw) ||
-			   wire_eq32(cfg->gw, cfg->addr)))
+	if (cfg->gw.be &&
+	    (!netif_on_link(ni, cfg->gw) || wire_eq32(cfg->gw, cfg->addr)))
 		return -EINVAL;
 	ni->ops = ops;
 	ni->ctx = ctx;
@@ -124,7 +124,8 @@ void netif_close(struct netif *ni)
 /**
  * netif_input() - a frame for this endpoint
  * @ni:		endpoint
- * @buf:	virtio-net header + Ethernet frame; ownership passes to the stack
+ * @buf:	virtio-net header + Ethernet frame; ownership passes to the
+ * stack
  * @len:	bytes in @buf
  * @now_ms:	current time
  *

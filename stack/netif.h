@@ -41,7 +41,7 @@
 /* The virtio-net header in front of every frame (vnet/frame.h, struct
  * vnet_hdr); restated here so that stack/ does not depend on vnet/ headers.
  * The unit tests check both agree. */
-#define NETIF_VNET_HDR_LEN 12
+#define NETIF_VNET_HDR_LEN	12
 #define NETIF_VNET_F_NEEDS_CSUM 1
 #define NETIF_VNET_F_DATA_VALID 2
 
@@ -55,7 +55,7 @@
 
 /* Smallest MTU an IPv4 link may have, RFC 791 ("every internet module must
  * be able to forward a datagram of 68 octets"). */
-#define NETIF_MTU_MIN 68
+#define NETIF_MTU_MIN	  68
 #define NETIF_MTU_DEFAULT 1500
 
 /* How often netif_timer() wants to run. */
@@ -81,8 +81,8 @@ struct netif_ops {
 	uint8_t *(*alloc)(void *ctx, size_t size);
 	void (*free)(void *ctx, uint8_t *buf);
 	void (*emit)(void *ctx, uint8_t *buf, size_t len);
-	void (*pmtu)(void *ctx, be32_t dst, uint16_t mtu,
-		     const uint8_t *quote, size_t quote_len);
+	void (*pmtu)(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *quote,
+		     size_t quote_len);
 	bool (*proto_input)(void *ctx, struct ipv4_rx *rx, uint64_t now_ms);
 };
 
@@ -105,22 +105,22 @@ struct netif_config {
 	uint64_t seed;
 };
 
-#define NETIF_STATS(X)                                                       \
-	X(RX, "rx")                   /* frames handed to netif_input() */   \
-	X(RX_DOWN, "rx_down")         /* endpoint not up */                  \
-	X(RX_SHORT, "rx_short")       /* shorter than vnet + Ethernet */      \
-	X(RX_GSO, "rx_gso")           /* GSO frame: not for an endpoint */    \
-	X(RX_DST_MAC, "rx_dst_mac")   /* neither our MAC nor broadcast */     \
-	X(RX_ETHERTYPE, "rx_ethertype") /* not ARP nor IPv4 (VLAN too) */     \
-	X(TX, "tx")                   /* frames emitted */                   \
-	X(TX_NOBUF, "tx_nobuf")       /* allocator had no buffer */
+#define NETIF_STATS(X)                                                         \
+	X(RX, "rx")			/* frames handed to netif_input() */   \
+	X(RX_DOWN, "rx_down")		/* endpoint not up */                  \
+	X(RX_SHORT, "rx_short")		/* shorter than vnet + Ethernet */     \
+	X(RX_GSO, "rx_gso")		/* GSO frame: not for an endpoint */   \
+	X(RX_DST_MAC, "rx_dst_mac")	/* neither our MAC nor broadcast */    \
+	X(RX_ETHERTYPE, "rx_ethertype") /* not ARP nor IPv4 (VLAN too) */      \
+	X(TX, "tx")			/* frames emitted */                   \
+	X(TX_NOBUF, "tx_nobuf")		/* allocator had no buffer */
 
 /** enum netif_stat - endpoint-level counters */
 enum netif_stat {
 #define NETIF_X(name, str) NETIF_STAT_##name,
 	NETIF_STATS(NETIF_X)
 #undef NETIF_X
-	NETIF_STAT__COUNT
+		NETIF_STAT__COUNT
 };
 
 /**

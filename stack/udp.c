@@ -234,9 +234,10 @@ int udp_sendto(struct netif *ni, int sock, be32_t daddr, uint16_t dport,
 	u->len = wire_be16(ulen);
 	u->csum = wire_be16(0);
 	memcpy(u + 1, data, len);
-	csum = wire_csum(wire_csum_add(
-		u, ulen,
-		wire_csum_pseudo4(ni->cfg.addr, daddr, WIRE_IPPROTO_UDP, ulen)));
+	csum = wire_csum(
+		wire_csum_add(u, ulen,
+			      wire_csum_pseudo4(ni->cfg.addr, daddr,
+						WIRE_IPPROTO_UDP, ulen)));
 	/* RFC 768: a computed zero is sent as all ones. */
 	u->csum = csum.be ? csum : wire_be16(0xffff);
 
@@ -311,10 +312,10 @@ void udp_input(struct netif *ni, struct ipv4_rx *rx, uint64_t now_ms)
 		goto drop;
 	}
 	if (u->csum.be && !rx->csum_trusted &&
-	    !wire_csum_ok(wire_csum_add(
-		    u, ulen,
-		    wire_csum_pseudo4(rx->saddr, rx->daddr, WIRE_IPPROTO_UDP,
-				      ulen)))) {
+	    !wire_csum_ok(
+		    wire_csum_add(u, ulen,
+				  wire_csum_pseudo4(rx->saddr, rx->daddr,
+						    WIRE_IPPROTO_UDP, ulen)))) {
 		udp->stats[UDP_STAT_RX_CSUM]++;
 		goto drop;
 	}
@@ -324,8 +325,8 @@ void udp_input(struct netif *ni, struct ipv4_rx *rx, uint64_t now_ms)
 		udp->stats[UDP_STAT_RX_NO_PORT]++;
 		icmp_send_error(ni, WIRE_ICMP_DEST_UNREACH,
 				WIRE_ICMP_PORT_UNREACH, rx->buf + rx->ip_off,
-				rx->l4_off - rx->ip_off + rx->l4_len,
-				rx->bcast, now_ms);
+				rx->l4_off - rx->ip_off + rx->l4_len, rx->bcast,
+				now_ms);
 		goto drop;
 	}
 	if (s->count == UDP_RXQ_LEN) {

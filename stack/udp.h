@@ -18,8 +18,8 @@
 struct netif;
 struct ipv4_rx;
 
-#define UDP_SOCK_MAX	  64	/* sockets per endpoint */
-#define UDP_RXQ_LEN	  16	/* datagrams queued per socket */
+#define UDP_SOCK_MAX 64 /* sockets per endpoint */
+#define UDP_RXQ_LEN  16 /* datagrams queued per socket */
 /* Ephemeral ports: the IANA dynamic range (RFC 6335 section 6), searched
  * from a random point (RFC 6056 section 3.3.1, algorithm 1). */
 #define UDP_EPHEMERAL_MIN 49152
@@ -60,24 +60,24 @@ struct udp_sock {
 	struct udp_rxq_entry q[UDP_RXQ_LEN];
 };
 
-#define UDP_STATS(X)                                                         \
-	X(RX, "rx")                     /* datagrams received */             \
-	X(RX_SHORT, "rx_short")         /* shorter than the header */         \
-	X(RX_LEN, "rx_len")             /* length field vs IP payload */      \
-	X(RX_CSUM, "rx_csum")           /* bad checksum */                   \
-	X(RX_NO_PORT, "rx_no_port")     /* no socket on the port */           \
-	X(RX_QUEUE_FULL, "rx_queue_full") /* socket queue full */             \
-	X(RX_DELIVERED, "rx_delivered") /* queued on a socket */              \
-	X(TX, "tx")                     /* datagrams sent */                 \
-	X(TX_NOBUF, "tx_nobuf")         /* no buffer */                      \
-	X(TX_ERROR, "tx_error")         /* IPv4 output refused it */
+#define UDP_STATS(X)                                                           \
+	X(RX, "rx")			  /* datagrams received */             \
+	X(RX_SHORT, "rx_short")		  /* shorter than the header */        \
+	X(RX_LEN, "rx_len")		  /* length field vs IP payload */     \
+	X(RX_CSUM, "rx_csum")		  /* bad checksum */                   \
+	X(RX_NO_PORT, "rx_no_port")	  /* no socket on the port */          \
+	X(RX_QUEUE_FULL, "rx_queue_full") /* socket queue full */              \
+	X(RX_DELIVERED, "rx_delivered")	  /* queued on a socket */             \
+	X(TX, "tx")			  /* datagrams sent */                 \
+	X(TX_NOBUF, "tx_nobuf")		  /* no buffer */                      \
+	X(TX_ERROR, "tx_error")		  /* IPv4 output refused it */
 
 /** enum udp_stat - UDP counters */
 enum udp_stat {
 #define UDP_X(name, str) UDP_STAT_##name,
 	UDP_STATS(UDP_X)
 #undef UDP_X
-	UDP_STAT__COUNT
+		UDP_STAT__COUNT
 };
 
 /**

@@ -127,10 +127,10 @@ static inline be32_t wire_ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 }
 
 /* Ethernet (IEEE 802.3) */
-#define WIRE_ETH_ALEN	 6
-#define WIRE_ETH_P_IP	 0x0800
-#define WIRE_ETH_P_ARP	 0x0806
-#define WIRE_ETH_P_8021Q 0x8100
+#define WIRE_ETH_ALEN	  6
+#define WIRE_ETH_P_IP	  0x0800
+#define WIRE_ETH_P_ARP	  0x0806
+#define WIRE_ETH_P_8021Q  0x8100
 #define WIRE_ETH_P_8021AD 0x88a8
 
 /** struct wire_eth - Ethernet II header */
@@ -142,7 +142,7 @@ struct wire_eth {
 _Static_assert(sizeof(struct wire_eth) == 14, "Ethernet header is 14 bytes");
 
 /* ARP for IPv4 over Ethernet, RFC 826 */
-#define WIRE_ARP_HRD_ETHER 1
+#define WIRE_ARP_HRD_ETHER  1
 #define WIRE_ARP_OP_REQUEST 1
 #define WIRE_ARP_OP_REPLY   2
 
@@ -316,8 +316,7 @@ static inline uint64_t wire_csum_pseudo4(be32_t saddr, be32_t daddr,
  *
  * Return: the new checksum field
  */
-static inline be16_t wire_csum_update16(be16_t csum, uint16_t old,
-					uint16_t new)
+static inline be16_t wire_csum_update16(be16_t csum, uint16_t old, uint16_t new)
 {
 	uint64_t sum = (uint16_t)~wire_h16(csum);
 

@@ -29,10 +29,14 @@ _Static_assert(NETIF_VNET_HDR_LEN == VNET_HDR_LEN,
  */
 #define H_MAX_OUT 512
 
-static const uint8_t H_MAC[6] __attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x01};   /* endpoint */
-static const uint8_t PEER_MAC[6] __attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x09}; /* 10.0.0.9 */
-static const uint8_t GW_MAC[6] __attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x0a};   /* 10.0.0.1 */
-static const uint8_t BCAST_MAC[6] __attribute__((unused)) = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t H_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x01}; /* endpoint */
+static const uint8_t PEER_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x09}; /* 10.0.0.9 */
+static const uint8_t GW_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x0a}; /* 10.0.0.1 */
+static const uint8_t BCAST_MAC[6]
+	__attribute__((unused)) = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /**
  * struct h_state - what the hooks saw
@@ -126,7 +130,7 @@ static inline void h_emit(void *ctx, uint8_t *b, size_t len)
  * @qlen:	its length
  */
 static inline void h_pmtu(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *q,
-		   size_t qlen)
+			  size_t qlen)
 {
 	(void)ctx;
 	CU_ASSERT(qlen >= 20 && q != NULL);
@@ -279,7 +283,7 @@ static inline void h_in(const uint8_t *f, size_t len, uint64_t now)
  * @type:	ethertype
  */
 static inline void mk_eth(uint8_t *b, const uint8_t *dst, const uint8_t *src,
-		   uint16_t type)
+			  uint16_t type)
 {
 	memset(b, 0, 12);
 	memcpy(b + 12, dst, 6);
@@ -300,8 +304,8 @@ static inline void mk_eth(uint8_t *b, const uint8_t *dst, const uint8_t *src,
  * Return: frame length
  */
 static inline size_t mk_arp(uint8_t *b, uint16_t op, const uint8_t *eth_dst,
-		     const uint8_t *sha, be32_t spa, const uint8_t *tha,
-		     be32_t tpa)
+			    const uint8_t *sha, be32_t spa, const uint8_t *tha,
+			    be32_t tpa)
 {
 	uint8_t *a = b + 26;
 
@@ -346,7 +350,7 @@ static inline void h_learn(const uint8_t *mac, be32_t ip, uint64_t now)
  * Return: offset of the payload in @b
  */
 static inline size_t mk_ip(uint8_t *b, uint8_t proto, be32_t src, be32_t dst,
-		    uint16_t id, uint16_t frag, size_t plen)
+			   uint16_t id, uint16_t frag, size_t plen)
 {
 	uint8_t *ip = b + 26;
 
@@ -387,8 +391,8 @@ static inline uint32_t pseudo(const uint8_t *ip, size_t l4len)
  *
  * Return: frame length
  */
-static inline size_t mk_udp(uint8_t *b, be32_t src, uint16_t sport, uint16_t dport,
-		     size_t plen, bool csum)
+static inline size_t mk_udp(uint8_t *b, be32_t src, uint16_t sport,
+			    uint16_t dport, size_t plen, bool csum)
 {
 	size_t off, i;
 	uint8_t *u;
@@ -593,15 +597,13 @@ static void test_not_for_us(void)
 	uint8_t f[64];
 
 	h_setup();
-	h_in(f, mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(9), ZERO_MAC, ip4(3)),
-	     1);
+	h_in(f, mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(9), ZERO_MAC, ip4(3)), 1);
 	CU_ASSERT_EQUAL(h.nout, 0);
 	CU_ASSERT_PTR_NULL(arp_lookup(&ni.arp, ip4(9)));
 	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_NOT_FOR_US], 1);
 
 	h_learn(PEER_MAC, ip4(9), 2);
-	h_in(f, mk_arp(f, 1, BCAST_MAC, new_mac, ip4(9), ZERO_MAC, ip4(3)),
-	     3);
+	h_in(f, mk_arp(f, 1, BCAST_MAC, new_mac, ip4(9), ZERO_MAC, ip4(3)), 3);
 	CU_ASSERT_EQUAL(h.nout, 0);
 	e = arp_lookup(&ni.arp, ip4(9));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
@@ -622,18 +624,35 @@ static void test_malformed(void)
 
 	h_setup();
 	for (i = 0; i < 9; i++) {
-		n = mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(9), ZERO_MAC,
-			   ip4(2));
+		n = mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(9), ZERO_MAC, ip4(2));
 		switch (i) {
-		case 0: n = 53; break;                 /* truncated */
-		case 1: f[27] = 6; break;              /* htype 6 */
-		case 2: f[29] = 0xdd; break;           /* ptype */
-		case 3: f[30] = 8; break;              /* hlen */
-		case 4: f[31] = 16; break;             /* plen */
-		case 5: f[33] = 3; break;              /* op 3 */
-		case 6: memcpy(f + 34, mcast, 6); break; /* multicast sha */
-		case 7: memset(f + 34, 0, 6); break;   /* zero sha */
-		case 8: memset(f + 40, 0xff, 4); break; /* broadcast spa */
+		case 0:
+			n = 53;
+			break; /* truncated */
+		case 1:
+			f[27] = 6;
+			break; /* htype 6 */
+		case 2:
+			f[29] = 0xdd;
+			break; /* ptype */
+		case 3:
+			f[30] = 8;
+			break; /* hlen */
+		case 4:
+			f[31] = 16;
+			break; /* plen */
+		case 5:
+			f[33] = 3;
+			break; /* op 3 */
+		case 6:
+			memcpy(f + 34, mcast, 6);
+			break; /* multicast sha */
+		case 7:
+			memset(f + 34, 0, 6);
+			break; /* zero sha */
+		case 8:
+			memset(f + 40, 0xff, 4);
+			break; /* broadcast spa */
 		}
 		h_in(f, n, 1);
 	}
@@ -657,8 +676,7 @@ static void test_conflict_probe(void)
 
 	h_setup();
 	/* someone else announces our address: counted, not learned */
-	h_in(f, mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(2), ZERO_MAC, ip4(2)),
-	     1);
+	h_in(f, mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(2), ZERO_MAC, ip4(2)), 1);
 	CU_ASSERT_EQUAL(h.nout, 0);
 	CU_ASSERT_PTR_NULL(arp_lookup(&ni.arp, ip4(2)));
 	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_CONFLICT], 1);
@@ -710,9 +728,9 @@ static void test_resolve_queue(void)
 		CU_ASSERT_EQUAL(ip[9], 17);
 		/* identifications in sending order */
 		if (i)
-			CU_ASSERT_EQUAL(get16(ip + 4),
-					(uint16_t)(get16(h.out[i - 1] + 30) +
-						   1));
+			CU_ASSERT_EQUAL(
+				get16(ip + 4),
+				(uint16_t)(get16(h.out[i - 1] + 30) + 1));
 	}
 	CU_ASSERT_EQUAL(e->state, ARP_REACHABLE);
 	CU_ASSERT_EQUAL(e->qlen, 0);
@@ -824,8 +842,7 @@ static void test_gateway(void)
 	{
 		const uint8_t *ip = out_ok_ip(0, GW_MAC);
 
-		CU_ASSERT(!memcmp(ip + 16, (const uint8_t[]){192, 0, 2, 1},
-				  4));
+		CU_ASSERT(!memcmp(ip + 16, (const uint8_t[]){192, 0, 2, 1}, 4));
 	}
 	h_teardown();
 }
@@ -891,8 +908,8 @@ static void test_nobuf(void)
 
 	h_setup();
 	b = h_alloc(NULL, 54);
-	memcpy(b, f, mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(9), ZERO_MAC,
-			    ip4(2)));
+	memcpy(b, f,
+	       mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(9), ZERO_MAC, ip4(2)));
 	memcpy(b, f, 54);
 	h.fail = true;
 	netif_input(&ni, b, 54, 1);

@@ -29,10 +29,14 @@ _Static_assert(NETIF_VNET_HDR_LEN == VNET_HDR_LEN,
  */
 #define H_MAX_OUT 512
 
-static const uint8_t H_MAC[6] __attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x01};   /* endpoint */
-static const uint8_t PEER_MAC[6] __attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x09}; /* 10.0.0.9 */
-static const uint8_t GW_MAC[6] __attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x0a};   /* 10.0.0.1 */
-static const uint8_t BCAST_MAC[6] __attribute__((unused)) = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t H_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x01}; /* endpoint */
+static const uint8_t PEER_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x09}; /* 10.0.0.9 */
+static const uint8_t GW_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x0a}; /* 10.0.0.1 */
+static const uint8_t BCAST_MAC[6]
+	__attribute__((unused)) = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /**
  * struct h_state - what the hooks saw
@@ -126,7 +130,7 @@ static inline void h_emit(void *ctx, uint8_t *b, size_t len)
  * @qlen:	its length
  */
 static inline void h_pmtu(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *q,
-		   size_t qlen)
+			  size_t qlen)
 {
 	(void)ctx;
 	CU_ASSERT(qlen >= 20 && q != NULL);
@@ -279,7 +283,7 @@ static inline void h_in(const uint8_t *f, size_t len, uint64_t now)
  * @type:	ethertype
  */
 static inline void mk_eth(uint8_t *b, const uint8_t *dst, const uint8_t *src,
-		   uint16_t type)
+			  uint16_t type)
 {
 	memset(b, 0, 12);
 	memcpy(b + 12, dst, 6);
@@ -300,8 +304,8 @@ static inline void mk_eth(uint8_t *b, const uint8_t *dst, const uint8_t *src,
  * Return: frame length
  */
 static inline size_t mk_arp(uint8_t *b, uint16_t op, const uint8_t *eth_dst,
-		     const uint8_t *sha, be32_t spa, const uint8_t *tha,
-		     be32_t tpa)
+			    const uint8_t *sha, be32_t spa, const uint8_t *tha,
+			    be32_t tpa)
 {
 	uint8_t *a = b + 26;
 
@@ -346,7 +350,7 @@ static inline void h_learn(const uint8_t *mac, be32_t ip, uint64_t now)
  * Return: offset of the payload in @b
  */
 static inline size_t mk_ip(uint8_t *b, uint8_t proto, be32_t src, be32_t dst,
-		    uint16_t id, uint16_t frag, size_t plen)
+			   uint16_t id, uint16_t frag, size_t plen)
 {
 	uint8_t *ip = b + 26;
 
@@ -387,8 +391,8 @@ static inline uint32_t pseudo(const uint8_t *ip, size_t l4len)
  *
  * Return: frame length
  */
-static inline size_t mk_udp(uint8_t *b, be32_t src, uint16_t sport, uint16_t dport,
-		     size_t plen, bool csum)
+static inline size_t mk_udp(uint8_t *b, be32_t src, uint16_t sport,
+			    uint16_t dport, size_t plen, bool csum)
 {
 	size_t off, i;
 	uint8_t *u;
@@ -691,15 +695,34 @@ static void test_error_rules(void)
 		memcpy(d + 12, (const uint8_t[]){10, 0, 0, 9}, 4);
 		memcpy(d + 16, (const uint8_t[]){10, 0, 0, 2}, 4);
 		switch (i) {
-		case 0: break;                                   /* allowed */
-		case 1: put16(d + 6, 0x2000 | 185); break;       /* fragment */
-		case 2: memset(d + 12, 0, 4); break;             /* 0.0.0.0 */
-		case 3: d[12] = 127; break;                      /* loopback */
-		case 4: d[12] = 230; break;                      /* multicast */
-		case 5: d[12] = 250; break;                      /* class E */
-		case 6: d[16] = 239; break;                      /* to mcast */
-		case 7: d[9] = 1; d[20] = 3; break;              /* ICMP error */
-		case 8: d[9] = 1; d[20] = 8; break;              /* echo: ok */
+		case 0:
+			break; /* allowed */
+		case 1:
+			put16(d + 6, 0x2000 | 185);
+			break; /* fragment */
+		case 2:
+			memset(d + 12, 0, 4);
+			break; /* 0.0.0.0 */
+		case 3:
+			d[12] = 127;
+			break; /* loopback */
+		case 4:
+			d[12] = 230;
+			break; /* multicast */
+		case 5:
+			d[12] = 250;
+			break; /* class E */
+		case 6:
+			d[16] = 239;
+			break; /* to mcast */
+		case 7:
+			d[9] = 1;
+			d[20] = 3;
+			break; /* ICMP error */
+		case 8:
+			d[9] = 1;
+			d[20] = 8;
+			break; /* echo: ok */
 		}
 		CU_ASSERT_EQUAL(icmp_send_error(&ni, 3, 3, d, 48, false, 1),
 				i == 0 || i == 8 ? 0 : -EINVAL);

@@ -31,10 +31,14 @@ _Static_assert(NETIF_VNET_HDR_LEN == VNET_HDR_LEN,
  */
 #define H_MAX_OUT 512
 
-static const uint8_t H_MAC[6] __attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x01};   /* endpoint */
-static const uint8_t PEER_MAC[6] __attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x09}; /* 10.0.0.9 */
-static const uint8_t GW_MAC[6] __attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x0a};   /* 10.0.0.1 */
-static const uint8_t BCAST_MAC[6] __attribute__((unused)) = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t H_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x01}; /* endpoint */
+static const uint8_t PEER_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x09}; /* 10.0.0.9 */
+static const uint8_t GW_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x0a}; /* 10.0.0.1 */
+static const uint8_t BCAST_MAC[6]
+	__attribute__((unused)) = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /**
  * struct h_state - what the hooks saw
@@ -128,7 +132,7 @@ static inline void h_emit(void *ctx, uint8_t *b, size_t len)
  * @qlen:	its length
  */
 static inline void h_pmtu(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *q,
-		   size_t qlen)
+			  size_t qlen)
 {
 	(void)ctx;
 	CU_ASSERT(qlen >= 20 && q != NULL);
@@ -281,7 +285,7 @@ static inline void h_in(const uint8_t *f, size_t len, uint64_t now)
  * @type:	ethertype
  */
 static inline void mk_eth(uint8_t *b, const uint8_t *dst, const uint8_t *src,
-		   uint16_t type)
+			  uint16_t type)
 {
 	memset(b, 0, 12);
 	memcpy(b + 12, dst, 6);
@@ -302,8 +306,8 @@ static inline void mk_eth(uint8_t *b, const uint8_t *dst, const uint8_t *src,
  * Return: frame length
  */
 static inline size_t mk_arp(uint8_t *b, uint16_t op, const uint8_t *eth_dst,
-		     const uint8_t *sha, be32_t spa, const uint8_t *tha,
-		     be32_t tpa)
+			    const uint8_t *sha, be32_t spa, const uint8_t *tha,
+			    be32_t tpa)
 {
 	uint8_t *a = b + 26;
 
@@ -348,7 +352,7 @@ static inline void h_learn(const uint8_t *mac, be32_t ip, uint64_t now)
  * Return: offset of the payload in @b
  */
 static inline size_t mk_ip(uint8_t *b, uint8_t proto, be32_t src, be32_t dst,
-		    uint16_t id, uint16_t frag, size_t plen)
+			   uint16_t id, uint16_t frag, size_t plen)
 {
 	uint8_t *ip = b + 26;
 
@@ -389,8 +393,8 @@ static inline uint32_t pseudo(const uint8_t *ip, size_t l4len)
  *
  * Return: frame length
  */
-static inline size_t mk_udp(uint8_t *b, be32_t src, uint16_t sport, uint16_t dport,
-		     size_t plen, bool csum)
+static inline size_t mk_udp(uint8_t *b, be32_t src, uint16_t sport,
+			    uint16_t dport, size_t plen, bool csum)
 {
 	size_t off, i;
 	uint8_t *u;
@@ -535,8 +539,8 @@ static void test_wire(void)
 		CU_ASSERT_EQUAL(wire_csum_fold(wire_csum_add(b, n, 0)),
 				ref_csum(b, n, 0));
 	/* chaining at even boundaries equals one pass */
-	CU_ASSERT_EQUAL(wire_csum_fold(wire_csum_add(
-				b + 100, 201, wire_csum_add(b, 100, 0))),
+	CU_ASSERT_EQUAL(wire_csum_fold(wire_csum_add(b + 100, 201,
+						     wire_csum_add(b, 100, 0))),
 			ref_csum(b, 301, 0));
 
 	/* RFC 1624: incremental update equals recomputation */
@@ -584,32 +588,55 @@ static void test_bad_headers(void)
 	for (i = 0; i < 12; i++) {
 		n = mk_udp(f, ip4(9), 5000, 7777, 20, true);
 		switch (i) {
-		case 0: n = 26 + 19; break;                   /* short */
-		case 1: f[26] = 0x65; break;                  /* version 6 */
-		case 2: f[26] = 0x44; break;                  /* IHL 4 */
-		case 3: f[26] = 0x4f; n = 26 + 40; break;     /* IHL > packet */
-		case 4: put16(f + 28, (uint16_t)(n - 26 + 1)); break; /* long */
-		case 5: put16(f + 28, 19); break;             /* < IHL */
-		case 6: f[26 + 10] ^= 1; break;               /* checksum */
-		case 7: n = mk_udp(f, wire_ip4(224, 0, 0, 1), 5000, 7777, 20,
-				   true); break;              /* mcast src */
-		case 8: n = mk_udp(f, wire_ip4(10, 0, 0, 255), 5000, 7777, 20,
-				   true); break;              /* bcast src */
-		case 9: n = mk_udp(f, ip4(2), 5000, 7777, 20, true); break;
+		case 0:
+			n = 26 + 19;
+			break; /* short */
+		case 1:
+			f[26] = 0x65;
+			break; /* version 6 */
+		case 2:
+			f[26] = 0x44;
+			break; /* IHL 4 */
+		case 3:
+			f[26] = 0x4f;
+			n = 26 + 40;
+			break; /* IHL > packet */
+		case 4:
+			put16(f + 28, (uint16_t)(n - 26 + 1));
+			break; /* long */
+		case 5:
+			put16(f + 28, 19);
+			break; /* < IHL */
+		case 6:
+			f[26 + 10] ^= 1;
+			break; /* checksum */
+		case 7:
+			n = mk_udp(f, wire_ip4(224, 0, 0, 1), 5000, 7777, 20,
+				   true);
+			break; /* mcast src */
+		case 8:
+			n = mk_udp(f, wire_ip4(10, 0, 0, 255), 5000, 7777, 20,
+				   true);
+			break; /* bcast src */
+		case 9:
+			n = mk_udp(f, ip4(2), 5000, 7777, 20, true);
+			break;
 		case 10: /* not our address */
 			memcpy(f + 26 + 16, (const uint8_t[]){10, 0, 0, 3}, 4);
 			put16(f + 36, 0);
 			put16(f + 36, (uint16_t)~ref_csum(f + 26, 20, 0));
 			break;
-		case 11: memcpy(f + 12, BCAST_MAC, 6); break; /* unicast in
-								 bcast frame */
+		case 11:
+			memcpy(f + 12, BCAST_MAC, 6);
+			break; /* unicast in
+				  bcast frame */
 		}
 		/* version/IHL/length cases keep a checksum that would match */
 		if (i >= 1 && i <= 5) {
 			put16(f + 36, 0);
 			put16(f + 36, (uint16_t)~ref_csum(
-					      f + 26, (f[26] & 0xf) * 4u > 20 &&
-							      i != 3
+					      f + 26,
+					      (f[26] & 0xf) * 4u > 20 && i != 3
 						      ? (f[26] & 0xf) * 4u
 						      : 20,
 					      0));
@@ -1001,8 +1028,8 @@ static void test_fragment_output(void)
 		CU_ASSERT_EQUAL(get16(ip + 4), id);
 		CU_ASSERT_EQUAL(get16(ip + 6),
 				(i < 2 ? 0x2000 : 0) | (i * 1480 / 8));
-		CU_ASSERT_EQUAL(h.out_len[i], i < 2 ? 26 + 1500u
-						    : 26 + 20 + 3008 - 2960u);
+		CU_ASSERT_EQUAL(h.out_len[i],
+				i < 2 ? 26 + 1500u : 26 + 20 + 3008 - 2960u);
 	}
 	CU_ASSERT_EQUAL(get16(h.out[0] + 46 + 4), 3008); /* UDP length */
 	CU_ASSERT(!memcmp(h.out[0] + 54, data, 1472));
@@ -1022,28 +1049,25 @@ static void test_fragment_output(void)
 	for (i = 3; i-- > 0;)
 		netif_input(&ni2, h.out[i], h.out_len[i], 2);
 	h.nout = 0;
-	CU_ASSERT_EQUAL(udp_recvfrom(&ni2, s2, rbuf, sizeof(rbuf), &src,
-				     &sport),
-			3000);
+	CU_ASSERT_EQUAL(
+		udp_recvfrom(&ni2, s2, rbuf, sizeof(rbuf), &src, &sport), 3000);
 	CU_ASSERT(!memcmp(rbuf, data, 3000));
 	CU_ASSERT(wire_eq32(src, ip4(2)));
 	CU_ASSERT_EQUAL(sport, 4000);
 
 	/* the largest datagram there is, and one byte more */
-	CU_ASSERT_EQUAL(udp_sendto(&ni, s, ip4(9), 9000, dgram,
-				   UDP_PAYLOAD_MAX, 3),
-			0);
+	CU_ASSERT_EQUAL(
+		udp_sendto(&ni, s, ip4(9), 9000, dgram, UDP_PAYLOAD_MAX, 3), 0);
 	CU_ASSERT_EQUAL(h.nout, 45); /* 65515 / 1480, rounded up */
 	for (i = 0; i < h.nout; i++)
 		out_ok_ip(i, PEER_MAC);
-	CU_ASSERT_EQUAL(udp_sendto(&ni, s, ip4(9), 9000, dgram,
-				   UDP_PAYLOAD_MAX + 1, 3),
-			-EMSGSIZE);
+	CU_ASSERT_EQUAL(
+		udp_sendto(&ni, s, ip4(9), 9000, dgram, UDP_PAYLOAD_MAX + 1, 3),
+		-EMSGSIZE);
 	for (i = 0; i < h.nout; i++)
 		netif_input(&ni2, h.out[i], h.out_len[i], 4);
 	h.nout = 0;
-	CU_ASSERT_EQUAL(udp_recvfrom(&ni2, s2, rbuf, sizeof(rbuf), NULL,
-				     NULL),
+	CU_ASSERT_EQUAL(udp_recvfrom(&ni2, s2, rbuf, sizeof(rbuf), NULL, NULL),
 			UDP_PAYLOAD_MAX);
 	CU_ASSERT(!memcmp(rbuf, dgram, UDP_PAYLOAD_MAX));
 
@@ -1104,13 +1128,12 @@ static void test_route(void)
 	s = udp_bind(&ni, 4000);
 	CU_ASSERT_EQUAL(udp_sendto(&ni, s, ip4(2), 1, "x", 1, 1),
 			-EHOSTUNREACH);
-	CU_ASSERT_EQUAL(udp_sendto(&ni, s, wire_ip4(255, 255, 255, 255), 1,
-				   "x", 1, 1),
-			0);
+	CU_ASSERT_EQUAL(
+		udp_sendto(&ni, s, wire_ip4(255, 255, 255, 255), 1, "x", 1, 1),
+		0);
 	CU_ASSERT_EQUAL(udp_sendto(&ni, s, ip4(255), 1, "x", 1, 1), 0);
-	CU_ASSERT_EQUAL(udp_sendto(&ni, s, wire_ip4(224, 0, 0, 251), 1, "x",
-				   1, 1),
-			0);
+	CU_ASSERT_EQUAL(
+		udp_sendto(&ni, s, wire_ip4(224, 0, 0, 251), 1, "x", 1, 1), 0);
 	CU_ASSERT_EQUAL_FATAL(h.nout, 3);
 	out_ok_ip(0, BCAST_MAC);
 	out_ok_ip(1, BCAST_MAC);
@@ -1135,8 +1158,7 @@ static void test_route(void)
 	netif_up(&ni, 0);
 	h_drain();
 	s = udp_bind(&ni, 4000);
-	CU_ASSERT_EQUAL(udp_sendto(&ni, s, wire_ip4(8, 8, 8, 8), 53, "x", 1,
-				   1),
+	CU_ASSERT_EQUAL(udp_sendto(&ni, s, wire_ip4(8, 8, 8, 8), 53, "x", 1, 1),
 			-ENETUNREACH);
 	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_TX_NO_ROUTE], 1);
 	h_teardown();

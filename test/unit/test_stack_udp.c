@@ -29,10 +29,14 @@ _Static_assert(NETIF_VNET_HDR_LEN == VNET_HDR_LEN,
  */
 #define H_MAX_OUT 512
 
-static const uint8_t H_MAC[6] __attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x01};   /* endpoint */
-static const uint8_t PEER_MAC[6] __attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x09}; /* 10.0.0.9 */
-static const uint8_t GW_MAC[6] __attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x0a};   /* 10.0.0.1 */
-static const uint8_t BCAST_MAC[6] __attribute__((unused)) = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t H_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x01}; /* endpoint */
+static const uint8_t PEER_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x09}; /* 10.0.0.9 */
+static const uint8_t GW_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x0a}; /* 10.0.0.1 */
+static const uint8_t BCAST_MAC[6]
+	__attribute__((unused)) = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /**
  * struct h_state - what the hooks saw
@@ -126,7 +130,7 @@ static inline void h_emit(void *ctx, uint8_t *b, size_t len)
  * @qlen:	its length
  */
 static inline void h_pmtu(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *q,
-		   size_t qlen)
+			  size_t qlen)
 {
 	(void)ctx;
 	CU_ASSERT(qlen >= 20 && q != NULL);
@@ -279,7 +283,7 @@ static inline void h_in(const uint8_t *f, size_t len, uint64_t now)
  * @type:	ethertype
  */
 static inline void mk_eth(uint8_t *b, const uint8_t *dst, const uint8_t *src,
-		   uint16_t type)
+			  uint16_t type)
 {
 	memset(b, 0, 12);
 	memcpy(b + 12, dst, 6);
@@ -300,8 +304,8 @@ static inline void mk_eth(uint8_t *b, const uint8_t *dst, const uint8_t *src,
  * Return: frame length
  */
 static inline size_t mk_arp(uint8_t *b, uint16_t op, const uint8_t *eth_dst,
-		     const uint8_t *sha, be32_t spa, const uint8_t *tha,
-		     be32_t tpa)
+			    const uint8_t *sha, be32_t spa, const uint8_t *tha,
+			    be32_t tpa)
 {
 	uint8_t *a = b + 26;
 
@@ -346,7 +350,7 @@ static inline void h_learn(const uint8_t *mac, be32_t ip, uint64_t now)
  * Return: offset of the payload in @b
  */
 static inline size_t mk_ip(uint8_t *b, uint8_t proto, be32_t src, be32_t dst,
-		    uint16_t id, uint16_t frag, size_t plen)
+			   uint16_t id, uint16_t frag, size_t plen)
 {
 	uint8_t *ip = b + 26;
 
@@ -387,8 +391,8 @@ static inline uint32_t pseudo(const uint8_t *ip, size_t l4len)
  *
  * Return: frame length
  */
-static inline size_t mk_udp(uint8_t *b, be32_t src, uint16_t sport, uint16_t dport,
-		     size_t plen, bool csum)
+static inline size_t mk_udp(uint8_t *b, be32_t src, uint16_t sport,
+			    uint16_t dport, size_t plen, bool csum)
 {
 	size_t off, i;
 	uint8_t *u;
@@ -512,8 +516,7 @@ static void test_receive(void)
 	s = udp_bind(&ni, 7777);
 	CU_ASSERT_EQUAL(udp_recvfrom(&ni, s, r, sizeof(r), NULL, NULL),
 			-EAGAIN);
-	CU_ASSERT_EQUAL(udp_recvfrom(&ni, 9, r, sizeof(r), NULL, NULL),
-			-EBADF);
+	CU_ASSERT_EQUAL(udp_recvfrom(&ni, 9, r, sizeof(r), NULL, NULL), -EBADF);
 	n = mk_udp(f, ip4(9), 5000, 7777, 20, true);
 	h_in(f, n, 1);
 	CU_ASSERT_EQUAL(h.live, 1); /* queued, not copied */
@@ -626,9 +629,8 @@ static void test_queue_full(void)
 	CU_ASSERT_EQUAL(ni.udp.s[s].drops, 3);
 	CU_ASSERT_EQUAL(ni.udp.stats[UDP_STAT_RX_QUEUE_FULL], 3);
 	for (i = 0; i < 5; i++) {
-		CU_ASSERT_EQUAL(udp_recvfrom(&ni, s, r, sizeof(r), NULL,
-					     &sport),
-				8);
+		CU_ASSERT_EQUAL(
+			udp_recvfrom(&ni, s, r, sizeof(r), NULL, &sport), 8);
 		CU_ASSERT_EQUAL(sport, 6000 + i);
 	}
 	/* room again; the ring wraps */
@@ -677,8 +679,8 @@ static void test_send(void)
 	put16(want + 4, 13);
 	put16(want + 6, 0);
 	memcpy(want + 8, "hello", 5);
-	ps = ref_csum((const uint8_t[]){10, 0, 0, 2, 10, 0, 0, 9}, 8, 0) +
-	     17 + 13;
+	ps = ref_csum((const uint8_t[]){10, 0, 0, 2, 10, 0, 0, 9}, 8, 0) + 17 +
+	     13;
 	put16(want + 6, (uint16_t)~ref_csum(want, 13, ps));
 	CU_ASSERT(!memcmp(ip + 20, want, 13));
 	CU_ASSERT_EQUAL(ni.udp.stats[UDP_STAT_TX], 1);
@@ -704,8 +706,8 @@ static void test_send_zero_csum(void)
 	put16(hdr + 2, 53);
 	put16(hdr + 4, 10);
 	put16(hdr + 6, 0);
-	s32 = ref_csum((const uint8_t[]){10, 0, 0, 2, 10, 0, 0, 9}, 8, 0) +
-	      17 + 10;
+	s32 = ref_csum((const uint8_t[]){10, 0, 0, 2, 10, 0, 0, 9}, 8, 0) + 17 +
+	      10;
 	fold = ref_csum(hdr, 8, s32);
 	put16(w, (uint16_t)(0xffff - fold));
 	CU_ASSERT_EQUAL(udp_sendto(&ni, s, ip4(9), 53, w, 2, 1), 0);
@@ -729,9 +731,9 @@ static void test_send_errors(void)
 	CU_ASSERT_EQUAL(udp_sendto(&ni, s + 1, ip4(9), 53, "x", 1, 1), -EBADF);
 	CU_ASSERT_EQUAL(udp_sendto(&ni, -1, ip4(9), 53, "x", 1, 1), -EBADF);
 	CU_ASSERT_EQUAL(udp_sendto(&ni, s, ip4(9), 0, "x", 1, 1), -EINVAL);
-	CU_ASSERT_EQUAL(udp_sendto(&ni, s, ip4(9), 53, "x",
-				   UDP_PAYLOAD_MAX + 1, 1),
-			-EMSGSIZE);
+	CU_ASSERT_EQUAL(
+		udp_sendto(&ni, s, ip4(9), 53, "x", UDP_PAYLOAD_MAX + 1, 1),
+		-EMSGSIZE);
 	h.fail = true;
 	CU_ASSERT_EQUAL(udp_sendto(&ni, s, ip4(9), 53, "x", 1, 1), -ENOBUFS);
 	h.fail = false;
