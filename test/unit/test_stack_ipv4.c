@@ -543,20 +543,23 @@ static void test_wire(void)
 						     wire_csum_add(b, 100, 0))),
 			ref_csum(b, 301, 0));
 
-	/* RFC 1624: incremental update equals recomputation */
-	for (i = 0; i < 50; i++) {
-		uint16_t old = get16(b + 2 * i), nw = (uint16_t)(i * 4099 + 1);
+	/* RFC 1624: changing any one word (the checksum at bytes 40-41
+	 * excepted) and updating incrementally gives a valid checksum, also
+	 * for the edge values 0x0000 and 0xffff */
+	for (i = 0; i < 90; i++) {
+		unsigned w = i % 30;
+		uint16_t old, nw = i % 3 == 0	? 0
+				   : i % 3 == 1 ? 0xffff
+						: (uint16_t)(i * 4099 + 1);
 
+		if (w == 20)
+			continue;
 		put16(b + 40, 0);
 		c = wire_csum(wire_csum_add(b, 60, 0));
 		put16(b + 40, wire_h16(c));
 		CU_ASSERT_EQUAL(ref_csum(b, 60, 0), 0xffff);
-		if (2 * i == 40)
-			continue;
-		old = get16(b + 2 * (i % 20));
-		if (2 * (i % 20) == 40)
-			continue;
-		put16(b + 2 * (i % 20), nw);
+		old = get16(b + 2 * w);
+		put16(b + 2 * w, nw);
 		c2 = wire_csum_update16(c, old, nw);
 		put16(b + 40, wire_h16(c2));
 		CU_ASSERT_EQUAL(ref_csum(b, 60, 0), 0xffff);
