@@ -195,6 +195,40 @@ void netif_timer(struct netif *ni, uint64_t now_ms)
 }
 
 /**
+ * netif_next_timer() - when netif_timer() next has work to do
+ * @ni:		endpoint
+ *
+ * Lets the worker arm one ring timer instead of ticking: the earliest of
+ * the next ARP announcement, request or probe, and reassembly expiry.
+ *
+ * Return: that time in ms, or UINT64_MAX when nothing is pending
+ */
+uint64_t netif_next_timer(const struct netif *ni)
+{
+	uint64_t next = UINT64_MAX;
+	unsigned i;
+
+	if (!ni->up)
+		return next;
+	if (ni->arp.announce_left && ni->arp.announce_ms < next)
+		next = ni->arp.announce_ms;
+	for (i = 0; i < ARP_CACHE_SIZE; i++) {
+		const struct arp_entry *e = &ni->arp.e[i];
+
+		if ((e->state == ARP_INCOMPLETE || e->state == ARP_PROBE) &&
+		    e->next_ms < next)
+			next = e->next_ms;
+	}
+	for (i = 0; i < IPV4_REASS_MAX; i++) {
+		const struct ipv4_reass *r = &ni->ip.reass[i];
+
+		if (r->buf && r->expires_ms < next)
+			next = r->expires_ms;
+	}
+	return next;
+}
+
+/**
  * netif_alloc() - a buffer from the caller, counted when there is none
  * @ni:		endpoint
  * @size:	bytes needed, at most NETIF_BUF_MAX

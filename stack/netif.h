@@ -13,7 +13,7 @@
  * - frames go out through ops->emit(), which takes ownership of a buffer
  *   the stack got from ops->alloc();
  * - time is the caller's now_ms argument; netif_timer() runs retransmission
- *   and expiry and should be called at least every NETIF_TICK_MS.
+ *   and expiry, at netif_next_timer() or simply every NETIF_TICK_MS.
  *
  * Every buffer holds a virtio-net header (12 bytes, all zero on output: no
  * offload requested) and then the Ethernet frame, so that the worker can
@@ -157,6 +157,7 @@ void netif_up(struct netif *ni, uint64_t now_ms);
 void netif_close(struct netif *ni);
 void netif_input(struct netif *ni, uint8_t *buf, size_t len, uint64_t now_ms);
 void netif_timer(struct netif *ni, uint64_t now_ms);
+uint64_t netif_next_timer(const struct netif *ni);
 const char *netif_stat_name(enum netif_stat s);
 
 /* For protocol modules, here and outside (TCP): buffers from the caller's

@@ -848,6 +848,48 @@ static void test_gateway(void)
 }
 
 /**
+ * test_next_timer() - netif_next_timer() follows announcements, requests,
+ * probes and reassembly
+ */
+static void test_next_timer(void)
+{
+	uint8_t f[100];
+	size_t n;
+	int s;
+
+	h_setup();
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), UINT64_MAX);
+	s = udp_bind(&ni, 1000);
+	send_udp(s, ip4(9), 50);
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), 50 + ARP_RETRANS_MS);
+	netif_timer(&ni, 50 + ARP_RETRANS_MS);
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), 50 + 2 * ARP_RETRANS_MS);
+	h_in(f, mk_arp(f, 2, H_MAC, PEER_MAC, ip4(9), H_MAC, ip4(2)), 1100);
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), UINT64_MAX);
+	/* a fragment waiting for the rest */
+	n = mk_udp(f, ip4(9), 5000, 7777, 8, true);
+	put16(f + 26 + 6, 0x2000);
+	put16(f + 36, 0);
+	put16(f + 36, (uint16_t)~ref_csum(f + 26, 20, 0));
+	h_in(f, n, 5000);
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), 5000 + IPV4_REASS_TIMEOUT_MS);
+	/* a stale entry being probed comes first */
+	send_udp(s, ip4(9), 1100 + ARP_REACHABLE_MS);
+	CU_ASSERT_EQUAL(netif_next_timer(&ni),
+			1100 + ARP_REACHABLE_MS + ARP_RETRANS_MS);
+	h_drain();
+	h_teardown();
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), UINT64_MAX);
+
+	/* the second announcement */
+	h_setup();
+	ni.arp.announce_left = 1;
+	ni.arp.announce_ms = ARP_ANNOUNCE_INTERVAL_MS;
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), ARP_ANNOUNCE_INTERVAL_MS);
+	h_teardown();
+}
+
+/**
  * test_lru() - a full cache replaces its least recently used entry
  */
 static void test_lru(void)
@@ -949,6 +991,7 @@ int main(void)
 		{"resolve_fail", test_resolve_fail},
 		{"stale_probe", test_stale_probe},
 		{"gateway", test_gateway},
+		{"next_timer", test_next_timer},
 		{"lru", test_lru},
 		{"close_releases", test_close_releases},
 		{"nobuf", test_nobuf},
