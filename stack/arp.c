@@ -26,7 +26,8 @@
  * targets are not answered. Malformed packets (wrong hardware or protocol
  * types or lengths, truncated, a multicast or zero sender MAC, a broadcast,
  * multicast or zero sender address) teach nothing. A packet that claims our
- * own address from another MAC is counted as a conflict and not learned.
+ * own address from another MAC is counted as a conflict, not learned, and
+ * answered with an announcement of our own (RFC 5227 section 2.4 (b)).
  *
  * When the cache is full, the least recently used resolved entry is
  * replaced; only when every entry is resolving is the oldest resolving one
@@ -262,8 +263,21 @@ void arp_input(struct netif *ni, uint8_t *buf, size_t len, uint64_t now_ms)
 		/* Our own announcement looped back is harmless; anything else
 		 * is another host using our address (RFC 5227 section 2.4).
 		 * Never learn it: it would divert our own traffic. */
-		if (memcmp(sha, ni->cfg.mac, WIRE_ETH_ALEN))
-			arp->stats[ARP_STAT_RX_CONFLICT]++;
+		if (!memcmp(sha, ni->cfg.mac, WIRE_ETH_ALEN))
+			goto out;
+		arp->stats[ARP_STAT_RX_CONFLICT]++;
+		/* The address is ours by configuration, so we keep it and
+		 * defend it (section 2.4 (b)): one announcement, to put
+		 * neighbours' caches right, at most every
+		 * ARP_DEFEND_INTERVAL_MS so that two defenders do not loop. */
+		if (!arp->defended ||
+		    now_ms - arp->defend_ms >= ARP_DEFEND_INTERVAL_MS) {
+			arp->defended = true;
+			arp->defend_ms = now_ms;
+			arp_send(ni, WIRE_ARP_OP_REQUEST, arp_bcast_mac,
+				 arp_zero_mac, ni->cfg.addr);
+			arp->stats[ARP_STAT_TX_DEFEND]++;
+		}
 		goto out;
 	}
 

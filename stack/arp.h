@@ -23,6 +23,7 @@ struct netif;
 #define ARP_MAX_PROBES		 3     /* unicast probes of a stale entry */
 #define ARP_ANNOUNCE_NUM	 2     /* RFC 5227 section 1.1 */
 #define ARP_ANNOUNCE_INTERVAL_MS 2000  /* RFC 5227 section 1.1 */
+#define ARP_DEFEND_INTERVAL_MS	 10000 /* RFC 5227 section 1.1 */
 
 /** enum arp_state - state of a cache entry */
 enum arp_state {
@@ -70,6 +71,7 @@ struct arp_entry {
 	X(TX_REQUEST, "tx_request")   /* requests and probes sent */           \
 	X(TX_REPLY, "tx_reply")	      /* replies sent */                       \
 	X(TX_ANNOUNCE, "tx_announce") /* gratuitous announcements sent */      \
+	X(TX_DEFEND, "tx_defend") /* announcements defending our address */    \
 	X(RESOLVE_FAILED, "resolve_failed") /* gave up on an address */        \
 	X(QUEUE_DROP,                                                          \
 	  "queue_drop")	    /* datagrams dropped: queue full or failed */      \
@@ -88,12 +90,16 @@ enum arp_stat {
  * @e:		the cache
  * @announce_left: gratuitous announcements still to send
  * @announce_ms: when to send the next one
+ * @defended:	an announcement defending our address was sent
+ * @defend_ms:	when
  * @stats:	counters, enum arp_stat
  */
 struct arp {
 	struct arp_entry e[ARP_CACHE_SIZE];
 	uint8_t announce_left;
 	uint64_t announce_ms;
+	bool defended;
+	uint64_t defend_ms;
 	uint64_t stats[ARP_STAT__COUNT];
 };
 

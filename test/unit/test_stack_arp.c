@@ -675,14 +675,26 @@ static void test_conflict_probe(void)
 	be32_t zero_ip = wire_ip4(0, 0, 0, 0);
 
 	h_setup();
-	/* someone else announces our address: counted, not learned */
+	/* someone else announces our address: counted, not learned,
+	 * defended with an announcement, at most every 10 s */
 	h_in(f, mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(2), ZERO_MAC, ip4(2)), 1);
-	CU_ASSERT_EQUAL(h.nout, 0);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	check_arp(0, BCAST_MAC, 1, ZERO_MAC, ip4(2));
 	CU_ASSERT_PTR_NULL(arp_lookup(&ni.arp, ip4(2)));
 	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_CONFLICT], 1);
+	h_in(f, mk_arp(f, 2, H_MAC, PEER_MAC, ip4(2), H_MAC, ip4(2)),
+	     ARP_DEFEND_INTERVAL_MS);
+	CU_ASSERT_EQUAL(h.nout, 1);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_CONFLICT], 2);
+	h_in(f, mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(2), ZERO_MAC, ip4(2)),
+	     1 + ARP_DEFEND_INTERVAL_MS);
+	CU_ASSERT_EQUAL(h.nout, 2);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_TX_DEFEND], 2);
+	h_drain();
 	/* our own announcement looped back: not a conflict */
 	h_in(f, mk_arp(f, 1, BCAST_MAC, H_MAC, ip4(2), ZERO_MAC, ip4(2)), 1);
-	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_CONFLICT], 1);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_CONFLICT], 3);
+	CU_ASSERT_EQUAL(h.nout, 0);
 
 	/* RFC 5227 probe for our address: defended, sender not learned */
 	h_in(f, mk_arp(f, 1, BCAST_MAC, PEER_MAC, zero_ip, ZERO_MAC, ip4(2)),
