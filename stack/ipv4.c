@@ -27,9 +27,13 @@
  * long while more follow, or that contradicts the known end of the
  * datagram, discards it too. Memory is bounded three ways: the number of
  * datagrams, IPV4_REASS_FRAGS fragments per datagram and IPV4_REASS_BYTES
- * payload bytes over all of them; fragments beyond a bound are dropped,
- * and datagrams not complete IPV4_REASS_TIMEOUT_MS after their first
- * fragment are discarded, with an ICMP time exceeded when fragment zero
+ * payload bytes over all of them. A new datagram, or a fragment that
+ * would go over the byte budget, evicts the datagram that started first
+ * (as Linux does): dropping newcomers instead would let anyone who sends
+ * IPV4_REASS_MAX stray fragments every 30 s block all reassembly. A
+ * datagram in more than IPV4_REASS_FRAGS pieces is discarded. Datagrams
+ * not complete IPV4_REASS_TIMEOUT_MS after their first fragment are
+ * discarded, with an ICMP time exceeded when fragment zero
  * had arrived (RFC 1122 section 3.3.2). The reassembled datagram is handed
  * up with a fresh 20-byte header: options of the first fragment are not
  * kept.
@@ -135,13 +139,40 @@ static void ipv4_reass_release(struct netif *ni, struct ipv4_reass *r)
 }
 
 /**
+ * ipv4_reass_evict_oldest() - give up the datagram that started first
+ * @ni:		endpoint
+ * @keep:	a slot not to evict, or NULL
+ *
+ * Return: the slot freed, or NULL when there was none to evict
+ */
+static struct ipv4_reass *ipv4_reass_evict_oldest(struct netif *ni,
+						  const struct ipv4_reass *keep)
+{
+	struct ipv4_reass *r, *old = NULL;
+	unsigned i;
+
+	for (i = 0; i < IPV4_REASS_MAX; i++) {
+		r = &ni->ip.reass[i];
+		if (r->buf && r != keep &&
+		    (!old || r->expires_ms < old->expires_ms))
+			old = r;
+	}
+	if (old) {
+		ni->ip.stats[IPV4_STAT_FRAG_EVICTED]++;
+		ipv4_reass_release(ni, old);
+	}
+	return old;
+}
+
+/**
  * ipv4_reass_find() - the slot for a fragment, or a new one
  * @ni:		endpoint
  * @rx:		the fragment
  * @id:		its identification
  * @now_ms:	current time
  *
- * Return: the slot; NULL when none is free or no buffer could be had
+ * Return: the slot (evicting the oldest datagram when all are taken); NULL
+ * when no buffer could be had
  */
 static struct ipv4_reass *ipv4_reass_find(struct netif *ni,
 					  const struct ipv4_rx *rx, be16_t id,
@@ -162,11 +193,7 @@ static struct ipv4_reass *ipv4_reass_find(struct netif *ni,
 		    r->proto == rx->proto)
 			return r;
 	}
-	if (!free_slot) {
-		ni->ip.stats[IPV4_STAT_FRAG_FULL]++;
-		return NULL;
-	}
-	r = free_slot;
+	r = free_slot ? free_slot : ipv4_reass_evict_oldest(ni, NULL);
 	r->buf = netif_alloc(ni, NETIF_BUF_MAX);
 	if (!r->buf) {
 		ni->ip.stats[IPV4_STAT_FRAG_NOBUF]++;
@@ -263,12 +290,18 @@ static void ipv4_reass(struct netif *ni, struct ipv4_rx *rx, uint16_t frag,
 			}
 		}
 	}
-	if (r->nfrags == IPV4_REASS_FRAGS ||
-	    ip->reass_bytes + len > IPV4_REASS_BYTES) {
+	if (r->nfrags == IPV4_REASS_FRAGS) {
+		/* Sent in pieces this small, it is an attack, not data. */
 		ip->stats[IPV4_STAT_FRAG_FULL]++;
-		if (!r->nfrags)
-			ipv4_reass_release(ni, r);
-		goto drop;
+		goto discard;
+	}
+	while (ip->reass_bytes + len > IPV4_REASS_BYTES) {
+		if (!ipv4_reass_evict_oldest(ni, r)) {
+			ip->stats[IPV4_STAT_FRAG_FULL]++;
+			if (!r->nfrags)
+				ipv4_reass_release(ni, r);
+			goto drop;
+		}
 	}
 
 	memcpy(r->buf + NETIF_L4_OFF + off, rx->buf + rx->l4_off, len);

@@ -106,7 +106,8 @@ struct ipv4_reass {
 	X(FRAG_BAD, "frag_bad")		/* malformed fragment */               \
 	X(FRAG_DUP, "frag_dup")		/* exact duplicate, ignored */         \
 	X(FRAG_OVERLAP, "frag_overlap") /* overlap: datagram dropped */        \
-	X(FRAG_FULL, "frag_full")	/* no slot, fragment or byte budget */ \
+	X(FRAG_EVICTED, "frag_evicted") /* evicted for newer ones */           \
+	X(FRAG_FULL, "frag_full") /* too many fragments in one datagram */     \
 	X(FRAG_TIMEOUT, "frag_timeout") /* datagrams timed out */              \
 	X(FRAG_NOBUF, "frag_nobuf")	/* no buffer for reassembly */         \
 	X(REASS_OK, "reass_ok")		/* datagrams reassembled */            \

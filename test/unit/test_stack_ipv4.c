@@ -953,37 +953,50 @@ static void test_reass_limits(void)
 	s = udp_bind(&ni, 7777);
 	n = mk_dgram(3000);
 	for (i = 0; i < IPV4_REASS_MAX; i++)
-		send_frag((uint16_t)(100 + i), 0, 1480, true, 1);
-	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_FRAG_FULL], 0);
-	send_frag(99, 0, 1480, true, 1);
-	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_FRAG_FULL], 1);
+		send_frag((uint16_t)(100 + i), 0, 1480, true, 1 + i);
+	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_FRAG_EVICTED], 0);
+	/* a ninth datagram evicts the one that started first (id 100) */
+	send_frag(99, 0, 1480, true, 20);
+	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_FRAG_EVICTED], 1);
 	CU_ASSERT_EQUAL(h.live, IPV4_REASS_MAX);
-	/* completing one frees a slot */
-	send_frag(100, 1480, 1480, true, 2);
-	send_frag(100, 2960, n - 2960, false, 2);
+	CU_ASSERT_EQUAL(ni.ip.reass_bytes, IPV4_REASS_MAX * 1480);
+	/* the others are intact: 101 completes, and so does 99 */
+	send_frag(101, 1480, 1480, true, 21);
+	send_frag(101, 2960, n - 2960, false, 21);
 	expect_dgram(s, 3000);
-	send_frag(99, 0, 1480, true, 3);
-	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_FRAG_FULL], 1);
+	send_frag(99, 2960, n - 2960, false, 22);
+	send_frag(99, 1480, 1480, true, 22);
+	expect_dgram(s, 3000);
+	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_FRAG_EVICTED], 1);
+	/* 100's remaining pieces start over and never complete */
+	send_frag(100, 1480, 1480, true, 23);
+	send_frag(100, 2960, n - 2960, false, 23);
+	CU_ASSERT_EQUAL(udp_recvfrom(&ni, s, rbuf, 100, NULL, NULL), -EAGAIN);
+	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_REASS_OK], 2);
 	h_teardown();
 
-	/* fragments per datagram */
+	/* fragments per datagram: one too many discards the datagram */
 	h_setup();
 	for (i = 0; i <= IPV4_REASS_FRAGS; i++)
 		send_frag(1, i * 16, 8, true, 1);
 	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_FRAG_FULL], 1);
-	CU_ASSERT_EQUAL(ni.ip.reass_bytes, IPV4_REASS_FRAGS * 8);
+	CU_ASSERT_EQUAL(ni.ip.reass_bytes, 0);
+	CU_ASSERT_EQUAL(h.live, 0);
 	h_teardown();
 
-	/* bytes over all datagrams */
+	/* bytes over all datagrams: going over the budget evicts the
+	 * oldest datagram, never the one being added to */
 	h_setup();
 	mk_dgram(40000);
 	for (i = 0; i < IPV4_REASS_MAX; i++)
 		for (j = 0; j < 23; j++)
-			send_frag((uint16_t)(200 + i), j * 1480, 1480, true, 1);
+			send_frag((uint16_t)(200 + i), j * 1480, 1480, true,
+				  1 + i);
 	CU_ASSERT(ni.ip.reass_bytes <= IPV4_REASS_BYTES);
-	CU_ASSERT(ni.ip.reass_bytes + 1480 > IPV4_REASS_BYTES);
-	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_FRAG_FULL],
-			IPV4_REASS_MAX * 23 - IPV4_REASS_BYTES / 1480);
+	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_FRAG_EVICTED], 1);
+	CU_ASSERT_EQUAL(ni.ip.reass_bytes, (IPV4_REASS_MAX - 1) * 23 * 1480);
+	CU_ASSERT_EQUAL(ni.ip.reass[0].buf, NULL); /* id 200 went */
+	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_FRAG_FULL], 0);
 	h_teardown();
 
 	/* no buffer for a new datagram */
