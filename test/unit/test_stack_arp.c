@@ -1,0 +1,1015 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_stack_arp.c - CUnit suite for stack/arp.c (and netif.c's frame
+ * handling): announcements, replies, learning rules, resolution with a
+ * bounded queue, retransmission and failure, stale entries, LRU
+ * replacement, and that no buffer leaks on any path.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "frame.h"
+#include "netif.h"
+
+#include "../lib/cunit_run.h"
+
+_Static_assert(NETIF_VNET_HDR_LEN == VNET_HDR_LEN,
+	       "stack and vnet agree on the virtio-net header");
+
+/*
+ * Test harness (the same in every test_stack_*.c: test/lib is not ours to
+ * change). Buffers come from malloc() and are counted: h.live must be 0 at
+ * the end of every test. Emitted frames are kept until h_drain().
+ */
+#define H_MAX_OUT 512
+
+static const uint8_t H_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x01}; /* endpoint */
+static const uint8_t PEER_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x09}; /* 10.0.0.9 */
+static const uint8_t GW_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x0a}; /* 10.0.0.1 */
+static const uint8_t BCAST_MAC[6]
+	__attribute__((unused)) = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/**
+ * struct h_state - what the hooks saw
+ * @live:	buffers handed out and not yet returned
+ * @fail:	make alloc fail
+ * @fail_at:	make alloc fail once @nalloc reaches it (0: never)
+ * @nalloc:	allocations that succeeded
+ * @nout:	frames emitted and not drained
+ * @out:	those frames
+ * @out_len:	their lengths
+ * @pmtu_n:	pmtu hook calls
+ * @pmtu_dst:	last pmtu destination
+ * @pmtu_mtu:	last pmtu value
+ * @proto_n:	proto_input hook calls
+ * @proto_take:	proto_input takes the datagram
+ */
+static struct h_state {
+	long live;
+	bool fail;
+	unsigned fail_at;
+	unsigned nalloc;
+	unsigned nout;
+	uint8_t *out[H_MAX_OUT];
+	size_t out_len[H_MAX_OUT];
+	unsigned pmtu_n;
+	be32_t pmtu_dst;
+	uint16_t pmtu_mtu;
+	unsigned proto_n;
+	bool proto_take;
+} h;
+
+static struct netif ni;
+
+/**
+ * h_alloc() - counted malloc
+ * @ctx:	unused
+ * @size:	bytes
+ *
+ * Return: buffer or NULL when h.fail
+ */
+static inline uint8_t *h_alloc(void *ctx, size_t size)
+{
+	uint8_t *b;
+
+	(void)ctx;
+	CU_ASSERT(size <= NETIF_BUF_MAX);
+	if (h.fail || (h.fail_at && h.nalloc >= h.fail_at))
+		return NULL;
+	h.nalloc++;
+	b = malloc(size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	memset(b, 0xa5, size);
+	h.live++;
+	return b;
+}
+
+/**
+ * h_free() - counted free
+ * @ctx:	unused
+ * @b:		buffer
+ */
+static inline void h_free(void *ctx, uint8_t *b)
+{
+	(void)ctx;
+	CU_ASSERT_PTR_NOT_NULL(b);
+	h.live--;
+	free(b);
+}
+
+/**
+ * h_emit() - keep an emitted frame
+ * @ctx:	unused
+ * @b:		frame
+ * @len:	its length
+ */
+static inline void h_emit(void *ctx, uint8_t *b, size_t len)
+{
+	(void)ctx;
+	CU_ASSERT_FATAL(h.nout < H_MAX_OUT);
+	h.out[h.nout] = b;
+	h.out_len[h.nout] = len;
+	h.nout++;
+}
+
+/**
+ * h_pmtu() - record a path MTU hint
+ * @ctx:	unused
+ * @dst:	destination
+ * @mtu:	new MTU
+ * @q:		quote
+ * @qlen:	its length
+ */
+static inline void h_pmtu(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *q,
+			  size_t qlen)
+{
+	(void)ctx;
+	CU_ASSERT(qlen >= 20 && q != NULL);
+	h.pmtu_n++;
+	h.pmtu_dst = dst;
+	h.pmtu_mtu = mtu;
+}
+
+/**
+ * h_proto() - proto_input hook: takes the datagram when h.proto_take
+ * @ctx:	endpoint
+ * @rx:		datagram
+ * @now:	time
+ *
+ * Return: h.proto_take
+ */
+static inline bool h_proto(void *ctx, struct ipv4_rx *rx, uint64_t now)
+{
+	(void)now;
+	h.proto_n++;
+	if (!h.proto_take)
+		return false;
+	h_free(ctx, rx->buf);
+	return true;
+}
+
+static const struct netif_ops h_ops = {
+	.alloc = h_alloc,
+	.free = h_free,
+	.emit = h_emit,
+	.pmtu = h_pmtu,
+	.proto_input = h_proto,
+};
+
+/**
+ * h_drain() - forget emitted frames, returning their buffers
+ */
+static inline void h_drain(void)
+{
+	unsigned i;
+
+	for (i = 0; i < h.nout; i++)
+		h_free(NULL, h.out[i]);
+	h.nout = 0;
+}
+
+/**
+ * ip4() - address helper
+ * @d:	last byte of 10.0.0.x
+ *
+ * Return: 10.0.0.@d
+ */
+static inline be32_t ip4(uint8_t d)
+{
+	return wire_ip4(10, 0, 0, d);
+}
+
+/**
+ * h_setup() - endpoint 10.0.0.2/24 via 10.0.0.1, MTU 1500, up at t=0,
+ * its announcements done
+ */
+static inline void h_setup(void)
+{
+	struct netif_config c = {.prefix_len = 24, .mtu = 1500, .seed = 42};
+
+	memset(&h, 0, sizeof(h));
+	memcpy(c.mac, H_MAC, 6);
+	c.addr = ip4(2);
+	c.gw = ip4(1);
+	CU_ASSERT_EQUAL_FATAL(netif_init(&ni, &c, &h_ops, &ni), 0);
+	netif_up(&ni, 0);
+	h_drain();
+	/* the second announcement would interleave with what tests check;
+	 * announcements have their own test */
+	ni.arp.announce_left = 0;
+}
+
+/**
+ * h_teardown() - close the endpoint and check nothing leaked
+ */
+static inline void h_teardown(void)
+{
+	netif_close(&ni);
+	h_drain();
+	CU_ASSERT_EQUAL(h.live, 0);
+}
+
+/**
+ * put16() - big-endian store, independent of wire.h
+ * @p:	destination
+ * @v:	value
+ */
+static inline void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/**
+ * get16() - big-endian load, independent of wire.h
+ * @p:	source
+ *
+ * Return: value
+ */
+static inline uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/**
+ * ref_csum() - reference internet checksum, independent of wire.h
+ * @p:		bytes
+ * @n:		length
+ * @s:		initial sum
+ *
+ * Return: folded one's complement sum (0xffff over a correct message)
+ */
+static inline uint16_t ref_csum(const uint8_t *p, size_t n, uint32_t s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/**
+ * h_in() - feed bytes to the endpoint in a counted buffer
+ * @f:		vnet header + frame
+ * @len:	length
+ * @now:	time
+ */
+static inline void h_in(const uint8_t *f, size_t len, uint64_t now)
+{
+	uint8_t *b = h_alloc(NULL, len ? len : 1);
+
+	memcpy(b, f, len);
+	netif_input(&ni, b, len, now);
+}
+
+/**
+ * mk_eth() - vnet header (zero) and Ethernet header
+ * @b:		buffer
+ * @dst:	destination MAC
+ * @src:	source MAC
+ * @type:	ethertype
+ */
+static inline void mk_eth(uint8_t *b, const uint8_t *dst, const uint8_t *src,
+			  uint16_t type)
+{
+	memset(b, 0, 12);
+	memcpy(b + 12, dst, 6);
+	memcpy(b + 18, src, 6);
+	put16(b + 24, type);
+}
+
+/**
+ * mk_arp() - a full ARP frame
+ * @b:		buffer (at least 54 bytes)
+ * @op:		operation
+ * @eth_dst:	Ethernet destination
+ * @sha:	sender MAC
+ * @spa:	sender address
+ * @tha:	target MAC
+ * @tpa:	target address
+ *
+ * Return: frame length
+ */
+static inline size_t mk_arp(uint8_t *b, uint16_t op, const uint8_t *eth_dst,
+			    const uint8_t *sha, be32_t spa, const uint8_t *tha,
+			    be32_t tpa)
+{
+	uint8_t *a = b + 26;
+
+	mk_eth(b, eth_dst, sha, 0x0806);
+	put16(a, 1);
+	put16(a + 2, 0x0800);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, op);
+	memcpy(a + 8, sha, 6);
+	memcpy(a + 14, &spa, 4);
+	memcpy(a + 18, tha, 6);
+	memcpy(a + 24, &tpa, 4);
+	return 54;
+}
+
+/**
+ * h_learn() - teach the endpoint a neighbour with an ARP request to it
+ * @mac:	neighbour MAC
+ * @ip:		neighbour address
+ * @now:	time
+ */
+static inline void h_learn(const uint8_t *mac, be32_t ip, uint64_t now)
+{
+	static const uint8_t zero[6];
+	uint8_t f[64];
+
+	h_in(f, mk_arp(f, 1, BCAST_MAC, mac, ip, zero, ip4(2)), now);
+	h_drain(); /* the reply */
+}
+
+/**
+ * mk_ip() - IPv4 header with a correct checksum, after mk_eth()
+ * @b:		buffer (frame start)
+ * @proto:	protocol
+ * @src:	source
+ * @dst:	destination
+ * @id:		identification
+ * @frag:	flags and offset field
+ * @plen:	payload length
+ *
+ * Return: offset of the payload in @b
+ */
+static inline size_t mk_ip(uint8_t *b, uint8_t proto, be32_t src, be32_t dst,
+			   uint16_t id, uint16_t frag, size_t plen)
+{
+	uint8_t *ip = b + 26;
+
+	ip[0] = 0x45;
+	ip[1] = 0;
+	put16(ip + 2, (uint16_t)(20 + plen));
+	put16(ip + 4, id);
+	put16(ip + 6, frag);
+	ip[8] = 64;
+	ip[9] = proto;
+	put16(ip + 10, 0);
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	put16(ip + 10, (uint16_t)~ref_csum(ip, 20, 0));
+	return 46;
+}
+
+/**
+ * pseudo() - pseudo-header sum for the datagram in a frame
+ * @ip:		IPv4 header
+ * @l4len:	transport length
+ *
+ * Return: unfolded sum
+ */
+static inline uint32_t pseudo(const uint8_t *ip, size_t l4len)
+{
+	return ref_csum(ip + 12, 8, 0) + ip[9] + (uint32_t)l4len;
+}
+
+/**
+ * mk_udp() - UDP datagram to the endpoint, payload bytes i*7+1
+ * @b:		buffer
+ * @src:	source address
+ * @sport:	source port
+ * @dport:	destination port
+ * @plen:	payload length
+ * @csum:	compute the checksum (else leave 0)
+ *
+ * Return: frame length
+ */
+static inline size_t mk_udp(uint8_t *b, be32_t src, uint16_t sport,
+			    uint16_t dport, size_t plen, bool csum)
+{
+	size_t off, i;
+	uint8_t *u;
+
+	mk_eth(b, H_MAC, PEER_MAC, 0x0800);
+	off = mk_ip(b, 17, src, ip4(2), 0x4242, 0, 8 + plen);
+	u = b + off;
+	put16(u, sport);
+	put16(u + 2, dport);
+	put16(u + 4, (uint16_t)(8 + plen));
+	put16(u + 6, 0);
+	for (i = 0; i < plen; i++)
+		u[8 + i] = (uint8_t)(i * 7 + 1);
+	if (csum) {
+		uint16_t c = (uint16_t)~ref_csum(u, 8 + plen,
+						 pseudo(b + 26, 8 + plen));
+		put16(u + 6, c ? c : 0xffff);
+	}
+	return off + 8 + plen;
+}
+
+/**
+ * out_ok_ip() - frame i is an IPv4 frame from us to @mac with valid
+ * header checksum and lengths
+ * @i:		frame index
+ * @mac:	expected destination MAC
+ *
+ * Return: its IPv4 header
+ */
+static inline const uint8_t *out_ok_ip(unsigned i, const uint8_t *mac)
+{
+	static const uint8_t zero[12];
+	const uint8_t *f = h.out[i];
+
+	CU_ASSERT_FATAL(i < h.nout);
+	CU_ASSERT_FATAL(h.out_len[i] >= 46);
+	CU_ASSERT(!memcmp(f, zero, 12));
+	CU_ASSERT(!memcmp(f + 12, mac, 6));
+	CU_ASSERT(!memcmp(f + 18, H_MAC, 6));
+	CU_ASSERT_EQUAL(get16(f + 24), 0x0800);
+	CU_ASSERT_EQUAL(f[26], 0x45);
+	CU_ASSERT_EQUAL(get16(f + 28), h.out_len[i] - 26);
+	CU_ASSERT_EQUAL(ref_csum(f + 26, 20, 0), 0xffff);
+	CU_ASSERT(!memcmp(f + 26 + 12, (const uint8_t[]){10, 0, 0, 2}, 4));
+	return f + 26;
+}
+
+static const uint8_t ZERO_MAC[6];
+
+/**
+ * check_arp() - frame i is an ARP packet from us with these fields
+ * @i:		frame index
+ * @eth_dst:	Ethernet destination
+ * @op:		operation
+ * @tha:	target MAC field
+ * @tpa:	target address field
+ */
+static void check_arp(unsigned i, const uint8_t *eth_dst, uint16_t op,
+		      const uint8_t *tha, be32_t tpa)
+{
+	static const uint8_t zero12[12];
+	uint8_t want[54];
+	be32_t me = ip4(2);
+
+	CU_ASSERT_FATAL(i < h.nout);
+	memset(want, 0, sizeof(want));
+	memcpy(want, zero12, 12);
+	memcpy(want + 12, eth_dst, 6);
+	memcpy(want + 18, H_MAC, 6);
+	want[24] = 0x08, want[25] = 0x06;
+	want[26] = 0, want[27] = 1, want[28] = 0x08, want[29] = 0;
+	want[30] = 6, want[31] = 4, want[32] = 0, want[33] = (uint8_t)op;
+	memcpy(want + 34, H_MAC, 6);
+	memcpy(want + 40, &me, 4);
+	memcpy(want + 44, tha, 6);
+	memcpy(want + 50, &tpa, 4);
+	CU_ASSERT_EQUAL(h.out_len[i], 54);
+	CU_ASSERT(!memcmp(h.out[i], want, 54));
+}
+
+/**
+ * send_udp() - have the endpoint send a 10-byte UDP datagram
+ * @sock:	socket
+ * @dst:	destination
+ * @now:	time
+ *
+ * Return: udp_sendto() result
+ */
+static int send_udp(int sock, be32_t dst, uint64_t now)
+{
+	static const uint8_t data[10] = "0123456789";
+
+	return udp_sendto(&ni, sock, dst, 7, data, sizeof(data), now);
+}
+
+/**
+ * test_announce() - RFC 5227 announcements on netif_up()
+ */
+static void test_announce(void)
+{
+	struct netif_config c = {.prefix_len = 24, .seed = 1};
+
+	memset(&h, 0, sizeof(h));
+	memcpy(c.mac, H_MAC, 6);
+	c.addr = ip4(2);
+	CU_ASSERT_EQUAL_FATAL(netif_init(&ni, &c, &h_ops, &ni), 0);
+	CU_ASSERT_EQUAL(ni.cfg.mtu, 1500);
+	CU_ASSERT_EQUAL(h.nout, 0);
+	netif_up(&ni, 1000);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	check_arp(0, BCAST_MAC, 1, ZERO_MAC, ip4(2));
+	netif_timer(&ni, 2999);
+	CU_ASSERT_EQUAL(h.nout, 1);
+	netif_timer(&ni, 3000);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 2);
+	check_arp(1, BCAST_MAC, 1, ZERO_MAC, ip4(2));
+	netif_timer(&ni, 10000);
+	netif_up(&ni, 10000); /* already up: no new announcement */
+	CU_ASSERT_EQUAL(h.nout, 2);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_TX_ANNOUNCE], 2);
+	h_teardown();
+}
+
+/**
+ * test_bad_config() - netif_init() refuses what cannot work
+ */
+static void test_bad_config(void)
+{
+	struct netif_config c = {.prefix_len = 24};
+	struct netif_ops no_emit = h_ops;
+
+	memcpy(c.mac, H_MAC, 6);
+	c.addr = ip4(2);
+	CU_ASSERT_EQUAL(netif_init(&ni, &c, &h_ops, NULL), 0);
+	no_emit.emit = NULL;
+	CU_ASSERT_EQUAL(netif_init(&ni, &c, &no_emit, NULL), -EINVAL);
+	c.mac[0] = 1;
+	CU_ASSERT_EQUAL(netif_init(&ni, &c, &h_ops, NULL), -EINVAL);
+	memset(c.mac, 0, 6);
+	CU_ASSERT_EQUAL(netif_init(&ni, &c, &h_ops, NULL), -EINVAL);
+	memcpy(c.mac, H_MAC, 6);
+	c.prefix_len = 33;
+	CU_ASSERT_EQUAL(netif_init(&ni, &c, &h_ops, NULL), -EINVAL);
+	c.prefix_len = 24;
+	c.mtu = 67;
+	CU_ASSERT_EQUAL(netif_init(&ni, &c, &h_ops, NULL), -EINVAL);
+	c.mtu = 68;
+	CU_ASSERT_EQUAL(netif_init(&ni, &c, &h_ops, NULL), 0);
+	c.gw = wire_ip4(10, 0, 1, 1); /* not on-link */
+	CU_ASSERT_EQUAL(netif_init(&ni, &c, &h_ops, NULL), -EINVAL);
+	c.gw = ip4(2); /* ourselves */
+	CU_ASSERT_EQUAL(netif_init(&ni, &c, &h_ops, NULL), -EINVAL);
+	c.gw = ip4(1);
+	c.addr = wire_ip4(224, 0, 0, 1);
+	CU_ASSERT_EQUAL(netif_init(&ni, &c, &h_ops, NULL), -EINVAL);
+	c.addr = wire_ip4(0, 0, 0, 0);
+	CU_ASSERT_EQUAL(netif_init(&ni, &c, &h_ops, NULL), -EINVAL);
+}
+
+/**
+ * test_reply() - a request for our address is answered and teaches us
+ */
+static void test_reply(void)
+{
+	const struct arp_entry *e;
+	uint8_t f[64];
+	size_t n;
+
+	h_setup();
+	n = mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(9), ZERO_MAC, ip4(2));
+	memset(f + n, 0, 6); /* Ethernet padding is fine */
+	h_in(f, n + 6, 5);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	check_arp(0, PEER_MAC, 2, PEER_MAC, ip4(9));
+	e = arp_lookup(&ni.arp, ip4(9));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->state, ARP_REACHABLE);
+	CU_ASSERT(!memcmp(e->mac, PEER_MAC, 6));
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_REQUEST], 1);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_TX_REPLY], 1);
+	h_drain();
+
+	/* a reply for us (unsolicited) teaches too, and is not answered */
+	n = mk_arp(f, 2, H_MAC, GW_MAC, ip4(1), H_MAC, ip4(2));
+	h_in(f, n, 6);
+	CU_ASSERT_EQUAL(h.nout, 0);
+	e = arp_lookup(&ni.arp, ip4(1));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT(!memcmp(e->mac, GW_MAC, 6));
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_REPLY], 1);
+	h_teardown();
+}
+
+/**
+ * test_not_for_us() - requests for others: no reply, nothing learned;
+ * but an entry we already hold is updated (RFC 826 merge)
+ */
+static void test_not_for_us(void)
+{
+	static const uint8_t new_mac[6] = {0x02, 0, 0, 0, 0, 0x77};
+	const struct arp_entry *e;
+	uint8_t f[64];
+
+	h_setup();
+	h_in(f, mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(9), ZERO_MAC, ip4(3)), 1);
+	CU_ASSERT_EQUAL(h.nout, 0);
+	CU_ASSERT_PTR_NULL(arp_lookup(&ni.arp, ip4(9)));
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_NOT_FOR_US], 1);
+
+	h_learn(PEER_MAC, ip4(9), 2);
+	h_in(f, mk_arp(f, 1, BCAST_MAC, new_mac, ip4(9), ZERO_MAC, ip4(3)), 3);
+	CU_ASSERT_EQUAL(h.nout, 0);
+	e = arp_lookup(&ni.arp, ip4(9));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT(!memcmp(e->mac, new_mac, 6));
+	CU_ASSERT_EQUAL(e->confirmed_ms, 3);
+	h_teardown();
+}
+
+/**
+ * test_malformed() - nothing learned or answered from broken packets
+ */
+static void test_malformed(void)
+{
+	static const uint8_t mcast[6] = {0x01, 0, 0x5e, 0, 0, 1};
+	uint8_t f[64];
+	size_t n;
+	int i;
+
+	h_setup();
+	for (i = 0; i < 9; i++) {
+		n = mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(9), ZERO_MAC, ip4(2));
+		switch (i) {
+		case 0:
+			n = 53;
+			break; /* truncated */
+		case 1:
+			f[27] = 6;
+			break; /* htype 6 */
+		case 2:
+			f[29] = 0xdd;
+			break; /* ptype */
+		case 3:
+			f[30] = 8;
+			break; /* hlen */
+		case 4:
+			f[31] = 16;
+			break; /* plen */
+		case 5:
+			f[33] = 3;
+			break; /* op 3 */
+		case 6:
+			memcpy(f + 34, mcast, 6);
+			break; /* multicast sha */
+		case 7:
+			memset(f + 34, 0, 6);
+			break; /* zero sha */
+		case 8:
+			memset(f + 40, 0xff, 4);
+			break; /* broadcast spa */
+		}
+		h_in(f, n, 1);
+	}
+	/* the frame's own Ethernet header too short */
+	h_in(f, 25, 1);
+	CU_ASSERT_EQUAL(h.nout, 0);
+	CU_ASSERT_PTR_NULL(arp_lookup(&ni.arp, ip4(9)));
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_MALFORMED], 6);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_BAD_SENDER], 3);
+	CU_ASSERT_EQUAL(ni.stats[NETIF_STAT_RX_SHORT], 1);
+	h_teardown();
+}
+
+/**
+ * test_conflict_probe() - our address claimed by another MAC; a probe
+ */
+static void test_conflict_probe(void)
+{
+	uint8_t f[64];
+	be32_t zero_ip = wire_ip4(0, 0, 0, 0);
+
+	h_setup();
+	/* someone else announces our address: counted, not learned,
+	 * defended with an announcement, at most every 10 s */
+	h_in(f, mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(2), ZERO_MAC, ip4(2)), 1);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	check_arp(0, BCAST_MAC, 1, ZERO_MAC, ip4(2));
+	CU_ASSERT_PTR_NULL(arp_lookup(&ni.arp, ip4(2)));
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_CONFLICT], 1);
+	h_in(f, mk_arp(f, 2, H_MAC, PEER_MAC, ip4(2), H_MAC, ip4(2)),
+	     ARP_DEFEND_INTERVAL_MS);
+	CU_ASSERT_EQUAL(h.nout, 1);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_CONFLICT], 2);
+	h_in(f, mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(2), ZERO_MAC, ip4(2)),
+	     1 + ARP_DEFEND_INTERVAL_MS);
+	CU_ASSERT_EQUAL(h.nout, 2);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_TX_DEFEND], 2);
+	h_drain();
+	/* our own announcement looped back: not a conflict */
+	h_in(f, mk_arp(f, 1, BCAST_MAC, H_MAC, ip4(2), ZERO_MAC, ip4(2)), 1);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RX_CONFLICT], 3);
+	CU_ASSERT_EQUAL(h.nout, 0);
+
+	/* RFC 5227 probe for our address: defended, sender not learned */
+	h_in(f, mk_arp(f, 1, BCAST_MAC, PEER_MAC, zero_ip, ZERO_MAC, ip4(2)),
+	     2);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	check_arp(0, PEER_MAC, 2, PEER_MAC, zero_ip);
+	CU_ASSERT_PTR_NULL(arp_lookup(&ni.arp, zero_ip));
+	h_teardown();
+}
+
+/**
+ * test_resolve_queue() - datagrams wait for the reply, in order; the
+ * queue is bounded
+ */
+static void test_resolve_queue(void)
+{
+	const struct arp_entry *e;
+	uint8_t f[64];
+	int s, i;
+
+	h_setup();
+	s = udp_bind(&ni, 1000);
+	CU_ASSERT_FATAL(s >= 0);
+	for (i = 0; i < ARP_QUEUE_LEN + 2; i++)
+		CU_ASSERT_EQUAL(send_udp(s, ip4(9), 10), 0);
+	/* one request, nothing else */
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	check_arp(0, BCAST_MAC, 1, ZERO_MAC, ip4(9));
+	e = arp_lookup(&ni.arp, ip4(9));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->state, ARP_INCOMPLETE);
+	CU_ASSERT_EQUAL(e->qlen, ARP_QUEUE_LEN);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_QUEUED], ARP_QUEUE_LEN);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_QUEUE_DROP], 2);
+	CU_ASSERT_EQUAL(h.live, 1 + ARP_QUEUE_LEN);
+	h_drain();
+
+	h_in(f, mk_arp(f, 2, H_MAC, PEER_MAC, ip4(9), H_MAC, ip4(2)), 20);
+	CU_ASSERT_EQUAL_FATAL(h.nout, ARP_QUEUE_LEN);
+	for (i = 0; i < ARP_QUEUE_LEN; i++) {
+		const uint8_t *ip = out_ok_ip((unsigned)i, PEER_MAC);
+
+		CU_ASSERT_EQUAL(ip[9], 17);
+		/* identifications in sending order */
+		if (i)
+			CU_ASSERT_EQUAL(
+				get16(ip + 4),
+				(uint16_t)(get16(h.out[i - 1] + 30) + 1));
+	}
+	CU_ASSERT_EQUAL(e->state, ARP_REACHABLE);
+	CU_ASSERT_EQUAL(e->qlen, 0);
+	h_drain();
+	/* resolved: the next datagram goes straight out */
+	CU_ASSERT_EQUAL(send_udp(s, ip4(9), 30), 0);
+	CU_ASSERT_EQUAL(h.nout, 1);
+	out_ok_ip(0, PEER_MAC);
+	h_teardown();
+}
+
+/**
+ * test_resolve_fail() - ARP_MAX_REQUESTS requests, then the queue is
+ * dropped
+ */
+static void test_resolve_fail(void)
+{
+	int s;
+
+	h_setup();
+	s = udp_bind(&ni, 1000);
+	CU_ASSERT_EQUAL(send_udp(s, ip4(9), 100), 0);
+	CU_ASSERT_EQUAL(send_udp(s, ip4(9), 100), 0);
+	CU_ASSERT_EQUAL(h.nout, 1);
+	netif_timer(&ni, 1099);
+	CU_ASSERT_EQUAL(h.nout, 1);
+	netif_timer(&ni, 1100);
+	CU_ASSERT_EQUAL(h.nout, 2);
+	netif_timer(&ni, 2100);
+	CU_ASSERT_EQUAL_FATAL(h.nout, ARP_MAX_REQUESTS);
+	check_arp(2, BCAST_MAC, 1, ZERO_MAC, ip4(9));
+	CU_ASSERT_EQUAL(h.live, ARP_MAX_REQUESTS + 2);
+	netif_timer(&ni, 3099);
+	CU_ASSERT_PTR_NOT_NULL(arp_lookup(&ni.arp, ip4(9)));
+	netif_timer(&ni, 3100);
+	CU_ASSERT_EQUAL(h.nout, ARP_MAX_REQUESTS);
+	CU_ASSERT_PTR_NULL(arp_lookup(&ni.arp, ip4(9)));
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RESOLVE_FAILED], 1);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_QUEUE_DROP], 2);
+	CU_ASSERT_EQUAL(h.live, ARP_MAX_REQUESTS); /* only the requests */
+	h_teardown();
+}
+
+/**
+ * test_stale_probe() - an old entry is revalidated with unicast probes and
+ * removed when they go unanswered; an answer keeps it
+ */
+static void test_stale_probe(void)
+{
+	const struct arp_entry *e;
+	uint8_t f[64];
+	int s;
+
+	h_setup();
+	s = udp_bind(&ni, 1000);
+	h_learn(PEER_MAC, ip4(9), 0);
+	CU_ASSERT_EQUAL(send_udp(s, ip4(9), ARP_REACHABLE_MS - 1), 0);
+	CU_ASSERT_EQUAL(h.nout, 1); /* reachable: just the datagram */
+	h_drain();
+
+	CU_ASSERT_EQUAL(send_udp(s, ip4(9), ARP_REACHABLE_MS), 0);
+	/* stale: a unicast probe, and the datagram still goes out */
+	CU_ASSERT_EQUAL_FATAL(h.nout, 2);
+	check_arp(0, PEER_MAC, 1, ZERO_MAC, ip4(9));
+	out_ok_ip(1, PEER_MAC);
+	e = arp_lookup(&ni.arp, ip4(9));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->state, ARP_PROBE);
+	h_drain();
+
+	/* the peer answers the probe: reachable again */
+	h_in(f, mk_arp(f, 2, H_MAC, PEER_MAC, ip4(9), H_MAC, ip4(2)),
+	     ARP_REACHABLE_MS + 5);
+	CU_ASSERT_EQUAL(e->state, ARP_REACHABLE);
+	netif_timer(&ni, ARP_REACHABLE_MS + 5000);
+	CU_ASSERT_EQUAL(h.nout, 0);
+
+	/* stale again, and this time nobody answers */
+	CU_ASSERT_EQUAL(send_udp(s, ip4(9), 3 * ARP_REACHABLE_MS), 0);
+	CU_ASSERT_EQUAL(h.nout, 2);
+	netif_timer(&ni, 3 * ARP_REACHABLE_MS + ARP_RETRANS_MS);
+	netif_timer(&ni, 3 * ARP_REACHABLE_MS + 2 * ARP_RETRANS_MS);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1 + ARP_MAX_PROBES);
+	check_arp(3, PEER_MAC, 1, ZERO_MAC, ip4(9));
+	CU_ASSERT_PTR_NOT_NULL(arp_lookup(&ni.arp, ip4(9)));
+	netif_timer(&ni, 3 * ARP_REACHABLE_MS + 3 * ARP_RETRANS_MS);
+	CU_ASSERT_PTR_NULL(arp_lookup(&ni.arp, ip4(9)));
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_RESOLVE_FAILED], 1);
+	h_teardown();
+}
+
+/**
+ * test_gateway() - off-link destinations resolve the gateway
+ */
+static void test_gateway(void)
+{
+	int s;
+
+	h_setup();
+	s = udp_bind(&ni, 1000);
+	CU_ASSERT_EQUAL(send_udp(s, wire_ip4(192, 0, 2, 1), 1), 0);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	check_arp(0, BCAST_MAC, 1, ZERO_MAC, ip4(1));
+	h_drain();
+	h_learn(GW_MAC, ip4(1), 2);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 0); /* h_learn drained the flush */
+	CU_ASSERT_EQUAL(send_udp(s, wire_ip4(192, 0, 2, 1), 3), 0);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	{
+		const uint8_t *ip = out_ok_ip(0, GW_MAC);
+
+		CU_ASSERT(!memcmp(ip + 16, (const uint8_t[]){192, 0, 2, 1}, 4));
+	}
+	h_teardown();
+}
+
+/**
+ * test_next_timer() - netif_next_timer() follows announcements, requests,
+ * probes and reassembly
+ */
+static void test_next_timer(void)
+{
+	uint8_t f[100];
+	size_t n;
+	int s;
+
+	h_setup();
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), UINT64_MAX);
+	s = udp_bind(&ni, 1000);
+	send_udp(s, ip4(9), 50);
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), 50 + ARP_RETRANS_MS);
+	netif_timer(&ni, 50 + ARP_RETRANS_MS);
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), 50 + 2 * ARP_RETRANS_MS);
+	h_in(f, mk_arp(f, 2, H_MAC, PEER_MAC, ip4(9), H_MAC, ip4(2)), 1100);
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), UINT64_MAX);
+	/* a fragment waiting for the rest */
+	n = mk_udp(f, ip4(9), 5000, 7777, 8, true);
+	put16(f + 26 + 6, 0x2000);
+	put16(f + 36, 0);
+	put16(f + 36, (uint16_t)~ref_csum(f + 26, 20, 0));
+	h_in(f, n, 5000);
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), 5000 + IPV4_REASS_TIMEOUT_MS);
+	/* a stale entry being probed comes first */
+	send_udp(s, ip4(9), 1100 + ARP_REACHABLE_MS);
+	CU_ASSERT_EQUAL(netif_next_timer(&ni),
+			1100 + ARP_REACHABLE_MS + ARP_RETRANS_MS);
+	h_drain();
+	h_teardown();
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), UINT64_MAX);
+
+	/* the second announcement */
+	h_setup();
+	ni.arp.announce_left = 1;
+	ni.arp.announce_ms = ARP_ANNOUNCE_INTERVAL_MS;
+	CU_ASSERT_EQUAL(netif_next_timer(&ni), ARP_ANNOUNCE_INTERVAL_MS);
+	h_teardown();
+}
+
+/**
+ * test_lru() - a full cache replaces its least recently used entry
+ */
+static void test_lru(void)
+{
+	uint8_t mac[6] = {0x02, 0, 0, 0, 1, 0};
+	int i, s;
+
+	h_setup();
+	s = udp_bind(&ni, 1000);
+	for (i = 0; i < ARP_CACHE_SIZE; i++) {
+		mac[5] = (uint8_t)(i + 10);
+		h_learn(mac, ip4((uint8_t)(i + 10)), (uint64_t)i);
+	}
+	/* use every entry but the one for .12, in order */
+	for (i = 0; i < ARP_CACHE_SIZE; i++)
+		if (i != 2)
+			CU_ASSERT_EQUAL(send_udp(s, ip4((uint8_t)(i + 10)),
+						 100 + (uint64_t)i),
+					0);
+	h_drain();
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_EVICTED], 0);
+	mac[5] = 200;
+	h_learn(mac, ip4(200), 500);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_EVICTED], 1);
+	CU_ASSERT_PTR_NULL(arp_lookup(&ni.arp, ip4(12)));
+	CU_ASSERT_PTR_NOT_NULL(arp_lookup(&ni.arp, ip4(200)));
+	CU_ASSERT_PTR_NOT_NULL(arp_lookup(&ni.arp, ip4(11)));
+	CU_ASSERT_PTR_NOT_NULL(arp_lookup(&ni.arp, ip4(13)));
+	h_teardown();
+}
+
+/**
+ * test_close_releases() - closing with datagrams queued releases them
+ */
+static void test_close_releases(void)
+{
+	int s;
+
+	h_setup();
+	s = udp_bind(&ni, 1000);
+	send_udp(s, ip4(9), 1);
+	send_udp(s, ip4(8), 1);
+	CU_ASSERT_EQUAL(h.live, 4); /* two requests, two datagrams */
+	h_teardown();
+	/* and an endpoint that is down drops input */
+	h_in((const uint8_t[64]){0}, 60, 2);
+	CU_ASSERT_EQUAL(ni.stats[NETIF_STAT_RX_DOWN], 1);
+	CU_ASSERT_EQUAL(h.live, 0);
+}
+
+/**
+ * test_nobuf() - no buffer for a reply: counted, nothing leaks
+ */
+static void test_nobuf(void)
+{
+	uint8_t f[64];
+	uint8_t *b;
+
+	h_setup();
+	b = h_alloc(NULL, 54);
+	memcpy(b, f,
+	       mk_arp(f, 1, BCAST_MAC, PEER_MAC, ip4(9), ZERO_MAC, ip4(2)));
+	memcpy(b, f, 54);
+	h.fail = true;
+	netif_input(&ni, b, 54, 1);
+	h.fail = false;
+	CU_ASSERT_EQUAL(h.nout, 0);
+	CU_ASSERT_EQUAL(ni.stats[NETIF_STAT_TX_NOBUF], 1);
+	h_teardown();
+}
+
+/**
+ * test_stat_names() - counter names exist and are unique per module
+ */
+static void test_stat_names(void)
+{
+	unsigned i, j;
+
+	for (i = 0; i < ARP_STAT__COUNT; i++)
+		for (j = 0; j < i; j++)
+			CU_ASSERT(strcmp(arp_stat_name(i), arp_stat_name(j)));
+	CU_ASSERT_STRING_EQUAL(arp_stat_name(ARP_STAT_RX), "rx");
+	CU_ASSERT_STRING_EQUAL(arp_stat_name(ARP_STAT__COUNT), "unknown");
+	CU_ASSERT_STRING_EQUAL(netif_stat_name(NETIF_STAT_TX_NOBUF),
+			       "tx_nobuf");
+	CU_ASSERT_STRING_EQUAL(netif_stat_name(NETIF_STAT__COUNT), "unknown");
+}
+
+int main(void)
+{
+	static const struct cunit_test tests[] = {
+		{"announce", test_announce},
+		{"bad_config", test_bad_config},
+		{"reply", test_reply},
+		{"not_for_us", test_not_for_us},
+		{"malformed", test_malformed},
+		{"conflict_probe", test_conflict_probe},
+		{"resolve_queue", test_resolve_queue},
+		{"resolve_fail", test_resolve_fail},
+		{"stale_probe", test_stale_probe},
+		{"gateway", test_gateway},
+		{"next_timer", test_next_timer},
+		{"lru", test_lru},
+		{"close_releases", test_close_releases},
+		{"nobuf", test_nobuf},
+		{"stat_names", test_stat_names},
+	};
+
+	return cunit_run("stack_arp", tests, sizeof(tests) / sizeof(tests[0]),
+			 NULL, NULL);
+}

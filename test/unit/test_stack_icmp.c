@@ -1,0 +1,872 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_stack_icmp.c - CUnit suite for stack/icmp.c: echo replies checked
+ * byte by byte (also fragmented both ways), drops, port unreachable with
+ * its quote, the RFC 1122 rules on when errors must not be sent, the
+ * token-bucket rate limit, and RFC 1191 path MTU hints.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "frame.h"
+#include "netif.h"
+
+#include "../lib/cunit_run.h"
+
+_Static_assert(NETIF_VNET_HDR_LEN == VNET_HDR_LEN,
+	       "stack and vnet agree on the virtio-net header");
+
+/*
+ * Test harness (the same in every test_stack_*.c: test/lib is not ours to
+ * change). Buffers come from malloc() and are counted: h.live must be 0 at
+ * the end of every test. Emitted frames are kept until h_drain().
+ */
+#define H_MAX_OUT 512
+
+static const uint8_t H_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x01}; /* endpoint */
+static const uint8_t PEER_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x09}; /* 10.0.0.9 */
+static const uint8_t GW_MAC[6]
+	__attribute__((unused)) = {0x02, 0, 0, 0, 0, 0x0a}; /* 10.0.0.1 */
+static const uint8_t BCAST_MAC[6]
+	__attribute__((unused)) = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/**
+ * struct h_state - what the hooks saw
+ * @live:	buffers handed out and not yet returned
+ * @fail:	make alloc fail
+ * @fail_at:	make alloc fail once @nalloc reaches it (0: never)
+ * @nalloc:	allocations that succeeded
+ * @nout:	frames emitted and not drained
+ * @out:	those frames
+ * @out_len:	their lengths
+ * @pmtu_n:	pmtu hook calls
+ * @pmtu_dst:	last pmtu destination
+ * @pmtu_mtu:	last pmtu value
+ * @proto_n:	proto_input hook calls
+ * @proto_take:	proto_input takes the datagram
+ */
+static struct h_state {
+	long live;
+	bool fail;
+	unsigned fail_at;
+	unsigned nalloc;
+	unsigned nout;
+	uint8_t *out[H_MAX_OUT];
+	size_t out_len[H_MAX_OUT];
+	unsigned pmtu_n;
+	be32_t pmtu_dst;
+	uint16_t pmtu_mtu;
+	unsigned proto_n;
+	bool proto_take;
+} h;
+
+static struct netif ni;
+
+/**
+ * h_alloc() - counted malloc
+ * @ctx:	unused
+ * @size:	bytes
+ *
+ * Return: buffer or NULL when h.fail
+ */
+static inline uint8_t *h_alloc(void *ctx, size_t size)
+{
+	uint8_t *b;
+
+	(void)ctx;
+	CU_ASSERT(size <= NETIF_BUF_MAX);
+	if (h.fail || (h.fail_at && h.nalloc >= h.fail_at))
+		return NULL;
+	h.nalloc++;
+	b = malloc(size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	memset(b, 0xa5, size);
+	h.live++;
+	return b;
+}
+
+/**
+ * h_free() - counted free
+ * @ctx:	unused
+ * @b:		buffer
+ */
+static inline void h_free(void *ctx, uint8_t *b)
+{
+	(void)ctx;
+	CU_ASSERT_PTR_NOT_NULL(b);
+	h.live--;
+	free(b);
+}
+
+/**
+ * h_emit() - keep an emitted frame
+ * @ctx:	unused
+ * @b:		frame
+ * @len:	its length
+ */
+static inline void h_emit(void *ctx, uint8_t *b, size_t len)
+{
+	(void)ctx;
+	CU_ASSERT_FATAL(h.nout < H_MAX_OUT);
+	h.out[h.nout] = b;
+	h.out_len[h.nout] = len;
+	h.nout++;
+}
+
+/**
+ * h_pmtu() - record a path MTU hint
+ * @ctx:	unused
+ * @dst:	destination
+ * @mtu:	new MTU
+ * @q:		quote
+ * @qlen:	its length
+ */
+static inline void h_pmtu(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *q,
+			  size_t qlen)
+{
+	(void)ctx;
+	CU_ASSERT(qlen >= 20 && q != NULL);
+	h.pmtu_n++;
+	h.pmtu_dst = dst;
+	h.pmtu_mtu = mtu;
+}
+
+/**
+ * h_proto() - proto_input hook: takes the datagram when h.proto_take
+ * @ctx:	endpoint
+ * @rx:		datagram
+ * @now:	time
+ *
+ * Return: h.proto_take
+ */
+static inline bool h_proto(void *ctx, struct ipv4_rx *rx, uint64_t now)
+{
+	(void)now;
+	h.proto_n++;
+	if (!h.proto_take)
+		return false;
+	h_free(ctx, rx->buf);
+	return true;
+}
+
+static const struct netif_ops h_ops = {
+	.alloc = h_alloc,
+	.free = h_free,
+	.emit = h_emit,
+	.pmtu = h_pmtu,
+	.proto_input = h_proto,
+};
+
+/**
+ * h_drain() - forget emitted frames, returning their buffers
+ */
+static inline void h_drain(void)
+{
+	unsigned i;
+
+	for (i = 0; i < h.nout; i++)
+		h_free(NULL, h.out[i]);
+	h.nout = 0;
+}
+
+/**
+ * ip4() - address helper
+ * @d:	last byte of 10.0.0.x
+ *
+ * Return: 10.0.0.@d
+ */
+static inline be32_t ip4(uint8_t d)
+{
+	return wire_ip4(10, 0, 0, d);
+}
+
+/**
+ * h_setup() - endpoint 10.0.0.2/24 via 10.0.0.1, MTU 1500, up at t=0,
+ * its announcements done
+ */
+static inline void h_setup(void)
+{
+	struct netif_config c = {.prefix_len = 24, .mtu = 1500, .seed = 42};
+
+	memset(&h, 0, sizeof(h));
+	memcpy(c.mac, H_MAC, 6);
+	c.addr = ip4(2);
+	c.gw = ip4(1);
+	CU_ASSERT_EQUAL_FATAL(netif_init(&ni, &c, &h_ops, &ni), 0);
+	netif_up(&ni, 0);
+	h_drain();
+	/* the second announcement would interleave with what tests check;
+	 * announcements have their own test */
+	ni.arp.announce_left = 0;
+}
+
+/**
+ * h_teardown() - close the endpoint and check nothing leaked
+ */
+static inline void h_teardown(void)
+{
+	netif_close(&ni);
+	h_drain();
+	CU_ASSERT_EQUAL(h.live, 0);
+}
+
+/**
+ * put16() - big-endian store, independent of wire.h
+ * @p:	destination
+ * @v:	value
+ */
+static inline void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/**
+ * get16() - big-endian load, independent of wire.h
+ * @p:	source
+ *
+ * Return: value
+ */
+static inline uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/**
+ * ref_csum() - reference internet checksum, independent of wire.h
+ * @p:		bytes
+ * @n:		length
+ * @s:		initial sum
+ *
+ * Return: folded one's complement sum (0xffff over a correct message)
+ */
+static inline uint16_t ref_csum(const uint8_t *p, size_t n, uint32_t s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/**
+ * h_in() - feed bytes to the endpoint in a counted buffer
+ * @f:		vnet header + frame
+ * @len:	length
+ * @now:	time
+ */
+static inline void h_in(const uint8_t *f, size_t len, uint64_t now)
+{
+	uint8_t *b = h_alloc(NULL, len ? len : 1);
+
+	memcpy(b, f, len);
+	netif_input(&ni, b, len, now);
+}
+
+/**
+ * mk_eth() - vnet header (zero) and Ethernet header
+ * @b:		buffer
+ * @dst:	destination MAC
+ * @src:	source MAC
+ * @type:	ethertype
+ */
+static inline void mk_eth(uint8_t *b, const uint8_t *dst, const uint8_t *src,
+			  uint16_t type)
+{
+	memset(b, 0, 12);
+	memcpy(b + 12, dst, 6);
+	memcpy(b + 18, src, 6);
+	put16(b + 24, type);
+}
+
+/**
+ * mk_arp() - a full ARP frame
+ * @b:		buffer (at least 54 bytes)
+ * @op:		operation
+ * @eth_dst:	Ethernet destination
+ * @sha:	sender MAC
+ * @spa:	sender address
+ * @tha:	target MAC
+ * @tpa:	target address
+ *
+ * Return: frame length
+ */
+static inline size_t mk_arp(uint8_t *b, uint16_t op, const uint8_t *eth_dst,
+			    const uint8_t *sha, be32_t spa, const uint8_t *tha,
+			    be32_t tpa)
+{
+	uint8_t *a = b + 26;
+
+	mk_eth(b, eth_dst, sha, 0x0806);
+	put16(a, 1);
+	put16(a + 2, 0x0800);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, op);
+	memcpy(a + 8, sha, 6);
+	memcpy(a + 14, &spa, 4);
+	memcpy(a + 18, tha, 6);
+	memcpy(a + 24, &tpa, 4);
+	return 54;
+}
+
+/**
+ * h_learn() - teach the endpoint a neighbour with an ARP request to it
+ * @mac:	neighbour MAC
+ * @ip:		neighbour address
+ * @now:	time
+ */
+static inline void h_learn(const uint8_t *mac, be32_t ip, uint64_t now)
+{
+	static const uint8_t zero[6];
+	uint8_t f[64];
+
+	h_in(f, mk_arp(f, 1, BCAST_MAC, mac, ip, zero, ip4(2)), now);
+	h_drain(); /* the reply */
+}
+
+/**
+ * mk_ip() - IPv4 header with a correct checksum, after mk_eth()
+ * @b:		buffer (frame start)
+ * @proto:	protocol
+ * @src:	source
+ * @dst:	destination
+ * @id:		identification
+ * @frag:	flags and offset field
+ * @plen:	payload length
+ *
+ * Return: offset of the payload in @b
+ */
+static inline size_t mk_ip(uint8_t *b, uint8_t proto, be32_t src, be32_t dst,
+			   uint16_t id, uint16_t frag, size_t plen)
+{
+	uint8_t *ip = b + 26;
+
+	ip[0] = 0x45;
+	ip[1] = 0;
+	put16(ip + 2, (uint16_t)(20 + plen));
+	put16(ip + 4, id);
+	put16(ip + 6, frag);
+	ip[8] = 64;
+	ip[9] = proto;
+	put16(ip + 10, 0);
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	put16(ip + 10, (uint16_t)~ref_csum(ip, 20, 0));
+	return 46;
+}
+
+/**
+ * pseudo() - pseudo-header sum for the datagram in a frame
+ * @ip:		IPv4 header
+ * @l4len:	transport length
+ *
+ * Return: unfolded sum
+ */
+static inline uint32_t pseudo(const uint8_t *ip, size_t l4len)
+{
+	return ref_csum(ip + 12, 8, 0) + ip[9] + (uint32_t)l4len;
+}
+
+/**
+ * mk_udp() - UDP datagram to the endpoint, payload bytes i*7+1
+ * @b:		buffer
+ * @src:	source address
+ * @sport:	source port
+ * @dport:	destination port
+ * @plen:	payload length
+ * @csum:	compute the checksum (else leave 0)
+ *
+ * Return: frame length
+ */
+static inline size_t mk_udp(uint8_t *b, be32_t src, uint16_t sport,
+			    uint16_t dport, size_t plen, bool csum)
+{
+	size_t off, i;
+	uint8_t *u;
+
+	mk_eth(b, H_MAC, PEER_MAC, 0x0800);
+	off = mk_ip(b, 17, src, ip4(2), 0x4242, 0, 8 + plen);
+	u = b + off;
+	put16(u, sport);
+	put16(u + 2, dport);
+	put16(u + 4, (uint16_t)(8 + plen));
+	put16(u + 6, 0);
+	for (i = 0; i < plen; i++)
+		u[8 + i] = (uint8_t)(i * 7 + 1);
+	if (csum) {
+		uint16_t c = (uint16_t)~ref_csum(u, 8 + plen,
+						 pseudo(b + 26, 8 + plen));
+		put16(u + 6, c ? c : 0xffff);
+	}
+	return off + 8 + plen;
+}
+
+/**
+ * out_ok_ip() - frame i is an IPv4 frame from us to @mac with valid
+ * header checksum and lengths
+ * @i:		frame index
+ * @mac:	expected destination MAC
+ *
+ * Return: its IPv4 header
+ */
+static inline const uint8_t *out_ok_ip(unsigned i, const uint8_t *mac)
+{
+	static const uint8_t zero[12];
+	const uint8_t *f = h.out[i];
+
+	CU_ASSERT_FATAL(i < h.nout);
+	CU_ASSERT_FATAL(h.out_len[i] >= 46);
+	CU_ASSERT(!memcmp(f, zero, 12));
+	CU_ASSERT(!memcmp(f + 12, mac, 6));
+	CU_ASSERT(!memcmp(f + 18, H_MAC, 6));
+	CU_ASSERT_EQUAL(get16(f + 24), 0x0800);
+	CU_ASSERT_EQUAL(f[26], 0x45);
+	CU_ASSERT_EQUAL(get16(f + 28), h.out_len[i] - 26);
+	CU_ASSERT_EQUAL(ref_csum(f + 26, 20, 0), 0xffff);
+	CU_ASSERT(!memcmp(f + 26 + 12, (const uint8_t[]){10, 0, 0, 2}, 4));
+	return f + 26;
+}
+
+/**
+ * mk_icmp() - ICMP message from 10.0.0.9 to the endpoint
+ * @b:		buffer
+ * @dst:	IP destination
+ * @type:	ICMP type
+ * @code:	ICMP code
+ * @rest:	the 4 bytes after the checksum
+ * @data:	data after the header
+ * @dlen:	its length
+ *
+ * Return: frame length
+ */
+static size_t mk_icmp(uint8_t *b, be32_t dst, uint8_t type, uint8_t code,
+		      const uint8_t *rest, const uint8_t *data, size_t dlen)
+{
+	size_t off;
+	uint8_t *m;
+
+	mk_eth(b, H_MAC, PEER_MAC, 0x0800);
+	off = mk_ip(b, 1, ip4(9), dst, 0x777, 0, 8 + dlen);
+	m = b + off;
+	m[0] = type;
+	m[1] = code;
+	put16(m + 2, 0);
+	memcpy(m + 4, rest, 4);
+	memcpy(m + 8, data, dlen);
+	put16(m + 2, (uint16_t)~ref_csum(m, 8 + dlen, 0));
+	return off + 8 + dlen;
+}
+
+static uint8_t payload[4000];
+
+/**
+ * fill_payload() - pattern in payload[]
+ */
+static void fill_payload(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 31 + 11);
+}
+
+/**
+ * test_echo() - echo reply, byte by byte
+ */
+static void test_echo(void)
+{
+	static const uint8_t idseq[4] = {0x12, 0x34, 0x00, 0x07};
+	uint8_t f[200], want[64];
+	const uint8_t *ip;
+	size_t n;
+
+	h_setup();
+	fill_payload();
+	h_learn(PEER_MAC, ip4(9), 0);
+	n = mk_icmp(f, ip4(2), 8, 0, idseq, payload, 56);
+	h_in(f, n, 1);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	ip = out_ok_ip(0, PEER_MAC);
+	CU_ASSERT_EQUAL(h.out_len[0], 26 + 20 + 64);
+	CU_ASSERT_EQUAL(ip[8], 64);
+	CU_ASSERT_EQUAL(ip[9], 1);
+	CU_ASSERT(!memcmp(ip + 16, (const uint8_t[]){10, 0, 0, 9}, 4));
+	CU_ASSERT_EQUAL(get16(ip + 6), 0); /* no DF, no fragment */
+	/* the reply: type 0, same id/seq/data, checksum recomputed by hand */
+	memset(want, 0, sizeof(want));
+	memcpy(want + 4, idseq, 4);
+	memcpy(want + 8, payload, 56);
+	put16(want + 2, (uint16_t)~ref_csum(want, 64, 0));
+	CU_ASSERT(!memcmp(ip + 20, want, 64));
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX_ECHO], 1);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_TX_ECHO_REPLY], 1);
+	h_drain();
+
+	/* an odd length, and a peer not yet in the ARP cache */
+	n = mk_icmp(f, ip4(2), 8, 0, idseq, payload, 5);
+	memcpy(f + 18, GW_MAC, 6);
+	memcpy(f + 26 + 12, (const uint8_t[]){10, 0, 0, 1}, 4);
+	put16(f + 36, 0);
+	put16(f + 36, (uint16_t)~ref_csum(f + 26, 20, 0));
+	h_in(f, n, 2);
+	CU_ASSERT_EQUAL(h.nout, 1); /* ARP request */
+	h_drain();
+	h_learn(GW_MAC, ip4(1), 3); /* flushes the reply; check it first */
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_TX_ECHO_REPLY], 2);
+	h_teardown();
+}
+
+/**
+ * test_echo_drops() - bad checksum, short, broadcast, no buffer
+ */
+static void test_echo_drops(void)
+{
+	static const uint8_t idseq[4] = {0, 1, 0, 1};
+	uint8_t f[200];
+	uint8_t *b;
+	size_t n;
+
+	h_setup();
+	fill_payload();
+	h_learn(PEER_MAC, ip4(9), 0);
+	n = mk_icmp(f, ip4(2), 8, 0, idseq, payload, 10);
+	f[n - 1] ^= 0x40;
+	h_in(f, n, 1);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX_CSUM], 1);
+	/* 4 bytes of ICMP only */
+	n = mk_icmp(f, ip4(2), 8, 0, idseq, payload, 0);
+	put16(f + 28, 24);
+	put16(f + 36, 0);
+	put16(f + 36, (uint16_t)~ref_csum(f + 26, 20, 0));
+	h_in(f, n - 4, 1);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX_SHORT], 1);
+	/* to the subnet broadcast: ignored (RFC 1122 3.2.2.6) */
+	n = mk_icmp(f, ip4(255), 8, 0, idseq, payload, 10);
+	h_in(f, n, 1);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX_ECHO_BCAST], 1);
+	/* no buffer for the reply */
+	n = mk_icmp(f, ip4(2), 8, 0, idseq, payload, 10);
+	b = h_alloc(NULL, n);
+	memcpy(b, f, n);
+	h.fail = true;
+	netif_input(&ni, b, n, 1);
+	h.fail = false;
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_TX_NOBUF], 1);
+	CU_ASSERT_EQUAL(h.nout, 0);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_TX_ECHO_REPLY], 0);
+	h_teardown();
+}
+
+/**
+ * test_echo_fragmented() - a 3000-byte echo arrives in fragments and is
+ * answered in fragments
+ */
+static void test_echo_fragmented(void)
+{
+	static uint8_t msg[3008], got[3008];
+	static const uint8_t idseq[4] = {0xab, 0xcd, 0, 9};
+	size_t off, len, got_len = 0;
+	uint8_t *f;
+	unsigned i;
+
+	h_setup();
+	fill_payload();
+	h_learn(PEER_MAC, ip4(9), 0);
+	msg[0] = 8;
+	memcpy(msg + 4, idseq, 4);
+	memcpy(msg + 8, payload, 3000);
+	put16(msg + 2, (uint16_t)~ref_csum(msg, sizeof(msg), 0));
+	f = malloc(46 + 1480);
+	for (off = 0; off < sizeof(msg); off += len) {
+		len = sizeof(msg) - off < 1480 ? sizeof(msg) - off : 1480;
+		mk_eth(f, H_MAC, PEER_MAC, 0x0800);
+		mk_ip(f, 1, ip4(9), ip4(2), 0x99,
+		      (uint16_t)((off + len < sizeof(msg) ? 0x2000 : 0) |
+				 off / 8),
+		      len);
+		memcpy(f + 46, msg + off, len);
+		h_in(f, 46 + len, 1);
+	}
+	free(f);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 3);
+	for (i = 0; i < 3; i++) {
+		const uint8_t *ip = out_ok_ip(i, PEER_MAC);
+		size_t l = get16(ip + 2) - 20u;
+
+		CU_ASSERT_EQUAL(get16(ip + 6) & 0x1fff, got_len / 8);
+		memcpy(got + got_len, ip + 20, l);
+		got_len += l;
+	}
+	CU_ASSERT_EQUAL(got_len, sizeof(msg));
+	CU_ASSERT_EQUAL(got[0], 0);
+	CU_ASSERT(!memcmp(got + 4, msg + 4, sizeof(msg) - 4));
+	CU_ASSERT_EQUAL(ref_csum(got, sizeof(got), 0), 0xffff);
+	h_teardown();
+}
+
+/**
+ * check_unreach() - frame i is an ICMP error about datagram @orig
+ * @i:		frame
+ * @type:	ICMP type
+ * @code:	ICMP code
+ * @orig:	the offending datagram from its IPv4 header
+ * @olen:	its length
+ */
+static void check_unreach(unsigned i, uint8_t type, uint8_t code,
+			  const uint8_t *orig, size_t olen)
+{
+	size_t q = olen < 548 ? olen : 548;
+	const uint8_t *ip = out_ok_ip(i, PEER_MAC);
+
+	CU_ASSERT_EQUAL(h.out_len[i], 26 + 20 + 8 + q);
+	CU_ASSERT_EQUAL(ip[9], 1);
+	CU_ASSERT(!memcmp(ip + 16, (const uint8_t[]){10, 0, 0, 9}, 4));
+	CU_ASSERT_EQUAL(ip[20], type);
+	CU_ASSERT_EQUAL(ip[21], code);
+	CU_ASSERT(!memcmp(ip + 24, (const uint8_t[]){0, 0, 0, 0}, 4));
+	CU_ASSERT_EQUAL(ref_csum(ip + 20, 8 + q, 0), 0xffff);
+	CU_ASSERT(!memcmp(ip + 28, orig, q));
+}
+
+/**
+ * test_port_unreach() - closed ports, quoting RFC 1812 4.3.2.3 style
+ */
+static void test_port_unreach(void)
+{
+	static uint8_t f[1000];
+	size_t n;
+
+	h_setup();
+	h_learn(PEER_MAC, ip4(9), 0);
+	n = mk_udp(f, ip4(9), 5000, 9999, 20, true);
+	h_in(f, n, 1);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	check_unreach(0, 3, 3, f + 26, n - 26);
+	h_drain();
+	n = mk_udp(f, ip4(9), 5000, 9999, 900, true);
+	h_in(f, n, 1);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	check_unreach(0, 3, 3, f + 26, n - 26);
+	CU_ASSERT_EQUAL(h.out_len[0], 26 + ICMP_ERR_MAX);
+	h_drain();
+	/* broadcast to a closed port: silence */
+	n = mk_udp(f, ip4(9), 5000, 9999, 20, true);
+	memcpy(f + 26 + 16, (const uint8_t[]){10, 0, 0, 255}, 4);
+	put16(f + 36, 0);
+	put16(f + 36, (uint16_t)~ref_csum(f + 26, 20, 0));
+	put16(f + 46 + 6, 0);
+	h_in(f, n, 1);
+	CU_ASSERT_EQUAL(h.nout, 0);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_TX_ERROR], 2);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_TX_SUPPRESSED], 1);
+	CU_ASSERT_EQUAL(ni.udp.stats[UDP_STAT_RX_NO_PORT], 3);
+	h_teardown();
+}
+
+/**
+ * test_error_rules() - RFC 1122 3.2.2: when no error may be sent
+ */
+static void test_error_rules(void)
+{
+	uint8_t d[64];
+	int i;
+
+	h_setup();
+	h_learn(PEER_MAC, ip4(9), 0);
+	for (i = 0; i < 9; i++) {
+		memset(d, 0, sizeof(d));
+		d[0] = 0x45;
+		put16(d + 2, 48);
+		d[8] = 64;
+		d[9] = 17;
+		memcpy(d + 12, (const uint8_t[]){10, 0, 0, 9}, 4);
+		memcpy(d + 16, (const uint8_t[]){10, 0, 0, 2}, 4);
+		switch (i) {
+		case 0:
+			break; /* allowed */
+		case 1:
+			put16(d + 6, 0x2000 | 185);
+			break; /* fragment */
+		case 2:
+			memset(d + 12, 0, 4);
+			break; /* 0.0.0.0 */
+		case 3:
+			d[12] = 127;
+			break; /* loopback */
+		case 4:
+			d[12] = 230;
+			break; /* multicast */
+		case 5:
+			d[12] = 250;
+			break; /* class E */
+		case 6:
+			d[16] = 239;
+			break; /* to mcast */
+		case 7:
+			d[9] = 1;
+			d[20] = 3;
+			break; /* ICMP error */
+		case 8:
+			d[9] = 1;
+			d[20] = 8;
+			break; /* echo: ok */
+		}
+		CU_ASSERT_EQUAL(icmp_send_error(&ni, 3, 3, d, 48, false, 1),
+				i == 0 || i == 8 ? 0 : -EINVAL);
+	}
+	CU_ASSERT_EQUAL(icmp_send_error(&ni, 3, 3, d, 48, true, 1), -EINVAL);
+	CU_ASSERT_EQUAL(icmp_send_error(&ni, 3, 3, d, 19, false, 1), -EINVAL);
+	d[0] = 0x46; /* IHL longer than what is there */
+	CU_ASSERT_EQUAL(icmp_send_error(&ni, 3, 3, d, 20, false, 1), -EINVAL);
+	CU_ASSERT_EQUAL(h.nout, 2);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_TX_SUPPRESSED], 10);
+	h_teardown();
+}
+
+/**
+ * test_rate_limit() - token bucket: a burst, then ICMP_RATE_PER_SEC
+ */
+static void test_rate_limit(void)
+{
+	uint8_t f[200];
+	size_t n;
+	int i;
+
+	h_setup();
+	h_learn(PEER_MAC, ip4(9), 0);
+	n = mk_udp(f, ip4(9), 5000, 9999, 20, true);
+	for (i = 0; i < 25; i++)
+		h_in(f, n, 5000);
+	CU_ASSERT_EQUAL(h.nout, ICMP_RATE_BURST);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_TX_RATELIMITED],
+			25 - ICMP_RATE_BURST);
+	h_drain();
+	/* one token every 1000 / ICMP_RATE_PER_SEC ms */
+	h_in(f, n, 5000 + 1000 / ICMP_RATE_PER_SEC - 1);
+	CU_ASSERT_EQUAL(h.nout, 0);
+	h_in(f, n, 5000 + 1000 / ICMP_RATE_PER_SEC);
+	CU_ASSERT_EQUAL(h.nout, 1);
+	h_in(f, n, 5000 + 1000 / ICMP_RATE_PER_SEC);
+	CU_ASSERT_EQUAL(h.nout, 1);
+	h_drain();
+	/* a long pause refills the bucket, no further */
+	for (i = 0; i < 25; i++)
+		h_in(f, n, 25000);
+	CU_ASSERT_EQUAL(h.nout, ICMP_RATE_BURST);
+	/* time going backwards does not mint tokens */
+	h_drain();
+	h_in(f, n, 100);
+	CU_ASSERT_EQUAL(h.nout, 0);
+	h_teardown();
+}
+
+/**
+ * mk_frag_needed() - "fragmentation needed" quoting a datagram of ours
+ * @b:		buffer
+ * @mtu:	next-hop MTU field
+ * @src:	source of the quoted datagram
+ * @qtot:	total length of the quoted datagram
+ * @qlen:	bytes of quote (header and data)
+ *
+ * Return: frame length
+ */
+static size_t mk_frag_needed(uint8_t *b, uint16_t mtu, be32_t src,
+			     uint16_t qtot, size_t qlen)
+{
+	uint8_t q[28] = {0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 6};
+	uint8_t rest[4] = {0, 0, 0, 0};
+
+	put16(q + 2, qtot);
+	memcpy(q + 12, &src, 4);
+	memcpy(q + 16, (const uint8_t[]){192, 0, 2, 1}, 4);
+	put16(q + 10, (uint16_t)~ref_csum(q, 20, 0));
+	put16(rest + 2, mtu);
+	return mk_icmp(b, ip4(2), 3, 4, rest, q, qlen);
+}
+
+/**
+ * test_frag_needed() - path MTU hints reach the hook when sound
+ */
+static void test_frag_needed(void)
+{
+	uint8_t f[200];
+
+	h_setup();
+	h_in(f, mk_frag_needed(f, 1400, ip4(2), 1500, 28), 1);
+	CU_ASSERT_EQUAL(h.pmtu_n, 1);
+	CU_ASSERT_EQUAL(h.pmtu_mtu, 1400);
+	CU_ASSERT(wire_eq32(h.pmtu_dst, wire_ip4(192, 0, 2, 1)));
+	/* MTU field zero (pre-RFC 1191 router): next plateau down */
+	h_in(f, mk_frag_needed(f, 0, ip4(2), 1500, 28), 1);
+	CU_ASSERT_EQUAL(h.pmtu_n, 2);
+	CU_ASSERT_EQUAL(h.pmtu_mtu, 1492);
+	h_in(f, mk_frag_needed(f, 0, ip4(2), 1006, 28), 1);
+	CU_ASSERT_EQUAL(h.pmtu_mtu, 508);
+	/* bogus ones */
+	h_in(f, mk_frag_needed(f, 67, ip4(2), 1500, 28), 1);   /* < 68 */
+	h_in(f, mk_frag_needed(f, 1500, ip4(2), 1500, 28), 1); /* >= ours */
+	h_in(f, mk_frag_needed(f, 1400, ip4(9), 1500, 28), 1); /* not ours */
+	h_in(f, mk_frag_needed(f, 1400, ip4(2), 1400, 28), 1); /* fits */
+	h_in(f, mk_frag_needed(f, 1400, ip4(2), 1500, 19), 1); /* short */
+	CU_ASSERT_EQUAL(h.pmtu_n, 3);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX_FRAG_NEEDED], 3);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX_FRAG_NEEDED_BAD], 5);
+	CU_ASSERT_EQUAL(h.nout, 0); /* never an error about an error */
+	h_teardown();
+}
+
+/**
+ * test_other_types() - errors and other types are counted, not answered
+ */
+static void test_other_types(void)
+{
+	static const uint8_t rest[4];
+	uint8_t f[200], q[28] = {0x45};
+
+	h_setup();
+	h_learn(PEER_MAC, ip4(9), 0);
+	h_in(f, mk_icmp(f, ip4(2), 11, 0, rest, q, 28), 1);
+	h_in(f, mk_icmp(f, ip4(2), 3, 1, rest, q, 28), 1);
+	h_in(f, mk_icmp(f, ip4(2), 5, 1, rest, q, 28), 1);
+	h_in(f, mk_icmp(f, ip4(2), 0, 0, rest, q, 8), 1);
+	h_in(f, mk_icmp(f, ip4(2), 13, 0, rest, q, 12), 1);
+	h_in(f, mk_icmp(f, ip4(2), 200, 0, rest, q, 12), 1);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX], 6);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX_ERROR], 3);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX_OTHER], 3);
+	CU_ASSERT_EQUAL(h.nout, 0);
+	CU_ASSERT_STRING_EQUAL(icmp_stat_name(ICMP_STAT_TX_RATELIMITED),
+			       "tx_ratelimited");
+	CU_ASSERT_STRING_EQUAL(icmp_stat_name(ICMP_STAT__COUNT), "unknown");
+	h_teardown();
+}
+
+int main(void)
+{
+	static const struct cunit_test tests[] = {
+		{"echo", test_echo},
+		{"echo_drops", test_echo_drops},
+		{"echo_fragmented", test_echo_fragmented},
+		{"port_unreach", test_port_unreach},
+		{"error_rules", test_error_rules},
+		{"rate_limit", test_rate_limit},
+		{"frag_needed", test_frag_needed},
+		{"other_types", test_other_types},
+	};
+
+	return cunit_run("stack_icmp", tests, sizeof(tests) / sizeof(tests[0]),
+			 NULL, NULL);
+}
