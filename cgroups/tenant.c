@@ -279,8 +279,11 @@ static void tenant_apply(const struct tenant_table *t, struct tenant_slot *s,
 	uint32_t w;
 
 	if (b) {
-		snprintf(tn->cgroup, sizeof(tn->cgroup), "%s", b->cgroup);
-		snprintf(s->cpu_path, sizeof(s->cpu_path), "%s", b->cpu_path);
+		/* Both are TENANT_CGROUP_MAX; the bound tells GCC as much. */
+		snprintf(tn->cgroup, sizeof(tn->cgroup), "%.*s",
+			 (int)sizeof(tn->cgroup) - 1, b->cgroup);
+		snprintf(s->cpu_path, sizeof(s->cpu_path), "%.*s",
+			 (int)sizeof(s->cpu_path) - 1, b->cpu_path);
 	}
 	tn->rate_bps = spec->rate_bps;
 

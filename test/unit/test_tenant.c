@@ -50,7 +50,8 @@ static void test_mkdirs(const char *rel)
 	char p[PATH_MAX];
 	size_t i, base = strlen(test_dir) + 1;
 
-	snprintf(p, sizeof(p), "%s/%s", test_dir, rel);
+	if (snprintf(p, sizeof(p), "%s/%s", test_dir, rel) >= (int)sizeof(p))
+		return;
 	for (i = base; p[i]; i++) {
 		if (p[i] != '/')
 			continue;
