@@ -27,10 +27,15 @@
  * re-arms their reads.
  *
  * System virtual time (@vnow) is the least virtual time among the busy
- * tenants, and never goes back. A tenant is busy while it is parked or had
- * frames in one of the last SCHED_RUNNABLE_ROUNDS busy rounds. A tenant
- * that becomes busy again starts at no less than @vnow, so being idle earns
- * no credit (no banked share to burst with later).
+ * (backlogged) tenants, and never goes back. A tenant is busy while it is
+ * parked for its share, or while its queue holds frames: it had frames in
+ * one of the last SCHED_RUNNABLE_ROUNDS busy rounds and no read found its
+ * queue empty since (sched_drained()). A tenant whose queue runs dry gets
+ * everything it asks for and is not owed anything: it must not hold @vnow
+ * back (a TCP receiver's ACKs cost little and would otherwise pin it, and
+ * park everyone else). A tenant that becomes busy again starts at no less
+ * than @vnow, so being idle earns no credit (no banked share to burst with
+ * later).
  *
  * Work conservation. Parking only makes sense while the worker has more
  * work than time: if a round finds nothing to do (sched_idle()), every
@@ -74,6 +79,7 @@ struct sched *sched_create(uint64_t quantum)
 	for (i = 0; i < SCHED_MAX_TENANTS; i++) {
 		s->t[i].weight = SCHED_WEIGHT_DEFAULT;
 		s->t[i].act = -1;
+		s->t[i].drained_round = UINT64_MAX;
 	}
 	return s;
 }
@@ -103,8 +109,9 @@ static void sched_release(struct sched *s, uint32_t id, uint8_t bits)
 	if (t->park)
 		return;
 	s->nparked--;
-	/* It is busy from here on: parked time counted as busy. */
+	/* It is busy from here on: its queue filled while it was parked. */
 	t->last_round = s->round;
+	t->backlog = true;
 	s->released[s->nreleased++] = (uint16_t)id;
 }
 
@@ -121,10 +128,12 @@ static void sched_park(struct sched *s, struct sched_tenant *t, uint8_t bit)
 	if (!t->park)
 		s->nparked++;
 	t->park |= bit;
+	/* Statistics another thread reads: whole stores, never torn. */
 	if (bit == SCHED_PARK_SHARE)
-		t->parks++;
+		__atomic_store_n(&t->parks, t->parks + 1, __ATOMIC_RELAXED);
 	else
-		t->throttles++;
+		__atomic_store_n(&t->throttles, t->throttles + 1,
+				 __ATOMIC_RELAXED);
 }
 
 /**
@@ -271,24 +280,6 @@ void sched_detach(struct sched *s, uint32_t id)
 }
 
 /**
- * sched_busy() - does tenant @t count as busy?
- * @s:		scheduler
- * @t:		tenant
- *
- * A tenant held by its rate cap does not compete for shares: it must not
- * hold the system's virtual time back while it waits.
- *
- * Return: true if parked for its share or it had frames in a recent busy
- *	   round
- */
-static bool sched_busy(const struct sched *s, const struct sched_tenant *t)
-{
-	if (t->park)
-		return !(t->park & SCHED_PARK_RATE);
-	return s->round - t->last_round <= SCHED_RUNNABLE_ROUNDS;
-}
-
-/**
  * sched_decide() - advance the system virtual time, park and release
  * @s:		scheduler
  * @now_ns:	current time
@@ -339,7 +330,9 @@ static void sched_charge(struct sched *s, struct sched_tenant *t,
 			 uint64_t cycles, uint64_t now_ns)
 {
 	t->vtime += cycles * SCHED_WEIGHT_DEFAULT / t->weight;
-	t->last_round = s->round;
+	/* Queue found empty during this round: no backlog left. */
+	t->backlog = t->drained_round != s->round;
+	t->last_round = s->round + 1;
 	if (!t->rate)
 		return;
 	sched_refill(t, now_ns);
@@ -372,7 +365,6 @@ void sched_round_end(struct sched *s, uint64_t cycles, uint64_t now_ns,
 			sched_decide(s, now_ns);
 		return;
 	}
-	s->round++;
 	for (i = 0; i < s->ntouched; i++)
 		units += s->t[s->touched[i]].units;
 	for (i = 0; i < s->ntouched; i++) {
@@ -395,6 +387,7 @@ void sched_round_end(struct sched *s, uint64_t cycles, uint64_t now_ns,
 		t->touched = false;
 	}
 	s->ntouched = 0;
+	s->round++;
 	sched_decide(s, now_ns);
 }
 

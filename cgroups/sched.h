@@ -55,6 +55,7 @@ enum {
  * @refill_ns:	time up to which @tokens was refilled
  * @release_ns:	when parked for its rate: when @tokens is back at 0
  * @last_round:	last busy round it had frames in
+ * @drained_round: last round in which its TAP queue was found empty
  * @units:	cost units noted this round
  * @bytes:	bytes noted this round
  * @weight:	1..10000
@@ -62,6 +63,7 @@ enum {
  * @act:	index in struct sched's @active, -1 if not there
  * @park:	SCHED_PARK_* bits, 0 when its reads may be posted
  * @touched:	in this round's @touched list
+ * @backlog:	its queue still held frames after its last busy round
  * @parks:	times parked for its share (statistics)
  * @throttles:	times parked for its rate (statistics)
  */
@@ -73,6 +75,7 @@ struct sched_tenant {
 	uint64_t refill_ns;
 	uint64_t release_ns;
 	uint64_t last_round;
+	uint64_t drained_round;
 	uint64_t units;
 	uint64_t bytes;
 	uint32_t weight;
@@ -80,6 +83,7 @@ struct sched_tenant {
 	int32_t act;
 	uint8_t park;
 	bool touched;
+	bool backlog;
 	uint64_t parks;
 	uint64_t throttles;
 };
@@ -128,13 +132,52 @@ void sched_idle(struct sched *s, uint64_t now_ns);
 uint64_t sched_next_release(const struct sched *s);
 
 /**
+ * sched_busy() - does tenant @t count as busy (backlogged)?
+ * @s:		scheduler
+ * @t:		tenant
+ *
+ * Busy: parked for its share, or it had frames in a recent busy round and
+ * its queue was not found empty since. A tenant held by its rate cap does
+ * not compete for shares: it must not hold the system's virtual time back
+ * while it waits. Nor does a tenant whose queue runs empty (a TCP receiver
+ * sending ACKs): it gets all it asks for, so its small virtual time must
+ * not hold back the others either.
+ *
+ * Return: true if busy
+ */
+static inline bool sched_busy(const struct sched *s,
+			      const struct sched_tenant *t)
+{
+	if (t->park)
+		return !(t->park & SCHED_PARK_RATE);
+	return t->backlog && s->round - t->last_round <= SCHED_RUNNABLE_ROUNDS;
+}
+
+/**
+ * sched_drained() - a read found tenant @id's TAP queue empty
+ * @s:		scheduler
+ * @id:		tenant
+ *
+ * The worker calls this when a RWF_NOWAIT read (or a waiting read on a
+ * kernel that cannot park it) fails with EAGAIN.
+ */
+static inline void sched_drained(struct sched *s, uint32_t id)
+{
+	if (id >= SCHED_MAX_TENANTS)
+		return;
+	s->t[id].drained_round = s->round;
+	s->t[id].backlog = false;
+}
+
+/**
  * sched_note() - a frame of @bytes was handled for tenant @id this round
  * @s:		scheduler
  * @id:		tenant (ids beyond the table are ignored)
  * @bytes:	frame length
  *
  * The first frame of a tenant that was not busy lifts its virtual time to
- * the system's: time spent idle is not credit to spend later.
+ * the system's: time spent idle (or with nothing queued) is not credit to
+ * spend later.
  */
 static inline void sched_note(struct sched *s, uint32_t id, uint64_t bytes)
 {
@@ -146,8 +189,7 @@ static inline void sched_note(struct sched *s, uint32_t id, uint64_t bytes)
 	if (!t->touched) {
 		t->touched = true;
 		s->touched[s->ntouched++] = (uint16_t)id;
-		if (!t->park && s->round - t->last_round > SCHED_RUNNABLE_ROUNDS &&
-		    t->vtime < s->vnow)
+		if (!sched_busy(s, t) && t->vtime < s->vnow)
 			t->vtime = s->vnow;
 	}
 	t->units += 1 + bytes / SCHED_BYTES_PER_UNIT;

@@ -58,6 +58,8 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p, char *err,
 int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 		 size_t errlen);
 
+void cmd_tick(struct cmd_ctx *c);
+
 int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 	       struct json_object **result, char *err, size_t errlen);
 

@@ -94,7 +94,8 @@ static int config_uint(const char *key, const char *val, uint64_t min,
  * config_daemon_set() - set one daemon setting from its text form
  * @d:		settings
  * @key:	workers, cpus, socket, log-level, fdb-limit, fdb-aging
- *		(seconds), busy-poll (microseconds), arena-bufs or napi
+ *		(seconds), busy-poll (microseconds), arena-bufs, napi or
+ *		sched
  * @val:	value as written
  * @err:	message on failure
  * @errlen:	size of @err
@@ -169,6 +170,13 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 			return -EINVAL;
 		}
 		d->set |= CONFIG_NAPI;
+	} else if (!strcmp(key, "sched")) {
+		if (parse_onoff(val, &d->sched)) {
+			snprintf(err, errlen,
+				 "invalid sched '%s': expected on or off", val);
+			return -EINVAL;
+		}
+		d->set |= CONFIG_SCHED;
 	} else {
 		snprintf(err, errlen, "unknown daemon key '%s'", key);
 		return -ENOENT;
@@ -204,6 +212,8 @@ void config_daemon_merge(struct config_daemon *dst,
 		dst->arena_bufs = src->arena_bufs;
 	if (src->set & CONFIG_NAPI)
 		dst->napi = src->napi;
+	if (src->set & CONFIG_SCHED)
+		dst->sched = src->sched;
 	dst->set |= src->set;
 }
 

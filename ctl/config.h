@@ -5,7 +5,7 @@
  * The file is INI (parsed by inih) with the same keys as the command line:
  *
  *	[daemon]		workers, cpus, socket, log-level, fdb-limit,
- *				fdb-aging, busy-poll, arena-bufs, napi
+ *				fdb-aging, busy-poll, arena-bufs, napi, sched
  *	[tenant NAME]		cgroup, pid, weight, rate
  *	[port NAME]		tenant, network, type, netns, netns-pid, mac,
  *				address (repeatable), mtu, queues, offload
@@ -39,6 +39,7 @@ enum config_key {
 	CONFIG_BUSY_POLL = 1U << 6,
 	CONFIG_ARENA_BUFS = 1U << 7,
 	CONFIG_NAPI = 1U << 8,
+	CONFIG_SCHED = 1U << 9,
 };
 
 /**
@@ -57,6 +58,7 @@ struct config_daemon {
 	uint32_t busy_poll_us;
 	uint32_t arena_bufs;
 	bool napi;
+	bool sched;
 };
 
 /**

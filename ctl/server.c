@@ -5,8 +5,10 @@
  * Theory of operation
  *
  * One thread, one poll() over: the listening socket, a signalfd (SIGINT
- * and SIGTERM end the loop, SIGHUP is ignored for now), a one-second
- * timerfd that drives vnet_tick() (FDB aging, stats), and the clients.
+ * and SIGTERM end the loop, SIGHUP is ignored for now), a half-second
+ * timerfd that drives vnet_tick() (FDB aging, tenant rates) and cmd_tick()
+ * (tenants follow their cgroups' weights within a second), and the
+ * clients.
  *
  * A client is a non-blocking stream connection carrying newline-delimited
  * requests. Its input buffer holds one request of at most
@@ -609,7 +611,7 @@ static void server_accept(struct server *s)
  * server_run() - the control thread's event loop
  * @s:		server
  * @cmd:	command state
- * @v:		the switch, ticked every second
+ * @v:		the switch, ticked every half second
  * @sigs:	signals blocked by server_signals_block()
  *
  * Return: 0 after SIGINT or SIGTERM, or -errno if the loop cannot go on
@@ -617,7 +619,8 @@ static void server_accept(struct server *s)
 int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 	       const sigset_t *sigs)
 {
-	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	struct itimerspec its = { .it_interval = { 0, 500000000 },
+				  .it_value = { 0, 500000000 } };
 	struct pollfd pfd[3 + SERVER_MAX_CLIENTS];
 	int sfd = -1, tfd = -1, rc = 0;
 	bool stop = false;
@@ -673,8 +676,10 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 		if (pfd[2].revents & POLLIN) {
 			uint64_t ticks;
 
-			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				vnet_tick(v);
+				cmd_tick(cmd);
+			}
 		}
 
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {

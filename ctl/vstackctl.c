@@ -425,6 +425,80 @@ static void ctl_print_traffic(struct json_object *a, const char *first)
 	ctl_table_print(&tab);
 }
 
+/* stats --tenant without a name: show the tenants' work only */
+static bool ctl_stats_tenants_only;
+
+/**
+ * ctl_rate() - bits per second, short: 950, 12.3k, 1.00G
+ * @bps:	rate
+ * @buf:	output
+ * @len:	its size
+ *
+ * Return: @buf
+ */
+static const char *ctl_rate(uint64_t bps, char *buf, size_t len)
+{
+	static const char unit[] = " kMGT";
+	double v = (double)bps;
+	unsigned u = 0;
+
+	while (v >= 1000.0 && u < 4) {
+		v /= 1000.0;
+		u++;
+	}
+	if (!u)
+		snprintf(buf, len, "%llu", (unsigned long long)bps);
+	else
+		snprintf(buf, len, "%.*f%c", v < 10 ? 2 : v < 100 ? 1 : 0, v,
+			 unit[u]);
+	return buf;
+}
+
+/**
+ * ctl_print_work() - the tenants' work as a table, with its total
+ * @a:		stats "tenants" array
+ * @tot:	stats "totals" object, or NULL
+ */
+static void ctl_print_work(struct json_object *a, struct json_object *tot)
+{
+	static const char *const hdr[] = { "TENANT", ">WEIGHT", ">PACKETS",
+		">BYTES", ">CYCLES", ">SHARE", ">SHARE-NOW", ">RATE-BPS",
+		">PARKS", ">THROTTLES", NULL };
+	char b[9][32];
+	struct ctl_table tab;
+	struct json_object *o;
+	size_t i, n = a ? json_object_array_length(a) : 0;
+
+	ctl_table_init(&tab, hdr);
+	for (i = 0; i <= n; i++) {
+		o = i < n ? json_object_array_get_idx(a, i) : tot;
+		if (!o)
+			break;
+		if (i < n) {
+			snprintf(b[4], 32, "%.1f%%",
+				 100.0 * json_object_get_double(
+						 ctl_get(o, "share")));
+			snprintf(b[5], 32, "%.1f%%",
+				 100.0 * json_object_get_double(
+						 ctl_get(o, "share_now")));
+		} else {
+			snprintf(b[4], 32, "-");
+			snprintf(b[5], 32, "-");
+		}
+		ctl_table_row(&tab, i < n ? ctl_str(o, "name", NULL, 0) : "total",
+			      i < n ? ctl_str(o, "weight", b[0], 32) : "-",
+			      ctl_str(o, "packets", b[1], 32),
+			      ctl_str(o, "bytes", b[2], 32),
+			      ctl_str(o, "cycles", b[3], 32), b[4], b[5],
+			      ctl_rate(json_object_get_uint64(
+					       ctl_get(o, "rate_bps")),
+				       b[6], 32),
+			      ctl_str(o, "parks", b[7], 32),
+			      ctl_str(o, "throttles", b[8], 32));
+	}
+	ctl_table_print(&tab);
+}
+
 /**
  * ctl_print_stats() - stats result as tables: ports, tenants, networks,
  *		     workers, totals
@@ -441,12 +515,20 @@ static void ctl_print_stats(struct json_object *result)
 	struct ctl_table tab;
 	size_t i, n;
 
+	if (ctl_stats_tenants_only) {
+		ctl_print_work(ctl_get(result, "tenants"),
+			       ctl_get(result, "totals"));
+		return;
+	}
 	a = ctl_get(result, "ports");
 	ctl_print_traffic(a, "PORT");
 
 	putchar('\n');
 	a = ctl_get(result, "tenants");
 	ctl_print_traffic(a, "TENANT");
+
+	putchar('\n');
+	ctl_print_work(a, ctl_get(result, "totals"));
 
 	putchar('\n');
 	ctl_table_init(&tab, nhdr);
@@ -794,6 +876,11 @@ static int ctl_run_stats(const struct ctl_cmd *cmd, int argc, char **argv,
 	};
 	int c;
 
+	/* "stats --tenant" alone: every tenant's work, nothing else */
+	if (argc > 1 && !strcmp(argv[argc - 1], "--tenant")) {
+		ctl_stats_tenants_only = true;
+		argc--;
+	}
 	while ((c = ctl_getopt(cmd, argc, argv, opts)) != -1) {
 		const char *key = c == 't' ? "tenant" : "port";
 
@@ -855,9 +942,13 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "Show the learned MAC addresses, of every network or of NET.\n",
 	  ctl_run_fdb, "fdb.show", ctl_print_fdb },
 	{ "stats", NULL,
-	  "Usage: vstackctl stats [--tenant T | --port P]\n"
-	  "Counters of ports, tenants, networks and workers; with --tenant, the sums\n"
-	  "of that tenant's ports; with --port, one port.\n",
+	  "Usage: vstackctl stats [--tenant [T] | --port P]\n"
+	  "Counters of ports, tenants, networks and workers; with --tenant T, the sums\n"
+	  "of that tenant's ports; with --port, one port. --tenant alone shows only\n"
+	  "the tenants' work: packets and bytes read from their ports, worker cycles\n"
+	  "charged, share of all cycles (since start and over the last tick), rate\n"
+	  "over the last tick, and how often their intake was parked for their share\n"
+	  "(PARKS) or rate cap (THROTTLES).\n",
 	  ctl_run_stats, "stats", ctl_print_stats },
 };
 

@@ -60,6 +60,8 @@ static const char vstackd_usage[] =
 "      --busy-poll USEC    workers spin this long after their last work\n"
 "      --arena-bufs N      frame buffers per worker\n"
 "      --napi              create TAPs with IFF_NAPI (GRO on receive)\n"
+"      --no-sched          no cycle accounting, fair shares or rate caps\n"
+"                          (packets and bytes are still counted per tenant)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
 "\n"
@@ -239,7 +241,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 			 const char **config, bool *foreground)
 {
 	enum { OPT_CPUS = 256, OPT_FDB_LIMIT, OPT_FDB_AGING, OPT_BUSY_POLL,
-	       OPT_ARENA_BUFS, OPT_NAPI };
+	       OPT_ARENA_BUFS, OPT_NAPI, OPT_NO_SCHED };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -252,6 +254,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 		{ "arena-bufs", required_argument, NULL, OPT_ARENA_BUFS },
 		{ "napi", no_argument, NULL, OPT_NAPI },
+		{ "no-sched", no_argument, NULL, OPT_NO_SCHED },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -279,6 +282,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		case OPT_BUSY_POLL: key = "busy-poll"; break;
 		case OPT_ARENA_BUFS: key = "arena-bufs"; break;
 		case OPT_NAPI: key = "napi"; optarg = (char *)"on"; break;
+		case OPT_NO_SCHED: key = "sched"; optarg = (char *)"off"; break;
 		case ':':
 			fprintf(stderr, "vstackd: option '%s' needs a value (try --help)\n",
 				argv[optind - 1]);
@@ -329,6 +333,8 @@ static void vstackd_vnet_config(const struct config_daemon *d,
 		vc->arena_bufs = d->arena_bufs;
 	if (d->set & CONFIG_NAPI)
 		vc->napi = d->napi;
+	if (d->set & CONFIG_SCHED)
+		vc->sched = d->sched;
 }
 
 /**
