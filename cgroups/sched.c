@@ -38,9 +38,13 @@
  * later).
  *
  * Work conservation. Parking only makes sense while the worker has more
- * work than time: if a round finds nothing to do (sched_idle()), every
- * tenant parked for its share is released, since whoever it was parked for
- * did not use the time. A tenant that is alone busy is never parked: its
+ * work than time: once the worker has found nothing to do for a short
+ * grace (SCHED_IDLE_GRACE_NS, timed by the worker with a ring timer, so it
+ * need not spin), sched_idle() releases every tenant parked for its share
+ * and forgets the others' backlog: whoever they were parked for did not use
+ * the time. (The grace lets a busy tenant whose own kernel is slow to refill
+ * its queue, on a host short of CPU, keep its share; without it the parked
+ * tenant would take every gap.) A tenant that is alone busy is never parked: its
  * virtual time is @vnow. And the least-served busy tenant is never parked
  * for its share, so some tenant can always proceed: parking cannot stall
  * the worker.
@@ -397,8 +401,9 @@ void sched_round_end(struct sched *s, uint64_t cycles, uint64_t now_ns,
  * @now_ns:	current time
  *
  * Whoever a tenant was parked for left the worker idle, so the parked
- * tenant may go on (work conservation). Rate-parked tenants whose time
- * has come are released too. @s->released lists them.
+ * tenant may go on (work conservation), and no tenant that is not parked
+ * counts as backlogged any more. Rate-parked tenants whose time has come
+ * are released too. @s->released lists them.
  */
 void sched_idle(struct sched *s, uint64_t now_ns)
 {
@@ -411,11 +416,32 @@ void sched_idle(struct sched *s, uint64_t now_ns)
 		uint32_t id = s->active[i];
 		struct sched_tenant *t = &s->t[id];
 
-		if (!t->park)
+		if (!t->park) {
+			t->backlog = false;
+			t->bulk_round = 0;
 			continue;
+		}
 		sched_rate_check(s, id, now_ns);
 		sched_release(s, id, SCHED_PARK_SHARE);
 	}
+}
+
+/**
+ * sched_share_parked() - is any tenant parked for its share?
+ * @s:		scheduler
+ *
+ * Return: true if so (the worker then times its idle grace)
+ */
+bool sched_share_parked(const struct sched *s)
+{
+	uint32_t i;
+
+	if (!s->nparked)
+		return false;
+	for (i = 0; i < s->nactive; i++)
+		if (s->t[s->active[i]].park & SCHED_PARK_SHARE)
+			return true;
+	return false;
 }
 
 /**

@@ -38,6 +38,11 @@
  * SCHED_BURST_MIN bytes (one GSO frame must always fit). */
 #define SCHED_BURST_NS 2000000ull
 #define SCHED_BURST_MIN 131072ull
+/* A frame this big is bulk transfer (a GSO super-frame): its sender wants
+ * more than it gets even when its queue runs dry now and then. */
+#define SCHED_BULK_BYTES 16384
+/* The worker idle this long releases tenants parked for their share. */
+#define SCHED_IDLE_GRACE_NS 200000ull
 
 /* Why a tenant's intake is parked (bits) */
 enum {
@@ -56,6 +61,7 @@ enum {
  * @release_ns:	when parked for its rate: when @tokens is back at 0
  * @last_round:	last busy round it had frames in
  * @drained_round: last round in which its TAP queue was found empty
+ * @bulk_round:	last round in which it sent a bulk frame (+1, 0 never)
  * @units:	cost units noted this round
  * @bytes:	bytes noted this round
  * @weight:	1..10000
@@ -76,6 +82,7 @@ struct sched_tenant {
 	uint64_t release_ns;
 	uint64_t last_round;
 	uint64_t drained_round;
+	uint64_t bulk_round;
 	uint64_t units;
 	uint64_t bytes;
 	uint32_t weight;
@@ -129,6 +136,7 @@ void sched_detach(struct sched *s, uint32_t id);
 void sched_round_end(struct sched *s, uint64_t cycles, uint64_t now_ns,
 		     sched_charge_fn charge, void *ctx);
 void sched_idle(struct sched *s, uint64_t now_ns);
+bool sched_share_parked(const struct sched *s);
 uint64_t sched_next_release(const struct sched *s);
 
 /**
@@ -137,11 +145,15 @@ uint64_t sched_next_release(const struct sched *s);
  * @t:		tenant
  *
  * Busy: parked for its share, or it had frames in a recent busy round and
- * its queue was not found empty since. A tenant held by its rate cap does
- * not compete for shares: it must not hold the system's virtual time back
- * while it waits. Nor does a tenant whose queue runs empty (a TCP receiver
- * sending ACKs): it gets all it asks for, so its small virtual time must
- * not hold back the others either.
+ * either its queue was not found empty since or it is moving bulk data. A
+ * tenant held by its rate cap does not compete for shares: it must not
+ * hold the system's virtual time back while it waits. Nor does a tenant of
+ * small frames whose queue runs empty (a TCP receiver's ACKs, a
+ * request/response exchange): it gets all it asks for, so its small
+ * virtual time must not hold back the others either. A bulk sender whose
+ * queue runs empty now and then is still busy: on a host short of CPU its
+ * queue runs dry because its own kernel competes for CPU with the others,
+ * and parking them is what gives it its share.
  *
  * Return: true if busy
  */
@@ -150,7 +162,8 @@ static inline bool sched_busy(const struct sched *s,
 {
 	if (t->park)
 		return !(t->park & SCHED_PARK_RATE);
-	return t->backlog && s->round - t->last_round <= SCHED_RUNNABLE_ROUNDS;
+	return s->round - t->last_round <= SCHED_RUNNABLE_ROUNDS &&
+	       (t->backlog || s->round + 1 - t->bulk_round <= SCHED_RUNNABLE_ROUNDS);
 }
 
 /**
@@ -194,6 +207,8 @@ static inline void sched_note(struct sched *s, uint32_t id, uint64_t bytes)
 	}
 	t->units += 1 + bytes / SCHED_BYTES_PER_UNIT;
 	t->bytes += bytes;
+	if (bytes >= SCHED_BULK_BYTES)
+		t->bulk_round = s->round + 1;
 }
 
 /**

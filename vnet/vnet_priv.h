@@ -140,7 +140,8 @@ struct worker {
 	int32_t *tenant_head;              /* [VNET_MAX_TENANTS] */
 	struct sched *sched;               /* NULL: scheduler off */
 	uint32_t tenant_gen;               /* tenant settings applied */
-	struct timer sched_timer;          /* releases rate-capped tenants */
+	struct timer sched_timer;          /* releases parked tenants */
+	uint64_t idle_since;               /* no work since, 0: working */
 
 	/* Read by the control thread (stat_read) */
 	uint64_t batches, frames, idle_sleeps;

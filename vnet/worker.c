@@ -754,6 +754,7 @@ static void worker_commands(struct worker *w)
 /* ---- tenants --------------------------------------------------------- */
 
 static void worker_sched_apply(struct worker *w, uint64_t now);
+static void worker_sched_idle(struct worker *w, uint64_t now);
 
 /* Apply the control thread's tenant settings if they changed. */
 static void worker_tenants_sync(struct worker *w, uint64_t now)
@@ -811,6 +812,38 @@ static void worker_sched_apply(struct worker *w, uint64_t now)
 	if (timer_armed(&w->sched_timer))
 		ring_timer_del(&w->ring, &w->sched_timer);
 	ring_timer_add(&w->ring, &w->sched_timer, next > now ? next - now : 0);
+}
+
+/*
+ * A round found no work while a tenant is parked: release rate-capped
+ * tenants whose time came at once, share-parked ones once the worker has
+ * been idle for SCHED_IDLE_GRACE_NS. The sched timer is armed for the end
+ * of the grace, so a worker that sleeps meanwhile still releases them.
+ */
+static void worker_sched_idle(struct worker *w, uint64_t now)
+{
+	struct sched *s = w->sched;
+	uint64_t end;
+
+	if (!sched_share_parked(s)) {
+		sched_idle(s, now); /* rate releases only */
+		worker_sched_apply(w, now);
+		return;
+	}
+	if (!w->idle_since)
+		w->idle_since = now;
+	end = w->idle_since + SCHED_IDLE_GRACE_NS;
+	if (now >= end) {
+		sched_idle(s, now);
+		w->idle_since = 0;
+		worker_sched_apply(w, now);
+		return;
+	}
+	if (!timer_armed(&w->sched_timer) || w->sched_timer.deadline_ns > end) {
+		if (timer_armed(&w->sched_timer))
+			ring_timer_del(&w->ring, &w->sched_timer);
+		ring_timer_add(&w->ring, &w->sched_timer, end - now);
+	}
 }
 
 /* sched_round_end() callback: count the cycles charged to a tenant. */
@@ -973,12 +1006,10 @@ void *worker_main(void *arg)
 					     : now + busy_ns;
 			counter_inc(&w->batches);
 		} else {
-			/* Nothing to do: whoever a tenant was parked for
-			 * does not need the time. */
-			if (w->sched && w->sched->nparked) {
-				sched_idle(w->sched, now);
-				worker_sched_apply(w, now);
-			}
+			/* Nothing to do: after the grace, whoever a tenant
+			 * was parked for does not need the time. */
+			if (w->sched && w->sched->nparked)
+				worker_sched_idle(w, now);
 			if (now >= spin_until) {
 				block = true;
 				counter_inc(&w->idle_sleeps);
@@ -986,6 +1017,8 @@ void *worker_main(void *arg)
 		}
 		ring_wait(&w->ring, block);
 		if (busy && w->sched) {
+			if (w->sched->ntouched)
+				w->idle_since = 0;
 			sched_round_end(w->sched, sched_cycles() - c0, now,
 					worker_charge, w);
 			worker_sched_apply(w, now);
