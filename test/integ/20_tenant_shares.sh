@@ -13,7 +13,7 @@
 #   - a cgroup that disappears is reported once, not every tick, and the
 #     tenant keeps its last weight.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
-require_cmd iperf3 ping
+require_cmd iperf3 ping socat openssl
 
 cgroup_cpu_kind >/dev/null
 mk_cgroup ta 100
@@ -105,6 +105,16 @@ bps_b=$(<"$T/b.bps")
 log "two tenants at once: ta (weight 100) $((bps_a / 1000000)) Mbit/s, tb (weight 300) $((bps_b / 1000000)) Mbit/s"
 assert_ge "$bps_a" 1000000 "ta got through (bits/s)"
 assert_ge "$bps_b" 1000000 "tb got through (bits/s)"
+log "parks so far: ta $(stats_tenant ta parks), tb $(stats_tenant tb parks)"
+
+# No stall: after the contest (parked or not), both tenants move a
+# checksummed stream at once, and each one alone afterwards, in bounded time.
+tcp_transfer_start "$A" "$R" 10.120.0.9 7201 $((64 << 20)) 90 21
+tcp_transfer_start "$B" "$R" 10.120.0.9 7202 $((64 << 20)) 90 22
+tcp_transfer_wait 7201
+tcp_transfer_wait 7202
+tcp_transfer "$A" "$R" 10.120.0.9 7203 $((16 << 20)) 60 23
+tcp_transfer "$B" "$R" 10.120.0.9 7204 $((16 << 20)) 60 24
 
 # Accounting, with no traffic left in flight: per-tenant packets and bytes
 # equal their ports' rx counters; the totals are the per-tenant sums;
