@@ -17,6 +17,13 @@
  * CPU weight, or TENANT_WEIGHT_DEFAULT for an unbound tenant or when no
  * weight file can be read.
  *
+ * Following the cgroup: tenant_refresh(), called from the control thread's
+ * timer, reads every bound tenant's weight file again (one small read per
+ * tenant, cheap enough for every tick) and takes a changed weight unless
+ * --weight overrides it. A cgroup that disappears or cannot be read is
+ * reported once (TENANT_CGROUP_LOST) and the tenant keeps the weight it had;
+ * when it can be read again that is reported once too.
+ *
  * tenant_set() replaces a tenant's settings with the spec's, field by
  * field as tenant_add() would set them, except that a spec without cgroup
  * and pid keeps the current binding. A caller changing one setting starts
@@ -289,6 +296,8 @@ static void tenant_apply(const struct tenant_table *t, struct tenant_slot *s,
 		memcpy(s->cpu_path, b->cpu_path, sizeof(s->cpu_path));
 	}
 	tn->rate_bps = spec->rate_bps;
+	if (b)
+		tn->cgroup_lost = false;
 
 	if (spec->weight) {
 		tn->weight = spec->weight;
@@ -471,4 +480,57 @@ void tenant_foreach(const struct tenant_table *t, tenant_fn fn, void *ctx)
 	for (i = 0; i < TENANT_MAX; i++)
 		if (t->slot[i].used)
 			fn(&t->slot[i].tn, ctx);
+}
+
+/**
+ * tenant_refresh() - follow the bound tenants' cgroups
+ * @t:		table
+ * @fn:		told about every change, or NULL
+ * @ctx:	passed to @fn
+ *
+ * For every tenant bound to a cgroup, read its CPU weight again. A new
+ * weight is taken unless the tenant's weight is an override. A cgroup that
+ * cannot be read is reported once, and the tenant keeps its last weight.
+ *
+ * Return: number of tenants whose weight changed
+ */
+unsigned tenant_refresh(struct tenant_table *t, tenant_event_fn fn, void *ctx)
+{
+	unsigned i, changed = 0;
+
+	for (i = 0; i < TENANT_MAX; i++) {
+		struct tenant_slot *s = &t->slot[i];
+		struct tenant *tn = &s->tn;
+		uint32_t w, old;
+		int ret;
+
+		if (!s->used || !tn->cgroup[0])
+			continue;
+		ret = cgroup_read_weight_split(t->root, tn->cgroup,
+					       s->cpu_path[0] ? s->cpu_path
+							      : tn->cgroup,
+					       &w);
+		if (ret) {
+			if (!tn->cgroup_lost) {
+				tn->cgroup_lost = true;
+				if (fn)
+					fn(tn, TENANT_CGROUP_LOST, tn->weight,
+					   ret, ctx);
+			}
+			continue;
+		}
+		if (tn->cgroup_lost) {
+			tn->cgroup_lost = false;
+			if (fn)
+				fn(tn, TENANT_CGROUP_BACK, tn->weight, 0, ctx);
+		}
+		if (tn->weight_override || w == tn->weight)
+			continue;
+		old = tn->weight;
+		tn->weight = w;
+		changed++;
+		if (fn)
+			fn(tn, TENANT_WEIGHT_CHANGED, old, 0, ctx);
+	}
+	return changed;
 }

@@ -29,6 +29,8 @@ struct tenant {
 	uint32_t weight;       /* in force: override or the cgroup's */
 	bool weight_override;  /* set with --weight */
 	uint64_t rate_bps;     /* 0: no cap */
+	bool cgroup_lost;      /* its cgroup is gone or unreadable: the
+				* last weight read stays in force */
 };
 
 struct tenant_spec {
@@ -53,5 +55,17 @@ const struct tenant *tenant_find(const struct tenant_table *t,
 const struct tenant *tenant_get(const struct tenant_table *t, uint32_t id);
 typedef void (*tenant_fn)(const struct tenant *tn, void *ctx);
 void tenant_foreach(const struct tenant_table *t, tenant_fn fn, void *ctx);
+
+/* What tenant_refresh() found out about a tenant */
+enum tenant_event {
+	TENANT_WEIGHT_CHANGED, /* the cgroup's weight changed: in force now */
+	TENANT_CGROUP_LOST,    /* cgroup gone or unreadable (once) */
+	TENANT_CGROUP_BACK,    /* readable again */
+};
+typedef void (*tenant_event_fn)(const struct tenant *tn,
+				enum tenant_event ev, uint32_t old_weight,
+				int err, void *ctx);
+unsigned tenant_refresh(struct tenant_table *t, tenant_event_fn fn,
+			void *ctx);
 
 #endif /* VSTACK_TENANT_H */

@@ -96,15 +96,18 @@ static void cmd_tick_worker(const struct vnet_worker_info *wi, void *ctx)
 }
 
 static void cmd_ports_check_gone(struct cmd_ctx *c);
+static void cmd_tick_tenants(struct cmd_ctx *c);
 
 /**
- * cmd_tick() - once a second from the control thread: sample the workers'
- *		CPU time, so that stats can show CPU use over the last second,
- *		and look for ports whose device went away
+ * cmd_tick() - from the control loop's timer (twice a second): follow the
+ *		tenants' cgroups, sample the workers' CPU time (stats show CPU
+ *		use since the last tick) and look for ports whose device went
+ *		away
  * @c:		state
  */
 void cmd_tick(struct cmd_ctx *c)
 {
+	cmd_tick_tenants(c);
 	if (!c->vnet)
 		return;
 	vnet_worker_foreach(c->vnet, cmd_tick_worker, c);
@@ -345,7 +348,68 @@ static struct json_object *cmd_json_tenant(const struct cmd_ctx *c,
 	cmd_jstr(o, "weight_from", tn->weight_override ? "override" : "cgroup");
 	cmd_ju64(o, "rate_bps", tn->rate_bps);
 	cmd_ju64(o, "ports", cmd_tenant_ports(c, tn->id));
+	cmd_jstr(o, "cgroup_state",
+		 !tn->cgroup[0] ? "" : tn->cgroup_lost ? "lost" : "ok");
 	return o;
+}
+
+/**
+ * cmd_tenant_push() - hand a tenant's weight and rate cap to the workers
+ * @c:		state
+ * @tn:		tenant
+ */
+static void cmd_tenant_push(const struct cmd_ctx *c, const struct tenant *tn)
+{
+	int rc;
+
+	if (!c->vnet)
+		return;
+	rc = vnet_tenant_set(c->vnet, tn->id, tn->weight, tn->rate_bps);
+	if (rc)
+		log_warn("tenant %s: workers refused weight %u: %s", tn->name,
+			 tn->weight, strerror(-rc));
+}
+
+/**
+ * cmd_tenant_event() - tenant_refresh() callback: log, tell the workers
+ * @tn:		tenant
+ * @ev:		what happened
+ * @old_weight:	weight before a change
+ * @err:	-errno for TENANT_CGROUP_LOST
+ * @ctx:	struct cmd_ctx
+ */
+static void cmd_tenant_event(const struct tenant *tn, enum tenant_event ev,
+			     uint32_t old_weight, int err, void *ctx)
+{
+	const struct cmd_ctx *c = ctx;
+
+	switch (ev) {
+	case TENANT_WEIGHT_CHANGED:
+		log_info("tenant %s: cgroup %s weight %u -> %u", tn->name,
+			 tn->cgroup, old_weight, tn->weight);
+		cmd_tenant_push(c, tn);
+		break;
+	case TENANT_CGROUP_LOST:
+		log_warn("tenant %s: cgroup %s %s (%s); keeping weight %u",
+			 tn->name, tn->cgroup,
+			 err == -ENOENT ? "has disappeared" : "cannot be read",
+			 strerror(-err), tn->weight);
+		break;
+	case TENANT_CGROUP_BACK:
+		log_info("tenant %s: cgroup %s readable again", tn->name,
+			 tn->cgroup);
+		break;
+	}
+}
+
+/**
+ * cmd_tick_tenants() - follow the tenants' cgroups (weights, lost cgroups)
+ * @c:		state
+ */
+static void cmd_tick_tenants(struct cmd_ctx *c)
+{
+	if (c->tenants)
+		tenant_refresh(c->tenants, cmd_tenant_event, c);
 }
 
 /**
@@ -537,6 +601,9 @@ int cmd_tenant_add(struct cmd_ctx *c, const struct spec_tenant *t,
 		log_warn("tenant %s: out of memory noting its config section",
 			 t->name);
 	cmd_tenant_record(c, t->name);
+	if (c->vnet)
+		vnet_tenant_clear(c->vnet, id);
+	cmd_tenant_push(c, tenant_get(c->tenants, id));
 	log_info("tenant %s added (id %u)", t->name, id);
 	return 0;
 }
@@ -594,6 +661,7 @@ int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
 		log_warn("tenant %s: out of memory noting its config section",
 			 t->name);
 	cmd_tenant_record(c, t->name);
+	cmd_tenant_push(c, tenant_find(c->tenants, t->name));
 	log_info("tenant %s changed", t->name);
 	return 0;
 }
@@ -1401,7 +1469,43 @@ static void cmd_walk_worker(const struct vnet_worker_info *wi, void *ctx)
 struct cmd_tenant_sum {
 	struct cmd_stats *s;
 	struct json_object *arr;
+	uint64_t all_cycles, all_cycles_now;
+	struct vnet_tenant_stats sum;
 };
+
+/**
+ * cmd_walk_tenant_cycles() - tenant_foreach() callback: sum every
+ *			      tenant's cycles, the base of the shares
+ * @tn:		tenant
+ * @ctx:	struct cmd_tenant_sum
+ */
+static void cmd_walk_tenant_cycles(const struct tenant *tn, void *ctx)
+{
+	struct cmd_tenant_sum *ts = ctx;
+	struct vnet_tenant_stats st;
+
+	if (vnet_tenant_get(ts->s->c->vnet, tn->id, &st))
+		return;
+	ts->all_cycles += st.cycles;
+	ts->all_cycles_now += st.cycles_now;
+}
+
+/**
+ * cmd_json_work() - a tenant's work (or a sum of them) as members
+ * @o:		object
+ * @st:		counters
+ */
+static void cmd_json_work(struct json_object *o,
+			  const struct vnet_tenant_stats *st)
+{
+	cmd_ju64(o, "packets", st->packets);
+	cmd_ju64(o, "bytes", st->bytes);
+	cmd_ju64(o, "cycles", st->cycles);
+	cmd_ju64(o, "rate_bps", st->rate_bps);
+	cmd_ju64(o, "pps", st->pps);
+	cmd_ju64(o, "parks", st->parks);
+	cmd_ju64(o, "throttles", st->throttles);
+}
 
 /**
  * cmd_walk_tenant_sum() - tenant_foreach() callback: one stats tenant,
@@ -1414,6 +1518,7 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
 	struct cmd_tenant_sum *ts = ctx;
 	const struct cmd_ctx *c = ts->s->c;
 	struct cmd_traffic t = { 0 };
+	struct vnet_tenant_stats st;
 	struct json_object *o;
 	unsigned i, n = 0;
 
@@ -1431,6 +1536,27 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
 	cmd_jstr(o, "name", tn->name);
 	cmd_ju64(o, "ports", n);
 	cmd_json_traffic(o, &t);
+	cmd_ju64(o, "weight", tn->weight);
+	cmd_ju64(o, "rate_cap_bps", tn->rate_bps);
+	if (!vnet_tenant_get(c->vnet, tn->id, &st)) {
+		cmd_json_work(o, &st);
+		json_object_object_add(o, "share",
+			json_object_new_double(ts->all_cycles
+				? (double)st.cycles / (double)ts->all_cycles
+				: 0.0));
+		json_object_object_add(o, "share_now",
+			json_object_new_double(ts->all_cycles_now
+				? (double)st.cycles_now /
+					  (double)ts->all_cycles_now
+				: 0.0));
+		ts->sum.packets += st.packets;
+		ts->sum.bytes += st.bytes;
+		ts->sum.cycles += st.cycles;
+		ts->sum.rate_bps += st.rate_bps;
+		ts->sum.pps += st.pps;
+		ts->sum.parks += st.parks;
+		ts->sum.throttles += st.throttles;
+	}
 	json_object_array_add(ts->arr, o);
 }
 
@@ -1439,6 +1565,15 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
  * @c:		state
  * @req:	stats request, with an optional "port" or "tenant" filter
  * @result:	{"ports","networks","tenants","workers","totals","uptime_ns"}
+ *
+ * Each tenant carries its ports' traffic counters (rx_packets, ...,
+ * drops) and its work as the workers accounted it: packets and bytes read
+ * from its ports, cycles charged to it, share (its fraction of all
+ * tenants' cycles since start) and share_now (the same over the last
+ * tick), rate_bps and pps (over the last tick), parks and throttles
+ * (times its intake was parked for its share and for its rate cap),
+ * weight and rate_cap_bps. totals holds the sums of the same work fields
+ * over the tenants listed, and sched (whether cycles are measured).
  * @err:	message on failure
  * @errlen:	size of @err
  *
@@ -1494,6 +1629,7 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 
 	ts.arr = json_object_new_array();
 	json_object_object_add(result, "tenants", ts.arr);
+	tenant_foreach(c->tenants, cmd_walk_tenant_cycles, &ts);
 	tenant_foreach(c->tenants, cmd_walk_tenant_sum, &ts);
 
 	s.workers = json_object_new_array();
@@ -1503,6 +1639,11 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 	totals = json_object_new_object();
 	cmd_ju64(totals, "ports", n);
 	cmd_json_traffic(totals, &tot);
+	/* The work of the tenants listed above, summed */
+	cmd_json_work(totals, &ts.sum);
+	json_object_object_add(totals, "sched",
+			       json_object_new_boolean(
+				       vnet_sched_enabled(c->vnet)));
 	json_object_object_add(result, "totals", totals);
 	cmd_ju64(result, "uptime_ns", cmd_now_ns() - c->start_ns);
 	free(s.snap);

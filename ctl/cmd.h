@@ -119,6 +119,7 @@ int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 		 size_t errlen);
 int cmd_port_index(const struct cmd_ctx *c, const char *name);
 
+
 int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 	       struct json_object **result, char *err, size_t errlen);
 int cmd_metrics(void *ctx, char **body, size_t *len);

@@ -98,8 +98,8 @@ static int config_uint(const char *key, const char *val, uint64_t min,
  * @d:		settings
  * @key:	workers, cpus, socket, log-level, fdb-limit, fdb-aging
  *		(seconds), busy-poll (microseconds), arena-bufs, napi or
- *		state (directory) or metrics (ADDR:PORT of the Prometheus
- *		endpoint)
+ *		state (directory), metrics (ADDR:PORT of the Prometheus
+ *		endpoint) or sched
  * @val:	value as written
  * @err:	message on failure
  * @errlen:	size of @err
@@ -196,6 +196,13 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 		}
 		snprintf(d->metrics, sizeof(d->metrics), "%s", val);
 		d->set |= CONFIG_METRICS;
+	} else if (!strcmp(key, "sched")) {
+		if (parse_onoff(val, &d->sched)) {
+			snprintf(err, errlen,
+				 "invalid sched '%s': expected on or off", val);
+			return -EINVAL;
+		}
+		d->set |= CONFIG_SCHED;
 	} else {
 		snprintf(err, errlen, "unknown daemon key '%s'", key);
 		return -ENOENT;
@@ -235,6 +242,8 @@ void config_daemon_merge(struct config_daemon *dst,
 		memcpy(dst->state, src->state, sizeof(dst->state));
 	if (src->set & CONFIG_METRICS)
 		memcpy(dst->metrics, src->metrics, sizeof(dst->metrics));
+	if (src->set & CONFIG_SCHED)
+		dst->sched = src->sched;
 	dst->set |= src->set;
 }
 

@@ -6,7 +6,7 @@
  *
  *	[daemon]		workers, cpus, socket, log-level, fdb-limit,
  *				fdb-aging, busy-poll, arena-bufs, napi,
- *				state, metrics
+ *				state, metrics, sched
  *	[tenant NAME]		cgroup, pid, weight, rate
  *	[port NAME]		tenant, network, type, netns, netns-pid, mac,
  *				address (repeatable), mtu, queues, offload,
@@ -43,6 +43,7 @@ enum config_key {
 	CONFIG_NAPI = 1U << 8,
 	CONFIG_STATE = 1U << 9,
 	CONFIG_METRICS = 1U << 10,
+	CONFIG_SCHED = 1U << 11,
 };
 
 #define CONFIG_METRICS_MAX 64 /* HTTP_ADDR_MAX */
@@ -65,6 +66,7 @@ struct config_daemon {
 	bool napi;
 	char state[CONFIG_PATH_MAX];
 	char metrics[CONFIG_METRICS_MAX];
+	bool sched;
 };
 
 /**

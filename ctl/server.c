@@ -5,10 +5,11 @@
  * Theory of operation
  *
  * One thread, one poll() over: the listening socket, a signalfd (SIGINT
- * and SIGTERM end the loop, SIGHUP reloads the config file), a one-second
- * timerfd that drives vnet_tick() (FDB aging, stats), cmd_tick() (workers'
- * CPU use, ports whose device went away) and flushes the state directory,
- * the clients, and the sockets of the Prometheus endpoint when there is one
+ * and SIGTERM end the loop, SIGHUP reloads the config file), a half-second
+ * timerfd that drives vnet_tick() (FDB aging, tenant rates), cmd_tick()
+ * (tenants follow their cgroups' weights within a second, workers' CPU
+ * use, ports whose device went away) and flushes the state directory, the
+ * clients, and the sockets of the Prometheus endpoint when there is one
  * (http.c; the timer also enforces its deadlines).
  *
  * A client is a non-blocking stream connection carrying newline-delimited
@@ -701,7 +702,7 @@ static void server_accept(struct server *s)
  * server_run() - the control thread's event loop
  * @s:		server
  * @cmd:	command state
- * @v:		the switch, ticked every second
+ * @v:		the switch, ticked every half second
  * @sigs:	signals blocked by server_signals_block()
  *
  * Return: 0 after SIGINT or SIGTERM, or -errno if the loop cannot go on
@@ -709,7 +710,8 @@ static void server_accept(struct server *s)
 int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 	       const sigset_t *sigs)
 {
-	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	struct itimerspec its = { .it_interval = { 0, 500000000 },
+				  .it_value = { 0, 500000000 } };
 	struct pollfd pfd[3 + SERVER_MAX_CLIENTS + HTTP_POLLFDS];
 	int sfd = -1, tfd = -1, rc = 0;
 	bool stop = false;

@@ -509,6 +509,80 @@ static void ctl_print_traffic(struct json_object *a, const char *first)
 	ctl_table_print(&tab);
 }
 
+/* stats --tenant without a name: show the tenants' work only */
+static bool ctl_stats_tenants_only;
+
+/**
+ * ctl_bps() - bits per second, short: 950, 12.3k, 1.00G
+ * @bps:	rate
+ * @buf:	output
+ * @len:	its size
+ *
+ * Return: @buf
+ */
+static const char *ctl_bps(uint64_t bps, char *buf, size_t len)
+{
+	static const char unit[] = " kMGT";
+	double v = (double)bps;
+	unsigned u = 0;
+
+	while (v >= 1000.0 && u < 4) {
+		v /= 1000.0;
+		u++;
+	}
+	if (!u)
+		snprintf(buf, len, "%llu", (unsigned long long)bps);
+	else
+		snprintf(buf, len, "%.*f%c", v < 10 ? 2 : v < 100 ? 1 : 0, v,
+			 unit[u]);
+	return buf;
+}
+
+/**
+ * ctl_print_work() - the tenants' work as a table, with its total
+ * @a:		stats "tenants" array
+ * @tot:	stats "totals" object, or NULL
+ */
+static void ctl_print_work(struct json_object *a, struct json_object *tot)
+{
+	static const char *const hdr[] = { "TENANT", ">WEIGHT", ">PACKETS",
+		">BYTES", ">CYCLES", ">SHARE", ">SHARE-NOW", ">RATE-BPS",
+		">PARKS", ">THROTTLES", NULL };
+	char b[9][32];
+	struct ctl_table tab;
+	struct json_object *o;
+	size_t i, n = a ? json_object_array_length(a) : 0;
+
+	ctl_table_init(&tab, hdr);
+	for (i = 0; i <= n; i++) {
+		o = i < n ? json_object_array_get_idx(a, i) : tot;
+		if (!o)
+			break;
+		if (i < n) {
+			snprintf(b[4], 32, "%.1f%%",
+				 100.0 * json_object_get_double(
+						 ctl_get(o, "share")));
+			snprintf(b[5], 32, "%.1f%%",
+				 100.0 * json_object_get_double(
+						 ctl_get(o, "share_now")));
+		} else {
+			snprintf(b[4], 32, "-");
+			snprintf(b[5], 32, "-");
+		}
+		ctl_table_row(&tab, i < n ? ctl_str(o, "name", NULL, 0) : "total",
+			      i < n ? ctl_str(o, "weight", b[0], 32) : "-",
+			      ctl_str(o, "packets", b[1], 32),
+			      ctl_str(o, "bytes", b[2], 32),
+			      ctl_str(o, "cycles", b[3], 32), b[4], b[5],
+			      ctl_bps(json_object_get_uint64(
+					       ctl_get(o, "rate_bps")),
+				       b[6], 32),
+			      ctl_str(o, "parks", b[7], 32),
+			      ctl_str(o, "throttles", b[8], 32));
+	}
+	ctl_table_print(&tab);
+}
+
 /**
  * ctl_is_scalar() - a member a table cell can show
  * @v:		member, may be NULL
@@ -560,7 +634,10 @@ static void ctl_extra_key(char (*keys)[64], unsigned *nk, const char *key,
 static void ctl_print_extras(struct json_object *a)
 {
 	static const char *const known[] = { "name", "ports", "rx_packets",
-		"rx_bytes", "tx_packets", "tx_bytes", "drops", "drops_total" };
+		"rx_bytes", "tx_packets", "tx_bytes", "drops", "drops_total",
+		/* shown by ctl_print_work() */
+		"weight", "packets", "bytes", "cycles", "share", "share_now",
+		"rate_bps", "parks", "throttles" };
 	char keys[CTL_TABLE_COLS - 1][64], hdr_buf[CTL_TABLE_COLS - 1][64];
 	const char *hdr[CTL_TABLE_COLS + 1] = { "TENANT" };
 	char cells[CTL_TABLE_COLS][64];
@@ -704,9 +781,16 @@ static void ctl_print_stats(struct json_object *result)
 	struct ctl_table tab;
 	size_t i, n;
 
+	if (ctl_stats_tenants_only) {
+		ctl_print_work(ctl_get(result, "tenants"),
+			       ctl_get(result, "totals"));
+		return;
+	}
 	ctl_print_traffic(ctl_get(result, "ports"), "PORT");
 	putchar('\n');
 	ctl_print_traffic(ctl_get(result, "tenants"), "TENANT");
+	putchar('\n');
+	ctl_print_work(ctl_get(result, "tenants"), ctl_get(result, "totals"));
 	ctl_print_extras(ctl_get(result, "tenants"));
 	putchar('\n');
 	ctl_print_traffic(ctl_get(result, "networks"), "NETWORK");
@@ -1284,6 +1368,11 @@ static int ctl_run_stats(const struct ctl_cmd *cmd, int argc, char **argv,
 	uint64_t u;
 	int c;
 
+	/* "stats --tenant" alone: every tenant's work, nothing else */
+	if (argc > 1 && !strcmp(argv[argc - 1], "--tenant")) {
+		ctl_stats_tenants_only = true;
+		argc--;
+	}
 	while ((c = ctl_getopt(cmd, argc, argv, opts)) != -1) {
 		const char *key = c == 't' ? "tenant" : "port";
 
@@ -1384,11 +1473,15 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "not touched. Same as sending vstackd SIGHUP, but reports the outcome.\n",
 	  ctl_run_none, "reload", ctl_print_reload },
 	{ "stats", NULL,
-	  "Usage: vstackctl stats [--tenant T | --port P] [--prometheus]\n"
-	  "       vstackctl stats [--tenant T | --port P] --watch [--interval SEC] [--count N]\n"
+	  "Usage: vstackctl stats [--tenant [T] | --port P] [--prometheus]\n"
+	  "       vstackctl stats [--tenant [T] | --port P] --watch [--interval SEC] [--count N]\n"
 	  "Counters of ports, tenants, networks and workers: packets, bytes, drops by\n"
-	  "reason, worker CPU time and CPU use over the last second. With --tenant,\n"
-	  "that tenant's ports; with --port, one port.\n"
+	  "reason, the tenants' work, worker CPU time and CPU use. With --tenant T,\n"
+	  "that tenant's ports; with --port, one port. --tenant alone shows only the\n"
+	  "tenants' work: packets and bytes read from their ports, worker cycles\n"
+	  "charged, share of all cycles (since start and over the last tick), rate\n"
+	  "over the last tick, and how often their intake was parked for their share\n"
+	  "(PARKS) or rate cap (THROTTLES).\n"
 	  "  --watch         ask again every interval and show rates (packets/s, bits/s,\n"
 	  "                  CPU %) from the last two answers; on a terminal the screen\n"
 	  "                  is redrawn in place, otherwise one block follows another\n"

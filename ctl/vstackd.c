@@ -68,6 +68,8 @@ static const char vstackd_usage[] =
 "                          (default " STATE_DIR_DEFAULT ")\n"
 "      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                          (e.g. 127.0.0.1:9470 or [::1]:9470; default: off)\n"
+"      --no-sched          no cycle accounting, fair shares or rate caps\n"
+"                          (packets and bytes are still counted per tenant)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
 "\n"
@@ -227,7 +229,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 			 const char **config, bool *foreground)
 {
 	enum { OPT_CPUS = 256, OPT_FDB_LIMIT, OPT_FDB_AGING, OPT_BUSY_POLL,
-	       OPT_ARENA_BUFS, OPT_NAPI, OPT_STATE, OPT_METRICS };
+	       OPT_ARENA_BUFS, OPT_NAPI, OPT_STATE, OPT_METRICS, OPT_NO_SCHED };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -242,6 +244,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		{ "napi", no_argument, NULL, OPT_NAPI },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "no-sched", no_argument, NULL, OPT_NO_SCHED },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -271,6 +274,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		case OPT_NAPI: key = "napi"; optarg = (char *)"on"; break;
 		case OPT_STATE: key = "state"; break;
 		case OPT_METRICS: key = "metrics"; break;
+		case OPT_NO_SCHED: key = "sched"; optarg = (char *)"off"; break;
 		case ':':
 			fprintf(stderr, "vstackd: option '%s' needs a value (try --help)\n",
 				argv[optind - 1]);
@@ -321,6 +325,8 @@ static void vstackd_vnet_config(const struct config_daemon *d,
 		vc->arena_bufs = d->arena_bufs;
 	if (d->set & CONFIG_NAPI)
 		vc->napi = d->napi;
+	if (d->set & CONFIG_SCHED)
+		vc->sched = d->sched;
 }
 
 /**

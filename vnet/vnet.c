@@ -59,6 +59,7 @@ void vnet_config_default(struct vnet_config *c)
 	c->fdb_aging_ms = 300 * 1000;
 	c->busy_poll_us = 50;
 	c->napi = false;
+	c->sched = true;
 }
 
 /**
@@ -298,6 +299,11 @@ int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
 	if (vnet_port_find(v, spec->name) >= 0) {
 		snprintf(err, errlen, "port %s already exists", spec->name);
 		return -EEXIST;
+	}
+	if (spec->tenant >= VNET_MAX_TENANTS) {
+		snprintf(err, errlen, "tenant id %u out of range",
+			 spec->tenant);
+		return -EINVAL;
 	}
 	if (nq < v->nworkers || nq > PORT_MAX_QUEUES ||
 	    nq > v->nworkers * WORKER_QUEUES_MAX) {
@@ -637,18 +643,165 @@ void vnet_worker_foreach(struct vnet *v,
 	}
 }
 
+/* ---- tenants --------------------------------------------------------- */
+
 /**
- * vnet_tick() - once a second from the control thread: age the FDBs
+ * vnet_tenant_set() - publish a tenant's weight and rate cap to the workers
+ * @v:		switch
+ * @id:		tenant id
+ * @weight:	1..10000
+ * @rate_bps:	cap in bits per second, 0 for none
+ *
+ * The workers pick the change up before their next round.
+ *
+ * Return: 0, or -EINVAL for an id or weight out of range
+ */
+int vnet_tenant_set(struct vnet *v, uint32_t id, uint32_t weight,
+		    uint64_t rate_bps)
+{
+	if (id >= VNET_MAX_TENANTS || !weight || weight > 10000)
+		return -EINVAL;
+	atomic_store_explicit(&v->tenant_weight[id], weight,
+			      memory_order_relaxed);
+	atomic_store_explicit(&v->tenant_rate[id], rate_bps / 8,
+			      memory_order_relaxed);
+	atomic_fetch_add_explicit(&v->tenant_gen, 1, memory_order_release);
+	{
+		unsigned i;
+
+		for (i = 0; i < v->nworkers; i++)
+			ring_wake(v->workers[i].ring.wake_fd);
+	}
+	return 0;
+}
+
+/* Sum a tenant's counters over the workers, as they are now. */
+static void vnet_tenant_sum(struct vnet *v, uint32_t id,
+			    struct vnet_tenant_stats *out)
+{
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < v->nworkers; i++) {
+		const struct worker *w = &v->workers[i];
+		const struct wtenant_stats *t = &w->tstats[id];
+
+		out->packets += stat_read(&t->packets);
+		out->bytes += stat_read(&t->bytes);
+		out->cycles += stat_read(&t->cycles);
+		if (w->sched) {
+			out->parks += stat_read(&w->sched->t[id].parks);
+			out->throttles +=
+				stat_read(&w->sched->t[id].throttles);
+		}
+	}
+}
+
+/**
+ * vnet_tenant_clear() - start a tenant id's counters from zero
+ * @v:		switch
+ * @id:		tenant id, given to a new tenant
+ *
+ * The workers' counters only grow; what they hold for @id now (from a
+ * deleted tenant that had the id) becomes the base subtracted from then on.
+ * Settings go back to the defaults.
+ *
+ * Return: 0 or -EINVAL
+ */
+int vnet_tenant_clear(struct vnet *v, uint32_t id)
+{
+	struct vnet_tenant_mark *m;
+
+	if (id >= VNET_MAX_TENANTS)
+		return -EINVAL;
+	m = &v->tenant_mark[id];
+	memset(m, 0, sizeof(*m));
+	vnet_tenant_sum(v, id, &m->base);
+	m->tick_packets = m->base.packets;
+	m->tick_bytes = m->base.bytes;
+	m->tick_cycles = m->base.cycles;
+	return vnet_tenant_set(v, id, 100, 0);
+}
+
+/**
+ * vnet_tenant_get() - a tenant's work, summed over the workers
+ * @v:		switch
+ * @id:		tenant id
+ * @out:	filled in; rates are those of the last tick
+ *
+ * Return: 0 or -EINVAL
+ */
+int vnet_tenant_get(struct vnet *v, uint32_t id,
+		    struct vnet_tenant_stats *out)
+{
+	const struct vnet_tenant_mark *m;
+
+	if (id >= VNET_MAX_TENANTS)
+		return -EINVAL;
+	m = &v->tenant_mark[id];
+	vnet_tenant_sum(v, id, out);
+	out->packets -= m->base.packets;
+	out->bytes -= m->base.bytes;
+	out->cycles -= m->base.cycles;
+	out->parks -= m->base.parks;
+	out->throttles -= m->base.throttles;
+	out->rate_bps = m->rate_bps;
+	out->pps = m->pps;
+	out->cycles_now = m->cycles_now;
+	return 0;
+}
+
+/**
+ * vnet_sched_enabled() - is the scheduler (cycle accounting) on?
+ * @v:		switch
+ *
+ * Return: true if so
+ */
+bool vnet_sched_enabled(const struct vnet *v)
+{
+	return v->cfg.sched;
+}
+
+/* Tick: rates of every tenant over the time since the last tick. */
+static void vnet_tenant_tick(struct vnet *v, uint64_t now)
+{
+	uint64_t dt = now - v->tick_ns;
+	struct vnet_tenant_stats s;
+	uint32_t id;
+
+	for (id = 0; id < VNET_MAX_TENANTS; id++) {
+		struct vnet_tenant_mark *m = &v->tenant_mark[id];
+
+		vnet_tenant_sum(v, id, &s);
+		if (v->tick_ns && dt) {
+			m->rate_bps = (uint64_t)((s.bytes - m->tick_bytes) *
+						 8.0 * 1e9 / (double)dt);
+			m->pps = (uint64_t)((s.packets - m->tick_packets) *
+					    1e9 / (double)dt);
+			m->cycles_now = s.cycles - m->tick_cycles;
+		}
+		m->tick_packets = s.packets;
+		m->tick_bytes = s.bytes;
+		m->tick_cycles = s.cycles;
+	}
+	v->tick_ns = now;
+}
+
+/**
+ * vnet_tick() - from the control thread's timer: age the FDBs, and take
+ *		 the tenants' rates over the time since the last tick
  * @v:		switch
  */
 void vnet_tick(struct vnet *v)
 {
-	uint32_t now = vnet_now_ms(v, ring_now_ns());
+	uint64_t now_ns = ring_now_ns();
+	uint32_t now = vnet_now_ms(v, now_ns);
 	unsigned i;
 
 	for (i = 0; i < VNET_MAX_NETWORKS; i++)
 		if (v->nets[i].fdb)
 			fdb_age(v->nets[i].fdb, now);
+	vnet_tenant_tick(v, now_ns);
 }
 
 /**

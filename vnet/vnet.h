@@ -44,6 +44,7 @@
 #define VNET_NAME_MAX 32   /* network names, including the NUL */
 #define VNET_IFNAME_MAX 16 /* IFNAMSIZ */
 #define VNET_DEFAULT_NETWORK "default"
+#define VNET_MAX_TENANTS 1024 /* tenant ids 0..1023 (TENANT_MAX) */
 
 /** enum vnet_drop - every reason the switch drops a frame */
 enum vnet_drop {
@@ -74,6 +75,8 @@ struct vnet_config {
 	int (*thread_setup)(void);      /* run by each worker once its ring
 					 * and arena are set up (e.g. to drop
 					 * capabilities); 0 or -errno */
+	bool sched;                     /* measure cycles, share by weight,
+					 * apply rate caps (default on) */
 };
 
 void vnet_config_default(struct vnet_config *c);
@@ -178,6 +181,30 @@ void vnet_fdb_foreach(struct vnet *v, const char *network, vnet_fdb_fn fn,
 void vnet_worker_foreach(struct vnet *v,
 			 void (*fn)(const struct vnet_worker_info *w, void *),
 			 void *ctx);
+
+/**
+ * struct vnet_tenant_stats - one tenant's work, summed over workers
+ * @packets:	frames read from its ports (the work it caused)
+ * @bytes:	their bytes (without the virtio-net header)
+ * @cycles:	worker cycles charged to it (0 with the scheduler off)
+ * @parks:	times its intake was parked for being over its share
+ * @throttles:	times its intake was parked for its rate cap
+ * @rate_bps:	bits per second read from its ports over the last tick
+ * @pps:	packets per second over the last tick
+ * @cycles_now:	cycles charged to it over the last tick
+ */
+struct vnet_tenant_stats {
+	uint64_t packets, bytes, cycles;
+	uint64_t parks, throttles;
+	uint64_t rate_bps, pps, cycles_now;
+};
+
+int vnet_tenant_set(struct vnet *v, uint32_t id, uint32_t weight,
+		    uint64_t rate_bps);
+int vnet_tenant_clear(struct vnet *v, uint32_t id);
+int vnet_tenant_get(struct vnet *v, uint32_t id,
+		    struct vnet_tenant_stats *out);
+bool vnet_sched_enabled(const struct vnet *v);
 
 void vnet_tick(struct vnet *v);
 

@@ -18,7 +18,10 @@
 #include "arena.h"
 #include "port.h"
 #include "ring.h"
+#include "sched.h"
 #include "vnet.h"
+
+_Static_assert(VNET_MAX_TENANTS == SCHED_MAX_TENANTS, "tenant id range");
 
 /* Operations in user_data (see ring.h) */
 enum {
@@ -92,6 +95,14 @@ struct wport {
 	bool down;            /* the device went away under us */
 	bool starved;         /* on the starved list */
 	int32_t next, prev;   /* in its network's member list */
+	uint32_t tenant;      /* who pays for its frames */
+	int32_t tnext, tprev; /* in its tenant's member list */
+};
+
+/* A tenant's work on one worker (written by it, read by the control
+ * thread with stat_read) */
+struct wtenant_stats {
+	uint64_t packets, bytes, cycles;
 };
 
 struct worker {
@@ -127,9 +138,25 @@ struct worker {
 	uint16_t *starved;                 /* ports waiting for buffers */
 	unsigned nstarved;
 
+	/* Accounting and scheduling (see worker.c, "Tenants") */
+	struct wtenant_stats *tstats;      /* [VNET_MAX_TENANTS] */
+	int32_t *tenant_head;              /* [VNET_MAX_TENANTS] */
+	struct sched *sched;               /* NULL: scheduler off */
+	uint32_t tenant_gen;               /* tenant settings applied */
+	struct timer sched_timer;          /* releases parked tenants */
+	uint64_t idle_since;               /* no work since, 0: working */
+
 	/* Read by the control thread (stat_read) */
 	uint64_t batches, frames, idle_sleeps;
 	char features[128];
+};
+
+/* The control thread's view of a tenant's counters: what they were when
+ * the tenant was (re)created, and at the last tick, for rates. */
+struct vnet_tenant_mark {
+	struct vnet_tenant_stats base;
+	uint64_t tick_packets, tick_bytes, tick_cycles;
+	uint64_t rate_bps, pps, cycles_now;
 };
 
 struct vnet {
@@ -140,6 +167,15 @@ struct vnet {
 	uint64_t seq;
 	struct vnet_port *ports[VNET_MAX_PORTS];
 	struct vnet_net nets[VNET_MAX_NETWORKS];
+
+	/* Tenant settings published to the workers: each value is read
+	 * whole (atomics); a worker re-reads them all when tenant_gen
+	 * moves. Weight 0 means "never set": the default. */
+	_Atomic uint32_t tenant_weight[VNET_MAX_TENANTS];
+	_Atomic uint64_t tenant_rate[VNET_MAX_TENANTS]; /* bytes/s */
+	_Atomic uint32_t tenant_gen;
+	struct vnet_tenant_mark tenant_mark[VNET_MAX_TENANTS];
+	uint64_t tick_ns;
 };
 
 void *worker_main(void *arg);

@@ -34,6 +34,27 @@
  * single-consumer queue and are applied between batches. A detach cancels
  * the port's reads and is acknowledged only once no I/O on the port is left
  * in flight, so the control thread can then close its descriptors safely.
+ *
+ * Tenants. Every frame read from a port is the work of that port's tenant:
+ * its packets and bytes are counted for the tenant, and the whole cost of
+ * handling it (the read, parsing, learning, every write of it, software
+ * segmentation) is charged to it, since the sender caused all of it. The
+ * receiving tenant pays for the frames it sends in turn (a TCP receiver's
+ * ACKs). Traffic from outside the host will come in through a port of its
+ * own (an uplink, VXLAN); such a port will charge the destination port's
+ * tenant instead, the receiver being the one who asked for it.
+ *
+ * A round's cost is measured with the cycle counter, from before the
+ * completions are reaped to after the submission that carries the round's
+ * writes and reads to the kernel (tun copies the frames during that
+ * submission), and apportioned to the frames of the round by the scheduler
+ * (cgroups/sched.c). The scheduler decides intake: the reads of a tenant
+ * over its share or its rate cap are not posted again (worker_arm_reads,
+ * worker_read_more) until it releases the tenant, and then the reads of
+ * every port of that tenant on this worker are re-armed. A rate-capped
+ * tenant is released by a ring timer if nothing else wakes the worker.
+ * Weights and caps come from the control thread through vnet's tenant
+ * table (atomics), re-read whenever its generation number moves.
  */
 #include <errno.h>
 #include <linux/if_tun.h>
@@ -47,6 +68,7 @@
 #include <unistd.h>
 
 #include "gso.h"
+#include "sched.h"
 #include "vnet_priv.h"
 
 /**
@@ -160,7 +182,8 @@ static void worker_arm_reads(struct worker *w, uint16_t id)
 	struct wport *wp = &w->ports[id];
 	unsigned qi;
 
-	if (wp->detaching || wp->down)
+	if (wp->detaching || wp->down ||
+	    (w->sched && sched_parked(w->sched, wp->tenant)))
 		return;
 	for (qi = 0; qi < wp->nq; qi++) {
 		struct wqueue *q = &wp->q[qi];
@@ -179,7 +202,8 @@ static void worker_read_more(struct worker *w, uint16_t id, unsigned qi,
 	struct wport *wp = &w->ports[id];
 	struct wqueue *q = &wp->q[qi];
 
-	if (wp->detaching || wp->down || !q->nowait_ok)
+	if (wp->detaching || wp->down || !q->nowait_ok ||
+	    (w->sched && sched_parked(w->sched, wp->tenant)))
 		return;
 	while (n-- && q->nnowait < q->max_nowait)
 		if (!worker_read(w, id, qi, WOP_READ_NOWAIT))
@@ -371,6 +395,10 @@ static void worker_rx(struct worker *w, uint16_t src, uint32_t buf,
 
 	stat_add(&st->rx_packets, 1);
 	stat_add(&st->rx_bytes, len - VNET_HDR_LEN);
+	stat_add(&w->tstats[sp->tenant].packets, 1);
+	stat_add(&w->tstats[sp->tenant].bytes, len - VNET_HDR_LEN);
+	if (w->sched)
+		sched_note(w->sched, sp->tenant, len - VNET_HDR_LEN);
 	if (len > WORKER_BULK_FRAME)
 		w->round_bulk = true;
 
@@ -462,6 +490,9 @@ static void worker_read_cqe(struct worker *w, unsigned op, uint32_t obj,
 		worker_read_more(w, id, qi, op == WOP_READ ? 1 : 2);
 	} else {
 		worker_buf_put(w, buf);
+		/* The queue is empty: the tenant is not backlogged. */
+		if (res == -EAGAIN && w->sched)
+			sched_drained(w->sched, wp->tenant);
 		if (res == -EAGAIN && op == WOP_READ && !wp->detaching)
 			worker_poll(w, id, qi);
 		else if ((res == -EOPNOTSUPP || res == -EINVAL) &&
@@ -574,6 +605,36 @@ static void worker_net_unlink(struct worker *w, uint16_t id)
 	wp->next = wp->prev = -1;
 }
 
+/* Port @id joins its tenant's list; the tenant joins the scheduler. */
+static void worker_tenant_link(struct worker *w, uint16_t id)
+{
+	struct wport *wp = &w->ports[id];
+	int32_t head = w->tenant_head[wp->tenant];
+
+	wp->tprev = -1;
+	wp->tnext = head;
+	if (head >= 0)
+		w->ports[head].tprev = id;
+	w->tenant_head[wp->tenant] = id;
+	if (w->sched)
+		sched_attach(w->sched, wp->tenant);
+}
+
+static void worker_tenant_unlink(struct worker *w, uint16_t id)
+{
+	struct wport *wp = &w->ports[id];
+
+	if (wp->tprev >= 0)
+		w->ports[wp->tprev].tnext = wp->tnext;
+	else
+		w->tenant_head[wp->tenant] = wp->tnext;
+	if (wp->tnext >= 0)
+		w->ports[wp->tnext].tprev = wp->tprev;
+	wp->tnext = wp->tprev = -1;
+	if (w->sched)
+		sched_detach(w->sched, wp->tenant);
+}
+
 static void worker_attach(struct worker *w, struct vnet_port *p)
 {
 	struct wport *wp = &w->ports[p->id];
@@ -581,6 +642,8 @@ static void worker_attach(struct worker *w, struct vnet_port *p)
 
 	memset(wp, 0, sizeof(*wp));
 	memset(&w->stats[p->id], 0, sizeof(w->stats[p->id]));
+	wp->tenant = p->tenant;
+	wp->tnext = wp->tprev = -1;
 	wp->fdb = w->v->nets[p->net].fdb;
 	wp->net = p->net;
 	wp->offloads = p->dev.offloads;
@@ -609,6 +672,7 @@ static void worker_attach(struct worker *w, struct vnet_port *p)
 		return;
 	}
 	worker_net_link(w, p->id);
+	worker_tenant_link(w, p->id);
 	worker_arm_reads(w, p->id);
 }
 
@@ -639,6 +703,7 @@ static void worker_detach(struct worker *w, struct vnet_port *p,
 		return;
 	}
 	worker_net_unlink(w, p->id);
+	worker_tenant_unlink(w, p->id);
 	if (wp->starved) {
 		for (i = 0; i < w->nstarved; i++)
 			if (w->starved[i] == p->id)
@@ -702,6 +767,109 @@ static void worker_commands(struct worker *w)
 	}
 }
 
+/* ---- tenants --------------------------------------------------------- */
+
+static void worker_sched_apply(struct worker *w, uint64_t now);
+static void worker_sched_idle(struct worker *w, uint64_t now);
+
+/* Apply the control thread's tenant settings if they changed. */
+static void worker_tenants_sync(struct worker *w, uint64_t now)
+{
+	struct vnet *v = w->v;
+	uint32_t gen = atomic_load_explicit(&v->tenant_gen,
+					    memory_order_acquire);
+	uint32_t i;
+
+	if (gen == w->tenant_gen || !w->sched)
+		return;
+	w->tenant_gen = gen;
+	for (i = 0; i < VNET_MAX_TENANTS; i++) {
+		uint32_t wt = atomic_load_explicit(&v->tenant_weight[i],
+						   memory_order_relaxed);
+		uint64_t rate = atomic_load_explicit(&v->tenant_rate[i],
+						     memory_order_relaxed);
+
+		sched_tenant_set(w->sched, i, wt ? wt : SCHED_WEIGHT_DEFAULT,
+				 rate, now);
+	}
+	/* A lifted cap releases a tenant at once. */
+	worker_sched_apply(w, now);
+}
+
+/* The rate-cap timer fired: the round it wakes up decides. */
+static void worker_sched_timer(struct timer *t, uint64_t now_ns)
+{
+	(void)t;
+	(void)now_ns;
+}
+
+/* Re-arm the reads of the tenants the scheduler released, and keep the
+ * timer set for the next rate-cap release. */
+static void worker_sched_apply(struct worker *w, uint64_t now)
+{
+	struct sched *s = w->sched;
+	uint64_t next;
+	uint32_t i;
+
+	for (i = 0; i < s->nreleased; i++) {
+		int32_t id;
+
+		for (id = w->tenant_head[s->released[i]]; id >= 0;
+		     id = w->ports[id].tnext)
+			worker_arm_reads(w, (uint16_t)id);
+	}
+	s->nreleased = 0;
+	if (!s->nparked)
+		return;
+	next = sched_next_release(s);
+	if (!next || (timer_armed(&w->sched_timer) &&
+		      w->sched_timer.deadline_ns <= next))
+		return;
+	if (timer_armed(&w->sched_timer))
+		ring_timer_del(&w->ring, &w->sched_timer);
+	ring_timer_add(&w->ring, &w->sched_timer, next > now ? next - now : 0);
+}
+
+/*
+ * A round found no work while a tenant is parked: release rate-capped
+ * tenants whose time came at once, share-parked ones once the worker has
+ * been idle for SCHED_IDLE_GRACE_NS. The sched timer is armed for the end
+ * of the grace, so a worker that sleeps meanwhile still releases them.
+ */
+static void worker_sched_idle(struct worker *w, uint64_t now)
+{
+	struct sched *s = w->sched;
+	uint64_t end;
+
+	if (!sched_share_parked(s)) {
+		sched_idle(s, now); /* rate releases only */
+		worker_sched_apply(w, now);
+		return;
+	}
+	if (!w->idle_since)
+		w->idle_since = now;
+	end = w->idle_since + SCHED_IDLE_GRACE_NS;
+	if (now >= end) {
+		sched_idle(s, now);
+		w->idle_since = 0;
+		worker_sched_apply(w, now);
+		return;
+	}
+	if (!timer_armed(&w->sched_timer) || w->sched_timer.deadline_ns > end) {
+		if (timer_armed(&w->sched_timer))
+			ring_timer_del(&w->ring, &w->sched_timer);
+		ring_timer_add(&w->ring, &w->sched_timer, end - now);
+	}
+}
+
+/* sched_round_end() callback: count the cycles charged to a tenant. */
+static void worker_charge(void *ctx, uint32_t id, uint64_t cycles)
+{
+	struct worker *w = ctx;
+
+	stat_add(&w->tstats[id].cycles, cycles);
+}
+
 /* ---- thread ---------------------------------------------------------- */
 
 static int worker_setup(struct worker *w)
@@ -740,13 +908,22 @@ static int worker_setup(struct worker *w)
 	w->net_head = malloc(VNET_MAX_NETWORKS * sizeof(*w->net_head));
 	w->free_slots = malloc(WORKER_FILE_SLOTS * sizeof(*w->free_slots));
 	w->starved = malloc(nports * sizeof(*w->starved));
+	w->tstats = calloc(VNET_MAX_TENANTS, sizeof(*w->tstats));
+	w->tenant_head = malloc(VNET_MAX_TENANTS * sizeof(*w->tenant_head));
+	if (c->sched)
+		w->sched = sched_create(0);
 	if (!w->ports || !w->stats || !w->net_head || !w->free_slots ||
-	    !w->starved) {
+	    !w->starved || !w->tstats || !w->tenant_head ||
+	    (c->sched && !w->sched)) {
 		snprintf(w->init_err, sizeof(w->init_err), "out of memory");
 		return -ENOMEM;
 	}
 	for (i = 0; i < VNET_MAX_NETWORKS; i++)
 		w->net_head[i] = -1;
+	for (i = 0; i < VNET_MAX_TENANTS; i++)
+		w->tenant_head[i] = -1;
+	timer_init(&w->sched_timer, worker_sched_timer);
+	worker_tenants_sync(w, ring_now_ns());
 	for (i = 0; i < WORKER_FILE_SLOTS; i++)
 		w->free_slots[i] = WORKER_FILE_SLOTS - 1 - (int)i;
 	w->nfree_slots = WORKER_FILE_SLOTS;
@@ -780,8 +957,13 @@ static void worker_cleanup(struct worker *w)
 	free(w->net_head);
 	free(w->free_slots);
 	free(w->starved);
+	free(w->tstats);
+	free(w->tenant_head);
+	sched_destroy(w->sched);
 	w->ports = NULL;
 	w->stats = NULL;
+	w->tstats = NULL;
+	w->sched = NULL;
 }
 
 /**
@@ -811,8 +993,8 @@ void *worker_main(void *arg)
 	ring_wake_arm(&w->ring);
 	spin_until = ring_now_ns() + busy_ns;
 	while (!w->stop) {
-		uint64_t now;
-		bool block = false;
+		uint64_t now, c0 = 0;
+		bool block = false, busy = false;
 
 		worker_commands(w);
 		if (w->stop)
@@ -820,7 +1002,11 @@ void *worker_main(void *arg)
 		/* One clock read per round: it dates the batch for the FDB
 		 * and decides whether we have been idle long enough. */
 		now = ring_now_ns();
+		worker_tenants_sync(w, now);
 		if (io_uring_cq_ready(&w->ring.uring)) {
+			busy = true;
+			if (w->sched)
+				c0 = sched_cycles();
 			w->round_bulk = false;
 			worker_reap(w, vnet_now_ms(w->v, now));
 			if (w->round_bulk)
@@ -837,11 +1023,24 @@ void *worker_main(void *arg)
 					     ? now
 					     : now + busy_ns;
 			counter_inc(&w->batches);
-		} else if (now >= spin_until) {
-			block = true;
-			counter_inc(&w->idle_sleeps);
+		} else {
+			/* Nothing to do: after the grace, whoever a tenant
+			 * was parked for does not need the time. */
+			if (w->sched && w->sched->nparked)
+				worker_sched_idle(w, now);
+			if (now >= spin_until) {
+				block = true;
+				counter_inc(&w->idle_sleeps);
+			}
 		}
 		ring_wait(&w->ring, block);
+		if (busy && w->sched) {
+			if (w->sched->ntouched)
+				w->idle_since = 0;
+			sched_round_end(w->sched, sched_cycles() - c0, now,
+					worker_charge, w);
+			worker_sched_apply(w, now);
+		}
 	}
 	worker_cleanup(w);
 	return NULL;

@@ -744,3 +744,63 @@ ifindex() {
 on_cleanup() {
 	_CLEANUP_HOOKS+=("$1")
 }
+
+# --- cgroups (tenant scenarios) ---------------------------------------------
+
+_CGROUPS=()
+
+# _cgroup_remove_all - cleanup hook once a test made cgroups: remove them,
+# newest first (the test's processes are gone by then, so they are empty).
+_cgroup_remove_all() {
+	local d i
+	for ((i = ${#_CGROUPS[@]} - 1; i >= 0; i--)); do
+		d=${_CGROUPS[i]}
+		[[ -d $d ]] && ! rmdir "$d" 2>/dev/null &&
+			echo "[$TEST_NAME] cleanup: cannot remove cgroup $d" >&2
+	done
+	return 0
+}
+
+# cgroup_cpu_kind - print where a cgroup with a CPU weight can be made:
+# "v2" (cgroup2 at /sys/fs/cgroup with the cpu controller, cpu.weight) or
+# "v1" (/sys/fs/cgroup/cpu hierarchy, cpu.shares); skip the test otherwise.
+cgroup_cpu_kind() {
+	if [[ -f /sys/fs/cgroup/cgroup.controllers ]] &&
+		grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+		echo v2
+	elif [[ -f /sys/fs/cgroup/cpu/cpu.shares ]]; then
+		echo v1
+	else
+		skip "no cgroup with a CPU weight can be made here (no v2 cpu controller, no v1 cpu hierarchy)"
+	fi
+}
+
+# mk_cgroup NAME WEIGHT - create cgroup $P$NAME where cgroup_cpu_kind says,
+# with CPU weight WEIGHT (v1: cpu.shares = WEIGHT * 1024 / 100); set
+# CGROUP_DIR to its directory. It is removed when the test ends. (Not in
+# $(...): the cgroup must be registered in this shell.)
+mk_cgroup() {
+	local kind dir
+	kind=$(cgroup_cpu_kind)
+	if [[ $kind == v2 ]]; then
+		dir=/sys/fs/cgroup/$P$1
+	else
+		dir=/sys/fs/cgroup/cpu/$P$1
+	fi
+	mkdir "$dir" || fail "cannot create cgroup $dir"
+	if ((${#_CGROUPS[@]} == 0)); then
+		on_cleanup _cgroup_remove_all
+	fi
+	_CGROUPS+=("$dir")
+	cgroup_set_weight "$dir" "$2"
+	CGROUP_DIR=$dir
+}
+
+# cgroup_set_weight DIR WEIGHT - set a cgroup's CPU weight (1..10000).
+cgroup_set_weight() {
+	if [[ -f $1/cpu.weight ]]; then
+		echo "$2" >"$1/cpu.weight"
+	else
+		echo $(($2 * 1024 / 100)) >"$1/cpu.shares"
+	fi
+}

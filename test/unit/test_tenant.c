@@ -627,6 +627,121 @@ static void test_tenant_table(void)
  *
  * Return: 0 if every test passed
  */
+/**
+ * struct test_events - what tenant_refresh() reported
+ */
+struct test_events {
+	unsigned changed, lost, back;
+	uint32_t old_weight;
+	int err;
+	char last[TENANT_NAME_MAX];
+};
+
+static void test_event(const struct tenant *tn, enum tenant_event ev,
+		       uint32_t old_weight, int err, void *ctx)
+{
+	struct test_events *e = ctx;
+
+	snprintf(e->last, sizeof(e->last), "%s", tn->name);
+	switch (ev) {
+	case TENANT_WEIGHT_CHANGED:
+		e->changed++;
+		e->old_weight = old_weight;
+		break;
+	case TENANT_CGROUP_LOST:
+		e->lost++;
+		e->err = err;
+		break;
+	case TENANT_CGROUP_BACK:
+		e->back++;
+		break;
+	}
+}
+
+/**
+ * test_tenant_refresh() - weights follow the cgroups (v2 and v1 files);
+ *			   a cgroup that goes away is reported once and the
+ *			   tenant keeps its last weight; an override stays
+ */
+static void test_tenant_refresh(void)
+{
+	struct tenant_table *t = tenant_table_create(test_path("rf/"));
+	struct tenant_table *t1 = tenant_table_create(test_path("rf1/"));
+	struct test_events e = { 0 };
+	char err[256];
+	unsigned i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t1);
+	CU_ASSERT_EQUAL(test_write("rf/cgroup.controllers", "cpu\n"), 0);
+	CU_ASSERT_EQUAL(test_write("rf/g/cpu.weight", "100\n"), 0);
+	CU_ASSERT_EQUAL(test_write("rf1/cpu/h/cpu.shares", "1024\n"), 0);
+	CU_ASSERT_EQUAL(test_add(t, "g", "g", 0, err), 0);
+	CU_ASSERT_EQUAL(test_add(t, "pinned", "g", 700, err), 0);
+	CU_ASSERT_EQUAL(test_add(t, "free", NULL, 0, err), 0);
+	CU_ASSERT_EQUAL(test_add(t1, "h", "h", 0, err), 0);
+	CU_ASSERT_EQUAL(tenant_find(t, "g")->weight, 100);
+	CU_ASSERT_EQUAL(tenant_find(t1, "h")->weight, 100);
+
+	/* Nothing changed: nothing reported */
+	CU_ASSERT_EQUAL(tenant_refresh(t, test_event, &e), 0);
+	CU_ASSERT_EQUAL(e.changed + e.lost + e.back, 0);
+
+	/* v2 weight and v1 shares change */
+	CU_ASSERT_EQUAL(test_write("rf/g/cpu.weight", "300\n"), 0);
+	CU_ASSERT_EQUAL(test_write("rf1/cpu/h/cpu.shares", "512\n"), 0);
+	CU_ASSERT_EQUAL(tenant_refresh(t, test_event, &e), 1);
+	CU_ASSERT_EQUAL(e.changed, 1);
+	CU_ASSERT_EQUAL(e.old_weight, 100);
+	CU_ASSERT_STRING_EQUAL(e.last, "g");
+	CU_ASSERT_EQUAL(tenant_find(t, "g")->weight, 300);
+	CU_ASSERT_EQUAL(tenant_find(t, "pinned")->weight, 700);
+	CU_ASSERT_EQUAL(tenant_refresh(t1, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(tenant_find(t1, "h")->weight, 50);
+
+	/* Unreadable (malformed) weight: lost once, weight kept */
+	CU_ASSERT_EQUAL(test_write("rf/g/cpu.weight", "many\n"), 0);
+	memset(&e, 0, sizeof(e));
+	for (i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(tenant_refresh(t, test_event, &e), 0);
+	CU_ASSERT_EQUAL(e.lost, 2); /* g and pinned share the cgroup */
+	CU_ASSERT_EQUAL(e.err, -EINVAL);
+	CU_ASSERT_EQUAL(tenant_find(t, "g")->weight, 300);
+	CU_ASSERT_TRUE(tenant_find(t, "g")->cgroup_lost);
+
+	/* Readable again: back once, and the new weight is taken */
+	CU_ASSERT_EQUAL(test_write("rf/g/cpu.weight", "400\n"), 0);
+	CU_ASSERT_EQUAL(tenant_refresh(t, test_event, &e), 1);
+	CU_ASSERT_EQUAL(tenant_refresh(t, test_event, &e), 0);
+	CU_ASSERT_EQUAL(e.back, 2);
+	CU_ASSERT_EQUAL(tenant_find(t, "g")->weight, 400);
+	CU_ASSERT_FALSE(tenant_find(t, "g")->cgroup_lost);
+
+	/* The cgroup disappears: reported once, -ENOENT, weight kept */
+	CU_ASSERT_EQUAL(unlink(test_path("rf/g/cpu.weight")), 0);
+	CU_ASSERT_EQUAL(rmdir(test_path("rf/g")), 0);
+	memset(&e, 0, sizeof(e));
+	for (i = 0; i < 5; i++)
+		tenant_refresh(t, test_event, &e);
+	CU_ASSERT_EQUAL(e.lost, 2);
+	CU_ASSERT_EQUAL(e.err, -ENOENT);
+	CU_ASSERT_EQUAL(e.changed, 0);
+	CU_ASSERT_EQUAL(tenant_find(t, "g")->weight, 400);
+	CU_ASSERT_EQUAL(tenant_find(t, "pinned")->weight, 700);
+
+	/* Rebinding (tenant_set with another cgroup) clears the state */
+	CU_ASSERT_EQUAL(test_write("rf/k/cpu.weight", "20\n"), 0);
+	{
+		struct tenant_spec spec = { .name = "g", .cgroup = "k" };
+
+		CU_ASSERT_EQUAL(tenant_set(t, &spec, err, sizeof(err)), 0);
+	}
+	CU_ASSERT_FALSE(tenant_find(t, "g")->cgroup_lost);
+	CU_ASSERT_EQUAL(tenant_find(t, "g")->weight, 20);
+	tenant_table_destroy(t);
+	tenant_table_destroy(t1);
+}
+
 int main(void)
 {
 	CU_pSuite suite;
@@ -645,7 +760,8 @@ int main(void)
 	    !CU_add_test(suite, "pid", test_tenant_pid) ||
 	    !CU_add_test(suite, "parse /proc/PID/cgroup", test_tenant_parse) ||
 	    !CU_add_test(suite, "set", test_tenant_set) ||
-	    !CU_add_test(suite, "table", test_tenant_table)) {
+	    !CU_add_test(suite, "table", test_tenant_table) ||
+	    !CU_add_test(suite, "refresh", test_tenant_refresh)) {
 		CU_cleanup_registry();
 		return CU_get_error() ? (int)CU_get_error() : 1;
 	}
