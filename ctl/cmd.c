@@ -1121,6 +1121,100 @@ int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 }
 
 /**
+ * cmd_port_del_many() - delete several ports together
+ * @c:		state
+ * @names:	interface names
+ * @n:		number of @names
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * All or nothing as far as names go: an unknown or repeated name deletes
+ * none. The devices are destroyed in parallel (vnet_port_del_many()).
+ *
+ * Return: 0, -ENOENT, -EINVAL or -errno
+ */
+static int cmd_port_del_many(struct cmd_ctx *c, const char *const *names,
+			     unsigned n, char *err, size_t errlen)
+{
+	unsigned i, j;
+	int rc, k;
+
+	for (i = 0; i < n; i++) {
+		if (cmd_port_find(c, names[i]) < 0) {
+			snprintf(err, errlen, "port '%.64s' not found (no port deleted)",
+				 names[i]);
+			return -ENOENT;
+		}
+		for (j = 0; j < i; j++) {
+			if (!strcmp(names[i], names[j])) {
+				snprintf(err, errlen, "port '%.64s' named twice",
+					 names[i]);
+				return -EINVAL;
+			}
+		}
+	}
+	rc = vnet_port_del_many(c->vnet, names, n);
+	/* What vnet let go of is gone; a port it kept (a worker did not
+	 * let go in time) stays in our table too. */
+	for (i = 0; i < n; i++) {
+		struct vnet_port_info info;
+
+		if (!vnet_port_get(c->vnet, names[i], &info) ||
+		    (k = cmd_port_find(c, names[i])) < 0)
+			continue;
+		free(c->ports[k].config);
+		memmove(&c->ports[k], &c->ports[k + 1],
+			(c->nports - (unsigned)k - 1) * sizeof(c->ports[0]));
+		c->nports--;
+		if (c->state)
+			state_del_port(c->state, names[i]);
+		log_info("port %s deleted", names[i]);
+	}
+	if (rc)
+		snprintf(err, errlen, "cannot delete every port: %s",
+			 strerror(-rc));
+	return rc;
+}
+
+/**
+ * cmd_req_port_del() - port.del: one "name", or several "names"
+ * @c:		state
+ * @req:	request
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno
+ */
+static int cmd_req_port_del(struct cmd_ctx *c, const struct proto_request *req,
+			    char *err, size_t errlen)
+{
+	const char *name = proto_arg_str(req, "name");
+	size_t i, n = proto_arg_list_len(req, "names");
+	const char **names;
+	int rc;
+
+	if (!!name == !!n) {
+		snprintf(err, errlen, "port.del: give 'name' or 'names'");
+		return -EINVAL;
+	}
+	if (name)
+		return cmd_port_del(c, name, err, errlen);
+	if (n > VNET_MAX_PORTS) {
+		snprintf(err, errlen, "port.del: at most %u names", VNET_MAX_PORTS);
+		return -EINVAL;
+	}
+	if (!(names = calloc(n, sizeof(*names)))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		names[i] = proto_arg_list_str(req, "names", i);
+	rc = cmd_port_del_many(c, names, (unsigned)n, err, errlen);
+	free(names);
+	return rc;
+}
+
+/**
  * cmd_req_tenant() - our tenant spec from a request's arguments
  * @req:	tenant.add or tenant.set request
  * @t:		result
@@ -1707,7 +1801,7 @@ int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 				       cmd_json_port(c, &c->ports[c->nports - 1]));
 		break;
 	case PROTO_PORT_DEL:
-		rc = cmd_port_del(c, proto_arg_str(req, "name"), err, errlen);
+		rc = cmd_req_port_del(c, req, err, errlen);
 		break;
 	case PROTO_PORT_LIST:
 		arr = json_object_new_array();

@@ -17,7 +17,7 @@
 #include "proto.h"
 
 #define PROTO_STR_MAX 4096  /* longest string argument */
-#define PROTO_LIST_MAX 64   /* longest list argument */
+#define PROTO_LIST_MAX 4096 /* longest list argument (port.del names) */
 
 enum proto_type {
 	PROTO_T_STR,
@@ -64,6 +64,13 @@ static const struct proto_arg proto_args_name[] = {
 	{ NULL, 0, false },
 };
 
+/* port.del: "name", or "names" for several at once */
+static const struct proto_arg proto_args_port_del[] = {
+	{ "name", PROTO_T_STR, false },
+	{ "names", PROTO_T_STRLIST, false },
+	{ NULL, 0, false },
+};
+
 static const struct proto_arg proto_args_none[] = {
 	{ NULL, 0, false },
 };
@@ -101,7 +108,7 @@ static const struct proto_cmd_def proto_cmds[PROTO_CMD__COUNT] = {
 	[PROTO_TENANT_DEL] = { "tenant.del", true, proto_args_name },
 	[PROTO_TENANT_LIST] = { "tenant.list", false, proto_args_none },
 	[PROTO_PORT_ADD] = { "port.add", true, proto_args_port_add },
-	[PROTO_PORT_DEL] = { "port.del", true, proto_args_name },
+	[PROTO_PORT_DEL] = { "port.del", true, proto_args_port_del },
 	[PROTO_PORT_LIST] = { "port.list", false, proto_args_none },
 	[PROTO_FDB_SHOW] = { "fdb.show", false, proto_args_fdb },
 	[PROTO_STATS] = { "stats", false, proto_args_stats },
@@ -183,7 +190,7 @@ static const char *proto_check_arg(const struct proto_arg *a,
 			return "a list of strings";
 		n = json_object_array_length(v);
 		if (n > PROTO_LIST_MAX)
-			return "a list of at most 64 strings";
+			return "a list of at most 4096 strings";
 		for (i = 0; i < n; i++) {
 			struct json_object *e = json_object_array_get_idx(v, i);
 			size_t l;

@@ -160,6 +160,7 @@ int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
 		  char *err, size_t errlen);
 int vnet_port_del(struct vnet *v, const char *name);
 int vnet_port_close(struct vnet *v, const char *name);
+int vnet_port_del_many(struct vnet *v, const char *const *names, unsigned n);
 int vnet_port_get(struct vnet *v, const char *name,
 		  struct vnet_port_info *out);
 typedef void (*vnet_port_fn)(const struct vnet_port_info *p, void *ctx);

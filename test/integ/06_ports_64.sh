@@ -3,7 +3,9 @@
 # ports_64 - 64 ports at once, one namespace each, all on the default
 # network in 10.76.0.0/16: every port reaches the first one and a spread of
 # other pairs, port list and fdb show account for all 64, and deleting them
-# all leaves no device behind.
+# all (half one by one, half with one port del of 32 names, after one with
+# an unknown name among them deleted none) leaves no device, FDB entry or
+# state record behind.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd ping
 
@@ -41,7 +43,11 @@ done
 assert_eq "$(vctl_json stats | jq_py "len([p for p in d['ports'] if p['name'].startswith('$P')])")" \
 	"$N" "ports in stats"
 
-for ((i = 0; i < N; i++)); do vctl port del "${DEV[i]}"; done
+for ((i = 0; i < N / 2; i++)); do vctl port del "${DEV[i]}"; done
+expect_ctl_error "port del with an unknown name among many" port del "${DEV[@]:N/2}" "$(ifname nope)" >/dev/null
+assert_eq "$(port_names | grep -c -E "^$P" || true)" "$((N / 2))" "ports after a refused port del of many"
+vctl port del "${DEV[@]:N/2}"
+[[ -z $(ls "$VSTACK_STATE/ports") ]] || fail "state records left: $(ls "$VSTACK_STATE/ports")"
 assert_eq "$(port_names | grep -c -E "^$P" || true)" 0 "ports left in port list"
 assert_eq "$(vctl_json fdb show | jq_py "len(d['entries'])")" 0 "FDB entries left after deleting every port"
 for ((i = 0; i < N; i++)); do
