@@ -92,17 +92,28 @@ static int vnet_worker_cpu(const struct vnet_config *c, unsigned i)
 	return -1;
 }
 
-/* Wait until every worker acknowledged @seq (or gave up trying). */
+/*
+ * Wait until every worker acknowledged @seq. A worker that acknowledges
+ * nothing for VNET_ACK_TIMEOUT_NS is stuck; one that works through a long
+ * queue of commands (vnet_port_del_many()) is not, so each step forward
+ * restarts the clock.
+ */
 static int vnet_wait_ack(struct vnet *v, uint64_t seq)
 {
 	uint64_t deadline = ring_now_ns() + VNET_ACK_TIMEOUT_NS;
 	unsigned i;
 
 	for (i = 0; i < v->nworkers; i++) {
-		while (atomic_load_explicit(&v->workers[i].done_seq,
-					    memory_order_acquire) < seq) {
-			if (ring_now_ns() > deadline)
+		uint64_t seen = 0, done;
+
+		while ((done = atomic_load_explicit(&v->workers[i].done_seq,
+						    memory_order_acquire)) < seq) {
+			if (done != seen) {
+				seen = done;
+				deadline = ring_now_ns() + VNET_ACK_TIMEOUT_NS;
+			} else if (ring_now_ns() > deadline) {
 				return -ETIMEDOUT;
+			}
 			usleep(50);
 		}
 	}
@@ -461,14 +472,14 @@ static void *vnet_closer_run(void *arg)
  * overlap: deleting a thousand ports takes about a second, not twenty.
  * Every device is gone when this returns.
  *
- * Return: 0, or -ETIMEDOUT if a worker did not let go of a port in time
- * (that port and the ones after it stay), or -ENOMEM
+ * Return: 0, or -ETIMEDOUT if a worker did not let go of the ports in
+ * time (they all stay then, detached), or -ENOMEM
  */
 int vnet_port_del_many(struct vnet *v, const char *const *names, unsigned n)
 {
 	struct vnet_closer cl = { .n = 0 };
 	pthread_t th[VNET_CLOSE_THREADS];
-	unsigned i, nth = 0;
+	unsigned i, w, nth = 0;
 	int ret = 0;
 
 	cl.ports = calloc(n ? n : 1, sizeof(*cl.ports));
@@ -477,17 +488,31 @@ int vnet_port_del_many(struct vnet *v, const char *const *names, unsigned n)
 	atomic_init(&cl.next, 0);
 	for (i = 0; i < n; i++) {
 		int id = vnet_port_find(v, names[i]);
-		struct vnet_port *p;
 
-		if (id < 0)
-			continue;
-		p = v->ports[id];
-		if ((ret = vnet_broadcast(v, WCMD_DETACH, p)))
-			break;
+		if (id >= 0)
+			cl.ports[cl.n++] = v->ports[id];
+	}
+	/* Every detach queued at once, one wait for the last: a worker
+	 * handles its commands in order and acknowledges each when done, so
+	 * a busy host costs one wake-up here, not one per port. */
+	for (i = 0; i < cl.n; i++) {
+		++v->seq;
+		for (w = 0; w < v->nworkers; w++)
+			worker_send(&v->workers[w], WCMD_DETACH, cl.ports[i],
+				    v->seq);
+	}
+	if (cl.n && (ret = vnet_wait_ack(v, v->seq))) {
+		/* As vnet_port_remove(): a port a worker may still use
+		 * stays, detached, rather than be freed under it. */
+		free(cl.ports);
+		return ret;
+	}
+	for (i = 0; i < cl.n; i++) {
+		struct vnet_port *p = cl.ports[i];
+
 		fdb_flush_port(v->nets[p->net].fdb, p->id);
-		v->ports[id] = NULL;
+		v->ports[p->id] = NULL;
 		vnet_net_put(v, p->net);
-		cl.ports[cl.n++] = p;
 	}
 	while (nth < VNET_CLOSE_THREADS && nth * 4 < cl.n &&
 	       !pthread_create(&th[nth], NULL, vnet_closer_run, &cl))
@@ -498,7 +523,7 @@ int vnet_port_del_many(struct vnet *v, const char *const *names, unsigned n)
 	for (i = 0; i < cl.n; i++)
 		free(cl.ports[i]);
 	free(cl.ports);
-	return ret;
+	return 0;
 }
 
 /**
