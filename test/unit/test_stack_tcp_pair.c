@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_stack_tcp_pair.c - two TCP instances back to back over a lossy wire
+ *
+ * A connects to B's listener through an in-memory wire that serialises
+ * every segment with tcp_wire_build() and parses it again with
+ * tcp_wire_parse(), so the wire format is exercised too. Each direction is
+ * a link with a rate, a propagation delay, a bounded queue (tail drop),
+ * random loss and random extra delay (reordering), all from a seeded
+ * xorshift generator: a failure replays exactly.
+ *
+ * The streams are generated from their byte offsets; the receiver checks
+ * every byte as it reads it and hashes (FNV-1a 64) what it got, compared
+ * with the hash of what was sent. After the transfer both sides close, the
+ * one that closed first goes through TIME-WAIT, and the test checks that
+ * every connection was released and no timer is left.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "tcp.h"
+#include "tcp_wire.h"
+
+#include "../lib/cunit_run.h"
+
+#define PAIR_PKTS    4096
+#define PAIR_PKT_MAX 1600
+#define PAIR_RING    (256 * 1024)
+
+#define ADDR_A 0x0a000001
+#define ADDR_B 0x0a000002
+#define PORT_A 40000
+#define PORT_B 80
+
+/**
+ * struct pair_pkt - a segment on the wire
+ * @at:		delivery time
+ * @order:	sending order, to break ties of @at
+ * @to_b:	direction
+ * @len:	bytes in @buf
+ * @buf:	TCP header, options, payload
+ */
+struct pair_pkt {
+	uint64_t at;
+	uint64_t order;
+	bool to_b;
+	uint32_t len;
+	uint8_t buf[PAIR_PKT_MAX];
+};
+
+/**
+ * struct pair_cfg - one scenario
+ */
+struct pair_cfg {
+	uint32_t loss_ppm;	/* per million, both directions */
+	uint32_t reorder_ppm;	/* extra delay of 1..4 ms */
+	uint32_t bytes_ab;	/* A to B */
+	uint32_t bytes_ba;	/* B to A */
+	uint32_t rate;		/* bytes per ms */
+	uint32_t delay_ms;	/* one way */
+	uint32_t queue;		/* bytes queued per link at most */
+	uint32_t iss_a, iss_b;
+	uint64_t seed;
+	bool no_sack, no_ts, no_ws, reno, nodelay;
+	uint32_t pause_every;	/* B stops reading for pause_ms every N ms */
+	uint32_t pause_ms;
+	uint32_t rbuf;		/* ring sizes, 0 = PAIR_RING */
+};
+
+/**
+ * struct pair_side - one end
+ */
+struct pair_side {
+	struct tcp_conn *c;
+	uint64_t sent, rcvd;	/* stream offsets */
+	uint64_t h_sent, h_rcvd;
+	uint32_t to_send;
+	bool eof, closed_called, bad;
+	uint32_t stream;	/* generator of the stream this side sends */
+};
+
+static struct pair_pkt *pkts;
+static unsigned npkts;
+static uint64_t now, rng, link_free[2]; /* link_free: us */
+static struct pair_cfg cfg;
+static struct tcp_conn conn_a, conn_b, lconn;
+static uint8_t *ring[4];
+static unsigned releases, allocs;
+static bool b_allocated;
+static struct pair_side sa, sb;
+static uint64_t dropped, sent_pkts;
+
+/**
+ * pair_rand() - xorshift64*
+ *
+ * Return: 64 random bits
+ */
+static uint64_t pair_rand(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 2685821657736338717ULL;
+}
+
+/**
+ * pair_byte() - byte @i of stream @s
+ * @s:	stream id
+ * @i:	offset
+ *
+ * Return: the byte
+ */
+static uint8_t pair_byte(uint32_t s, uint64_t i)
+{
+	uint64_t x = (i >> 3) * 0x9E3779B97F4A7C15ULL + s * 0x632BE59BD9B4E019ULL;
+
+	x ^= x >> 29;
+	return (uint8_t)(x >> (8 * (i & 7)));
+}
+
+/**
+ * pair_fnv() - FNV-1a over one more chunk
+ * @h:	hash so far
+ * @p:	bytes
+ * @n:	how many
+ *
+ * Return: new hash
+ */
+static uint64_t pair_fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	while (n--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/**
+ * pair_output() - ops->output: serialise onto the wire, maybe lose it
+ * @ctx:	unused
+ * @c:		sender (NULL for a stray reset)
+ * @seg:	segment
+ */
+static void pair_output(void *ctx, struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	struct pair_pkt *p;
+	bool to_b = seg->saddr == ADDR_A;
+	size_t hl;
+	uint64_t t, ser;
+	int d = to_b ? 0 : 1;
+
+	(void)ctx;
+	(void)c;
+	sent_pkts++;
+	if (pair_rand() % 1000000 < cfg.loss_ppm) {
+		dropped++;
+		return;
+	}
+	/* link: serialisation at rate (microseconds), bounded queue, tail
+	 * drop */
+	if (link_free[d] < now * 1000)
+		link_free[d] = now * 1000;
+	if ((link_free[d] - now * 1000) * cfg.rate / 1000 > cfg.queue) {
+		dropped++;
+		return;
+	}
+	CU_ASSERT_FATAL(npkts < PAIR_PKTS);
+	p = &pkts[npkts++];
+	hl = tcp_wire_build(p->buf, sizeof(p->buf), seg);
+	CU_ASSERT_FATAL(hl >= 20);
+	CU_ASSERT_FATAL(hl + seg->len <= sizeof(p->buf));
+	memcpy(p->buf + hl, seg->data[0].base, seg->data[0].len);
+	if (seg->data[1].len)
+		memcpy(p->buf + hl + seg->data[0].len, seg->data[1].base,
+		       seg->data[1].len);
+	p->len = (uint32_t)(hl + seg->len);
+	/* an MSS-sized segment must fit a 1500-byte IP packet */
+	CU_ASSERT(p->len + 20 <= 1500);
+	ser = (uint64_t)p->len * 1000 / cfg.rate;
+	link_free[d] += ser ? ser : 1;
+	t = (link_free[d] + 999) / 1000 + cfg.delay_ms;
+	if (pair_rand() % 1000000 < cfg.reorder_ppm)
+		t += 1 + pair_rand() % 4;
+	p->at = t;
+	p->order = sent_pkts;
+	p->to_b = to_b;
+}
+
+/**
+ * pair_event() - ops->event: nothing to do, the loop polls
+ * @ctx:	unused
+ * @c:		connection
+ * @ev:		events
+ */
+static void pair_event(void *ctx, struct tcp_conn *c, unsigned ev)
+{
+	(void)ctx;
+	(void)c;
+	(void)ev;
+}
+
+static const struct tcp_ops pair_ops;
+
+/**
+ * pair_cfg_tcp() - TCP settings of a scenario
+ * @t:	filled in
+ */
+static void pair_cfg_tcp(struct tcp_cfg *t)
+{
+	tcp_cfg_default(t);
+	t->use_sack = !cfg.no_sack;
+	t->use_ts = !cfg.no_ts;
+	t->use_ws = !cfg.no_ws;
+	t->nodelay = cfg.nodelay;
+	t->rto_min_ms = 200;
+	t->cc = cfg.reno ? &cc_reno_ops : &cc_cubic_ops;
+	t->msl_ms = 1000;
+	t->backlog = 1;
+}
+
+/**
+ * pair_accept_alloc() - ops->accept_alloc: B's one connection
+ * @ctx:	unused
+ * @lc:		listener
+ * @syn:	the SYN
+ * @iss:	B's ISS
+ *
+ * Return: conn_b, or NULL if it is taken
+ */
+static struct tcp_conn *pair_accept_alloc(void *ctx, struct tcp_conn *lc,
+					  const struct tcp_seg *syn,
+					  uint32_t *iss)
+{
+	struct tcp_cfg t;
+	uint32_t rs = cfg.rbuf ? cfg.rbuf : PAIR_RING;
+
+	(void)ctx;
+	(void)lc;
+	(void)syn;
+	if (b_allocated)
+		return NULL;
+	b_allocated = true;
+	allocs++;
+	pair_cfg_tcp(&t);
+	tcp_conn_init(&conn_b, &pair_ops, NULL, &t, ring[2], PAIR_RING, ring[3],
+		      rs);
+	*iss = cfg.iss_b;
+	return &conn_b;
+}
+
+/**
+ * pair_release() - ops->release
+ * @ctx:	unused
+ * @c:		connection
+ */
+static void pair_release(void *ctx, struct tcp_conn *c)
+{
+	(void)ctx;
+	if (c == &conn_b)
+		b_allocated = false;
+	releases++;
+}
+
+static const struct tcp_ops pair_ops = {
+	.output = pair_output,
+	.event = pair_event,
+	.accept_alloc = pair_accept_alloc,
+	.release = pair_release,
+};
+
+/**
+ * pair_deliver() - parse a wire packet and give it to its connection
+ * @p:	packet
+ */
+static void pair_deliver(const struct pair_pkt *p)
+{
+	struct tcp_seg seg;
+	struct tcp_conn *c;
+
+	CU_ASSERT_FATAL(tcp_wire_parse(p->buf, p->len, &seg) == 0);
+	seg.saddr = p->to_b ? ADDR_A : ADDR_B;
+	seg.daddr = p->to_b ? ADDR_B : ADDR_A;
+	if (p->to_b) {
+		if (b_allocated && !conn_b.released)
+			c = &conn_b;
+		else if (lconn.state == TCP_LISTEN)
+			c = &lconn;
+		else
+			c = NULL;
+	} else {
+		c = conn_a.released ? NULL : &conn_a;
+	}
+	if (c)
+		tcp_input(c, &seg, now);
+	else
+		tcp_input_nomatch(&pair_ops, NULL, &seg);
+}
+
+/**
+ * pair_pump() - let one side's application send and read
+ * @s:		side
+ * @reading:	whether it reads now
+ */
+static void pair_pump(struct pair_side *s, bool reading)
+{
+	static uint8_t buf[65536];
+	struct tcp_conn *c = s->c;
+	size_t n, i;
+
+	if (!c || c->state == TCP_CLOSED)
+		return;
+	while (s->sent < s->to_send) {
+		size_t want = s->to_send - s->sent, room = tcp_writable(c);
+
+		if (want > sizeof(buf))
+			want = sizeof(buf);
+		if (want > room)
+			want = room;
+		if (!want)
+			break;
+		for (i = 0; i < want; i++)
+			buf[i] = pair_byte(s->stream, s->sent + i);
+		n = tcp_send(c, buf, want, now);
+		s->h_sent = pair_fnv(s->h_sent, buf, n);
+		s->sent += n;
+		if (n < want)
+			break;
+	}
+	if (s->sent == s->to_send && !s->closed_called &&
+	    (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT)) {
+		if (tcp_shutdown(c, now) == 0)
+			s->closed_called = true;
+	}
+	while (reading && (n = tcp_recv(c, buf, sizeof(buf), now))) {
+		for (i = 0; i < n; i++)
+			if (buf[i] != pair_byte(s->stream ^ 1, s->rcvd + i))
+				s->bad = true;
+		s->h_rcvd = pair_fnv(s->h_rcvd, buf, n);
+		s->rcvd += n;
+	}
+	if (tcp_eof(c))
+		s->eof = true;
+}
+
+/**
+ * pair_run() - run a scenario to its end and check everything
+ * @pc:	scenario
+ */
+static void pair_run(const struct pair_cfg *pc)
+{
+	struct tcp_cfg t;
+	uint64_t h0 = 0xcbf29ce484222325ULL, limit;
+	unsigned i, steps = 0;
+	uint32_t rs;
+
+	cfg = *pc;
+	if (!cfg.rate)
+		cfg.rate = 12500; /* 100 Mbit/s */
+	if (!cfg.queue)
+		cfg.queue = 200000;
+	if (!cfg.delay_ms)
+		cfg.delay_ms = 5;
+	rs = cfg.rbuf ? cfg.rbuf : PAIR_RING;
+	rng = cfg.seed ? cfg.seed : 88172645463325252ULL;
+	now = 1000;
+	npkts = 0;
+	link_free[0] = link_free[1] = 0;
+	releases = allocs = 0;
+	b_allocated = false;
+	dropped = sent_pkts = 0;
+	memset(&sa, 0, sizeof(sa));
+	memset(&sb, 0, sizeof(sb));
+	sa.h_sent = sa.h_rcvd = sb.h_sent = sb.h_rcvd = h0;
+	sa.to_send = cfg.bytes_ab;
+	sb.to_send = cfg.bytes_ba;
+	sa.stream = 2;
+	sb.stream = 3;
+
+	pair_cfg_tcp(&t);
+	tcp_conn_init(&lconn, &pair_ops, NULL, &t, ring[2], PAIR_RING, ring[3],
+		      rs);
+	CU_ASSERT_FATAL(tcp_listen(&lconn, ADDR_B, PORT_B) == 0);
+	tcp_conn_init(&conn_a, &pair_ops, NULL, &t, ring[0], PAIR_RING, ring[1],
+		      rs);
+	sa.c = &conn_a;
+	CU_ASSERT_FATAL(tcp_connect(&conn_a, ADDR_A, PORT_A, ADDR_B, PORT_B,
+				    cfg.iss_a, now) == 0);
+
+	limit = now + 900000; /* 15 simulated minutes */
+	while (now < limit) {
+		uint64_t next = UINT64_MAX, d;
+		bool b_reads = true;
+		unsigned best = 0;
+
+		steps++;
+		if (!sb.c) {
+			struct tcp_conn *acc = tcp_accept(&lconn);
+
+			if (acc) {
+				CU_ASSERT(acc == &conn_b);
+				sb.c = acc;
+				/* one connection only: the listener goes */
+				tcp_close(&lconn, now);
+			}
+		}
+		if (cfg.pause_every &&
+		    (now % cfg.pause_every) < cfg.pause_ms)
+			b_reads = false;
+		pair_pump(&sa, true);
+		pair_pump(&sb, b_reads);
+
+		if (sa.c && sa.c->state == TCP_CLOSED && !sa.c->user_closed) {
+			tcp_close(sa.c, now);
+		}
+		if (sb.c && sb.c->state == TCP_CLOSED && !sb.c->user_closed)
+			tcp_close(sb.c, now);
+		/* close for good once both directions ended */
+		if (sa.eof && sa.closed_called && !sa.c->user_closed)
+			tcp_close(sa.c, now);
+		if (sb.c && sb.eof && sb.closed_called && !sb.c->user_closed)
+			tcp_close(sb.c, now);
+		if (conn_a.released && sb.c && conn_b.released && npkts == 0)
+			break;
+
+		for (i = 0; i < npkts; i++)
+			if (pkts[i].at < next ||
+			    (pkts[i].at == next &&
+			     pkts[i].order < pkts[best].order)) {
+				next = pkts[i].at;
+				best = i;
+			}
+		if (!conn_a.released) {
+			d = tcp_next_deadline(&conn_a);
+			if (d < next)
+				next = d;
+		}
+		if (b_allocated && !conn_b.released) {
+			d = tcp_next_deadline(&conn_b);
+			if (d < next)
+				next = d;
+		}
+		if (lconn.state == TCP_LISTEN) {
+			d = tcp_next_deadline(&lconn);
+			if (d < next)
+				next = d;
+		}
+		if (cfg.pause_every) {
+			/* wake up when reading resumes */
+			d = now - now % cfg.pause_every + cfg.pause_ms;
+			if (d <= now)
+				d = now - now % cfg.pause_every +
+				    cfg.pause_every;
+			if (d < next)
+				next = d;
+		}
+		if (next == UINT64_MAX)
+			break;
+		if (next > now)
+			now = next;
+		if (npkts && pkts[best].at <= now) {
+			struct pair_pkt p = pkts[best];
+
+			pkts[best] = pkts[--npkts];
+			pair_deliver(&p);
+			continue;
+		}
+		if (!conn_a.released && tcp_next_deadline(&conn_a) <= now)
+			tcp_timer(&conn_a, now);
+		if (b_allocated && !conn_b.released &&
+		    tcp_next_deadline(&conn_b) <= now)
+			tcp_timer(&conn_b, now);
+	}
+	if (now >= limit || !sb.c)
+		fprintf(stderr, "\n  stuck: A %s una %u nxt %u max %u end %u "
+				"wnd %u cwnd %u | B %s rcvd %llu/%u\n",
+			tcp_state_name(conn_a.state), conn_a.snd_una,
+			conn_a.snd_nxt, conn_a.snd_max, conn_a.snd_end,
+			conn_a.snd_wnd, conn_a.cc.cwnd,
+			tcp_state_name(conn_b.state),
+			(unsigned long long)sb.rcvd, cfg.bytes_ab);
+	fprintf(stderr, " [%llu ms, %u steps, %llu pkts, %llu lost, A: %llu "
+			"rexmit %llu fast %llu rto | B: %llu rexmit]",
+		(unsigned long long)(now - 1000), steps,
+		(unsigned long long)sent_pkts, (unsigned long long)dropped,
+		(unsigned long long)conn_a.stats.rexmit_segs,
+		(unsigned long long)conn_a.stats.fast_rexmits,
+		(unsigned long long)conn_a.stats.rtos,
+		(unsigned long long)conn_b.stats.rexmit_segs);
+	CU_ASSERT_FATAL(sb.c != NULL);
+	CU_ASSERT(now < limit);
+	CU_ASSERT(!sa.bad);
+	CU_ASSERT(!sb.bad);
+	CU_ASSERT_EQUAL(sb.rcvd, cfg.bytes_ab);
+	CU_ASSERT_EQUAL(sa.rcvd, cfg.bytes_ba);
+	CU_ASSERT_EQUAL(sb.h_rcvd, sa.h_sent);
+	CU_ASSERT_EQUAL(sa.h_rcvd, sb.h_sent);
+	CU_ASSERT(sa.eof);
+	CU_ASSERT(sb.eof);
+	CU_ASSERT_EQUAL(conn_a.err, 0);
+	CU_ASSERT_EQUAL(conn_b.err, 0);
+	/* everything released: A, B and the listener */
+	CU_ASSERT(conn_a.released);
+	CU_ASSERT(conn_b.released);
+	CU_ASSERT(lconn.released);
+	CU_ASSERT_EQUAL(releases, 3);
+	CU_ASSERT_EQUAL(allocs, 1);
+	CU_ASSERT_EQUAL(tcp_next_deadline(&conn_a), UINT64_MAX);
+	CU_ASSERT_EQUAL(tcp_next_deadline(&conn_b), UINT64_MAX);
+	CU_ASSERT_EQUAL(npkts, 0);
+}
+
+/**
+ * test_clean() - no loss, one direction, 4 MB
+ */
+static void test_clean(void)
+{
+	struct pair_cfg c = {.bytes_ab = 4 << 20, .iss_a = 1000,
+			     .iss_b = 5000000, .queue = 4 << 20};
+
+	pair_run(&c);
+	CU_ASSERT_EQUAL(conn_a.stats.rexmit_segs, 0);
+}
+
+/**
+ * test_loss_01() - 0.1% loss, 1% reordering, both directions, 4 MB each
+ */
+static void test_loss_01(void)
+{
+	struct pair_cfg c = {.loss_ppm = 1000, .reorder_ppm = 10000,
+			     .bytes_ab = 4 << 20, .bytes_ba = 4 << 20,
+			     .iss_a = 0xfffff000u, .iss_b = 0x7ffffff0u,
+			     .seed = 1};
+
+	pair_run(&c);
+}
+
+/**
+ * test_loss_2() - 2% loss, 2% reordering, both directions, 3 MB each
+ */
+static void test_loss_2(void)
+{
+	struct pair_cfg c = {.loss_ppm = 20000, .reorder_ppm = 20000,
+			     .bytes_ab = 3 << 20, .bytes_ba = 3 << 20,
+			     .iss_a = 0xffffffffu, .iss_b = 0xfff00000u,
+			     .seed = 2};
+
+	pair_run(&c);
+	CU_ASSERT(conn_a.stats.fast_rexmits > 0);
+}
+
+/**
+ * test_loss_2_newreno() - 2% loss without SACK and timestamps, Reno
+ */
+static void test_loss_2_newreno(void)
+{
+	struct pair_cfg c = {.loss_ppm = 20000, .reorder_ppm = 5000,
+			     .bytes_ab = 2 << 20, .bytes_ba = 256 << 10,
+			     .iss_a = 0xfffff000u, .iss_b = 77,
+			     .no_sack = true, .no_ts = true, .reno = true,
+			     .seed = 3};
+
+	pair_run(&c);
+}
+
+/**
+ * test_loss_2_noopts() - 2% loss, no options at all (536-byte MSS)
+ */
+static void test_loss_2_noopts(void)
+{
+	struct pair_cfg c = {.loss_ppm = 20000, .bytes_ab = 1 << 20,
+			     .bytes_ba = 1 << 20, .iss_a = 5, .iss_b = 6,
+			     .no_sack = true, .no_ts = true, .no_ws = true,
+			     .seed = 4, .rbuf = 65536};
+
+	pair_run(&c);
+}
+
+/**
+ * test_slow_reader() - B stops reading 300 ms out of every second: zero
+ * windows, probes and window updates, with 0.1% loss
+ */
+static void test_slow_reader(void)
+{
+	struct pair_cfg c = {.loss_ppm = 1000, .bytes_ab = 3 << 20,
+			     .iss_a = 0x80000000u, .iss_b = 0xfffffff0u,
+			     .pause_every = 1000, .pause_ms = 300,
+			     .rbuf = 32768, .seed = 5};
+
+	pair_run(&c);
+	CU_ASSERT(conn_a.stats.persist_probes > 0);
+}
+
+/**
+ * test_nodelay_small_ring() - TCP_NODELAY, small rings, 2% loss
+ */
+static void test_nodelay_small_ring(void)
+{
+	struct pair_cfg c = {.loss_ppm = 20000, .reorder_ppm = 20000,
+			     .bytes_ab = 1 << 20, .bytes_ba = 1 << 20,
+			     .nodelay = true, .rbuf = 16384, .iss_a = 1,
+			     .iss_b = 2, .seed = 6};
+
+	pair_run(&c);
+}
+
+/**
+ * pair_init() - rings and the packet pool
+ *
+ * Return: 0, -1 without memory
+ */
+static int pair_init(void)
+{
+	unsigned i;
+
+	pkts = calloc(PAIR_PKTS, sizeof(*pkts));
+	for (i = 0; i < 4; i++)
+		ring[i] = malloc(PAIR_RING);
+	return pkts && ring[0] && ring[1] && ring[2] && ring[3] ? 0 : -1;
+}
+
+/**
+ * pair_clean() - free what pair_init() took
+ *
+ * Return: 0
+ */
+static int pair_clean(void)
+{
+	unsigned i;
+
+	free(pkts);
+	for (i = 0; i < 4; i++)
+		free(ring[i]);
+	return 0;
+}
+
+int main(void)
+{
+	static const struct cunit_test tests[] = {
+		{"clean 4 MB", test_clean},
+		{"0.1% loss, reordering, both ways", test_loss_01},
+		{"2% loss, reordering, both ways", test_loss_2},
+		{"2% loss, NewReno without SACK", test_loss_2_newreno},
+		{"2% loss, no options", test_loss_2_noopts},
+		{"slow reader: zero window", test_slow_reader},
+		{"nodelay, small rings, 2% loss", test_nodelay_small_ring},
+	};
+
+	return cunit_run("stack_tcp_pair", tests,
+			 sizeof(tests) / sizeof(tests[0]), pair_init,
+			 pair_clean);
+}
