@@ -95,6 +95,7 @@ static unsigned releases, allocs;
 static bool b_allocated;
 static struct pair_side sa, sb;
 static uint64_t dropped, sent_pkts;
+static bool pair_quiet;
 
 /**
  * pair_rand() - xorshift64*
@@ -175,7 +176,8 @@ static void pair_output(void *ctx, struct tcp_conn *c, const struct tcp_seg *seg
 	hl = tcp_wire_build(p->buf, sizeof(p->buf), seg);
 	CU_ASSERT_FATAL(hl >= 20);
 	CU_ASSERT_FATAL(hl + seg->len <= sizeof(p->buf));
-	memcpy(p->buf + hl, seg->data[0].base, seg->data[0].len);
+	if (seg->data[0].len)
+		memcpy(p->buf + hl, seg->data[0].base, seg->data[0].len);
 	if (seg->data[1].len)
 		memcpy(p->buf + hl + seg->data[0].len, seg->data[1].base,
 		       seg->data[1].len);
@@ -484,7 +486,8 @@ static void pair_run(const struct pair_cfg *pc)
 			conn_a.snd_wnd, conn_a.cc.cwnd,
 			tcp_state_name(conn_b.state),
 			(unsigned long long)sb.rcvd, cfg.bytes_ab);
-	fprintf(stderr, " [%llu ms, %u steps, %llu pkts, %llu lost, A: %llu "
+	if (!pair_quiet)
+		fprintf(stderr, " [%llu ms, %u steps, %llu pkts, %llu lost, A: %llu "
 			"rexmit %llu fast %llu rto | B: %llu rexmit]",
 		(unsigned long long)(now - 1000), steps,
 		(unsigned long long)sent_pkts, (unsigned long long)dropped,
@@ -610,6 +613,36 @@ static void test_nodelay_small_ring(void)
 }
 
 /**
+ * test_seeds() - 40 seeds of 2-5% loss and reordering, ISS anywhere,
+ * options varied: 256 KB each way
+ */
+static void test_seeds(void)
+{
+	unsigned i;
+
+	pair_quiet = true;
+	for (i = 0; i < 40; i++) {
+		struct pair_cfg c = {.loss_ppm = 20000 + 1000 * (i % 31),
+				     .reorder_ppm = 30000,
+				     .bytes_ab = 256 << 10,
+				     .bytes_ba = (i % 3) ? 256 << 10 : 100,
+				     .iss_a = (uint32_t)(0xfffffffu * i * 37),
+				     .iss_b = 0u - (uint32_t)i * 1000,
+				     .no_sack = i % 4 == 1, .no_ts = i % 5 == 2,
+				     .reno = i % 2, .nodelay = i % 3 == 0,
+				     .rbuf = i % 2 ? 65536 : 0,
+				     .seed = 1000 + i};
+
+		pair_run(&c);
+		if (CU_get_number_of_failures()) {
+			fprintf(stderr, " seed %u failed", i);
+			break;
+		}
+	}
+	pair_quiet = false;
+}
+
+/**
  * pair_init() - rings and the packet pool
  *
  * Return: 0, -1 without memory
@@ -649,6 +682,7 @@ int main(void)
 		{"2% loss, no options", test_loss_2_noopts},
 		{"slow reader: zero window", test_slow_reader},
 		{"nodelay, small rings, 2% loss", test_nodelay_small_ring},
+		{"40 seeds, 2-5% loss", test_seeds},
 	};
 
 	return cunit_run("stack_tcp_pair", tests,
