@@ -621,6 +621,8 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 	if (!tcp_in_acceptable(c, seq, seg_len, wnd)) {
 		/* a zero window still takes ACKs and RSTs at RCV.NXT */
 		if (!wnd && seq == c->rcv_nxt) {
+			if (len || fin)
+				c->ack_now = true; /* refused: say so */
 			len = 0;
 			fin = false;
 		} else {

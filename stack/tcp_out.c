@@ -445,7 +445,10 @@ static void tcp_out_recovery(struct tcp_conn *c, bool force, uint64_t now_ms)
 	for (guard = 0; guard < 1024; guard++) {
 		uint32_t seq, len, used;
 
-		if (!force && tcp_out_pipe(c) + c->mss > c->cc.cwnd)
+		/* RFC 6582 3.2 step 5: the partial-ACK retransmission goes
+		 * regardless of the window */
+		if (!force && !c->rxt_first &&
+		    tcp_out_pipe(c) + c->mss > c->cc.cwnd)
 			break;
 		if (!tcp_out_next_seg(c, &seq, &len))
 			break;
