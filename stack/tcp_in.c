@@ -117,6 +117,7 @@ static void tcp_in_fin(struct tcp_conn *c, uint64_t now_ms)
 	c->rcv_nxt++;
 	c->fin_rcvd = true;
 	c->fin_ooo = false;
+	c->nooo = 0; /* nothing follows a FIN: ranges beyond it are void */
 	c->ack_now = true;
 	c->events |= TCP_EV_READABLE;
 	switch (c->state) {
