@@ -190,6 +190,12 @@ void tcp_out_syn(struct tcp_conn *c, uint64_t now_ms)
  * tcp_out_ack() - send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> now
  * @c:		connection
  * @now_ms:	current time
+ *
+ * SND.NXT here is snd_max, the highest sequence number sent: after a
+ * timeout snd_nxt goes back to snd_una for go-back-N, and an ACK carrying
+ * that older number would fail the peer's acceptability test (it has
+ * received up to snd_max), which drops the ACK it carries. Two ends that
+ * both timed out would then ignore each other's ACKs for ever.
  */
 void tcp_out_ack(struct tcp_conn *c, uint64_t now_ms)
 {
@@ -198,17 +204,19 @@ void tcp_out_ack(struct tcp_conn *c, uint64_t now_ms)
 		tcp_out_syn(c, now_ms);
 		return;
 	}
-	tcp_out_segment(c, c->snd_nxt, 0, TCP_F_ACK, now_ms);
+	tcp_out_segment(c, c->snd_max, 0, TCP_F_ACK, now_ms);
 }
 
 /**
  * tcp_out_rst() - send <SEQ=SND.NXT><CTL=RST> on an abort (RFC 9293 3.10.4)
  * @c:		connection
  * @now_ms:	current time
+ *
+ * SND.NXT is snd_max, as for tcp_out_ack().
  */
 void tcp_out_rst(struct tcp_conn *c, uint64_t now_ms)
 {
-	tcp_out_segment(c, c->snd_nxt, 0, TCP_F_RST | TCP_F_ACK, now_ms);
+	tcp_out_segment(c, c->snd_max, 0, TCP_F_RST | TCP_F_ACK, now_ms);
 }
 
 /**

@@ -613,7 +613,7 @@ static void test_nodelay_small_ring(void)
 }
 
 /**
- * test_seeds() - 40 seeds of 2-5% loss and reordering, ISS anywhere,
+ * test_seeds() - 640 seeds of 2-5% loss and reordering, ISS anywhere,
  * options varied: 256 KB each way
  */
 static void test_seeds(void)
@@ -621,7 +621,7 @@ static void test_seeds(void)
 	unsigned i;
 
 	pair_quiet = true;
-	for (i = 0; i < 40; i++) {
+	for (i = 0; i < 640; i++) {
 		struct pair_cfg c = {.loss_ppm = 20000 + 1000 * (i % 31),
 				     .reorder_ppm = 30000,
 				     .bytes_ab = 256 << 10,
@@ -682,7 +682,7 @@ int main(void)
 		{"2% loss, no options", test_loss_2_noopts},
 		{"slow reader: zero window", test_slow_reader},
 		{"nodelay, small rings, 2% loss", test_nodelay_small_ring},
-		{"40 seeds, 2-5% loss", test_seeds},
+		{"640 seeds, 2-5% loss", test_seeds},
 	};
 
 	return cunit_run("stack_tcp_pair", tests,

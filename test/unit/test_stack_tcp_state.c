@@ -1190,6 +1190,30 @@ static void test_rto_backoff(void)
 }
 
 /**
+ * test_ack_after_rto() - after a timeout snd_nxt goes back for go-back-N,
+ * but ACKs carry the highest sequence sent: the peer has seen it, and an
+ * older one would fail its acceptability test with the ACK inside
+ */
+static void test_ack_after_rto(void)
+{
+	static uint8_t d[3000];
+
+	st_setup();
+	st_active(100, 500, 4000);
+	tcp_send(&conn, d, 3000, now);
+	CU_ASSERT_EQUAL(conn.snd_max, 3101);
+	st_timer_run(&conn);
+	CU_ASSERT_EQUAL(conn.snd_nxt, 1101); /* one segment resent */
+	nout = 0;
+	st_in(&conn, TCP_F_ACK | TCP_F_PSH, 501, 101, 4000, "ab", 2);
+	st_timer_run(&conn); /* the delayed ACK */
+	st_check(st_last(), TCP_F_ACK, 3101, 503, 0);
+	st_abort_conn(&conn);
+	CU_ASSERT_EQUAL(st_last()->seg.seq, 3101);
+	st_done(&conn, 1);
+}
+
+/**
  * test_rtt_karn() - the RTT of a retransmitted segment is not sampled
  */
 static void test_rtt_karn(void)
@@ -1499,6 +1523,7 @@ int main(void)
 		{"Nagle and TCP_NODELAY", test_nagle},
 		{"sequence wrap-around", test_wraparound},
 		{"RTO backoff and give-up", test_rto_backoff},
+		{"ACK after a timeout", test_ack_after_rto},
 		{"Karn", test_rtt_karn},
 		{"SACK loss recovery", test_sack_recovery},
 		{"NewReno loss recovery", test_newreno_recovery},
