@@ -643,6 +643,47 @@ static void test_seeds(void)
 }
 
 /**
+ * test_random_configs() - 300 drawn scenarios: 0-15% loss, 0-10%
+ * reordering, rings of 4 KiB to 256 KiB, 1-21 MB/s links with 1-50 ms
+ * delay, a reader that pauses or not, any mix of options, any ISS
+ */
+static void test_random_configs(void)
+{
+	unsigned i;
+
+	pair_quiet = true;
+	for (i = 0; i < 300; i++) {
+		uint64_t r = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ULL;
+		struct pair_cfg c = {
+			.loss_ppm = (uint32_t)(r % 150000),
+			.reorder_ppm = (uint32_t)((r >> 8) % 100000),
+			.bytes_ab = (uint32_t)((r >> 16) % 300000),
+			.bytes_ba = (uint32_t)((r >> 24) % 300000),
+			.iss_a = (uint32_t)(r >> 32),
+			.iss_b = (uint32_t)(r >> 20),
+			.no_sack = (r >> 40) & 1,
+			.no_ts = (r >> 41) & 1,
+			.no_ws = (r >> 42) & 1,
+			.reno = (r >> 43) & 1,
+			.nodelay = (r >> 44) & 1,
+			.rbuf = 4096u << ((r >> 45) % 7),
+			.pause_every = (r >> 48) & 1 ? 700 : 0,
+			.pause_ms = 200,
+			.rate = 1000 + (uint32_t)((r >> 50) % 20000),
+			.delay_ms = 1 + (uint32_t)((r >> 52) % 50),
+			.seed = 5000 + i,
+		};
+
+		pair_run(&c);
+		if (CU_get_number_of_failures()) {
+			fprintf(stderr, " configuration %u failed", i);
+			break;
+		}
+	}
+	pair_quiet = false;
+}
+
+/**
  * pair_init() - rings and the packet pool
  *
  * Return: 0, -1 without memory
@@ -683,6 +724,7 @@ int main(void)
 		{"slow reader: zero window", test_slow_reader},
 		{"nodelay, small rings, 2% loss", test_nodelay_small_ring},
 		{"640 seeds, 2-5% loss", test_seeds},
+		{"300 random configurations", test_random_configs},
 	};
 
 	return cunit_run("stack_tcp_pair", tests,
