@@ -236,11 +236,9 @@ void tcp_finish(struct tcp_conn *c)
 	c->depth++;
 	while ((ev = c->events)) {
 		c->events = 0;
-		if (c->listener) {
-			/* not the user's yet: the listener speaks for it */
-			ev &= 0;
-		}
-		if (ev && c->ops->event && !c->user_closed)
+		/* a child not accepted yet is not the user's: its listener
+		 * speaks for it (TCP_EV_ACCEPT); a closed one has no user */
+		if (!c->listener && c->ops->event && !c->user_closed)
 			c->ops->event(c->ctx, c, ev);
 	}
 	c->depth--;
@@ -350,6 +348,10 @@ int tcp_connect(struct tcp_conn *c, uint32_t laddr, uint16_t lport,
 	rto_init(&c->rto, c->cfg.rto_min_ms, c->cfg.rto_max_ms);
 	cc_init(&c->cc, c->cfg.cc, c->cfg.mss);
 	c->state = TCP_SYN_SENT;
+	/* time the SYN (RFC 6298 2.2 takes the first sample from it) */
+	c->rtt_timing = true;
+	c->rtt_seq = iss;
+	c->rtt_start = now_ms;
 	c->depth++;
 	tcp_out_syn(c, now_ms);
 	c->depth--;
@@ -372,7 +374,8 @@ struct tcp_conn *tcp_accept(struct tcp_conn *lc)
 
 	if (lc->state != TCP_LISTEN)
 		return NULL;
-	/* children are in SYN order; take the oldest that is usable */
+	/* children are linked newest first: the last usable one found is
+	 * the oldest, served first */
 	for (c = lc->children; c; c = c->child_next)
 		if (c->state != TCP_SYN_RECEIVED && c->state != TCP_CLOSED)
 			found = c;
@@ -390,8 +393,11 @@ struct tcp_conn *tcp_accept(struct tcp_conn *lc)
  */
 size_t tcp_readable(const struct tcp_conn *c)
 {
+	/* nothing before the peer's SYN; nothing after a reset (RFC 9293
+	 * 3.10.7.4: queued data is flushed) */
 	if (c->state == TCP_LISTEN || c->state == TCP_SYN_SENT ||
-	    !c->rbuf.size || (c->state == TCP_CLOSED && !c->irs && !c->rcv_nxt))
+	    !c->rbuf.size || c->err ||
+	    (c->state == TCP_CLOSED && !c->rcv_nxt && !c->irs))
 		return 0;
 	return tcp_rbuf_len(c);
 }
@@ -706,6 +712,11 @@ static void tcp_timer_keep(struct tcp_conn *c, uint64_t now_ms)
 	if (c->n_keep >= c->cfg.keep_cnt) {
 		tcp_out_rst(c, now_ms);
 		tcp_done(c, -ETIMEDOUT);
+		return;
+	}
+	if (c->snd_una != c->snd_max) {
+		/* data outstanding: the retransmission timer watches */
+		c->t_keep = now_ms + c->cfg.keep_idle_ms;
 		return;
 	}
 	c->n_keep++;

@@ -182,12 +182,10 @@ static void tcp_in_data(struct tcp_conn *c, const struct tcp_seg *seg,
 		/* RFC 9293 3.8.6.3, RFC 1122 4.2.3.2: an ACK for at least
 		 * every second full-sized segment, else within delack_ms */
 		c->ack_pending += len;
-		if (c->ack_pending >= 2 * c->mss || (seg->flags & TCP_F_PSH &&
-						      c->cfg.delack_ms == 0))
+		if (c->ack_pending >= 2 * c->mss || !c->cfg.delack_ms)
 			c->ack_now = true;
 		else if (!c->t_delack)
-			c->t_delack = now_ms + (c->cfg.delack_ms ?
-							c->cfg.delack_ms : 1);
+			c->t_delack = now_ms + c->cfg.delack_ms;
 	} else if (len) {
 		/* out of order: keep it in place, ACK at once with SACK
 		 * (RFC 5681 4.2, RFC 2018 4) */
@@ -316,13 +314,12 @@ static void tcp_in_rtt(struct tcp_conn *c, const struct tcp_seg *seg,
  * tcp_in_ack() - fifth step: the ACK field (RFC 9293 3.10.7.4)
  * @c:		connection in a synchronized state
  * @seg:	segment
- * @seg_len:	its length in sequence space
  * @now_ms:	current time
  *
  * Return: 0 to go on with the segment, -1 to drop it (an ACK may be owed)
  */
 static int tcp_in_ack(struct tcp_conn *c, const struct tcp_seg *seg,
-		      uint32_t seg_len, uint64_t now_ms)
+		      uint64_t now_ms)
 {
 	uint32_t ack = seg->ack, wnd = (uint32_t)seg->win << c->snd_wscale;
 	bool news;
@@ -395,7 +392,6 @@ static int tcp_in_ack(struct tcp_conn *c, const struct tcp_seg *seg,
 		     (c->sack_on && tcp_out_is_lost(c, c->snd_una))))
 			tcp_out_recovery_start(c, now_ms);
 	}
-	(void)seg_len;
 
 	/* window update (RFC 9293 3.10.7.4): only from a newer segment */
 	if (SEQ_LT(c->snd_wl1, seg->seq) ||
@@ -504,6 +500,9 @@ static void tcp_in_listen(struct tcp_conn *lc, const struct tcp_seg *seg,
 	c->depth--;
 	c->snd_nxt = c->snd_max = iss + 1;
 	c->t_rexmt = now_ms + rto_get(&c->rto);
+	c->rtt_timing = true;
+	c->rtt_seq = iss;
+	c->rtt_start = now_ms;
 	tcp_finish(c);
 }
 
@@ -545,9 +544,6 @@ static void tcp_in_syn_sent(struct tcp_conn *c, const struct tcp_seg *seg,
 	if (ack_ok) {
 		c->snd_una = seg->ack;
 		tcp_in_rtt(c, seg, seg->ack, now_ms);
-		if (!c->ts_on && c->n_rexmt == 0)
-			rto_sample(&c->rto, (uint32_t)(now_ms - (c->t_rexmt -
-						  rto_get(&c->rto))));
 		c->n_rexmt = 0;
 		c->t_rexmt = 0;
 		tcp_set_state(c, TCP_ESTABLISHED, now_ms);
@@ -699,7 +695,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 		c->ts_recent_age = now_ms;
 	}
 
-	if (tcp_in_ack(c, seg, seg_len, now_ms))
+	if (tcp_in_ack(c, seg, now_ms))
 		return;
 	if (c->state == TCP_TIME_WAIT) {
 		if (fin) {
@@ -754,6 +750,11 @@ void tcp_input(struct tcp_conn *c, const struct tcp_seg *seg, uint64_t now_ms)
 	struct tcp_conn *lc = c->listener;
 
 	if (c->released)
+		return;
+	/* the payload must be what the segment says it is */
+	if (seg->len != seg->data[0].len + seg->data[1].len ||
+	    (seg->len && !seg->data[0].base && seg->data[0].len) ||
+	    (seg->data[1].len && !seg->data[1].base))
 		return;
 	c->depth++;
 	c->stats.segs_in++;
