@@ -592,6 +592,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 						       : 0;
 	uint32_t seq = seg->seq, off = 0, len = seg->len;
 	bool fin = seg->flags & TCP_F_FIN, has_ts = seg->opts.has & TCP_O_TS;
+	uint8_t flags = seg->flags;
 
 	/* a retransmitted SYN: our SYN-ACK got lost, send it again */
 	if (c->state == TCP_SYN_RECEIVED && (seg->flags & TCP_F_SYN) &&
@@ -599,14 +600,23 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 		tcp_out_syn(c, now_ms);
 		return;
 	}
+	/* simultaneous open (RFC 9293 3.5 figure 7): the peer's SYN-ACK
+	 * repeats the SYN we have; what counts is the ACK it carries, so
+	 * the SYN is trimmed off as a duplicate byte would be */
+	if (c->state == TCP_SYN_RECEIVED && (flags & TCP_F_SYN) &&
+	    (flags & TCP_F_ACK) && seq == c->irs) {
+		flags &= (uint8_t)~TCP_F_SYN;
+		seq++;
+		seg_len--;
+	}
 
 	/* RFC 7323 3.2: with timestamps on, a non-RST segment without one
 	 * is dropped */
-	if (c->ts_on && !has_ts && !(seg->flags & TCP_F_RST) &&
+	if (c->ts_on && !has_ts && !(flags & TCP_F_RST) &&
 	    tcp_synchronized(c))
 		return;
 	/* RFC 7323 5.3 PAWS: an old timestamp means an old duplicate */
-	if (c->ts_on && has_ts && !(seg->flags & TCP_F_RST) &&
+	if (c->ts_on && has_ts && !(flags & TCP_F_RST) &&
 	    SEQ_LT(seg->opts.tsval, c->ts_recent) &&
 	    now_ms - c->ts_recent_age < TCP_PAWS_IDLE_MS) {
 		c->stats.paws_drops++;
@@ -624,7 +634,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 			fin = false;
 		} else {
 			c->stats.unacceptable++;
-			if (!(seg->flags & TCP_F_RST)) {
+			if (!(flags & TCP_F_RST)) {
 				c->stats.dup_segs++;
 				c->ack_now = true;
 				/* a resent FIN in TIME-WAIT restarts 2 MSL */
@@ -636,7 +646,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 	}
 
 	/* second: RST (RFC 5961 3.2) */
-	if (seg->flags & TCP_F_RST) {
+	if (flags & TCP_F_RST) {
 		if (seq != c->rcv_nxt) {
 			c->stats.challenge_acks++;
 			c->ack_now = true;
@@ -661,7 +671,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 	}
 
 	/* fourth: SYN (RFC 5961 4: always a challenge ACK) */
-	if (seg->flags & TCP_F_SYN) {
+	if (flags & TCP_F_SYN) {
 		if (c->state == TCP_SYN_RECEIVED && c->passive) {
 			tcp_done(c, 0); /* RFC 9293: back to LISTEN */
 			return;
@@ -672,7 +682,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 	}
 
 	/* fifth: ACK */
-	if (!(seg->flags & TCP_F_ACK))
+	if (!(flags & TCP_F_ACK))
 		return;
 	if (c->state == TCP_SYN_RECEIVED) {
 		if (!SEQ_GT(seg->ack, c->snd_una) ||

@@ -71,6 +71,7 @@ struct pair_cfg {
 	uint32_t pause_every;	/* B stops reading for pause_ms every N ms */
 	uint32_t pause_ms;
 	uint32_t rbuf;		/* ring sizes, 0 = PAIR_RING */
+	bool simopen;		/* B connects to A too: no listener */
 };
 
 /**
@@ -387,12 +388,23 @@ static void pair_run(const struct pair_cfg *pc)
 	pair_cfg_tcp(&t);
 	tcp_conn_init(&lconn, &pair_ops, NULL, &t, ring[2], PAIR_RING, ring[3],
 		      rs);
-	CU_ASSERT_FATAL(tcp_listen(&lconn, ADDR_B, PORT_B) == 0);
+	if (!cfg.simopen)
+		CU_ASSERT_FATAL(tcp_listen(&lconn, ADDR_B, PORT_B) == 0);
 	tcp_conn_init(&conn_a, &pair_ops, NULL, &t, ring[0], PAIR_RING, ring[1],
 		      rs);
 	sa.c = &conn_a;
 	CU_ASSERT_FATAL(tcp_connect(&conn_a, ADDR_A, PORT_A, ADDR_B, PORT_B,
 				    cfg.iss_a, now) == 0);
+	if (cfg.simopen) {
+		/* both ends open actively at the same time: SYNs cross */
+		tcp_conn_init(&conn_b, &pair_ops, NULL, &t, ring[2], PAIR_RING,
+			      ring[3], rs);
+		b_allocated = true;
+		allocs++;
+		sb.c = &conn_b;
+		CU_ASSERT_FATAL(tcp_connect(&conn_b, ADDR_B, PORT_B, ADDR_A,
+					    PORT_A, cfg.iss_b, now) == 0);
+	}
 
 	limit = now + 900000; /* 15 simulated minutes */
 	while (now < limit) {
@@ -510,8 +522,8 @@ static void pair_run(const struct pair_cfg *pc)
 	/* everything released: A, B and the listener */
 	CU_ASSERT(conn_a.released);
 	CU_ASSERT(conn_b.released);
-	CU_ASSERT(lconn.released);
-	CU_ASSERT_EQUAL(releases, 3);
+	CU_ASSERT(lconn.released || cfg.simopen);
+	CU_ASSERT_EQUAL(releases, cfg.simopen ? 2 : 3);
 	CU_ASSERT_EQUAL(allocs, 1);
 	CU_ASSERT_EQUAL(tcp_next_deadline(&conn_a), UINT64_MAX);
 	CU_ASSERT_EQUAL(tcp_next_deadline(&conn_b), UINT64_MAX);
@@ -610,6 +622,30 @@ static void test_nodelay_small_ring(void)
 			     .iss_b = 2, .seed = 6};
 
 	pair_run(&c);
+}
+
+/**
+ * test_simultaneous_open() - both ends connect at once (RFC 9293 3.5
+ * figure 7), then 1 MB each way with 1% loss
+ */
+static void test_simultaneous_open(void)
+{
+	struct pair_cfg c = {.simopen = true, .loss_ppm = 10000,
+			     .bytes_ab = 1 << 20, .bytes_ba = 1 << 20,
+			     .iss_a = 0xfffffff0u, .iss_b = 100, .seed = 7};
+	unsigned i;
+
+	pair_run(&c);
+	/* and with SYNs or SYN-ACKs lost: 20 seeds of 20% loss, small */
+	pair_quiet = true;
+	for (i = 0; i < 20 && !CU_get_number_of_failures(); i++) {
+		c.loss_ppm = 200000;
+		c.bytes_ab = 2000;
+		c.bytes_ba = 3000;
+		c.seed = 100 + i;
+		pair_run(&c);
+	}
+	pair_quiet = false;
 }
 
 /**
@@ -723,6 +759,7 @@ int main(void)
 		{"2% loss, no options", test_loss_2_noopts},
 		{"slow reader: zero window", test_slow_reader},
 		{"nodelay, small rings, 2% loss", test_nodelay_small_ring},
+		{"simultaneous open", test_simultaneous_open},
 		{"640 seeds, 2-5% loss", test_seeds},
 		{"300 random configurations", test_random_configs},
 	};
