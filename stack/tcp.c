@@ -604,6 +604,11 @@ void tcp_close(struct tcp_conn *c, uint64_t now_ms)
 		}
 		tcp_shutdown(c, now_ms);
 		break;
+	case TCP_FIN_WAIT_2:
+		/* see tcp_in_ack(): an orphan does not wait for ever */
+		if (!c->t_2msl)
+			c->t_2msl = now_ms + 2ULL * c->cfg.msl_ms;
+		break;
 	default:
 		break;
 	}

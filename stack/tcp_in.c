@@ -416,6 +416,11 @@ static int tcp_in_ack(struct tcp_conn *c, const struct tcp_seg *seg,
 		switch (c->state) {
 		case TCP_FIN_WAIT_1:
 			c->state = TCP_FIN_WAIT_2;
+			/* nobody will read: do not wait for ever for a FIN
+			 * that may never come (as most stacks do; RFC 9293
+			 * sets no limit) */
+			if (c->user_closed && !c->t_2msl)
+				c->t_2msl = now_ms + 2ULL * c->cfg.msl_ms;
 			break;
 		case TCP_CLOSING:
 			tcp_enter_time_wait(c, now_ms);

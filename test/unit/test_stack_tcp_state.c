@@ -495,6 +495,33 @@ static void test_active_close(void)
 }
 
 /**
+ * test_fin_wait_2_orphan() - closed by the user, the peer never sends its
+ * FIN: FIN-WAIT-2 ends after 2 MSL; after shutdown() only, it stays
+ */
+static void test_fin_wait_2_orphan(void)
+{
+	st_setup();
+	st_active(100, 500, 4000);
+	tcp_shutdown(&conn, now);
+	st_in(&conn, TCP_F_ACK, 501, 102, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.state, TCP_FIN_WAIT_2);
+	CU_ASSERT_EQUAL(tcp_next_deadline(&conn), UINT64_MAX); /* half-open */
+	st_in(&conn, TCP_F_ACK, 501, 102, 4000, "more", 4);
+	CU_ASSERT_EQUAL(tcp_readable(&conn), 4);
+	{
+		uint8_t b[4];
+
+		CU_ASSERT_EQUAL(tcp_recv(&conn, b, 4, now), 4);
+	}
+	st_timer_run(&conn); /* the delayed ACK */
+	CU_ASSERT_EQUAL(tcp_next_deadline(&conn), UINT64_MAX);
+	tcp_close(&conn, now);
+	CU_ASSERT_EQUAL(tcp_next_deadline(&conn), now + 2000);
+	st_timer_run(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_passive_close() - CLOSE-WAIT, LAST-ACK, CLOSED
  */
 static void test_passive_close(void)
@@ -1503,6 +1530,7 @@ int main(void)
 		{"passive open", test_passive_open},
 		{"simultaneous open", test_simultaneous_open},
 		{"active close, TIME-WAIT", test_active_close},
+		{"FIN-WAIT-2 orphan", test_fin_wait_2_orphan},
 		{"passive close", test_passive_close},
 		{"simultaneous close", test_simultaneous_close},
 		{"FIN and ACK together", test_fin_ack_together},
