@@ -204,6 +204,8 @@ struct tcp_conn {
 	uint64_t t_rexmt, t_persist, t_delack, t_keep, t_2msl;
 	uint32_t n_rexmt, persist_shift, n_keep;
 	bool persist;
+	uint64_t chal_epoch;		/* challenge ACK rate limit window */
+	uint32_t chal_count;
 
 	/* listener and children */
 	struct tcp_conn *listener;

@@ -284,6 +284,27 @@ static void tcp_in_sb_trim(struct tcp_conn *c)
 }
 
 /**
+ * tcp_in_challenge() - owe a challenge ACK, within the rate limit
+ * @c:		connection
+ * @now_ms:	current time
+ *
+ * RFC 5961 7: challenge ACKs are throttled so that forged segments cannot
+ * turn the connection into an ACK generator.
+ */
+static void tcp_in_challenge(struct tcp_conn *c, uint64_t now_ms)
+{
+	c->stats.challenge_acks++;
+	if (now_ms - c->chal_epoch >= 1000) {
+		c->chal_epoch = now_ms;
+		c->chal_count = 0;
+	}
+	if (c->chal_count < TCP_CHALLENGE_MAX) {
+		c->chal_count++;
+		c->ack_now = true;
+	}
+}
+
+/**
  * tcp_in_rtt() - take an RTT sample from an ACK of new data
  * @c:		connection
  * @seg:	segment
@@ -332,14 +353,14 @@ static int tcp_in_ack(struct tcp_conn *c, const struct tcp_seg *seg,
 		return -1;
 	}
 	if (SEQ_LT(ack, c->snd_una - c->max_snd_wnd)) {
-		c->stats.challenge_acks++;
-		c->ack_now = true;
+		tcp_in_challenge(c, now_ms);
 		return -1;
 	}
 	news = tcp_in_sack(c, seg);
 
 	if (SEQ_GT(ack, c->snd_una)) {
 		uint32_t acked = ack - c->snd_una, data = acked;
+		uint32_t flight = c->snd_max - c->snd_una;
 
 		if (c->snd_una == c->iss)
 			data--; /* our SYN */
@@ -367,7 +388,10 @@ static int tcp_in_ack(struct tcp_conn *c, const struct tcp_seg *seg,
 			}
 		} else {
 			c->dupacks = 0;
-			if (data)
+			/* grow cwnd only if it was what limited the sender
+			 * (RFC 9438 5.8, RFC 7661): a window the receiver or
+			 * the application never let us fill says nothing */
+			if (data && flight + 2 * c->mss >= c->cc.cwnd)
 				c->cc.ops->on_ack(&c->cc, data, now_ms,
 						  rto_srtt(&c->rto));
 		}
@@ -653,8 +677,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 	/* second: RST (RFC 5961 3.2) */
 	if (flags & TCP_F_RST) {
 		if (seq != c->rcv_nxt) {
-			c->stats.challenge_acks++;
-			c->ack_now = true;
+			tcp_in_challenge(c, now_ms);
 			return;
 		}
 		switch (c->state) {
@@ -681,8 +704,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 			tcp_done(c, 0); /* RFC 9293: back to LISTEN */
 			return;
 		}
-		c->stats.challenge_acks++;
-		c->ack_now = true;
+		tcp_in_challenge(c, now_ms);
 		return;
 	}
 

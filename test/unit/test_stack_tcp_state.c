@@ -743,6 +743,27 @@ static void test_syn_in_established(void)
 }
 
 /**
+ * test_challenge_limit() - RFC 5961 7: at most 10 challenge ACKs a second
+ */
+static void test_challenge_limit(void)
+{
+	unsigned i;
+
+	st_setup();
+	st_active(100, 500, 4000);
+	for (i = 0; i < 15; i++)
+		st_in(&conn, TCP_F_RST, 502 + i, 0, 0, NULL, 0);
+	CU_ASSERT_EQUAL(nout, 10);
+	CU_ASSERT_EQUAL(conn.stats.challenge_acks, 15);
+	CU_ASSERT_EQUAL(conn.state, TCP_ESTABLISHED);
+	now += 1000;
+	st_in(&conn, TCP_F_SYN, 501, 0, 0, NULL, 0);
+	CU_ASSERT_EQUAL(nout, 11);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_bad_acks() - RFC 5961 5.2: ACK beyond SND.NXT, ACK far behind
  */
 static void test_bad_acks(void)
@@ -1349,6 +1370,32 @@ static void test_sack_recovery(void)
 }
 
 /**
+ * test_cwnd_limited() - cwnd grows only while it limits the sender
+ */
+static void test_cwnd_limited(void)
+{
+	static uint8_t d[10000];
+	uint32_t iw;
+
+	st_setup();
+	cfg.nodelay = true;
+	st_active(100, 500, 60000);
+	iw = conn.cc.cwnd;
+	CU_ASSERT_EQUAL(iw, 10000);
+	/* a trickle: the application limits, cwnd stays */
+	tcp_send(&conn, d, 100, now);
+	st_in(&conn, TCP_F_ACK, 501, 201, 60000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.cc.cwnd, iw);
+	/* a full window: slow start */
+	CU_ASSERT_EQUAL(tcp_send(&conn, d, 10000, now), 10000);
+	CU_ASSERT_EQUAL(conn.snd_max, 10201);
+	st_in(&conn, TCP_F_ACK, 501, 2201, 60000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.cc.cwnd, iw + 2000);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_newreno_recovery() - no SACK: three dupacks, partial ACK resends
  */
 static void test_newreno_recovery(void)
@@ -1539,6 +1586,7 @@ int main(void)
 		{"RST in SYN-RECEIVED", test_rst_syn_received},
 		{"RST in each synchronized state", test_rst_each_state},
 		{"SYN in ESTABLISHED", test_syn_in_established},
+		{"challenge ACK limit", test_challenge_limit},
 		{"bad ACKs", test_bad_acks},
 		{"no connection", test_nomatch},
 		{"listen backlog", test_listen_backlog},
@@ -1558,6 +1606,7 @@ int main(void)
 		{"Karn", test_rtt_karn},
 		{"SACK loss recovery", test_sack_recovery},
 		{"NewReno loss recovery", test_newreno_recovery},
+		{"cwnd grows only when it limits", test_cwnd_limited},
 		{"timestamps and PAWS", test_timestamps_paws},
 		{"window scaling", test_window_scale},
 		{"keepalive", test_keepalive},
