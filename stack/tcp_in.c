@@ -793,6 +793,11 @@ void tcp_input(struct tcp_conn *c, const struct tcp_seg *seg, uint64_t now_ms)
 	    (seg->len && !seg->data[0].base && seg->data[0].len) ||
 	    (seg->data[1].len && !seg->data[1].base))
 		return;
+	/* the caller's lookup must have matched the 4-tuple */
+	if (c->state != TCP_LISTEN && c->state != TCP_CLOSED &&
+	    (seg->sport != c->rport || seg->dport != c->lport ||
+	     seg->saddr != c->raddr || seg->daddr != c->laddr))
+		return;
 	c->depth++;
 	c->stats.segs_in++;
 	switch (c->state) {

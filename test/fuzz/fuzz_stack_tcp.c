@@ -11,6 +11,8 @@
  *                 bits 3-4  target: established, listener, child 0, 1
  *                 bit 5     relative: SEQ += RCV.NXT, ACK += SND.UNA of
  *                           the target, so that segments land in window
+ *                 bit 6     listener: another source port; connection:
+ *                           ports as given (else the connection's)
  *   segment:      length (2 bytes), then that many bytes of TCP header,
  *                 options and payload, parsed by tcp_wire_parse()
  *   user call:    1 byte: send, recv, shutdown, close, abort, nodelay
@@ -386,6 +388,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				}
 				if (c == &fz_lis && (op & 0x40))
 					s.sport ^= 1; /* another peer */
+				if (c != &fz_lis && !(op & 0x40)) {
+					/* the tuple the caller's lookup
+					 * would have matched */
+					s.sport = c->rport;
+					s.dport = c->lport;
+				}
 				tcp_input(c, &s, fz_now);
 			}
 			i += n;

@@ -786,6 +786,16 @@ static void test_bad_acks(void)
 	/* no ACK bit: dropped */
 	st_in(&conn, 0, 501, 0, 4000, "x", 1);
 	CU_ASSERT_EQUAL(tcp_readable(&conn), 0);
+	/* not this connection's 4-tuple: ignored */
+	{
+		struct tcp_seg s = st_seg(TCP_F_ACK, 501, 101, 4000, "x", 1);
+		uint64_t segs = conn.stats.segs_in;
+
+		s.sport = 5001;
+		tcp_input(&conn, &s, now);
+		CU_ASSERT_EQUAL(tcp_readable(&conn), 0);
+		CU_ASSERT_EQUAL(conn.stats.segs_in, segs);
+	}
 	/* old duplicate ACK within the window: fine */
 	st_in(&conn, TCP_F_ACK, 501, 101, 4000, "x", 1);
 	CU_ASSERT_EQUAL(tcp_readable(&conn), 1);
