@@ -157,6 +157,13 @@ static void tcp_in_data(struct tcp_conn *c, const struct tcp_seg *seg,
 
 	if (c->fin_rcvd)
 		return; /* nothing after a FIN */
+	if (len && c->user_closed) {
+		/* RFC 2525 2.17: new data for a closed application is
+		 * answered with a reset, not left to fill the window */
+		tcp_out_rst(c, now_ms);
+		tcp_done(c, -ECONNRESET);
+		return;
+	}
 	if (SEQ_GT(seq + len, ring_end)) {
 		len = SEQ_GT(ring_end, seq) ? ring_end - seq : 0;
 		fin = false;

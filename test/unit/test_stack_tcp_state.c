@@ -1558,6 +1558,20 @@ static void test_close_unread(void)
 }
 
 /**
+ * test_data_after_close() - data for a closed application: reset
+ */
+static void test_data_after_close(void)
+{
+	st_setup();
+	st_active(100, 500, 4000);
+	tcp_close(&conn, now);
+	CU_ASSERT_EQUAL(conn.state, TCP_FIN_WAIT_1);
+	st_in(&conn, TCP_F_ACK, 501, 102, 4000, "late", 4);
+	st_check(st_last(), TCP_F_RST | TCP_F_ACK, 102, 501, 0);
+	st_done(&conn, 1);
+}
+
+/**
  * test_mss_clamp() - segments never exceed the peer's MSS
  */
 static void test_mss_clamp(void)
@@ -1621,6 +1635,7 @@ int main(void)
 		{"window scaling", test_window_scale},
 		{"keepalive", test_keepalive},
 		{"close with unread data", test_close_unread},
+		{"data after close", test_data_after_close},
 		{"MSS", test_mss_clamp},
 	};
 
