@@ -51,7 +51,7 @@ static uint64_t fz_now;
 static uint32_t fz_peer_tsval;
 
 /**
- * fz_check_out() - ops->output: the segment must be sound
+ * fz_output() - ops->output: the segment must be sound
  * @ctx:	unused
  * @c:		sender or NULL
  * @seg:	segment

@@ -749,6 +749,11 @@ static int pair_clean(void)
 	return 0;
 }
 
+/**
+ * main() - run the suite
+ *
+ * Return: 0 when every assertion held, 1 otherwise
+ */
 int main(void)
 {
 	static const struct cunit_test tests[] = {

@@ -1594,6 +1594,11 @@ static void test_mss_clamp(void)
 	st_done(&conn, 1);
 }
 
+/**
+ * main() - run the suite
+ *
+ * Return: 0 when every assertion held, 1 otherwise
+ */
 int main(void)
 {
 	static const struct cunit_test tests[] = {

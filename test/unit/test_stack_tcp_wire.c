@@ -412,6 +412,11 @@ static void test_cubic_friendly(void)
 	CU_ASSERT_EQUAL(c.cwnd, 2000);
 }
 
+/**
+ * main() - run the suite
+ *
+ * Return: 0 when every assertion held, 1 otherwise
+ */
 int main(void)
 {
 	static const struct cunit_test tests[] = {
