@@ -8,7 +8,8 @@
  * decides what may be sent now:
  *
  * - outside loss recovery, new data (or data again after a timeout,
- *   go-back-N from snd_una) within min(snd_wnd, cwnd), held back by the
+ *   go-back-N from snd_una) within min(snd_wnd, cwnd) (plus limited
+ *   transmit's two segments, RFC 3042), held back by the
  *   sender's silly window avoidance and Nagle's algorithm (RFC 9293
  *   3.8.6.2.1, 3.7.4) unless TCP_NODELAY is set;
  * - in loss recovery, segments chosen by RFC 6675 NextSeg() as long as
@@ -571,7 +572,11 @@ void tcp_output(struct tcp_conn *c, uint64_t now_ms)
 		goto persist;
 	}
 	for (guard = 0; can_data && guard < 4096; guard++) {
-		uint32_t win = c->snd_wnd < c->cc.cwnd ? c->snd_wnd : c->cc.cwnd;
+		/* RFC 3042 limited transmit: each of the first two dupacks
+		 * lets one new segment out beyond cwnd */
+		uint32_t cwnd = c->cc.cwnd + (c->dupacks < 2 ? c->dupacks : 2) *
+						    c->mss;
+		uint32_t win = c->snd_wnd < cwnd ? c->snd_wnd : cwnd;
 		uint32_t flight = c->snd_nxt - c->snd_una;
 		uint32_t usable = win > flight ? win - flight : 0;
 		uint32_t avail = SEQ_GT(c->snd_end, c->snd_nxt) ?

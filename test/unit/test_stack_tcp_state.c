@@ -1380,6 +1380,33 @@ static void test_sack_recovery(void)
 }
 
 /**
+ * test_limited_transmit() - RFC 3042: the first two dupacks each send one
+ * new segment beyond cwnd; the third starts fast retransmit
+ */
+static void test_limited_transmit(void)
+{
+	static uint8_t d[13000];
+
+	st_setup();
+	st_active(100, 500, 60000);
+	CU_ASSERT_EQUAL(tcp_send(&conn, d, 13000, now), 13000);
+	CU_ASSERT_EQUAL(nout, 10); /* IW */
+	nout = 0;
+	st_in(&conn, TCP_F_ACK, 501, 101, 60000, NULL, 0);
+	CU_ASSERT_EQUAL(nout, 1);
+	st_check(st_last(), TCP_F_ACK, 10101, 501, 1000);
+	st_in(&conn, TCP_F_ACK, 501, 101, 60000, NULL, 0);
+	CU_ASSERT_EQUAL(nout, 2);
+	st_check(st_last(), TCP_F_ACK, 11101, 501, 1000);
+	CU_ASSERT(!conn.in_recovery);
+	st_in(&conn, TCP_F_ACK, 501, 101, 60000, NULL, 0);
+	CU_ASSERT(conn.in_recovery);
+	st_check(&out[2], TCP_F_ACK, 101, 501, 1000);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_cwnd_limited() - cwnd grows only while it limits the sender
  */
 static void test_cwnd_limited(void)
@@ -1636,6 +1663,7 @@ int main(void)
 		{"SACK loss recovery", test_sack_recovery},
 		{"NewReno loss recovery", test_newreno_recovery},
 		{"cwnd grows only when it limits", test_cwnd_limited},
+		{"limited transmit", test_limited_transmit},
 		{"timestamps and PAWS", test_timestamps_paws},
 		{"window scaling", test_window_scale},
 		{"keepalive", test_keepalive},
