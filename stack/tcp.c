@@ -122,6 +122,9 @@ void tcp_conn_init(struct tcp_conn *c, const struct tcp_ops *ops, void *ctx,
 		tcp_cfg_default(&c->cfg);
 	if (c->cfg.mss < 64)
 		c->cfg.mss = 64;
+	/* RFC 9293 3.8.6.3: an ACK is never delayed by 0.5 s or more */
+	if (c->cfg.delack_ms >= 500)
+		c->cfg.delack_ms = 499;
 	c->sbuf.buf = sbuf;
 	c->sbuf.size = tcp_ring_pow2(ssize);
 	c->rbuf.buf = rbuf;
