@@ -719,6 +719,343 @@ static void test_random_configs(void)
 	pair_quiet = false;
 }
 
+/*
+ * Many short connections: clients open one connection each from ports
+ * 40000 + n, send a request whose first four bytes give its length, the
+ * server answers with a response derived from n and closes first (so it
+ * holds TIME-WAIT), the client reads to the end and closes. The listener
+ * stays open throughout and its children come from a fixed pool.
+ */
+#define MS_CLIENTS 8
+#define MS_SERVERS 24
+#define MS_RING	   16384
+
+/**
+ * struct ms_end - one end of a short connection
+ * @c:		the connection
+ * @used:	slot taken (until released)
+ * @n:		connection number
+ * @want:	bytes expected (request or response)
+ * @got:	bytes received
+ * @sent:	bytes sent
+ * @len:	bytes to send
+ * @bad:	a received byte was wrong
+ * @closed:	tcp_close() called
+ */
+struct ms_end {
+	struct tcp_conn c;
+	bool used;
+	uint32_t n, want, got, sent, len;
+	bool bad, closed;
+};
+
+static struct ms_end ms_cli[MS_CLIENTS], ms_srv[MS_SERVERS];
+static uint8_t ms_rings[MS_CLIENTS + MS_SERVERS][2][MS_RING];
+static unsigned ms_done, ms_allocs, ms_releases;
+static struct tcp_conn ms_lis;
+
+static const struct tcp_ops ms_ops;
+
+/**
+ * ms_cfg() - settings of both ends
+ * @t:	filled in
+ */
+static void ms_cfg(struct tcp_cfg *t)
+{
+	tcp_cfg_default(t);
+	t->rto_min_ms = 200;
+	t->msl_ms = 500;
+	t->backlog = 8;
+	t->nodelay = true;
+}
+
+/**
+ * ms_accept_alloc() - a server slot for a SYN
+ * @ctx:	unused
+ * @lc:		listener
+ * @syn:	the SYN
+ * @iss:	ISS
+ *
+ * Return: the slot's connection, NULL when all are busy
+ */
+static struct tcp_conn *ms_accept_alloc(void *ctx, struct tcp_conn *lc,
+					const struct tcp_seg *syn,
+					uint32_t *iss)
+{
+	struct tcp_cfg t;
+	unsigned i;
+
+	(void)ctx;
+	(void)lc;
+	for (i = 0; i < MS_SERVERS; i++) {
+		struct ms_end *e = &ms_srv[i];
+
+		if (e->used)
+			continue;
+		memset(e, 0, sizeof(*e));
+		e->used = true;
+		e->n = syn->sport - PORT_A;
+		e->want = 4; /* the length comes first */
+		ms_cfg(&t);
+		tcp_conn_init(&e->c, &ms_ops, NULL, &t,
+			      ms_rings[MS_CLIENTS + i][0], MS_RING,
+			      ms_rings[MS_CLIENTS + i][1], MS_RING);
+		*iss = (uint32_t)pair_rand();
+		ms_allocs++;
+		return &e->c;
+	}
+	return NULL;
+}
+
+/**
+ * ms_release() - ops->release: the slot is free again
+ * @ctx:	unused
+ * @c:		connection
+ */
+static void ms_release(void *ctx, struct tcp_conn *c)
+{
+	struct ms_end *e = (struct ms_end *)c;
+
+	(void)ctx;
+	ms_releases++;
+	if (c == &ms_lis)
+		return;
+	CU_ASSERT(e->used);
+	CU_ASSERT(!e->bad);
+	if (e >= ms_cli && e < ms_cli + MS_CLIENTS) {
+		/* a client finished: all of the response was there */
+		CU_ASSERT_EQUAL(e->got, e->want);
+		CU_ASSERT_EQUAL(e->c.err, 0);
+		ms_done++;
+	}
+	e->used = false;
+}
+
+static const struct tcp_ops ms_ops = {
+	.output = pair_output,
+	.event = pair_event,
+	.accept_alloc = ms_accept_alloc,
+	.release = ms_release,
+};
+
+/**
+ * ms_deliver() - demultiplex a wire packet by port
+ * @p:	packet
+ */
+static void ms_deliver(const struct pair_pkt *p)
+{
+	struct tcp_conn *c = NULL;
+	struct tcp_seg seg;
+	unsigned i;
+
+	CU_ASSERT_FATAL(tcp_wire_parse(p->buf, p->len, &seg) == 0);
+	seg.saddr = p->to_b ? ADDR_A : ADDR_B;
+	seg.daddr = p->to_b ? ADDR_B : ADDR_A;
+	if (p->to_b) {
+		for (i = 0; i < MS_SERVERS && !c; i++)
+			if (ms_srv[i].used && !ms_srv[i].c.released &&
+			    ms_srv[i].c.rport == seg.sport)
+				c = &ms_srv[i].c;
+		if (!c)
+			c = &ms_lis;
+	} else {
+		for (i = 0; i < MS_CLIENTS && !c; i++)
+			if (ms_cli[i].used && !ms_cli[i].c.released &&
+			    ms_cli[i].c.lport == seg.dport)
+				c = &ms_cli[i].c;
+	}
+	if (c)
+		tcp_input(c, &seg, now);
+	else
+		tcp_input_nomatch(&ms_ops, NULL, &seg);
+}
+
+/**
+ * ms_io() - let one end's application send, read and close
+ * @e:		end
+ * @server:	whether it is the server side
+ */
+static void ms_io(struct ms_end *e, bool server)
+{
+	uint8_t buf[4096];
+	size_t n, i;
+
+	if (!e->used || e->c.released || e->closed)
+		return;
+	if (e->c.state == TCP_CLOSED) {
+		e->closed = true;
+		tcp_close(&e->c, now);
+		return;
+	}
+	while (e->sent < e->len) {
+		size_t k = e->len - e->sent < sizeof(buf) ? e->len - e->sent
+							  : sizeof(buf);
+
+		for (i = 0; i < k; i++) {
+			uint32_t off = e->sent + (uint32_t)i;
+
+			buf[i] = !server && off < 4 ? (uint8_t)(e->len >> (8 * off))
+						    : pair_byte(e->n + server, off);
+		}
+		n = tcp_send(&e->c, buf, k, now);
+		e->sent += (uint32_t)n;
+		if (n < k)
+			break;
+	}
+	while ((n = tcp_recv(&e->c, buf, sizeof(buf), now))) {
+		for (i = 0; i < n; i++) {
+			uint32_t off = e->got + (uint32_t)i;
+
+			if (server && off < 4)
+				e->want = (off ? e->want : 0) |
+					  (uint32_t)buf[i] << (8 * off);
+			else if (buf[i] != pair_byte(e->n + !server, off))
+				e->bad = true;
+		}
+		e->got += (uint32_t)n;
+	}
+	if (server && !e->len && e->got >= 4 && e->got == e->want) {
+		/* the whole request is in: answer */
+		e->len = 1 + (e->n * 7919) % 30000;
+		ms_io(e, server);
+		return;
+	}
+	if (server && e->len && e->sent == e->len) {
+		/* all of the answer queued: close first */
+		tcp_close(&e->c, now);
+		e->closed = true;
+		return;
+	}
+	if (!server && tcp_eof(&e->c)) {
+		tcp_close(&e->c, now);
+		e->closed = true;
+	}
+}
+
+/**
+ * test_many_short() - 200 request/response connections, 8 at a time,
+ * over a wire with 1% loss; the listener and its pool serve them all
+ */
+static void test_many_short(void)
+{
+	const unsigned total = 200;
+	struct tcp_cfg t;
+	unsigned started = 0, i, guard;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.loss_ppm = 10000;
+	cfg.reorder_ppm = 10000;
+	cfg.rate = 12500;
+	cfg.queue = 200000;
+	cfg.delay_ms = 2;
+	rng = 12345;
+	now = 1000;
+	npkts = 0;
+	link_free[0] = link_free[1] = 0;
+	memset(ms_cli, 0, sizeof(ms_cli));
+	memset(ms_srv, 0, sizeof(ms_srv));
+	ms_done = ms_allocs = ms_releases = 0;
+	ms_cfg(&t);
+	tcp_conn_init(&ms_lis, &ms_ops, NULL, &t, NULL, 0, NULL, 0);
+	CU_ASSERT_FATAL(tcp_listen(&ms_lis, ADDR_B, PORT_B) == 0);
+
+	for (guard = 0; guard < 2000000 && ms_done < total; guard++) {
+		uint64_t next = UINT64_MAX, d;
+		unsigned best = 0;
+
+		/* start connections in free client slots */
+		for (i = 0; i < MS_CLIENTS && started < total; i++) {
+			struct ms_end *e = &ms_cli[i];
+
+			if (e->used)
+				continue;
+			memset(e, 0, sizeof(*e));
+			e->used = true;
+			e->n = started++;
+			e->len = 4 + (e->n * 104729) % 20000;
+			e->want = 1 + (e->n * 7919) % 30000;
+			tcp_conn_init(&e->c, &ms_ops, NULL, &t, ms_rings[i][0],
+				      MS_RING, ms_rings[i][1], MS_RING);
+			CU_ASSERT_FATAL(tcp_connect(&e->c, ADDR_A,
+						    (uint16_t)(PORT_A + e->n),
+						    ADDR_B, PORT_B,
+						    (uint32_t)pair_rand(),
+						    now) == 0);
+		}
+		for (i = 0; i < MS_CLIENTS; i++)
+			ms_io(&ms_cli[i], false);
+		for (i = 0; i < MS_SERVERS; i++)
+			ms_io(&ms_srv[i], true);
+		while (tcp_accept(&ms_lis))
+			; /* the pool's slots are the server's own */
+
+		for (i = 0; i < npkts; i++)
+			if (pkts[i].at < next ||
+			    (pkts[i].at == next &&
+			     pkts[i].order < pkts[best].order)) {
+				next = pkts[i].at;
+				best = i;
+			}
+		for (i = 0; i < MS_CLIENTS + MS_SERVERS; i++) {
+			struct ms_end *e = i < MS_CLIENTS ? &ms_cli[i]
+							  : &ms_srv[i - MS_CLIENTS];
+
+			if (!e->used || e->c.released)
+				continue;
+			d = tcp_next_deadline(&e->c);
+			if (d < next)
+				next = d;
+		}
+		if (next == UINT64_MAX)
+			break;
+		if (next > now)
+			now = next;
+		if (npkts && pkts[best].at <= now) {
+			struct pair_pkt pk = pkts[best];
+
+			pkts[best] = pkts[--npkts];
+			ms_deliver(&pk);
+			continue;
+		}
+		for (i = 0; i < MS_CLIENTS + MS_SERVERS; i++) {
+			struct ms_end *e = i < MS_CLIENTS ? &ms_cli[i]
+							  : &ms_srv[i - MS_CLIENTS];
+
+			if (e->used && !e->c.released &&
+			    tcp_next_deadline(&e->c) <= now)
+				tcp_timer(&e->c, now);
+		}
+	}
+	CU_ASSERT_EQUAL(ms_done, total);
+	/* let the servers' TIME-WAITs run out */
+	for (guard = 0; guard < 100000; guard++) {
+		uint64_t next = UINT64_MAX;
+
+		for (i = 0; i < MS_SERVERS; i++)
+			if (ms_srv[i].used && !ms_srv[i].c.released &&
+			    tcp_next_deadline(&ms_srv[i].c) < next)
+				next = tcp_next_deadline(&ms_srv[i].c);
+		if (next == UINT64_MAX)
+			break;
+		now = next > now ? next : now;
+		for (i = 0; i < MS_SERVERS; i++)
+			if (ms_srv[i].used && !ms_srv[i].c.released &&
+			    tcp_next_deadline(&ms_srv[i].c) <= now)
+				tcp_timer(&ms_srv[i].c, now);
+		npkts = 0; /* last ACKs: nobody is left to get them */
+	}
+	for (i = 0; i < MS_SERVERS; i++)
+		CU_ASSERT(!ms_srv[i].used);
+	CU_ASSERT_EQUAL(ms_lis.qlen, 0);
+	tcp_close(&ms_lis, now);
+	CU_ASSERT(ms_lis.released);
+	/* every server connection made was released, and every client */
+	CU_ASSERT_EQUAL(ms_releases, ms_allocs + total + 1);
+	if (!pair_quiet)
+		fprintf(stderr, " [%llu ms, %u server connections]",
+			(unsigned long long)(now - 1000), ms_allocs);
+}
+
 /**
  * pair_init() - rings and the packet pool
  *
@@ -767,6 +1104,7 @@ int main(void)
 		{"simultaneous open", test_simultaneous_open},
 		{"640 seeds, 2-5% loss", test_seeds},
 		{"300 random configurations", test_random_configs},
+		{"200 short connections", test_many_short},
 	};
 
 	return cunit_run("stack_tcp_pair", tests,
