@@ -180,6 +180,8 @@ struct tcp_conn {
 	uint32_t fin_seq;		/* its sequence number */
 	uint8_t nooo, ooo_last;
 	struct tcp_sack_block ooo[TCP_OOO_MAX];
+	bool dsack;			/* report dsack_blk (RFC 2883) */
+	struct tcp_sack_block dsack_blk;
 	uint32_t ack_pending;		/* bytes received, not yet ACKed */
 	bool ack_now;
 

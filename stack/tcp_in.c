@@ -312,6 +312,21 @@ static void tcp_in_challenge(struct tcp_conn *c, uint64_t now_ms)
 }
 
 /**
+ * tcp_in_dsack() - remember duplicate data to report (RFC 2883)
+ * @c:		connection
+ * @s:		first duplicate sequence number
+ * @e:		one past the last
+ */
+static void tcp_in_dsack(struct tcp_conn *c, uint32_t s, uint32_t e)
+{
+	if (!c->sack_on || !SEQ_LT(s, e))
+		return;
+	c->dsack = true;
+	c->dsack_blk.start = s;
+	c->dsack_blk.end = e;
+}
+
+/**
  * tcp_in_rtt() - take an RTT sample from an ACK of new data
  * @c:		connection
  * @seg:	segment
@@ -673,6 +688,8 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 			if (!(flags & TCP_F_RST)) {
 				c->stats.dup_segs++;
 				c->ack_now = true;
+				if (len && SEQ_LEQ(seq + len, c->rcv_nxt))
+					tcp_in_dsack(c, seq, seq + len);
 				/* a resent FIN in TIME-WAIT restarts 2 MSL */
 				if (c->state == TCP_TIME_WAIT && fin)
 					tcp_enter_time_wait(c, now_ms);
@@ -753,6 +770,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 	if (SEQ_LT(seq, c->rcv_nxt)) {
 		uint32_t d = c->rcv_nxt - seq;
 
+		tcp_in_dsack(c, seq, seq + (d < len ? d : len));
 		if (d >= len) {
 			off = len;
 			len = 0;

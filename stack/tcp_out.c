@@ -59,19 +59,27 @@ static uint16_t tcp_out_window(struct tcp_conn *c, bool syn)
 }
 
 /**
- * tcp_out_sack() - SACK blocks to send (RFC 2018 4)
+ * tcp_out_sack() - SACK blocks to send (RFC 2018 4, RFC 2883)
  * @c:	connection
  * @o:	options to fill
  *
- * The first block is the one holding the most recently received
+ * A duplicate segment just received is reported first, as a D-SACK block
+ * (RFC 2883 4). Then the block holding the most recently received
  * out-of-order segment; the others follow in sequence order.
  */
 static void tcp_out_sack(const struct tcp_conn *c, struct tcp_opts *o)
 {
 	unsigned i, n = 0;
 
-	if (!c->nooo)
+	if (c->dsack)
+		o->sack[n++] = c->dsack_blk;
+	if (!c->nooo) {
+		if (n) {
+			o->nsack = (uint8_t)n;
+			o->has |= TCP_O_SACK;
+		}
 		return;
+	}
 	o->sack[n++] = c->ooo[c->ooo_last < c->nooo ? c->ooo_last : 0];
 	for (i = 0; i < c->nooo && n < TCP_SACK_BLOCKS_MAX; i++)
 		if (i != c->ooo_last)
@@ -93,7 +101,7 @@ uint32_t tcp_out_opt_room(const struct tcp_conn *c)
 	struct tcp_opts o = {0};
 	size_t extra;
 
-	if (!c->sack_on || !c->nooo)
+	if (!c->sack_on || (!c->nooo && !c->dsack))
 		return c->mss;
 	if (c->ts_on)
 		o.has |= TCP_O_TS;
@@ -163,6 +171,8 @@ void tcp_out_segment(struct tcp_conn *c, uint32_t seq, uint32_t len,
 		c->stats.bytes_out += len;
 	}
 
+	if (s.opts.has & TCP_O_SACK)
+		c->dsack = false; /* reported once */
 	if (flags & TCP_F_ACK) {
 		c->last_ack_sent = c->rcv_nxt;
 		c->ack_pending = 0;

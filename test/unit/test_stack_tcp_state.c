@@ -1006,9 +1006,21 @@ static void test_out_of_order(void)
 	st_in(&conn, TCP_F_ACK, 501 + 100, 101, 4000, d + 100, 100);
 	CU_ASSERT_EQUAL(nout, 1);
 	CU_ASSERT_EQUAL(conn.stats.dup_segs, 1);
-	/* partly old: the new part is taken */
+	/* ... reported as a D-SACK block (RFC 2883), once */
+	o = st_last();
+	CU_ASSERT_EQUAL(o->seg.opts.nsack, 1);
+	CU_ASSERT_EQUAL(o->seg.opts.sack[0].start, 601);
+	CU_ASSERT_EQUAL(o->seg.opts.sack[0].end, 701);
+	CU_ASSERT(!conn.dsack);
+	/* partly old: the new part is taken, the old one D-SACKed */
+	nout = 0;
 	st_in(&conn, TCP_F_ACK, 501 + 450, 101, 4000, d + 450, 100);
 	CU_ASSERT_EQUAL(tcp_readable(&conn), 550);
+	CU_ASSERT_EQUAL(nout, 1);
+	o = st_last();
+	CU_ASSERT_EQUAL(o->seg.opts.nsack, 1);
+	CU_ASSERT_EQUAL(o->seg.opts.sack[0].start, 951);
+	CU_ASSERT_EQUAL(o->seg.opts.sack[0].end, 1001);
 	CU_ASSERT_EQUAL(tcp_recv(&conn, b, sizeof(b), now), 550);
 	CU_ASSERT_EQUAL(memcmp(b, d, 550), 0);
 	st_abort_conn(&conn);
