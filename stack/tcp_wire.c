@@ -310,3 +310,36 @@ size_t tcp_wire_build(uint8_t *buf, size_t cap, const struct tcp_seg *seg)
 		tcp_wire_opts_write(buf + TCP_HDR_LEN, ol, &seg->opts);
 	return TCP_HDR_LEN + ol;
 }
+
+/**
+ * tcp_wire_csum4() - TCP checksum over the IPv4 pseudo-header and segment
+ * @saddr:	source address, host order
+ * @daddr:	destination address, host order
+ * @buf:	TCP header and payload, checksum field included
+ * @len:	their length (at most 65535 - 20)
+ *
+ * RFC 9293 3.1: the 16-bit ones' complement of the ones' complement sum
+ * of the pseudo-header (addresses, zero, protocol 6, TCP length) and the
+ * segment. With the field zero the result is what goes in it; over a
+ * segment carrying a correct checksum the result is 0.
+ *
+ * Return: the checksum, host order (store it big-endian)
+ */
+uint16_t tcp_wire_csum4(uint32_t saddr, uint32_t daddr, const uint8_t *buf,
+			size_t len)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	sum += (saddr >> 16) + (saddr & 0xffff);
+	sum += (daddr >> 16) + (daddr & 0xffff);
+	sum += 6; /* IPPROTO_TCP */
+	sum += (uint32_t)len;
+	for (i = 0; i + 1 < len; i += 2)
+		sum += tcp_wire_get16(buf + i);
+	if (len & 1)
+		sum += (uint32_t)buf[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}

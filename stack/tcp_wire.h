@@ -218,5 +218,7 @@ size_t tcp_wire_opts_len(const struct tcp_opts *o);
 size_t tcp_wire_opts_write(uint8_t *p, size_t cap, const struct tcp_opts *o);
 int tcp_wire_parse(const uint8_t *buf, size_t len, struct tcp_seg *seg);
 size_t tcp_wire_build(uint8_t *buf, size_t cap, const struct tcp_seg *seg);
+uint16_t tcp_wire_csum4(uint32_t saddr, uint32_t daddr, const uint8_t *buf,
+			size_t len);
 
 #endif /* VSTACK_STACK_TCP_WIRE_H */

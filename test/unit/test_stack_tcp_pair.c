@@ -183,6 +183,13 @@ static void pair_output(void *ctx, struct tcp_conn *c, const struct tcp_seg *seg
 		memcpy(p->buf + hl + seg->data[0].len, seg->data[1].base,
 		       seg->data[1].len);
 	p->len = (uint32_t)(hl + seg->len);
+	{
+		uint16_t ck = tcp_wire_csum4(seg->saddr, seg->daddr, p->buf,
+					     p->len);
+
+		p->buf[16] = (uint8_t)(ck >> 8);
+		p->buf[17] = (uint8_t)ck;
+	}
 	/* an MSS-sized segment must fit a 1500-byte IP packet */
 	CU_ASSERT(p->len + 20 <= 1500);
 	ser = (uint64_t)p->len * 1000 / cfg.rate;
@@ -289,6 +296,7 @@ static void pair_deliver(const struct pair_pkt *p)
 	CU_ASSERT_FATAL(tcp_wire_parse(p->buf, p->len, &seg) == 0);
 	seg.saddr = p->to_b ? ADDR_A : ADDR_B;
 	seg.daddr = p->to_b ? ADDR_B : ADDR_A;
+	CU_ASSERT(tcp_wire_csum4(seg.saddr, seg.daddr, p->buf, p->len) == 0);
 	if (p->to_b) {
 		if (b_allocated && !conn_b.released)
 			c = &conn_b;

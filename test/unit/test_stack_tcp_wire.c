@@ -223,6 +223,34 @@ static void test_header(void)
 }
 
 /**
+ * test_csum() - the checksum of a known segment (computed independently),
+ * and a segment carrying its checksum sums to 0
+ */
+static void test_csum(void)
+{
+	struct tcp_seg s = {0};
+	uint8_t b[64];
+	uint16_t c;
+	size_t hl;
+
+	s.sport = 1234;
+	s.dport = 80;
+	s.seq = 0xdeadbeef;
+	s.ack = 0x01020304;
+	s.flags = TCP_F_ACK | TCP_F_PSH;
+	s.win = 65000;
+	hl = tcp_wire_build(b, sizeof(b), &s);
+	memcpy(b + hl, "hello", 5);
+	c = tcp_wire_csum4(0x0a000001, 0x0a000002, b, hl + 5);
+	CU_ASSERT_EQUAL(c, 0xb344);
+	b[16] = (uint8_t)(c >> 8);
+	b[17] = (uint8_t)c;
+	CU_ASSERT_EQUAL(tcp_wire_csum4(0x0a000001, 0x0a000002, b, hl + 5), 0);
+	CU_ASSERT_NOT_EQUAL(tcp_wire_csum4(0x0a000001, 0x0a000003, b, hl + 5),
+			    0);
+}
+
+/**
  * test_rto() - RFC 6298 2.2, 2.3, 2.4, 5.5
  */
 static void test_rto(void)
@@ -425,6 +453,7 @@ int main(void)
 		{"malformed options", test_opts_malformed},
 		{"option writing", test_opts_write},
 		{"header build and parse", test_header},
+		{"checksum", test_csum},
 		{"RTO (RFC 6298)", test_rto},
 		{"NewReno (RFC 5681)", test_reno},
 		{"CUBIC window curve (RFC 9438)", test_cubic_curve},
