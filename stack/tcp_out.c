@@ -575,8 +575,21 @@ void tcp_output(struct tcp_conn *c, uint64_t now_ms)
 	if (c->state == TCP_CLOSED || c->state == TCP_LISTEN ||
 	    c->state == TCP_SYN_SENT)
 		return;
-	if (can_data && c->persist)
-		goto ack;
+	if (can_data && c->persist) {
+		uint32_t avail = SEQ_GT(c->snd_end, c->snd_nxt) ?
+					 c->snd_end - c->snd_nxt : 0;
+		uint32_t room = tcp_out_opt_room(c);
+
+		/* a small window that now takes all the data, or a full
+		 * segment, ends persisting; otherwise the timer decides */
+		if (!c->snd_wnd || !avail ||
+		    c->snd_wnd < (avail < room ? avail : room))
+			goto ack;
+		c->persist = false;
+		c->t_persist = 0;
+		if (c->snd_una != c->snd_max && !c->t_rexmt)
+			c->t_rexmt = now_ms + rto_get(&c->rto);
+	}
 	if (can_data && c->in_recovery) {
 		tcp_out_recovery(c, false, now_ms);
 		goto persist;

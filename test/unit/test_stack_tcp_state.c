@@ -1169,6 +1169,23 @@ static void test_small_window_override(void)
 	CU_ASSERT_EQUAL(nout, 0);
 	st_timer_run(&conn);
 	st_check(st_last(), TCP_F_ACK, 101, 501, 300);
+	/* acked, window still 300: persisting again; a write that does not
+	 * change that keeps the timer where it is */
+	st_in(&conn, TCP_F_ACK, 501, 401, 300, NULL, 0);
+	CU_ASSERT(conn.persist);
+	{
+		uint64_t t = tcp_next_deadline(&conn);
+
+		now += 50;
+		tcp_send(&conn, d, 10, now);
+		CU_ASSERT_EQUAL(tcp_next_deadline(&conn), t);
+	}
+	/* the window grows to take a full segment: sent at once */
+	nout = 0;
+	st_in(&conn, TCP_F_ACK, 501, 401, 1000, NULL, 0);
+	CU_ASSERT(!conn.persist);
+	CU_ASSERT_EQUAL(nout, 1);
+	st_check(st_last(), TCP_F_ACK, 401, 501, 1000);
 	st_abort_conn(&conn);
 	st_done(&conn, 1);
 }
