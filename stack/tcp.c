@@ -73,6 +73,8 @@ void tcp_cfg_default(struct tcp_cfg *cfg)
 	cfg->rto_min_ms = RTO_MIN_MS;
 	cfg->rto_max_ms = RTO_MAX_MS;
 	cfg->delack_ms = 40;
+	/* RFC 9293 3.4.2 assumes an MSL of 2 minutes; 30 s (TIME-WAIT of
+	 * 60 s) is what hosts use in practice */
 	cfg->msl_ms = 30000;
 	cfg->syn_retries = 6;
 	cfg->max_retries = 15;
