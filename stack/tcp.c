@@ -496,9 +496,11 @@ size_t tcp_recv(struct tcp_conn *c, void *data, size_t len, uint64_t now_ms)
 
 	cur = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	free = c->rbuf.size - tcp_rbuf_len(c);
+	/* the same threshold as the window itself (tcp_out_window()):
+	 * the right edge moves by min(half the ring, one MSS) */
 	if (tcp_synchronized(c) && !c->fin_rcvd && free > cur &&
-	    free - cur >= (c->rbuf.size / 2 < 2u * c->cfg.mss ?
-				   c->rbuf.size / 2 : 2u * c->cfg.mss)) {
+	    free - cur >= (c->rbuf.size / 2 < c->cfg.mss ? c->rbuf.size / 2
+							 : c->cfg.mss)) {
 		c->ack_now = true;
 		c->depth++;
 		tcp_output(c, now_ms);
