@@ -640,6 +640,51 @@ void tcp_set_nodelay(struct tcp_conn *c, bool on, uint64_t now_ms)
 }
 
 /**
+ * tcp_pmtu() - the path MTU went down (ICMP fragmentation needed)
+ * @c:		connection
+ * @seq:	sequence number of the segment quoted in the ICMP message
+ * @mtu:	next-hop MTU it gave (IPv4 packet size)
+ * @now_ms:	current time
+ *
+ * RFC 5927 4.1: the quoted sequence number must be one in flight, else
+ * the message is ignored (it may be forged). The send MSS shrinks to fit
+ * (RFC 1191 6.4; never below 68 - 40 bytes of IPv4 and TCP headers) and
+ * what is in flight is sent again at the new size; this is not
+ * congestion, so cwnd stays (RFC 1191 6.5).
+ *
+ * Return: 0 if the MSS changed, -EINVAL if the message was ignored
+ */
+int tcp_pmtu(struct tcp_conn *c, uint32_t seq, uint32_t mtu, uint64_t now_ms)
+{
+	uint32_t mss;
+
+	if (!tcp_synchronized(c) || c->state == TCP_TIME_WAIT ||
+	    !seq_in(seq, c->snd_una, c->snd_max) || mtu < 68)
+		return -EINVAL;
+	mss = mtu - 40;
+	if (c->ts_on)
+		mss = mss > 12 + 16 ? mss - 12 : 16;
+	if (mss >= c->mss)
+		return -EINVAL;
+	c->mss = mss;
+	c->cc.mss = mss;
+	c->depth++;
+	/* resend from snd_una at the new size (go-back-N, no cwnd change) */
+	c->snd_nxt = c->snd_una;
+	c->rtt_timing = false;
+	c->nsb = 0;
+	c->in_recovery = false;
+	c->rxt_first = false;
+	c->dupacks = 0;
+	c->high_rxt = c->snd_una;
+	c->recover = c->snd_max;
+	tcp_output(c, now_ms);
+	c->depth--;
+	tcp_finish(c);
+	return 0;
+}
+
+/**
  * tcp_next_deadline() - when tcp_timer() must next run
  * @c:	connection
  *

@@ -15,7 +15,8 @@
  *                           ports as given (else the connection's)
  *   segment:      length (2 bytes), then that many bytes of TCP header,
  *                 options and payload, parsed by tcp_wire_parse()
- *   user call:    1 byte: send, recv, shutdown, close, abort, nodelay
+ *   user call:    1 byte: send, recv, shutdown, nodelay, close, abort,
+ *                 path MTU
  *   time:         1 byte, times 13 ms
  *
  * Every emitted segment must build and parse back to the same fields, its
@@ -298,7 +299,7 @@ static void fz_user(struct tcp_conn *c, uint8_t b)
 
 	if (c->user_closed || c == &fz_lis)
 		return;
-	switch (b % 6) {
+	switch (b % 7) {
 	case 0:
 		memset(buf, b, sizeof(buf));
 		tcp_send(c, buf, (size_t)b * 11 % sizeof(buf), fz_now);
@@ -316,9 +317,12 @@ static void fz_user(struct tcp_conn *c, uint8_t b)
 		if (c == &fz_est)
 			tcp_close(c, fz_now);
 		break;
-	default:
+	case 5:
 		if (c == &fz_est)
 			tcp_abort(c, fz_now);
+		break;
+	default:
+		tcp_pmtu(c, c->snd_una + b / 7, 68 + (uint32_t)b * 6, fz_now);
 		break;
 	}
 }

@@ -1628,6 +1628,37 @@ static void test_data_after_close(void)
 }
 
 /**
+ * test_pmtu() - fragmentation needed: checked, MSS lowered, resent
+ */
+static void test_pmtu(void)
+{
+	static uint8_t d[3000];
+	uint32_t cwnd;
+	unsigned i;
+
+	st_setup();
+	st_active(100, 500, 60000);
+	tcp_send(&conn, d, 3000, now);
+	CU_ASSERT_EQUAL(nout, 3);
+	cwnd = conn.cc.cwnd;
+	/* a sequence number not in flight: ignored (RFC 5927) */
+	CU_ASSERT_EQUAL(tcp_pmtu(&conn, 5000, 576, now), -EINVAL);
+	CU_ASSERT_EQUAL(tcp_pmtu(&conn, 100, 576, now), -EINVAL);
+	/* larger than now: ignored */
+	CU_ASSERT_EQUAL(tcp_pmtu(&conn, 101, 1500, now), -EINVAL);
+	nout = 0;
+	CU_ASSERT_EQUAL(tcp_pmtu(&conn, 1101, 576, now), 0);
+	CU_ASSERT_EQUAL(conn.mss, 536);
+	CU_ASSERT_EQUAL(conn.cc.cwnd, cwnd);
+	CU_ASSERT(nout >= 5);
+	for (i = 0; i < nout; i++)
+		CU_ASSERT(out[i].seg.len <= 536);
+	CU_ASSERT_EQUAL(out[0].seg.seq, 101);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_mss_clamp() - segments never exceed the peer's MSS
  */
 static void test_mss_clamp(void)
@@ -1699,6 +1730,7 @@ int main(void)
 		{"close with unread data", test_close_unread},
 		{"data after close", test_data_after_close},
 		{"MSS", test_mss_clamp},
+		{"path MTU", test_pmtu},
 	};
 
 	return cunit_run("stack_tcp_state", tests,
