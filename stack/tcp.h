@@ -150,7 +150,13 @@ struct tcp_stats {
  * struct tcp_conn - a connection or a listener; fields are TCP's
  *
  * Read-only for the caller: state, err, the addresses and ports, stats.
- * Sequence variables are named as in RFC 9293 3.3.1.
+ * err is 0, or after TCP_EV_RESET: -ECONNREFUSED (reset in answer to our
+ * SYN), -ECONNRESET (reset by the peer), -ETIMEDOUT (retransmissions or
+ * keepalive gave up), -ECONNABORTED (tcp_abort()).
+ * Sequence variables are named as in RFC 9293 3.3.1; snd_max is the
+ * highest sequence number sent (snd_nxt goes back to snd_una after a
+ * timeout), snd_end the end of the data queued, the FIN's number once
+ * fin_queued.
  */
 struct tcp_conn {
 	const struct tcp_ops *ops;
