@@ -204,6 +204,7 @@ struct tcp_conn {
 	struct cc cc;
 	bool in_recovery;
 	bool rxt_first;		/* resend the first hole now (entry, partial ACK) */
+	bool rescue_done;	/* RFC 6675 rule 4 used in this recovery */
 	uint32_t recover, high_rxt, dupacks;
 	uint8_t nsb;
 	struct tcp_sack_block sb[TCP_SB_MAX];

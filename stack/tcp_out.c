@@ -396,11 +396,12 @@ static void tcp_out_advance(struct tcp_conn *c, uint32_t used,
  * Return: true if there is something to send
  */
 static bool tcp_out_next_seg(const struct tcp_conn *c, uint32_t *seq,
-			     uint32_t *len)
+			     uint32_t *len, bool *rescue)
 {
 	uint32_t start = c->snd_una, room = tcp_out_opt_room(c), hi_sacked;
 	unsigned i;
 
+	*rescue = false;
 	/* (1) the first lost unSACKed byte at or above HighRxt; the first
 	 * hole counts as lost on entry (RFC 6675 5 step 4.2) and, without
 	 * SACK, after each partial ACK (RFC 6582 3.2 step 5) */
@@ -448,6 +449,19 @@ static bool tcp_out_next_seg(const struct tcp_conn *c, uint32_t *seq,
 		}
 		start = SEQ_MAX(start, c->sb[i].end);
 	}
+	/* (4) once per recovery, a rescue retransmission of the highest
+	 * unSACKed data, so that a lost tail does not wait for the RTO */
+	if (!c->rescue_done && SEQ_LT(start, c->snd_max)) {
+		uint32_t end = tcp_fin_sent(c) ? c->snd_end : c->snd_max;
+		uint32_t n = SEQ_GT(end, start) ? end - start : 0;
+
+		if (n > room)
+			n = room;
+		*seq = end - n;
+		*len = n;
+		*rescue = true;
+		return true;
+	}
 	return false;
 }
 
@@ -463,13 +477,14 @@ static void tcp_out_recovery(struct tcp_conn *c, bool force, uint64_t now_ms)
 
 	for (guard = 0; guard < 1024; guard++) {
 		uint32_t seq, len, used;
+		bool rescue;
 
 		/* RFC 6582 3.2 step 5: the partial-ACK retransmission goes
 		 * regardless of the window */
 		if (!force && !c->rxt_first &&
 		    tcp_out_pipe(c) + c->mss > c->cc.cwnd)
 			break;
-		if (!tcp_out_next_seg(c, &seq, &len))
+		if (!tcp_out_next_seg(c, &seq, &len, &rescue))
 			break;
 		used = tcp_out_send_at(c, seq, len, now_ms);
 		if (!used)
@@ -477,7 +492,10 @@ static void tcp_out_recovery(struct tcp_conn *c, bool force, uint64_t now_ms)
 		force = false;
 		if (seq == c->snd_una)
 			c->rxt_first = false;
-		if (SEQ_LT(seq, c->snd_max)) {
+		if (rescue) {
+			/* rule (4): HighRxt is not moved */
+			c->rescue_done = true;
+		} else if (SEQ_LT(seq, c->snd_max)) {
 			if (SEQ_GT(seq + used, c->high_rxt))
 				c->high_rxt = seq + used;
 			if (!c->t_rexmt)
@@ -499,6 +517,7 @@ void tcp_out_recovery_start(struct tcp_conn *c, uint64_t now_ms)
 	c->recover = c->snd_max;
 	c->high_rxt = c->snd_una;
 	c->rxt_first = true;
+	c->rescue_done = !c->sack_on; /* rule (4) is SACK's */
 	c->stats.fast_rexmits++;
 	c->cc.ops->on_loss(&c->cc, c->snd_max - c->snd_una, now_ms);
 	tcp_out_recovery(c, true, now_ms);

@@ -1462,6 +1462,52 @@ static void test_cwnd_limited(void)
 }
 
 /**
+ * test_sack_rescue() - RFC 6675 rule 4: the lost last segment is resent
+ * once in recovery instead of waiting for the RTO
+ */
+static void test_sack_rescue(void)
+{
+	static uint8_t d[6000];
+	uint32_t blk[2] = {1101, 5101};
+	unsigned i, found = 0;
+
+	st_setup();
+	cfg.use_sack = true;
+	tcp_conn_init(&conn, &st_ops, NULL, &cfg, sbuf, SRING, rbuf, RING);
+	tcp_connect(&conn, ME, MYPORT, PEER, PPORT, 100, now);
+	{
+		struct tcp_seg s = st_seg(TCP_F_SYN | TCP_F_ACK, 500, 101,
+					  60000, NULL, 0);
+
+		s.opts.has = TCP_O_SACKOK | TCP_O_MSS;
+		s.opts.mss = 1000;
+		tcp_input(&conn, &s, now);
+	}
+	tcp_send(&conn, d, 6000, now);
+	nout = 0;
+	/* segments 1 and 6 lost, 2-5 SACKed */
+	st_sack_ack(101, 1, blk);
+	CU_ASSERT(conn.in_recovery);
+	for (i = 0; i < nout; i++) {
+		if (out[i].seg.seq == 101)
+			found |= 1;
+		if (out[i].seg.seq == 5101 && out[i].seg.len == 1000)
+			found |= 2;
+	}
+	CU_ASSERT_EQUAL(found, 3);
+	CU_ASSERT(conn.rescue_done);
+	CU_ASSERT_EQUAL(conn.high_rxt, 1101); /* rule 4 leaves HighRxt */
+	/* no second rescue in the same recovery */
+	nout = 0;
+	blk[1] = 5101;
+	st_sack_ack(101, 1, blk);
+	for (i = 0; i < nout; i++)
+		CU_ASSERT(out[i].seg.seq != 5101);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_newreno_recovery() - no SACK: three dupacks, partial ACK resends
  */
 static void test_newreno_recovery(void)
@@ -1721,6 +1767,7 @@ int main(void)
 		{"ACK after a timeout", test_ack_after_rto},
 		{"Karn", test_rtt_karn},
 		{"SACK loss recovery", test_sack_recovery},
+		{"SACK rescue retransmission", test_sack_rescue},
 		{"NewReno loss recovery", test_newreno_recovery},
 		{"cwnd grows only when it limits", test_cwnd_limited},
 		{"limited transmit", test_limited_transmit},
