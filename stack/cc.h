@@ -76,6 +76,7 @@ struct cc {
 extern const struct cc_ops cc_reno_ops;
 extern const struct cc_ops cc_cubic_ops;
 
+#define CC_CWND_MAX	(1u << 30)	/* bytes: far above any window */
 #define CC_CUBIC_C	0.4	/* RFC 9438 4.1 */
 #define CC_CUBIC_BETA	0.7	/* RFC 9438 4.6 */
 

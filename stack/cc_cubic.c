@@ -64,8 +64,12 @@ static void cc_cubic_store(struct cc *c, double segs)
 {
 	double b = segs * c->mss;
 
+	if (b >= CC_CWND_MAX) {
+		b = CC_CWND_MAX;
+		segs = b / c->mss;
+	}
 	c->cubic.cwnd_seg = segs;
-	c->cwnd = b >= 4294967295.0 ? UINT32_MAX : (uint32_t)b;
+	c->cwnd = (uint32_t)b;
 	if (c->cwnd < c->mss)
 		c->cwnd = c->mss;
 	c->cubic.cwnd_synced = c->cwnd;
@@ -169,7 +173,8 @@ static double cc_cubic_reduce(struct cc *c)
 	red = cwnd * CC_CUBIC_BETA;
 	if (red < floor2)
 		red = floor2;
-	c->ssthresh = (uint32_t)(red * c->mss);
+	c->ssthresh = red * c->mss >= CC_CWND_MAX ? CC_CWND_MAX
+						  : (uint32_t)(red * c->mss);
 	s->t_epoch = 0;
 	return red;
 }

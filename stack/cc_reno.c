@@ -45,7 +45,8 @@ void cc_reno_slow_start(struct cc *c, uint32_t acked)
 {
 	uint32_t inc = acked < 2 * c->mss ? acked : 2 * c->mss;
 
-	c->cwnd = c->cwnd + inc < c->cwnd ? UINT32_MAX : c->cwnd + inc;
+	c->cwnd = c->cwnd + inc > CC_CWND_MAX || c->cwnd + inc < c->cwnd ?
+			  CC_CWND_MAX : c->cwnd + inc;
 }
 
 /**
@@ -79,7 +80,8 @@ static void cc_reno_on_ack(struct cc *c, uint32_t acked, uint64_t now_ms,
 	c->ca_acked += acked;
 	if (c->ca_acked >= c->cwnd) {
 		c->ca_acked -= c->cwnd;
-		c->cwnd += c->mss;
+		if (c->cwnd + c->mss <= CC_CWND_MAX)
+			c->cwnd += c->mss;
 	}
 }
 

@@ -304,9 +304,9 @@ void tcp_negotiate(struct tcp_conn *c, const struct tcp_seg *syn,
 	c->peer_mss = (o->has & TCP_O_MSS) && o->mss ? o->mss : TCP_DEFAULT_MSS;
 	mss = c->peer_mss < c->cfg.mss ? c->peer_mss : c->cfg.mss;
 	if (c->ts_on)
-		mss -= 12;
-	if (mss < 32)
-		mss = 32;
+		mss = mss > 12 ? mss - 12 : 0;
+	if (mss < TCP_MIN_MSS)
+		mss = TCP_MIN_MSS;
 	c->mss = mss;
 	c->cc.mss = mss;
 	/* the window of a SYN is never scaled (RFC 7323 2.2) */
@@ -648,7 +648,7 @@ void tcp_set_nodelay(struct tcp_conn *c, bool on, uint64_t now_ms)
  *
  * RFC 5927 4.1: the quoted sequence number must be one in flight, else
  * the message is ignored (it may be forged). The send MSS shrinks to fit
- * (RFC 1191 6.4; never below 68 - 40 bytes of IPv4 and TCP headers) and
+ * (RFC 1191 6.4; never below TCP_MIN_MSS bytes of payload) and
  * what is in flight is sent again at the new size; this is not
  * congestion, so cwnd stays (RFC 1191 6.5).
  *
@@ -663,7 +663,9 @@ int tcp_pmtu(struct tcp_conn *c, uint32_t seq, uint32_t mtu, uint64_t now_ms)
 		return -EINVAL;
 	mss = mtu - 40;
 	if (c->ts_on)
-		mss = mss > 12 + 16 ? mss - 12 : 16;
+		mss -= 12;
+	if (mss < TCP_MIN_MSS)
+		mss = TCP_MIN_MSS;
 	if (mss >= c->mss)
 		return -EINVAL;
 	c->mss = mss;

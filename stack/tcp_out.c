@@ -107,7 +107,9 @@ uint32_t tcp_out_opt_room(const struct tcp_conn *c)
 		o.has |= TCP_O_TS;
 	tcp_out_sack(c, &o);
 	extra = tcp_wire_opts_len(&o) - (c->ts_on ? 12 : 0);
-	return c->mss > extra + 64 ? c->mss - (uint32_t)extra : 64;
+	if (c->mss >= extra + TCP_MIN_MSS)
+		return c->mss - (uint32_t)extra;
+	return c->mss < TCP_MIN_MSS ? c->mss : TCP_MIN_MSS;
 }
 
 /**

@@ -441,6 +441,38 @@ static void test_cubic_friendly(void)
 }
 
 /**
+ * test_cc_bounds() - windows never pass CC_CWND_MAX, however long they grow
+ */
+static void test_cc_bounds(void)
+{
+	const struct cc_ops *ops[] = {&cc_reno_ops, &cc_cubic_ops};
+	unsigned k, i;
+
+	for (k = 0; k < 2; k++) {
+		struct cc c;
+
+		cc_init(&c, ops[k], 1460);
+		for (i = 0; i < 200000; i++)
+			c.ops->on_ack(&c, 65535, 1000 + i, 1);
+		CU_ASSERT(c.cwnd <= CC_CWND_MAX);
+		CU_ASSERT(c.cwnd >= CC_CWND_MAX / 2);
+		c.ops->on_loss(&c, c.cwnd, 3000000);
+		CU_ASSERT(c.ssthresh <= CC_CWND_MAX);
+		CU_ASSERT(c.cwnd <= CC_CWND_MAX);
+		for (i = 0; i < 100000; i++)
+			c.ops->on_ack(&c, 65535, 3000000 + (uint64_t)i * 100,
+				      1);
+		CU_ASSERT(c.cwnd <= CC_CWND_MAX);
+		/* an MSS of 48 (path MTU) on a huge window */
+		c.mss = 48;
+		c.ops->on_loss(&c, c.cwnd, 20000000);
+		CU_ASSERT(c.ssthresh <= CC_CWND_MAX);
+		c.ops->on_rto(&c, c.cwnd, 20000001);
+		CU_ASSERT(c.cwnd >= 48 && c.cwnd <= 1460);
+	}
+}
+
+/**
  * main() - run the suite
  *
  * Return: 0 when every assertion held, 1 otherwise
@@ -458,6 +490,7 @@ int main(void)
 		{"NewReno (RFC 5681)", test_reno},
 		{"CUBIC window curve (RFC 9438)", test_cubic_curve},
 		{"CUBIC Reno-friendly region", test_cubic_friendly},
+		{"window bounds", test_cc_bounds},
 	};
 
 	return cunit_run("stack_tcp_wire", tests,
