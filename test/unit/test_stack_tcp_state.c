@@ -652,6 +652,34 @@ static void test_rst_syn_received(void)
 }
 
 /**
+ * test_rst_simultaneous() - RST in SYN-RECEIVED reached by a simultaneous
+ * open: refused, and the connection stays the user's
+ */
+static void test_rst_simultaneous(void)
+{
+	st_setup();
+	tcp_conn_init(&conn, &st_ops, NULL, &cfg, sbuf, SRING, rbuf, RING);
+	tcp_connect(&conn, ME, MYPORT, PEER, PPORT, 100, now);
+	st_in(&conn, TCP_F_SYN, 300, 0, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.state, TCP_SYN_RECEIVED);
+	st_in(&conn, TCP_F_RST, 301, 0, 0, NULL, 0);
+	CU_ASSERT_EQUAL(conn.state, TCP_CLOSED);
+	CU_ASSERT_EQUAL(conn.err, -ECONNREFUSED);
+	CU_ASSERT(!conn.released);
+	/* CLOSED, not yet closed by the user: segments get resets */
+	nout = 0;
+	st_in(&conn, TCP_F_ACK, 301, 101, 4000, "x", 1);
+	st_check(st_last(), TCP_F_RST, 101, 0, 0);
+	st_in(&conn, TCP_F_RST, 301, 0, 0, NULL, 0);
+	CU_ASSERT_EQUAL(nout, 1);
+	tcp_close(&conn, now);
+	st_done(&conn, 1);
+	/* a released connection ignores input */
+	st_in(&conn, TCP_F_ACK, 301, 101, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(nout, 1);
+}
+
+/**
  * st_rst_in_state() - drive a connection to @st, reset it, check the end
  * @st:		state to reach
  * @err:	error expected after the RST
@@ -1747,6 +1775,7 @@ int main(void)
 		{"RST in SYN-SENT", test_rst_syn_sent},
 		{"RST in SYN-RECEIVED", test_rst_syn_received},
 		{"RST in each synchronized state", test_rst_each_state},
+		{"RST after simultaneous open; CLOSED", test_rst_simultaneous},
 		{"SYN in ESTABLISHED", test_syn_in_established},
 		{"challenge ACK limit", test_challenge_limit},
 		{"bad ACKs", test_bad_acks},
