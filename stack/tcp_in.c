@@ -621,8 +621,11 @@ static bool tcp_in_acceptable(const struct tcp_conn *c, uint32_t seq,
 {
 	uint32_t lo = c->rcv_nxt, hi = c->rcv_nxt + wnd;
 
+	/* a zero-length segment may sit right at the window's edge: a
+	 * sender that filled the window ACKs with SEQ = RCV.NXT + RCV.WND
+	 * (RFC 9293 writes "<"; nothing is lost by accepting it) */
 	if (!seg_len)
-		return wnd ? seq_in(seq, lo, hi) : seq == lo;
+		return wnd ? SEQ_LEQ(lo, seq) && SEQ_LEQ(seq, hi) : seq == lo;
 	if (!wnd)
 		return false;
 	return seq_in(seq, lo, hi) || seq_in(seq + seg_len - 1, lo, hi);
@@ -684,17 +687,31 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 			len = 0;
 			fin = false;
 		} else {
+			bool old = SEQ_LEQ(seq + seg_len, c->rcv_nxt);
+
 			c->stats.unacceptable++;
-			if (!(flags & TCP_F_RST)) {
-				c->stats.dup_segs++;
-				c->ack_now = true;
-				if (len && SEQ_LEQ(seq + len, c->rcv_nxt))
-					tcp_in_dsack(c, seq, seq + len);
-				/* a resent FIN in TIME-WAIT restarts 2 MSL */
-				if (c->state == TCP_TIME_WAIT && fin)
-					tcp_enter_time_wait(c, now_ms);
-			}
-			return;
+			if (flags & TCP_F_RST)
+				return;
+			c->stats.dup_segs++;
+			c->ack_now = true;
+			if (len && old)
+				tcp_in_dsack(c, seq, seq + len);
+			/* a resent FIN in TIME-WAIT restarts 2 MSL */
+			if (c->state == TCP_TIME_WAIT && fin)
+				tcp_enter_time_wait(c, now_ms);
+			/* An old duplicate is ACKed, and (as BSD-derived
+			 * stacks do) its ACK field is still used: a sender
+			 * that went back to SND.UNA after a timeout sends
+			 * ACKs whose SEQ we passed, and ignoring them could
+			 * leave two such ends deaf to each other. RFC 5961
+			 * 5.2 still bounds which ACKs count. Anything else
+			 * out of window is dropped (RFC 9293 3.10.7.4). */
+			if (!old || (flags & TCP_F_SYN) || !(flags & TCP_F_ACK) ||
+			    c->state == TCP_SYN_RECEIVED)
+				return;
+			seq = c->rcv_nxt;
+			len = 0;
+			fin = false;
 		}
 	}
 

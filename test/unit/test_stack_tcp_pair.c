@@ -687,7 +687,7 @@ static void test_seeds(void)
 }
 
 /**
- * test_random_configs() - 300 drawn scenarios: 0-15% loss, 0-10%
+ * test_random_configs() - 1000 drawn scenarios: 0-15% loss, 0-10%
  * reordering, rings of 4 KiB to 256 KiB, 1-21 MB/s links with 1-50 ms
  * delay, a reader that pauses or not, any mix of options, any ISS
  */
@@ -696,7 +696,7 @@ static void test_random_configs(void)
 	unsigned i;
 
 	pair_quiet = true;
-	for (i = 0; i < 300; i++) {
+	for (i = 0; i < 1000; i++) {
 		uint64_t r = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ULL;
 		struct pair_cfg c = {
 			.loss_ppm = (uint32_t)(r % 150000),
@@ -1111,7 +1111,7 @@ int main(void)
 		{"nodelay, small rings, 2% loss", test_nodelay_small_ring},
 		{"simultaneous open", test_simultaneous_open},
 		{"640 seeds, 2-5% loss", test_seeds},
-		{"300 random configurations", test_random_configs},
+		{"1000 random configurations", test_random_configs},
 		{"200 short connections", test_many_short},
 	};
 

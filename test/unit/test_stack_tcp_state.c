@@ -1332,6 +1332,45 @@ static void test_ack_after_rto(void)
 }
 
 /**
+ * test_old_segment_ack() - the ACK of an old duplicate still counts; an
+ * empty segment at the right edge of the window is acceptable
+ */
+static void test_old_segment_ack(void)
+{
+	static uint8_t d[2000];
+
+	st_setup();
+	st_active(100, 500, 4000);
+	st_in(&conn, TCP_F_ACK, 501, 101, 4000, "abcd", 4);
+	tcp_send(&conn, d, 2000, now);
+	/* the peer went back after a timeout: SEQ below RCV.NXT */
+	nout = 0;
+	st_in(&conn, TCP_F_ACK, 501, 1101, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.snd_una, 1101);
+	CU_ASSERT_EQUAL(nout, 1); /* and it is told where we are */
+	st_check(st_last(), TCP_F_ACK, 2101, 505, 0);
+	/* old, with data: ACK taken, data not */
+	st_in(&conn, TCP_F_ACK, 501, 2101, 4000, "abcd", 4);
+	CU_ASSERT_EQUAL(conn.snd_una, 2101);
+	CU_ASSERT_EQUAL(tcp_readable(&conn), 4);
+	/* an empty segment at RCV.NXT + RCV.WND */
+	tcp_send(&conn, d, 10, now);
+	st_in(&conn, TCP_F_ACK, 505 + RING - 4, 2111, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.snd_una, 2111);
+	/* one past it: not acceptable */
+	tcp_send(&conn, d, 10, now);
+	st_in(&conn, TCP_F_ACK, 505 + RING - 3, 2121, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.snd_una, 2111);
+	/* an old RST or SYN stays without effect */
+	st_in(&conn, TCP_F_RST, 501, 0, 0, NULL, 0);
+	st_in(&conn, TCP_F_SYN | TCP_F_ACK, 400, 2121, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.state, TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(conn.snd_una, 2111);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_rtt_karn() - the RTT of a retransmitted segment is not sampled
  */
 static void test_rtt_karn(void)
@@ -1794,6 +1833,7 @@ int main(void)
 		{"sequence wrap-around", test_wraparound},
 		{"RTO backoff and give-up", test_rto_backoff},
 		{"ACK after a timeout", test_ack_after_rto},
+		{"ACK of an old segment, window edge", test_old_segment_ack},
 		{"Karn", test_rtt_karn},
 		{"SACK loss recovery", test_sack_recovery},
 		{"SACK rescue retransmission", test_sack_rescue},
