@@ -981,6 +981,30 @@ out:
 }
 
 /**
+ * cmd_port_unlink() - delete a recorded port's device through netlink
+ * @sp:		the port's record
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 (also if it was gone) or -errno
+ */
+static int cmd_port_unlink(const struct state_port *sp, char *err,
+			   size_t errlen)
+{
+	uint64_t dev, ino;
+	char desc[300];
+	int rc, fd;
+
+	if ((rc = cmd_port_netns(&sp->spec, &fd, &dev, &ino, desc, sizeof(desc),
+				 err, errlen)))
+		return rc;
+	rc = netlink_link_delete(fd, sp->spec.name, err, errlen);
+	if (fd >= 0)
+		close(fd);
+	return rc == -ENODEV || rc == -ENOENT ? 0 : rc;
+}
+
+/**
  * cmd_port_restore() - bring back a port from its state record
  * @c:		state
  * @sp:		the record
@@ -1013,6 +1037,16 @@ int cmd_port_restore(struct cmd_ctx *c, const struct state_port *sp,
 	if ((rc = cmd_port_room(c, err, errlen)))
 		return rc;
 	rc = cmd_port_attach(c, sp, tn->id, err, errlen);
+	if (rc == -EMLINK) {
+		/* Made with one queue by a vstackd with one worker; this one
+		 * has more. A device cannot grow queues: make it anew (its
+		 * tenant sees the link go and come back). */
+		log_warn("port %s: %s; making its device again", sp->spec.name,
+			 err);
+		if ((rc = cmd_port_unlink(sp, err, errlen)))
+			return rc;
+		rc = -ENODEV;
+	}
 	if (rc == -ENODEV) {
 		log_info("port %s: its device is gone; creating it again",
 			 sp->spec.name);

@@ -212,6 +212,45 @@ out:
 }
 
 /**
+ * netlink_link_delete() - delete a device, in a namespace or in ours
+ * @netns_fd:	namespace the device is in, -1 for ours
+ * @ifname:	device
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * For a persistent TAP that cannot be attached to as it is (see
+ * cmd_port_restore()): RTM_DELLINK removes it whoever holds it.
+ *
+ * Return: 0, -ENODEV if there is no such device, or -errno
+ */
+int netlink_link_delete(int netns_fd, const char *ifname, char *err,
+			size_t errlen)
+{
+	struct rtnl_link *link;
+	struct nl_sock *sk;
+	int rc, nlrc;
+
+	if ((rc = netlink_socket(netns_fd, &sk, err, errlen)))
+		return rc;
+	link = rtnl_link_alloc();
+	if (!link) {
+		nl_socket_free(sk);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rtnl_link_set_name(link, ifname);
+	nlrc = rtnl_link_delete(sk, link);
+	rtnl_link_put(link);
+	nl_socket_free(sk);
+	if (nlrc < 0) {
+		rc = netlink_errno(nlrc);
+		snprintf(err, errlen, "cannot delete %s: %s", ifname,
+			 nl_geterror(nlrc));
+	}
+	return rc;
+}
+
+/**
  * netlink_change() - apply a change to a device
  * @sk:		socket in the device's namespace
  * @ifname:	device

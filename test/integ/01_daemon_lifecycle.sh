@@ -113,7 +113,8 @@ left=$(_our_root_links)
 [[ -z $left ]] || fail "failed requests left devices in the root namespace: $left"
 left=$(ip -n "$B" -o link show | awk -F': ' '$2 != "lo" {print $2}')
 [[ -z $left ]] || fail "failed requests left devices in $B: $left"
-vctl port add "$PB" --netns "$B" --address 10.71.0.2/24
+# Same MAC as before: A's neighbour entry for 10.71.0.2 stays right.
+vctl port add "$PB" --netns "$B" --address 10.71.0.2/24 --mac 02:71:00:00:00:02
 ping_ok "$A" 10.71.0.2 || fail "switching broken after the failed requests"
 stop_vstackd
 

@@ -13,7 +13,9 @@
 #   - a [daemon] key that cannot change while running is reported, a
 #     config file that does not parse is refused and nothing changes;
 #   - sections changed or removed while vstackd was down are applied at
-#     the next start; a damaged state record is reported and skipped.
+#     the next start; a damaged state record is reported and skipped;
+#   - a restart with more workers than the (single-queue) devices have
+#     queues makes them anew.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 A=$(mk_ns a); B=$(mk_ns b); C=$(mk_ns c); D=$(mk_ns d); E=$(mk_ns e)
@@ -128,4 +130,17 @@ assert_eq "$(names)" "$(want "$PA" "$PB" "$PD")" "ports after changes made while
 assert_port_in_ns "$B" "$PB" 10.75.0.22/24
 grep -q "broken.json: .*record ignored" "$VSTACKD_LOG" || fail "damaged state record not reported"
 ping_ok "$A" 10.75.0.22 || fail "no ping to the port changed while down"
+
+# --- more workers than the devices have queues ---------------------------------
+# One worker made single-queue devices; two need two queues each: the ports
+# come back on devices made anew, addresses and all.
+stop_vstackd
+start_vstackd --config "$CONF" --workers 2
+assert_eq "$(names)" "$(want "$PA" "$PB" "$PD")" "ports after a restart with two workers"
+grep -q "has one queue, 2 are needed; making its device again" "$VSTACKD_LOG" ||
+	fail "no word about remaking single-queue devices: $(cat "$VSTACKD_LOG")"
+assert_eq "$(vctl_json port list | jq_py "[p['queues'] for p in d['ports'] if p['name'] == '$PA'][0]")" 2 \
+	"queues of $PA with two workers"
+assert_port_in_ns "$B" "$PB" 10.75.0.22/24
+ping_ok "$A" 10.75.0.22 || fail "no ping after the devices were made anew"
 stop_vstackd
