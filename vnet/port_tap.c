@@ -4,9 +4,10 @@
  *
  * The device is created by vstackd: IFF_MULTI_QUEUE lets every worker read
  * and write its own queue (a port with a single queue gets a single-queue
- * device, far cheaper for the kernel to make), IFF_VNET_HDR puts a virtio-net header in front of every frame so
- * checksum and segmentation offloads cross the boundary, IFF_NO_PI drops
- * the packet-information prefix nobody needs.
+ * device, far cheaper for the kernel to make), IFF_VNET_HDR puts a
+ * virtio-net header in front of every frame so checksum and segmentation
+ * offloads cross the boundary, IFF_NO_PI drops the packet-information
+ * prefix nobody needs.
  *
  * Offloads are negotiated with TUNSETOFFLOAD, which fails with EINVAL on an
  * unknown bit: that is how we find out what the kernel supports, trying the
