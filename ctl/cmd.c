@@ -1104,21 +1104,43 @@ int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
  * destroyed) stays, marked gone, until it is deleted or the daemon
  * restarts; it is reported once, here, not from the workers.
  */
+static void cmd_walk_port_gone(const struct vnet_port_info *info, void *ctx)
+{
+	struct cmd_ctx *c = ctx;
+	struct cmd_port *p;
+	int i;
+
+	if (!info->gone || (i = cmd_port_find(c, info->name)) < 0 ||
+	    (p = &c->ports[i])->reported_gone)
+		return;
+	p->reported_gone = true;
+	log_warn("port %s: its device was deleted from outside; the port is down until 'vstackctl port del %s'",
+		 p->spec.name, p->spec.name);
+}
+
 static void cmd_ports_check_gone(struct cmd_ctx *c)
 {
-	struct vnet_port_info info;
-	unsigned i;
+	/* One walk over the switch's ports, not a lookup per port. */
+	vnet_port_foreach(c->vnet, cmd_walk_port_gone, c);
+}
 
-	for (i = 0; i < c->nports; i++) {
-		struct cmd_port *p = &c->ports[i];
+/**
+ * cmd_port_forget() - drop a deleted port from our table and the state
+ * @c:		state
+ * @i:		its index in @c->ports
+ */
+static void cmd_port_forget(struct cmd_ctx *c, unsigned i)
+{
+	char name[SPEC_IFNAME_MAX];
 
-		if (p->reported_gone ||
-		    vnet_port_get(c->vnet, p->spec.name, &info) || !info.gone)
-			continue;
-		p->reported_gone = true;
-		log_warn("port %s: its device was deleted from outside; the port is down until 'vstackctl port del %s'",
-			 p->spec.name, p->spec.name);
-	}
+	snprintf(name, sizeof(name), "%s", c->ports[i].spec.name);
+	free(c->ports[i].config);
+	memmove(&c->ports[i], &c->ports[i + 1],
+		(c->nports - i - 1) * sizeof(c->ports[0]));
+	c->nports--;
+	if (c->state)
+		state_del_port(c->state, name);
+	log_info("port %s deleted", name);
 }
 
 /**
@@ -1144,13 +1166,7 @@ int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 			 strerror(-rc));
 		return rc;
 	}
-	free(c->ports[i].config);
-	memmove(&c->ports[i], &c->ports[i + 1],
-		(c->nports - (unsigned)i - 1) * sizeof(c->ports[0]));
-	c->nports--;
-	if (c->state)
-		state_del_port(c->state, name);
-	log_info("port %s deleted", name);
+	cmd_port_forget(c, (unsigned)i);
 	return 0;
 }
 
@@ -1196,13 +1212,7 @@ static int cmd_port_del_many(struct cmd_ctx *c, const char *const *names,
 		if (!vnet_port_get(c->vnet, names[i], &info) ||
 		    (k = cmd_port_find(c, names[i])) < 0)
 			continue;
-		free(c->ports[k].config);
-		memmove(&c->ports[k], &c->ports[k + 1],
-			(c->nports - (unsigned)k - 1) * sizeof(c->ports[0]));
-		c->nports--;
-		if (c->state)
-			state_del_port(c->state, names[i]);
-		log_info("port %s deleted", names[i]);
+		cmd_port_forget(c, (unsigned)k);
 	}
 	if (rc)
 		snprintf(err, errlen, "cannot delete every port: %s",

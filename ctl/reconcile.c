@@ -37,6 +37,7 @@
  * is attempted and the first failure is returned.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,49 +119,47 @@ static int reconcile_tenant_put(struct cmd_ctx *c, const struct spec_tenant *t,
 	return rc;
 }
 
-static const struct state_tenant *
-reconcile_find_tenant(const struct state_snapshot *snap, const char *name)
+/* Tenants and ports are looked up by name in four arrays (state records,
+ * config sections); each element starts with its spec, and each spec with
+ * its name. */
+_Static_assert(offsetof(struct state_tenant, spec.name) == 0, "name first");
+_Static_assert(offsetof(struct state_port, spec.name) == 0, "name first");
+_Static_assert(offsetof(struct config_tenant, spec.name) == 0, "name first");
+_Static_assert(offsetof(struct config_port, spec.name) == 0, "name first");
+
+/**
+ * reconcile_find() - the element called @name of an array of such structs
+ * @base:	array
+ * @n:		number of elements
+ * @size:	size of one
+ * @name:	name looked for
+ *
+ * Return: the element, or NULL
+ */
+static const void *reconcile_find(const void *base, unsigned n, size_t size,
+				  const char *name)
 {
+	const char *e = base;
 	unsigned i;
 
-	for (i = 0; i < snap->ntenants; i++)
-		if (!strcmp(snap->tenants[i].spec.name, name))
-			return &snap->tenants[i];
+	for (i = 0; i < n; i++, e += size)
+		if (!strcmp(e, name))
+			return e;
 	return NULL;
 }
 
-static const struct state_port *
-reconcile_find_port(const struct state_snapshot *snap, const char *name)
-{
-	unsigned i;
-
-	for (i = 0; i < snap->nports; i++)
-		if (!strcmp(snap->ports[i].spec.name, name))
-			return &snap->ports[i];
-	return NULL;
-}
-
-static const struct config_tenant *
-reconcile_config_tenant(const struct config *cfg, const char *name)
-{
-	unsigned i;
-
-	for (i = 0; i < cfg->ntenants; i++)
-		if (!strcmp(cfg->tenants[i].spec.name, name))
-			return &cfg->tenants[i];
-	return NULL;
-}
-
-static const struct config_port *
-reconcile_config_port(const struct config *cfg, const char *name)
-{
-	unsigned i;
-
-	for (i = 0; i < cfg->nports; i++)
-		if (!strcmp(cfg->ports[i].spec.name, name))
-			return &cfg->ports[i];
-	return NULL;
-}
+#define reconcile_find_tenant(snap, name) \
+	((const struct state_tenant *)reconcile_find((snap)->tenants, \
+		(snap)->ntenants, sizeof(*(snap)->tenants), (name)))
+#define reconcile_find_port(snap, name) \
+	((const struct state_port *)reconcile_find((snap)->ports, \
+		(snap)->nports, sizeof(*(snap)->ports), (name)))
+#define reconcile_config_tenant(cfg, name) \
+	((const struct config_tenant *)reconcile_find((cfg)->tenants, \
+		(cfg)->ntenants, sizeof(*(cfg)->tenants), (name)))
+#define reconcile_config_port(cfg, name) \
+	((const struct config_port *)reconcile_find((cfg)->ports, \
+		(cfg)->nports, sizeof(*(cfg)->ports), (name)))
 
 /**
  * reconcile_start_tenants() - the tenants at start-up

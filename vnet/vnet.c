@@ -290,6 +290,18 @@ static int vnet_port_find(const struct vnet *v, const char *name)
 static int vnet_port_remove(struct vnet *v, int id, bool destroy);
 
 /**
+ * vnet_port_unlink() - take a port no worker uses any more out of the tables
+ * @v:		switch
+ * @p:		port (its device is the caller's to close)
+ */
+static void vnet_port_unlink(struct vnet *v, struct vnet_port *p)
+{
+	fdb_flush_port(v->nets[p->net].fdb, p->id);
+	v->ports[p->id] = NULL;
+	vnet_net_put(v, p->net);
+}
+
+/**
  * vnet_port_add() - create a port's device and attach it to every worker
  * @v:		switch
  * @spec:	what to create
@@ -404,10 +416,8 @@ static int vnet_port_remove(struct vnet *v, int id, bool destroy)
 	ret = vnet_broadcast(v, WCMD_DETACH, p);
 	if (ret)
 		return ret;
-	fdb_flush_port(v->nets[p->net].fdb, p->id);
-	v->ports[id] = NULL;
+	vnet_port_unlink(v, p);
 	p->ops->close(&p->dev, destroy);
-	vnet_net_put(v, p->net);
 	free(p);
 	return 0;
 }
@@ -507,13 +517,8 @@ int vnet_port_del_many(struct vnet *v, const char *const *names, unsigned n)
 		free(cl.ports);
 		return ret;
 	}
-	for (i = 0; i < cl.n; i++) {
-		struct vnet_port *p = cl.ports[i];
-
-		fdb_flush_port(v->nets[p->net].fdb, p->id);
-		v->ports[p->id] = NULL;
-		vnet_net_put(v, p->net);
-	}
+	for (i = 0; i < cl.n; i++)
+		vnet_port_unlink(v, cl.ports[i]);
 	while (nth < VNET_CLOSE_THREADS && nth * 4 < cl.n &&
 	       !pthread_create(&th[nth], NULL, vnet_closer_run, &cl))
 		nth++;
