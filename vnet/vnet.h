@@ -136,6 +136,7 @@ struct vnet_port_info {
 	unsigned offloads;    /* TUN_F_* bits in force (see above) */
 	bool locked;          /* port security on (portsec.h) */
 	bool gone;            /* its device was deleted from outside */
+	bool local;           /* a local port (no device): an endpoint */
 	struct vnet_port_stats stats; /* summed over workers */
 };
 
@@ -206,6 +207,88 @@ int vnet_tenant_clear(struct vnet *v, uint32_t id);
 int vnet_tenant_get(struct vnet *v, uint32_t id,
 		    struct vnet_tenant_stats *out);
 bool vnet_sched_enabled(const struct vnet *v);
+
+/*
+ * Local ports: ports with no device, served by code running inside a
+ * worker (the shared stack's endpoints, stack/). A local port belongs to
+ * one network and one tenant like any port and is switched like one, but
+ * one worker owns it: the frames for it are handed to its ops->input() on
+ * that worker (frames that arrive on another worker are copied over to it),
+ * and the frames it sends enter the switch on that worker as if read from
+ * a device, in the same pass. vnet calls the ops on the owning worker only,
+ * never two at a time.
+ */
+struct vnet_lctx; /* a local port as its worker serves it (opaque) */
+
+/**
+ * struct vnet_lport_ops - what a local port's owner provides
+ * @attach:	the owning worker took the port up (before any other call)
+ * @input:	a frame for the port: virtio-net header (all zero) and
+ *		Ethernet frame, @len bytes, checksums complete, never GSO;
+ *		the callee owns @buf and gives it back with
+ *		vnet_lport_free()
+ * @poll:	called once per worker round while attached, and with @idle
+ *		set just before the worker sleeps: do pending work (queues
+ *		filled by other threads, expired timers); return true if
+ *		there was any (the worker then does not sleep). Set
+ *		*@deadline_ms to when it wants the next call at the latest,
+ *		UINT64_MAX for no deadline.
+ * @detach:	the port is leaving: give back every buffer still held;
+ *		no call follows
+ */
+struct vnet_lport_ops {
+	void (*attach)(void *ctx, struct vnet_lctx *lc, uint64_t now_ms);
+	void (*input)(void *ctx, struct vnet_lctx *lc, uint8_t *buf,
+		      size_t len, uint64_t now_ms);
+	bool (*poll)(void *ctx, struct vnet_lctx *lc, uint64_t now_ms,
+		     bool idle, uint64_t *deadline_ms);
+	void (*detach)(void *ctx, struct vnet_lctx *lc);
+};
+
+/**
+ * struct vnet_lport_spec - what vnet_lport_add() needs
+ * @name:	port name, unique among all ports (device or local)
+ * @network:	network name, NULL for "default"
+ * @tenant:	tenant charged for its traffic
+ * @mtu:	largest L3 packet it takes, 0 for 1500
+ * @ops:	its callbacks
+ * @ctx:	their first argument
+ */
+struct vnet_lport_spec {
+	const char *name;
+	const char *network;
+	uint32_t tenant;
+	unsigned mtu;
+	const struct vnet_lport_ops *ops;
+	void *ctx;
+};
+
+/*
+ * Control thread: vnet_lport_add() returns the port id once the owning
+ * worker has attached it (ops->attach ran), vnet_lport_del() once it has
+ * detached it (ops->detach ran and no frame for it is in flight).
+ * vnet_lport_worker() names the owning worker; vnet_lport_wake_fd() is an
+ * eventfd that wakes it when 8 bytes are written to it (it may be handed
+ * to other processes); vnet_lport_kick() wakes it from one of our threads
+ * (after queueing work that ops->poll picks up).
+ */
+int vnet_lport_add(struct vnet *v, const struct vnet_lport_spec *spec,
+		   char *err, size_t errlen);
+int vnet_lport_del(struct vnet *v, const char *name);
+int vnet_lport_worker(struct vnet *v, const char *name);
+int vnet_lport_wake_fd(struct vnet *v, const char *name);
+void vnet_lport_kick(struct vnet *v, const char *name);
+
+/*
+ * The owning worker, inside the callbacks only: buffers come from the
+ * worker's arena (NULL when it is empty or @size is larger than a buffer);
+ * vnet_lport_send() takes ownership and switches the frame (virtio-net
+ * header and Ethernet frame, checksums complete) from this port.
+ */
+uint8_t *vnet_lport_alloc(struct vnet_lctx *lc, size_t size);
+void vnet_lport_free(struct vnet_lctx *lc, uint8_t *buf);
+void vnet_lport_send(struct vnet_lctx *lc, uint8_t *buf, size_t len);
+unsigned vnet_lport_worker_id(const struct vnet_lctx *lc);
 
 void vnet_tick(struct vnet *v);
 
