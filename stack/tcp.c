@@ -435,11 +435,43 @@ size_t tcp_writable(const struct tcp_conn *c)
 }
 
 /**
+ * tcp_send_commit() - queue bytes the caller already wrote into the ring
+ * @c:		connection
+ * @n:		bytes written at the stream position snd_end (byte s of the
+ *		stream at sbuf[(s - ISS - 1) & (size - 1)])
+ * @now_ms:	current time
+ *
+ * The zero-copy form of tcp_send() (RFC 9293 3.10.2): an application that
+ * shares the ring writes the bytes itself and only the sequence variables
+ * move here. Bytes beyond tcp_writable() are not taken.
+ *
+ * Return: bytes queued (less than @n when the ring is full; 0 when the
+ * connection cannot send any more)
+ */
+size_t tcp_send_commit(struct tcp_conn *c, size_t n, uint64_t now_ms)
+{
+	size_t room = tcp_writable(c);
+
+	if (n > room)
+		n = room;
+	if (!n)
+		return 0;
+	c->snd_end += (uint32_t)n;
+	c->depth++;
+	tcp_output(c, now_ms);
+	c->depth--;
+	tcp_finish(c);
+	return n;
+}
+
+/**
  * tcp_send() - queue bytes for sending (RFC 9293 3.10.2)
  * @c:		connection
  * @data:	bytes
  * @len:	how many
  * @now_ms:	current time
+ *
+ * Copies into the send ring at snd_end and commits (tcp_send_commit()).
  *
  * Return: bytes queued (less than @len when the ring is full; 0 when the
  * connection cannot send any more)
@@ -458,40 +490,30 @@ size_t tcp_send(struct tcp_conn *c, const void *data, size_t len,
 		first = n;
 	memcpy(c->sbuf.buf + off, data, first);
 	memcpy(c->sbuf.buf, (const uint8_t *)data + first, n - first);
-	c->snd_end += (uint32_t)n;
-	c->depth++;
-	tcp_output(c, now_ms);
-	c->depth--;
-	tcp_finish(c);
-	return n;
+	return tcp_send_commit(c, n, now_ms);
 }
 
 /**
- * tcp_recv() - read received bytes (RFC 9293 3.10.3)
+ * tcp_recv_commit() - the caller consumed bytes from the receive ring
  * @c:		connection
- * @data:	destination
- * @len:	room there
+ * @n:		bytes read at the stream position rcv_read
  * @now_ms:	current time
  *
- * Reading opens the receive window; when it opened by enough to matter
- * (RFC 9293 3.8.6.2.2) a window update is sent at once.
+ * The zero-copy form of tcp_recv(). Reading opens the receive window;
+ * when it opened by enough to matter (RFC 9293 3.8.6.2.2) a window update
+ * is sent at once. More than tcp_readable() is not taken.
  *
- * Return: bytes read, 0 if none (see tcp_eof())
+ * Return: bytes consumed
  */
-size_t tcp_recv(struct tcp_conn *c, void *data, size_t len, uint64_t now_ms)
+size_t tcp_recv_commit(struct tcp_conn *c, size_t n, uint64_t now_ms)
 {
-	size_t have = tcp_readable(c), n, off, first;
+	size_t have = tcp_readable(c);
 	uint32_t cur, free;
 
-	n = len < have ? len : have;
+	if (n > have)
+		n = have;
 	if (!n)
 		return 0;
-	off = (c->rcv_read - (c->irs + 1)) & (c->rbuf.size - 1);
-	first = c->rbuf.size - off;
-	if (first > n)
-		first = n;
-	memcpy(data, c->rbuf.buf + off, first);
-	memcpy((uint8_t *)data + first, c->rbuf.buf, n - first);
 	c->rcv_read += (uint32_t)n;
 
 	cur = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
@@ -508,6 +530,34 @@ size_t tcp_recv(struct tcp_conn *c, void *data, size_t len, uint64_t now_ms)
 	}
 	tcp_finish(c);
 	return n;
+}
+
+/**
+ * tcp_recv() - read received bytes (RFC 9293 3.10.3)
+ * @c:		connection
+ * @data:	destination
+ * @len:	room there
+ * @now_ms:	current time
+ *
+ * Copies from the receive ring at rcv_read and commits
+ * (tcp_recv_commit(), which sends a window update when it matters).
+ *
+ * Return: bytes read, 0 if none (see tcp_eof())
+ */
+size_t tcp_recv(struct tcp_conn *c, void *data, size_t len, uint64_t now_ms)
+{
+	size_t have = tcp_readable(c), n, off, first;
+
+	n = len < have ? len : have;
+	if (!n)
+		return 0;
+	off = (c->rcv_read - (c->irs + 1)) & (c->rbuf.size - 1);
+	first = c->rbuf.size - off;
+	if (first > n)
+		first = n;
+	memcpy(data, c->rbuf.buf + off, first);
+	memcpy((uint8_t *)data + first, c->rbuf.buf, n - first);
+	return tcp_recv_commit(c, n, now_ms);
 }
 
 /**

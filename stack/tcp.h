@@ -242,6 +242,8 @@ struct tcp_conn *tcp_accept(struct tcp_conn *lc);
 size_t tcp_send(struct tcp_conn *c, const void *data, size_t len,
 		uint64_t now_ms);
 size_t tcp_recv(struct tcp_conn *c, void *data, size_t len, uint64_t now_ms);
+size_t tcp_send_commit(struct tcp_conn *c, size_t n, uint64_t now_ms);
+size_t tcp_recv_commit(struct tcp_conn *c, size_t n, uint64_t now_ms);
 size_t tcp_readable(const struct tcp_conn *c);
 size_t tcp_writable(const struct tcp_conn *c);
 bool tcp_eof(const struct tcp_conn *c);

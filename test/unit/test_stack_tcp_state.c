@@ -1138,6 +1138,106 @@ static void test_receive_zero_window(void)
 }
 
 /**
+ * test_send_commit() - bytes written straight into the ring at the stream
+ * position are sent from there; the ring wraps; no more than the room
+ */
+static void test_send_commit(void)
+{
+	unsigned i;
+
+	st_setup();
+	cfg.nodelay = true;
+	st_active(100, 500, 60000);
+	/* stream byte k at sbuf[k & (size - 1)]: k = s - ISS - 1 */
+	for (i = 0; i < 500; i++)
+		sbuf[i] = (uint8_t)(i * 7);
+	CU_ASSERT_EQUAL(tcp_send_commit(&conn, 500, now), 500);
+	CU_ASSERT_EQUAL(conn.snd_end, 601);
+	CU_ASSERT_EQUAL(nout, 1);
+	st_check(st_last(), TCP_F_ACK | TCP_F_PSH, 101, 501, 500);
+	for (i = 0; i < 500; i++)
+		if (st_last()->data[i] != (uint8_t)(i * 7))
+			break;
+	CU_ASSERT_EQUAL(i, 500);
+	st_in(&conn, TCP_F_ACK, 501, 601, 60000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.snd_una, 601);
+	/* fill up to SRING - 100 and ack, so the next write wraps */
+	CU_ASSERT_EQUAL(tcp_send_commit(&conn, SRING - 600, now), SRING - 600);
+	for (i = 0; i < 100 && conn.snd_una != conn.snd_end; i++) {
+		nout = 0;
+		st_in(&conn, TCP_F_ACK, 501, conn.snd_max, 60000, NULL, 0);
+	}
+	CU_ASSERT_EQUAL(conn.snd_una, 101 + SRING - 100);
+	for (i = 0; i < 300; i++)
+		sbuf[(SRING - 100 + i) & (SRING - 1)] = (uint8_t)(i + 1);
+	nout = 0;
+	CU_ASSERT_EQUAL(tcp_send_commit(&conn, 300, now), 300);
+	CU_ASSERT_EQUAL(nout, 1);
+	CU_ASSERT_EQUAL(st_last()->seg.len, 300);
+	CU_ASSERT_EQUAL(st_last()->seg.data[0].len, 100);
+	CU_ASSERT_EQUAL(st_last()->seg.data[1].len, 200);
+	for (i = 0; i < 300; i++)
+		if (st_last()->data[i] != (uint8_t)(i + 1))
+			break;
+	CU_ASSERT_EQUAL(i, 300);
+	/* more than the room: clipped */
+	CU_ASSERT_EQUAL(tcp_writable(&conn), SRING - 300);
+	CU_ASSERT_EQUAL(tcp_send_commit(&conn, SRING, now), SRING - 300);
+	CU_ASSERT_EQUAL(tcp_send_commit(&conn, 1, now), 0);
+	CU_ASSERT_EQUAL(tcp_send_commit(&conn, 0, now), 0);
+	/* after shutdown nothing is taken */
+	st_in(&conn, TCP_F_ACK, 501, conn.snd_max, 60000, NULL, 0);
+	CU_ASSERT_EQUAL(tcp_shutdown(&conn, now), 0);
+	CU_ASSERT_EQUAL(tcp_send_commit(&conn, 10, now), 0);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
+ * test_recv_commit() - the reader consumes in place: the bytes are at
+ * rbuf[k & (size - 1)], the window update follows the same rule as
+ * tcp_recv(), more than is readable is not taken
+ */
+static void test_recv_commit(void)
+{
+	static uint8_t d[RING];
+	unsigned i;
+
+	st_setup();
+	for (i = 0; i < RING; i++)
+		d[i] = (uint8_t)(i * 13 + 1);
+	st_active(100, 500, 4000);
+	for (i = 0; i < 4; i++)
+		st_in(&conn, TCP_F_ACK, 501 + 1000 * i, 101, 4000,
+		      d + 1000 * i, 1000);
+	st_in(&conn, TCP_F_ACK, 4501, 101, 4000, d + 4000, 96);
+	tcp_timer(&conn, now + 100);
+	now += 100;
+	CU_ASSERT_EQUAL(st_last()->seg.win, 0);
+	CU_ASSERT_EQUAL(tcp_readable(&conn), RING);
+	CU_ASSERT_EQUAL(memcmp(rbuf, d, RING), 0); /* byte k at rbuf[k] */
+	/* a little: no update (receiver SWS avoidance) */
+	nout = 0;
+	CU_ASSERT_EQUAL(tcp_recv_commit(&conn, 100, now), 100);
+	CU_ASSERT_EQUAL(nout, 0);
+	CU_ASSERT_EQUAL(conn.rcv_read, 601);
+	/* two MSS: update */
+	CU_ASSERT_EQUAL(tcp_recv_commit(&conn, 2000, now), 2000);
+	CU_ASSERT_EQUAL(nout, 1);
+	st_check(st_last(), TCP_F_ACK, 101, 501 + RING, 0);
+	CU_ASSERT_EQUAL(st_last()->seg.win, 2100);
+	/* new data lands at the wrapped position */
+	st_in(&conn, TCP_F_ACK | TCP_F_PSH, 501 + RING, 101, 4000, "wxyz", 4);
+	CU_ASSERT_EQUAL(memcmp(rbuf, "wxyz", 4), 0);
+	/* more than readable: clipped */
+	CU_ASSERT_EQUAL(tcp_recv_commit(&conn, 100000, now), RING - 2100 + 4);
+	CU_ASSERT_EQUAL(tcp_readable(&conn), 0);
+	CU_ASSERT_EQUAL(tcp_recv_commit(&conn, 1, now), 0);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_persist() - the peer's zero window: probes with backoff, then the
  * window opens and the data flows
  */
@@ -1847,6 +1947,8 @@ int main(void)
 		{"data after close", test_data_after_close},
 		{"MSS", test_mss_clamp},
 		{"path MTU", test_pmtu},
+		{"zero-copy send commit", test_send_commit},
+		{"zero-copy receive commit", test_recv_commit},
 	};
 
 	return cunit_run("stack_tcp_state", tests,
