@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * app.h - application contexts, inside stack/ only (app*.c, tests)
+ *
+ * A context is the daemon's side of one application attached through the
+ * app protocol (app_proto.h): the shared mapping, the private copy of
+ * everything the stack published (the application's copy in the mapping
+ * is never trusted), the ring allocator, and the sockets. The control
+ * thread builds it (app.c) and hands it to the endpoint's worker, which
+ * alone touches it from then on (app_run.c) until it hands it back.
+ */
+#ifndef VSTACK_STACK_APP_H
+#define VSTACK_STACK_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app_proto.h"
+#include "ep.h"
+
+#define APP_NSOCKS	  1024		     /* socket slots per context */
+#define APP_SQ_ENTRIES	  1024
+#define APP_CQ_ENTRIES	  2048
+#define APP_DATA_SIZE	  (64u << 20)	     /* ring area, sparse */
+#define APP_PAGE	  4096u		     /* smallest ring, allocator unit */
+#define APP_RING_DEFAULT  (64u << 10)
+#define APP_RING_MAX	  (4u << 20)
+#define APP_ACCEPTS_MAX	  64		     /* ACCEPTs waiting, per context */
+#define APP_CMDS_PER_POLL 256		     /* commands taken per round */
+
+/**
+ * struct app_mem - buddy allocator over the data area (pages of APP_PAGE)
+ * @npages:	pages in the area
+ * @maxorder:	largest block is APP_PAGE << maxorder
+ * @order:	per page: order of the block starting there | APP_MEM_FREE
+ * @next:	per page: next free block of the same order (EP_NONE: end)
+ * @prev:	per page: previous one
+ * @head:	per order: first free block
+ * @used:	bytes allocated
+ */
+struct app_mem {
+	uint32_t npages, maxorder;
+	uint8_t *order;
+	uint32_t *next, *prev;
+	uint32_t head[32];
+	uint64_t used;
+};
+#define APP_MEM_FREE 0x80
+
+/**
+ * struct app_sock - the stack's private state of one socket slot
+ * @type:	0 free, VSAPP_SOCK_STREAM or _DGRAM
+ * @state:	enum vsapp_state as published
+ * @hidden:	an accepted connection not handed to the application yet
+ * @wr_shut:	our FIN is queued
+ * @rd_shut:	the application said SHUT_RD
+ * @nodelay, @keepalive, @reuseaddr: options
+ * @listener:	a hidden child: its listener's slot
+ * @anext:	a hidden child: next in its listener's accept queue
+ * @ahead, @atail, @aq: a listener: queue of accepted children
+ * @backlog:	a listener: its backlog
+ * @gen:	generation published
+ * @ec:		TCP connection, NULL if none
+ * @udp:	UDP socket of the endpoint, -1 if none
+ * @lport:	bound port
+ * @raddr:	peer (DGRAM: default destination), network order
+ * @rport:	peer port
+ * @sbuf, @rbuf: ring offsets in the mapping
+ * @ssize, @rsize: ring sizes
+ * @snd_tail:	bytes of the application taken (stream positions)
+ * @snd_head:	bytes published as done
+ * @rcv_head:	bytes the application consumed, as seen and checked
+ * @rcv_tail:	bytes published readable
+ * @events:	VSAPP_EV_* published
+ * @err:	positive errno published (SO_ERROR)
+ * @connect_tag: tag of a CONNECT waiting for the handshake
+ * @connecting: a CONNECT is waiting
+ * @pos:	index in the context's list of open sockets
+ */
+struct app_sock {
+	uint8_t type, state;
+	bool hidden, wr_shut, rd_shut, nodelay, keepalive, reuseaddr;
+	bool connecting;
+	uint32_t listener, anext, ahead, atail, aq;
+	uint16_t backlog;
+	uint32_t gen;
+	struct ep_conn *ec;
+	int udp;
+	uint16_t lport, rport;
+	uint32_t raddr;
+	uint64_t sbuf, rbuf;
+	uint32_t ssize, rsize;
+	uint32_t snd_tail, snd_head, rcv_head, rcv_tail;
+	uint32_t events;
+	int err;
+	uint64_t connect_tag;
+	uint32_t pos;
+};
+
+/**
+ * struct app_accept - an ACCEPT waiting for a connection
+ * @sock:	listener
+ * @tag:	the command's tag
+ */
+struct app_accept {
+	uint32_t sock;
+	uint64_t tag;
+};
+
+/**
+ * struct app_ctx - one application context
+ * @shm:	the mapping
+ * @size:	its size
+ * @memfd:	the memfd (for holes punched in freed rings)
+ * @wake_fd:	eventfd the worker writes to wake the application
+ * @ep:		endpoint (worker side)
+ * @socks_off, @sq_off, @cq_off, @data_off: the layout, private copies (the
+ *		application can write the ones in the header)
+ * @mem:	ring allocator
+ * @socks:	private state of each slot
+ * @open:	slots in use (also hidden ones), @nopen of them
+ * @sq_head:	commands taken
+ * @cq_tail:	completions posted
+ * @inflight:	CONNECT and ACCEPT commands waiting (CQ room kept for them)
+ * @accepts:	ACCEPTs waiting, @naccepts of them
+ * @busy:	there was work in the last round: look again without waiting
+ *		for shm->pending
+ * @need_wake:	completions or counters published since the last wake-up
+ * @dead:	the endpoint went away: nothing is served any more
+ * @attached:	on the worker's list
+ * @next:	the endpoint's list of contexts (worker)
+ */
+struct app_ctx {
+	struct vsapp_shm *shm;
+	size_t size;
+	int memfd;
+	int wake_fd;
+	struct ep *ep;
+	uint64_t socks_off, sq_off, cq_off, data_off;
+	struct app_mem mem;
+	struct app_sock socks[APP_NSOCKS];
+	uint32_t open[APP_NSOCKS];
+	uint32_t nopen;
+	uint32_t sq_head, cq_tail;
+	uint32_t inflight;
+	struct app_accept accepts[APP_ACCEPTS_MAX];
+	uint32_t naccepts;
+	bool busy, need_wake, dead, attached;
+	struct app_ctx *next;
+};
+
+/* app_mem.c */
+int app_mem_init(struct app_mem *m, uint64_t size);
+void app_mem_fini(struct app_mem *m);
+int64_t app_mem_alloc(struct app_mem *m, uint32_t size);
+void app_mem_free(struct app_mem *m, uint64_t off, uint32_t size);
+
+/* app.c (control thread) */
+int app_ctx_create(struct ep *ep, struct app_ctx **out);
+void app_ctx_destroy(struct app_ctx *a);
+
+/* app_run.c (worker) */
+void app_run_service(struct app_ctx *a, uint64_t now_ms);
+
+#endif /* VSTACK_STACK_APP_H */
