@@ -332,6 +332,12 @@ void ep_tcp_flush(struct ep *ep)
 		if (!ec->dirty || !ec->in_use)
 			continue;
 		ec->dirty = false;
+		/* a child under its listener has no events of its own: its
+		 * handshake ends here (tcp_input() on it touched it) */
+		if (ec->halfopen && ec->tcp.state != TCP_SYN_RECEIVED) {
+			ec->halfopen = false;
+			t->nhalfopen--;
+		}
 		ep_tcp_sched(t, ec);
 	}
 	t->ndirty = 0;
