@@ -264,6 +264,21 @@ static void app_sock_publish_all(struct app_ctx *a, uint32_t i)
 	app_sock_sync(a, i);
 }
 
+/**
+ * app_udp_own() - a UDP socket of the endpoint now belongs to slot @i
+ * @a:	context
+ * @i:	slot
+ * @u:	UDP socket
+ */
+static void app_udp_own(struct app_ctx *a, uint32_t i, int u)
+{
+	a->socks[i].udp = u;
+	a->socks[i].lport = (uint16_t)udp_port(&a->ep->ni, u);
+	a->ep->udp_ctx[u] = a;
+	a->ep->udp_slot[u] = i;
+	app_ssock(a, i)->lport = a->socks[i].lport;
+}
+
 /* ---- slots ---- */
 
 /**
@@ -349,8 +364,10 @@ static void app_sock_free(struct app_ctx *a, uint32_t i, bool rings)
 		app_ring_free(a, s->sbuf, s->ssize);
 		app_ring_free(a, s->rbuf, s->rsize);
 	}
-	if (s->udp >= 0)
+	if (s->udp >= 0) {
 		udp_close(&a->ep->ni, s->udp);
+		a->ep->udp_ctx[s->udp] = NULL;
+	}
 	last = a->open[--a->nopen];
 	a->open[s->pos] = last;
 	a->socks[last].pos = s->pos;
@@ -651,10 +668,8 @@ static void app_dgram_tx(struct app_ctx *a, uint32_t i, uint32_t tail)
 		if (s->udp < 0) {
 			int u = udp_bind(&a->ep->ni, 0);
 
-			if (u >= 0) {
-				s->udp = u;
-				s->lport = (uint16_t)udp_port(&a->ep->ni, u);
-			}
+			if (u >= 0)
+				app_udp_own(a, i, u);
 		}
 		if (!dst || !port || s->udp < 0)
 			a->ep->stats[EP_STAT_APP_UDP_DROP]++;
@@ -918,8 +933,7 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 		if (s->type == VSAPP_SOCK_DGRAM) {
 			r = udp_bind(&ep->ni, c->port);
 			if (r >= 0) {
-				s->udp = r;
-				s->lport = (uint16_t)udp_port(&ep->ni, r);
+				app_udp_own(a, c->sock, r);
 				r = 0;
 			}
 			*res = r;
@@ -1185,6 +1199,19 @@ bool app_run_poll(struct ep *ep, uint64_t now_ms, bool idle)
 {
 	struct app_ctx *a;
 	bool busy = false;
+	unsigned u;
+
+	/* datagrams that arrived since: into their sockets' rings (64
+	 * sockets per endpoint at most, a cheap look) */
+	for (u = 0; u < UDP_SOCK_MAX; u++) {
+		a = ep->udp_ctx[u];
+		if (a && ep->ni.udp.s[u].count &&
+		    !a->socks[ep->udp_slot[u]].hidden &&
+		    app_dgram_rx(a, ep->udp_slot[u])) {
+			app_sock_sync(a, ep->udp_slot[u]);
+			busy = true;
+		}
+	}
 
 	for (a = ep->apps; a; a = a->next) {
 		struct vsapp_shm *shm = a->shm;

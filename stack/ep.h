@@ -203,6 +203,8 @@ struct ep_req {
  * @stats:	counters, enum ep_stat
  * @apps:	application contexts the worker serves (app_run.c)
  * @napps:	how many
+ * @udp_ctx:	per UDP socket of @ni: the context whose socket it is
+ * @udp_slot:	and its slot there
  * @req_lock:	protects @req_head
  * @req_head:	requests from the control thread, newest first
  * @pub:	counters for the control thread
@@ -222,6 +224,8 @@ struct ep {
 	uint64_t stats[EP_STAT__COUNT];
 	struct app_ctx *apps;
 	uint32_t napps;
+	struct app_ctx *udp_ctx[UDP_SOCK_MAX];
+	uint32_t udp_slot[UDP_SOCK_MAX];
 
 	pthread_mutex_t req_lock;
 	struct ep_req *req_head;

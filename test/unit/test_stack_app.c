@@ -1,0 +1,1181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_stack_app.c - the app interface, daemon side, driven by a minimal
+ * client that operates the shared memory exactly as app_proto.h says
+ *
+ * The stack runs on an inline host (stack_open_host()): endpoint "a"
+ * (tenant 1, 10.0.0.1) and "b" (tenant 2, 10.0.0.2) attached to an
+ * in-memory wire; the "worker" is this thread, which runs ep_poll() when
+ * kicked and in the pump loop, with a simulated clock. Each test client
+ * (struct tc) connects through a socketpair, sends the hello, receives the
+ * welcome with its three descriptors, maps the context and from then on
+ * only writes what app_proto.h lets an application write: SQ entries and
+ * sq_tail, cq_head, snd_tail/rcv_head, pending, app_waiting; and the
+ * hostile tests write whatever they like.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "app.h"
+#include "app_proto.h"
+#include "ep.h"
+#include "stack.h"
+
+#include "../lib/cunit_run.h"
+
+#define W_MAX 16384
+
+/* ---- the wire and the inline host ---- */
+
+struct w_frame {
+	uint8_t *buf;
+	size_t len;
+	struct ep *to;
+};
+
+static struct w_frame wire[W_MAX];
+static unsigned w_head, w_count;
+static long buf_live;
+static uint64_t now = 1000;
+static struct ep *epa, *epb;
+static int host_wake_fd = -1;
+
+/**
+ * w_alloc() - ep_io.alloc: counted malloc
+ * @ctx:	unused
+ * @size:	bytes
+ *
+ * Return: buffer
+ */
+static uint8_t *w_alloc(void *ctx, size_t size)
+{
+	uint8_t *b = malloc(size);
+
+	(void)ctx;
+	if (b)
+		buf_live++;
+	return b;
+}
+
+/**
+ * w_free() - ep_io.free
+ * @ctx:	unused
+ * @buf:	buffer
+ */
+static void w_free(void *ctx, uint8_t *buf)
+{
+	(void)ctx;
+	buf_live--;
+	free(buf);
+}
+
+/**
+ * w_emit() - ep_io.emit: to the other endpoint (dropped if none)
+ * @ctx:	sending endpoint
+ * @buf:	frame
+ * @len:	bytes
+ */
+static void w_emit(void *ctx, uint8_t *buf, size_t len)
+{
+	struct ep *to = ctx == epa ? epb : epa;
+	struct w_frame *f;
+
+	if (!to || w_count == W_MAX) {
+		w_free(NULL, buf);
+		return;
+	}
+	f = &wire[(w_head + w_count++) % W_MAX];
+	f->buf = buf;
+	f->len = len;
+	f->to = to;
+}
+
+static const struct ep_io w_io = {
+	.alloc = w_alloc,
+	.free = w_free,
+	.emit = w_emit,
+};
+
+/**
+ * th_add() - ep_host_ops.add: attach on this thread
+ * @host:	unused
+ * @ep:		endpoint
+ * @err:	unused
+ * @errlen:	unused
+ *
+ * Return: 0
+ */
+static int th_add(void *host, struct ep *ep, char *err, size_t errlen)
+{
+	(void)host;
+	(void)err;
+	(void)errlen;
+	if (!strcmp(ep->name, "a"))
+		epa = ep;
+	else if (!strcmp(ep->name, "b"))
+		epb = ep;
+	ep_attach(ep, &w_io, ep, now);
+	return 0;
+}
+
+/**
+ * th_del() - ep_host_ops.del
+ * @host:	unused
+ * @ep:		endpoint
+ */
+static void th_del(void *host, struct ep *ep)
+{
+	unsigned i;
+
+	(void)host;
+	ep_detach(ep);
+	if (ep == epa)
+		epa = NULL;
+	if (ep == epb)
+		epb = NULL;
+	/* frames for it on the wire: lost */
+	for (i = 0; i < w_count; i++) {
+		struct w_frame *f = &wire[(w_head + i) % W_MAX];
+
+		if (f->to == ep)
+			f->to = NULL;
+	}
+}
+
+/**
+ * th_kick() - ep_host_ops.kick: the worker's round, inline
+ * @host:	unused
+ * @ep:		endpoint
+ */
+static void th_kick(void *host, struct ep *ep)
+{
+	uint64_t d;
+
+	(void)host;
+	ep_poll(ep, now, false, &d);
+}
+
+/**
+ * th_wake_fd() - ep_host_ops.wake_fd
+ * @host:	unused
+ * @ep:		unused
+ *
+ * Return: the test's eventfd
+ */
+static int th_wake_fd(void *host, struct ep *ep)
+{
+	(void)host;
+	(void)ep;
+	return host_wake_fd;
+}
+
+static const struct ep_host_ops th_ops = {
+	.add = th_add,
+	.del = th_del,
+	.kick = th_kick,
+	.wake_fd = th_wake_fd,
+};
+
+/**
+ * pump() - one round: the wire, then both workers
+ *
+ * Return: true if anything happened
+ */
+static bool pump(void)
+{
+	uint64_t d = UINT64_MAX, e;
+	bool busy = false;
+
+	while (w_count) {
+		struct w_frame f = wire[w_head];
+
+		w_head = (w_head + 1) % W_MAX;
+		w_count--;
+		if (f.to)
+			ep_input(f.to, f.buf, f.len, now);
+		else
+			w_free(NULL, f.buf);
+		busy = true;
+	}
+	if (epa) {
+		busy |= ep_poll(epa, now, false, &e);
+		d = e < d ? e : d;
+	}
+	if (epb) {
+		busy |= ep_poll(epb, now, false, &e);
+		d = e < d ? e : d;
+	}
+	if (!busy && !w_count)
+		now = d != UINT64_MAX && d > now ? (d - now > 50 ? now + 50 : d)
+						 : now + 1;
+	return busy;
+}
+
+/* ---- the test client ---- */
+
+/**
+ * struct tc - a minimal application
+ */
+struct tc {
+	int fd;
+	struct stack_app *app;
+	struct vsapp_welcome w;
+	struct vsapp_shm *shm;
+	int memfd, doorbell, wake;
+	uint32_t sq_tail, cq_head;
+	uint64_t next_tag;
+	struct vsapp_cqe done[256];
+	unsigned ndone;
+};
+
+static struct stack *st;
+
+/**
+ * tc_hello() - connect and send a hello; the welcome is read by tc_attach
+ * @c:		client
+ * @tenant:	tenant the "control plane" found
+ * @h:		the hello to send
+ *
+ * Return: what stack_app_new() returned
+ */
+static int tc_hello(struct tc *c, uint32_t tenant, const void *h, size_t hlen)
+{
+	int sv[2], ret;
+
+	memset(c, 0, sizeof(*c));
+	c->memfd = c->doorbell = c->wake = -1;
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0,
+				   sv) == 0);
+	c->fd = sv[0];
+	ret = stack_app_new(st, sv[1], tenant, 1234, &c->app);
+	if (ret) {
+		close(sv[1]);
+		c->app = NULL;
+		return ret;
+	}
+	CU_ASSERT(stack_app_fd(c->app) == sv[1]);
+	if (h)
+		CU_ASSERT(send(c->fd, h, hlen, 0) == (ssize_t)hlen);
+	return 0;
+}
+
+/**
+ * tc_welcome() - receive the welcome and its descriptors, map the context
+ * @c:	client
+ *
+ * Return: welcome.err
+ */
+static int tc_welcome(struct tc *c)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VSAPP_NFDS)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = &c->w, .iov_len = sizeof(c->w)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *cm;
+	int fds[VSAPP_NFDS];
+
+	CU_ASSERT_FATAL(recvmsg(c->fd, &mh, 0) == (ssize_t)sizeof(c->w));
+	CU_ASSERT_EQUAL(c->w.magic, VSAPP_MAGIC);
+	if (c->w.err)
+		return c->w.err;
+	cm = CMSG_FIRSTHDR(&mh);
+	CU_ASSERT_FATAL(cm && cm->cmsg_type == SCM_RIGHTS &&
+			cm->cmsg_len == CMSG_LEN(sizeof(fds)));
+	memcpy(fds, CMSG_DATA(cm), sizeof(fds));
+	c->memfd = fds[0];
+	c->doorbell = fds[1];
+	c->wake = fds[2];
+	c->shm = mmap(NULL, c->w.shm_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      c->memfd, 0);
+	CU_ASSERT_FATAL(c->shm != MAP_FAILED);
+	CU_ASSERT_EQUAL(c->shm->magic, VSAPP_MAGIC);
+	CU_ASSERT_EQUAL(c->shm->size, c->w.shm_size);
+	/* the file cannot shrink under the daemon */
+	CU_ASSERT(ftruncate(c->memfd, 4096) < 0);
+	return 0;
+}
+
+/**
+ * tc_attach() - a client of @tenant on endpoint @name ("" for the only one)
+ * @c:		client
+ * @tenant:	tenant
+ * @name:	endpoint
+ *
+ * Return: welcome.err
+ */
+static int tc_attach(struct tc *c, uint32_t tenant, const char *name)
+{
+	struct vsapp_hello h;
+	int ret;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = VSAPP_MAGIC;
+	h.version = VSAPP_VERSION;
+	snprintf(h.endpoint, sizeof(h.endpoint), "%s", name);
+	ret = tc_hello(c, tenant, &h, sizeof(h));
+	if (ret)
+		return -ret;
+	ret = stack_app_io(c->app);
+	if (ret) {
+		tc_welcome(c);
+		stack_app_free(c->app);
+		c->app = NULL;
+		close(c->fd);
+		return c->w.err;
+	}
+	return tc_welcome(c);
+}
+
+/**
+ * tc_detach() - the application goes away (EOF), the daemon frees it
+ * @c:	client
+ */
+static void tc_detach(struct tc *c)
+{
+	if (c->shm)
+		munmap(c->shm, c->w.shm_size);
+	close(c->memfd);
+	close(c->doorbell);
+	close(c->wake);
+	close(c->fd);
+	if (c->app) {
+		CU_ASSERT(stack_app_io(c->app) < 0); /* EOF */
+		stack_app_free(c->app);
+	}
+	c->app = NULL;
+	c->shm = NULL;
+}
+
+/**
+ * tc_sock() - a socket slot in the mapping
+ * @c:	client
+ * @i:	index
+ *
+ * Return: the slot
+ */
+static struct vsapp_sock *tc_sock(struct tc *c, uint32_t i)
+{
+	return (struct vsapp_sock *)((uint8_t *)c->shm + c->shm->socks_off) + i;
+}
+
+/**
+ * tc_kick() - after making work visible: pending, and the doorbell if
+ * the stack sleeps
+ * @c:	client
+ */
+static void tc_kick(struct tc *c)
+{
+	uint64_t one = 1;
+
+	atomic_store(&c->shm->pending, 1);
+	if (atomic_load(&c->shm->stack_waiting))
+		CU_ASSERT(write(c->doorbell, &one, 8) == 8);
+}
+
+/**
+ * tc_cmd() - submit a command
+ * @c:		client
+ * @op:		VSAPP_OP_*
+ * @sock:	socket
+ * @addr:	address, network order
+ * @port:	port
+ * @arg:	arg
+ * @arg2:	arg2
+ *
+ * Return: its tag
+ */
+static uint64_t tc_cmd(struct tc *c, uint16_t op, uint32_t sock, uint32_t addr,
+		       uint16_t port, uint32_t arg, uint32_t arg2)
+{
+	struct vsapp_cmd *q = (struct vsapp_cmd *)((uint8_t *)c->shm +
+						   c->shm->sq_off);
+	struct vsapp_cmd *e = &q[c->sq_tail & (c->shm->sq_entries - 1)];
+
+	memset(e, 0, sizeof(*e));
+	e->op = op;
+	e->sock = sock;
+	e->tag = ++c->next_tag;
+	e->addr = addr;
+	e->port = port;
+	e->arg = arg;
+	e->arg2 = arg2;
+	c->sq_tail++;
+	atomic_store_explicit(&c->shm->sq_tail, c->sq_tail,
+			      memory_order_release);
+	tc_kick(c);
+	return e->tag;
+}
+
+/**
+ * tc_reap() - take completions into c->done
+ * @c:	client
+ */
+static void tc_reap(struct tc *c)
+{
+	uint32_t tail = atomic_load_explicit(&c->shm->cq_tail,
+					     memory_order_acquire);
+	const struct vsapp_cqe *q =
+		(const struct vsapp_cqe *)((uint8_t *)c->shm + c->shm->cq_off);
+
+	while (c->cq_head != tail) {
+		if (c->ndone == 256) { /* keep the newest */
+			memmove(c->done, c->done + 128, 128 * sizeof(c->done[0]));
+			c->ndone = 128;
+		}
+		if (c->ndone < 256)
+			c->done[c->ndone++] =
+				q[c->cq_head & (c->shm->cq_entries - 1)];
+		c->cq_head++;
+	}
+	atomic_store_explicit(&c->shm->cq_head, c->cq_head,
+			      memory_order_release);
+}
+
+/**
+ * tc_wait() - pump until the completion of @tag arrives
+ * @c:		client
+ * @tag:	tag
+ * @out:	the completion
+ *
+ * Return: true if it came within 60 s of simulated time
+ */
+static bool tc_wait(struct tc *c, uint64_t tag, struct vsapp_cqe *out)
+{
+	uint64_t end = now + 60000;
+	unsigned i;
+
+	while (now < end) {
+		tc_reap(c);
+		for (i = 0; i < c->ndone; i++)
+			if (c->done[i].tag == tag) {
+				*out = c->done[i];
+				c->done[i] = c->done[--c->ndone];
+				return true;
+			}
+		pump();
+	}
+	return false;
+}
+
+/**
+ * tc_do() - a command and its completion
+ * @c:		client
+ * @op:		op
+ * @sock:	socket
+ * @addr:	address
+ * @port:	port
+ * @arg:	arg
+ * @arg2:	arg2
+ *
+ * Return: the result
+ */
+static int32_t tc_do(struct tc *c, uint16_t op, uint32_t sock, uint32_t addr,
+		     uint16_t port, uint32_t arg, uint32_t arg2)
+{
+	struct vsapp_cqe e;
+
+	CU_ASSERT_FATAL(tc_wait(c, tc_cmd(c, op, sock, addr, port, arg, arg2),
+				&e));
+	return e.res;
+}
+
+/**
+ * tc_write() - write bytes into a stream socket's send ring
+ * @c:		client
+ * @i:		socket
+ * @data:	bytes, NULL for a generated stream from @off
+ * @n:		how many at most
+ * @off:	stream offset (for generated bytes)
+ *
+ * Return: bytes written
+ */
+static uint32_t tc_write(struct tc *c, uint32_t i, const uint8_t *data,
+			 uint32_t n, uint64_t off)
+{
+	struct vsapp_sock *s = tc_sock(c, i);
+	uint32_t head = atomic_load(&s->snd_head), tail = atomic_load(&s->snd_tail);
+	uint32_t room = s->sbuf_size - (tail - head), k;
+	uint8_t *ring = (uint8_t *)c->shm + s->sbuf_off;
+
+	if (n > room)
+		n = room;
+	for (k = 0; k < n; k++)
+		ring[(tail + k) & (s->sbuf_size - 1)] =
+			data ? data[k] : (uint8_t)((off + k) * 7 + 3);
+	atomic_store_explicit(&s->snd_tail, tail + n, memory_order_release);
+	if (n)
+		tc_kick(c);
+	return n;
+}
+
+/**
+ * tc_read() - consume bytes from a stream socket's receive ring
+ * @c:		client
+ * @i:		socket
+ * @buf:	copy here, or NULL to check a generated stream from @off
+ * @cap:	at most
+ * @off:	stream offset
+ * @bad:	set if a generated byte is wrong
+ *
+ * Return: bytes consumed
+ */
+static uint32_t tc_read(struct tc *c, uint32_t i, uint8_t *buf, uint32_t cap,
+			uint64_t off, bool *bad)
+{
+	struct vsapp_sock *s = tc_sock(c, i);
+	uint32_t head = atomic_load(&s->rcv_head), tail = atomic_load(&s->rcv_tail);
+	uint32_t n = tail - head, k;
+	uint8_t *ring = (uint8_t *)c->shm + s->rbuf_off;
+
+	if (n > cap)
+		n = cap;
+	for (k = 0; k < n; k++) {
+		uint8_t b = ring[(head + k) & (s->rbuf_size - 1)];
+
+		if (buf)
+			buf[k] = b;
+		else if (b != (uint8_t)((off + k) * 7 + 3))
+			*bad = true;
+	}
+	atomic_store_explicit(&s->rcv_head, head + n, memory_order_release);
+	if (n)
+		tc_kick(c);
+	return n;
+}
+
+/**
+ * t_setup() - a stack with endpoints a (tenant 1) and b (tenant 2)
+ *
+ * Return: 0
+ */
+static int t_setup(void)
+{
+	struct stack_ep_spec sp;
+	char err[128];
+
+	host_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	CU_ASSERT_FATAL(stack_open_host(&th_ops, NULL, &st) == 0);
+	memset(&sp, 0, sizeof(sp));
+	sp.name = "a";
+	sp.tenant = 1;
+	sp.addr = wire_ip4(10, 0, 0, 1).be;
+	sp.prefix_len = 24;
+	CU_ASSERT_FATAL(stack_ep_add(st, &sp, err, sizeof(err)) == 0);
+	sp.name = "b";
+	sp.tenant = 2;
+	sp.addr = wire_ip4(10, 0, 0, 2).be;
+	CU_ASSERT_FATAL(stack_ep_add(st, &sp, err, sizeof(err)) == 0);
+	while (pump())
+		;
+	return 0;
+}
+
+/**
+ * t_teardown() - delete everything; no buffer may be left
+ */
+static void t_teardown(void)
+{
+	stack_close(st);
+	st = NULL;
+	while (w_count) {
+		w_free(NULL, wire[w_head].buf);
+		w_head = (w_head + 1) % W_MAX;
+		w_count--;
+	}
+	CU_ASSERT_EQUAL(buf_live, 0);
+	close(host_wake_fd);
+}
+
+/* ---------------------------------------------------------------------- */
+
+/**
+ * test_hello() - the welcome for good and bad hellos
+ */
+static void test_hello(void)
+{
+	struct vsapp_hello h;
+	struct tc c, many[EP_APPS_PER_TENANT];
+	unsigned i;
+
+	t_setup();
+	/* a tenant without an endpoint: refused at once */
+	CU_ASSERT_EQUAL(tc_hello(&c, 9, NULL, 0), -EPERM);
+	CU_ASSERT_EQUAL(tc_welcome(&c), EPERM);
+	close(c.fd);
+	/* bad magic, short hello, flags set: EPROTO */
+	memset(&h, 0, sizeof(h));
+	h.magic = 1;
+	h.version = VSAPP_VERSION;
+	CU_ASSERT_EQUAL(tc_hello(&c, 1, &h, sizeof(h)), 0);
+	CU_ASSERT(stack_app_io(c.app) < 0);
+	CU_ASSERT_EQUAL(tc_welcome(&c), EPROTO);
+	CU_ASSERT(c.w.msg[0] != 0);
+	stack_app_free(c.app);
+	close(c.fd);
+	h.magic = VSAPP_MAGIC;
+	CU_ASSERT_EQUAL(tc_hello(&c, 1, &h, 10), 0);
+	CU_ASSERT(stack_app_io(c.app) < 0);
+	CU_ASSERT_EQUAL(tc_welcome(&c), EPROTO);
+	stack_app_free(c.app);
+	close(c.fd);
+	h.flags = 1;
+	CU_ASSERT_EQUAL(tc_hello(&c, 1, &h, sizeof(h)), 0);
+	CU_ASSERT(stack_app_io(c.app) < 0);
+	CU_ASSERT_EQUAL(tc_welcome(&c), EPROTO);
+	stack_app_free(c.app);
+	close(c.fd);
+	/* nothing to read yet: kept */
+	CU_ASSERT_EQUAL(tc_hello(&c, 1, NULL, 0), 0);
+	CU_ASSERT_EQUAL(stack_app_io(c.app), 0);
+	close(c.fd);
+	CU_ASSERT(stack_app_io(c.app) < 0); /* EOF */
+	stack_app_free(c.app);
+	/* another tenant's endpoint, no such endpoint: ENOENT */
+	CU_ASSERT_EQUAL(tc_attach(&c, 1, "b"), ENOENT);
+	CU_ASSERT_EQUAL(tc_attach(&c, 1, "zz"), ENOENT);
+	/* the tenant's only one, named or not */
+	CU_ASSERT_EQUAL(tc_attach(&c, 1, ""), 0);
+	CU_ASSERT_STRING_EQUAL(c.w.endpoint, "a");
+	CU_ASSERT_EQUAL(c.w.addr, wire_ip4(10, 0, 0, 1).be);
+	CU_ASSERT_EQUAL(c.w.tenant, 1);
+	CU_ASSERT_EQUAL(epa->napps, 1);
+	/* bytes on a running connection end it */
+	CU_ASSERT(send(c.fd, "x", 1, 0) == 1);
+	CU_ASSERT(stack_app_io(c.app) < 0);
+	tc_detach(&c);
+	CU_ASSERT_EQUAL(epa->napps, 0);
+	/* contexts per tenant */
+	for (i = 0; i < EP_APPS_PER_TENANT; i++)
+		CU_ASSERT_EQUAL(tc_attach(&many[i], 2, "b"), 0);
+	CU_ASSERT_EQUAL(tc_attach(&c, 2, "b"), EMFILE);
+	for (i = 0; i < EP_APPS_PER_TENANT; i++)
+		tc_detach(&many[i]);
+	t_teardown();
+}
+
+/**
+ * t_pair() - a client on a connected to a server on b
+ * @cl:		client app (a)
+ * @sv:		server app (b)
+ * @cs:		client socket
+ * @ss:		server's accepted socket
+ * @ls:		server's listener
+ */
+static void t_pair(struct tc *cl, struct tc *sv, uint32_t *cs, uint32_t *ss,
+		   uint32_t *ls)
+{
+	struct vsapp_cqe e;
+	uint64_t atag;
+	int32_t r;
+
+	CU_ASSERT_FATAL(tc_attach(cl, 1, "") == 0);
+	CU_ASSERT_FATAL(tc_attach(sv, 2, "b") == 0);
+	r = tc_do(sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(r >= 0);
+	*ls = (uint32_t)r;
+	CU_ASSERT_EQUAL(tc_do(sv, VSAPP_OP_BIND, *ls, 0, 80, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(sv, VSAPP_OP_LISTEN, *ls, 0, 0, 16, 0), 0);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(sv, *ls)->state), VSAPP_S_LISTEN);
+	CU_ASSERT_EQUAL(tc_do(sv, VSAPP_OP_ACCEPT, *ls, 0, 0, VSAPP_F_NONBLOCK,
+			      0),
+			-EAGAIN);
+	atag = tc_cmd(sv, VSAPP_OP_ACCEPT, *ls, 0, 0, 0, 0);
+	r = tc_do(cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(r >= 0);
+	*cs = (uint32_t)r;
+	CU_ASSERT_EQUAL(tc_do(cl, VSAPP_OP_CONNECT, *cs,
+			      wire_ip4(10, 0, 0, 2).be, 80, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(cl, *cs)->state),
+			VSAPP_S_CONNECTED);
+	CU_ASSERT_FATAL(tc_wait(sv, atag, &e));
+	CU_ASSERT_FATAL(e.res >= 0);
+	*ss = (uint32_t)e.res;
+	CU_ASSERT_EQUAL(e.addr, wire_ip4(10, 0, 0, 1).be);
+	CU_ASSERT_EQUAL(e.port, tc_sock(cl, *cs)->lport);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(sv, *ss)->state),
+			VSAPP_S_CONNECTED);
+}
+
+/**
+ * test_stream() - connect, accept, 2 MiB one way and 200 KiB back in the
+ * shared rings, orderly close, slots and memory back
+ */
+static void test_stream(void)
+{
+	struct tc cl, sv;
+	uint32_t cs, ss, ls;
+	uint64_t sent = 0, rcvd = 0, back = 0, backr = 0;
+	const uint64_t total = 2u << 20, btotal = 200u << 10;
+	bool bad = false;
+	unsigned rounds = 0;
+	struct app_ctx *ca;
+
+	t_setup();
+	t_pair(&cl, &sv, &cs, &ss, &ls);
+	while ((rcvd < total || backr < btotal) && rounds++ < 200000) {
+		if (sent < total)
+			sent += tc_write(&cl, cs, NULL,
+					 (uint32_t)(total - sent < 100000
+							    ? total - sent
+							    : 100000),
+					 sent);
+		rcvd += tc_read(&sv, ss, NULL, 1u << 20, rcvd, &bad);
+		if (back < btotal)
+			back += tc_write(&sv, ss, NULL,
+					 (uint32_t)(btotal - back), back);
+		backr += tc_read(&cl, cs, NULL, 1u << 20, backr, &bad);
+		pump();
+	}
+	CU_ASSERT_EQUAL(rcvd, total);
+	CU_ASSERT_EQUAL(backr, btotal);
+	CU_ASSERT(!bad);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_GETOPT, cs, 0, 0, VSAPP_OPT_SNDBUF,
+			      0),
+			APP_RING_DEFAULT);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_SETOPT, cs, 0, 0, VSAPP_OPT_NODELAY,
+			      1),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_GETOPT, cs, 0, 0, VSAPP_OPT_NODELAY,
+			      0),
+			1);
+	/* the client shuts down its side: the server reads EOF */
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_SHUTDOWN, cs, 0, 0, SHUT_WR, 0), 0);
+	CU_ASSERT(atomic_load(&tc_sock(&cl, cs)->events) & VSAPP_EV_SHUTWR);
+	for (rounds = 0; rounds < 100 &&
+			 !(atomic_load(&tc_sock(&sv, ss)->events) & VSAPP_EV_EOF);
+	     rounds++)
+		pump();
+	CU_ASSERT(atomic_load(&tc_sock(&sv, ss)->events) & VSAPP_EV_EOF);
+	/* both close; the slots are free at once */
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_CLOSE, ss, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CLOSE, cs, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&cl, cs)->state), VSAPP_S_FREE);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CLOSE, cs, 0, 0, 0, 0), -EBADF);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_CLOSE, ls, 0, 0, 0, 0), 0);
+	/* TIME-WAIT runs out: every connection gone, rings back */
+	for (rounds = 0; rounds < 100000 &&
+			 (epa->tcp.nconns || epb->tcp.nconns);
+	     rounds++)
+		pump();
+	CU_ASSERT_EQUAL(epa->tcp.nconns, 0);
+	CU_ASSERT_EQUAL(epb->tcp.nconns, 0);
+	ca = epa->apps;
+	CU_ASSERT_FATAL(ca != NULL);
+	CU_ASSERT_EQUAL(ca->mem.used, 0);
+	CU_ASSERT_EQUAL(ca->nopen, 0);
+	CU_ASSERT_EQUAL(epb->apps->mem.used, 0);
+	tc_detach(&cl);
+	tc_detach(&sv);
+	t_teardown();
+}
+
+/**
+ * t_dgram_send() - write one datagram record
+ * @c:		client
+ * @i:		socket
+ * @addr:	destination or 0
+ * @port:	its port
+ * @p:		payload
+ * @n:		length
+ */
+static void t_dgram_send(struct tc *c, uint32_t i, uint32_t addr,
+			 uint16_t port, const void *p, uint32_t n)
+{
+	struct vsapp_sock *s = tc_sock(c, i);
+	uint32_t tail = atomic_load(&s->snd_tail);
+	uint32_t pos = tail & (s->sbuf_size - 1), need = 16 + ((n + 7) & ~7u);
+	uint8_t *ring = (uint8_t *)c->shm + s->sbuf_off;
+	struct vsapp_dgram d = {.len = n, .addr = addr, .port = port};
+
+	if (s->sbuf_size - pos < need) {
+		struct vsapp_dgram w = {.len = VSAPP_DGRAM_WRAP};
+
+		if (s->sbuf_size - pos >= 16)
+			memcpy(ring + pos, &w, 16);
+		tail += s->sbuf_size - pos;
+		pos = 0;
+	}
+	memcpy(ring + pos, &d, 16);
+	memcpy(ring + pos + 16, p, n);
+	atomic_store_explicit(&s->snd_tail, tail + need, memory_order_release);
+	tc_kick(c);
+}
+
+/**
+ * t_dgram_recv() - read one datagram record
+ * @c:		client
+ * @i:		socket
+ * @d:		its header
+ * @p:		payload (room for 2048)
+ *
+ * Return: true if there was one
+ */
+static bool t_dgram_recv(struct tc *c, uint32_t i, struct vsapp_dgram *d,
+			 uint8_t *p)
+{
+	struct vsapp_sock *s = tc_sock(c, i);
+	uint32_t head = atomic_load(&s->rcv_head), tail = atomic_load(&s->rcv_tail);
+	uint8_t *ring = (uint8_t *)c->shm + s->rbuf_off;
+	uint32_t pos;
+
+	for (;;) {
+		if (head == tail)
+			return false;
+		pos = head & (s->rbuf_size - 1);
+		if (s->rbuf_size - pos < 16) {
+			head += s->rbuf_size - pos;
+			continue;
+		}
+		memcpy(d, ring + pos, 16);
+		if (d->len == VSAPP_DGRAM_WRAP) {
+			head += s->rbuf_size - pos;
+			continue;
+		}
+		break;
+	}
+	memcpy(p, ring + pos + 16, d->len < 2048 ? d->len : 2048);
+	atomic_store_explicit(&s->rcv_head, head + 16 + ((d->len + 7) & ~7u),
+			      memory_order_release);
+	tc_kick(c);
+	return true;
+}
+
+/**
+ * test_dgram() - UDP records both ways, wrapping, a malformed record
+ */
+static void test_dgram(void)
+{
+	struct tc cl, sv;
+	struct vsapp_dgram d;
+	uint8_t p[2048], msg[1000];
+	int32_t cs, ss;
+	unsigned i, got = 0, rounds;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&cl, 1, "") == 0);
+	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
+	ss = tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(ss >= 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_BIND, (uint32_t)ss, 0, 53, 0, 0), 0);
+	/* small rings (4 KiB) so that records wrap */
+	{
+		struct vsapp_cqe e;
+		uint64_t t = tc_cmd(&cl, VSAPP_OP_SOCKET, 0, 0, 0,
+				    VSAPP_SOCK_DGRAM, 4096);
+
+		((struct vsapp_cmd *)((uint8_t *)cl.shm + cl.shm->sq_off))
+			[(cl.sq_tail - 1) & (cl.shm->sq_entries - 1)]
+				.arg3 = 4096;
+		CU_ASSERT_FATAL(tc_wait(&cl, t, &e));
+		cs = e.res;
+	}
+	CU_ASSERT_FATAL(cs >= 0);
+	CU_ASSERT_EQUAL(tc_sock(&cl, (uint32_t)cs)->sbuf_size, 4096);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CONNECT, (uint32_t)cs,
+			      wire_ip4(10, 0, 0, 2).be, 53, 0, 0),
+			0);
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	for (i = 0; i < 40; i++) {
+		msg[0] = (uint8_t)i;
+		t_dgram_send(&cl, (uint32_t)cs, i & 1 ? wire_ip4(10, 0, 0, 2).be
+						      : 0,
+			     53, msg, 300 + i * 7);
+		for (rounds = 0; rounds < 20; rounds++)
+			pump();
+		while (t_dgram_recv(&sv, (uint32_t)ss, &d, p)) {
+			CU_ASSERT_EQUAL(d.len, 300 + got * 7);
+			CU_ASSERT_EQUAL(p[0], (uint8_t)got);
+			CU_ASSERT_EQUAL(d.addr, wire_ip4(10, 0, 0, 1).be);
+			CU_ASSERT_EQUAL(d.port, tc_sock(&cl, (uint32_t)cs)->lport);
+			got++;
+		}
+	}
+	if (got != 40)
+		printf("got %u bad %lu drop %lu udp rx %lu qfull %lu noport %lu\n", got,
+		       (unsigned long)epa->stats[EP_STAT_APP_BAD_DGRAM],
+		       (unsigned long)epb->stats[EP_STAT_APP_UDP_DROP],
+		       (unsigned long)epb->ni.udp.stats[UDP_STAT_RX],
+		       (unsigned long)epb->ni.udp.stats[UDP_STAT_RX_QUEUE_FULL],
+		       (unsigned long)epb->ni.udp.stats[UDP_STAT_RX_NO_PORT]);
+	CU_ASSERT_EQUAL(got, 40);
+	/* and back, to the address the datagram came from */
+	t_dgram_send(&sv, (uint32_t)ss, wire_ip4(10, 0, 0, 1).be,
+		     tc_sock(&cl, (uint32_t)cs)->lport, "pong", 4);
+	for (rounds = 0; rounds < 20; rounds++)
+		pump();
+	CU_ASSERT(t_dgram_recv(&cl, (uint32_t)cs, &d, p));
+	CU_ASSERT_EQUAL(d.len, 4);
+	CU_ASSERT_EQUAL(memcmp(p, "pong", 4), 0);
+	/* a record longer than the ring: dropped and counted */
+	{
+		struct vsapp_sock *s = tc_sock(&cl, (uint32_t)cs);
+		uint32_t tail = atomic_load(&s->snd_tail);
+		uint8_t *ring = (uint8_t *)cl.shm + s->sbuf_off;
+		struct vsapp_dgram bad = {.len = 3000};
+		uint32_t pos = tail & 4095;
+
+		if (4096 - pos < 16) {
+			tail += 4096 - pos;
+			pos = 0;
+		}
+		memcpy(ring + pos, &bad, 16);
+		atomic_store(&s->snd_tail, tail + 16);
+		tc_kick(&cl);
+		for (rounds = 0; rounds < 5; rounds++)
+			pump();
+		CU_ASSERT_EQUAL(epa->stats[EP_STAT_APP_BAD_DGRAM], 1);
+		CU_ASSERT_EQUAL(atomic_load(&s->snd_head), tail + 16);
+	}
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CLOSE, (uint32_t)cs, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_CLOSE, (uint32_t)ss, 0, 0, 0, 0), 0);
+	tc_detach(&cl);
+	tc_detach(&sv);
+	t_teardown();
+}
+
+/**
+ * test_hostile() - what a broken application can write: bad commands,
+ * bad indices, counters that make no sense, a lying cq_head
+ */
+static void test_hostile(void)
+{
+	struct tc cl, sv;
+	uint32_t cs, ss, ls, k;
+	struct vsapp_sock *s;
+	struct vsapp_cqe e;
+	uint64_t t;
+
+	t_setup();
+	t_pair(&cl, &sv, &cs, &ss, &ls);
+	/* unknown op, socket out of range, a free slot, a hidden one */
+	CU_ASSERT_EQUAL(tc_do(&cl, 77, cs, 0, 0, 0, 0), -EINVAL);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_LISTEN, 1u << 30, 0, 0, 0, 0),
+			-EBADF);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_LISTEN, APP_NSOCKS - 1, 0, 0, 0, 0),
+			-EBADF);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, 9, 0), -EINVAL);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
+			      1u << 31),
+			-EINVAL);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CONNECT, cs, 1, 1, 0, 0), -EISCONN);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_SHUTDOWN, cs, 0, 0, 7, 0), -EINVAL);
+	/* the layout in the header is the app's to scribble on: ignored */
+	{
+		struct vsapp_shm save = *cl.shm;
+		uint64_t tag;
+
+		tag = tc_cmd(&cl, VSAPP_OP_NOP, 0, 0, 0, 0, 0);
+		cl.shm->socks_off = 1ull << 40;
+		cl.shm->sq_off = 3;
+		cl.shm->cq_off = 5;
+		cl.shm->data_off = ~0ull;
+		cl.shm->sq_entries = 7;
+		for (k = 0; k < 5; k++)
+			pump();
+		cl.shm->socks_off = save.socks_off;
+		cl.shm->sq_off = save.sq_off;
+		cl.shm->cq_off = save.cq_off;
+		cl.shm->data_off = save.data_off;
+		cl.shm->sq_entries = save.sq_entries;
+		CU_ASSERT(tc_wait(&cl, tag, &e));
+	}
+	/* snd_tail beyond the ring: the socket is reset, counted */
+	s = tc_sock(&cl, cs);
+	atomic_store(&s->snd_tail, atomic_load(&s->snd_head) + s->sbuf_size + 1);
+	tc_kick(&cl);
+	pump();
+	CU_ASSERT_EQUAL(atomic_load(&s->state), VSAPP_S_CLOSED);
+	CU_ASSERT_EQUAL(atomic_load(&s->err), EINVAL);
+	CU_ASSERT_EQUAL(epa->stats[EP_STAT_APP_BAD_SOCK], 1);
+	for (k = 0; k < 10; k++)
+		pump();
+	/* the peer got a reset */
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ss)->state), VSAPP_S_CLOSED);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ss)->err), ECONNRESET);
+	/* rcv_head beyond rcv_tail: reset too */
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CLOSE, cs, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_CLOSE, ss, 0, 0, 0, 0), 0);
+	t = tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	CU_ASSERT((int64_t)t >= 0);
+	atomic_store(&tc_sock(&cl, (uint32_t)t)->rcv_head, 5);
+	tc_kick(&cl);
+	pump();
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&cl, (uint32_t)t)->err), EINVAL);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CLOSE, (uint32_t)t, 0, 0, 0, 0), 0);
+	/* sq_tail far ahead of sq_head: nothing is taken */
+	atomic_store(&cl.shm->sq_tail, cl.sq_tail + 100000);
+	tc_kick(&cl);
+	pump();
+	CU_ASSERT_EQUAL(atomic_load(&cl.shm->sq_head), cl.sq_tail);
+	atomic_store(&cl.shm->sq_tail, cl.sq_tail);
+	/* cq_head that never moves: the CQ fills and the stack stops
+	 * taking commands; no completion is ever overwritten */
+	tc_reap(&cl);
+	cl.ndone = 0;
+	for (k = 0; k < 8; k++) {
+		while (cl.sq_tail - atomic_load(&cl.shm->sq_head) <
+		       APP_SQ_ENTRIES)
+			tc_cmd(&cl, VSAPP_OP_NOP, 0, 0, 0, 0, 0);
+		pump();
+	}
+	CU_ASSERT_EQUAL(atomic_load(&cl.shm->cq_tail) - cl.cq_head,
+			APP_CQ_ENTRIES);
+	k = atomic_load(&cl.shm->sq_head);
+	CU_ASSERT(cl.sq_tail - k > 0);
+	pump();
+	pump();
+	CU_ASSERT_EQUAL(atomic_load(&cl.shm->sq_head), k);
+	CU_ASSERT_EQUAL(atomic_load(&cl.shm->cq_tail) - cl.cq_head,
+			APP_CQ_ENTRIES);
+	/* cq_head beyond cq_tail: taken as full too */
+	atomic_store(&cl.shm->cq_head, cl.cq_head + 5 * APP_CQ_ENTRIES);
+	pump();
+	atomic_store(&cl.shm->cq_head, cl.cq_head);
+	cl.ndone = 0;
+	tc_reap(&cl);
+	cl.ndone = 0;
+	CU_ASSERT(tc_wait(&cl, tc_cmd(&cl, VSAPP_OP_NOP, 0, 0, 0, 0, 0), &e));
+	CU_ASSERT_EQUAL(e.res, 0);
+	tc_detach(&cl);
+	tc_detach(&sv);
+	t_teardown();
+}
+
+/**
+ * test_free_mid_transfer() - an application vanishes during a transfer:
+ * its connections are reset, its rings and memory released, the peer
+ * sees the reset, the endpoint keeps serving the other applications
+ */
+static void test_free_mid_transfer(void)
+{
+	struct tc cl, sv;
+	uint32_t cs, ss, ls, k;
+	uint64_t sent = 0, rcvd = 0;
+	bool bad = false;
+
+	t_setup();
+	t_pair(&cl, &sv, &cs, &ss, &ls);
+	for (k = 0; k < 200; k++) {
+		sent += tc_write(&cl, cs, NULL, 50000, sent);
+		rcvd += tc_read(&sv, ss, NULL, 1u << 20, rcvd, &bad);
+		pump();
+	}
+	CU_ASSERT(rcvd > 0);
+	CU_ASSERT(!bad);
+	/* more sockets: a listener and a connection in progress */
+	k = (uint32_t)tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_LISTEN, k, 0, 0, 4, 0), 0);
+	tc_cmd(&cl, VSAPP_OP_ACCEPT, k, 0, 0, 0, 0);
+	pump();
+	CU_ASSERT_EQUAL(epa->tcp.nconns, 2);
+	tc_detach(&cl); /* the application exits */
+	CU_ASSERT_EQUAL(epa->tcp.nconns, 0);
+	CU_ASSERT_EQUAL(epa->napps, 0);
+	for (k = 0; k < 10; k++) {
+		rcvd += tc_read(&sv, ss, NULL, 1u << 20, rcvd, &bad);
+		pump();
+	}
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ss)->state), VSAPP_S_CLOSED);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ss)->err), ECONNRESET);
+	/* the server application carries on */
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_CLOSE, ss, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_NOP, 0, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(epb->tcp.nconns, 1); /* the listener */
+	CU_ASSERT(epb->apps->mem.used > 0);
+	tc_detach(&sv);
+	CU_ASSERT_EQUAL(epb->tcp.nconns, 0);
+	t_teardown();
+}
+
+/**
+ * test_accept_refused() - a listener's context without free slots: the
+ * connection is refused with a reset and counted
+ */
+static void test_accept_refused(void)
+{
+	struct tc cl, sv;
+	uint32_t cs, ss, ls;
+	int32_t r;
+	unsigned n = 0;
+
+	t_setup();
+	t_pair(&cl, &sv, &cs, &ss, &ls);
+	/* fill the server's slots */
+	do {
+		r = tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
+			  4096);
+		n++;
+	} while (r >= 0 && n < APP_NSOCKS + 2);
+	CU_ASSERT(r == -EMFILE || r == -ENOMEM);
+	r = tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(r >= 0);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CONNECT, (uint32_t)r,
+			      wire_ip4(10, 0, 0, 2).be, 80, 0, 0),
+			-ECONNREFUSED);
+	CU_ASSERT_EQUAL(epb->stats[EP_STAT_ACCEPT_REFUSED], 1);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&cl, (uint32_t)r)->err),
+			ECONNREFUSED);
+	tc_detach(&cl);
+	tc_detach(&sv);
+	t_teardown();
+}
+
+/**
+ * test_ep_deleted() - the endpoint goes while an application uses it
+ */
+static void test_ep_deleted(void)
+{
+	struct tc cl, sv;
+	uint32_t cs, ss, ls;
+	char b;
+
+	t_setup();
+	t_pair(&cl, &sv, &cs, &ss, &ls);
+	CU_ASSERT_EQUAL(stack_ep_del(st, "a"), 0);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&cl, cs)->state), VSAPP_S_CLOSED);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&cl, cs)->err), ENETDOWN);
+	/* the app's connection is shut down: it sees vstackd's side gone */
+	CU_ASSERT_EQUAL(recv(cl.fd, &b, 1, MSG_DONTWAIT), 0);
+	tc_detach(&cl);
+	tc_detach(&sv);
+	t_teardown();
+}
+
+/**
+ * main() - run the suite
+ *
+ * Return: 0 if every test passed
+ */
+int main(void)
+{
+	static const struct cunit_test tests[] = {
+		{"hello and welcome", test_hello},
+		{"stream: connect, accept, transfer, close", test_stream},
+		{"datagrams", test_dgram},
+		{"hostile values", test_hostile},
+		{"application freed mid-transfer", test_free_mid_transfer},
+		{"accept refused when the context is full", test_accept_refused},
+		{"endpoint deleted under an application", test_ep_deleted},
+	};
+
+	return cunit_run("stack_app", tests, sizeof(tests) / sizeof(tests[0]),
+			 NULL, NULL);
+}
