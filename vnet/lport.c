@@ -142,7 +142,7 @@ void lport_attach(struct worker *w, struct vnet_port *p)
 	wp->tnext = wp->tprev = -1;
 	wp->fdb = w->v->nets[p->net].fdb;
 	wp->net = p->net;
-	wp->offloads = 0; /* complete, unsegmented frames only */
+	wp->offloads = p->loffloads;
 	wp->mtu = p->mtu;
 	wp->lc = (struct vnet_lctx){ .w = w, .id = p->id };
 	worker_net_link(w, p->id);
@@ -508,6 +508,10 @@ int vnet_lport_add(struct vnet *v, const struct vnet_lport_spec *spec,
 	p->mtu = spec->mtu ? spec->mtu : 1500;
 	p->lops = spec->ops;
 	p->lops_ctx = spec->ctx;
+	/* TSO only with checksum offload, as for a TAP (TUNSETOFFLOAD). */
+	p->loffloads = spec->offloads & (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+	if (!(p->loffloads & TUN_F_CSUM))
+		p->loffloads = 0;
 	p->owner = lport_pick_owner(v);
 	snprintf(p->name, sizeof(p->name), "%s", spec->name);
 	v->ports[id] = p;

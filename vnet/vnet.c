@@ -567,7 +567,7 @@ static void vnet_port_fill(struct vnet *v, const struct vnet_port *p,
 	out->id = p->id;
 	out->queues = p->dev.nqueues;
 	out->mtu = p->mtu;
-	out->offloads = p->dev.offloads;
+	out->offloads = p->lops ? p->loffloads : p->dev.offloads;
 	out->locked = p->locked;
 	out->local = p->lops != NULL;
 	out->gone = atomic_load_explicit(&p->gone, memory_order_relaxed);

@@ -55,6 +55,7 @@ struct vnet_port {
 	const struct vnet_lport_ops *lops;
 	void *lops_ctx;
 	unsigned owner;
+	unsigned loffloads;   /* TUN_F_* bits it takes */
 };
 
 /* A local port as a worker serves it: what the callbacks get */
