@@ -532,3 +532,36 @@ int cgroup_read_weight(const char *root, const char *path, uint32_t *weight)
 {
 	return cgroup_read_weight_split(root, path, path, weight);
 }
+
+/**
+ * cgroup_contains() - how well a cgroup contains a process's cgroups
+ * @cgroup:	a cgroup path, e.g. a tenant's ("" for none)
+ * @path:	the process's cgroup (v2, or its named v1 hierarchy)
+ * @cpu_path:	its cgroup in the v1 cpu hierarchy, or "" / NULL
+ *
+ * "/" contains every cgroup; "/a" contains "/a" and "/a/b", not "/ab".
+ *
+ * Return: the length of @cgroup (trailing '/' excluded) when it is @path or
+ *	   @cpu_path or one of their ancestors, so that the deepest of
+ *	   several nested cgroups scores highest; 0 when it is neither
+ */
+int cgroup_contains(const char *cgroup, const char *path, const char *cpu_path)
+{
+	const char *cand[2] = { path, cpu_path };
+	size_t n = strlen(cgroup);
+	unsigned i;
+
+	if (!n)
+		return 0;
+	while (n > 1 && cgroup[n - 1] == '/')
+		n--;
+	for (i = 0; i < 2; i++) {
+		const char *p = cand[i];
+
+		if (!p || !*p || strncmp(p, cgroup, n))
+			continue;
+		if (n == 1 || p[n] == '\0' || p[n] == '/')
+			return (int)n;
+	}
+	return 0;
+}

@@ -9,8 +9,9 @@
  * timerfd that drives vnet_tick() (FDB aging, tenant rates), cmd_tick()
  * (tenants follow their cgroups' weights within a second, workers' CPU
  * use, ports whose device went away) and flushes the state directory, the
- * clients, and the sockets of the Prometheus endpoint when there is one
- * (http.c; the timer also enforces its deadlines).
+ * app socket and its applications' connections (appsrv.c, one epoll set),
+ * the clients, and the sockets of the Prometheus endpoint when there is
+ * one (http.c; the timer also enforces its deadlines).
  *
  * A client is a non-blocking stream connection carrying newline-delimited
  * requests. Its input buffer holds one request of at most
@@ -45,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appsrv.h"
 #include "cmd.h"
 #include "http.h"
 #include "log.h"
@@ -108,6 +110,7 @@ struct server {
 	int lfd;
 	struct server_client clients[SERVER_MAX_CLIENTS];
 	struct http *http;
+	struct appsrv *apps;
 };
 
 /**
@@ -131,6 +134,18 @@ static uint64_t server_now_ms(void)
 void server_set_http(struct server *s, struct http *h)
 {
 	s->http = h;
+}
+
+/**
+ * server_set_apps() - accept applications of the shared stack in the
+ *		       control loop too
+ * @s:		server
+ * @a:		the app socket (still the caller's to close, after
+ *		server_run())
+ */
+void server_set_apps(struct server *s, struct appsrv *a)
+{
+	s->apps = a;
 }
 
 /**
@@ -712,7 +727,8 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 {
 	struct itimerspec its = { .it_interval = { 0, 500000000 },
 				  .it_value = { 0, 500000000 } };
-	struct pollfd pfd[3 + SERVER_MAX_CLIENTS + HTTP_POLLFDS];
+	/* listener, signals, timer, app socket, clients, metrics */
+	struct pollfd pfd[4 + SERVER_MAX_CLIENTS + HTTP_POLLFDS];
 	int sfd = -1, tfd = -1, rc = 0;
 	bool stop = false;
 	unsigned i;
@@ -726,26 +742,28 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 	}
 
 	while (!stop) {
-		nfds_t n = 3;
+		nfds_t n = 4;
 
 		watchdog_run(v); /* systemd keep-alive: see watchdog.c */
 		pfd[0] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+		pfd[3] = (struct pollfd){ .fd = s->apps ? appsrv_fd(s->apps) : -1,
+					  .events = POLLIN };
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
 			struct server_client *cl = &s->clients[i];
 
-			pfd[3 + i] = (struct pollfd){ .fd = -1 };
+			pfd[4 + i] = (struct pollfd){ .fd = -1 };
 			if (cl->fd < 0)
 				continue;
-			pfd[3 + i].fd = cl->fd;
-			pfd[3 + i].events = cl->out ? POLLOUT :
+			pfd[4 + i].fd = cl->fd;
+			pfd[4 + i].events = cl->out ? POLLOUT :
 					    (cl->eof ? 0 : POLLIN);
-			n = 3 + i + 1;
+			n = 4 + i + 1;
 		}
 		if (s->http)
-			n = 3 + SERVER_MAX_CLIENTS +
-			    http_pollfds(s->http, &pfd[3 + SERVER_MAX_CLIENTS]);
+			n = 4 + SERVER_MAX_CLIENTS +
+			    http_pollfds(s->http, &pfd[4 + SERVER_MAX_CLIENTS]);
 
 		if (poll(pfd, n, watchdog_poll_timeout()) < 0) {
 			if (errno == EINTR)
@@ -790,10 +808,10 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
 			struct server_client *cl = &s->clients[i];
-			short re = pfd[3 + i].revents;
+			short re = pfd[4 + i].revents;
 			int crc = 0;
 
-			if (cl->fd < 0 || pfd[3 + i].fd < 0 || !re)
+			if (cl->fd < 0 || pfd[4 + i].fd < 0 || !re)
 				continue;
 			if (re & POLLOUT) {
 				crc = server_flush(cl);
@@ -809,8 +827,10 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 		}
 		if (pfd[0].revents & POLLIN)
 			server_accept(s);
+		if (pfd[3].revents & POLLIN)
+			appsrv_handle(s->apps);
 		if (s->http)
-			http_handle(s->http, &pfd[3 + SERVER_MAX_CLIENTS]);
+			http_handle(s->http, &pfd[4 + SERVER_MAX_CLIENTS]);
 	}
 out:
 	if (sfd >= 0)

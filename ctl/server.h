@@ -12,6 +12,7 @@ struct cmd_ctx;
 struct vnet;
 struct server;
 struct http;
+struct appsrv;
 
 #define SERVER_GROUP "vstack"
 
@@ -22,5 +23,6 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 	       const sigset_t *sigs);
 void server_close(struct server *s);
 void server_set_http(struct server *s, struct http *h);
+void server_set_apps(struct server *s, struct appsrv *a);
 
 #endif /* VSTACK_CTL_SERVER_H */

@@ -120,8 +120,7 @@ static int vnet_wait_ack(struct vnet *v, uint64_t seq)
 	return 0;
 }
 
-static int vnet_broadcast(struct vnet *v, enum wcmd_type type,
-			  struct vnet_port *p)
+int vnet_broadcast(struct vnet *v, enum wcmd_type type, struct vnet_port *p)
 {
 	uint64_t seq = ++v->seq;
 	unsigned i;
@@ -143,6 +142,7 @@ static void vnet_workers_join(struct vnet *v, unsigned n)
 	for (i = 0; i < n; i++) {
 		pthread_join(v->workers[i].thread, NULL);
 		sem_destroy(&v->workers[i].ready);
+		pthread_mutex_destroy(&v->workers[i].ho_lock);
 	}
 }
 
@@ -194,11 +194,13 @@ int vnet_start(const struct vnet_config *c, struct vnet **out, char *err,
 		w->id = i;
 		w->cpu = vnet_worker_cpu(c, i);
 		w->ring.wake_fd = -1;
+		pthread_mutex_init(&w->ho_lock, NULL);
 		sem_init(&w->ready, 0, 0);
 		if (pthread_create(&w->thread, NULL, worker_main, w)) {
 			snprintf(err, errlen, "cannot start worker %u", i);
 			ret = -EAGAIN;
 			sem_destroy(&w->ready);
+			pthread_mutex_destroy(&w->ho_lock);
 			break;
 		}
 		started++;
@@ -231,8 +233,7 @@ static int vnet_net_find(const struct vnet *v, const char *name)
 	return -1;
 }
 
-static int vnet_net_get(struct vnet *v, const char *name, char *err,
-			size_t errlen)
+int vnet_net_get(struct vnet *v, const char *name, char *err, size_t errlen)
 {
 	int i = vnet_net_find(v, name);
 	unsigned j;
@@ -277,7 +278,7 @@ static void vnet_net_put(struct vnet *v, uint16_t net)
 
 /* ---- ports ----------------------------------------------------------- */
 
-static int vnet_port_find(const struct vnet *v, const char *name)
+int vnet_port_find(const struct vnet *v, const char *name)
 {
 	unsigned i;
 
@@ -287,7 +288,6 @@ static int vnet_port_find(const struct vnet *v, const char *name)
 	return -1;
 }
 
-static int vnet_port_remove(struct vnet *v, int id, bool destroy);
 
 /**
  * vnet_port_unlink() - take a port no worker uses any more out of the tables
@@ -380,6 +380,7 @@ int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
 	}
 	v->nets[net].nports++;
 	p->id = (uint16_t)id;
+	p->gen = ++v->port_gen;
 	p->net = (uint16_t)net;
 	p->tenant = spec->tenant;
 	p->mtu = spec->mtu ? spec->mtu : 1500;
@@ -408,7 +409,7 @@ int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
  * Return: 0, or -ETIMEDOUT if a worker did not let go in time (the port
  *	   then stays, detached, rather than be freed under it)
  */
-static int vnet_port_remove(struct vnet *v, int id, bool destroy)
+int vnet_port_remove(struct vnet *v, int id, bool destroy)
 {
 	struct vnet_port *p = v->ports[id];
 	int ret;
@@ -417,7 +418,8 @@ static int vnet_port_remove(struct vnet *v, int id, bool destroy)
 	if (ret)
 		return ret;
 	vnet_port_unlink(v, p);
-	p->ops->close(&p->dev, destroy);
+	if (p->ops)
+		p->ops->close(&p->dev, destroy);
 	free(p);
 	return 0;
 }
@@ -435,6 +437,8 @@ int vnet_port_del(struct vnet *v, const char *name)
 
 	if (id < 0)
 		return -ENOENT;
+	if (v->ports[id]->lops)
+		return -EINVAL; /* vnet_lport_del() */
 	return vnet_port_remove(v, id, true);
 }
 
@@ -499,7 +503,7 @@ int vnet_port_del_many(struct vnet *v, const char *const *names, unsigned n)
 	for (i = 0; i < n; i++) {
 		int id = vnet_port_find(v, names[i]);
 
-		if (id >= 0)
+		if (id >= 0 && !v->ports[id]->lops)
 			cl.ports[cl.n++] = v->ports[id];
 	}
 	/* Every detach queued at once, one wait for the last: a worker
@@ -544,6 +548,8 @@ int vnet_port_close(struct vnet *v, const char *name)
 
 	if (id < 0)
 		return -ENOENT;
+	if (v->ports[id]->lops)
+		return -EINVAL; /* vnet_lport_del() */
 	return vnet_port_remove(v, id, false);
 }
 
@@ -561,8 +567,9 @@ static void vnet_port_fill(struct vnet *v, const struct vnet_port *p,
 	out->id = p->id;
 	out->queues = p->dev.nqueues;
 	out->mtu = p->mtu;
-	out->offloads = p->dev.offloads;
+	out->offloads = p->lops ? p->loffloads : p->dev.offloads;
 	out->locked = p->locked;
+	out->local = p->lops != NULL;
 	out->gone = atomic_load_explicit(&p->gone, memory_order_relaxed);
 	for (i = 0; i < v->nworkers; i++) {
 		const struct vnet_port_stats *s = &v->workers[i].stats[p->id];

@@ -223,10 +223,10 @@ struct vnet_lctx; /* a local port as its worker serves it (opaque) */
 /**
  * struct vnet_lport_ops - what a local port's owner provides
  * @attach:	the owning worker took the port up (before any other call)
- * @input:	a frame for the port: virtio-net header (all zero) and
- *		Ethernet frame, @len bytes, checksums complete, never GSO;
- *		the callee owns @buf and gives it back with
- *		vnet_lport_free()
+ * @input:	a frame for the port: virtio-net header and Ethernet frame,
+ *		@len bytes; checksums complete and no GSO unless the port
+ *		takes those offloads (vnet_lport_spec.offloads); the callee
+ *		owns @buf and gives it back with vnet_lport_free()
  * @poll:	called once per worker round while attached, and with @idle
  *		set just before the worker sleeps: do pending work (queues
  *		filled by other threads, expired timers); return true if
@@ -251,6 +251,10 @@ struct vnet_lport_ops {
  * @network:	network name, NULL for "default"
  * @tenant:	tenant charged for its traffic
  * @mtu:	largest L3 packet it takes, 0 for 1500
+ * @offloads:	TUN_F_* bits: TUN_F_CSUM, the port takes frames with
+ *		VIRTIO_NET_HDR_F_NEEDS_CSUM (partial checksum); with it,
+ *		TUN_F_TSO4/TSO6, GSO super-frames, which it treats as one
+ *		large segment (0: complete, segmented frames only)
  * @ops:	its callbacks
  * @ctx:	their first argument
  */
@@ -259,6 +263,7 @@ struct vnet_lport_spec {
 	const char *network;
 	uint32_t tenant;
 	unsigned mtu;
+	unsigned offloads;
 	const struct vnet_lport_ops *ops;
 	void *ctx;
 };

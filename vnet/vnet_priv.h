@@ -41,6 +41,7 @@ enum {
 
 struct vnet_port {
 	uint16_t id;
+	uint32_t gen;         /* tells this port from a later one in its slot */
 	uint16_t net;
 	uint32_t tenant;
 	unsigned mtu;
@@ -50,7 +51,28 @@ struct vnet_port {
 	atomic_bool gone;     /* a worker found the device deleted */
 	bool locked;          /* @sec applies; both fixed for the port's life */
 	struct portsec sec;
+	/* Local ports (lport.c): no device (@ops NULL), one owning worker */
+	const struct vnet_lport_ops *lops;
+	void *lops_ctx;
+	unsigned owner;
+	unsigned loffloads;   /* TUN_F_* bits it takes */
 };
+
+/* A local port as a worker serves it: what the callbacks get */
+struct vnet_lctx {
+	struct worker *w;
+	uint16_t id;
+};
+
+/* A frame on its way to a local port on its owning worker */
+struct lq_entry {
+	uint8_t *buf;         /* arena buffer, or malloc()ed (hand-off) */
+	uint32_t len;
+	uint32_t gen;         /* vnet_port.gen of the destination */
+	uint16_t port;
+};
+
+#define WORKER_LQ_MAX 1024    /* frames queued for local ports, per queue */
 
 struct vnet_net {
 	char name[VNET_NAME_MAX];
@@ -97,6 +119,8 @@ struct wport {
 	int32_t next, prev;   /* in its network's member list */
 	uint32_t tenant;      /* who pays for its frames */
 	int32_t tnext, tprev; /* in its tenant's member list */
+	bool local;           /* a local port (lport.c) */
+	struct vnet_lctx lc;  /* on its owning worker: the callbacks' handle */
 };
 
 /* A tenant's work on one worker (written by it, read by the control
@@ -146,6 +170,22 @@ struct worker {
 	struct timer sched_timer;          /* releases parked tenants */
 	uint64_t idle_since;               /* no work since, 0: working */
 
+	/* Local ports (lport.c). @lq: frames for the local ports we own,
+	 * delivered after the step that switched them (never from inside
+	 * another port's callback); @ho: frames other workers switched to
+	 * them, under @ho_lock. */
+	uint16_t *locals;                  /* ids of the local ports we own */
+	unsigned nlocals;
+	struct lq_entry *lq;               /* [WORKER_LQ_MAX], a ring */
+	unsigned lq_head, lq_n;
+	pthread_mutex_t ho_lock;
+	struct lq_entry *ho;               /* [WORKER_LQ_MAX], a ring */
+	unsigned ho_head, ho_n;
+	_Atomic unsigned ho_pending;       /* ho_n, read without the lock */
+	struct timer ltimer;               /* next local-port deadline */
+	bool flooding;                     /* the frame goes to many ports */
+	uint32_t now_ms;                   /* this round's time */
+
 	/* Read by the control thread (stat_read) */
 	uint64_t batches, frames, idle_sleeps;
 	char features[128];
@@ -174,11 +214,35 @@ struct vnet {
 	_Atomic uint32_t tenant_weight[VNET_MAX_TENANTS];
 	_Atomic uint64_t tenant_rate[VNET_MAX_TENANTS]; /* bytes/s */
 	_Atomic uint32_t tenant_gen;
+	uint32_t port_gen;                /* last vnet_port.gen given */
 	struct vnet_tenant_mark tenant_mark[VNET_MAX_TENANTS];
 	uint64_t tick_ns;
 };
 
+/* vnet.c, for lport.c */
+int vnet_broadcast(struct vnet *v, enum wcmd_type type, struct vnet_port *p);
+int vnet_net_get(struct vnet *v, const char *name, char *err, size_t errlen);
+int vnet_port_find(const struct vnet *v, const char *name);
+int vnet_port_remove(struct vnet *v, int id, bool destroy);
+
 void *worker_main(void *arg);
+void worker_rx(struct worker *w, uint16_t src, uint32_t buf, size_t len,
+	       uint32_t now_ms);
+void worker_buf_put(struct worker *w, uint32_t buf);
+void worker_net_link(struct worker *w, uint16_t id);
+void worker_net_unlink(struct worker *w, uint16_t id);
+void worker_tenant_link(struct worker *w, uint16_t id);
+void worker_tenant_unlink(struct worker *w, uint16_t id);
+void worker_ack(struct worker *w, uint64_t seq);
+
+/* lport.c: the worker's side of local ports */
+int lport_worker_init(struct worker *w);
+void lport_worker_cleanup(struct worker *w);
+void lport_attach(struct worker *w, struct vnet_port *p);
+void lport_detach(struct worker *w, struct vnet_port *p);
+void lport_deliver(struct worker *w, uint16_t dst, uint32_t buf,
+		   const uint8_t *data, size_t len);
+bool lport_run(struct worker *w, bool idle);
 void worker_send(struct worker *w, enum wcmd_type type, struct vnet_port *p,
 		 uint64_t seq);
 

@@ -96,7 +96,7 @@ void worker_send(struct worker *w, enum wcmd_type type, struct vnet_port *p,
 	ring_wake(w->ring.wake_fd);
 }
 
-static void worker_ack(struct worker *w, uint64_t seq)
+void worker_ack(struct worker *w, uint64_t seq)
 {
 	atomic_store_explicit(&w->done_seq, seq, memory_order_release);
 }
@@ -223,7 +223,7 @@ static void worker_feed_starved(struct worker *w)
 	}
 }
 
-static void worker_buf_put(struct worker *w, uint32_t buf)
+void worker_buf_put(struct worker *w, uint32_t buf)
 {
 	if (arena_put(&w->arena, buf) && w->nstarved)
 		worker_feed_starved(w);
@@ -251,8 +251,13 @@ static void worker_write(struct worker *w, uint16_t dst, uint32_t buf,
 			 const uint8_t *data, size_t len)
 {
 	struct wport *wp = &w->ports[dst];
-	struct io_uring_sqe *sqe = ring_sqe(&w->ring);
+	struct io_uring_sqe *sqe;
 
+	if (wp->local) {
+		lport_deliver(w, dst, buf, data, len);
+		return;
+	}
+	sqe = ring_sqe(&w->ring);
 	if (!sqe) {
 		stat_add(&w->stats[dst].drops[VNET_DROP_TX_ERROR], 1);
 		worker_buf_put(w, buf);
@@ -380,8 +385,8 @@ static void worker_csum_fixup(struct worker *w, uint8_t *data, size_t len,
 }
 
 /* One frame read from port @src into @buf: validate, learn, forward. */
-static void worker_rx(struct worker *w, uint16_t src, uint32_t buf,
-		      size_t len, uint32_t now_ms)
+void worker_rx(struct worker *w, uint16_t src, uint32_t buf, size_t len,
+	       uint32_t now_ms)
 {
 	struct wport *sp = &w->ports[src];
 	struct vnet_port_stats *st = &w->stats[src];
@@ -435,11 +440,13 @@ static void worker_rx(struct worker *w, uint16_t src, uint32_t buf,
 		worker_deliver(w, (uint16_t)dst, buf, data, len, &fi);
 		return;
 	}
+	w->flooding = true; /* local ports get copies (lport_deliver) */
 	for (i = w->net_head[sp->net]; i >= 0; i = w->ports[i].next) {
 		if (i == src || w->ports[i].detaching || w->ports[i].down)
 			continue;
 		worker_deliver(w, (uint16_t)i, buf, data, len, &fi);
 	}
+	w->flooding = false;
 }
 
 /* ---- completions ----------------------------------------------------- */
@@ -580,7 +587,7 @@ static void worker_reap(struct worker *w, uint32_t now_ms)
 
 /* ---- commands -------------------------------------------------------- */
 
-static void worker_net_link(struct worker *w, uint16_t id)
+void worker_net_link(struct worker *w, uint16_t id)
 {
 	struct wport *wp = &w->ports[id];
 	int32_t head = w->net_head[wp->net];
@@ -592,7 +599,7 @@ static void worker_net_link(struct worker *w, uint16_t id)
 	w->net_head[wp->net] = id;
 }
 
-static void worker_net_unlink(struct worker *w, uint16_t id)
+void worker_net_unlink(struct worker *w, uint16_t id)
 {
 	struct wport *wp = &w->ports[id];
 
@@ -606,7 +613,7 @@ static void worker_net_unlink(struct worker *w, uint16_t id)
 }
 
 /* Port @id joins its tenant's list; the tenant joins the scheduler. */
-static void worker_tenant_link(struct worker *w, uint16_t id)
+void worker_tenant_link(struct worker *w, uint16_t id)
 {
 	struct wport *wp = &w->ports[id];
 	int32_t head = w->tenant_head[wp->tenant];
@@ -620,7 +627,7 @@ static void worker_tenant_link(struct worker *w, uint16_t id)
 		sched_attach(w->sched, wp->tenant);
 }
 
-static void worker_tenant_unlink(struct worker *w, uint16_t id)
+void worker_tenant_unlink(struct worker *w, uint16_t id)
 {
 	struct wport *wp = &w->ports[id];
 
@@ -642,6 +649,10 @@ static void worker_attach(struct worker *w, struct vnet_port *p)
 
 	memset(wp, 0, sizeof(*wp));
 	memset(&w->stats[p->id], 0, sizeof(w->stats[p->id]));
+	if (p->lops) {
+		lport_attach(w, p);
+		return;
+	}
 	wp->tenant = p->tenant;
 	wp->tnext = wp->tprev = -1;
 	wp->fdb = w->v->nets[p->net].fdb;
@@ -699,6 +710,11 @@ static void worker_detach(struct worker *w, struct vnet_port *p,
 	unsigned qi, i;
 
 	if (!wp->p) {
+		worker_ack(w, seq);
+		return;
+	}
+	if (wp->local) {
+		lport_detach(w, p);
 		worker_ack(w, seq);
 		return;
 	}
@@ -928,7 +944,10 @@ static int worker_setup(struct worker *w)
 		w->free_slots[i] = WORKER_FILE_SLOTS - 1 - (int)i;
 	w->nfree_slots = WORKER_FILE_SLOTS;
 	ring_features_describe(&w->ring.feat, w->features, sizeof(w->features));
-	return 0;
+	ret = lport_worker_init(w);
+	if (ret)
+		snprintf(w->init_err, sizeof(w->init_err), "out of memory");
+	return ret;
 }
 
 static void worker_pin(struct worker *w)
@@ -960,6 +979,7 @@ static void worker_cleanup(struct worker *w)
 	free(w->tstats);
 	free(w->tenant_head);
 	sched_destroy(w->sched);
+	lport_worker_cleanup(w);
 	w->ports = NULL;
 	w->stats = NULL;
 	w->tstats = NULL;
@@ -1002,13 +1022,23 @@ void *worker_main(void *arg)
 		/* One clock read per round: it dates the batch for the FDB
 		 * and decides whether we have been idle long enough. */
 		now = ring_now_ns();
+		w->now_ms = vnet_now_ms(w->v, now);
 		worker_tenants_sync(w, now);
+		if (w->sched)
+			c0 = sched_cycles();
+		/* Local ports first: what they send joins this round's
+		 * submissions. */
+		if (w->nlocals && lport_run(w, false)) {
+			busy = true;
+			spin_until = now + busy_ns;
+		}
 		if (io_uring_cq_ready(&w->ring.uring)) {
 			busy = true;
-			if (w->sched)
-				c0 = sched_cycles();
 			w->round_bulk = false;
-			worker_reap(w, vnet_now_ms(w->v, now));
+			worker_reap(w, w->now_ms);
+			/* Frames the completions switched to local ports. */
+			if (w->lq_n)
+				lport_run(w, false);
 			if (w->round_bulk)
 				last_bulk = now;
 			/*
@@ -1028,7 +1058,11 @@ void *worker_main(void *arg)
 			 * was parked for does not need the time. */
 			if (w->sched && w->sched->nparked)
 				worker_sched_idle(w, now);
-			if (now >= spin_until) {
+			/* Local ports get a last look before we sleep:
+			 * their applications wake us through the ring's
+			 * eventfd once they know we sleep. */
+			if (now >= spin_until &&
+			    (!w->nlocals || !lport_run(w, true))) {
 				block = true;
 				counter_inc(&w->idle_sleeps);
 			}

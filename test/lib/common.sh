@@ -804,3 +804,99 @@ cgroup_set_weight() {
 		echo $(($2 * 1024 / 100)) >"$1/cpu.shares"
 	fi
 }
+
+# --- the shared stack (endpoints and their applications) --------------------
+
+VSPERF=${VSPERF:-$VSTACK_BUILD/bench/vsperf}
+# Applications find the test's daemon through its app socket.
+export VSTACK_APP_SOCKET=$T/app.sock
+
+require_vsperf() {
+	[[ -x $VSPERF ]] || fail "vsperf not built: $VSPERF"
+}
+
+# ep_field EP KEY - a field of endpoint EP in `endpoint list --json`.
+ep_field() {
+	vctl_json endpoint list | jq_py \
+		"[e.get('$2') for e in (d['endpoints'] if isinstance(d, dict) else d) if e['name'] == '$1'][0]"
+}
+
+# wait_ep EP KEY OP VALUE [SECONDS] - wait until endpoint EP's KEY OP VALUE
+# (OP: -eq, -ge, -le), e.g. wait_ep e1 tcp_listen -ge 1.
+_ep_cmp() { local v; v=$(ep_field "$1" "$2") && [[ $v =~ ^[0-9]+$ ]] && (("$v" $3 $4)); }
+wait_ep() {
+	wait_until "${5:-10}" _ep_cmp "$1" "$2" "$3" "$4" ||
+		fail "endpoint $1: $2 is $(ep_field "$1" "$2" 2>&1), wanted $3 $4"
+}
+
+# in_cgroup DIR CMD... - run CMD as a member of cgroup DIR.
+in_cgroup() {
+	local dir=$1
+	shift
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$dir" "$@"
+}
+
+# gen_stream BYTES SEED - BYTES of a seeded pseudo-random stream on stdout.
+gen_stream() {
+	local key iv
+	key=$(printf '%032x' "$2")
+	iv=$(printf '%032x' "$(($2 * 7919))")
+	{ openssl enc -aes-128-ctr -nosalt -K "$key" -iv "$iv" -in /dev/zero 2>/dev/null || true; } |
+		head -c "$1"
+}
+export -f gen_stream
+
+declare -A _XF_SPID=() _XF_RPID=() _XF_INFO=()
+
+# xfer_recv TAG SECONDS CMD - start a receiver: CMD (a bash command line)
+# writes the received stream to stdout; its SHA-256 and length go to
+# $T/TAG.rx. Wait for it to listen before xfer_send.
+xfer_recv() {
+	local tag=$1 secs=$2 cmd=$3
+	rm -f "$T/$tag.rx"
+	(timeout -k 5 "$secs" bash -c "$cmd" |
+		"$PY" "$LIB/streamsum.py" --out "$T/$tag.rx") 2>"$T/$tag.rx.err" &
+	_XF_RPID[$tag]=$!
+}
+
+# xfer_send TAG BYTES SECONDS SEED CMD - start a sender: CMD reads the
+# stream (BYTES of gen_stream SEED) on stdin and sends it.
+xfer_send() {
+	local tag=$1 bytes=$2 secs=$3 seed=$4 cmd=$5
+	rm -f "$T/$tag.tx"
+	timeout -k 5 "$secs" bash -c \
+		"set -o pipefail; gen_stream $bytes $seed | \"$PY\" \"$LIB/streamsum.py\" --tee --out \"$T/$tag.tx\" | $cmd" \
+		2>"$T/$tag.tx.err" &
+	_XF_SPID[$tag]=$!
+	_XF_INFO[$tag]=$bytes
+}
+
+# xfer_wait TAG - both sides must finish and agree on SHA-256 and length.
+xfer_wait() {
+	local tag=$1 rc=0 sent recv bytes=${_XF_INFO[$1]}
+	wait "${_XF_SPID[$tag]}" || rc=$?
+	((rc == 0)) || { cat "$T/$tag.tx.err" >&2; fail "$tag: sender failed (status $rc; 124 = timeout)"; }
+	wait "${_XF_RPID[$tag]}" || rc=$?
+	((rc == 0)) || { cat "$T/$tag.rx.err" >&2; fail "$tag: receiver failed (status $rc; 124 = timeout)"; }
+	sent=$(<"$T/$tag.tx")
+	recv=$(<"$T/$tag.rx")
+	[[ ${sent#* } == "$bytes" ]] || fail "$tag: sender produced ${sent#* } bytes, wanted $bytes"
+	[[ $recv == "$sent" ]] || fail "$tag: stream corrupted: sent '$sent', received '$recv' (sha256 bytes)"
+	unset "_XF_SPID[$tag]" "_XF_RPID[$tag]" "_XF_INFO[$tag]"
+	log "$tag: $bytes bytes, sha256 ${sent%% *} matches"
+}
+
+# nft_loss NS PERMILLE - drop PERMILLE/1000 of the TCP segments NS receives
+# and sends (random, nftables numgen); 0 removes the rule.
+nft_loss() {
+	local ns=$1 pm=$2
+	nsx "$ns" nft delete table inet vstloss 2>/dev/null || true
+	((pm > 0)) || return 0
+	nsx "$ns" nft -f - <<NFT
+table inet vstloss {
+	chain in { type filter hook input priority 0; meta l4proto tcp numgen random mod 1000 < $pm drop; }
+	chain out { type filter hook output priority 0; meta l4proto tcp numgen random mod 1000 < $pm drop; }
+}
+NFT
+}

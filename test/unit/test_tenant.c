@@ -742,6 +742,23 @@ static void test_tenant_refresh(void)
 	tenant_table_destroy(t1);
 }
 
+/* Which tenant an application belongs to: the deepest containing cgroup. */
+static void test_cgroup_contains(void)
+{
+	CU_ASSERT_EQUAL(cgroup_contains("/a", "/a", ""), 2);
+	CU_ASSERT_EQUAL(cgroup_contains("/a", "/a/b/c", NULL), 2);
+	CU_ASSERT_EQUAL(cgroup_contains("/a/", "/a/b", NULL), 2);
+	CU_ASSERT_EQUAL(cgroup_contains("/a/b", "/a/b/c", ""), 4);
+	CU_ASSERT_EQUAL(cgroup_contains("/a", "/ab", ""), 0);
+	CU_ASSERT_EQUAL(cgroup_contains("/a/b", "/a", ""), 0);
+	CU_ASSERT_EQUAL(cgroup_contains("/", "/x/y", ""), 1);
+	CU_ASSERT_EQUAL(cgroup_contains("", "/x", "/x"), 0);
+	CU_ASSERT_EQUAL(cgroup_contains("/a", "", ""), 0);
+	/* v1 cpu hierarchy where the unified path differs (hybrid). */
+	CU_ASSERT_EQUAL(cgroup_contains("/t1", "/user.slice/s", "/t1/app"),
+			3);
+}
+
 int main(void)
 {
 	CU_pSuite suite;
@@ -759,6 +776,7 @@ int main(void)
 	    !CU_add_test(suite, "weights", test_tenant_weights) ||
 	    !CU_add_test(suite, "pid", test_tenant_pid) ||
 	    !CU_add_test(suite, "parse /proc/PID/cgroup", test_tenant_parse) ||
+	    !CU_add_test(suite, "cgroup contains", test_cgroup_contains) ||
 	    !CU_add_test(suite, "set", test_tenant_set) ||
 	    !CU_add_test(suite, "table", test_tenant_table) ||
 	    !CU_add_test(suite, "refresh", test_tenant_refresh)) {

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# endpoint_interop - a stack endpoint against the Linux kernel stack.
+#
+# A kernel peer in its own namespace sits on a TAP port; endpoint ep1 on the
+# same network is served by the shared stack, its applications are vsperf
+# processes attached through the app socket. Two workers, so frames for the
+# endpoint arrive on both and are handed to the worker that owns it.
+#   - ARP and ping, both ways where the kernel can be asked;
+#   - UDP both ways, a datagram bigger than the MTU (fragmented and
+#     reassembled on both sides), a closed UDP port (ICMP port unreachable)
+#     and a closed TCP port (RST);
+#   - 1 GiB TCP each way (the endpoint accepting, then connecting) with
+#     SHA-256 checked, then again with 0.1% and 2% random loss on the Linux
+#     side (nftables);
+#   - a kernel receiver that stops reading (zero window) and resumes;
+#   - 300 short connections one after the other.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+require_cmd socat openssl nft
+require_vsperf
+
+BIG=${VSTACK_TCP_BYTES:-$((1 << 30))}
+LOSSY=${VSTACK_LOSSY_BYTES:-$((128 << 20))}
+start_vstackd --workers 2
+K=$(mk_ns k --no-ipv6)
+PK=$(ifname k)
+vctl port add "$PK" --netns "$K" --address 10.81.0.1/24
+vctl endpoint add ep1 --address 10.81.0.2/24
+out=$(vctl endpoint list)
+assert_contains "$out" "10.81.0.2/24" "endpoint list shows the address"
+
+# --- ARP, ICMP -----------------------------------------------------------
+ping_ok "$K" 10.81.0.2 || fail "kernel cannot ping the endpoint"
+mac=$(ep_field ep1 mac)
+neigh=$(ip -n "$K" neigh show 10.81.0.2)
+assert_contains "${neigh,,}" "${mac,,}" "the kernel resolved the endpoint's MAC by ARP"
+ping_ok "$K" 10.81.0.2 -s 4000 || fail "fragmented echo (4000 bytes) not answered"
+
+# --- UDP -----------------------------------------------------------------
+"$VSPERF" udp-echo 9000 --endpoint ep1 2>"$T/echo.err" &
+wait_ep ep1 udp_socks -ge 1
+for size in 64 1472 8000; do
+	got=$(nsx_to 10 "$K" "$PY" - "$size" <<'PY'
+import socket, sys, os
+n = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+data = os.urandom(n)
+for attempt in range(5):
+    s.sendto(data, ("10.81.0.2", 9000))
+    try:
+        back, _ = s.recvfrom(65536)
+    except socket.timeout:
+        continue
+    print("ok" if back == data else "mismatch %d" % len(back))
+    break
+else:
+    print("no echo")
+PY
+	)
+	assert_eq "$got" ok "UDP echo of $size bytes"
+done
+# From the endpoint to the kernel.
+nsx_to 20 "$K" "$PY" "$LIB/udpcheck.py" recv --bind 0.0.0.0:9001 --count 200 \
+	--size 16-3000 --idle 5 >"$T/udp.rx" 2>&1 &
+rx=$!
+wait_listen "$K" udp 9001
+"$VSPERF" udp-send 10.81.0.1 9001 --count 200 --size 16-3000 --endpoint ep1 ||
+	fail "vsperf udp-send failed"
+wait "$rx" || fail "UDP endpoint -> kernel: $(cat "$T/udp.rx")"
+
+# Closed ports: ICMP port unreachable for UDP, RST for TCP.
+got=$(nsx_to 10 "$K" "$PY" - <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect(("10.81.0.2", 9999))
+s.send(b"x")
+try:
+    s.recv(10)
+    print("answered")
+except ConnectionRefusedError:
+    print("refused")
+except socket.timeout:
+    print("timeout")
+t = socket.socket()
+t.settimeout(2)
+try:
+    t.connect(("10.81.0.2", 9999))
+    print("connected")
+except ConnectionRefusedError:
+    print("refused")
+except socket.timeout:
+    print("timeout")
+PY
+)
+assert_eq "$(tr '\n' ' ' <<<"$got")" "refused refused " "closed UDP and TCP ports refuse"
+
+# --- TCP, both ways, clean and lossy -----------------------------------------
+tcp_both_ways() { # BYTES TAG
+	local bytes=$1 tag=$2
+	# kernel -> endpoint (the endpoint accepts)
+	xfer_recv "$tag.in" 300 "\"$VSPERF\" sink 7001 --once --out - --endpoint ep1"
+	wait_ep ep1 tcp_listen -ge 1
+	xfer_send "$tag.in" "$bytes" 300 11 \
+		"ip netns exec $K socat -u STDIN TCP:10.81.0.2:7001,connect-timeout=5"
+	xfer_wait "$tag.in"
+	# endpoint -> kernel (the endpoint connects)
+	xfer_recv "$tag.out" 300 "ip netns exec $K socat -u -T 30 TCP-LISTEN:7002,reuseaddr STDOUT"
+	wait_listen "$K" tcp 7002
+	xfer_send "$tag.out" "$bytes" 300 12 "\"$VSPERF\" source 10.81.0.1 7002 --in - --endpoint ep1"
+	xfer_wait "$tag.out"
+}
+tcp_both_ways "$BIG" clean
+nft_loss "$K" 1
+tcp_both_ways "$LOSSY" loss0.1
+nft_loss "$K" 20
+tcp_both_ways "$LOSSY" loss2
+nft_loss "$K" 0
+
+# --- zero window: the kernel reads 1 MiB, stops for 3 s, reads the rest ------
+xfer_recv zwin 120 "ip netns exec $K \"$PY\" -c '
+import socket, sys, time
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+l.bind((\"0.0.0.0\", 7003)); l.listen(1); c, _ = l.accept(); out = sys.stdout.buffer
+got = 0; paused = False
+while True:
+    b = c.recv(65536)
+    if not b: break
+    out.write(b); got += len(b)
+    if got > (1 << 20) and not paused:
+        paused = True; time.sleep(3)
+out.flush()'"
+wait_listen "$K" tcp 7003
+xfer_send zwin $((32 << 20)) 120 13 "\"$VSPERF\" source 10.81.0.1 7003 --in - --endpoint ep1"
+xfer_wait zwin
+
+# --- many short connections ---------------------------------------------------
+"$VSPERF" sink 7004 --endpoint ep1 >"$T/sink.many" 2>&1 &
+sink=$!
+wait_ep ep1 tcp_listen -ge 1
+got=$(nsx_to 120 "$K" "$PY" - <<'PY'
+import socket
+ok = 0
+for i in range(300):
+    s = socket.create_connection(("10.81.0.2", 7004), timeout=5)
+    s.sendall(bytes([i % 256]) * 1000)
+    s.close()
+    ok += 1
+print(ok)
+PY
+)
+assert_eq "$got" 300 "short connections completed"
+kill "$sink" 2>/dev/null || true
+wait "$sink" 2>/dev/null || true
+# Every connection ends: what TCP held goes back (TIME-WAIT is the
+# kernel's, it closed first).
+wait_ep ep1 tcp_conns -le 1 20
+
+stop_vstackd
