@@ -277,8 +277,8 @@ static void app_worker_req(struct stack_app *a, enum ep_req_type type)
  * @pid:	the peer's pid
  * @out:	the application
  *
- * On -EPERM the peer has been sent a welcome saying so and @fd is still
- * the caller's to close.
+ * On failure @fd is still the caller's: it answers the peer (a welcome
+ * with the reason) and closes it.
  *
  * Return: 0, -EPERM when the tenant has no endpoint, -ENOMEM
  */
@@ -287,13 +287,8 @@ int stack_app_new(struct stack *s, int fd, uint32_t tenant, pid_t pid,
 {
 	struct stack_app *a;
 
-	if (!stack_tenant_has_ep(s, tenant)) {
-		struct stack_app tmp = {.s = s, .fd = fd, .tenant = tenant};
-
-		app_send_welcome(&tmp, EPERM, "the tenant has no endpoint",
-				 NULL);
-		return -EPERM;
-	}
+	if (!stack_tenant_has_ep(s, tenant))
+		return -EPERM; /* the caller answers and closes @fd */
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
