@@ -52,6 +52,7 @@ struct app_mem {
  * @type:	0 free, VSAPP_SOCK_STREAM or _DGRAM
  * @state:	enum vsapp_state as published
  * @hidden:	an accepted connection not handed to the application yet
+ * @bad:	reset for counters that made no sense: they are not read again
  * @wr_shut:	our FIN is queued
  * @rd_shut:	the application said SHUT_RD
  * @nodelay, @keepalive, @reuseaddr: options
@@ -79,7 +80,7 @@ struct app_mem {
  */
 struct app_sock {
 	uint8_t type, state;
-	bool hidden, wr_shut, rd_shut, nodelay, keepalive, reuseaddr;
+	bool hidden, bad, wr_shut, rd_shut, nodelay, keepalive, reuseaddr;
 	bool connecting;
 	uint32_t listener, anext, ahead, atail, aq;
 	uint16_t backlog;

@@ -393,6 +393,7 @@ static void app_sock_reset(struct app_ctx *a, uint32_t i)
 	struct app_sock *s = &a->socks[i];
 
 	a->ep->stats[EP_STAT_APP_BAD_SOCK]++;
+	s->bad = true;
 	if (s->ec && s->ec->tcp.state != TCP_CLOSED) {
 		ep_tcp_touch(a->ep, s->ec);
 		tcp_abort(&s->ec->tcp, a->ep->now);
@@ -752,7 +753,7 @@ static bool app_sock_service(struct app_ctx *a, uint32_t i)
 	uint32_t tail, head, d;
 	bool moved = false;
 
-	if (s->state == VSAPP_S_CLOSED && s->err == EINVAL)
+	if (s->bad)
 		return false; /* reset: nothing more is read */
 	tail = atomic_load_explicit(&ss->snd_tail, memory_order_acquire);
 	head = atomic_load_explicit(&ss->rcv_head, memory_order_acquire);
