@@ -456,7 +456,7 @@ void stack_app_free(struct stack_app *a)
 	if (a->ctx && a->ep)
 		app_worker_req(a, EP_REQ_APP_DEL);
 	app_ctx_destroy(a->ctx);
-	for (pp = &a->s->apps; *pp; pp = &(*pp)->next)
+	for (pp = a->s ? &a->s->apps : NULL; pp && *pp; pp = &(*pp)->next)
 		if (*pp == a) {
 			*pp = a->next;
 			break;
@@ -479,4 +479,21 @@ void app_ep_gone(struct stack *s, struct ep *ep)
 			a->ep = NULL;
 			shutdown(a->fd, SHUT_RDWR);
 		}
+}
+
+/**
+ * app_stack_gone() - the stack closes before its applications are freed:
+ * they keep nothing of it (stack_app_free() then only frees them)
+ * @s:	stack (its endpoints are deleted already)
+ */
+void app_stack_gone(struct stack *s)
+{
+	struct stack_app *a, *next;
+
+	for (a = s->apps; a; a = next) {
+		next = a->next;
+		a->s = NULL;
+		a->next = NULL;
+	}
+	s->apps = NULL;
 }

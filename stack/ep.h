@@ -321,6 +321,7 @@ struct stack {
 int stack_open_host(const struct ep_host_ops *ops, void *host,
 		    struct stack **out);
 void app_ep_gone(struct stack *s, struct ep *ep);
+void app_stack_gone(struct stack *s);
 struct ep *stack_ep_find(struct stack *s, const char *name);
 void stack_ep_kick(struct stack *s, struct ep *ep);
 int stack_ep_wake_fd(struct stack *s, struct ep *ep);

@@ -40,7 +40,10 @@ int stack_open_host(const struct ep_host_ops *ops, void *host,
 
 /**
  * stack_close() - delete every endpoint and free the stack
- * @s:	stack (applications must have been freed)
+ * @s:	stack
+ *
+ * Applications still attached lose their endpoint (stack_ep_del()) and
+ * then the stack; stack_app_free() still frees them afterwards.
  */
 void stack_close(struct stack *s)
 {
@@ -48,6 +51,7 @@ void stack_close(struct stack *s)
 		return;
 	while (s->eps)
 		stack_ep_del(s, s->eps->name);
+	app_stack_gone(s);
 	free(s);
 }
 
