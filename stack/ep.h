@@ -98,6 +98,9 @@ _Static_assert(offsetof(struct ep_conn, tcp) == 0,
 	X(TCP_TX_ERR, "tcp_tx_err")	  /* IPv4 output refused it */         \
 	X(CONN_LIMIT, "conn_limit")	  /* no connection left in the pool */ \
 	X(HALFOPEN_DROP, "halfopen_drop") /* SYN dropped: half-open bound */   \
+	X(COOKIE_SENT, "syncookie_sent")  /* SYN-ACKs with a cookie */         \
+	X(COOKIE_OK, "syncookie_ok")	  /* connections made from a cookie */ \
+	X(COOKIE_BAD, "syncookie_bad")	  /* ACKs whose cookie did not check */ \
 	X(ACCEPT_REFUSED, "accept_refused") /* user had no slot: reset */      \
 	X(PMTU, "pmtu")			  /* path MTU updates applied */       \
 	X(APP_BAD_CMD, "app_bad_cmd")	  /* malformed commands */             \
@@ -147,6 +150,14 @@ struct ep_io {
  * @nlisten:	listeners
  * @nhalfopen:	children in SYN-RECEIVED
  * @max_halfopen: bound on @nhalfopen
+ * @syncookies:	at the bound, answer SYNs with cookies (RFC 4987 3.6)
+ *		instead of dropping them
+ * @cookie_last: when the last cookie was sent (ACKs are checked against
+ *		cookies only for two time slots after that)
+ * @cookie_iss:	ISS for the child being made from a cookie, with
+ * @cookie:	set while it is made (ep_tcp_accept() takes it)
+ * @mute:	drop segments TCP sends (the SYN-ACK of a child made from a
+ *		cookie: the peer had it already)
  * @buckets:	hash table, pool index + 1, 0 empty
  * @hmask:	buckets - 1
  * @heap:	timer heap of pool indices, ordered by deadline
@@ -162,6 +173,9 @@ struct ep_tcp {
 	struct ep_conn *pool;
 	uint32_t max, hiwater, free_head;
 	uint32_t nconns, nlisten, nhalfopen, max_halfopen;
+	bool syncookies, cookie, mute;
+	uint32_t cookie_iss;
+	uint64_t cookie_last;
 	uint32_t *buckets;
 	uint32_t hmask;
 	uint32_t *heap;

@@ -34,11 +34,16 @@
  * Limits. The pool bounds connections (listeners included); a SYN that
  * finds the pool empty is dropped and counted (conn_limit). Children in
  * SYN-RECEIVED are bounded by max_halfopen: at the bound a new SYN to a
- * listener is dropped and counted (halfopen_drop), the client retries
- * (RFC 4987 section 3.2 lists this "filtering" as the simple defence; SYN
- * cookies are not done). A user that refuses a connection (an application
- * context without a free socket slot or ring memory) gets the SYN
- * answered with a reset (accept_refused).
+ * listener is answered with a SYN cookie (RFC 4987 section 3.6) and no
+ * state is kept; the ACK that returns the cookie makes the connection
+ * (syncookie_sent, syncookie_ok, syncookie_bad). Cookies cost the options
+ * (window scaling, timestamps, SACK: none is offered in the cookie's
+ * SYN-ACK) and keep the MSS to one of eight values; that is the price RFC
+ * 4987 names, paid only under a flood. With cookies off, SYNs at the
+ * bound are dropped and counted (halfopen_drop) and the clients retry. A
+ * user that refuses a connection (an application context without a free
+ * socket slot or ring memory) gets the SYN answered with a reset
+ * (accept_refused).
  *
  * Output. A segment is built straight into a buffer from the worker's
  * arena: TCP header and options at NETIF_L4_OFF, the payload copied once
@@ -361,6 +366,7 @@ int ep_tcp_init(struct ep *ep, uint32_t max_conns)
 	memset(t, 0, sizeof(*t));
 	t->max = max_conns ? max_conns : EP_CONNS_DEFAULT;
 	t->max_halfopen = EP_HALFOPEN_DEFAULT;
+	t->syncookies = true;
 	t->free_head = EP_NONE;
 	while (nb < t->max && nb < (1u << 24))
 		nb <<= 1;
@@ -687,6 +693,8 @@ static void ep_tcp_output(void *ctx, struct tcp_conn *c,
 
 	if (c)
 		ep_tcp_touch(ep, ep_conn_of(c));
+	if (ep->tcp.mute)
+		return;
 	if (l4 > WIRE_IP4_LEN_MAX - WIRE_IP4_HLEN_MIN) {
 		ep->stats[EP_STAT_TCP_TX_ERR]++;
 		return;
@@ -752,7 +760,7 @@ static struct tcp_conn *ep_tcp_accept(void *ctx, struct tcp_conn *lc,
 	struct ep_conn *lec = ep_conn_of(lc), *ec;
 	struct ep_tcp *t = &ep->tcp;
 
-	if (t->nhalfopen >= t->max_halfopen) {
+	if (t->nhalfopen >= t->max_halfopen && !t->cookie) {
 		ep->stats[EP_STAT_HALFOPEN_DROP]++;
 		return NULL;
 	}
@@ -774,7 +782,9 @@ static struct tcp_conn *ep_tcp_accept(void *ctx, struct tcp_conn *lc,
 	ep_tcp_hash_add(t, ec, false);
 	ec->halfopen = true;
 	t->nhalfopen++;
-	*iss = ep_tcp_iss(t, syn->saddr, syn->sport, syn->dport, ep->now);
+	*iss = t->cookie ? t->cookie_iss
+			 : ep_tcp_iss(t, syn->saddr, syn->sport, syn->dport,
+				      ep->now);
 	ep_tcp_touch(ep, ec);
 	return &ec->tcp;
 }
@@ -803,6 +813,133 @@ static void ep_tcp_release(void *ctx, struct tcp_conn *c)
 	if (ec->uops && ec->uops->release)
 		ec->uops->release(ec->user, ec);
 	ep_tcp_put(t, ec);
+}
+
+/* ---- SYN cookies (RFC 4987 section 3.6) ---- */
+
+/* MSS values a cookie can carry (3 bits): common path MTUs less 40 */
+static const uint16_t ep_cookie_mss[8] = {536,  1200, 1360, 1400,
+					  1440, 1452, 1460, 8960};
+
+#define EP_COOKIE_SLOT_MS 64000 /* the time counter ticks every 64 s */
+
+/**
+ * ep_cookie_make() - the cookie for a SYN
+ * @t:		TCP layer
+ * @syn:	the SYN (addresses, ports, sequence number)
+ * @slot:	time slot (5 bits)
+ * @mi:		MSS index (3 bits)
+ *
+ * Return: slot << 27 | mss index << 24 | 24 bits of a keyed hash of the
+ * 4-tuple, the client's ISN and the slot
+ */
+static uint32_t ep_cookie_make(const struct ep_tcp *t,
+			       const struct tcp_seg *syn, uint32_t slot,
+			       uint32_t mi)
+{
+	uint64_t h = ep_tcp_mix(t, (uint64_t)syn->saddr << 32 | syn->sport,
+				(uint64_t)syn->seq << 32 |
+					(uint64_t)syn->dport << 8 | slot |
+					0x5000000000000000ULL);
+
+	h = ep_tcp_mix(t, h ^ mi, 0xc0c);
+	return (slot & 31) << 27 | (mi & 7) << 24 | (uint32_t)(h & 0xffffff);
+}
+
+/**
+ * ep_cookie_syn() - answer a SYN with a cookie, keeping no state
+ * @ep:		endpoint
+ * @lec:	listener
+ * @syn:	the SYN
+ */
+static void ep_cookie_syn(struct ep *ep, struct ep_conn *lec,
+			  const struct tcp_seg *syn)
+{
+	struct ep_tcp *t = &ep->tcp;
+	uint16_t peer = (syn->opts.has & TCP_O_MSS) && syn->opts.mss
+				? syn->opts.mss
+				: 536;
+	uint32_t mi = 0, slot = (uint32_t)(ep->now / EP_COOKIE_SLOT_MS) & 31;
+	struct tcp_seg sa;
+
+	while (mi < 7 && ep_cookie_mss[mi + 1] <= peer &&
+	       ep_cookie_mss[mi + 1] <= t->cfg.mss)
+		mi++;
+	memset(&sa, 0, sizeof(sa));
+	sa.saddr = syn->daddr;
+	sa.daddr = syn->saddr;
+	sa.sport = syn->dport;
+	sa.dport = syn->sport;
+	sa.seq = ep_cookie_make(t, syn, slot, mi);
+	sa.ack = syn->seq + 1;
+	sa.flags = TCP_F_SYN | TCP_F_ACK;
+	sa.win = (uint16_t)(lec->tcp.rbuf.size > 65535 ? 65535
+						       : lec->tcp.rbuf.size);
+	sa.opts.has = TCP_O_MSS;
+	sa.opts.mss = t->cfg.mss;
+	ep->stats[EP_STAT_COOKIE_SENT]++;
+	t->cookie_last = ep->now ? ep->now : 1;
+	ep_tcp_output(ep, NULL, &sa);
+}
+
+/**
+ * ep_cookie_ack() - an ACK for a listener: make the connection if it
+ * returns a valid cookie
+ * @ep:		endpoint
+ * @lec:	listener
+ * @ack:	the segment (ACK set, SYN and RST clear)
+ *
+ * The connection is made the ordinary way from the SYN the cookie stands
+ * for (same ISNs, the MSS from the cookie, no options), its own SYN-ACK
+ * not sent (the peer has had the cookie's), and then given the ACK.
+ *
+ * Return: true if taken, false to treat @ack as TCP would without cookies
+ */
+static bool ep_cookie_ack(struct ep *ep, struct ep_conn *lec,
+			  const struct tcp_seg *ack)
+{
+	struct ep_tcp *t = &ep->tcp;
+	uint32_t cookie = ack->ack - 1, now_slot, slot, mi, age;
+	struct ep_conn *ec;
+	struct tcp_seg syn;
+
+	if (!t->syncookies || (ack->flags & (TCP_F_SYN | TCP_F_RST)) ||
+	    !t->cookie_last || ep->now - t->cookie_last > 2 * EP_COOKIE_SLOT_MS)
+		return false;
+	now_slot = (uint32_t)(ep->now / EP_COOKIE_SLOT_MS) & 31;
+	slot = cookie >> 27;
+	mi = cookie >> 24 & 7;
+	age = (now_slot - slot) & 31;
+	memset(&syn, 0, sizeof(syn));
+	syn.saddr = ack->saddr;
+	syn.daddr = ack->daddr;
+	syn.sport = ack->sport;
+	syn.dport = ack->dport;
+	syn.seq = ack->seq - 1;
+	syn.flags = TCP_F_SYN;
+	syn.win = ack->win;
+	syn.opts.has = TCP_O_MSS;
+	syn.opts.mss = ep_cookie_mss[mi];
+	/* valid for one to two slots (64 to 128 s) */
+	if (age > 1 || ep_cookie_make(t, &syn, slot, mi) != cookie) {
+		ep->stats[EP_STAT_COOKIE_BAD]++;
+		return false;
+	}
+	t->cookie = true;
+	t->cookie_iss = cookie;
+	t->mute = true;
+	ep_tcp_touch(ep, lec);
+	tcp_input(&lec->tcp, &syn, ep->now);
+	t->mute = false;
+	t->cookie = false;
+	ec = ep_tcp_lookup(t, ack->saddr, ack->sport, ack->dport);
+	if (!ec || ec->tcp.state != TCP_SYN_RECEIVED)
+		return true; /* refused (pool, backlog, user): the peer's
+			      * data will be answered with a reset */
+	ep->stats[EP_STAT_COOKIE_OK]++;
+	ep_tcp_touch(ep, ec);
+	tcp_input(&ec->tcp, ack, ep->now);
+	return true;
 }
 
 /* ---- from IPv4 ---- */
@@ -851,6 +988,19 @@ bool ep_tcp_input(void *ctx, struct ipv4_rx *rx, uint64_t now_ms)
 		ep->stats[EP_STAT_TCP_RX_NOMATCH]++;
 		tcp_input_nomatch(&ep_tcp_ops, ep, &seg);
 		goto out;
+	}
+	if (ec->tcp.state == TCP_LISTEN) {
+		struct ep_tcp *t = &ep->tcp;
+
+		if ((seg.flags & (TCP_F_SYN | TCP_F_ACK | TCP_F_RST)) ==
+			    TCP_F_SYN &&
+		    t->syncookies && t->nhalfopen >= t->max_halfopen &&
+		    ec->tcp.qlen < ec->tcp.cfg.backlog) {
+			ep_cookie_syn(ep, ec, &seg);
+			goto out;
+		}
+		if ((seg.flags & TCP_F_ACK) && ep_cookie_ack(ep, ec, &seg))
+			goto out;
 	}
 	ep_tcp_touch(ep, ec);
 	tcp_input(&ec->tcp, &seg, now_ms);

@@ -25,6 +25,7 @@
 #include "ep.h"
 #include "stack.h"
 #include "tcp.h"
+#include "tcp_wire.h"
 
 #include "../lib/cunit_run.h"
 
@@ -682,6 +683,7 @@ static void test_halfopen(void)
 
 	t_up(0, 4096);
 	epb->tcp.max_halfopen = 4;
+	epb->tcp.syncookies = false;
 	l = t_listen(64);
 	/* resolve ARP first so that the SYNs all go at once */
 	t_connect();
@@ -700,6 +702,85 @@ static void test_halfopen(void)
 	ep_tcp_abort_all(epa);
 	ep_tcp_abort_all(epb);
 	(void)l;
+	CU_ASSERT(w_run(t_released_all, 1000));
+	t_down();
+}
+
+/**
+ * test_syncookies() - at the half-open bound SYNs are answered with
+ * cookies (RFC 4987 3.6): no state, and the returning ACKs make the
+ * connections, which then carry data; a forged cookie is refused
+ */
+static void test_syncookies(void)
+{
+	uint32_t i, a;
+	struct tcp_seg fake;
+
+	t_up(0, 4096);
+	epb->tcp.max_halfopen = 4;
+	t_listen(64);
+	t_connect();
+	want_accepted = 1;
+	CU_ASSERT_FATAL(w_run(t_all_accepted, 5000));
+	for (i = 0; i < 10; i++)
+		t_connect();
+	w_deliver_n(10); /* 10 SYNs: 4 children, 6 cookies */
+	CU_ASSERT_EQUAL(epb->tcp.nhalfopen, 4);
+	CU_ASSERT_EQUAL(epb->stats[EP_STAT_COOKIE_SENT], 6);
+	CU_ASSERT_EQUAL(epb->tcp.nconns, 1 + 1 + 4); /* no state for cookies */
+	w_deliver(); /* SYN-ACKs and the ACKs: all 10 established at once */
+	CU_ASSERT_EQUAL(epb->stats[EP_STAT_COOKIE_OK], 6);
+	CU_ASSERT_EQUAL(ub.accepted, 11);
+	CU_ASSERT_EQUAL(epb->tcp.nhalfopen, 0);
+	for (i = 1; i <= 10; i++)
+		CU_ASSERT_EQUAL(ua.c[i].ec->tcp.state, TCP_ESTABLISHED);
+	/* a cookie connection carries data (no options: MSS from the
+	 * cookie, no window scaling) */
+	a = 10;
+	CU_ASSERT(!ua.c[a].ec->tcp.ws_on);
+	xfer_a = a;
+	xfer_b = ub.n - 1;
+	for (i = 1; i < ub.n; i++)
+		if (ub.c[i].ec && ub.c[i].ec->tcp.rport == ua.c[a].ec->tcp.lport)
+			xfer_b = i;
+	xfer_total = 100000;
+	CU_ASSERT(w_run(t_pump, 20000));
+	/* a forged cookie: counted, answered with a reset, no state */
+	{
+		struct ipv4_rx rx;
+		uint8_t *b = w_alloc(NULL, 200);
+		uint16_t ck;
+		size_t hl;
+
+		memset(&fake, 0, sizeof(fake));
+		fake.saddr = wire_h32(wire_ip4(10, 0, 0, 1));
+		fake.daddr = wire_h32(wire_ip4(10, 0, 0, 2));
+		fake.sport = 33333;
+		fake.dport = PORT_B;
+		fake.seq = 1000;
+		fake.ack = 0x12345678;
+		fake.flags = TCP_F_ACK;
+		fake.win = 1000;
+		hl = tcp_wire_build(b + NETIF_L4_OFF, 100, &fake);
+		ck = tcp_wire_csum4(fake.saddr, fake.daddr, b + NETIF_L4_OFF,
+				    hl);
+		b[NETIF_L4_OFF + 16] = (uint8_t)(ck >> 8);
+		b[NETIF_L4_OFF + 17] = (uint8_t)ck;
+		memset(&rx, 0, sizeof(rx));
+		rx.buf = b;
+		rx.l4_off = NETIF_L4_OFF;
+		rx.l4_len = (uint32_t)hl;
+		rx.saddr = wire_ip4(10, 0, 0, 1);
+		rx.daddr = wire_ip4(10, 0, 0, 2);
+		rx.proto = WIRE_IPPROTO_TCP;
+		i = epb->tcp.nconns;
+		CU_ASSERT(ep_tcp_input(epb, &rx, now));
+		CU_ASSERT_EQUAL(epb->stats[EP_STAT_COOKIE_BAD], 1);
+		CU_ASSERT_EQUAL(epb->tcp.nconns, i);
+		CU_ASSERT_EQUAL(w_count, 1); /* the reset */
+	}
+	ep_tcp_abort_all(epa);
+	ep_tcp_abort_all(epb);
 	CU_ASSERT(w_run(t_released_all, 1000));
 	t_down();
 }
@@ -939,6 +1020,7 @@ int main(void)
 		{"transfer with loss", test_loss},
 		{"10,000 concurrent connections", test_many},
 		{"half-open bound", test_halfopen},
+		{"SYN cookies", test_syncookies},
 		{"connection limit, refused accept", test_conn_limit},
 		{"no listener, bad checksum", test_nomatch_and_bad},
 		{"detach with live connections", test_detach_live},
