@@ -123,8 +123,7 @@ int app_ctx_create(struct ep *ep, struct app_ctx **out)
 		ret = -errno;
 		goto err;
 	}
-	shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, a->memfd,
-		   0);
+	shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, a->memfd, 0);
 	if (shm == MAP_FAILED) {
 		ret = -errno;
 		goto err;
@@ -311,8 +310,8 @@ int stack_app_new(struct stack *s, int fd, uint32_t tenant, pid_t pid,
  *
  * Return: 0 with a->ep set, or a positive errno
  */
-static int app_pick(struct stack_app *a, const struct vsapp_hello *h,
-		    char *msg, size_t msglen)
+static int app_pick(struct stack_app *a, const struct vsapp_hello *h, char *msg,
+		    size_t msglen)
 {
 	struct ep *ep, *only = NULL;
 	unsigned n = 0;
@@ -337,8 +336,8 @@ static int app_pick(struct stack_app *a, const struct vsapp_hello *h,
 		return EPERM;
 	}
 	if (n > 1) {
-		snprintf(msg, msglen,
-			 "tenant %u has %u endpoints: name one", a->tenant, n);
+		snprintf(msg, msglen, "tenant %u has %u endpoints: name one",
+			 a->tenant, n);
 		return ENOENT;
 	}
 	a->ep = only;

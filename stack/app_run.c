@@ -117,8 +117,8 @@ static void app_ring_free(struct app_ctx *a, uint64_t off, uint32_t size)
 static bool app_cq_post(struct app_ctx *a, uint64_t tag, int32_t res,
 			uint32_t sock, uint32_t addr, uint16_t port)
 {
-	uint32_t head = atomic_load_explicit(&a->shm->cq_head,
-					     memory_order_acquire);
+	uint32_t head =
+		atomic_load_explicit(&a->shm->cq_head, memory_order_acquire);
 	struct vsapp_cqe *q, e;
 
 	if (a->cq_tail - head >= APP_CQ_ENTRIES) {
@@ -149,8 +149,8 @@ static bool app_cq_post(struct app_ctx *a, uint64_t tag, int32_t res,
  */
 static uint32_t app_cq_room(struct app_ctx *a)
 {
-	uint32_t head = atomic_load_explicit(&a->shm->cq_head,
-					     memory_order_acquire);
+	uint32_t head =
+		atomic_load_explicit(&a->shm->cq_head, memory_order_acquire);
 	uint32_t used = a->cq_tail - head;
 
 	if (used > APP_CQ_ENTRIES || APP_CQ_ENTRIES - used <= a->inflight)
@@ -222,14 +222,12 @@ static void app_sock_sync(struct app_ctx *a, uint32_t i)
 publish:
 	if (s->hidden)
 		return;
-	atomic_store_explicit(&ss->snd_head, s->snd_head,
-			      memory_order_release);
-	atomic_store_explicit(&ss->rcv_tail, s->rcv_tail,
-			      memory_order_release);
+	atomic_store_explicit(&ss->snd_head, s->snd_head, memory_order_release);
+	atomic_store_explicit(&ss->rcv_tail, s->rcv_tail, memory_order_release);
 	atomic_store_explicit(&ss->accept_q, s->aq, memory_order_release);
 	atomic_store_explicit(&ss->err, s->err, memory_order_release);
-	atomic_store_explicit(&ss->events, s->events | (s->aq ? VSAPP_EV_ACCEPT
-							       : 0),
+	atomic_store_explicit(&ss->events,
+			      s->events | (s->aq ? VSAPP_EV_ACCEPT : 0),
 			      memory_order_release);
 	atomic_store_explicit(&ss->state, s->state, memory_order_release);
 	a->need_wake = true;
@@ -256,10 +254,8 @@ static void app_sock_publish_all(struct app_ctx *a, uint32_t i)
 	ss->lport = s->lport;
 	ss->raddr = s->raddr;
 	ss->rport = s->rport;
-	atomic_store_explicit(&ss->snd_tail, s->snd_tail,
-			      memory_order_relaxed);
-	atomic_store_explicit(&ss->rcv_head, s->rcv_head,
-			      memory_order_relaxed);
+	atomic_store_explicit(&ss->snd_tail, s->snd_tail, memory_order_relaxed);
+	atomic_store_explicit(&ss->rcv_head, s->rcv_head, memory_order_relaxed);
 	atomic_store_explicit(&ss->gen, s->gen, memory_order_release);
 	app_sock_sync(a, i);
 }
@@ -558,16 +554,16 @@ static void app_tcp_event(void *user, struct ep_conn *ec, unsigned ev)
 		app_accept_match(a, i);
 	}
 	app_sock_sync(a, i);
-	if (s->connecting && (ev & (TCP_EV_CONNECTED | TCP_EV_RESET |
-				    TCP_EV_CLOSED))) {
+	if (s->connecting &&
+	    (ev & (TCP_EV_CONNECTED | TCP_EV_RESET | TCP_EV_CLOSED))) {
 		s->connecting = false;
 		a->inflight--;
-		app_cq_post(a, s->connect_tag,
-			    (ev & TCP_EV_CONNECTED) && !ec->tcp.err
-				    ? 0
-				    : (ec->tcp.err ? ec->tcp.err
-						   : -ECONNREFUSED),
-			    i, 0, 0);
+		app_cq_post(
+			a, s->connect_tag,
+			(ev & TCP_EV_CONNECTED) && !ec->tcp.err
+				? 0
+				: (ec->tcp.err ? ec->tcp.err : -ECONNREFUSED),
+			i, 0, 0);
 	}
 }
 
@@ -783,8 +779,8 @@ static bool app_sock_service(struct app_ctx *a, uint32_t i)
 		return false;
 	d = head - s->rcv_head;
 	if (d) {
-		s->rcv_head += (uint32_t)tcp_recv_commit(&s->ec->tcp, d,
-							 a->ep->now);
+		s->rcv_head +=
+			(uint32_t)tcp_recv_commit(&s->ec->tcp, d, a->ep->now);
 		s->rcv_head = head; /* all of it was published as readable */
 		moved = true;
 	}
@@ -912,7 +908,8 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 	case VSAPP_OP_SOCKET:
 		ssz = app_ring_size(c->arg2);
 		rsz = app_ring_size(c->arg3);
-		if ((c->arg != VSAPP_SOCK_STREAM && c->arg != VSAPP_SOCK_DGRAM) ||
+		if ((c->arg != VSAPP_SOCK_STREAM &&
+		     c->arg != VSAPP_SOCK_DGRAM) ||
 		    !ssz || !rsz) {
 			*res = -EINVAL;
 			return true;
@@ -962,7 +959,8 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			uint32_t k, p0 = (uint32_t)(ep->tcp.secret[0] >> 7);
 
 			for (k = 0; k < 16384; k++) {
-				uint16_t p = (uint16_t)(49152 + (p0 + k) % 16384);
+				uint16_t p =
+					(uint16_t)(49152 + (p0 + k) % 16384);
 
 				if (!ep_tcp_port_used(ep, p)) {
 					s->lport = p;
@@ -1125,8 +1123,8 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
  */
 static bool app_service_cmds(struct app_ctx *a)
 {
-	uint32_t tail = atomic_load_explicit(&a->shm->sq_tail,
-					     memory_order_acquire);
+	uint32_t tail =
+		atomic_load_explicit(&a->shm->sq_tail, memory_order_acquire);
 	const struct vsapp_cmd *q =
 		(const struct vsapp_cmd *)((uint8_t *)a->shm + a->sq_off);
 	unsigned n = 0;

@@ -373,11 +373,14 @@ void ep_publish(struct ep *ep)
 	for (i = 0; i < UDP_SOCK_MAX; i++)
 		udp += ni->udp.s[i].used;
 	drops = ni->stats[NETIF_STAT_RX_DOWN] + ni->stats[NETIF_STAT_RX_SHORT] +
-		ni->stats[NETIF_STAT_RX_GSO] + ni->stats[NETIF_STAT_RX_DST_MAC] +
+		ni->stats[NETIF_STAT_RX_GSO] +
+		ni->stats[NETIF_STAT_RX_DST_MAC] +
 		ni->stats[NETIF_STAT_RX_ETHERTYPE] +
-		ni->stats[NETIF_STAT_TX_NOBUF] + ni->ip.stats[IPV4_STAT_RX_SHORT] +
+		ni->stats[NETIF_STAT_TX_NOBUF] +
+		ni->ip.stats[IPV4_STAT_RX_SHORT] +
 		ni->ip.stats[IPV4_STAT_RX_VERSION] +
-		ni->ip.stats[IPV4_STAT_RX_IHL] + ni->ip.stats[IPV4_STAT_RX_LEN] +
+		ni->ip.stats[IPV4_STAT_RX_IHL] +
+		ni->ip.stats[IPV4_STAT_RX_LEN] +
 		ni->ip.stats[IPV4_STAT_RX_CSUM] +
 		ni->ip.stats[IPV4_STAT_RX_SADDR] +
 		ni->ip.stats[IPV4_STAT_RX_NOT_OURS] +
@@ -386,9 +389,9 @@ void ep_publish(struct ep *ep)
 		ni->udp.stats[UDP_STAT_RX_QUEUE_FULL] +
 		ep->stats[EP_STAT_TCP_RX_BAD] + ep->stats[EP_STAT_TCP_RX_CSUM] +
 		ep->stats[EP_STAT_TCP_RX_BCAST] +
-		ep->stats[EP_STAT_HALFOPEN_DROP] + ep->stats[EP_STAT_CONN_LIMIT];
-	atomic_store_explicit(&p->tcp_conns,
-			      ep->tcp.nconns - ep->tcp.nlisten,
+		ep->stats[EP_STAT_HALFOPEN_DROP] +
+		ep->stats[EP_STAT_CONN_LIMIT];
+	atomic_store_explicit(&p->tcp_conns, ep->tcp.nconns - ep->tcp.nlisten,
 			      memory_order_relaxed);
 	atomic_store_explicit(&p->tcp_listen, ep->tcp.nlisten,
 			      memory_order_relaxed);

@@ -88,22 +88,22 @@ _Static_assert(offsetof(struct ep_conn, tcp) == 0,
 	       "a struct tcp_conn pointer is its struct ep_conn");
 
 #define EP_STATS(X)                                                            \
-	X(TCP_RX, "tcp_rx")		  /* TCP segments for us */            \
-	X(TCP_RX_BAD, "tcp_rx_bad")	  /* short, bad offset or options */   \
-	X(TCP_RX_CSUM, "tcp_rx_csum")	  /* bad checksum */                   \
-	X(TCP_RX_BCAST, "tcp_rx_bcast")	  /* sent to a broadcast address */    \
+	X(TCP_RX, "tcp_rx")		    /* TCP segments for us */          \
+	X(TCP_RX_BAD, "tcp_rx_bad")	    /* short, bad offset or options */ \
+	X(TCP_RX_CSUM, "tcp_rx_csum")	    /* bad checksum */                 \
+	X(TCP_RX_BCAST, "tcp_rx_bcast")	    /* sent to a broadcast address */  \
 	X(TCP_RX_NOMATCH, "tcp_rx_nomatch") /* no connection or listener */    \
-	X(TCP_TX, "tcp_tx")		  /* segments sent */                  \
-	X(TCP_TX_NOBUF, "tcp_tx_nobuf")	  /* no buffer: TCP retransmits */     \
-	X(TCP_TX_ERR, "tcp_tx_err")	  /* IPv4 output refused it */         \
+	X(TCP_TX, "tcp_tx")		    /* segments sent */                \
+	X(TCP_TX_NOBUF, "tcp_tx_nobuf")	    /* no buffer: TCP retransmits */   \
+	X(TCP_TX_ERR, "tcp_tx_err")	    /* IPv4 output refused it */       \
 	X(CONN_LIMIT, "conn_limit")	  /* no connection left in the pool */ \
 	X(HALFOPEN_DROP, "halfopen_drop") /* SYN dropped: half-open bound */   \
 	X(COOKIE_SENT, "syncookie_sent")  /* SYN-ACKs with a cookie */         \
 	X(COOKIE_OK, "syncookie_ok")	  /* connections made from a cookie */ \
-	X(COOKIE_BAD, "syncookie_bad")	  /* ACKs whose cookie did not check */ \
+	X(COOKIE_BAD, "syncookie_bad") /* ACKs whose cookie did not check */   \
 	X(ACCEPT_REFUSED, "accept_refused") /* user had no slot: reset */      \
-	X(PMTU, "pmtu")			  /* path MTU updates applied */       \
-	X(APP_BAD_CMD, "app_bad_cmd")	  /* malformed commands */             \
+	X(PMTU, "pmtu")			    /* path MTU updates applied */     \
+	X(APP_BAD_CMD, "app_bad_cmd")	    /* malformed commands */           \
 	X(APP_BAD_SOCK, "app_bad_sock")	  /* sockets reset for bad counters */ \
 	X(APP_BAD_DGRAM, "app_bad_dgram") /* malformed datagram records */     \
 	X(APP_UDP_DROP, "app_udp_drop")	  /* datagrams without ring room */

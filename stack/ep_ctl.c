@@ -114,8 +114,8 @@ int stack_ep_wake_fd(struct stack *s, struct ep *ep)
  *
  * Return: 0, -EEXIST, -EINVAL, -ENOMEM, or what the host returned
  */
-int stack_ep_add(struct stack *s, const struct stack_ep_spec *spec,
-		 char *err, size_t errlen)
+int stack_ep_add(struct stack *s, const struct stack_ep_spec *spec, char *err,
+		 size_t errlen)
 {
 	struct ep *ep;
 	int ret;
@@ -185,17 +185,17 @@ static void stack_ep_info(struct ep *ep, struct stack_ep_info *out)
 	memcpy(out->mac, ep->spec.mac, 6);
 	out->port = ep->port;
 	out->worker = ep->worker;
-	out->tcp_conns = atomic_load_explicit(&p->tcp_conns,
-					      memory_order_relaxed);
-	out->tcp_listen = atomic_load_explicit(&p->tcp_listen,
-					       memory_order_relaxed);
-	out->udp_socks = atomic_load_explicit(&p->udp_socks,
-					      memory_order_relaxed);
+	out->tcp_conns =
+		atomic_load_explicit(&p->tcp_conns, memory_order_relaxed);
+	out->tcp_listen =
+		atomic_load_explicit(&p->tcp_listen, memory_order_relaxed);
+	out->udp_socks =
+		atomic_load_explicit(&p->udp_socks, memory_order_relaxed);
 	out->apps = atomic_load_explicit(&p->apps, memory_order_relaxed);
-	out->rx_frames = atomic_load_explicit(&p->rx_frames,
-					      memory_order_relaxed);
-	out->tx_frames = atomic_load_explicit(&p->tx_frames,
-					      memory_order_relaxed);
+	out->rx_frames =
+		atomic_load_explicit(&p->rx_frames, memory_order_relaxed);
+	out->tx_frames =
+		atomic_load_explicit(&p->tx_frames, memory_order_relaxed);
 	out->drops = atomic_load_explicit(&p->drops, memory_order_relaxed);
 }
 

@@ -62,16 +62,15 @@
 #include "seq.h"
 #include "tcp_wire.h"
 
-#define EP_EPH_MIN 49152 /* RFC 6335 section 6 */
-#define EP_EPH_MAX 65535
+#define EP_EPH_MIN    49152 /* RFC 6335 section 6 */
+#define EP_EPH_MAX    65535
 #define EP_TIMERS_MAX 4096 /* expired timers run per round at most */
 
 static void ep_tcp_output(void *ctx, struct tcp_conn *c,
 			  const struct tcp_seg *seg);
 static void ep_tcp_event(void *ctx, struct tcp_conn *c, unsigned ev);
 static struct tcp_conn *ep_tcp_accept(void *ctx, struct tcp_conn *lc,
-				      const struct tcp_seg *syn,
-				      uint32_t *iss);
+				      const struct tcp_seg *syn, uint32_t *iss);
 static void ep_tcp_release(void *ctx, struct tcp_conn *c);
 
 static const struct tcp_ops ep_tcp_ops = {
@@ -139,8 +138,8 @@ static uint64_t ep_tcp_mix(const struct ep_tcp *t, uint64_t a, uint64_t b)
  *
  * Return: pointer to the bucket
  */
-static uint32_t *ep_tcp_bucket(struct ep_tcp *t, uint32_t raddr,
-			       uint16_t rport, uint16_t lport)
+static uint32_t *ep_tcp_bucket(struct ep_tcp *t, uint32_t raddr, uint16_t rport,
+			       uint16_t lport)
 {
 	uint64_t h = ep_tcp_mix(t, (uint64_t)raddr << 32 | rport, lport);
 
@@ -243,7 +242,8 @@ static void ep_tcp_heap_fix(struct ep_tcp *t, uint32_t i)
 	while (i > 0) {
 		uint32_t p = (i - 1) / 2;
 
-		if (t->pool[t->heap[p]].deadline <= t->pool[t->heap[i]].deadline)
+		if (t->pool[t->heap[p]].deadline <=
+		    t->pool[t->heap[i]].deadline)
 			break;
 		ep_tcp_heap_swap(t, i, p);
 		i = p;
@@ -251,11 +251,11 @@ static void ep_tcp_heap_fix(struct ep_tcp *t, uint32_t i)
 	for (;;) {
 		uint32_t l = 2 * i + 1, r = l + 1, m = i;
 
-		if (l < t->nheap && t->pool[t->heap[l]].deadline <
-					    t->pool[t->heap[m]].deadline)
+		if (l < t->nheap &&
+		    t->pool[t->heap[l]].deadline < t->pool[t->heap[m]].deadline)
 			m = l;
-		if (r < t->nheap && t->pool[t->heap[r]].deadline <
-					    t->pool[t->heap[m]].deadline)
+		if (r < t->nheap &&
+		    t->pool[t->heap[r]].deadline < t->pool[t->heap[m]].deadline)
 			m = r;
 		if (m == i)
 			break;
@@ -714,8 +714,8 @@ static void ep_tcp_output(void *ctx, struct tcp_conn *c,
 	ck = tcp_wire_csum4(seg->saddr, seg->daddr, p, l4);
 	p[16] = (uint8_t)(ck >> 8);
 	p[17] = (uint8_t)ck;
-	if (ipv4_output(&ep->ni, b, l4, WIRE_IPPROTO_TCP,
-			wire_be32(seg->daddr), true, ep->now)) {
+	if (ipv4_output(&ep->ni, b, l4, WIRE_IPPROTO_TCP, wire_be32(seg->daddr),
+			true, ep->now)) {
 		ep->stats[EP_STAT_TCP_TX_ERR]++;
 		return;
 	}
@@ -753,8 +753,7 @@ static void ep_tcp_event(void *ctx, struct tcp_conn *c, unsigned ev)
  * answered with a reset when the user refused it)
  */
 static struct tcp_conn *ep_tcp_accept(void *ctx, struct tcp_conn *lc,
-				      const struct tcp_seg *syn,
-				      uint32_t *iss)
+				      const struct tcp_seg *syn, uint32_t *iss)
 {
 	struct ep *ep = ctx;
 	struct ep_conn *lec = ep_conn_of(lc), *ec;
@@ -818,7 +817,7 @@ static void ep_tcp_release(void *ctx, struct tcp_conn *c)
 /* ---- SYN cookies (RFC 4987 section 3.6) ---- */
 
 /* MSS values a cookie can carry (3 bits): common path MTUs less 40 */
-static const uint16_t ep_cookie_mss[8] = {536,  1200, 1360, 1400,
+static const uint16_t ep_cookie_mss[8] = {536,	1200, 1360, 1400,
 					  1440, 1452, 1460, 8960};
 
 #define EP_COOKIE_SLOT_MS 64000 /* the time counter ticks every 64 s */

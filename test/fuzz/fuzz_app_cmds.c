@@ -240,7 +240,8 @@ static void fz_teardown(void)
 static void fz_cmd(struct app_ctx *a, uint8_t flags, const uint8_t *p)
 {
 	struct vsapp_shm *shm = a->shm;
-	struct vsapp_cmd c, *q = (struct vsapp_cmd *)((uint8_t *)shm + a->sq_off);
+	struct vsapp_cmd c,
+		*q = (struct vsapp_cmd *)((uint8_t *)shm + a->sq_off);
 	uint32_t tail = atomic_load(&shm->sq_tail);
 
 	memcpy(&c, p, sizeof(c));

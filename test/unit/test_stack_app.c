@@ -403,8 +403,8 @@ static void tc_kick(struct tc *c)
 static uint64_t tc_cmd(struct tc *c, uint16_t op, uint32_t sock, uint32_t addr,
 		       uint16_t port, uint32_t arg, uint32_t arg2)
 {
-	struct vsapp_cmd *q = (struct vsapp_cmd *)((uint8_t *)c->shm +
-						   c->shm->sq_off);
+	struct vsapp_cmd *q =
+		(struct vsapp_cmd *)((uint8_t *)c->shm + c->shm->sq_off);
 	struct vsapp_cmd *e = &q[c->sq_tail & (c->shm->sq_entries - 1)];
 
 	memset(e, 0, sizeof(*e));
@@ -428,14 +428,15 @@ static uint64_t tc_cmd(struct tc *c, uint16_t op, uint32_t sock, uint32_t addr,
  */
 static void tc_reap(struct tc *c)
 {
-	uint32_t tail = atomic_load_explicit(&c->shm->cq_tail,
-					     memory_order_acquire);
+	uint32_t tail =
+		atomic_load_explicit(&c->shm->cq_tail, memory_order_acquire);
 	const struct vsapp_cqe *q =
 		(const struct vsapp_cqe *)((uint8_t *)c->shm + c->shm->cq_off);
 
 	while (c->cq_head != tail) {
 		if (c->ndone == 256) { /* keep the newest */
-			memmove(c->done, c->done + 128, 128 * sizeof(c->done[0]));
+			memmove(c->done, c->done + 128,
+				128 * sizeof(c->done[0]));
 			c->ndone = 128;
 		}
 		if (c->ndone < 256)
@@ -490,8 +491,8 @@ static int32_t tc_do(struct tc *c, uint16_t op, uint32_t sock, uint32_t addr,
 {
 	struct vsapp_cqe e;
 
-	CU_ASSERT_FATAL(tc_wait(c, tc_cmd(c, op, sock, addr, port, arg, arg2),
-				&e));
+	CU_ASSERT_FATAL(
+		tc_wait(c, tc_cmd(c, op, sock, addr, port, arg, arg2), &e));
 	return e.res;
 }
 
@@ -509,7 +510,8 @@ static uint32_t tc_write(struct tc *c, uint32_t i, const uint8_t *data,
 			 uint32_t n, uint64_t off)
 {
 	struct vsapp_sock *s = tc_sock(c, i);
-	uint32_t head = atomic_load(&s->snd_head), tail = atomic_load(&s->snd_tail);
+	uint32_t head = atomic_load(&s->snd_head),
+		 tail = atomic_load(&s->snd_tail);
 	uint32_t room = s->sbuf_size - (tail - head), k;
 	uint8_t *ring = (uint8_t *)c->shm + s->sbuf_off;
 
@@ -539,7 +541,8 @@ static uint32_t tc_read(struct tc *c, uint32_t i, uint8_t *buf, uint32_t cap,
 			uint64_t off, bool *bad)
 {
 	struct vsapp_sock *s = tc_sock(c, i);
-	uint32_t head = atomic_load(&s->rcv_head), tail = atomic_load(&s->rcv_tail);
+	uint32_t head = atomic_load(&s->rcv_head),
+		 tail = atomic_load(&s->rcv_tail);
 	uint32_t n = tail - head, k;
 	uint8_t *ring = (uint8_t *)c->shm + s->rbuf_off;
 
@@ -691,9 +694,9 @@ static void t_pair(struct tc *cl, struct tc *sv, uint32_t *cs, uint32_t *ss,
 	CU_ASSERT_EQUAL(tc_do(sv, VSAPP_OP_BIND, *ls, 0, 80, 0, 0), 0);
 	CU_ASSERT_EQUAL(tc_do(sv, VSAPP_OP_LISTEN, *ls, 0, 0, 16, 0), 0);
 	CU_ASSERT_EQUAL(atomic_load(&tc_sock(sv, *ls)->state), VSAPP_S_LISTEN);
-	CU_ASSERT_EQUAL(tc_do(sv, VSAPP_OP_ACCEPT, *ls, 0, 0, VSAPP_F_NONBLOCK,
-			      0),
-			-EAGAIN);
+	CU_ASSERT_EQUAL(
+		tc_do(sv, VSAPP_OP_ACCEPT, *ls, 0, 0, VSAPP_F_NONBLOCK, 0),
+		-EAGAIN);
 	atag = tc_cmd(sv, VSAPP_OP_ACCEPT, *ls, 0, 0, 0, 0);
 	r = tc_do(cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
 	CU_ASSERT_FATAL(r >= 0);
@@ -745,20 +748,19 @@ static void test_stream(void)
 	CU_ASSERT_EQUAL(rcvd, total);
 	CU_ASSERT_EQUAL(backr, btotal);
 	CU_ASSERT(!bad);
-	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_GETOPT, cs, 0, 0, VSAPP_OPT_SNDBUF,
-			      0),
-			APP_RING_DEFAULT);
-	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_SETOPT, cs, 0, 0, VSAPP_OPT_NODELAY,
-			      1),
-			0);
-	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_GETOPT, cs, 0, 0, VSAPP_OPT_NODELAY,
-			      0),
-			1);
+	CU_ASSERT_EQUAL(
+		tc_do(&cl, VSAPP_OP_GETOPT, cs, 0, 0, VSAPP_OPT_SNDBUF, 0),
+		APP_RING_DEFAULT);
+	CU_ASSERT_EQUAL(
+		tc_do(&cl, VSAPP_OP_SETOPT, cs, 0, 0, VSAPP_OPT_NODELAY, 1), 0);
+	CU_ASSERT_EQUAL(
+		tc_do(&cl, VSAPP_OP_GETOPT, cs, 0, 0, VSAPP_OPT_NODELAY, 0), 1);
 	/* the client shuts down its side: the server reads EOF */
 	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_SHUTDOWN, cs, 0, 0, SHUT_WR, 0), 0);
 	CU_ASSERT(atomic_load(&tc_sock(&cl, cs)->events) & VSAPP_EV_SHUTWR);
-	for (rounds = 0; rounds < 100 &&
-			 !(atomic_load(&tc_sock(&sv, ss)->events) & VSAPP_EV_EOF);
+	for (rounds = 0;
+	     rounds < 100 &&
+	     !(atomic_load(&tc_sock(&sv, ss)->events) & VSAPP_EV_EOF);
 	     rounds++)
 		pump();
 	CU_ASSERT(atomic_load(&tc_sock(&sv, ss)->events) & VSAPP_EV_EOF);
@@ -769,9 +771,8 @@ static void test_stream(void)
 	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CLOSE, cs, 0, 0, 0, 0), -EBADF);
 	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_CLOSE, ls, 0, 0, 0, 0), 0);
 	/* TIME-WAIT runs out: every connection gone, rings back */
-	for (rounds = 0; rounds < 100000 &&
-			 (epa->tcp.nconns || epb->tcp.nconns);
-	     rounds++)
+	for (rounds = 0;
+	     rounds < 100000 && (epa->tcp.nconns || epb->tcp.nconns); rounds++)
 		pump();
 	CU_ASSERT_EQUAL(epa->tcp.nconns, 0);
 	CU_ASSERT_EQUAL(epb->tcp.nconns, 0);
@@ -794,8 +795,8 @@ static void test_stream(void)
  * @p:		payload
  * @n:		length
  */
-static void t_dgram_send(struct tc *c, uint32_t i, uint32_t addr,
-			 uint16_t port, const void *p, uint32_t n)
+static void t_dgram_send(struct tc *c, uint32_t i, uint32_t addr, uint16_t port,
+			 const void *p, uint32_t n)
 {
 	struct vsapp_sock *s = tc_sock(c, i);
 	uint32_t tail = atomic_load(&s->snd_tail);
@@ -830,7 +831,8 @@ static bool t_dgram_recv(struct tc *c, uint32_t i, struct vsapp_dgram *d,
 			 uint8_t *p)
 {
 	struct vsapp_sock *s = tc_sock(c, i);
-	uint32_t head = atomic_load(&s->rcv_head), tail = atomic_load(&s->rcv_tail);
+	uint32_t head = atomic_load(&s->rcv_head),
+		 tail = atomic_load(&s->rcv_tail);
 	uint8_t *ring = (uint8_t *)c->shm + s->rbuf_off;
 	uint32_t pos;
 
@@ -872,16 +874,18 @@ static void test_dgram(void)
 	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
 	ss = tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
 	CU_ASSERT_FATAL(ss >= 0);
-	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_BIND, (uint32_t)ss, 0, 53, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_BIND, (uint32_t)ss, 0, 53, 0, 0),
+			0);
 	/* small rings (4 KiB) so that records wrap */
 	{
 		struct vsapp_cqe e;
 		uint64_t t = tc_cmd(&cl, VSAPP_OP_SOCKET, 0, 0, 0,
 				    VSAPP_SOCK_DGRAM, 4096);
 
-		((struct vsapp_cmd *)((uint8_t *)cl.shm + cl.shm->sq_off))
-			[(cl.sq_tail - 1) & (cl.shm->sq_entries - 1)]
-				.arg3 = 4096;
+		((struct vsapp_cmd *)((uint8_t *)cl.shm +
+				      cl.shm->sq_off))[(cl.sq_tail - 1) &
+						       (cl.shm->sq_entries - 1)]
+			.arg3 = 4096;
 		CU_ASSERT_FATAL(tc_wait(&cl, t, &e));
 		cs = e.res;
 	}
@@ -894,22 +898,24 @@ static void test_dgram(void)
 		msg[i] = (uint8_t)i;
 	for (i = 0; i < 40; i++) {
 		msg[0] = (uint8_t)i;
-		t_dgram_send(&cl, (uint32_t)cs, i & 1 ? wire_ip4(10, 0, 0, 2).be
-						      : 0,
-			     53, msg, 300 + i * 7);
+		t_dgram_send(&cl, (uint32_t)cs,
+			     i & 1 ? wire_ip4(10, 0, 0, 2).be : 0, 53, msg,
+			     300 + i * 7);
 		for (rounds = 0; rounds < 20; rounds++)
 			pump();
 		while (t_dgram_recv(&sv, (uint32_t)ss, &d, p)) {
 			CU_ASSERT_EQUAL(d.len, 300 + got * 7);
 			CU_ASSERT_EQUAL(p[0], (uint8_t)got);
 			CU_ASSERT_EQUAL(d.addr, wire_ip4(10, 0, 0, 1).be);
-			CU_ASSERT_EQUAL(d.port, tc_sock(&cl, (uint32_t)cs)->lport);
+			CU_ASSERT_EQUAL(d.port,
+					tc_sock(&cl, (uint32_t)cs)->lport);
 			got++;
 		}
 	}
 	if (got != 40)
-		printf("got %u bad %lu drop %lu udp rx %lu qfull %lu noport %lu\n", got,
-		       (unsigned long)epa->stats[EP_STAT_APP_BAD_DGRAM],
+		printf("got %u bad %lu drop %lu udp rx %lu qfull %lu noport "
+		       "%lu\n",
+		       got, (unsigned long)epa->stats[EP_STAT_APP_BAD_DGRAM],
 		       (unsigned long)epb->stats[EP_STAT_APP_UDP_DROP],
 		       (unsigned long)epb->ni.udp.stats[UDP_STAT_RX],
 		       (unsigned long)epb->ni.udp.stats[UDP_STAT_RX_QUEUE_FULL],
@@ -943,8 +949,10 @@ static void test_dgram(void)
 		CU_ASSERT_EQUAL(epa->stats[EP_STAT_APP_BAD_DGRAM], 1);
 		CU_ASSERT_EQUAL(atomic_load(&s->snd_head), tail + 16);
 	}
-	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CLOSE, (uint32_t)cs, 0, 0, 0, 0), 0);
-	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_CLOSE, (uint32_t)ss, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CLOSE, (uint32_t)cs, 0, 0, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_CLOSE, (uint32_t)ss, 0, 0, 0, 0),
+			0);
 	tc_detach(&cl);
 	tc_detach(&sv);
 	t_teardown();
@@ -998,7 +1006,8 @@ static void test_hostile(void)
 	}
 	/* snd_tail beyond the ring: the socket is reset, counted */
 	s = tc_sock(&cl, cs);
-	atomic_store(&s->snd_tail, atomic_load(&s->snd_head) + s->sbuf_size + 1);
+	atomic_store(&s->snd_tail,
+		     atomic_load(&s->snd_head) + s->sbuf_size + 1);
 	tc_kick(&cl);
 	pump();
 	CU_ASSERT_EQUAL(atomic_load(&s->state), VSAPP_S_CLOSED);
@@ -1080,7 +1089,8 @@ static void test_free_mid_transfer(void)
 	CU_ASSERT(rcvd > 0);
 	CU_ASSERT(!bad);
 	/* more sockets: a listener and a connection in progress */
-	k = (uint32_t)tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	k = (uint32_t)tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
+			    0);
 	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_LISTEN, k, 0, 0, 4, 0), 0);
 	tc_cmd(&cl, VSAPP_OP_ACCEPT, k, 0, 0, 0, 0);
 	pump();
@@ -1172,7 +1182,8 @@ int main(void)
 		{"datagrams", test_dgram},
 		{"hostile values", test_hostile},
 		{"application freed mid-transfer", test_free_mid_transfer},
-		{"accept refused when the context is full", test_accept_refused},
+		{"accept refused when the context is full",
+		 test_accept_refused},
 		{"endpoint deleted under an application", test_ep_deleted},
 	};
 

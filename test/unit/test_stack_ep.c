@@ -29,9 +29,9 @@
 
 #include "../lib/cunit_run.h"
 
-#define W_MAX	 65536 /* frames in flight on the wire */
-#define TU_MAX	 12000 /* connections per side */
-#define PORT_B	 80
+#define W_MAX  65536 /* frames in flight on the wire */
+#define TU_MAX 12000 /* connections per side */
+#define PORT_B 80
 
 /**
  * struct w_frame - a frame on the wire
@@ -264,8 +264,8 @@ static int tu_accept(void *user, struct ep_conn *lec, struct ep_conn *ec)
 		return -ENOMEM;
 	u->c[id].ec = ec;
 	ec->uid = id;
-	ep_tcp_set_rings(ec->user == &ua ? epa : epb, ec, u->c[id].sb,
-			 u->ring, u->c[id].rb, u->ring);
+	ep_tcp_set_rings(ec->user == &ua ? epa : epb, ec, u->c[id].sb, u->ring,
+			 u->c[id].rb, u->ring);
 	return 0;
 }
 
@@ -484,7 +484,8 @@ static bool t_pump(void)
 						       : room;
 
 		for (i = 0; i < n; i++)
-			s->sb[(s->sent + i) & mask] = t_stream_byte(s->sent + i);
+			s->sb[(s->sent + i) & mask] =
+				t_stream_byte(s->sent + i);
 		CU_ASSERT_EQUAL(tcp_send_commit(sc, n, now), n);
 		ep_tcp_touch(epa, s->ec);
 		ep_tcp_flush(epa);
@@ -741,7 +742,8 @@ static void test_syncookies(void)
 	xfer_a = a;
 	xfer_b = ub.n - 1;
 	for (i = 1; i < ub.n; i++)
-		if (ub.c[i].ec && ub.c[i].ec->tcp.rport == ua.c[a].ec->tcp.lport)
+		if (ub.c[i].ec &&
+		    ub.c[i].ec->tcp.rport == ua.c[a].ec->tcp.lport)
 			xfer_b = i;
 	xfer_total = 100000;
 	CU_ASSERT(w_run(t_pump, 20000));

@@ -163,8 +163,7 @@ static void vc_sleep(struct vc *c, bool (*ready)(struct vc *, void *),
 	uint64_t v;
 
 	atomic_store(&c->shm->app_waiting, 1);
-	if (!ready(c, arg) && poll(&p, 1, 50) > 0 &&
-	    read(c->wake, &v, 8) != 8)
+	if (!ready(c, arg) && poll(&p, 1, 50) > 0 && read(c->wake, &v, 8) != 8)
 		CU_FAIL("wake-up eventfd");
 	atomic_store(&c->shm->app_waiting, 0);
 }
@@ -197,8 +196,8 @@ static bool vc_has_cqe(struct vc *c, void *arg)
 static int32_t vc_do(struct vc *c, uint16_t op, uint32_t sock, uint32_t addr,
 		     uint16_t port, uint32_t arg, struct vsapp_cqe *cqe)
 {
-	struct vsapp_cmd *q = (struct vsapp_cmd *)((uint8_t *)c->shm +
-						   c->shm->sq_off);
+	struct vsapp_cmd *q =
+		(struct vsapp_cmd *)((uint8_t *)c->shm + c->shm->sq_off);
 	const struct vsapp_cqe *cq =
 		(const struct vsapp_cqe *)((uint8_t *)c->shm + c->shm->cq_off);
 	struct vsapp_cmd *e = &q[c->sq_tail & (c->shm->sq_entries - 1)];
@@ -305,8 +304,8 @@ static void test_transfer(void)
 	CU_ASSERT_EQUAL(vc_do(&b, VSAPP_OP_LISTEN, ls, 0, 0, 8, NULL), 0);
 	cs = (uint32_t)vc_do(&a, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
 			     NULL);
-	CU_ASSERT_EQUAL(vc_do(&a, VSAPP_OP_CONNECT, cs, wire_ip4(10, 9, 0, 2).be,
-			      5001, 0, NULL),
+	CU_ASSERT_EQUAL(vc_do(&a, VSAPP_OP_CONNECT, cs,
+			      wire_ip4(10, 9, 0, 2).be, 5001, 0, NULL),
 			0);
 	CU_ASSERT_FATAL(vc_do(&b, VSAPP_OP_ACCEPT, ls, 0, 0, 0, &e) >= 0);
 	ss = (uint32_t)e.res;
@@ -315,8 +314,8 @@ static void test_transfer(void)
 	end = vc_ms() + 20000;
 	while (rcvd < total && vc_ms() < end) {
 		struct vsapp_sock *s = vc_sock(&a, cs), *r = vc_sock(&b, ss);
-		uint32_t head = atomic_load(&s->snd_head), tail =
-			atomic_load(&s->snd_tail);
+		uint32_t head = atomic_load(&s->snd_head),
+			 tail = atomic_load(&s->snd_tail);
 		uint32_t room = s->sbuf_size - (tail - head), k;
 		uint8_t *ring = (uint8_t *)a.shm + s->sbuf_off;
 
