@@ -788,6 +788,56 @@ static void test_syncookies(void)
 }
 
 /**
+ * test_pmtu() - "fragmentation needed" quoting one of our segments lowers
+ * the connection's MSS; a quote for no connection changes nothing
+ */
+static void test_pmtu(void)
+{
+	uint8_t q[28];
+	struct tcp_conn *c;
+	uint32_t a, seq;
+
+	t_up(0, 65536);
+	t_listen(8);
+	a = t_connect();
+	want_accepted = 1;
+	CU_ASSERT_FATAL(w_run(t_all_accepted, 5000));
+	c = &ua.c[a].ec->tcp;
+	CU_ASSERT_EQUAL(c->mss, 1460 - (c->ts_on ? 12 : 0));
+	memset(ua.c[a].sb, 'p', 20000);
+	tcp_send_commit(c, 20000, now); /* segments in flight */
+	ep_tcp_flush(epa);
+	seq = c->snd_una;
+	memset(q, 0, sizeof(q));
+	q[0] = 0x45;
+	q[9] = WIRE_IPPROTO_TCP;
+	q[20] = (uint8_t)(c->lport >> 8);
+	q[21] = (uint8_t)c->lport;
+	q[22] = PORT_B >> 8;
+	q[23] = PORT_B & 0xff;
+	q[24] = (uint8_t)(seq >> 24);
+	q[25] = (uint8_t)(seq >> 16);
+	q[26] = (uint8_t)(seq >> 8);
+	q[27] = (uint8_t)seq;
+	ep_tcp_pmtu(epa, wire_ip4(10, 0, 0, 2), 1200, q, sizeof(q));
+	CU_ASSERT_EQUAL(epa->stats[EP_STAT_PMTU], 1);
+	CU_ASSERT_EQUAL(c->mss, 1160 - (c->ts_on ? 12 : 0));
+	/* another port: no connection, nothing happens */
+	q[23] ^= 1;
+	ep_tcp_pmtu(epa, wire_ip4(10, 0, 0, 2), 600, q, sizeof(q));
+	CU_ASSERT_EQUAL(c->mss, 1160 - (c->ts_on ? 12 : 0));
+	/* short or not TCP: ignored */
+	ep_tcp_pmtu(epa, wire_ip4(10, 0, 0, 2), 600, q, 20);
+	q[9] = 17;
+	ep_tcp_pmtu(epa, wire_ip4(10, 0, 0, 2), 600, q, sizeof(q));
+	CU_ASSERT_EQUAL(epa->stats[EP_STAT_PMTU], 1);
+	ep_tcp_abort_all(epa);
+	ep_tcp_abort_all(epb);
+	CU_ASSERT(w_run(t_released_all, 1000));
+	t_down();
+}
+
+/**
  * test_conn_limit() - the pool bounds connections; a refused accept is
  * answered with a reset (the client sees ECONNREFUSED)
  */
@@ -1023,6 +1073,7 @@ int main(void)
 		{"10,000 concurrent connections", test_many},
 		{"half-open bound", test_halfopen},
 		{"SYN cookies", test_syncookies},
+		{"path MTU from ICMP", test_pmtu},
 		{"connection limit, refused accept", test_conn_limit},
 		{"no listener, bad checksum", test_nomatch_and_bad},
 		{"detach with live connections", test_detach_live},
