@@ -327,7 +327,12 @@ bool ep_poll(struct ep *ep, uint64_t now_ms, bool idle, uint64_t *deadline)
 		d = nt;
 	busy |= ep_tcp_timers(ep, now_ms, &d);
 	ep_tcp_flush(ep);
-	ep_publish(ep);
+	/* the control thread reads snapshots: once per millisecond is
+	 * plenty, and the last one before the worker sleeps */
+	if (idle || now_ms != ep->pub_ms) {
+		ep->pub_ms = now_ms;
+		ep_publish(ep);
+	}
 	*deadline = d;
 	return busy;
 }

@@ -213,6 +213,7 @@ struct ep_req {
  * @io:		the host's buffer and send hooks
  * @io_ctx:	their context (vnet: the local port's struct vnet_lctx)
  * @now:	time of the current worker call
+ * @pub_ms:	when the counters were last published
  * @attached:	between ep_attach() and ep_detach()
  * @stats:	counters, enum ep_stat
  * @apps:	application contexts the worker serves (app_run.c)
@@ -234,6 +235,7 @@ struct ep {
 	const struct ep_io *io;
 	void *io_ctx;
 	uint64_t now;
+	uint64_t pub_ms;
 	bool attached;
 	uint64_t stats[EP_STAT__COUNT];
 	struct app_ctx *apps;
