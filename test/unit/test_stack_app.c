@@ -235,7 +235,7 @@ struct tc {
 	int memfd, doorbell, wake;
 	uint32_t sq_tail, cq_head;
 	uint64_t next_tag;
-	struct vsapp_cqe done[256];
+	struct vsapp_cqe done[1024];
 	unsigned ndone;
 };
 
@@ -434,12 +434,12 @@ static void tc_reap(struct tc *c)
 		(const struct vsapp_cqe *)((uint8_t *)c->shm + c->shm->cq_off);
 
 	while (c->cq_head != tail) {
-		if (c->ndone == 256) { /* keep the newest */
-			memmove(c->done, c->done + 128,
-				128 * sizeof(c->done[0]));
-			c->ndone = 128;
+		if (c->ndone == 1024) { /* keep the newest */
+			memmove(c->done, c->done + 512,
+				512 * sizeof(c->done[0]));
+			c->ndone = 512;
 		}
-		if (c->ndone < 256)
+		if (c->ndone < 1024)
 			c->done[c->ndone++] =
 				q[c->cq_head & (c->shm->cq_entries - 1)];
 		c->cq_head++;
@@ -1115,6 +1115,97 @@ static void test_free_mid_transfer(void)
 }
 
 /**
+ * test_many_sockets() - 300 connections between two contexts at once,
+ * small rings, churned twice: slots, accept queues and the ring allocator
+ * come back to empty
+ */
+static void test_many_sockets(void)
+{
+	enum { N = 300 };
+	static uint32_t cs[N], ss[N];
+	static uint64_t ctag[N], atag[N];
+	struct tc cl, sv;
+	struct vsapp_cqe e;
+	uint32_t ls, i, round, ok;
+	struct vsapp_cmd *q;
+	int32_t r;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&cl, 1, "") == 0);
+	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
+	ls = (uint32_t)tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
+			     4096);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_BIND, ls, 0, 7000, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 1000, 0), 0);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < N; i++) {
+			uint64_t t = tc_cmd(&cl, VSAPP_OP_SOCKET, 0, 0, 0,
+					    VSAPP_SOCK_STREAM, 4096);
+
+			q = (struct vsapp_cmd *)((uint8_t *)cl.shm +
+						 cl.shm->sq_off);
+			q[(cl.sq_tail - 1) & (cl.shm->sq_entries - 1)].arg3 =
+				4096;
+			CU_ASSERT_FATAL(tc_wait(&cl, t, &e));
+			CU_ASSERT_FATAL(e.res >= 0);
+			cs[i] = (uint32_t)e.res;
+			CU_ASSERT_EQUAL(tc_sock(&cl, cs[i])->rbuf_size, 4096);
+		}
+		/* all CONNECTs and ACCEPTs in flight together */
+		for (i = 0; i < N; i++) {
+			ctag[i] = tc_cmd(&cl, VSAPP_OP_CONNECT, cs[i],
+					 wire_ip4(10, 0, 0, 2).be, 7000, 0, 0);
+			if (i < APP_ACCEPTS_MAX)
+				atag[i] = tc_cmd(&sv, VSAPP_OP_ACCEPT, ls, 0, 0,
+						 0, 0);
+		}
+		for (i = 0; i < N; i++) {
+			CU_ASSERT_FATAL(tc_wait(&cl, ctag[i], &e));
+			CU_ASSERT_EQUAL(e.res, 0);
+		}
+		for (i = 0; i < N; i++) {
+			if (i >= APP_ACCEPTS_MAX)
+				atag[i] = tc_cmd(&sv, VSAPP_OP_ACCEPT, ls, 0, 0,
+						 0, 0);
+			CU_ASSERT_FATAL(tc_wait(&sv, atag[i], &e));
+			CU_ASSERT_FATAL(e.res >= 0);
+			ss[i] = (uint32_t)e.res;
+		}
+		CU_ASSERT_EQUAL(epb->tcp.nconns, N + 1);
+		CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ls)->accept_q), 0);
+		/* 100 bytes each way on each, then both sides close */
+		for (i = 0; i < N; i++)
+			CU_ASSERT_EQUAL(tc_write(&cl, cs[i], NULL, 100, 0),
+					100);
+		for (i = 0; i < 50; i++)
+			pump();
+		ok = 0;
+		for (i = 0; i < N; i++) {
+			bool bad = false;
+
+			ok += tc_read(&sv, ss[i], NULL, 1000, 0, &bad) == 100 &&
+			      !bad;
+		}
+		CU_ASSERT_EQUAL(ok, N);
+		for (i = 0; i < N; i++) {
+			r = tc_do(&cl, VSAPP_OP_CLOSE, cs[i], 0, 0, 0, 0);
+			CU_ASSERT_EQUAL(r, 0);
+			r = tc_do(&sv, VSAPP_OP_CLOSE, ss[i], 0, 0, 0, 0);
+			CU_ASSERT_EQUAL(r, 0);
+		}
+		for (i = 0; i < 200000 && epa->tcp.nconns; i++)
+			pump();
+		CU_ASSERT_EQUAL(epa->tcp.nconns, 0);
+		CU_ASSERT_EQUAL(epb->tcp.nconns, 1);
+		CU_ASSERT_EQUAL(epa->apps->mem.used, 0);
+		CU_ASSERT_EQUAL(epb->apps->mem.used, 4096u + APP_RING_DEFAULT);
+	}
+	tc_detach(&cl);
+	tc_detach(&sv);
+	t_teardown();
+}
+
+/**
  * test_accept_refused() - a listener's context without free slots: the
  * connection is refused with a reset and counted
  */
@@ -1182,6 +1273,8 @@ int main(void)
 		{"datagrams", test_dgram},
 		{"hostile values", test_hostile},
 		{"application freed mid-transfer", test_free_mid_transfer},
+		{"300 connections between two contexts, twice",
+		 test_many_sockets},
 		{"accept refused when the context is full",
 		 test_accept_refused},
 		{"endpoint deleted under an application", test_ep_deleted},
