@@ -1071,8 +1071,11 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			break;
 		case VSAPP_OPT_KEEPALIVE:
 			s->keepalive = c->arg2 != 0;
-			if (s->ec && s->state == VSAPP_S_OPEN)
-				s->ec->tcp.cfg.keepalive = s->keepalive;
+			if (s->ec) {
+				ep_tcp_touch(ep, s->ec);
+				tcp_set_keepalive(&s->ec->tcp, s->keepalive,
+						  ep->now);
+			}
 			break;
 		case VSAPP_OPT_REUSEADDR:
 			s->reuseaddr = c->arg2 != 0;

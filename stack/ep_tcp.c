@@ -564,6 +564,13 @@ int ep_tcp_connect(struct ep *ep, struct ep_conn *ec, uint32_t raddr,
 
 	if (!raddr || !rport)
 		return -EINVAL;
+	/* no loopback in the endpoint (ipv4_output() refuses it), and TCP
+	 * is for unicast peers only (RFC 1122 4.2.3.10) */
+	if (raddr == wire_h32(ep->ni.cfg.addr))
+		return -EHOSTUNREACH;
+	if (netif_is_bcast(&ep->ni, wire_be32(raddr)) ||
+	    wire_ip4_is_multicast(wire_be32(raddr)))
+		return -ENETUNREACH;
 	if (lport) {
 		if (ep_tcp_lookup(t, raddr, rport, lport))
 			return -EADDRINUSE;

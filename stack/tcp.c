@@ -690,6 +690,25 @@ void tcp_set_nodelay(struct tcp_conn *c, bool on, uint64_t now_ms)
 }
 
 /**
+ * tcp_set_keepalive() - turn keepalive probes on or off (SO_KEEPALIVE)
+ * @c:		connection
+ * @on:		probe an idle connection (RFC 9293 3.8.4)
+ * @now_ms:	current time
+ *
+ * On a synchronized connection the idle timer starts now; off, it stops.
+ */
+void tcp_set_keepalive(struct tcp_conn *c, bool on, uint64_t now_ms)
+{
+	c->cfg.keepalive = on;
+	c->n_keep = 0;
+	if (!on)
+		c->t_keep = 0;
+	else if (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT ||
+		 c->state == TCP_FIN_WAIT_2)
+		c->t_keep = now_ms + c->cfg.keep_idle_ms;
+}
+
+/**
  * tcp_pmtu() - the path MTU went down (ICMP fragmentation needed)
  * @c:		connection
  * @seq:	sequence number of the segment quoted in the ICMP message

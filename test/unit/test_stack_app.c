@@ -983,6 +983,22 @@ static void test_hostile(void)
 			      1u << 31),
 			-EINVAL);
 	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CONNECT, cs, 1, 1, 0, 0), -EISCONN);
+	/* no loopback, no broadcast peers */
+	t = (uint64_t)tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
+			    0);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CONNECT, (uint32_t)t,
+			      wire_ip4(10, 0, 0, 1).be, 80, 0, 0),
+			-EHOSTUNREACH);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CONNECT, (uint32_t)t,
+			      wire_ip4(10, 0, 0, 255).be, 80, 0, 0),
+			-ENETUNREACH);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CLOSE, (uint32_t)t, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(
+		tc_do(&cl, VSAPP_OP_SETOPT, cs, 0, 0, VSAPP_OPT_KEEPALIVE, 1),
+		0);
+	CU_ASSERT_EQUAL(
+		tc_do(&cl, VSAPP_OP_GETOPT, cs, 0, 0, VSAPP_OPT_KEEPALIVE, 0),
+		1);
 	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_SHUTDOWN, cs, 0, 0, 7, 0), -EINVAL);
 	/* the layout in the header is the app's to scribble on: ignored */
 	{

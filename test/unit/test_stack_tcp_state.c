@@ -1194,6 +1194,23 @@ static void test_send_commit(void)
 }
 
 /**
+ * test_set_keepalive() - SO_KEEPALIVE on an established connection starts
+ * the idle timer at once; off stops it
+ */
+static void test_set_keepalive(void)
+{
+	st_setup();
+	st_active(100, 500, 4000);
+	CU_ASSERT_EQUAL(tcp_next_deadline(&conn), UINT64_MAX);
+	tcp_set_keepalive(&conn, true, now);
+	CU_ASSERT_EQUAL(tcp_next_deadline(&conn), now + cfg.keep_idle_ms);
+	tcp_set_keepalive(&conn, false, now);
+	CU_ASSERT_EQUAL(tcp_next_deadline(&conn), UINT64_MAX);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_recv_commit() - the reader consumes in place: the bytes are at
  * rbuf[k & (size - 1)], the window update follows the same rule as
  * tcp_recv(), more than is readable is not taken
@@ -1949,6 +1966,7 @@ int main(void)
 		{"path MTU", test_pmtu},
 		{"zero-copy send commit", test_send_commit},
 		{"zero-copy receive commit", test_recv_commit},
+		{"keepalive switched on and off", test_set_keepalive},
 	};
 
 	return cunit_run("stack_tcp_state", tests,
