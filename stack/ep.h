@@ -47,8 +47,9 @@ struct app_ctx;
 /**
  * struct ep_user_ops - what the user of a connection provides
  * @accept:	a SYN reached listener @lec: give the new connection @ec its
- *		rings (ep_tcp_set_rings()) and return 0, or a negative errno
- *		to refuse it (the SYN is answered with a reset)
+ *		rings (ep_tcp_set_rings()) and return 0, -EAGAIN to drop the
+ *		SYN (accept queue full: the client retries), or another
+ *		negative errno to refuse it (answered with a reset)
  * @event:	TCP_EV_* bits on @ec (a child: only once accepted by TCP)
  * @release:	TCP is done with @ec; its rings are the user's again and
  *		@ec is gone when this returns
@@ -102,6 +103,7 @@ _Static_assert(offsetof(struct ep_conn, tcp) == 0,
 	X(COOKIE_OK, "syncookie_ok")	  /* connections made from a cookie */ \
 	X(COOKIE_BAD, "syncookie_bad") /* ACKs whose cookie did not check */   \
 	X(ACCEPT_REFUSED, "accept_refused") /* user had no slot: reset */      \
+	X(ACCEPT_BACKLOG, "accept_backlog") /* accept queue full: dropped */   \
 	X(PMTU, "pmtu")			    /* path MTU updates applied */     \
 	X(APP_BAD_CMD, "app_bad_cmd")	    /* malformed commands */           \
 	X(APP_BAD_SOCK, "app_bad_sock")	  /* sockets reset for bad counters */ \

@@ -43,7 +43,8 @@
  * bound are dropped and counted (halfopen_drop) and the clients retry. A
  * user that refuses a connection (an application context without a free
  * socket slot or ring memory) gets the SYN answered with a reset
- * (accept_refused).
+ * (accept_refused); one whose accept queue is full (-EAGAIN) has the SYN
+ * dropped (accept_backlog), the client retries.
  *
  * Output. A segment is built straight into a buffer from the worker's
  * arena: TCP header and options at NETIF_L4_OFF, the payload copied once
@@ -765,6 +766,7 @@ static struct tcp_conn *ep_tcp_accept(void *ctx, struct tcp_conn *lc,
 	struct ep *ep = ctx;
 	struct ep_conn *lec = ep_conn_of(lc), *ec;
 	struct ep_tcp *t = &ep->tcp;
+	int ret;
 
 	if (t->nhalfopen >= t->max_halfopen && !t->cookie) {
 		ep->stats[EP_STAT_HALFOPEN_DROP]++;
@@ -774,8 +776,17 @@ static struct tcp_conn *ep_tcp_accept(void *ctx, struct tcp_conn *lc,
 	if (!ec)
 		return NULL;
 	ec->tcp.cfg = lc->cfg;
-	if (!lec->uops || !lec->uops->accept ||
-	    lec->uops->accept(lec->user, lec, ec) || !ec->tcp.sbuf.size) {
+	ret = lec->uops && lec->uops->accept
+		      ? lec->uops->accept(lec->user, lec, ec)
+		      : -EINVAL;
+	if (ret == -EAGAIN) {
+		/* the user's accept queue is full: drop, the client
+		 * retries its SYN (as a full listen queue does) */
+		ep->stats[EP_STAT_ACCEPT_BACKLOG]++;
+		ep_tcp_put(t, ec);
+		return NULL;
+	}
+	if (ret || !ec->tcp.sbuf.size) {
 		ep->stats[EP_STAT_ACCEPT_REFUSED]++;
 		ep_tcp_put(t, ec);
 		tcp_input_nomatch(&ep_tcp_ops, ep, syn);

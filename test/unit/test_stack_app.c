@@ -1222,6 +1222,50 @@ static void test_many_sockets(void)
 }
 
 /**
+ * test_backlog() - a listener whose accept queue is full drops further
+ * SYNs (counted); they get in once the application accepts
+ */
+static void test_backlog(void)
+{
+	struct tc cl, sv;
+	struct vsapp_cqe e;
+	uint32_t ls, c1, c2;
+	uint64_t t1, t2;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&cl, 1, "") == 0);
+	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
+	ls = (uint32_t)tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
+			     0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_BIND, ls, 0, 81, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 1, 0), 0);
+	c1 = (uint32_t)tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
+			     0);
+	c2 = (uint32_t)tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
+			     0);
+	t1 = tc_cmd(&cl, VSAPP_OP_CONNECT, c1, wire_ip4(10, 0, 0, 2).be, 81, 0,
+		    0);
+	CU_ASSERT_FATAL(tc_wait(&cl, t1, &e));
+	CU_ASSERT_EQUAL(e.res, 0);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ls)->accept_q), 1);
+	CU_ASSERT(atomic_load(&tc_sock(&sv, ls)->events) & VSAPP_EV_ACCEPT);
+	t2 = tc_cmd(&cl, VSAPP_OP_CONNECT, c2, wire_ip4(10, 0, 0, 2).be, 81, 0,
+		    0);
+	pump();
+	pump();
+	CU_ASSERT(epb->stats[EP_STAT_ACCEPT_BACKLOG] >= 1);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&cl, c2)->state),
+			VSAPP_S_CONNECTING);
+	CU_ASSERT(tc_do(&sv, VSAPP_OP_ACCEPT, ls, 0, 0, 0, 0) >= 0);
+	CU_ASSERT_FATAL(tc_wait(&cl, t2, &e)); /* the SYN again, after RTO */
+	CU_ASSERT_EQUAL(e.res, 0);
+	CU_ASSERT(tc_do(&sv, VSAPP_OP_ACCEPT, ls, 0, 0, 0, 0) >= 0);
+	tc_detach(&cl);
+	tc_detach(&sv);
+	t_teardown();
+}
+
+/**
  * test_accept_refused() - a listener's context without free slots: the
  * connection is refused with a reset and counted
  */
@@ -1291,6 +1335,7 @@ int main(void)
 		{"application freed mid-transfer", test_free_mid_transfer},
 		{"300 connections between two contexts, twice",
 		 test_many_sockets},
+		{"accept queue full: SYNs dropped", test_backlog},
 		{"accept refused when the context is full",
 		 test_accept_refused},
 		{"endpoint deleted under an application", test_ep_deleted},
