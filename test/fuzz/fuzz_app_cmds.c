@@ -3,7 +3,8 @@
  * fuzz_app_cmds.c - libFuzzer target for the app interface, daemon side
  *
  * Every input starts from the same world: endpoints A (10.0.0.1) and B
- * (10.0.0.2) on an in-memory wire, one application context on each
+ * (10.0.0.2) on an in-memory wire (pools of 64 connections, at most 2
+ * half-open: SYN cookies beyond), one application context on each
  * (app_ctx_create() + app_run_add(), as the control thread and the worker
  * would do it). The input plays both applications, and plays them badly:
  * it is a sequence of records,
@@ -190,8 +191,11 @@ static void fz_setup(void)
 			__builtin_trap();
 	}
 	fz_now = 1000;
-	for (i = 0; i < 2; i++)
+	/* small bounds so that SYN cookies and the pool limit are reached */
+	for (i = 0; i < 2; i++) {
+		fz_ep[i]->tcp.max_halfopen = 2;
 		ep_attach(fz_ep[i], &fz_io, fz_ep[i], fz_now);
+	}
 	for (i = 0; i < 2; i++) {
 		if (app_ctx_create(fz_ep[i], &fz_ctx[i]))
 			__builtin_trap();
