@@ -160,7 +160,31 @@ void app_mem_free(struct app_mem *m, uint64_t off, uint32_t size);
 int app_ctx_create(struct ep *ep, struct app_ctx **out);
 void app_ctx_destroy(struct app_ctx *a);
 
+#define APP_DGRAM_HDR ((uint32_t)sizeof(struct vsapp_dgram))
+
+/* app_sock.c (worker) */
+extern const struct ep_user_ops app_sock_tcp_ops;
+struct vsapp_sock *app_sock_shm(struct app_ctx *a, uint32_t i);
+uint8_t *app_sock_ptr(struct app_ctx *a, uint64_t off);
+bool app_sock_post(struct app_ctx *a, uint64_t tag, int32_t res, uint32_t sock,
+		   uint32_t addr, uint16_t port);
+uint32_t app_sock_cq_room(struct app_ctx *a);
+void app_sock_sync(struct app_ctx *a, uint32_t i);
+void app_sock_publish_all(struct app_ctx *a, uint32_t i);
+void app_sock_udp_own(struct app_ctx *a, uint32_t i, int u);
+uint32_t app_sock_ring_size(uint32_t want);
+int app_sock_alloc(struct app_ctx *a, uint8_t type, uint32_t ssize,
+		   uint32_t rsize);
+void app_sock_free(struct app_ctx *a, uint32_t i, bool rings);
+void app_sock_reset(struct app_ctx *a, uint32_t i);
+void app_sock_accept_give(struct app_ctx *a, uint32_t li, uint64_t tag);
+void app_sock_accept_cancel(struct app_ctx *a, uint32_t li, int32_t res);
+
+/* app_cmd.c (worker) */
+bool app_cmd_service(struct app_ctx *a);
+
 /* app_run.c (worker) */
 void app_run_service(struct app_ctx *a, uint64_t now_ms);
+bool app_run_sock(struct app_ctx *a, uint32_t i);
 
 #endif /* VSTACK_STACK_APP_H */

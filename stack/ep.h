@@ -289,6 +289,16 @@ void ep_tcp_flush(struct ep *ep);
 bool ep_tcp_timers(struct ep *ep, uint64_t now_ms, uint64_t *deadline);
 void ep_tcp_abort_all(struct ep *ep);
 bool ep_tcp_input(void *ctx, struct ipv4_rx *rx, uint64_t now_ms);
+uint64_t ep_tcp_mix(const struct ep_tcp *t, uint64_t a, uint64_t b);
+struct ep_conn *ep_tcp_lookup(struct ep_tcp *t, uint32_t raddr, uint16_t rport,
+			      uint16_t lport);
+void ep_tcp_output(void *ctx, struct tcp_conn *c, const struct tcp_seg *seg);
+
+/* ep_cookie.c: SYN cookies */
+void ep_cookie_syn(struct ep *ep, struct ep_conn *lec,
+		   const struct tcp_seg *syn);
+bool ep_cookie_ack(struct ep *ep, struct ep_conn *lec,
+		   const struct tcp_seg *ack);
 void ep_tcp_pmtu(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *quote,
 		 size_t quote_len);
 

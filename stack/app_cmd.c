@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: MIT
+/*
+ * app_cmd.c - the commands of an application context (app_proto.h,
+ * enum vsapp_op), on the worker
+ *
+ * Each command is copied out of the submission queue before it is looked
+ * at (app_cmd_service()); its socket index is checked against the slots
+ * the stack handed out (app_cmd_sock()); states are checked against the
+ * private state, never the mapping. Every command gets exactly one
+ * completion: at once, or for CONNECT and ACCEPT when the connection is
+ * there (room for it in the completion queue is kept meanwhile).
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "app.h"
+#include "netif_priv.h"
+
+/* ---- commands ---- */
+
+/**
+ * app_cmd_sock() - whether a command's socket is the application's
+ * @a:	context
+ * @i:	index from the command
+ *
+ * Return: the slot or NULL
+ */
+static struct app_sock *app_cmd_sock(struct app_ctx *a, uint32_t i)
+{
+	if (i >= APP_NSOCKS || !a->socks[i].type || a->socks[i].hidden)
+		return NULL;
+	return &a->socks[i];
+}
+
+/**
+ * app_cmd_stream_conn() - the TCP connection of a stream socket, made on
+ * first use
+ * @a:	context
+ * @i:	slot
+ *
+ * Return: it, or NULL when the endpoint's pool is exhausted
+ */
+static struct ep_conn *app_cmd_stream_conn(struct app_ctx *a, uint32_t i)
+{
+	struct app_sock *s = &a->socks[i];
+
+	if (s->ec)
+		return s->ec;
+	s->ec = ep_tcp_new(a->ep, &app_sock_tcp_ops, a, i);
+	if (!s->ec)
+		return NULL;
+	ep_tcp_set_rings(a->ep, s->ec, app_sock_ptr(a, s->sbuf), s->ssize,
+			 app_sock_ptr(a, s->rbuf), s->rsize);
+	s->ec->tcp.cfg.nodelay = s->nodelay;
+	s->ec->tcp.cfg.keepalive = s->keepalive;
+	return s->ec;
+}
+
+/**
+ * app_cmd_close() - CLOSE: the slot is free at once; TCP keeps the rings
+ * @a:		context
+ * @i:		slot
+ * @abort:	reset instead of an orderly close
+ */
+static void app_cmd_close(struct app_ctx *a, uint32_t i, bool abort)
+{
+	struct app_sock *s = &a->socks[i];
+	struct ep_conn *ec = s->ec;
+
+	if (!abort && s->type == VSAPP_SOCK_STREAM && !s->hidden)
+		app_run_sock(a, i); /* data written before the close */
+	ec = s->ec;
+	if (s->connecting) {
+		s->connecting = false;
+		a->inflight--;
+		app_sock_post(a, s->connect_tag, -ECONNABORTED, i, 0, 0);
+	}
+	if (s->state == VSAPP_S_LISTEN || s->ahead != EP_NONE) {
+		app_sock_accept_cancel(a, i, -ECONNABORTED);
+		while (s->ahead != EP_NONE) {
+			uint32_t ci = s->ahead;
+
+			s->ahead = a->socks[ci].anext;
+			a->socks[ci].hidden = true;
+			a->socks[ci].listener = EP_NONE;
+			app_cmd_close(a, ci, true);
+		}
+		s->atail = EP_NONE;
+		s->aq = 0;
+	}
+	app_sock_free(a, i, !ec);
+	if (ec) {
+		ec->uid = EP_NONE; /* an orphan owning the rings */
+		ep_tcp_close(a->ep, ec, abort);
+	}
+}
+
+/**
+ * app_cmd() - run one command
+ * @a:		context
+ * @c:		the command (a private copy)
+ * @res:	its result, when it completes now
+ *
+ * Return: true if it completed now, false if it waits (CONNECT, ACCEPT)
+ */
+static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
+{
+	struct ep *ep = a->ep;
+	struct app_sock *s = NULL;
+	struct ep_conn *ec;
+	uint32_t ssz, rsz;
+	int r;
+
+	if (c->op != VSAPP_OP_NOP && c->op != VSAPP_OP_SOCKET) {
+		s = app_cmd_sock(a, c->sock);
+		if (!s) {
+			*res = -EBADF;
+			return true;
+		}
+	}
+	switch (c->op) {
+	case VSAPP_OP_NOP:
+		*res = 0;
+		return true;
+	case VSAPP_OP_SOCKET:
+		ssz = app_sock_ring_size(c->arg2);
+		rsz = app_sock_ring_size(c->arg3);
+		if ((c->arg != VSAPP_SOCK_STREAM &&
+		     c->arg != VSAPP_SOCK_DGRAM) ||
+		    !ssz || !rsz) {
+			*res = -EINVAL;
+			return true;
+		}
+		r = app_sock_alloc(a, (uint8_t)c->arg, ssz, rsz);
+		if (r >= 0)
+			app_sock_publish_all(a, (uint32_t)r);
+		*res = r;
+		return true;
+	case VSAPP_OP_BIND:
+		if (c->addr && c->addr != ep->spec.addr) {
+			*res = -EADDRNOTAVAIL;
+			return true;
+		}
+		if (s->state != VSAPP_S_OPEN || s->lport || s->udp >= 0) {
+			*res = -EINVAL;
+			return true;
+		}
+		if (s->type == VSAPP_SOCK_DGRAM) {
+			r = udp_bind(&ep->ni, c->port);
+			if (r >= 0) {
+				app_sock_udp_own(a, c->sock, r);
+				r = 0;
+			}
+			*res = r;
+		} else {
+			*res = c->port && ep_tcp_port_used(ep, c->port)
+				       ? -EADDRINUSE
+				       : 0;
+			if (!*res)
+				s->lport = c->port;
+		}
+		app_sock_shm(a, c->sock)->lport = s->lport;
+		return true;
+	case VSAPP_OP_LISTEN:
+		if (s->type != VSAPP_SOCK_STREAM || s->state != VSAPP_S_OPEN) {
+			*res = -EINVAL;
+			return true;
+		}
+		ec = app_cmd_stream_conn(a, c->sock);
+		if (!ec) {
+			*res = -ENOBUFS;
+			return true;
+		}
+		if (!s->lport) {
+			/* an ephemeral port no listener holds */
+			uint32_t k, p0 = (uint32_t)(ep->tcp.secret[0] >> 7);
+
+			for (k = 0; k < 16384; k++) {
+				uint16_t p =
+					(uint16_t)(49152 + (p0 + k) % 16384);
+
+				if (!ep_tcp_port_used(ep, p)) {
+					s->lport = p;
+					break;
+				}
+			}
+		}
+		s->backlog = (uint16_t)(c->arg ? (c->arg > 4096 ? 4096 : c->arg)
+					       : 128);
+		*res = ep_tcp_listen(ep, ec, s->lport, s->backlog);
+		if (!*res) {
+			s->state = VSAPP_S_LISTEN;
+			app_sock_shm(a, c->sock)->lport = s->lport;
+			app_sock_sync(a, c->sock);
+		}
+		return true;
+	case VSAPP_OP_ACCEPT:
+		if (s->state != VSAPP_S_LISTEN) {
+			*res = -EINVAL;
+			return true;
+		}
+		if (s->aq) {
+			app_sock_accept_give(a, c->sock, c->tag);
+			return false; /* posted already */
+		}
+		if ((c->arg & VSAPP_F_NONBLOCK) ||
+		    a->naccepts == APP_ACCEPTS_MAX) {
+			*res = (c->arg & VSAPP_F_NONBLOCK) ? -EAGAIN : -EBUSY;
+			return true;
+		}
+		a->accepts[a->naccepts].sock = c->sock;
+		a->accepts[a->naccepts++].tag = c->tag;
+		a->inflight++;
+		return false;
+	case VSAPP_OP_CONNECT:
+		if (s->type == VSAPP_SOCK_DGRAM) {
+			s->raddr = c->addr;
+			s->rport = c->port;
+			app_sock_shm(a, c->sock)->raddr = c->addr;
+			app_sock_shm(a, c->sock)->rport = c->port;
+			*res = 0;
+			return true;
+		}
+		if (s->state != VSAPP_S_OPEN) {
+			*res = s->state == VSAPP_S_CONNECTING ? -EALREADY
+							      : -EISCONN;
+			return true;
+		}
+		ec = app_cmd_stream_conn(a, c->sock);
+		if (!ec) {
+			*res = -ENOBUFS;
+			return true;
+		}
+		s->raddr = c->addr;
+		s->rport = c->port;
+		s->connecting = true;
+		s->connect_tag = c->tag;
+		a->inflight++;
+		r = ep_tcp_connect(ep, ec, wire_h32((be32_t){c->addr}), c->port,
+				   s->lport);
+		if (r) {
+			s->connecting = false;
+			a->inflight--;
+			*res = r;
+			return true;
+		}
+		s->lport = ec->tcp.lport;
+		app_sock_shm(a, c->sock)->lport = s->lport;
+		app_sock_shm(a, c->sock)->raddr = s->raddr;
+		app_sock_shm(a, c->sock)->rport = s->rport;
+		app_sock_sync(a, c->sock);
+		return false;
+	case VSAPP_OP_SHUTDOWN:
+		if (c->arg > SHUT_RDWR) {
+			*res = -EINVAL;
+			return true;
+		}
+		if (c->arg != SHUT_WR)
+			s->rd_shut = true;
+		*res = 0;
+		if (c->arg != SHUT_RD && s->type == VSAPP_SOCK_STREAM) {
+			if (!s->ec || s->state != VSAPP_S_CONNECTED) {
+				*res = -ENOTCONN;
+				return true;
+			}
+			app_run_sock(a, c->sock);
+			if (s->ec) {
+				ep_tcp_touch(ep, s->ec);
+				*res = tcp_shutdown(&s->ec->tcp, ep->now);
+				app_sock_sync(a, c->sock);
+			}
+		}
+		return true;
+	case VSAPP_OP_CLOSE:
+		app_cmd_close(a, c->sock, c->arg & VSAPP_F_ABORT);
+		*res = 0;
+		return true;
+	case VSAPP_OP_SETOPT:
+		*res = 0;
+		switch (c->arg) {
+		case VSAPP_OPT_NODELAY:
+			s->nodelay = c->arg2 != 0;
+			if (s->ec) {
+				ep_tcp_touch(ep, s->ec);
+				tcp_set_nodelay(&s->ec->tcp, s->nodelay,
+						ep->now);
+			}
+			break;
+		case VSAPP_OPT_KEEPALIVE:
+			s->keepalive = c->arg2 != 0;
+			if (s->ec) {
+				ep_tcp_touch(ep, s->ec);
+				tcp_set_keepalive(&s->ec->tcp, s->keepalive,
+						  ep->now);
+			}
+			break;
+		case VSAPP_OPT_REUSEADDR:
+			s->reuseaddr = c->arg2 != 0;
+			break;
+		default:
+			*res = -ENOPROTOOPT;
+		}
+		return true;
+	case VSAPP_OP_GETOPT:
+		switch (c->arg) {
+		case VSAPP_OPT_NODELAY:
+			*res = s->nodelay;
+			break;
+		case VSAPP_OPT_KEEPALIVE:
+			*res = s->keepalive;
+			break;
+		case VSAPP_OPT_REUSEADDR:
+			*res = s->reuseaddr;
+			break;
+		case VSAPP_OPT_ERROR:
+			*res = s->err;
+			s->err = 0;
+			atomic_store_explicit(&app_sock_shm(a, c->sock)->err, 0,
+					      memory_order_release);
+			break;
+		case VSAPP_OPT_SNDBUF:
+			*res = (int32_t)s->ssize;
+			break;
+		case VSAPP_OPT_RCVBUF:
+			*res = (int32_t)s->rsize;
+			break;
+		default:
+			*res = -ENOPROTOOPT;
+		}
+		return true;
+	default:
+		ep->stats[EP_STAT_APP_BAD_CMD]++;
+		*res = -EINVAL;
+		return true;
+	}
+}
+
+/**
+ * app_cmd_service() - take commands while the completion queue has room
+ * @a:	context
+ *
+ * Return: true if any was taken
+ */
+bool app_cmd_service(struct app_ctx *a)
+{
+	uint32_t tail =
+		atomic_load_explicit(&a->shm->sq_tail, memory_order_acquire);
+	const struct vsapp_cmd *q =
+		(const struct vsapp_cmd *)((uint8_t *)a->shm + a->sq_off);
+	unsigned n = 0;
+
+	if (tail - a->sq_head > APP_SQ_ENTRIES) {
+		a->ep->stats[EP_STAT_APP_BAD_CMD]++;
+		return false; /* nonsense: nothing is taken */
+	}
+	while (a->sq_head != tail && n < APP_CMDS_PER_POLL &&
+	       app_sock_cq_room(a)) {
+		struct vsapp_cmd c;
+		int32_t res = 0;
+
+		memcpy(&c, &q[a->sq_head & (APP_SQ_ENTRIES - 1)], sizeof(c));
+		a->sq_head++;
+		atomic_store_explicit(&a->shm->sq_head, a->sq_head,
+				      memory_order_release);
+		if (app_cmd(a, &c, &res))
+			app_sock_post(a, c.tag, res, c.sock, 0, 0);
+		n++;
+	}
+	return n > 0;
+}
