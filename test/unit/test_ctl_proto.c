@@ -293,6 +293,131 @@ static void test_spec_port(void)
 	CU_ASSERT_EQUAL(spec_port_set(&p, "colour", "red", err, sizeof(err)), -ENOENT);
 }
 
+/**
+ * ep_err() - set an endpoint key, expect failure with this message
+ * @e:		endpoint
+ * @key:	key
+ * @val:	value
+ * @msg:	expected message
+ */
+static void ep_err(struct spec_endpoint *e, const char *key, const char *val,
+		   const char *msg)
+{
+	err[0] = '\0';
+	CU_ASSERT_NOT_EQUAL(spec_endpoint_set(e, key, val, err, sizeof(err)), 0);
+	if (strcmp(err, msg))
+		fprintf(stderr, "\n  got:  %s\n  want: %s\n", err, msg);
+	CU_ASSERT_STRING_EQUAL(err, msg);
+}
+
+/**
+ * ep_check() - an endpoint from address and gateway, checked
+ * @addr:	address
+ * @gw:		gateway, or NULL
+ *
+ * Return: spec_endpoint_check()'s return value
+ */
+static int ep_check(const char *addr, const char *gw)
+{
+	struct spec_endpoint e;
+
+	spec_endpoint_init(&e);
+	CU_ASSERT_EQUAL_FATAL(spec_endpoint_set(&e, "name", "ep1", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(spec_endpoint_set(&e, "address", addr, err, sizeof(err)), 0);
+	if (gw)
+		CU_ASSERT_EQUAL_FATAL(spec_endpoint_set(&e, "gateway", gw, err, sizeof(err)), 0);
+	return spec_endpoint_check(&e, err, sizeof(err));
+}
+
+static void test_spec_endpoint(void)
+{
+	struct spec_endpoint e;
+
+	spec_endpoint_init(&e);
+	CU_ASSERT_STRING_EQUAL(e.network, "default");
+	CU_ASSERT_STRING_EQUAL(e.tenant, "default");
+	CU_ASSERT_EQUAL(e.mtu, 0);
+	CU_ASSERT_FALSE(e.has_address);
+
+	/* The port's words for the keys they share. */
+	ep_err(&e, "name", "a/b",
+	       "invalid endpoint name 'a/b': 1..15 characters, no '/', ':' or blanks");
+	ep_err(&e, "name", "sixteen-chars-xx",
+	       "invalid endpoint name 'sixteen-chars-xx': 1..15 characters, no '/', ':' or blanks");
+	ep_err(&e, "tenant", "a b",
+	       "invalid tenant name 'a b': 1..31 characters of A-Z a-z 0-9 _ . -");
+	ep_err(&e, "network", "",
+	       "invalid network name '': 1..31 characters of A-Z a-z 0-9 _ . -");
+	ep_err(&e, "mac", "01:00:00:00:00:01",
+	       "MAC address 01:00:00:00:00:01 is not a unicast address");
+	ep_err(&e, "mac", "zz", "invalid MAC address 'zz': expected six hex pairs like 02:00:00:00:00:01");
+	CU_ASSERT_FALSE(e.has_mac);
+	ep_err(&e, "mtu", "67", "MTU 67 out of range (68..65535)");
+	ep_err(&e, "mtu", "65536", "MTU 65536 out of range (68..65535)");
+	ep_err(&e, "mtu", "big", "invalid mtu 'big': expected a number");
+	ep_err(&e, "queues", "2", "unknown endpoint key 'queues'");
+	ep_err(&e, "netns", "x", "unknown endpoint key 'netns'");
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "colour", "red", err, sizeof(err)), -ENOENT);
+	CU_ASSERT_EQUAL(spec_endpoint_set_uint(&e, "queues", 1, err, sizeof(err)), -ENOENT);
+
+	/* IPv4 only, one address. */
+	ep_err(&e, "address", "fd00::1/64",
+	       "invalid address 'fd00::1/64': endpoints are IPv4 for now");
+	ep_err(&e, "gateway", "fe80::1",
+	       "invalid gateway 'fe80::1': endpoints are IPv4 for now");
+	ep_err(&e, "address", "10.0.0.1",
+	       "invalid address '10.0.0.1': expected ADDR/LEN, e.g. 10.0.0.1/24");
+	ep_err(&e, "address", "10.0.0.1/33",
+	       "invalid address '10.0.0.1/33': expected ADDR/LEN, e.g. 10.0.0.1/24");
+	ep_err(&e, "address", "127.0.0.1/8",
+	       "invalid address '127.0.0.1/8': expected ADDR/LEN, e.g. 10.0.0.1/24");
+	ep_err(&e, "address", "224.0.0.1/4",
+	       "invalid address '224.0.0.1/4': expected ADDR/LEN, e.g. 10.0.0.1/24");
+	ep_err(&e, "gateway", "10.0.0.1/24",
+	       "invalid gateway '10.0.0.1/24': expected an IPv4 address, e.g. 10.0.0.1");
+	ep_err(&e, "gateway", "255.255.255.255",
+	       "invalid gateway '255.255.255.255': expected an IPv4 address, e.g. 10.0.0.1");
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "address", "10.0.0.2/24", err, sizeof(err)), 0);
+	ep_err(&e, "address", "10.0.0.3/24",
+	       "address '10.0.0.3/24': an endpoint has one address");
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "mtu", "9000", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(e.mtu, 9000);
+	CU_ASSERT_EQUAL(spec_endpoint_set_uint(&e, "mtu", 65535, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "mac", "02:00:00:00:00:09", err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(e.has_mac);
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "tenant", "acme", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "network", "blue", err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(e.tenant, "acme");
+	CU_ASSERT_STRING_EQUAL(e.network, "blue");
+
+	/* How the keys combine. */
+	CU_ASSERT_EQUAL(spec_endpoint_check(&e, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "an endpoint needs a name");
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "name", "ep1", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_endpoint_check(&e, err, sizeof(err)), 0);
+	spec_endpoint_init(&e);
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "name", "ep1", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_endpoint_check(&e, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint ep1 needs an address (--address ADDR/LEN, e.g. 10.0.0.1/24)");
+
+	CU_ASSERT_EQUAL(ep_check("10.0.0.2/24", "10.0.0.1"), 0);
+	CU_ASSERT_EQUAL(ep_check("10.0.0.2/24", NULL), 0);
+	CU_ASSERT_EQUAL(ep_check("10.0.0.2/24", "10.0.1.1"), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "gateway 10.0.1.1 is not inside 10.0.0.2/24");
+	CU_ASSERT_EQUAL(ep_check("10.0.0.2/24", "10.0.0.2"), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "gateway 10.0.0.2 is the endpoint's own address");
+	CU_ASSERT_EQUAL(ep_check("10.0.0.2/24", "10.0.0.255"), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "gateway 10.0.0.255 is the network or broadcast address of 10.0.0.2/24");
+	CU_ASSERT_EQUAL(ep_check("10.0.0.0/24", NULL), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "address 10.0.0.0/24 is the network or broadcast address of its prefix");
+	CU_ASSERT_EQUAL(ep_check("10.0.0.255/24", NULL), -EINVAL);
+	/* /31 (RFC 3021) and /32 have no network or broadcast address. */
+	CU_ASSERT_EQUAL(ep_check("10.0.0.0/31", "10.0.0.1"), 0);
+	CU_ASSERT_EQUAL(ep_check("10.0.0.7/32", NULL), 0);
+	CU_ASSERT_EQUAL(ep_check("10.0.0.7/32", "10.0.0.8"), -EINVAL);
+	CU_ASSERT_EQUAL(ep_check("10.9.9.9/0", "192.168.1.1"), 0);
+}
+
 static const char config_good[] =
 	"; comment\n"
 	"[daemon]\n"
@@ -434,6 +559,7 @@ int main(void)
 	CU_add_test(s, "parse CPU list", test_parse_cpus);
 	CU_add_test(s, "parse numbers and names", test_parse_misc);
 	CU_add_test(s, "spec port", test_spec_port);
+	CU_add_test(s, "spec endpoint", test_spec_endpoint);
 	CU_add_test(s, "config good", test_config_good);
 	CU_add_test(s, "config bad", test_config_bad);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
