@@ -424,6 +424,7 @@ static const char config_good[] =
 	"workers = 2\n"
 	"cpus = 0,2-3\n"
 	"socket = /tmp/x.sock\n"
+	"app-socket = /tmp/app.sock\n"
 	"log-level = debug\n"
 	"fdb-limit = 1000\n"
 	"fdb-aging = 30\n"
@@ -444,7 +445,16 @@ static const char config_good[] =
 	"mtu = 9000\n"
 	"queues = 2\n"
 	"offload = off\n"
-	"[port tap2]\n";
+	"[port tap2]\n"
+	"[endpoint web]\n"
+	"tenant = gold\n"
+	"network = blue\n"
+	"address = 10.0.0.10/24\n"
+	"gateway = 10.0.0.1\n"
+	"mtu = 9000\n"
+	"mac = 02:00:00:00:00:0a\n"
+	"[endpoint db]\n"
+	"address = 10.0.0.11/24\n";
 
 static void test_config_good(void)
 {
@@ -464,7 +474,9 @@ static void test_config_good(void)
 	CU_ASSERT_STRING_EQUAL(c.tenants[0].spec.name, "gold");
 	CU_ASSERT_EQUAL(c.tenants[0].spec.weight, 200);
 	CU_ASSERT_EQUAL(c.tenants[0].spec.rate_bps, 10000000);
-	CU_ASSERT_EQUAL(c.tenants[0].line, 12);
+	CU_ASSERT_EQUAL(c.tenants[0].line, 13);
+	CU_ASSERT_STRING_EQUAL(c.daemon.app_socket, "/tmp/app.sock");
+	CU_ASSERT_TRUE(c.daemon.set & CONFIG_APP_SOCKET);
 	CU_ASSERT_STRING_EQUAL(c.tenants[1].spec.name, "empty");
 	CU_ASSERT_EQUAL_FATAL(c.nports, 2);
 	CU_ASSERT_STRING_EQUAL(c.ports[0].spec.tenant, "gold");
@@ -473,6 +485,19 @@ static void test_config_good(void)
 	CU_ASSERT_FALSE(c.ports[0].spec.offload);
 	CU_ASSERT_STRING_EQUAL(c.ports[1].spec.name, "tap2");
 	CU_ASSERT_STRING_EQUAL(c.ports[1].spec.network, "default");
+	CU_ASSERT_EQUAL_FATAL(c.nendpoints, 2);
+	CU_ASSERT_STRING_EQUAL(c.endpoints[0].spec.name, "web");
+	CU_ASSERT_STRING_EQUAL(c.endpoints[0].spec.tenant, "gold");
+	CU_ASSERT_STRING_EQUAL(c.endpoints[0].spec.network, "blue");
+	CU_ASSERT_EQUAL(c.endpoints[0].spec.address.prefix, 24);
+	CU_ASSERT_TRUE(c.endpoints[0].spec.has_gateway);
+	CU_ASSERT_EQUAL(c.endpoints[0].spec.gateway[3], 1);
+	CU_ASSERT_EQUAL(c.endpoints[0].spec.mtu, 9000);
+	CU_ASSERT_TRUE(c.endpoints[0].spec.has_mac);
+	CU_ASSERT_EQUAL(c.endpoints[0].line, 28);
+	CU_ASSERT_STRING_EQUAL(c.endpoints[1].spec.name, "db");
+	CU_ASSERT_STRING_EQUAL(c.endpoints[1].spec.tenant, "default");
+	CU_ASSERT_FALSE(c.endpoints[1].spec.has_gateway);
 	config_free(&c);
 }
 
@@ -507,7 +532,7 @@ static void test_config_bad(void)
 	config_err("[daemon]\nworkers 2\n",
 		   "t.ini:2: syntax error (expected KEY = VALUE or [SECTION])");
 	config_err("[foo]\n",
-		   "t.ini:1: unknown section [foo] (expected [daemon], [tenant NAME] or [port NAME])");
+		   "t.ini:1: unknown section [foo] (expected [daemon], [tenant NAME], [port NAME] or [endpoint NAME])");
 	config_err("[tenant]\n", "t.ini:1: section [tenant] needs a name: [tenant NAME]");
 	config_err("x = 1\n", "t.ini:1: key 'x' outside a section");
 	config_err("[port a]\n[port a]\n",
@@ -520,7 +545,26 @@ static void test_config_bad(void)
 		   "t.ini:1: --cgroup and --pid are mutually exclusive");
 	config_err("[daemon]\ncpus = 0,0\n", "t.ini:2: invalid cpus '0,0': CPU 0 listed twice");
 	config_err("[endpoint e]\n",
-		   "t.ini:1: [endpoint] sections need the shared stack, which this build does not have yet");
+		   "t.ini:1: endpoint e needs an address (--address ADDR/LEN, e.g. 10.0.0.1/24)");
+	config_err("[endpoint]\n",
+		   "t.ini:1: section [endpoint] needs a name: [endpoint NAME]");
+	config_err("[endpoint e]\naddress = fd00::1/64\n",
+		   "t.ini:2: invalid address 'fd00::1/64': endpoints are IPv4 for now");
+	config_err("[endpoint e]\naddress = 10.0.0.2/24\ngateway = 10.1.0.1\n",
+		   "t.ini:1: gateway 10.1.0.1 is not inside 10.0.0.2/24");
+	config_err("[endpoint e]\naddress = 10.0.0.2/24\nqueues = 2\n",
+		   "t.ini:3: unknown endpoint key 'queues'");
+	config_err("[endpoint e]\nname = f\n",
+		   "t.ini:2: unknown endpoint key 'name' (the name is in the section header)");
+	config_err("[endpoint e]\naddress = 10.0.0.2/24\n[endpoint e]\n",
+		   "t.ini:3: duplicate section [endpoint e] (first on line 1)");
+	/* One namespace for ports and endpoints. */
+	config_err("[port e]\n[endpoint e]\naddress = 10.0.0.2/24\n",
+		   "t.ini:2: duplicate section [port e] (first on line 1)");
+	config_err("[endpoint e]\naddress = 10.0.0.2/24\n[port e]\n",
+		   "t.ini:3: duplicate section [endpoint e] (first on line 1)");
+	config_err("[daemon]\napp-socket = \n",
+		   "t.ini:2: invalid app socket path '': 1..107 characters");
 	{
 		char line[400];
 
@@ -534,8 +578,11 @@ static void test_config_bad(void)
 	CU_ASSERT_EQUAL(config_daemon_set(&d, "workers", "2", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(config_daemon_set(&d, "fdb-limit", "10", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(config_daemon_set(&cli, "workers", "4", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(config_daemon_set(&d, "app-socket", "/a", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(config_daemon_set(&cli, "app-socket", "/b", err, sizeof(err)), 0);
 	config_daemon_merge(&d, &cli);
 	CU_ASSERT_EQUAL(d.workers, 4);
+	CU_ASSERT_STRING_EQUAL(d.app_socket, "/b");
 	CU_ASSERT_EQUAL(d.fdb_limit, 10);
 }
 
