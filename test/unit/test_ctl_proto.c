@@ -175,6 +175,48 @@ static void test_proto_responses(void)
 	free(line);
 }
 
+static void test_proto_endpoint(void)
+{
+	struct proto_request req;
+	uint64_t u;
+
+	CU_ASSERT_EQUAL_FATAL(parse_req("{\"version\":1,\"command\":\"endpoint.add\",\"args\":{\"name\":\"web\",\"tenant\":\"gold\",\"network\":\"blue\",\"address\":\"10.0.0.10/24\",\"gateway\":\"10.0.0.1\",\"mtu\":9000,\"mac\":\"02:00:00:00:00:0a\"}}", &req), 0);
+	CU_ASSERT_EQUAL(req.cmd, PROTO_ENDPOINT_ADD);
+	CU_ASSERT_TRUE(proto_cmd_changes_state(req.cmd));
+	CU_ASSERT_STRING_EQUAL(proto_cmd_name(req.cmd), "endpoint.add");
+	CU_ASSERT_STRING_EQUAL(proto_arg_str(&req, "address"), "10.0.0.10/24");
+	CU_ASSERT_STRING_EQUAL(proto_arg_str(&req, "gateway"), "10.0.0.1");
+	CU_ASSERT_EQUAL(proto_arg_uint(&req, "mtu", &u), 0);
+	CU_ASSERT_EQUAL(u, 9000);
+	proto_request_free(&req);
+
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.add\",\"args\":{\"name\":\"web\"}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint.add: missing argument 'address'");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.add\",\"args\":{\"address\":\"10.0.0.1/24\"}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint.add: missing argument 'name'");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.add\",\"args\":{\"name\":\"w\",\"address\":\"10.0.0.1/24\",\"mtu\":\"9000\"}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint.add: argument 'mtu' must be a non-negative integer");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.add\",\"args\":{\"name\":\"w\",\"address\":\"10.0.0.1/24\",\"queues\":2}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint.add: unknown argument 'queues'");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.add\",\"args\":{\"name\":\"w\",\"address\":[\"10.0.0.1/24\"]}}", &req), -EINVAL);
+
+	CU_ASSERT_EQUAL_FATAL(parse_req("{\"version\":1,\"command\":\"endpoint.del\",\"args\":{\"name\":\"web\"}}", &req), 0);
+	CU_ASSERT_EQUAL(req.cmd, PROTO_ENDPOINT_DEL);
+	CU_ASSERT_TRUE(proto_cmd_changes_state(req.cmd));
+	proto_request_free(&req);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.del\",\"args\":{\"names\":[\"web\"]}}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.del\"}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint.del: missing argument 'name'");
+
+	CU_ASSERT_EQUAL_FATAL(parse_req("{\"version\":1,\"command\":\"endpoint.list\"}", &req), 0);
+	CU_ASSERT_EQUAL(req.cmd, PROTO_ENDPOINT_LIST);
+	CU_ASSERT_FALSE(proto_cmd_changes_state(req.cmd));
+	proto_request_free(&req);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.list\",\"args\":{\"name\":\"x\"}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint.list: unknown argument 'name'");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.frob\"}", &req), -EOPNOTSUPP);
+}
+
 static void test_parse_mac(void)
 {
 	uint8_t mac[6];
@@ -601,6 +643,7 @@ int main(void)
 	CU_add_test(s, "proto types", test_proto_types);
 	CU_add_test(s, "proto unknown command", test_proto_unknown_command);
 	CU_add_test(s, "proto responses", test_proto_responses);
+	CU_add_test(s, "proto endpoint commands", test_proto_endpoint);
 	CU_add_test(s, "parse MAC", test_parse_mac);
 	CU_add_test(s, "parse CIDR", test_parse_cidr);
 	CU_add_test(s, "parse CPU list", test_parse_cpus);
