@@ -341,8 +341,8 @@ static void vstackd_vnet_config(const struct config_daemon *d,
 }
 
 /**
- * vstackd_restore() - tenants and ports from the config file and the state
- *		       directory (see reconcile.c)
+ * vstackd_restore() - tenants, ports and endpoints from the config file
+ *		       and the state directory (see reconcile.c)
  * @cmd:	command state, its @state open
  * @cfg:	parsed config file
  *
@@ -365,7 +365,7 @@ static int vstackd_restore(struct cmd_ctx *cmd, const struct config *cfg)
 		vstackd_fail("%s", err);
 		return rc;
 	}
-	log_info("tenants and ports: %u restored, %u added, %u removed%s (state in %s)",
+	log_info("tenants, ports and endpoints: %u restored, %u added, %u removed%s (state in %s)",
 		 n.restored, n.added, n.removed,
 		 n.failed ? "; some records could not be restored" : "",
 		 state_dir(cmd->state));
