@@ -811,6 +811,7 @@ static int state_add_record(enum state_kind kind, struct json_object *o,
 						       "endpoint" };
 	const char *got;
 	char *config;
+	void *grown;
 	int rc;
 
 	union {
@@ -846,31 +847,35 @@ static int state_add_record(enum state_kind kind, struct json_object *o,
 		return -EINVAL;
 	}
 
-#define STATE_APPEND(arr, n, rec)                                             \
-	do {                                                                  \
-		void *na = realloc((arr), ((n) + 1) * sizeof(rec));           \
-		if (!na) {                                                    \
-			snprintf(err, errlen, "out of memory");               \
-			free(config);                                         \
-			return -ENOMEM;                                       \
-		}                                                             \
-		(arr) = na;                                                   \
-		(arr)[(n)++] = (rec);                                         \
-	} while (0)
-
 	switch (kind) {
 	case STATE_TENANTS:
-		STATE_APPEND(snap->tenants, snap->ntenants, r.t);
+		if ((grown = realloc(snap->tenants,
+				     (snap->ntenants + 1) * sizeof(r.t)))) {
+			snap->tenants = grown;
+			snap->tenants[snap->ntenants++] = r.t;
+		}
 		break;
 	case STATE_PORTS:
-		STATE_APPEND(snap->ports, snap->nports, r.p);
+		if ((grown = realloc(snap->ports,
+				     (snap->nports + 1) * sizeof(r.p)))) {
+			snap->ports = grown;
+			snap->ports[snap->nports++] = r.p;
+		}
 		break;
 	default:
-		STATE_APPEND(snap->endpoints, snap->nendpoints, r.e);
+		if ((grown = realloc(snap->endpoints,
+				     (snap->nendpoints + 1) * sizeof(r.e)))) {
+			snap->endpoints = grown;
+			snap->endpoints[snap->nendpoints++] = r.e;
+		}
 		break;
 	}
-#undef STATE_APPEND
-	return 0;
+	rc = grown ? 0 : -ENOMEM;
+	if (rc) {
+		snprintf(err, errlen, "out of memory");
+		free(config);
+	}
+	return rc;
 }
 
 /**
