@@ -33,9 +33,6 @@ usage_error() {
 }
 want() { printf '%s\n' "$@" | sort | tr '\n' ' '; }
 ep_names() { vctl_json endpoint list | jq_py '[e["name"] for e in d["endpoints"]]' | sort | tr '\n' ' '; }
-ep_field() { # NAME FIELD
-	vctl_json endpoint list | jq_py "[e['$2'] for e in d['endpoints'] if e['name'] == '$1'][0]"
-}
 write_conf() { # DB_MTU [EXTRA LINE]...
 	local mtu=$1
 	shift
