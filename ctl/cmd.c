@@ -1427,7 +1427,8 @@ static void cmd_walk_network_find(const struct vnet_network_info *n,
  * @n:		network
  * @ctx:	struct cmd_walk
  *
- * A network exists while ports use it; "tenants" are those ports' tenants.
+ * A network exists while ports use it (endpoints are ports of the switch
+ * too); "tenants" are those ports' and endpoints' tenants.
  */
 static void cmd_walk_network_list(const struct vnet_network_info *n,
 				  void *ctx)
@@ -1450,6 +1451,24 @@ static void cmd_walk_network_list(const struct vnet_network_info *n,
 			seen = !strcmp(c->ports[j].spec.network, n->name) &&
 			       c->ports[j].tenant_id == c->ports[i].tenant_id;
 		if (!seen && (tn = tenant_get(c->tenants, c->ports[i].tenant_id)))
+			json_object_array_add(t, json_object_new_string(tn->name));
+	}
+	/* Endpoints are ports of the switch too: their tenants, not seen
+	 * among the ports' already. */
+	for (i = 0; i < c->neps; i++) {
+		const struct cmd_endpoint *e = &c->eps[i];
+		const struct tenant *tn;
+		bool seen = false;
+
+		if (strcmp(e->spec.network, n->name))
+			continue;
+		for (j = 0; j < c->nports && !seen; j++)
+			seen = !strcmp(c->ports[j].spec.network, n->name) &&
+			       c->ports[j].tenant_id == e->tenant_id;
+		for (j = 0; j < i && !seen; j++)
+			seen = !strcmp(c->eps[j].spec.network, n->name) &&
+			       c->eps[j].tenant_id == e->tenant_id;
+		if (!seen && (tn = tenant_get(c->tenants, e->tenant_id)))
 			json_object_array_add(t, json_object_new_string(tn->name));
 	}
 	json_object_object_add(o, "tenants", t);

@@ -7,8 +7,8 @@
 #     view), one error line and a non-zero exit for every mistake (2 for a
 #     usage error, before any request; 1 for what only the daemon judges);
 #   - ports and endpoints share names; a tenant with an endpoint cannot be
-#     deleted; tenant list counts endpoints; stats lists their frame
-#     counters;
+#     deleted; tenant list counts endpoints, network list names their
+#     tenants; stats lists their frame counters;
 #   - endpoints/NAME.json records: after a restart every endpoint is back
 #     with its MAC address and MTU (config and vstackctl ones alike), a
 #     section changed while vstackd was down is applied, a damaged record is
@@ -97,10 +97,13 @@ expect_ctl_error "tenant with an endpoint" tenant del silver
 grep -q "still has 1 endpoint" "$T/ctl.err" || fail "tenant del silver: $(<"$T/ctl.err")"
 
 # Ports and endpoints share one name space.
-vctl port add "$PX"
+vctl port add "$PX" --network blue
 expect_ctl_error "endpoint named like a port" endpoint add "$PX" --address 10.77.7.1/24
 expect_ctl_error "port named like an endpoint" port add "$EP"
 ! link_exists "$EP" || fail "a device $EP was made for a refused port add"
+# A network's tenants are its ports' and its endpoints'.
+assert_eq "$(vctl_json network list | jq_py "sorted([n['tenants'] for n in d['networks'] if n['name'] == 'blue'][0])" | tr '\n' ' ')" \
+	"default silver " "tenants of network blue"
 vctl port del "$PX"
 
 j=$(vctl_json stats --tenant silver)
