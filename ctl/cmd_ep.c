@@ -85,7 +85,8 @@ static int cmd_ep_room(struct cmd_ctx *c, char *err, size_t errlen)
 {
 	/* Both are ports of the switch. */
 	if (c->nports + c->neps >= VNET_MAX_PORTS) {
-		snprintf(err, errlen, "too many ports and endpoints (at most %u)",
+		snprintf(err, errlen,
+			 "too many ports and endpoints (at most %u)",
 			 VNET_MAX_PORTS);
 		return -ENOSPC;
 	}
@@ -163,7 +164,8 @@ int cmd_ep_add(struct cmd_ctx *c, const struct spec_endpoint *e,
 	if ((rc = spec_endpoint_check(e, err, errlen)))
 		return rc;
 	if (!c->stack) {
-		snprintf(err, errlen, "endpoint '%s': the shared stack is not running",
+		snprintf(err, errlen,
+			 "endpoint '%s': the shared stack is not running",
 			 e->name);
 		return -EOPNOTSUPP;
 	}

@@ -97,10 +97,10 @@ static int config_uint(const char *key, const char *val, uint64_t min,
 /**
  * config_daemon_set() - set one daemon setting from its text form
  * @d:		settings
- * @key:	workers, cpus, socket, app-socket, log-level, fdb-limit, fdb-aging
- *		(seconds), busy-poll (microseconds), arena-bufs, napi or
- *		state (directory), metrics (ADDR:PORT of the Prometheus
- *		endpoint) or sched
+ * @key:	workers, cpus, socket, app-socket, log-level, fdb-limit,
+ *		fdb-aging (seconds), busy-poll (microseconds), arena-bufs,
+ *		napi or state (directory), metrics (ADDR:PORT of the
+ *		Prometheus endpoint) or sched
  * @val:	value as written
  * @err:	message on failure
  * @errlen:	size of @err

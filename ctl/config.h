@@ -11,7 +11,8 @@
  *	[port NAME]		tenant, network, type, netns, netns-pid, mac,
  *				address (repeatable), mtu, queues, offload,
  *				lock
- *	[endpoint NAME]		tenant, network, address, gateway, mtu, mac
+ *	[endpoint NAME]		tenant, network, address, gateway, mtu,
+ *				mac
  *
  * Command-line options are set into the same struct config_daemon with
  * config_daemon_set(); each field remembers whether it was set, so the

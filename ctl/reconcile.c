@@ -494,7 +494,9 @@ static void reconcile_daemon(struct cmd_ctx *c, const struct config_daemon *file
 			case CONFIG_FDB_AGING: differs = d.fdb_aging_s != c->daemon.fdb_aging_s; break;
 			case CONFIG_BUSY_POLL: differs = d.busy_poll_us != c->daemon.busy_poll_us; break;
 			case CONFIG_ARENA_BUFS: differs = d.arena_bufs != c->daemon.arena_bufs; break;
-			case CONFIG_APP_SOCKET: differs = strcmp(d.app_socket, c->daemon.app_socket); break;
+			case CONFIG_APP_SOCKET:
+				differs = strcmp(d.app_socket, c->daemon.app_socket);
+				break;
 			default: differs = d.napi != c->daemon.napi; break;
 			}
 		}

@@ -92,7 +92,8 @@ struct spec_tenant {
  * @has_address: @address was given (required, see spec_endpoint_check())
  * @address:	its IPv4 address and on-link prefix
  * @has_gateway: @gateway was given
- * @gateway:	default gateway, IPv4, network order; inside @address's prefix
+ * @gateway:	default gateway, IPv4, network order, inside @address's
+ *		prefix
  * @has_mac:	@mac was given (otherwise the stack derives one)
  * @mac:	unicast MAC address
  * @mtu:	MTU, 0 for the default (SPEC_MTU_DEFAULT)
