@@ -1785,7 +1785,12 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 		return -EINVAL;
 	}
 	if (port && (s.port = cmd_port_find(c, port)) < 0) {
-		snprintf(err, errlen, "port '%.64s' not found", port);
+		if (cmd_ep_index(c, port) >= 0)
+			snprintf(err, errlen,
+				 "'%s' is an endpoint, not a port: see stats or endpoint list",
+				 port);
+		else
+			snprintf(err, errlen, "port '%.64s' not found", port);
 		return -ENOENT;
 	}
 	if (tenant && !(s.tenant = tenant_find(c->tenants, tenant))) {

@@ -1660,8 +1660,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "reload", NULL,
 	  "Usage: vstackctl reload\n"
 	  "Re-read vstackd's config file and apply what changed: new sections are\n"
-	  "added, removed ones deleted, changed ones changed; unchanged ports are\n"
-	  "not touched. Same as sending vstackd SIGHUP, but reports the outcome.\n",
+	  "added, removed ones deleted, changed ones changed; unchanged ports and\n"
+	  "endpoints are not touched. Same as sending vstackd SIGHUP, but reports\n"
+	  "the outcome.\n",
 	  ctl_run_none, "reload", ctl_print_reload },
 	{ "stats", NULL,
 	  "Usage: vstackctl stats [--tenant [T] | --port P] [--prometheus]\n"

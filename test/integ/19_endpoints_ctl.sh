@@ -111,6 +111,8 @@ assert_eq "$(jq_py "[e['name'] for e in d['endpoints']]" <<<"$j")" app1 "stats -
 assert_eq "$(jq_py "all(set(['name','network','tenant','rx_frames','tx_frames','drops']) <= set(e) for e in d['endpoints'])" <<<"$j")" \
 	true "stats endpoint keys: $j"
 vctl stats | grep -q '^ENDPOINT ' || fail "no endpoint table in stats"
+expect_ctl_error "stats --port of an endpoint" stats --port app1
+grep -q "is an endpoint, not a port" "$T/ctl.err" || fail "stats --port app1: $(<"$T/ctl.err")"
 
 # --- restart ----------------------------------------------------------------
 stop_vstackd
