@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "app_proto.h"
+#include "appsrv.h"
 #include "caps.h"
 #include "cmd.h"
 #include "config.h"
@@ -392,6 +393,7 @@ int main(int argc, char **argv)
 	struct http *http = NULL;
 	struct vnet *v = NULL;
 	struct stack *stack = NULL;
+	struct appsrv *apps = NULL;
 	struct vnet_config vc;
 	struct cmd_ctx cmd;
 	const char *config;
@@ -497,6 +499,13 @@ int main(int argc, char **argv)
 	cmd.cli = cli;
 	if ((rc = vstackd_restore(&cmd, &cfg)))
 		goto out;
+	if ((rc = appsrv_open(&apps, d.app_socket, stack, tenants, err,
+			      sizeof(err)))) {
+		vstackd_fail("%s", err);
+		goto out;
+	}
+	server_set_apps(srv, apps);
+	log_info("applications attach at %s", d.app_socket);
 	if ((rc = caps_drop_control(kept, sizeof(kept), err, sizeof(err)))) {
 		vstackd_fail("%s", err);
 		goto out;
@@ -508,7 +517,9 @@ int main(int argc, char **argv)
 		     vnet_workers(v) == 1 ? "" : "s", d.socket);
 	rc = server_run(srv, &cmd, v, &sigs);
 out:
-	/* Its endpoints are local ports of the switch: before vnet_stop(). */
+	/* Applications first (their contexts live in the stack), then the
+	 * stack, whose endpoints are local ports of the switch. */
+	appsrv_close(apps);
 	if (stack)
 		stack_close(stack);
 	if (v)
