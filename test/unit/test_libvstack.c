@@ -73,7 +73,13 @@ static void test_ring_stream_copy(void)
 	vs_ring_read(&r, 0xfffffffcu, out, 10);
 	CU_ASSERT(memcmp(out, in, 10) == 0);
 	/* A length larger than the ring is clamped, never beyond base+size */
-	vs_ring_write(&r, 3, mem, 40);
+	{
+		uint8_t big[40];
+
+		memset(big, 0x11, sizeof(big));
+		vs_ring_write(&r, 3, big, sizeof(big));
+		CU_ASSERT(mem[0] == 0x11 && mem[15] == 0x11);
+	}
 	for (i = 16; i < sizeof(mem); i++)
 		CU_ASSERT(mem[i] == 0xee);
 }
