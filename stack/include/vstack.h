@@ -31,7 +31,9 @@
  * time may send and at most one at a time may receive (one sender and one
  * receiver thread together are fine); vs_close() must not race with any
  * other call on the same socket, as with close(2) on a file descriptor.
- * vs_close_ctx() must be the last call on a context.
+ * vs_close_ctx() must be the last call on a context. A context is not
+ * inherited across fork(2): a child must not use its parent's contexts
+ * (it may vs_open() its own).
  *
  * Event loops. vs_ctx_fd() is one file descriptor (an epoll instance)
  * that becomes readable when the state of some socket of the context may
