@@ -29,8 +29,10 @@
  * handed over to them. Blocking data calls on different sockets may run
  * in different threads at once. For one socket, at most one thread at a
  * time may send and at most one at a time may receive (one sender and one
- * receiver thread together are fine); vs_close() must not race with any
- * other call on the same socket, as with close(2) on a file descriptor.
+ * receiver thread together are fine). vs_close() on a socket another
+ * thread is blocked on (in vs_accept(), vs_connect(), vs_send(),
+ * vs_recv()) wakes that thread with EBADF; it must not race with a call
+ * that is only starting, as with close(2) on a file descriptor.
  * vs_close_ctx() must be the last call on a context. A context is not
  * inherited across fork(2): a child must not use its parent's contexts
  * (it may vs_open() its own).

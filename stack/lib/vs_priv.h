@@ -63,7 +63,7 @@ enum vs_lsock_use {
  * @connect_res: its result once done: 0 or -errno, 1 while pending
  */
 struct vs_lsock {
-	int use;
+	_Atomic int use;
 	uint32_t type;
 	uint32_t gen;
 	struct vs_ring snd, rcv;

@@ -374,7 +374,32 @@ static int vs_sock_block(struct vs_ctx *ctx, struct vs_lsock *ls,
 		ret = vs_ctx_alive(ctx);
 		return ret ? ret : -EAGAIN;
 	}
-	return vs_ctx_wait(ctx, vs_sock_ready, w, -1);
+	ret = vs_ctx_wait(ctx, vs_sock_ready, w, -1);
+	/* Closed by another thread while we slept */
+	if (!ret && atomic_load(&ls->use) != VS_LS_OPEN)
+		ret = -EBADF;
+	return ret;
+}
+
+/**
+ * vs_sock_cancelled() - the error of a command vs_close() cancelled
+ * @ctx:	the context
+ * @ls:		the socket's state
+ * @ret:	the command's result
+ *
+ * vstackd completes a pending ACCEPT or CONNECT with -ECONNABORTED when
+ * the socket is closed. For the thread that was waiting in it that is
+ * the EBADF of a closed descriptor, not the ECONNABORTED of a vanished
+ * vstackd.
+ *
+ * Return: @ret, or -EBADF
+ */
+static int vs_sock_cancelled(struct vs_ctx *ctx, struct vs_lsock *ls, int ret)
+{
+	if (ret == -ECONNABORTED && !atomic_load(&ctx->dead) &&
+	    atomic_load(&ls->use) != VS_LS_OPEN)
+		return -EBADF;
+	return ret;
 }
 
 /**
@@ -781,7 +806,7 @@ VS_API int vs_accept(struct vs_ctx *ctx, int s, struct sockaddr_in *peer)
 	ret = vs_sock_call(ctx, VSAPP_OP_ACCEPT, s, NULL,
 			   ls->nonblock ? VSAPP_F_NONBLOCK : 0, 0, &cqe);
 	if (ret < 0)
-		return vs_sock_fail(ret);
+		return vs_sock_fail(vs_sock_cancelled(ctx, ls, ret));
 	ret = vs_sock_take(ctx, ret, VSAPP_SOCK_STREAM);
 	if (ret < 0)
 		return vs_sock_fail(ret);
@@ -843,7 +868,8 @@ VS_API int vs_connect(struct vs_ctx *ctx, int s,
 	if (!ls->nonblock) {
 		pthread_mutex_unlock(&ctx->lock);
 		ret = vs_sock_call(ctx, VSAPP_OP_CONNECT, s, addr, 0, 0, NULL);
-		return ret < 0 ? vs_sock_fail(ret) : 0;
+		return ret < 0 ? vs_sock_fail(vs_sock_cancelled(ctx, ls, ret))
+			       : 0;
 	}
 	ls->connecting = true;
 	atomic_store(&ls->connect_res, 1);

@@ -691,10 +691,13 @@ static void test_layout_check_direct(void)
  * @cmds:	the commands seen
  * @extra:	a completion with this tag is posted before each answer
  *		(0: none), to check that strangers' completions are dropped
+ * @batch:	take all @n commands before answering any (as vstackd does
+ *		with an ACCEPT that waits while a CLOSE comes)
  */
 struct responder {
 	struct fake *f;
 	unsigned n;
+	bool batch;
 	int32_t res[4];
 	struct vsapp_cmd cmds[4];
 	uint64_t extra;
@@ -722,6 +725,14 @@ static void *responder_main(void *arg)
 	uint32_t h;
 
 	for (i = 0; i < r->n; i++) {
+		if (r->batch && i == 0) {
+			for (spins = 0; atomic_load(&f->shm->sq_tail) -
+						 atomic_load(&f->shm->sq_head) <
+					 r->n &&
+					spins < 5000;
+			     spins++)
+				usleep(1000);
+		}
 		h = atomic_load(&f->shm->sq_head);
 		for (spins = 0; atomic_load(&f->shm->sq_tail) == h &&
 				spins < 5000;
@@ -935,6 +946,84 @@ static void test_cq_overrun(void)
 	fake_free(&f);
 }
 
+struct blocked {
+	struct vs_ctx *ctx;
+	int s;
+	bool accept;
+	int ret, err;
+};
+
+static void *blocked_main(void *arg)
+{
+	struct blocked *b = arg;
+	char buf[8];
+
+	errno = 0;
+	if (b->accept)
+		b->ret = vs_accept(b->ctx, b->s, NULL);
+	else
+		b->ret = (int)vs_recv(b->ctx, b->s, buf, sizeof(buf));
+	b->err = errno;
+	return NULL;
+}
+
+static void test_close_wakes_blocked(void)
+{
+	struct responder r, r2;
+	struct blocked b = { 0 };
+	struct vs_ctx *ctx;
+	pthread_t t, rt;
+	struct fake f;
+	int l, err;
+
+	/* A thread blocked in vs_accept(); the listener is closed: vstackd
+	 * cancels the ACCEPT with ECONNABORTED, the thread sees EBADF. */
+	ctx = fake_ctx(&f);
+	fake_slot(&f, 0, VSAPP_SOCK_STREAM, VSAPP_S_LISTEN);
+	l = socket_via(&f, ctx, VS_SOCK_STREAM, 0, 0, &r, &err);
+	CU_ASSERT_FATAL(l == 0);
+	memset(&r2, 0, sizeof(r2));
+	r2.f = &f;
+	r2.n = 2;
+	r2.batch = true;
+	r2.res[0] = -ECONNABORTED;
+	r2.res[1] = 0;
+	CU_ASSERT_FATAL(pthread_create(&rt, NULL, responder_main, &r2) == 0);
+	b.ctx = ctx;
+	b.s = l;
+	b.accept = true;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, blocked_main, &b) == 0);
+	usleep(50 * 1000);
+	CU_ASSERT(vs_close(ctx, l) == 0);
+	pthread_join(t, NULL);
+	pthread_join(rt, NULL);
+	CU_ASSERT(r2.cmds[0].op == VSAPP_OP_ACCEPT &&
+		  r2.cmds[1].op == VSAPP_OP_CLOSE);
+	CU_ASSERT(b.ret == -1 && b.err == EBADF);
+
+	/* A thread blocked in vs_recv() on a connection that is closed */
+	fake_slot(&f, 1, VSAPP_SOCK_STREAM, VSAPP_S_CONNECTED);
+	l = socket_via(&f, ctx, VS_SOCK_STREAM, 1, 0, &r, &err);
+	CU_ASSERT_FATAL(l == 1);
+	memset(&b, 0, sizeof(b));
+	b.ctx = ctx;
+	b.s = l;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, blocked_main, &b) == 0);
+	usleep(50 * 1000);
+	memset(&r2, 0, sizeof(r2));
+	r2.f = &f;
+	r2.n = 1;
+	CU_ASSERT_FATAL(pthread_create(&rt, NULL, responder_main, &r2) == 0);
+	CU_ASSERT(vs_close(ctx, l) == 0);
+	pthread_join(t, NULL);
+	pthread_join(rt, NULL);
+	CU_ASSERT(b.ret == -1 && b.err == EBADF);
+	/* and the number is free: a send on it is EBADF too */
+	CU_ASSERT(vs_send(ctx, l, "x", 1) == -1 && errno == EBADF);
+	vs_close_ctx(ctx);
+	fake_free(&f);
+}
+
 /* ---- vstackd gone ----------------------------------------------------- */
 
 static void *closer_main(void *arg)
@@ -1095,6 +1184,7 @@ int main(void)
 	CU_add_test(s, "socket_slot_checks", test_socket_slot_checks);
 	CU_add_test(s, "counters_clamped", test_counters_clamped);
 	CU_add_test(s, "cq_overrun", test_cq_overrun);
+	CU_add_test(s, "close_wakes_blocked", test_close_wakes_blocked);
 	s = CU_add_suite("gone", NULL, NULL);
 	CU_add_test(s, "while_waiting", test_gone_while_waiting);
 	CU_add_test(s, "nonblocking", test_gone_nonblocking);
