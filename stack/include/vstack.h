@@ -21,7 +21,10 @@
  *                 whole context; the library refuses to follow it.
  * There is no SIGPIPE: writing to a closed connection fails with EPIPE.
  * A blocking call interrupted by a signal carries on waiting (as with
- * SA_RESTART); it never fails with EINTR.
+ * SA_RESTART); it never fails with EINTR. Before it sleeps, a blocking
+ * call keeps looking for VSTACK_SPIN_US microseconds (environment,
+ * default 20, 0 for never), which catches quick replies without a
+ * wake-up.
  *
  * Threads. A context may be shared by threads: control calls are
  * serialised by a mutex around the queues, and each waits for its own

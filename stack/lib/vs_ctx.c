@@ -475,6 +475,29 @@ out:
 }
 
 /**
+ * vs_ctx_spin_env() - how long to look before sleeping
+ *
+ * A waiter that sleeps costs the worker an eventfd write and itself a
+ * wake-up, tens of microseconds; a reply that comes sooner than that is
+ * better caught by looking. VSTACK_SPIN_US sets the time (0: never look).
+ *
+ * Return: microseconds
+ */
+static int64_t vs_ctx_spin_env(void)
+{
+	const char *e = getenv("VSTACK_SPIN_US");
+	char *end;
+	long v;
+
+	if (!e || !*e)
+		return VS_SPIN_US_DEFAULT;
+	v = strtol(e, &end, 10);
+	if (*end || v < 0)
+		return VS_SPIN_US_DEFAULT;
+	return v > VS_SPIN_US_MAX ? VS_SPIN_US_MAX : v;
+}
+
+/**
  * vs_ctx_attach_fd() - say hello on a connected app socket and attach
  * @fd:		SOCK_SEQPACKET, connected to vstackd; owned by the context
  *		from now on (closed on failure too)
@@ -574,6 +597,7 @@ int vs_ctx_attach_fd(int fd, const char *endpoint, struct vs_ctx **out)
 	ctx->info.prefix_len = w.prefix_len > 32 ? 32 : w.prefix_len;
 	ctx->info.tenant = w.tenant;
 	ctx->next_tag = 1;
+	ctx->spin_ns = vs_ctx_spin_env() * 1000;
 	*out = ctx;
 	return 0;
 fail:
@@ -851,6 +875,46 @@ static void vs_ctx_sleep(struct vs_ctx *ctx, int64_t deadline)
 }
 
 /**
+ * vs_ctx_spin() - look at a condition for a short while without sleeping
+ * @ctx:	the context
+ * @ready:	the condition
+ * @arg:	its argument
+ * @deadline:	monotonic ns, -1 for none
+ *
+ * Only a hint: vs_ctx_wait() looks again anyway. Completions are reaped
+ * only when the queue holds some, so an idle spin takes no lock.
+ */
+static void vs_ctx_spin(struct vs_ctx *ctx, vs_ready_fn ready, void *arg,
+			int64_t deadline)
+{
+	int64_t end, now;
+	unsigned i;
+
+	if (ctx->spin_ns <= 0)
+		return;
+	now = vs_ctx_now();
+	end = now + ctx->spin_ns;
+	if (deadline >= 0 && deadline < end)
+		end = deadline;
+	while (now < end && !atomic_load(&ctx->dead)) {
+		if (atomic_load_explicit(&ctx->shm->cq_tail,
+					 memory_order_acquire) !=
+		    atomic_load_explicit(&ctx->shm->cq_head,
+					 memory_order_relaxed))
+			vs_ctx_reap(ctx);
+		if (ready(ctx, arg))
+			return;
+		for (i = 0; i < 32; i++)
+#if defined(__x86_64__) || defined(__i386__)
+			__builtin_ia32_pause();
+#else
+			atomic_signal_fence(memory_order_seq_cst);
+#endif
+		now = vs_ctx_now();
+	}
+}
+
+/**
  * vs_ctx_wait() - wait until a condition holds, vstackd dies, or a deadline
  * @ctx:	the context
  * @ready:	the condition; called without ctx->lock, after the
@@ -867,6 +931,7 @@ int vs_ctx_wait(struct vs_ctx *ctx, vs_ready_fn ready, void *arg,
 	uint64_t epoch;
 	int err, ret;
 
+	vs_ctx_spin(ctx, ready, arg, deadline);
 	for (;;) {
 		err = atomic_load(&ctx->dead);
 		if (err)

@@ -26,6 +26,8 @@
 #define VS_DGRAM_RING_MIN 32u	  /* a header and a small payload */
 #define VS_DGRAM_MAX	65507u	  /* the largest UDP payload over IPv4 */
 #define VS_OPEN_TIMEOUT_MS 5000
+#define VS_SPIN_US_DEFAULT 20	  /* look this long before sleeping */
+#define VS_SPIN_US_MAX	10000
 
 /* Tags of commands whose completion nobody waits for (a non-blocking
  * connect): the top bit set, the socket in the low 32 bits. */
@@ -110,6 +112,7 @@ struct vs_waiter {
  * @dead:	0, or the errno every call now fails with
  * @armed:	vs_ctx_arm() holds app_waiting up
  * @stray:	completions nobody waited for (counted, dropped)
+ * @spin_ns:	how long a waiter looks before it sleeps (VSTACK_SPIN_US)
  * @ls:		local socket table, @nsocks entries
  */
 struct vs_ctx {
@@ -135,6 +138,7 @@ struct vs_ctx {
 	_Atomic int dead;
 	_Atomic bool armed;
 	uint64_t stray;
+	int64_t spin_ns;
 
 	struct vs_lsock *ls;
 };
