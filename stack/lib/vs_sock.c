@@ -259,6 +259,25 @@ static int vs_sock_addr_ok(const struct sockaddr_in *sa)
 }
 
 /**
+ * vs_sock_state() - a socket's state as the library sees it
+ * @ls:		its local state
+ * @slot:	its slot
+ *
+ * A non-blocking connect that vstackd has not taken yet leaves the slot
+ * OPEN for a while: that is CONNECTING, not "not connected".
+ *
+ * Return: enum vsapp_state
+ */
+static uint32_t vs_sock_state(struct vs_lsock *ls, struct vsapp_sock *slot)
+{
+	uint32_t st = atomic_load_explicit(&slot->state, memory_order_acquire);
+
+	if (st == VSAPP_S_OPEN && atomic_load(&ls->connect_res) == 1)
+		return VSAPP_S_CONNECTING;
+	return st;
+}
+
+/**
  * vs_sock_revents() - the readiness of one socket, from the shared counters
  * @ctx:	the context
  * @s:		the socket
@@ -277,8 +296,11 @@ int vs_sock_revents(struct vs_ctx *ctx, int s)
 	if (atomic_load(&ls->broken))
 		return VS_POLLERR;
 	ev = atomic_load_explicit(&slot->events, memory_order_acquire);
-	st = atomic_load_explicit(&slot->state, memory_order_acquire);
-	if ((ev & VSAPP_EV_ERR) || atomic_load(&ls->connect_res) < 0)
+	st = vs_sock_state(ls, slot);
+	/* A pending error shows in err before (or without) the event bit,
+	 * e.g. for a refused connect. */
+	if ((ev & VSAPP_EV_ERR) || atomic_load(&ls->connect_res) < 0 ||
+	    atomic_load_explicit(&slot->err, memory_order_acquire))
 		re |= VS_POLLERR;
 	if (st == VSAPP_S_LISTEN) {
 		if (atomic_load_explicit(&slot->accept_q,
@@ -458,7 +480,7 @@ static ssize_t vs_sock_stream_send(struct vs_ctx *ctx, int s,
 			break;
 		}
 		ev = atomic_load_explicit(&slot->events, memory_order_acquire);
-		st = atomic_load_explicit(&slot->state, memory_order_acquire);
+		st = vs_sock_state(ls, slot);
 		if (ev & VSAPP_EV_ERR) {
 			ret = -vs_sock_err(slot);
 			break;
@@ -522,7 +544,7 @@ static ssize_t vs_sock_stream_recv(struct vs_ctx *ctx, int s,
 			return -EPROTO;
 		/* Events before rcv_tail: EOF implies all data is visible. */
 		ev = atomic_load_explicit(&slot->events, memory_order_acquire);
-		st = atomic_load_explicit(&slot->state, memory_order_acquire);
+		st = vs_sock_state(ls, slot);
 		if (vs_ring_stream_used(
 			    ls->rcv_head,
 			    atomic_load_explicit(&slot->rcv_tail,

@@ -1024,6 +1024,50 @@ static void test_close_wakes_blocked(void)
 	fake_free(&f);
 }
 
+static void test_nonblocking_connect(void)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(80) };
+	struct vs_pollfd p = { .events = VS_POLLOUT };
+	struct vsapp_cmd *sq, cmd;
+	struct vsapp_cqe c = { 0 };
+	struct responder r;
+	struct vs_ctx *ctx;
+	struct fake f;
+	int s, err;
+
+	ctx = fake_ctx(&f);
+	fake_slot(&f, 0, VSAPP_SOCK_STREAM, VSAPP_S_OPEN);
+	s = socket_via(&f, ctx, VS_SOCK_STREAM, 0, 0, &r, &err);
+	CU_ASSERT_FATAL(s == 0);
+	vs_set_nonblock(ctx, s, 1);
+	to.sin_addr.s_addr = htonl(0x0a000002);
+	CU_ASSERT(vs_connect(ctx, s, &to) == -1 && errno == EINPROGRESS);
+	CU_ASSERT(vs_connect(ctx, s, &to) == -1 && errno == EALREADY);
+	sq = (struct vsapp_cmd *)(f.map + f.shm->sq_off);
+	cmd = sq[atomic_load(&f.shm->sq_head) & (FAKE_SQ - 1)];
+	atomic_store(&f.shm->sq_head, atomic_load(&f.shm->sq_tail));
+	CU_ASSERT(cmd.op == VSAPP_OP_CONNECT && cmd.port == 80 &&
+		  cmd.addr == htonl(0x0a000002));
+	CU_ASSERT((cmd.tag & VS_TAG_DETACHED) != 0);
+	/* Not taken by vstackd yet: the slot says OPEN, which must read as
+	 * connecting, not as a hang-up */
+	p.sock = s;
+	CU_ASSERT(vs_poll(ctx, &p, 1, 0) == 0);
+	CU_ASSERT(vs_send(ctx, s, "x", 1) == -1 && errno == EAGAIN);
+	/* Refused: the completion lands in the socket */
+	c.tag = cmd.tag;
+	c.res = -ECONNREFUSED;
+	responder_post(&f, &c);
+	atomic_store(&fake_sock(&f, 0)->state, VSAPP_S_CLOSED);
+	CU_ASSERT(vs_poll(ctx, &p, 1, 0) == 1 && (p.revents & VS_POLLERR));
+	CU_ASSERT(ctx->stray == 0);
+	/* the outcome, once */
+	CU_ASSERT(vs_connect(ctx, s, &to) == -1 && errno == ECONNREFUSED);
+	vs_close_ctx(ctx);
+	fake_free(&f);
+}
+
 /* ---- vstackd gone ----------------------------------------------------- */
 
 static void *closer_main(void *arg)
@@ -1185,6 +1229,7 @@ int main(void)
 	CU_add_test(s, "counters_clamped", test_counters_clamped);
 	CU_add_test(s, "cq_overrun", test_cq_overrun);
 	CU_add_test(s, "close_wakes_blocked", test_close_wakes_blocked);
+	CU_add_test(s, "nonblocking_connect", test_nonblocking_connect);
 	s = CU_add_suite("gone", NULL, NULL);
 	CU_add_test(s, "while_waiting", test_gone_while_waiting);
 	CU_add_test(s, "nonblocking", test_gone_nonblocking);
