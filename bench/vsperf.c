@@ -24,15 +24,16 @@
 #include "vstack.h"
 
 #define VSPERF_BUF	 (256 * 1024)
-#define VSPERF_TIME_MAX	 3600		/* seconds, for --time and --timeout */
-#define VSPERF_COUNT_MAX 100000000ull	/* --count */
-#define VSPERF_SAMPLES	 10000000ull	/* latencies kept */
-#define VSPERF_LINGER_MS 30000		/* source: wait for the sink's close */
+#define VSPERF_TIME_MAX	 3600	      /* seconds, for --time and --timeout */
+#define VSPERF_COUNT_MAX 100000000ull /* --count */
+#define VSPERF_SAMPLES	 10000000ull  /* latencies kept */
+#define VSPERF_LINGER_MS 30000	      /* source: wait for the sink's close */
 
 static const char vsperf_usage[] =
 	"usage: vsperf [--endpoint NAME] MODE ARGS...\n"
 	"  sink PORT [--once] [--conns N] [--out -] [--timeout SEC]\n"
-	"      accept, read everything; one JSON line per connection on stderr\n"
+	"      accept, read everything; one JSON line per connection on "
+	"stderr\n"
 	"      (bytes, seconds, gbps); --out - copies the bytes to stdout\n"
 	"  source HOST PORT (--bytes N | --time SEC | --in -) [--bytes N]\n"
 	"      connect and send N bytes, for SEC seconds, or stdin\n"
@@ -43,7 +44,8 @@ static const char vsperf_usage[] =
 	"  udp-echo PORT [--count N] [--timeout SEC]\n"
 	"      send every datagram back to its sender\n"
 	"  udp-send HOST PORT --count N --size S [--wait MS]\n"
-	"      send N datagrams of S bytes; count echoes for MS ms (default 1000)\n"
+	"      send N datagrams of S bytes; count echoes for MS ms (default "
+	"1000)\n"
 	"HOST is an IPv4 address. --endpoint picks the endpoint (default: the\n"
 	"tenant's only one); VSTACK_APP_SOCKET names vstackd's app socket.\n";
 
@@ -58,8 +60,8 @@ struct vsperf_opts {
 	unsigned time_s;	 /* 0: unset */
 	uint64_t count;		 /* 0: unset */
 	unsigned size;
-	unsigned conns;		 /* 0: unlimited */
-	unsigned timeout_s;	 /* 0: none */
+	unsigned conns;	    /* 0: unlimited */
+	unsigned timeout_s; /* 0: none */
 	unsigned wait_ms;
 	bool once, out_stdout, in_stdin;
 };
@@ -152,7 +154,7 @@ static uint16_t vsperf_port(const char *s)
  */
 static void vsperf_parse(int argc, char **argv, struct vsperf_opts *o)
 {
-	const char *pos[3] = { 0 };
+	const char *pos[3] = {0};
 	unsigned npos = 0, want;
 	int i;
 
@@ -433,7 +435,7 @@ static int vsperf_source(struct vs_ctx *ctx, const struct vsperf_opts *o)
 {
 	char *buf = malloc(VSPERF_BUF);
 	int s = vsperf_connect(ctx, o);
-	struct vs_pollfd p = { .sock = s, .events = VS_POLLIN };
+	struct vs_pollfd p = {.sock = s, .events = VS_POLLIN};
 	uint64_t total = 0, want;
 	double t0, end, t1;
 	size_t chunk;
@@ -572,8 +574,9 @@ static int vsperf_pingpong(struct vs_ctx *ctx, const struct vsperf_opts *o)
 			if (r < 0)
 				vsperf_die(1, "recv: %s", strerror(errno));
 			if (!r)
-				vsperf_die(1, "the server closed after %" PRIu64
-					      " round trips",
+				vsperf_die(1,
+					   "the server closed after %" PRIu64
+					   " round trips",
 					   n);
 		}
 		lat[n] = (vsperf_now() - t) * 1e6;
@@ -639,7 +642,7 @@ static int vsperf_udp_send(struct vs_ctx *ctx, const struct vsperf_opts *o)
 {
 	static char buf[65536];
 	int s = vs_socket(ctx, VS_SOCK_DGRAM), status = 0;
-	struct vs_pollfd p = { .sock = s, .events = VS_POLLIN };
+	struct vs_pollfd p = {.sock = s, .events = VS_POLLIN};
 	uint64_t sent = 0, recvd = 0, bytes = 0;
 	double t0, t1, end;
 	int left;

@@ -252,8 +252,7 @@ VS_API int vs_connect(struct vs_ctx *ctx, int s,
  * Return: bytes taken, or -1 with errno (EAGAIN, EPIPE, ENOTCONN,
  * ECONNRESET, EMSGSIZE, EDESTADDRREQ, ...)
  */
-VS_API ssize_t vs_send(struct vs_ctx *ctx, int s, const void *buf,
-		       size_t len);
+VS_API ssize_t vs_send(struct vs_ctx *ctx, int s, const void *buf, size_t len);
 
 /**
  * vs_recv() - read from a socket
@@ -283,8 +282,8 @@ VS_API ssize_t vs_recv(struct vs_ctx *ctx, int s, void *buf, size_t len);
  *
  * Return: @len, or -1 with errno (EAGAIN, EMSGSIZE, EDESTADDRREQ, ...)
  */
-VS_API ssize_t vs_sendto(struct vs_ctx *ctx, int s, const void *buf,
-			 size_t len, const struct sockaddr_in *to);
+VS_API ssize_t vs_sendto(struct vs_ctx *ctx, int s, const void *buf, size_t len,
+			 const struct sockaddr_in *to);
 
 /**
  * vs_recvfrom() - receive one datagram and its sender

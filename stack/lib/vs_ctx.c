@@ -139,8 +139,7 @@ static bool vs_ctx_region_ok(uint64_t off, uint64_t len, uint64_t lo,
  *
  * Return: true when they overlap (both already checked in bounds)
  */
-static bool vs_ctx_overlap(uint64_t a, uint64_t alen, uint64_t b,
-			   uint64_t blen)
+static bool vs_ctx_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return alen && blen && a < b + blen && b < a + alen;
 }
@@ -271,14 +270,14 @@ static int vs_ctx_recv_welcome(int fd, struct vsapp_welcome *w, int *fds)
 		struct cmsghdr h;
 		char raw[CMSG_SPACE(sizeof(int) * 8)];
 	} ctl;
-	struct iovec iov = { .iov_base = &buf, .iov_len = sizeof(buf) };
+	struct iovec iov = {.iov_base = &buf, .iov_len = sizeof(buf)};
 	struct msghdr msg = {
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
 		.msg_control = ctl.raw,
 		.msg_controllen = sizeof(ctl.raw),
 	};
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	int got[16], ngot = 0, i, ret;
 	struct cmsghdr *c;
 	ssize_t n;
@@ -383,7 +382,7 @@ static void vs_ctx_printable(char *s)
  */
 static void vs_ctx_free(struct vs_ctx *ctx)
 {
-	int fds[4] = { ctx->usock, ctx->bell, ctx->wake, ctx->epfd };
+	int fds[4] = {ctx->usock, ctx->bell, ctx->wake, ctx->epfd};
 
 	vs_ctx_close_fds(fds, 4);
 	if (ctx->map)
@@ -613,7 +612,7 @@ fail:
  */
 VS_API struct vs_ctx *vs_open(const char *endpoint)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *path = getenv(VSAPP_SOCKET_ENV);
 	struct vs_ctx *ctx;
 	int fd, ret;
@@ -710,7 +709,7 @@ static bool vs_ctx_usock_gone(short revents)
  */
 int vs_ctx_alive(struct vs_ctx *ctx)
 {
-	struct pollfd p = { .fd = ctx->usock, .events = POLLIN | POLLRDHUP };
+	struct pollfd p = {.fd = ctx->usock, .events = POLLIN | POLLRDHUP};
 	int err = atomic_load(&ctx->dead);
 
 	if (err)
@@ -737,8 +736,7 @@ void vs_ctx_kick(struct vs_ctx *ctx)
 	atomic_store(&ctx->shm->pending, 1);
 	if (atomic_load(&ctx->shm->stack_waiting)) {
 		/* EAGAIN: the counter is full, which already wakes it. */
-		if (write(ctx->bell, &one, sizeof(one)) < 0 &&
-		    errno != EAGAIN)
+		if (write(ctx->bell, &one, sizeof(one)) < 0 && errno != EAGAIN)
 			(void)vs_ctx_alive(ctx);
 	}
 }
@@ -768,8 +766,8 @@ static bool vs_ctx_detached(struct vs_ctx *ctx, uint64_t tag)
  */
 static void vs_ctx_reap_locked(struct vs_ctx *ctx)
 {
-	uint32_t tail = atomic_load_explicit(&ctx->shm->cq_tail,
-					     memory_order_acquire);
+	uint32_t tail =
+		atomic_load_explicit(&ctx->shm->cq_tail, memory_order_acquire);
 	bool handed = false;
 	struct vs_waiter *w;
 	struct vsapp_cqe c;
@@ -848,8 +846,8 @@ static void vs_ctx_drain(struct vs_ctx *ctx)
 static void vs_ctx_sleep(struct vs_ctx *ctx, int64_t deadline)
 {
 	struct pollfd p[2] = {
-		{ .fd = ctx->wake, .events = POLLIN },
-		{ .fd = ctx->usock, .events = POLLIN | POLLRDHUP },
+		{.fd = ctx->wake, .events = POLLIN},
+		{.fd = ctx->usock, .events = POLLIN | POLLRDHUP},
 	};
 	int timeout = -1, n;
 
@@ -995,8 +993,8 @@ out:
  */
 static bool vs_ctx_sq_room(struct vs_ctx *ctx, void *arg)
 {
-	uint32_t head = atomic_load_explicit(&ctx->shm->sq_head,
-					     memory_order_acquire);
+	uint32_t head =
+		atomic_load_explicit(&ctx->shm->sq_head, memory_order_acquire);
 
 	(void)arg;
 	/* ctx->sq_tail is read without the lock: only a hint. */
@@ -1116,7 +1114,7 @@ static void vs_ctx_unlist(struct vs_ctx *ctx, struct vs_waiter *w)
 int vs_ctx_call(struct vs_ctx *ctx, struct vsapp_cmd *cmd,
 		struct vsapp_cqe *cqe)
 {
-	struct vs_waiter w = { 0 };
+	struct vs_waiter w = {0};
 	int ret;
 
 	pthread_mutex_lock(&ctx->lock);

@@ -19,15 +19,15 @@
 
 /* Limits on what vstackd may announce; beyond them the layout is refused
  * (bounds the memory the library allocates for its own tables). */
-#define VS_NSOCKS_MAX	(1u << 20)
-#define VS_QUEUE_MAX	(1u << 20)
-#define VS_SHM_MAX	(1ull << 40)
-#define VS_RING_MAX	(1u << 31)
-#define VS_DGRAM_RING_MIN 32u	  /* a header and a small payload */
-#define VS_DGRAM_MAX	65507u	  /* the largest UDP payload over IPv4 */
+#define VS_NSOCKS_MAX	   (1u << 20)
+#define VS_QUEUE_MAX	   (1u << 20)
+#define VS_SHM_MAX	   (1ull << 40)
+#define VS_RING_MAX	   (1u << 31)
+#define VS_DGRAM_RING_MIN  32u	  /* a header and a small payload */
+#define VS_DGRAM_MAX	   65507u /* the largest UDP payload over IPv4 */
 #define VS_OPEN_TIMEOUT_MS 5000
-#define VS_SPIN_US_DEFAULT 20	  /* look this long before sleeping */
-#define VS_SPIN_US_MAX	10000
+#define VS_SPIN_US_DEFAULT 20 /* look this long before sleeping */
+#define VS_SPIN_US_MAX	   10000
 
 /* Tags of commands whose completion nobody waits for (a non-blocking
  * connect): the top bit set, the socket in the low 32 bits. */
@@ -153,8 +153,8 @@ struct vs_layout {
 
 /* vs_ring.c: pure ring arithmetic */
 VS_HIDDEN bool vs_ring_size_ok(uint32_t size, uint32_t min);
-VS_HIDDEN int vs_ring_stream_used(uint32_t head, uint32_t tail,
-				  uint32_t size, uint32_t *used);
+VS_HIDDEN int vs_ring_stream_used(uint32_t head, uint32_t tail, uint32_t size,
+				  uint32_t *used);
 VS_HIDDEN void vs_ring_write(const struct vs_ring *r, uint32_t pos,
 			     const void *src, uint32_t len);
 VS_HIDDEN void vs_ring_read(const struct vs_ring *r, uint32_t pos, void *dst,
@@ -166,8 +166,8 @@ VS_HIDDEN int vs_ring_dgram_put(const struct vs_ring *r, uint32_t head,
 				uint32_t *tail, const struct vsapp_dgram *h,
 				const void *payload);
 VS_HIDDEN int vs_ring_dgram_get(const struct vs_ring *r, uint32_t *head,
-				uint32_t tail, struct vsapp_dgram *h,
-				void *buf, size_t buflen);
+				uint32_t tail, struct vsapp_dgram *h, void *buf,
+				size_t buflen);
 
 /* vs_ctx.c: attach, queues, waiting */
 VS_HIDDEN int vs_shm_check(const struct vsapp_shm *shm, uint64_t map_size,
@@ -190,7 +190,6 @@ VS_HIDDEN int vs_ctx_wait(struct vs_ctx *ctx, vs_ready_fn ready, void *arg,
 
 /* vs_sock.c: sockets */
 VS_HIDDEN int vs_sock_revents(struct vs_ctx *ctx, int s);
-VS_HIDDEN int vs_sock_setup(struct vs_ctx *ctx, uint32_t idx,
-			    uint32_t type);
+VS_HIDDEN int vs_sock_setup(struct vs_ctx *ctx, uint32_t idx, uint32_t type);
 
 #endif /* VSTACK_VS_PRIV_H */

@@ -160,7 +160,7 @@ int vs_ring_dgram_put(const struct vs_ring *r, uint32_t head, uint32_t *tail,
 		      const struct vsapp_dgram *h, const void *payload)
 {
 	uint32_t used, room, off, to_end, need;
-	struct vsapp_dgram wrap = { .len = VSAPP_DGRAM_WRAP };
+	struct vsapp_dgram wrap = {.len = VSAPP_DGRAM_WRAP};
 
 	if (h->len > VS_DGRAM_MAX || vs_ring_dgram_rec(h->len) > r->size)
 		return -EMSGSIZE;

@@ -162,10 +162,10 @@ int vs_sock_setup(struct vs_ctx *ctx, uint32_t idx, uint32_t type)
 	 * owner. Either way they must agree with vstackd's. */
 	ls->snd_tail = atomic_load(&slot->snd_tail);
 	ls->rcv_head = atomic_load(&slot->rcv_head);
-	if (vs_ring_stream_used(atomic_load(&slot->snd_head), ls->snd_tail,
-				ss, &used) ||
-	    vs_ring_stream_used(ls->rcv_head, atomic_load(&slot->rcv_tail),
-				rs, &used))
+	if (vs_ring_stream_used(atomic_load(&slot->snd_head), ls->snd_tail, ss,
+				&used) ||
+	    vs_ring_stream_used(ls->rcv_head, atomic_load(&slot->rcv_tail), rs,
+				&used))
 		return -EPROTO;
 	if (type == VSAPP_SOCK_DGRAM && ((ls->snd_tail | ls->rcv_head) & 7u))
 		return -EPROTO;
@@ -467,7 +467,7 @@ static ssize_t vs_sock_stream_send(struct vs_ctx *ctx, int s,
 				   struct vs_lsock *ls, struct vsapp_sock *slot,
 				   const uint8_t *buf, size_t len)
 {
-	struct vs_sock_want w = { .s = s, .events = VS_POLLOUT };
+	struct vs_sock_want w = {.s = s, .events = VS_POLLOUT};
 	uint32_t ev, st, used, room, n;
 	size_t done = 0;
 	int ret;
@@ -535,7 +535,7 @@ static ssize_t vs_sock_stream_recv(struct vs_ctx *ctx, int s,
 				   struct vs_lsock *ls, struct vsapp_sock *slot,
 				   uint8_t *buf, size_t len)
 {
-	struct vs_sock_want w = { .s = s, .events = VS_POLLIN };
+	struct vs_sock_want w = {.s = s, .events = VS_POLLIN};
 	uint32_t ev, st, used, n;
 	int ret;
 
@@ -618,13 +618,13 @@ static ssize_t vs_sock_dgram_send(struct vs_ctx *ctx, int s,
 				  const void *buf, size_t len,
 				  const struct sockaddr_in *to)
 {
-	struct vs_sock_want w = { .s = s };
-	struct vsapp_dgram h = { 0 };
+	struct vs_sock_want w = {.s = s};
+	struct vsapp_dgram h = {0};
 	uint32_t tail;
 	int ret;
 
-	if (len > VS_DGRAM_MAX || vs_ring_dgram_rec((uint32_t)len) >
-					  ls->snd.size)
+	if (len > VS_DGRAM_MAX ||
+	    vs_ring_dgram_rec((uint32_t)len) > ls->snd.size)
 		return -EMSGSIZE;
 	if (to) {
 		ret = vs_sock_addr_ok(to);
@@ -683,7 +683,7 @@ static ssize_t vs_sock_dgram_recv(struct vs_ctx *ctx, int s,
 				  void *buf, size_t len,
 				  struct sockaddr_in *from)
 {
-	struct vs_sock_want w = { .s = s, .events = VS_POLLIN };
+	struct vs_sock_want w = {.s = s, .events = VS_POLLIN};
 	struct vsapp_dgram h;
 	uint32_t head;
 	int ret;
@@ -736,7 +736,7 @@ static ssize_t vs_sock_dgram_recv(struct vs_ctx *ctx, int s,
  */
 VS_API int vs_socket(struct vs_ctx *ctx, int type)
 {
-	struct vsapp_cmd cmd = { .op = VSAPP_OP_SOCKET };
+	struct vsapp_cmd cmd = {.op = VSAPP_OP_SOCKET};
 	int err = atomic_load(&ctx->dead), res;
 
 	if (err)
@@ -849,10 +849,9 @@ VS_API int vs_accept(struct vs_ctx *ctx, int s, struct sockaddr_in *peer)
  *
  * Return: 0, or -1 with errno
  */
-VS_API int vs_connect(struct vs_ctx *ctx, int s,
-		      const struct sockaddr_in *addr)
+VS_API int vs_connect(struct vs_ctx *ctx, int s, const struct sockaddr_in *addr)
 {
-	struct vsapp_cmd cmd = { .op = VSAPP_OP_CONNECT };
+	struct vsapp_cmd cmd = {.op = VSAPP_OP_CONNECT};
 	struct vsapp_sock *slot;
 	struct vs_lsock *ls;
 	uint64_t tag;
@@ -867,8 +866,8 @@ VS_API int vs_connect(struct vs_ctx *ctx, int s,
 		ret = vs_sock_call(ctx, VSAPP_OP_CONNECT, s, addr, 0, 0, NULL);
 		if (ret < 0)
 			return vs_sock_fail(ret);
-		ls->dgram_connected = addr->sin_addr.s_addr != 0 ||
-				      addr->sin_port != 0;
+		ls->dgram_connected =
+			addr->sin_addr.s_addr != 0 || addr->sin_port != 0;
 		return 0;
 	}
 	pthread_mutex_lock(&ctx->lock);
@@ -938,8 +937,8 @@ VS_API ssize_t vs_send(struct vs_ctx *ctx, int s, const void *buf, size_t len)
  *
  * Return: bytes taken, or -1 with errno
  */
-VS_API ssize_t vs_sendto(struct vs_ctx *ctx, int s, const void *buf,
-			 size_t len, const struct sockaddr_in *to)
+VS_API ssize_t vs_sendto(struct vs_ctx *ctx, int s, const void *buf, size_t len,
+			 const struct sockaddr_in *to)
 {
 	struct vsapp_sock *slot;
 	struct vs_lsock *ls;
@@ -1098,8 +1097,8 @@ VS_API int vs_setsockopt(struct vs_ctx *ctx, int s, int opt, int value)
 	if (!ret && (opt < VS_OPT_NODELAY || opt > VS_OPT_RCVBUF))
 		ret = -ENOPROTOOPT;
 	if (!ret)
-		ret = vs_sock_call(ctx, VSAPP_OP_SETOPT, s, NULL,
-				   (uint32_t)opt, (uint32_t)value, NULL);
+		ret = vs_sock_call(ctx, VSAPP_OP_SETOPT, s, NULL, (uint32_t)opt,
+				   (uint32_t)value, NULL);
 	return ret < 0 ? vs_sock_fail(ret) : 0;
 }
 
@@ -1124,8 +1123,8 @@ VS_API int vs_getsockopt(struct vs_ctx *ctx, int s, int opt, int *value)
 	if (!ret && !value)
 		ret = -EFAULT;
 	if (!ret)
-		ret = vs_sock_call(ctx, VSAPP_OP_GETOPT, s, NULL,
-				   (uint32_t)opt, 0, NULL);
+		ret = vs_sock_call(ctx, VSAPP_OP_GETOPT, s, NULL, (uint32_t)opt,
+				   0, NULL);
 	if (ret < 0)
 		return vs_sock_fail(ret);
 	if (opt == VS_OPT_ERROR && !ret) {
@@ -1256,7 +1255,7 @@ static bool vs_sock_poll_scan(struct vs_ctx *ctx, void *arg)
 VS_API int vs_poll(struct vs_ctx *ctx, struct vs_pollfd *items, unsigned n,
 		   int timeout_ms)
 {
-	struct vs_sock_pollset ps = { .items = items, .n = n };
+	struct vs_sock_pollset ps = {.items = items, .n = n};
 	int ret;
 
 	if (n && !items)

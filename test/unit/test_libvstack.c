@@ -55,8 +55,8 @@ static void test_ring_stream_used(void)
 static void test_ring_stream_copy(void)
 {
 	uint8_t mem[16 + 8], out[16];
-	struct vs_ring r = { .base = mem, .size = 16 };
-	const uint8_t in[10] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	struct vs_ring r = {.base = mem, .size = 16};
+	const uint8_t in[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
 	unsigned i;
 
 	memset(mem, 0xee, sizeof(mem));
@@ -87,8 +87,8 @@ static void test_ring_stream_copy(void)
 static void test_ring_dgram_basic(void)
 {
 	uint8_t mem[64], buf[64];
-	struct vs_ring r = { .base = mem, .size = 64 };
-	struct vsapp_dgram h = { .len = 5, .addr = 0x0100007f, .port = 53 };
+	struct vs_ring r = {.base = mem, .size = 64};
+	struct vsapp_dgram h = {.len = 5, .addr = 0x0100007f, .port = 53};
 	struct vsapp_dgram g;
 	uint32_t head = 0, tail = 0;
 
@@ -137,8 +137,8 @@ static void test_ring_dgram_basic(void)
 static void test_ring_dgram_short_skip(void)
 {
 	uint8_t mem[64], buf[64];
-	struct vs_ring r = { .base = mem, .size = 64 };
-	struct vsapp_dgram h = { .len = 32 }, g;
+	struct vs_ring r = {.base = mem, .size = 64};
+	struct vsapp_dgram h = {.len = 32}, g;
 	uint32_t head = 0, tail = 0;
 
 	/* 48 bytes then 8 left before the end: too few for a header, so the
@@ -162,8 +162,8 @@ static void test_ring_dgram_short_skip(void)
 static void test_ring_dgram_malformed(void)
 {
 	uint8_t mem[64], buf[64];
-	struct vs_ring r = { .base = mem, .size = 64 };
-	struct vsapp_dgram h = { 0 }, g;
+	struct vs_ring r = {.base = mem, .size = 64};
+	struct vsapp_dgram h = {0}, g;
 	uint32_t head;
 
 	memset(mem, 0, sizeof(mem));
@@ -201,10 +201,10 @@ static void test_ring_dgram_malformed(void)
 static void test_ring_dgram_many(void)
 {
 	uint8_t mem[256], in[200], out[200];
-	struct vs_ring r = { .base = mem, .size = 256 };
+	struct vs_ring r = {.base = mem, .size = 256};
 	/* Start just before the counters wrap at 2^32 */
 	uint32_t head = 0xffffff00u, tail = 0xffffff00u;
-	struct vsapp_dgram h = { 0 }, g;
+	struct vsapp_dgram h = {0}, g;
 	unsigned sent = 0, got = 0, i, step;
 	int ret;
 
@@ -270,8 +270,8 @@ static void fake_init(struct fake *f)
 	int sv[2];
 	uint64_t off;
 
-	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-				   sv) == 0);
+	CU_ASSERT_FATAL(
+		socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
 	f->app = sv[0];
 	f->peer = sv[1];
 	f->bell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -332,17 +332,17 @@ static struct vsapp_welcome fake_good_welcome(const struct fake *f)
 
 /* Send a welcome of @len bytes (a welcome, maybe followed by junk) with
  * the first @nfds of memfd, bell, wake, and one extra eventfd. */
-static void fake_send(struct fake *f, const struct vsapp_welcome *w,
-		      size_t len, int nfds)
+static void fake_send(struct fake *f, const struct vsapp_welcome *w, size_t len,
+		      int nfds)
 {
-	char raw[sizeof(*w) + 8] = { 0 };
+	char raw[sizeof(*w) + 8] = {0};
 	union {
 		struct cmsghdr h;
 		char raw[CMSG_SPACE(sizeof(int) * 4)];
 	} ctl;
-	struct iovec iov = { .iov_base = raw, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int fds[4] = { f->memfd, f->bell, f->wake, -1 };
+	struct iovec iov = {.iov_base = raw, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	int fds[4] = {f->memfd, f->bell, f->wake, -1};
 	struct cmsghdr *c;
 
 	memcpy(raw, w, len < sizeof(*w) ? len : sizeof(*w));
@@ -675,8 +675,7 @@ static void test_layout_check_direct(void)
 	CU_ASSERT(l.data_off + l.data_size == f.size);
 	CU_ASSERT(vs_shm_check(f.shm, 16, &l, why, sizeof(why)) == -EPROTO);
 	f.shm->sq_entries = 1u << 21;
-	CU_ASSERT(vs_shm_check(f.shm, f.size, &l, why, sizeof(why)) ==
-		  -EPROTO);
+	CU_ASSERT(vs_shm_check(f.shm, f.size, &l, why, sizeof(why)) == -EPROTO);
 	CU_ASSERT(strstr(why, "queue") != NULL);
 	fake_free(&f);
 }
@@ -726,16 +725,17 @@ static void *responder_main(void *arg)
 
 	for (i = 0; i < r->n; i++) {
 		if (r->batch && i == 0) {
-			for (spins = 0; atomic_load(&f->shm->sq_tail) -
-						 atomic_load(&f->shm->sq_head) <
-					 r->n &&
-					spins < 5000;
+			for (spins = 0;
+			     atomic_load(&f->shm->sq_tail) -
+					     atomic_load(&f->shm->sq_head) <
+				     r->n &&
+			     spins < 5000;
 			     spins++)
 				usleep(1000);
 		}
 		h = atomic_load(&f->shm->sq_head);
-		for (spins = 0; atomic_load(&f->shm->sq_tail) == h &&
-				spins < 5000;
+		for (spins = 0;
+		     atomic_load(&f->shm->sq_tail) == h && spins < 5000;
 		     spins++)
 			usleep(1000);
 		if (atomic_load(&f->shm->sq_tail) == h)
@@ -838,8 +838,7 @@ static void test_socket_slot_checks(void)
 	fake_sock(&f, 2)->rbuf_off = f.size - 100; /* past the data area */
 	s = socket_via(&f, ctx, VS_SOCK_STREAM, 2, 0, &r, &err);
 	CU_ASSERT(s == -1 && err == EPROTO);
-	CU_ASSERT(atomic_load(&f.shm->sq_tail) -
-			  atomic_load(&f.shm->sq_head) ==
+	CU_ASSERT(atomic_load(&f.shm->sq_tail) - atomic_load(&f.shm->sq_head) ==
 		  1); /* the CLOSE */
 	atomic_store(&f.shm->sq_head, atomic_load(&f.shm->sq_tail));
 
@@ -872,7 +871,7 @@ static void test_socket_slot_checks(void)
 
 static void test_counters_clamped(void)
 {
-	struct vs_pollfd p = { .events = VS_POLLIN | VS_POLLOUT };
+	struct vs_pollfd p = {.events = VS_POLLIN | VS_POLLOUT};
 	struct vsapp_sock *slot;
 	struct responder r;
 	struct vs_ctx *ctx;
@@ -913,7 +912,7 @@ static void test_counters_clamped(void)
 	CU_ASSERT(vs_recv(ctx, d, buf, sizeof(buf)) == -1 && errno == EAGAIN);
 	CU_ASSERT(vs_send(ctx, d, "x", 1) == -1 && errno == EDESTADDRREQ);
 	{
-		struct vsapp_dgram h = { .len = 4000 };
+		struct vsapp_dgram h = {.len = 4000};
 		struct vsapp_sock *ds = fake_sock(&f, 2);
 
 		memcpy(f.map + ds->rbuf_off, &h, sizeof(h));
@@ -970,7 +969,7 @@ static void *blocked_main(void *arg)
 static void test_close_wakes_blocked(void)
 {
 	struct responder r, r2;
-	struct blocked b = { 0 };
+	struct blocked b = {0};
 	struct vs_ctx *ctx;
 	pthread_t t, rt;
 	struct fake f;
@@ -1026,11 +1025,10 @@ static void test_close_wakes_blocked(void)
 
 static void test_nonblocking_connect(void)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET,
-				  .sin_port = htons(80) };
-	struct vs_pollfd p = { .events = VS_POLLOUT };
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(80)};
+	struct vs_pollfd p = {.events = VS_POLLOUT};
 	struct vsapp_cmd *sq, cmd;
-	struct vsapp_cqe c = { 0 };
+	struct vsapp_cqe c = {0};
 	struct responder r;
 	struct vs_ctx *ctx;
 	struct fake f;
@@ -1103,8 +1101,7 @@ static void test_gone_while_waiting(void)
 	for (i = 0; i < 2; i++)
 		CU_ASSERT_FATAL(pthread_create(&t[i], NULL, blocked_socket_main,
 					       ctx) == 0);
-	CU_ASSERT(vs_socket(ctx, VS_SOCK_DGRAM) == -1 &&
-		  errno == ECONNABORTED);
+	CU_ASSERT(vs_socket(ctx, VS_SOCK_DGRAM) == -1 && errno == ECONNABORTED);
 	for (i = 0; i < 2; i++) {
 		pthread_join(t[i], &ret);
 		CU_ASSERT((intptr_t)ret == ECONNABORTED);
@@ -1121,7 +1118,7 @@ static void test_gone_while_waiting(void)
 
 static void test_gone_nonblocking(void)
 {
-	struct vs_pollfd p = { .events = VS_POLLIN };
+	struct vs_pollfd p = {.events = VS_POLLIN};
 	struct responder r;
 	struct vs_ctx *ctx;
 	struct fake f;
@@ -1140,7 +1137,7 @@ static void test_gone_nonblocking(void)
 	close(f.peer);
 	f.peer = eventfd(0, 0);
 	{
-		struct pollfd pf = { .fd = vs_ctx_fd(ctx), .events = POLLIN };
+		struct pollfd pf = {.fd = vs_ctx_fd(ctx), .events = POLLIN};
 
 		CU_ASSERT(poll(&pf, 1, 2000) == 1);
 	}
