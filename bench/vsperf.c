@@ -23,11 +23,13 @@
 
 #include "vstack.h"
 
-#define VSPERF_BUF	 (256 * 1024)
-#define VSPERF_TIME_MAX	 3600	      /* seconds, for --time and --timeout */
-#define VSPERF_COUNT_MAX 100000000ull /* --count */
-#define VSPERF_SAMPLES	 10000000ull  /* latencies kept */
-#define VSPERF_LINGER_MS 30000	      /* source: wait for the sink's close */
+#define VSPERF_BUF		(256 * 1024)
+#define VSPERF_TIME_MAX		3600 /* seconds, for --time and --timeout */
+#define VSPERF_COUNT_MAX	100000000ull /* --count */
+#define VSPERF_SAMPLES		10000000ull  /* latencies kept */
+#define VSPERF_GRACE_S		60    /* client --timeout beyond --time */
+#define VSPERF_CLIENT_TIMEOUT_S 600   /* client --timeout otherwise */
+#define VSPERF_LINGER_MS	30000 /* source: wait for the sink's close */
 
 static const char vsperf_usage[] =
 	"usage: vsperf [--endpoint NAME] MODE ARGS...\n"
@@ -47,7 +49,9 @@ static const char vsperf_usage[] =
 	"      send N datagrams of S bytes; count echoes for MS ms (default "
 	"1000)\n"
 	"HOST is an IPv4 address. --endpoint picks the endpoint (default: the\n"
-	"tenant's only one); VSTACK_APP_SOCKET names vstackd's app socket.\n";
+	"tenant's only one); VSTACK_APP_SOCKET names vstackd's app socket.\n"
+	"--timeout SEC ends any mode (exit 3); clients have one by default:\n"
+	"--time + 60 s, else 600 s. Exit: 0 done, 1 failure, 2 usage.\n";
 
 /**
  * struct vsperf_opts - the command line
@@ -254,6 +258,10 @@ static void vsperf_parse(int argc, char **argv, struct vsperf_opts *o)
 		o->count = 10000;
 	if (!strcmp(o->mode, "udp-send") && !o->count)
 		vsperf_die(2, "udp-send needs --count N");
+	/* A client never waits for ever on a peer that stopped reading. */
+	if (want == 2 && !o->timeout_s)
+		o->timeout_s = o->time_s ? o->time_s + VSPERF_GRACE_S
+					 : VSPERF_CLIENT_TIMEOUT_S;
 }
 
 /**
