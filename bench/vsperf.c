@@ -10,6 +10,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "vstack.h"
@@ -32,7 +36,7 @@
 #define VSPERF_LINGER_MS	30000 /* source: wait for the sink's close */
 
 static const char vsperf_usage[] =
-	"usage: vsperf [--endpoint NAME] MODE ARGS...\n"
+	"usage: vsperf [--endpoint NAME | --kernel] MODE ARGS...\n"
 	"  sink PORT [--once] [--conns N] [--out -] [--timeout SEC]\n"
 	"      accept, read everything; one JSON line per connection on "
 	"stderr\n"
@@ -50,8 +54,13 @@ static const char vsperf_usage[] =
 	"      an echo not back within MS ms (1000) is lost\n"
 	"HOST is an IPv4 address. --endpoint picks the endpoint (default: the\n"
 	"tenant's only one); VSTACK_APP_SOCKET names vstackd's app socket.\n"
+	"--kernel uses the kernel's sockets instead of libvstack (the same\n"
+	"workload on the kernel stack, for comparison).\n"
 	"--timeout SEC ends any mode (exit 3); clients have one by default:\n"
 	"--time + 60 s, else 600 s. Exit: 0 done, 1 failure, 2 usage.\n";
+
+/* --kernel: the kernel's sockets instead of libvstack (see vsp_socket()) */
+static bool vsperf_kernel;
 
 /**
  * struct vsperf_opts - the command line
@@ -177,6 +186,8 @@ static void vsperf_parse(int argc, char **argv, struct vsperf_opts *o)
 			if (!v)
 				vsperf_die(2, "--endpoint needs a name");
 			o->endpoint = v, i++;
+		} else if (!strcmp(a, "--kernel")) {
+			vsperf_kernel = true;
 		} else if (!strcmp(a, "--once")) {
 			o->once = true;
 		} else if (!strcmp(a, "--out")) {
@@ -285,6 +296,143 @@ static void vsperf_alarm_handler(int sig)
 	_exit(3);
 }
 
+/*
+ * The socket calls, through libvstack or, with --kernel, through the
+ * kernel's own sockets: the same tool measures both paths, so a benchmark
+ * compares the stacks and not two programs.
+ */
+
+static int vsp_socket(struct vs_ctx *ctx, int type)
+{
+	if (!vsperf_kernel)
+		return vs_socket(ctx, type);
+	return socket(AF_INET,
+		      (type == VS_SOCK_STREAM ? SOCK_STREAM : SOCK_DGRAM) |
+			      SOCK_CLOEXEC,
+		      0);
+}
+
+static int vsp_setsockopt(struct vs_ctx *ctx, int s, int opt, int val)
+{
+	if (!vsperf_kernel)
+		return vs_setsockopt(ctx, s, opt, val);
+	if (opt == VS_OPT_NODELAY)
+		return setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &val,
+				  sizeof(val));
+	if (opt == VS_OPT_REUSEADDR)
+		return setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &val,
+				  sizeof(val));
+	errno = ENOPROTOOPT;
+	return -1;
+}
+
+static int vsp_bind(struct vs_ctx *ctx, int s, const struct sockaddr_in *a)
+{
+	if (!vsperf_kernel)
+		return vs_bind(ctx, s, a);
+	return bind(s, (const struct sockaddr *)a, sizeof(*a));
+}
+
+static int vsp_listen(struct vs_ctx *ctx, int s, int backlog)
+{
+	return vsperf_kernel ? listen(s, backlog) : vs_listen(ctx, s, backlog);
+}
+
+static int vsp_accept(struct vs_ctx *ctx, int s, struct sockaddr_in *peer)
+{
+	socklen_t len = sizeof(*peer);
+
+	if (!vsperf_kernel)
+		return vs_accept(ctx, s, peer);
+	return accept4(s, (struct sockaddr *)peer, peer ? &len : NULL,
+		       SOCK_CLOEXEC);
+}
+
+static int vsp_connect(struct vs_ctx *ctx, int s, const struct sockaddr_in *a)
+{
+	if (!vsperf_kernel)
+		return vs_connect(ctx, s, a);
+	return connect(s, (const struct sockaddr *)a, sizeof(*a));
+}
+
+static ssize_t vsp_send(struct vs_ctx *ctx, int s, const void *b, size_t n)
+{
+	return vsperf_kernel ? send(s, b, n, MSG_NOSIGNAL)
+			     : vs_send(ctx, s, b, n);
+}
+
+static ssize_t vsp_recv(struct vs_ctx *ctx, int s, void *b, size_t n)
+{
+	return vsperf_kernel ? recv(s, b, n, 0) : vs_recv(ctx, s, b, n);
+}
+
+static ssize_t vsp_sendto(struct vs_ctx *ctx, int s, const void *b, size_t n,
+			  const struct sockaddr_in *to)
+{
+	if (!vsperf_kernel)
+		return vs_sendto(ctx, s, b, n, to);
+	return sendto(s, b, n, MSG_NOSIGNAL, (const struct sockaddr *)to,
+		      sizeof(*to));
+}
+
+static ssize_t vsp_recvfrom(struct vs_ctx *ctx, int s, void *b, size_t n,
+			    struct sockaddr_in *from)
+{
+	socklen_t len = sizeof(*from);
+
+	if (!vsperf_kernel)
+		return vs_recvfrom(ctx, s, b, n, from);
+	return recvfrom(s, b, n, 0, (struct sockaddr *)from, &len);
+}
+
+static int vsp_shutdown(struct vs_ctx *ctx, int s, int how)
+{
+	return vsperf_kernel ? shutdown(s, how) : vs_shutdown(ctx, s, how);
+}
+
+static int vsp_close(struct vs_ctx *ctx, int s)
+{
+	return vsperf_kernel ? close(s) : vs_close(ctx, s);
+}
+
+static int vsp_set_nonblock(struct vs_ctx *ctx, int s, int on)
+{
+	int fl;
+
+	if (!vsperf_kernel)
+		return vs_set_nonblock(ctx, s, on);
+	fl = fcntl(s, F_GETFL);
+	return fcntl(s, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+}
+
+static int vsp_poll(struct vs_ctx *ctx, struct vs_pollfd *p, unsigned n,
+		    int timeout_ms)
+{
+	struct pollfd k;
+	int r;
+
+	if (!vsperf_kernel)
+		return vs_poll(ctx, p, n, timeout_ms);
+	/* One socket at a time is all vsperf asks about. */
+	k = (struct pollfd){ .fd = p->sock, .events = p->events };
+	r = poll(&k, n ? 1 : 0, timeout_ms);
+	p->revents = k.revents;
+	return r;
+}
+
+/**
+ * vsperf_strerror() - an error's text, naming vstackd when it went away
+ * @err:	errno value
+ *
+ * Return: the text
+ */
+static const char *vsperf_strerror(int err)
+{
+	if (err == ECONNABORTED && !vsperf_kernel)
+		return "vstackd went away (the connection to it is lost)";
+	return strerror(err);
+}
+
 /**
  * vsperf_listener() - a bound, listening stream socket
  * @ctx:	the context
@@ -294,16 +442,16 @@ static void vsperf_alarm_handler(int sig)
  */
 static int vsperf_listener(struct vs_ctx *ctx, const struct vsperf_opts *o)
 {
-	int s = vs_socket(ctx, VS_SOCK_STREAM);
+	int s = vsp_socket(ctx, VS_SOCK_STREAM);
 
 	if (s < 0)
-		vsperf_die(1, "socket: %s", strerror(errno));
-	(void)vs_setsockopt(ctx, s, VS_OPT_REUSEADDR, 1);
-	if (vs_bind(ctx, s, &o->addr) < 0)
+		vsperf_die(1, "socket: %s", vsperf_strerror(errno));
+	(void)vsp_setsockopt(ctx, s, VS_OPT_REUSEADDR, 1);
+	if (vsp_bind(ctx, s, &o->addr) < 0)
 		vsperf_die(1, "bind port %u: %s", ntohs(o->addr.sin_port),
-			   strerror(errno));
-	if (vs_listen(ctx, s, 16) < 0)
-		vsperf_die(1, "listen: %s", strerror(errno));
+			   vsperf_strerror(errno));
+	if (vsp_listen(ctx, s, 16) < 0)
+		vsperf_die(1, "listen: %s", vsperf_strerror(errno));
 	return s;
 }
 
@@ -317,14 +465,14 @@ static int vsperf_listener(struct vs_ctx *ctx, const struct vsperf_opts *o)
 static int vsperf_connect(struct vs_ctx *ctx, const struct vsperf_opts *o)
 {
 	char a[INET_ADDRSTRLEN];
-	int s = vs_socket(ctx, VS_SOCK_STREAM);
+	int s = vsp_socket(ctx, VS_SOCK_STREAM);
 
 	if (s < 0)
-		vsperf_die(1, "socket: %s", strerror(errno));
-	if (vs_connect(ctx, s, &o->addr) < 0) {
+		vsperf_die(1, "socket: %s", vsperf_strerror(errno));
+	if (vsp_connect(ctx, s, &o->addr) < 0) {
 		inet_ntop(AF_INET, &o->addr.sin_addr, a, sizeof(a));
 		vsperf_die(1, "connect %s:%u: %s", a, ntohs(o->addr.sin_port),
-			   strerror(errno));
+			   vsperf_strerror(errno));
 	}
 	return s;
 }
@@ -367,7 +515,7 @@ static int vsperf_send_all(struct vs_ctx *ctx, int s, const char *p, size_t n)
 	ssize_t w;
 
 	while (n) {
-		w = vs_send(ctx, s, p, n);
+		w = vsp_send(ctx, s, p, n);
 		if (w <= 0)
 			return -1;
 		p += w;
@@ -410,26 +558,26 @@ static int vsperf_sink(struct vs_ctx *ctx, const struct vsperf_opts *o)
 	if (!buf)
 		vsperf_die(1, "out of memory");
 	for (served = 0; !o->conns || served < o->conns; served++) {
-		c = vs_accept(ctx, l, NULL);
+		c = vsp_accept(ctx, l, NULL);
 		if (c < 0)
-			vsperf_die(1, "accept: %s", strerror(errno));
+			vsperf_die(1, "accept: %s", vsperf_strerror(errno));
 		total = 0;
 		t0 = vsperf_now();
-		while ((n = vs_recv(ctx, c, buf, VSPERF_BUF)) > 0) {
+		while ((n = vsp_recv(ctx, c, buf, VSPERF_BUF)) > 0) {
 			total += (uint64_t)n;
 			if (o->out_stdout &&
 			    vsperf_write_all(1, buf, (size_t)n))
 				vsperf_die(1, "writing stdout: %s",
-					   strerror(errno));
+					   vsperf_strerror(errno));
 		}
 		if (n < 0) {
-			fprintf(stderr, "vsperf: recv: %s\n", strerror(errno));
+			fprintf(stderr, "vsperf: recv: %s\n", vsperf_strerror(errno));
 			status = 1;
 		}
 		vsperf_rate("sink", total, vsperf_now() - t0);
-		vs_close(ctx, c);
+		vsp_close(ctx, c);
 	}
-	vs_close(ctx, l);
+	vsp_close(ctx, l);
 	free(buf);
 	return status;
 }
@@ -471,7 +619,7 @@ static int vsperf_source(struct vs_ctx *ctx, const struct vsperf_opts *o)
 				continue;
 			if (n < 0)
 				vsperf_die(1, "reading stdin: %s",
-					   strerror(errno));
+					   vsperf_strerror(errno));
 			if (!n)
 				break;
 			chunk = (size_t)n;
@@ -479,18 +627,18 @@ static int vsperf_source(struct vs_ctx *ctx, const struct vsperf_opts *o)
 			break;
 		}
 		if (vsperf_send_all(ctx, s, buf, chunk))
-			vsperf_die(1, "send: %s", strerror(errno));
+			vsperf_die(1, "send: %s", vsperf_strerror(errno));
 		total += chunk;
 	}
 	t1 = vsperf_now();
-	if (vs_shutdown(ctx, s, VS_SHUT_WR) < 0)
-		vsperf_die(1, "shutdown: %s", strerror(errno));
+	if (vsp_shutdown(ctx, s, VS_SHUT_WR) < 0)
+		vsperf_die(1, "shutdown: %s", vsperf_strerror(errno));
 	/* Wait (bounded) for the sink to read everything and close. */
-	while (vs_poll(ctx, &p, 1, VSPERF_LINGER_MS) == 1 &&
-	       (n = vs_recv(ctx, s, junk, sizeof(junk))) > 0)
+	while (vsp_poll(ctx, &p, 1, VSPERF_LINGER_MS) == 1 &&
+	       (n = vsp_recv(ctx, s, junk, sizeof(junk))) > 0)
 		;
 	vsperf_rate("source", total, t1 - t0);
-	vs_close(ctx, s);
+	vsp_close(ctx, s);
 	free(buf);
 	return 0;
 }
@@ -512,16 +660,16 @@ static int vsperf_pp_server(struct vs_ctx *ctx, const struct vsperf_opts *o)
 	if (!buf)
 		vsperf_die(1, "out of memory");
 	for (served = 0; !o->conns || served < o->conns; served++) {
-		c = vs_accept(ctx, l, NULL);
+		c = vsp_accept(ctx, l, NULL);
 		if (c < 0)
-			vsperf_die(1, "accept: %s", strerror(errno));
-		(void)vs_setsockopt(ctx, c, VS_OPT_NODELAY, 1);
-		while ((n = vs_recv(ctx, c, buf, VSPERF_BUF)) > 0)
+			vsperf_die(1, "accept: %s", vsperf_strerror(errno));
+		(void)vsp_setsockopt(ctx, c, VS_OPT_NODELAY, 1);
+		while ((n = vsp_recv(ctx, c, buf, VSPERF_BUF)) > 0)
 			if (vsperf_send_all(ctx, c, buf, (size_t)n))
 				break;
-		vs_close(ctx, c);
+		vsp_close(ctx, c);
 	}
-	vs_close(ctx, l);
+	vsp_close(ctx, l);
 	free(buf);
 	return 0;
 }
@@ -577,16 +725,16 @@ static int vsperf_pingpong(struct vs_ctx *ctx, const struct vsperf_opts *o)
 	if (!lat || !buf)
 		vsperf_die(1, "out of memory");
 	memset(buf, 'p', o->size);
-	(void)vs_setsockopt(ctx, s, VS_OPT_NODELAY, 1);
+	(void)vsp_setsockopt(ctx, s, VS_OPT_NODELAY, 1);
 	end = vsperf_now() + o->time_s;
 	while (n < cap && (!o->time_s || vsperf_now() < end)) {
 		t = vsperf_now();
 		if (vsperf_send_all(ctx, s, buf, o->size))
-			vsperf_die(1, "send: %s", strerror(errno));
+			vsperf_die(1, "send: %s", vsperf_strerror(errno));
 		for (got = 0; got < o->size; got += (uint64_t)r) {
-			r = vs_recv(ctx, s, buf + got, o->size - got);
+			r = vsp_recv(ctx, s, buf + got, o->size - got);
 			if (r < 0)
-				vsperf_die(1, "recv: %s", strerror(errno));
+				vsperf_die(1, "recv: %s", vsperf_strerror(errno));
 			if (!r)
 				vsperf_die(1,
 					   "the server closed after %" PRIu64
@@ -605,8 +753,8 @@ static int vsperf_pingpong(struct vs_ctx *ctx, const struct vsperf_opts *o)
 		n ? vsperf_pct(lat, n, 0.5) : 0.0,
 		n ? vsperf_pct(lat, n, 0.99) : 0.0,
 		n ? vsperf_pct(lat, n, 0.999) : 0.0);
-	vs_shutdown(ctx, s, VS_SHUT_WR);
-	vs_close(ctx, s);
+	vsp_shutdown(ctx, s, VS_SHUT_WR);
+	vsp_close(ctx, s);
 	free(lat);
 	free(buf);
 	return 0;
@@ -623,25 +771,25 @@ static int vsperf_udp_echo(struct vs_ctx *ctx, const struct vsperf_opts *o)
 {
 	static char buf[65536];
 	struct sockaddr_in from;
-	int s = vs_socket(ctx, VS_SOCK_DGRAM);
+	int s = vsp_socket(ctx, VS_SOCK_DGRAM);
 	uint64_t n;
 	ssize_t r;
 
 	if (s < 0)
-		vsperf_die(1, "socket: %s", strerror(errno));
-	if (vs_bind(ctx, s, &o->addr) < 0)
+		vsperf_die(1, "socket: %s", vsperf_strerror(errno));
+	if (vsp_bind(ctx, s, &o->addr) < 0)
 		vsperf_die(1, "bind port %u: %s", ntohs(o->addr.sin_port),
-			   strerror(errno));
+			   vsperf_strerror(errno));
 	for (n = 0; !o->count || n < o->count; n++) {
-		r = vs_recvfrom(ctx, s, buf, sizeof(buf), &from);
+		r = vsp_recvfrom(ctx, s, buf, sizeof(buf), &from);
 		if (r < 0)
-			vsperf_die(1, "recvfrom: %s", strerror(errno));
-		if (vs_sendto(ctx, s, buf, (size_t)r, &from) < 0)
+			vsperf_die(1, "recvfrom: %s", vsperf_strerror(errno));
+		if (vsp_sendto(ctx, s, buf, (size_t)r, &from) < 0)
 			fprintf(stderr, "vsperf: sendto: %s\n",
-				strerror(errno));
+				vsperf_strerror(errno));
 	}
 	fprintf(stderr, "{\"mode\":\"udp-echo\",\"echoed\":%" PRIu64 "}\n", n);
-	vs_close(ctx, s);
+	vsp_close(ctx, s);
 	return 0;
 }
 
@@ -663,9 +811,9 @@ static uint64_t vsperf_udp_take(struct vs_ctx *ctx, int s, int wait_ms,
 	uint64_t n = 0;
 	ssize_t r;
 
-	if (wait_ms && vs_poll(ctx, &p, 1, wait_ms) != 1)
+	if (wait_ms && vsp_poll(ctx, &p, 1, wait_ms) != 1)
 		return 0;
-	while ((r = vs_recv(ctx, s, buf, sizeof(buf))) >= 0) {
+	while ((r = vsp_recv(ctx, s, buf, sizeof(buf))) >= 0) {
 		n++;
 		*bytes += (uint64_t)r;
 	}
@@ -688,17 +836,17 @@ static uint64_t vsperf_udp_take(struct vs_ctx *ctx, int s, int wait_ms,
 static int vsperf_udp_send(struct vs_ctx *ctx, const struct vsperf_opts *o)
 {
 	char *buf = malloc(o->size);
-	int s = vs_socket(ctx, VS_SOCK_DGRAM), status = 0;
+	int s = vsp_socket(ctx, VS_SOCK_DGRAM), status = 0;
 	uint64_t sent, recvd = 0, bytes = 0, lost = 0;
 	double t0, t1;
 
 	if (s < 0)
-		vsperf_die(1, "socket: %s", strerror(errno));
+		vsperf_die(1, "socket: %s", vsperf_strerror(errno));
 	if (!buf)
 		vsperf_die(1, "out of memory");
 	memset(buf, 'u', o->size);
 	/* Non-blocking receive; sends block only while our ring is full. */
-	vs_set_nonblock(ctx, s, 1);
+	vsp_set_nonblock(ctx, s, 1);
 	t0 = vsperf_now();
 	for (sent = 0; sent < o->count; sent++) {
 		while (sent > recvd + lost &&
@@ -706,14 +854,14 @@ static int vsperf_udp_send(struct vs_ctx *ctx, const struct vsperf_opts *o)
 		       !vsperf_udp_take(ctx, s, (int)o->wait_ms, &recvd,
 					&bytes))
 			lost = sent - recvd; /* the window timed out */
-		if (vs_sendto(ctx, s, buf, o->size, &o->addr) < 0) {
+		if (vsp_sendto(ctx, s, buf, o->size, &o->addr) < 0) {
 			if (errno == EAGAIN) {
 				vsperf_udp_take(ctx, s, 1, &recvd, &bytes);
 				sent--;
 				continue;
 			}
 			fprintf(stderr, "vsperf: sendto: %s\n",
-				strerror(errno));
+				vsperf_strerror(errno));
 			status = 1;
 			break;
 		}
@@ -728,7 +876,7 @@ static int vsperf_udp_send(struct vs_ctx *ctx, const struct vsperf_opts *o)
 		",\"received\":%" PRIu64 ",\"received_bytes\":%" PRIu64
 		",\"seconds\":%.6f}\n",
 		o->size, sent, recvd, bytes, t1 - t0);
-	vs_close(ctx, s);
+	vsp_close(ctx, s);
 	free(buf);
 	return status;
 }
@@ -752,11 +900,11 @@ int main(int argc, char **argv)
 		signal(SIGALRM, vsperf_alarm_handler);
 		alarm(o.timeout_s);
 	}
-	ctx = vs_open(o.endpoint);
-	if (!ctx)
+	ctx = vsperf_kernel ? NULL : vs_open(o.endpoint);
+	if (!ctx && !vsperf_kernel)
 		vsperf_die(1, "cannot attach to vstackd: %s",
 			   vs_open_error()[0] ? vs_open_error()
-					      : strerror(errno));
+					      : vsperf_strerror(errno));
 	if (!strcmp(o.mode, "sink"))
 		ret = vsperf_sink(ctx, &o);
 	else if (!strcmp(o.mode, "source"))
@@ -769,6 +917,7 @@ int main(int argc, char **argv)
 		ret = vsperf_udp_echo(ctx, &o);
 	else
 		ret = vsperf_udp_send(ctx, &o);
-	vs_close_ctx(ctx);
+	if (ctx)
+		vs_close_ctx(ctx);
 	return ret;
 }
