@@ -24,10 +24,12 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd_priv.h"
 #include "log.h"
 #include "metrics.h"
 #include "netlink.h"
 #include "reconcile.h"
+#include "stack.h"
 #include "tenant.h"
 #include "vnet.h"
 
@@ -115,13 +117,15 @@ void cmd_tick(struct cmd_ctx *c)
 }
 
 /**
- * cmd_ctx_fini() - release the command state (ports go with vnet_stop())
+ * cmd_ctx_fini() - release the command state (ports go with vnet_stop(),
+ *		    endpoints with stack_close())
  * @c:		state
  */
 void cmd_ctx_fini(struct cmd_ctx *c)
 {
 	unsigned i;
 
+	cmd_ep_fini(c);
 	for (i = 0; i < c->nports; i++)
 		free(c->ports[i].config);
 	free(c->ports);
@@ -302,7 +306,7 @@ static unsigned cmd_tenant_ports(const struct cmd_ctx *c, uint32_t id)
  * @k:		key
  * @v:		value
  */
-static void cmd_jstr(struct json_object *o, const char *k, const char *v)
+void cmd_jstr(struct json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, json_object_new_string(v));
 }
@@ -313,7 +317,7 @@ static void cmd_jstr(struct json_object *o, const char *k, const char *v)
  * @k:		key
  * @v:		value
  */
-static void cmd_ju64(struct json_object *o, const char *k, uint64_t v)
+void cmd_ju64(struct json_object *o, const char *k, uint64_t v)
 {
 	json_object_object_add(o, k, json_object_new_uint64(v));
 }
@@ -324,7 +328,7 @@ static void cmd_ju64(struct json_object *o, const char *k, uint64_t v)
  * @k:		key
  * @v:		value
  */
-static void cmd_ji64(struct json_object *o, const char *k, int64_t v)
+void cmd_ji64(struct json_object *o, const char *k, int64_t v)
 {
 	json_object_object_add(o, k, json_object_new_int64(v));
 }
@@ -348,6 +352,7 @@ static struct json_object *cmd_json_tenant(const struct cmd_ctx *c,
 	cmd_jstr(o, "weight_from", tn->weight_override ? "override" : "cgroup");
 	cmd_ju64(o, "rate_bps", tn->rate_bps);
 	cmd_ju64(o, "ports", cmd_tenant_ports(c, tn->id));
+	cmd_ju64(o, "endpoints", cmd_tenant_eps(c, tn->id));
 	cmd_jstr(o, "cgroup_state",
 		 !tn->cgroup[0] ? "" : tn->cgroup_lost ? "lost" : "ok");
 	return o;
@@ -667,13 +672,13 @@ int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
 }
 
 /**
- * cmd_tenant_del() - delete a tenant that has no ports
+ * cmd_tenant_del() - delete a tenant that has no ports and no endpoints
  * @c:		state
  * @name:	tenant
  * @err:	message on failure
  * @errlen:	size of @err
  *
- * Return: 0, -ENOENT, -EBUSY if it still has ports, or -errno
+ * Return: 0, -ENOENT, -EBUSY if it still has ports or endpoints, or -errno
  */
 int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
 		   size_t errlen)
@@ -693,6 +698,16 @@ int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
 	if ((n = cmd_tenant_ports(c, tn->id))) {
 		snprintf(err, errlen,
 			 "tenant '%s' still has %u port%s: delete %s first",
+			 name, n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+		return -EBUSY;
+	}
+	/* The stack is asked too: it is what applications attach through. */
+	if ((n = cmd_tenant_eps(c, tn->id)) ||
+	    (c->stack && stack_tenant_has_ep(c->stack, tn->id))) {
+		if (!n)
+			n = 1;
+		snprintf(err, errlen,
+			 "tenant '%s' still has %u endpoint%s: delete %s first",
 			 name, n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
 		return -EBUSY;
 	}
@@ -835,6 +850,12 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
 		return rc;
 	if (cmd_port_find(c, p->name) >= 0) {
 		snprintf(err, errlen, "port '%s' already exists", p->name);
+		return -EEXIST;
+	}
+	if (cmd_ep_index(c, p->name) >= 0) {
+		snprintf(err, errlen,
+			 "an endpoint named '%s' already exists (ports and endpoints share names)",
+			 p->name);
 		return -EEXIST;
 	}
 	if (netlink_link_exists(p->name)) {
@@ -1031,6 +1052,12 @@ int cmd_port_restore(struct cmd_ctx *c, const struct state_port *sp,
 	}
 	if (cmd_port_find(c, sp->spec.name) >= 0) {
 		snprintf(err, errlen, "port '%s' already exists",
+			 sp->spec.name);
+		return -EEXIST;
+	}
+	if (cmd_ep_index(c, sp->spec.name) >= 0) {
+		snprintf(err, errlen,
+			 "an endpoint named '%s' already exists (ports and endpoints share names)",
 			 sp->spec.name);
 		return -EEXIST;
 	}
@@ -1400,7 +1427,8 @@ static void cmd_walk_network_find(const struct vnet_network_info *n,
  * @n:		network
  * @ctx:	struct cmd_walk
  *
- * A network exists while ports use it; "tenants" are those ports' tenants.
+ * A network exists while ports use it (endpoints are ports of the switch
+ * too); "tenants" are those ports' and endpoints' tenants.
  */
 static void cmd_walk_network_list(const struct vnet_network_info *n,
 				  void *ctx)
@@ -1423,6 +1451,24 @@ static void cmd_walk_network_list(const struct vnet_network_info *n,
 			seen = !strcmp(c->ports[j].spec.network, n->name) &&
 			       c->ports[j].tenant_id == c->ports[i].tenant_id;
 		if (!seen && (tn = tenant_get(c->tenants, c->ports[i].tenant_id)))
+			json_object_array_add(t, json_object_new_string(tn->name));
+	}
+	/* Endpoints are ports of the switch too: their tenants, not seen
+	 * among the ports' already. */
+	for (i = 0; i < c->neps; i++) {
+		const struct cmd_endpoint *e = &c->eps[i];
+		const struct tenant *tn;
+		bool seen = false;
+
+		if (strcmp(e->spec.network, n->name))
+			continue;
+		for (j = 0; j < c->nports && !seen; j++)
+			seen = !strcmp(c->ports[j].spec.network, n->name) &&
+			       c->ports[j].tenant_id == e->tenant_id;
+		for (j = 0; j < i && !seen; j++)
+			seen = !strcmp(c->eps[j].spec.network, n->name) &&
+			       c->eps[j].tenant_id == e->tenant_id;
+		if (!seen && (tn = tenant_get(c->tenants, e->tenant_id)))
 			json_object_array_add(t, json_object_new_string(tn->name));
 	}
 	json_object_object_add(o, "tenants", t);
@@ -1702,7 +1748,8 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
  * cmd_stats() - counters of ports, networks, tenants and workers
  * @c:		state
  * @req:	stats request, with an optional "port" or "tenant" filter
- * @result:	{"ports","networks","tenants","workers","totals","uptime_ns"}
+ * @result:	{"ports","networks","tenants","endpoints","workers","totals",
+ *		"uptime_ns"}
  *
  * Each tenant carries its ports' traffic counters (rx_packets, ...,
  * drops) and its work as the workers accounted it: packets and bytes read
@@ -1712,6 +1759,9 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
  * (times its intake was parked for its share and for its rate cap),
  * weight and rate_cap_bps. totals holds the sums of the same work fields
  * over the tenants listed, and sched (whether cycles are measured).
+ * endpoints holds the shared stack's endpoints with their frame counters
+ * (rx_frames, tx_frames, drops): the tenant's with --tenant, none with
+ * --port.
  * @err:	message on failure
  * @errlen:	size of @err
  *
@@ -1735,7 +1785,12 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 		return -EINVAL;
 	}
 	if (port && (s.port = cmd_port_find(c, port)) < 0) {
-		snprintf(err, errlen, "port '%.64s' not found", port);
+		if (cmd_ep_index(c, port) >= 0)
+			snprintf(err, errlen,
+				 "'%s' is an endpoint, not a port: see stats or endpoint list",
+				 port);
+		else
+			snprintf(err, errlen, "port '%.64s' not found", port);
 		return -ENOENT;
 	}
 	if (tenant && !(s.tenant = tenant_find(c->tenants, tenant))) {
@@ -1769,6 +1824,8 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 	json_object_object_add(result, "tenants", ts.arr);
 	tenant_foreach(c->tenants, cmd_walk_tenant_cycles, &ts);
 	tenant_foreach(c->tenants, cmd_walk_tenant_sum, &ts);
+
+	cmd_ep_stats(c, s.tenant, s.port >= 0, result);
 
 	s.workers = json_object_new_array();
 	json_object_object_add(result, "workers", s.workers);
@@ -1867,6 +1924,11 @@ int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,
 		break;
 	case PROTO_RELOAD:
 		rc = cmd_reload(c, r, err, errlen);
+		break;
+	case PROTO_ENDPOINT_ADD:
+	case PROTO_ENDPOINT_DEL:
+	case PROTO_ENDPOINT_LIST:
+		rc = cmd_ep_handle(c, req, r, err, errlen);
 		break;
 	default:
 		snprintf(err, errlen, "unknown command");

@@ -6,6 +6,8 @@
  * offloads, counters); the tenant table knows the accounts. What only the
  * control plane cares about (where the device went, its MAC, MTU and
  * addresses) is kept here, in the control thread's own port table.
+ * Endpoints (the shared stack's, stack/stack.h) get a table of their own,
+ * kept the same way (cmd_ep.c).
  */
 #ifndef VSTACK_CTL_CMD_H
 #define VSTACK_CTL_CMD_H
@@ -19,6 +21,7 @@
 #include "state.h"
 
 struct vnet;
+struct stack;
 struct tenant_table;
 struct json_object;
 
@@ -38,6 +41,20 @@ struct cmd_port {
 	uint64_t netns_dev;
 	uint64_t netns_ino;
 	bool reported_gone;
+};
+
+/**
+ * struct cmd_endpoint - an endpoint as the control plane remembers it
+ * @spec:	as added, with MAC and MTU always filled in (as the stack
+ *		runs it), so that it comes back the same after a restart
+ * @tenant_id:	its tenant
+ * @config:	canonical text of the config section it came from, NULL if
+ *		vstackctl added it (see state.h)
+ */
+struct cmd_endpoint {
+	struct spec_endpoint spec;
+	uint32_t tenant_id;
+	char *config;
 };
 
 /**
@@ -67,10 +84,14 @@ struct cmd_cpu {
 /**
  * struct cmd_ctx - the daemon's state, as commands see it
  * @vnet:	the switch
+ * @stack:	the shared stack (its endpoints), NULL if not running
  * @tenants:	the tenant table
  * @ports:	control-plane port table, in the order ports were added
  * @nports:	number of @ports
  * @cap:	room in @ports
+ * @eps:	control-plane endpoint table, in the order they were added
+ * @neps:	number of @eps
+ * @epcap:	room in @eps
  * @torigin:	tenants from the config file
  * @ntorigin:	number of @torigin
  * @state:	state directory every change is recorded in, or NULL
@@ -82,10 +103,14 @@ struct cmd_cpu {
  */
 struct cmd_ctx {
 	struct vnet *vnet;
+	struct stack *stack;
 	struct tenant_table *tenants;
 	struct cmd_port *ports;
 	unsigned nports;
 	unsigned cap;
+	struct cmd_endpoint *eps;
+	unsigned neps;
+	unsigned epcap;
 	struct cmd_tenant_origin *torigin;
 	unsigned ntorigin;
 	struct state *state;
@@ -118,6 +143,11 @@ int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
 int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 		 size_t errlen);
 int cmd_port_index(const struct cmd_ctx *c, const char *name);
+int cmd_ep_add(struct cmd_ctx *c, const struct spec_endpoint *e,
+	       const char *config, char *err, size_t errlen);
+int cmd_ep_del(struct cmd_ctx *c, const char *name, char *err,
+	       size_t errlen);
+int cmd_ep_index(const struct cmd_ctx *c, const char *name);
 
 
 int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,

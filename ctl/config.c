@@ -28,13 +28,14 @@ _Static_assert(CONFIG_METRICS_MAX == HTTP_ADDR_MAX, "metrics address size");
 
 #define CONFIG_FILE_MAX (1U << 20)
 #define CONFIG_MAX_TENANTS 1024 /* TENANT_MAX */
-#define CONFIG_MAX_PORTS 4096   /* VNET_MAX_PORTS */
+#define CONFIG_MAX_PORTS 4096   /* VNET_MAX_PORTS; endpoints count as ports */
 
 enum config_section {
 	CONFIG_SEC_NONE,
 	CONFIG_SEC_DAEMON,
 	CONFIG_SEC_TENANT,
 	CONFIG_SEC_PORT,
+	CONFIG_SEC_ENDPOINT,
 };
 
 /**
@@ -96,10 +97,10 @@ static int config_uint(const char *key, const char *val, uint64_t min,
 /**
  * config_daemon_set() - set one daemon setting from its text form
  * @d:		settings
- * @key:	workers, cpus, socket, log-level, fdb-limit, fdb-aging
- *		(seconds), busy-poll (microseconds), arena-bufs, napi or
- *		state (directory), metrics (ADDR:PORT of the Prometheus
- *		endpoint) or sched
+ * @key:	workers, cpus, socket, app-socket, log-level, fdb-limit,
+ *		fdb-aging (seconds), busy-poll (microseconds), arena-bufs,
+ *		napi or state (directory), metrics (ADDR:PORT of the
+ *		Prometheus endpoint) or sched
  * @val:	value as written
  * @err:	message on failure
  * @errlen:	size of @err
@@ -136,6 +137,17 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 		}
 		snprintf(d->socket, sizeof(d->socket), "%s", val);
 		d->set |= CONFIG_SOCKET;
+	} else if (!strcmp(key, "app-socket")) {
+		/* Only carried for now: the app socket is opened with the
+		 * shared stack's app interface. */
+		if (!*val || strlen(val) >= sizeof(d->app_socket)) {
+			snprintf(err, errlen,
+				 "invalid app socket path '%.64s': 1..%zu characters",
+				 val, sizeof(d->app_socket) - 1);
+			return -EINVAL;
+		}
+		snprintf(d->app_socket, sizeof(d->app_socket), "%s", val);
+		d->set |= CONFIG_APP_SOCKET;
 	} else if (!strcmp(key, "log-level")) {
 		if (log_level_parse(val, &d->log_level)) {
 			snprintf(err, errlen,
@@ -226,6 +238,9 @@ void config_daemon_merge(struct config_daemon *dst,
 	}
 	if (src->set & CONFIG_SOCKET)
 		memcpy(dst->socket, src->socket, sizeof(dst->socket));
+	if (src->set & CONFIG_APP_SOCKET)
+		memcpy(dst->app_socket, src->app_socket,
+		       sizeof(dst->app_socket));
 	if (src->set & CONFIG_LOG_LEVEL)
 		dst->log_level = src->log_level;
 	if (src->set & CONFIG_FDB_LIMIT)
@@ -286,6 +301,76 @@ static char *config_trim(char *s)
 			 e[-1] == '\n'))
 		*--e = '\0';
 	return s;
+}
+
+/**
+ * config_name_taken() - is a port or endpoint name already a section?
+ * @ctx:	parse state
+ * @name:	name of the new [port] or [endpoint] section
+ *
+ * Ports and endpoints share one namespace (both are ports of the switch):
+ * a name given twice, in either kind of section, is refused here.
+ *
+ * Return: true if taken (the error is recorded)
+ */
+static bool config_name_taken(struct config_ctx *ctx, const char *name)
+{
+	const struct config *c = ctx->c;
+	unsigned i;
+
+	for (i = 0; i < c->nports; i++) {
+		if (!strcmp(c->ports[i].spec.name, name)) {
+			config_fail(ctx, ctx->line, -EEXIST,
+				    "duplicate section [port %s] (first on line %u)",
+				    name, c->ports[i].line);
+			return true;
+		}
+	}
+	for (i = 0; i < c->nendpoints; i++) {
+		if (!strcmp(c->endpoints[i].spec.name, name)) {
+			config_fail(ctx, ctx->line, -EEXIST,
+				    "duplicate section [endpoint %s] (first on line %u)",
+				    name, c->endpoints[i].line);
+			return true;
+		}
+	}
+	if (c->nports + c->nendpoints == CONFIG_MAX_PORTS) {
+		config_fail(ctx, ctx->line, -E2BIG,
+			    "too many ports and endpoints (at most %u)",
+			    CONFIG_MAX_PORTS);
+		return true;
+	}
+	return false;
+}
+
+/**
+ * config_endpoint_section() - start an [endpoint NAME] section
+ * @ctx:	parse state
+ * @name:	its name
+ */
+static void config_endpoint_section(struct config_ctx *ctx, const char *name)
+{
+	struct config *c = ctx->c;
+	struct config_endpoint *e;
+	char why[160];
+
+	if (config_name_taken(ctx, name))
+		return;
+	e = realloc(c->endpoints, (c->nendpoints + 1) * sizeof(*e));
+	if (!e) {
+		config_fail(ctx, ctx->line, -ENOMEM, "out of memory");
+		return;
+	}
+	c->endpoints = e;
+	e += c->nendpoints;
+	spec_endpoint_init(&e->spec);
+	e->line = ctx->line;
+	if (spec_endpoint_set(&e->spec, "name", name, why, sizeof(why))) {
+		config_fail(ctx, ctx->line, -EINVAL, "%s", why);
+		return;
+	}
+	c->nendpoints++;
+	ctx->sec = CONFIG_SEC_ENDPOINT;
 }
 
 /**
@@ -353,20 +438,8 @@ static void config_section(struct config_ctx *ctx, const char *raw)
 		struct config_port *p;
 		char why[160];
 
-		for (i = 0; i < c->nports; i++) {
-			if (!strcmp(c->ports[i].spec.name, name)) {
-				config_fail(ctx, ctx->line, -EEXIST,
-					    "duplicate section [port %s] (first on line %u)",
-					    name, c->ports[i].line);
-				return;
-			}
-		}
-		if (c->nports == CONFIG_MAX_PORTS) {
-			config_fail(ctx, ctx->line, -E2BIG,
-				    "too many ports (at most %u)",
-				    CONFIG_MAX_PORTS);
+		if (config_name_taken(ctx, name))
 			return;
-		}
 		p = realloc(c->ports, (c->nports + 1) * sizeof(*p));
 		if (!p) {
 			config_fail(ctx, ctx->line, -ENOMEM, "out of memory");
@@ -382,15 +455,15 @@ static void config_section(struct config_ctx *ctx, const char *raw)
 		}
 		c->nports++;
 		ctx->sec = CONFIG_SEC_PORT;
-	} else if (!strcmp(kind, "endpoint")) {
-		config_fail(ctx, ctx->line, -EOPNOTSUPP,
-			    "[endpoint] sections need the shared stack, which this build does not have yet");
-	} else if (!strcmp(kind, "tenant") || !strcmp(kind, "port")) {
+	} else if (!strcmp(kind, "endpoint") && *name) {
+		config_endpoint_section(ctx, name);
+	} else if (!strcmp(kind, "tenant") || !strcmp(kind, "port") ||
+		   !strcmp(kind, "endpoint")) {
 		config_fail(ctx, ctx->line, -EINVAL,
 			    "section [%s] needs a name: [%s NAME]", kind, kind);
 	} else {
 		config_fail(ctx, ctx->line, -EINVAL,
-			    "unknown section [%.64s%s%.64s] (expected [daemon], [tenant NAME] or [port NAME])",
+			    "unknown section [%.64s%s%.64s] (expected [daemon], [tenant NAME], [port NAME] or [endpoint NAME])",
 			    kind, *name ? " " : "", name);
 	}
 }
@@ -483,6 +556,16 @@ static int config_handler(void *user, const char *section, const char *name,
 		rc = spec_port_set(&c->ports[c->nports - 1].spec, name, value,
 				   msg, sizeof(msg));
 		break;
+	case CONFIG_SEC_ENDPOINT:
+		if (!strcmp(name, "name")) {
+			snprintf(msg, sizeof(msg),
+				 "unknown endpoint key 'name' (the name is in the section header)");
+			rc = -ENOENT;
+			break;
+		}
+		rc = spec_endpoint_set(&c->endpoints[c->nendpoints - 1].spec,
+				       name, value, msg, sizeof(msg));
+		break;
 	}
 	if (rc)
 		config_fail(ctx, ctx->line, rc, "%s", msg);
@@ -538,6 +621,14 @@ int config_parse_buffer(struct config *c, const char *name, const char *buf,
 				    sizeof(ctx.msg))) {
 			ctx.rc = -EINVAL;
 			ctx.err_line = c->ports[i].line;
+		}
+	}
+
+	for (i = 0; !ctx.rc && i < c->nendpoints; i++) {
+		if (spec_endpoint_check(&c->endpoints[i].spec, ctx.msg,
+					sizeof(ctx.msg))) {
+			ctx.rc = -EINVAL;
+			ctx.err_line = c->endpoints[i].line;
 		}
 	}
 
@@ -614,7 +705,9 @@ void config_free(struct config *c)
 {
 	free(c->tenants);
 	free(c->ports);
+	free(c->endpoints);
 	c->tenants = NULL;
 	c->ports = NULL;
-	c->ntenants = c->nports = 0;
+	c->endpoints = NULL;
+	c->ntenants = c->nports = c->nendpoints = 0;
 }

@@ -4,13 +4,15 @@
  *
  * The file is INI (parsed by inih) with the same keys as the command line:
  *
- *	[daemon]		workers, cpus, socket, log-level, fdb-limit,
- *				fdb-aging, busy-poll, arena-bufs, napi,
- *				state, metrics, sched
+ *	[daemon]		workers, cpus, socket, app-socket, log-level,
+ *				fdb-limit, fdb-aging, busy-poll, arena-bufs,
+ *				napi, state, metrics, sched
  *	[tenant NAME]		cgroup, pid, weight, rate
  *	[port NAME]		tenant, network, type, netns, netns-pid, mac,
  *				address (repeatable), mtu, queues, offload,
  *				lock
+ *	[endpoint NAME]		tenant, network, address, gateway, mtu,
+ *				mac
  *
  * Command-line options are set into the same struct config_daemon with
  * config_daemon_set(); each field remembers whether it was set, so the
@@ -44,6 +46,7 @@ enum config_key {
 	CONFIG_STATE = 1U << 9,
 	CONFIG_METRICS = 1U << 10,
 	CONFIG_SCHED = 1U << 11,
+	CONFIG_APP_SOCKET = 1U << 12,
 };
 
 #define CONFIG_METRICS_MAX 64 /* HTTP_ADDR_MAX */
@@ -58,6 +61,7 @@ struct config_daemon {
 	unsigned ncpus;
 	int cpus[CONFIG_MAX_CPUS];
 	char socket[CONFIG_SOCKET_MAX];
+	char app_socket[CONFIG_SOCKET_MAX];
 	enum log_level log_level;
 	uint32_t fdb_limit;
 	uint32_t fdb_aging_s;
@@ -90,6 +94,16 @@ struct config_port {
 };
 
 /**
+ * struct config_endpoint - an [endpoint NAME] section
+ * @spec:	its keys
+ * @line:	line of the section header
+ */
+struct config_endpoint {
+	struct spec_endpoint spec;
+	unsigned line;
+};
+
+/**
  * struct config - a parsed config file
  * @file:	name used in messages
  * @daemon:	[daemon] keys
@@ -97,6 +111,8 @@ struct config_port {
  * @ntenants:	number of @tenants
  * @ports:	[port NAME] sections, in file order
  * @nports:	number of @ports
+ * @endpoints:	[endpoint NAME] sections, in file order
+ * @nendpoints:	number of @endpoints
  */
 struct config {
 	char file[CONFIG_PATH_MAX];
@@ -105,6 +121,8 @@ struct config {
 	unsigned ntenants;
 	struct config_port *ports;
 	unsigned nports;
+	struct config_endpoint *endpoints;
+	unsigned nendpoints;
 };
 
 int config_daemon_set(struct config_daemon *d, const char *key,

@@ -91,6 +91,17 @@ static const struct proto_arg proto_args_port_add[] = {
 	{ NULL, 0, false },
 };
 
+static const struct proto_arg proto_args_endpoint_add[] = {
+	{ "name", PROTO_T_STR, true },
+	{ "network", PROTO_T_STR, false },
+	{ "tenant", PROTO_T_STR, false },
+	{ "address", PROTO_T_STR, true },
+	{ "gateway", PROTO_T_STR, false },
+	{ "mtu", PROTO_T_UINT, false },
+	{ "mac", PROTO_T_STR, false },
+	{ NULL, 0, false },
+};
+
 static const struct proto_arg proto_args_fdb[] = {
 	{ "network", PROTO_T_STR, false },
 	{ NULL, 0, false },
@@ -114,6 +125,9 @@ static const struct proto_cmd_def proto_cmds[PROTO_CMD__COUNT] = {
 	[PROTO_STATS] = { "stats", false, proto_args_stats },
 	[PROTO_NETWORK_LIST] = { "network.list", false, proto_args_none },
 	[PROTO_RELOAD] = { "reload", true, proto_args_none },
+	[PROTO_ENDPOINT_ADD] = { "endpoint.add", true, proto_args_endpoint_add },
+	[PROTO_ENDPOINT_DEL] = { "endpoint.del", true, proto_args_name },
+	[PROTO_ENDPOINT_LIST] = { "endpoint.list", false, proto_args_none },
 };
 
 /**

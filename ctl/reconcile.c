@@ -5,7 +5,8 @@
  *
  * Theory of operation
  *
- * Tenants and ports come from two places: sections of the config file, and
+ * Tenants, ports and endpoints come from two places: sections of the
+ * config file, and
  * vstackctl commands. Both are recorded in the state directory (state.h),
  * a config object together with the canonical text of its section (its
  * "fingerprint"). That is enough to decide, for every object, what to do
@@ -24,6 +25,12 @@
  *     creating it again if the device is gone, e.g. after a reboot). A port
  *     whose namespace is gone is forgotten with a warning: the device died
  *     with the namespace and there is nowhere to put it back.
+ *
+ * Endpoints follow the same rules. They have no device, so there is
+ * nothing to reattach or destroy: restoring one (from its record when its
+ * section is unchanged, with the MAC and MTU it ran with) is adding it to
+ * the stack again, and a section or record that is gone only takes its
+ * record with it. Their TCP connections do not survive a restart.
  *
  * Reload (the file re-read, against the running objects): new sections
  * are added, removed ones deleted, changed ones changed (a tenant in place;
@@ -126,6 +133,8 @@ _Static_assert(offsetof(struct state_tenant, spec.name) == 0, "name first");
 _Static_assert(offsetof(struct state_port, spec.name) == 0, "name first");
 _Static_assert(offsetof(struct config_tenant, spec.name) == 0, "name first");
 _Static_assert(offsetof(struct config_port, spec.name) == 0, "name first");
+_Static_assert(offsetof(struct state_endpoint, spec.name) == 0, "name first");
+_Static_assert(offsetof(struct config_endpoint, spec.name) == 0, "name first");
 
 /**
  * reconcile_find() - the element called @name of an array of such structs
@@ -160,6 +169,12 @@ static const void *reconcile_find(const void *base, unsigned n, size_t size,
 #define reconcile_config_port(cfg, name) \
 	((const struct config_port *)reconcile_find((cfg)->ports, \
 		(cfg)->nports, sizeof(*(cfg)->ports), (name)))
+#define reconcile_find_endpoint(snap, name) \
+	((const struct state_endpoint *)reconcile_find((snap)->endpoints, \
+		(snap)->nendpoints, sizeof(*(snap)->endpoints), (name)))
+#define reconcile_config_endpoint(cfg, name) \
+	((const struct config_endpoint *)reconcile_find((cfg)->endpoints, \
+		(cfg)->nendpoints, sizeof(*(cfg)->endpoints), (name)))
 
 /**
  * reconcile_start_tenants() - the tenants at start-up
@@ -335,8 +350,80 @@ static int reconcile_start_ports(struct cmd_ctx *c, const struct config *cfg,
 }
 
 /**
- * reconcile_start() - create the tenants and ports at start-up
- * @c:		state, with no tenant but "default" and no port yet
+ * reconcile_start_endpoints() - the endpoints at start-up
+ * @c:		state
+ * @cfg:	config file
+ * @snap:	state records
+ * @n:		counts
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, or -errno if a config section failed
+ */
+static int reconcile_start_endpoints(struct cmd_ctx *c,
+				     const struct config *cfg,
+				     const struct state_snapshot *snap,
+				     struct reconcile_counts *n, char *err,
+				     size_t errlen)
+{
+	char why[512], msg[1024];
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < cfg->nendpoints; i++) {
+		const struct spec_endpoint *e = &cfg->endpoints[i].spec;
+		const struct state_endpoint *rec =
+			reconcile_find_endpoint(snap, e->name);
+		char *fp = state_endpoint_fingerprint(e);
+		bool same = fp && rec && rec->config && !strcmp(rec->config, fp);
+
+		if (!fp)
+			return -ENOMEM;
+		/* Unchanged: as it ran (its MAC and MTU), from its record. */
+		rc = cmd_ep_add(c, same ? &rec->spec : e, fp, why, sizeof(why));
+		free(fp);
+		if (rc) {
+			snprintf(err, errlen, "%s:%u: endpoint %s: %s",
+				 cfg->file, cfg->endpoints[i].line, e->name,
+				 why);
+			return rc;
+		}
+		if (same)
+			n->restored++;
+		else
+			n->added++;
+	}
+	for (i = 0; i < snap->nendpoints; i++) {
+		const struct state_endpoint *rec = &snap->endpoints[i];
+
+		if (reconcile_config_endpoint(cfg, rec->spec.name))
+			continue;
+		if (rec->config) {
+			/* Its section left the file while we were down. */
+			if (c->state)
+				state_del_endpoint(c->state, rec->spec.name);
+			log_info("endpoint %s: its section left the config file; removed",
+				 rec->spec.name);
+			n->removed++;
+			continue;
+		}
+		rc = cmd_ep_add(c, &rec->spec, NULL, why, sizeof(why));
+		if (rc) {
+			snprintf(msg, sizeof(msg),
+				 "endpoint %s: cannot restore it: %s (its record is kept)",
+				 rec->spec.name, why);
+			reconcile_skip(n, msg);
+		} else {
+			n->restored++;
+		}
+	}
+	return 0;
+}
+
+/**
+ * reconcile_start() - create the tenants, ports and endpoints at start-up
+ * @c:		state, with no tenant but "default", no port and no endpoint
+ *		yet
  * @cfg:	the config file (may have no sections)
  * @snap:	the state directory's records (may be empty)
  * @n:		what was done
@@ -353,9 +440,10 @@ int reconcile_start(struct cmd_ctx *c, const struct config *cfg,
 	int rc;
 
 	memset(n, 0, sizeof(*n));
-	if ((rc = reconcile_start_tenants(c, cfg, snap, n, err, errlen)))
+	if ((rc = reconcile_start_tenants(c, cfg, snap, n, err, errlen)) ||
+	    (rc = reconcile_start_ports(c, cfg, snap, n, err, errlen)))
 		return rc;
-	return reconcile_start_ports(c, cfg, snap, n, err, errlen);
+	return reconcile_start_endpoints(c, cfg, snap, n, err, errlen);
 }
 
 /**
@@ -373,6 +461,7 @@ static void reconcile_daemon(struct cmd_ctx *c, const struct config_daemon *file
 		{ CONFIG_SOCKET, "socket" },	   { CONFIG_FDB_LIMIT, "fdb-limit" },
 		{ CONFIG_FDB_AGING, "fdb-aging" }, { CONFIG_BUSY_POLL, "busy-poll" },
 		{ CONFIG_ARENA_BUFS, "arena-bufs" }, { CONFIG_NAPI, "napi" },
+		{ CONFIG_APP_SOCKET, "app-socket" },
 	};
 	struct config_daemon d = *file;
 	unsigned i;
@@ -381,6 +470,9 @@ static void reconcile_daemon(struct cmd_ctx *c, const struct config_daemon *file
 	config_daemon_merge(&d, &c->cli);
 	if (!(d.set & CONFIG_SOCKET))
 		snprintf(d.socket, sizeof(d.socket), "%s", c->daemon.socket);
+	if (!(d.set & CONFIG_APP_SOCKET))
+		snprintf(d.app_socket, sizeof(d.app_socket), "%s",
+			 c->daemon.app_socket);
 	for (i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
 		unsigned b = later[i].bit;
 		bool differs;
@@ -402,6 +494,9 @@ static void reconcile_daemon(struct cmd_ctx *c, const struct config_daemon *file
 			case CONFIG_FDB_AGING: differs = d.fdb_aging_s != c->daemon.fdb_aging_s; break;
 			case CONFIG_BUSY_POLL: differs = d.busy_poll_us != c->daemon.busy_poll_us; break;
 			case CONFIG_ARENA_BUFS: differs = d.arena_bufs != c->daemon.arena_bufs; break;
+			case CONFIG_APP_SOCKET:
+				differs = strcmp(d.app_socket, c->daemon.app_socket);
+				break;
 			default: differs = d.napi != c->daemon.napi; break;
 			}
 		}
@@ -526,6 +621,87 @@ static void reconcile_reload_ports(struct cmd_ctx *c, const struct config *cfg,
 }
 
 /**
+ * reconcile_reload_gone_endpoints() - delete endpoints whose section is gone
+ * @c:		state
+ * @cfg:	re-read config file
+ * @n:		counts
+ * @err:	first failure
+ * @errlen:	size of @err
+ *
+ * Before any section is added, so that a name can move between a [port]
+ * and an [endpoint] section in one reload.
+ */
+static void reconcile_reload_gone_endpoints(struct cmd_ctx *c,
+					    const struct config *cfg,
+					    struct reconcile_counts *n,
+					    char *err, size_t errlen)
+{
+	char why[512], msg[1024], name[SPEC_IFNAME_MAX];
+	int k;
+
+	for (k = (int)c->neps - 1; k >= 0; k--) {
+		const struct cmd_endpoint *e = &c->eps[k];
+
+		if (!e->config || reconcile_config_endpoint(cfg, e->spec.name))
+			continue;
+		snprintf(name, sizeof(name), "%s", e->spec.name);
+		if (cmd_ep_del(c, name, why, sizeof(why))) {
+			snprintf(msg, sizeof(msg), "reload: endpoint %s: %s",
+				 name, why);
+			reconcile_fail(n, err, errlen, msg);
+		} else {
+			n->removed++;
+		}
+	}
+}
+
+/**
+ * reconcile_reload_endpoints() - add and change the file's endpoints
+ * @c:		state
+ * @cfg:	re-read config file
+ * @n:		counts
+ * @err:	first failure
+ * @errlen:	size of @err
+ *
+ * A changed endpoint is deleted and added again: its sockets are reset.
+ */
+static void reconcile_reload_endpoints(struct cmd_ctx *c,
+				       const struct config *cfg,
+				       struct reconcile_counts *n, char *err,
+				       size_t errlen)
+{
+	char why[512], msg[1024];
+	unsigned i;
+
+	for (i = 0; i < cfg->nendpoints; i++) {
+		const struct spec_endpoint *e = &cfg->endpoints[i].spec;
+		int at = cmd_ep_index(c, e->name);
+		char *fp = state_endpoint_fingerprint(e);
+
+		if (!fp) {
+			reconcile_fail(n, err, errlen, "reload: out of memory");
+			return;
+		}
+		if (at >= 0 && c->eps[at].config &&
+		    !strcmp(c->eps[at].config, fp)) {
+			n->unchanged++;
+		} else if ((at >= 0 && cmd_ep_del(c, e->name, why,
+						  sizeof(why))) ||
+			   cmd_ep_add(c, e, fp, why, sizeof(why))) {
+			snprintf(msg, sizeof(msg), "%s:%u: endpoint %s: %s",
+				 cfg->file, cfg->endpoints[i].line, e->name,
+				 why);
+			reconcile_fail(n, err, errlen, msg);
+		} else if (at >= 0) {
+			n->changed++;
+		} else {
+			n->added++;
+		}
+		free(fp);
+	}
+}
+
+/**
  * reconcile_reload_gone_tenants() - remove tenants whose section is gone
  * @c:		state
  * @cfg:	re-read config file
@@ -564,8 +740,8 @@ static void reconcile_reload_gone_tenants(struct cmd_ctx *c,
 			continue; /* its origin entry is gone now */
 		}
 		if (cmd_tenant_del(c, name, why, sizeof(why))) {
-			/* Ports added by vstackctl still use it: keep it,
-			 * as if vstackctl had added it. */
+			/* Ports or endpoints added by vstackctl still use
+			 * it: keep it, as if vstackctl had added it. */
 			log_warn("reload: tenant %s left the config file but stays: %s",
 				 name, why);
 			cmd_tenant_origin(c, name, NULL);
@@ -609,7 +785,9 @@ int reconcile_reload(struct cmd_ctx *c, struct reconcile_counts *n,
 	}
 	reconcile_daemon(c, &cfg.daemon);
 	reconcile_reload_tenants(c, &cfg, n, err, errlen);
+	reconcile_reload_gone_endpoints(c, &cfg, n, err, errlen);
 	reconcile_reload_ports(c, &cfg, n, err, errlen);
+	reconcile_reload_endpoints(c, &cfg, n, err, errlen);
 	reconcile_reload_gone_tenants(c, &cfg, n, err, errlen);
 	config_free(&cfg);
 	log_info("reload of %s: %u added, %u changed, %u removed, %u unchanged%s",

@@ -7,6 +7,11 @@
  * in these structs through the same setters, so a value is accepted or
  * refused with the same words wherever it comes from. The setters check
  * single values; spec_port_check() checks how they combine.
+ *
+ * An endpoint ([endpoint NAME], vstackctl endpoint add) is an IPv4 address
+ * served by the shared stack: it shares the port's name, network, tenant,
+ * MAC and MTU keys, with the same words, and adds one address and a
+ * gateway.
  */
 #ifndef VSTACK_CTL_SPEC_H
 #define VSTACK_CTL_SPEC_H
@@ -25,6 +30,7 @@
 #define SPEC_MTU_MIN 68
 #define SPEC_MTU_MAX 65521   /* 65535 minus the Ethernet header, TAP's limit */
 #define SPEC_MTU_DEFAULT 1500
+#define SPEC_EP_MTU_MAX 65535 /* no device in between: the IPv4 limit */
 #define SPEC_QUEUES_MAX 64
 #define SPEC_WEIGHT_MIN 1    /* cgroup v2 cpu.weight range */
 #define SPEC_WEIGHT_MAX 10000
@@ -78,12 +84,47 @@ struct spec_tenant {
 	bool has_cgroup, has_pid, has_weight, has_rate;
 };
 
+/**
+ * struct spec_endpoint - an endpoint to add
+ * @name:	endpoint name, 1..15 characters (it shares the port names)
+ * @network:	network name ("default" unless given)
+ * @tenant:	tenant name ("default" unless given)
+ * @has_address: @address was given (required, see spec_endpoint_check())
+ * @address:	its IPv4 address and on-link prefix
+ * @has_gateway: @gateway was given
+ * @gateway:	default gateway, IPv4, network order, inside @address's
+ *		prefix
+ * @has_mac:	@mac was given (otherwise the stack derives one)
+ * @mac:	unicast MAC address
+ * @mtu:	MTU, 0 for the default (SPEC_MTU_DEFAULT)
+ */
+struct spec_endpoint {
+	char name[SPEC_IFNAME_MAX];
+	char network[SPEC_NAME_MAX];
+	char tenant[SPEC_NAME_MAX];
+	bool has_address;
+	struct parse_cidr address;
+	bool has_gateway;
+	uint8_t gateway[4];
+	bool has_mac;
+	uint8_t mac[6];
+	unsigned mtu;
+};
+
 void spec_port_init(struct spec_port *p);
 int spec_port_set(struct spec_port *p, const char *key, const char *val,
 		  char *err, size_t errlen);
 int spec_port_set_uint(struct spec_port *p, const char *key, uint64_t val,
 		       char *err, size_t errlen);
 int spec_port_check(const struct spec_port *p, char *err, size_t errlen);
+
+void spec_endpoint_init(struct spec_endpoint *e);
+int spec_endpoint_set(struct spec_endpoint *e, const char *key,
+		      const char *val, char *err, size_t errlen);
+int spec_endpoint_set_uint(struct spec_endpoint *e, const char *key,
+			   uint64_t val, char *err, size_t errlen);
+int spec_endpoint_check(const struct spec_endpoint *e, char *err,
+			size_t errlen);
 
 void spec_tenant_init(struct spec_tenant *t);
 int spec_tenant_set(struct spec_tenant *t, const char *key, const char *val,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * state.c - the state directory: one JSON record per tenant and per port
+ * state.c - the state directory: one JSON record per tenant, port and
+ *	     endpoint
  *
  * See state.h for the layout and what a record holds. Writes are atomic by
  * rename(2); they are not fsync'ed one by one (a vstackd crash cannot lose
@@ -25,19 +26,27 @@
 
 #define STATE_RECORD_MAX (64 * 1024) /* bigger files are not ours */
 
-static const char *const state_kinds[] = { "tenants", "ports" };
+enum state_kind {
+	STATE_TENANTS,
+	STATE_PORTS,
+	STATE_ENDPOINTS,
+	STATE_KINDS
+};
+
+static const char *const state_kinds[STATE_KINDS] = { "tenants", "ports",
+						      "endpoints" };
 
 /**
  * struct state - an open state directory
  * @dir:	its path
  * @dirfd:	descriptor of @dir
- * @kindfd:	descriptors of its tenants/ and ports/
+ * @kindfd:	descriptors of its tenants/, ports/ and endpoints/
  * @dirty:	records changed since the last state_sync()
  */
 struct state {
 	char dir[PATH_MAX];
 	int dirfd;
-	int kindfd[2];
+	int kindfd[STATE_KINDS];
 	bool dirty;
 };
 
@@ -86,7 +95,9 @@ int state_open(struct state **out, const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	s->dirfd = s->kindfd[0] = s->kindfd[1] = -1;
+	s->dirfd = -1;
+	for (k = 0; k < STATE_KINDS; k++)
+		s->kindfd[k] = -1;
 	if (snprintf(s->dir, sizeof(s->dir), "%s", dir) >= (int)sizeof(s->dir)) {
 		rc = -ENAMETOOLONG;
 		goto fail;
@@ -98,7 +109,7 @@ int state_open(struct state **out, const char *dir, char *err, size_t errlen)
 		rc = -errno;
 		goto fail;
 	}
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < STATE_KINDS; k++) {
 		if (mkdirat(s->dirfd, state_kinds[k], 0700) < 0 &&
 		    errno != EEXIST) {
 			rc = -errno;
@@ -139,7 +150,7 @@ void state_close(struct state *s)
 		return;
 	if (s->dirty)
 		state_sync(s);
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < STATE_KINDS; k++)
 		if (s->kindfd[k] >= 0)
 			close(s->kindfd[k]);
 	if (s->dirfd >= 0)
@@ -238,8 +249,46 @@ struct json_object *state_tenant_json(const struct spec_tenant *t)
 }
 
 /**
+ * state_endpoint_json() - an endpoint's keys as a JSON object
+ * @e:		endpoint
+ *
+ * Return: new object (NULL when out of memory)
+ */
+struct json_object *state_endpoint_json(const struct spec_endpoint *e)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[PARSE_CIDR_STRLEN];
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "name", json_object_new_string(e->name));
+	json_object_object_add(o, "network",
+			       json_object_new_string(e->network));
+	json_object_object_add(o, "tenant", json_object_new_string(e->tenant));
+	if (e->has_address) {
+		parse_cidr_format(&e->address, buf);
+		json_object_object_add(o, "address",
+				       json_object_new_string(buf));
+	}
+	if (e->has_gateway) {
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u", e->gateway[0],
+			 e->gateway[1], e->gateway[2], e->gateway[3]);
+		json_object_object_add(o, "gateway",
+				       json_object_new_string(buf));
+	}
+	if (e->has_mac) {
+		parse_mac_format(e->mac, buf);
+		json_object_object_add(o, "mac", json_object_new_string(buf));
+	}
+	if (e->mtu)
+		json_object_object_add(o, "mtu", json_object_new_int64(e->mtu));
+	return o;
+}
+
+/**
  * state_fingerprint() - canonical text of a spec object, and free it
- * @o:		object from state_port_json() or state_tenant_json()
+ * @o:		object from state_port_json(), state_tenant_json() or
+ *		state_endpoint_json()
  *
  * Return: malloc'ed string, NULL when out of memory
  */
@@ -275,6 +324,17 @@ char *state_port_fingerprint(const struct spec_port *p)
 char *state_tenant_fingerprint(const struct spec_tenant *t)
 {
 	return state_fingerprint(state_tenant_json(t));
+}
+
+/**
+ * state_endpoint_fingerprint() - canonical text of an endpoint's keys
+ * @e:		endpoint
+ *
+ * Return: malloc'ed string, NULL when out of memory
+ */
+char *state_endpoint_fingerprint(const struct spec_endpoint *e)
+{
+	return state_fingerprint(state_endpoint_json(e));
 }
 
 /* The record keys that are not spec keys. */
@@ -314,10 +374,22 @@ static int state_tenant_set_uint(void *spec, const char *key, uint64_t val,
 	return spec_tenant_set_uint(spec, key, val, err, errlen);
 }
 
+static int state_endpoint_set(void *spec, const char *key, const char *val,
+			      char *err, size_t errlen)
+{
+	return spec_endpoint_set(spec, key, val, err, errlen);
+}
+
+static int state_endpoint_set_uint(void *spec, const char *key, uint64_t val,
+				   char *err, size_t errlen)
+{
+	return spec_endpoint_set_uint(spec, key, val, err, errlen);
+}
+
 /**
  * state_spec_parse() - set a spec's keys from a record's members
  * @o:		record
- * @spec:	struct spec_port or struct spec_tenant, initialised
+ * @spec:	struct spec_port, spec_tenant or spec_endpoint, initialised
  * @set:	its text setter
  * @set_uint:	its number setter
  * @err:	message on failure
@@ -482,16 +554,39 @@ int state_tenant_parse(struct json_object *o, struct state_tenant *t,
 }
 
 /**
+ * state_endpoint_parse() - an endpoint record from its JSON
+ * @o:		record
+ * @e:		filled in (free e->config)
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -EINVAL
+ */
+int state_endpoint_parse(struct json_object *o, struct state_endpoint *e,
+			 char *err, size_t errlen)
+{
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	spec_endpoint_init(&e->spec);
+	if ((rc = state_spec_parse(o, &e->spec, state_endpoint_set,
+				   state_endpoint_set_uint, err, errlen)) ||
+	    (rc = spec_endpoint_check(&e->spec, err, errlen)))
+		return rc;
+	return state_record_meta(o, &e->config, err, errlen);
+}
+
+/**
  * state_write() - write one record, atomically
  * @s:		state
- * @kind:	0 tenants, 1 ports
+ * @kind:	enum state_kind
  * @name:	object name (checked by the spec setters: no '/')
  * @o:		record (consumed)
  * @config:	canonical config section, or NULL
  *
  * Return: 0 or -errno
  */
-static int state_write(struct state *s, unsigned kind, const char *name,
+static int state_write(struct state *s, enum state_kind kind, const char *name,
 		       struct json_object *o, const char *config)
 {
 	char file[64], tmp[72];
@@ -565,7 +660,7 @@ int state_put_port(struct state *s, const struct state_port *p)
 		json_object_object_add(o, "netns_ino",
 				       json_object_new_uint64(p->netns_ino));
 	}
-	return state_write(s, 1, p->spec.name, o, p->config);
+	return state_write(s, STATE_PORTS, p->spec.name, o, p->config);
 }
 
 /**
@@ -577,19 +672,32 @@ int state_put_port(struct state *s, const struct state_port *p)
  */
 int state_put_tenant(struct state *s, const struct state_tenant *t)
 {
-	return state_write(s, 0, t->spec.name, state_tenant_json(&t->spec),
-			   t->config);
+	return state_write(s, STATE_TENANTS, t->spec.name,
+			   state_tenant_json(&t->spec), t->config);
+}
+
+/**
+ * state_put_endpoint() - record an endpoint (replacing its record)
+ * @s:		state
+ * @e:		record
+ *
+ * Return: 0 or -errno (logged)
+ */
+int state_put_endpoint(struct state *s, const struct state_endpoint *e)
+{
+	return state_write(s, STATE_ENDPOINTS, e->spec.name,
+			   state_endpoint_json(&e->spec), e->config);
 }
 
 /**
  * state_del() - remove a record
  * @s:		state
- * @kind:	0 tenants, 1 ports
+ * @kind:	enum state_kind
  * @name:	object name
  *
  * Return: 0 (also if there was none) or -errno (logged)
  */
-static int state_del(struct state *s, unsigned kind, const char *name)
+static int state_del(struct state *s, enum state_kind kind, const char *name)
 {
 	char file[64];
 
@@ -605,12 +713,17 @@ static int state_del(struct state *s, unsigned kind, const char *name)
 
 int state_del_port(struct state *s, const char *name)
 {
-	return state_del(s, 1, name);
+	return state_del(s, STATE_PORTS, name);
+}
+
+int state_del_endpoint(struct state *s, const char *name)
+{
+	return state_del(s, STATE_ENDPOINTS, name);
 }
 
 int state_del_tenant(struct state *s, const char *name)
 {
-	return state_del(s, 0, name);
+	return state_del(s, STATE_TENANTS, name);
 }
 
 /**
@@ -680,9 +793,95 @@ out:
 }
 
 /**
+ * state_add_record() - parse one record and append it to the snapshot
+ * @kind:	enum state_kind
+ * @o:		the record
+ * @name:	its file name without ".json"
+ * @snap:	snapshot to append to
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -errno
+ */
+static int state_add_record(enum state_kind kind, struct json_object *o,
+			    const char *name, struct state_snapshot *snap,
+			    char *err, size_t errlen)
+{
+	static const char *const what[STATE_KINDS] = { "tenant", "port",
+						       "endpoint" };
+	const char *got;
+	char *config;
+	void *grown;
+	int rc;
+
+	union {
+		struct state_tenant t;
+		struct state_port p;
+		struct state_endpoint e;
+	} r;
+
+	switch (kind) {
+	case STATE_TENANTS:
+		rc = state_tenant_parse(o, &r.t, err, errlen);
+		got = r.t.spec.name;
+		config = r.t.config;
+		break;
+	case STATE_PORTS:
+		rc = state_port_parse(o, &r.p, err, errlen);
+		got = r.p.spec.name;
+		config = r.p.config;
+		break;
+	default:
+		rc = state_endpoint_parse(o, &r.e, err, errlen);
+		got = r.e.spec.name;
+		config = r.e.config;
+		break;
+	}
+	if (rc) {
+		free(config);
+		return rc;
+	}
+	if (strcmp(got, name)) {
+		snprintf(err, errlen, "record is for %s '%s'", what[kind], got);
+		free(config);
+		return -EINVAL;
+	}
+
+	switch (kind) {
+	case STATE_TENANTS:
+		if ((grown = realloc(snap->tenants,
+				     (snap->ntenants + 1) * sizeof(r.t)))) {
+			snap->tenants = grown;
+			snap->tenants[snap->ntenants++] = r.t;
+		}
+		break;
+	case STATE_PORTS:
+		if ((grown = realloc(snap->ports,
+				     (snap->nports + 1) * sizeof(r.p)))) {
+			snap->ports = grown;
+			snap->ports[snap->nports++] = r.p;
+		}
+		break;
+	default:
+		if ((grown = realloc(snap->endpoints,
+				     (snap->nendpoints + 1) * sizeof(r.e)))) {
+			snap->endpoints = grown;
+			snap->endpoints[snap->nendpoints++] = r.e;
+		}
+		break;
+	}
+	rc = grown ? 0 : -ENOMEM;
+	if (rc) {
+		snprintf(err, errlen, "out of memory");
+		free(config);
+	}
+	return rc;
+}
+
+/**
  * state_load_kind() - read every record of one kind
  * @s:		state
- * @kind:	0 tenants, 1 ports
+ * @kind:	enum state_kind
  * @snap:	records are appended here
  *
  * A record that does not parse is reported and skipped: a damaged file
@@ -690,7 +889,7 @@ out:
  *
  * Return: 0 or -errno
  */
-static int state_load_kind(struct state *s, unsigned kind,
+static int state_load_kind(struct state *s, enum state_kind kind,
 			   struct state_snapshot *snap)
 {
 	int fd = dup(s->kindfd[kind]);
@@ -722,46 +921,11 @@ static int state_load_kind(struct state *s, unsigned kind,
 		memcpy(name, de->d_name, len - 5);
 		name[len - 5] = '\0';
 		if (!(o = state_read(s->kindfd[kind], de->d_name, err,
-				     sizeof(err)))) {
+				     sizeof(err))))
 			rc = -EINVAL;
-		} else if (kind == 0) {
-			struct state_tenant t, *nt;
-
-			rc = state_tenant_parse(o, &t, err, sizeof(err));
-			if (!rc && strcmp(t.spec.name, name)) {
-				snprintf(err, sizeof(err),
-					 "record is for tenant '%s'",
-					 t.spec.name);
-				rc = -EINVAL;
-			}
-			nt = rc ? NULL
-				: realloc(snap->tenants, (snap->ntenants + 1) *
-								 sizeof(t));
-			if (nt) {
-				snap->tenants = nt;
-				nt[snap->ntenants++] = t;
-			} else {
-				free(t.config);
-			}
-		} else {
-			struct state_port p, *np;
-
-			rc = state_port_parse(o, &p, err, sizeof(err));
-			if (!rc && strcmp(p.spec.name, name)) {
-				snprintf(err, sizeof(err),
-					 "record is for port '%s'", p.spec.name);
-				rc = -EINVAL;
-			}
-			np = rc ? NULL
-				: realloc(snap->ports,
-					  (snap->nports + 1) * sizeof(p));
-			if (np) {
-				snap->ports = np;
-				np[snap->nports++] = p;
-			} else {
-				free(p.config);
-			}
-		}
+		else
+			rc = state_add_record(kind, o, name, snap, err,
+					      sizeof(err));
 		json_object_put(o);
 		if (rc)
 			log_warn("state: %s/%s/%s: %s; record ignored", s->dir,
@@ -783,6 +947,12 @@ static int state_port_cmp(const void *a, const void *b)
 		      ((const struct state_port *)b)->spec.name);
 }
 
+static int state_endpoint_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct state_endpoint *)a)->spec.name,
+		      ((const struct state_endpoint *)b)->spec.name);
+}
+
 /**
  * state_load() - read every record of the state directory
  * @s:		state
@@ -799,8 +969,8 @@ int state_load(struct state *s, struct state_snapshot *snap, char *err,
 	int rc;
 
 	memset(snap, 0, sizeof(*snap));
-	for (k = 0; k < 2; k++) {
-		if ((rc = state_load_kind(s, k, snap))) {
+	for (k = 0; k < STATE_KINDS; k++) {
+		if ((rc = state_load_kind(s, (enum state_kind)k, snap))) {
 			snprintf(err, errlen, "cannot read %s/%s: %s", s->dir,
 				 state_kinds[k], strerror(-rc));
 			state_snapshot_free(snap);
@@ -814,6 +984,9 @@ int state_load(struct state *s, struct state_snapshot *snap, char *err,
 	if (snap->nports)
 		qsort(snap->ports, snap->nports, sizeof(*snap->ports),
 		      state_port_cmp);
+	if (snap->nendpoints)
+		qsort(snap->endpoints, snap->nendpoints,
+		      sizeof(*snap->endpoints), state_endpoint_cmp);
 	return 0;
 }
 
@@ -829,7 +1002,10 @@ void state_snapshot_free(struct state_snapshot *snap)
 		free(snap->tenants[i].config);
 	for (i = 0; i < snap->nports; i++)
 		free(snap->ports[i].config);
+	for (i = 0; i < snap->nendpoints; i++)
+		free(snap->endpoints[i].config);
 	free(snap->tenants);
 	free(snap->ports);
+	free(snap->endpoints);
 	memset(snap, 0, sizeof(*snap));
 }

@@ -2,13 +2,15 @@
 /*
  * state.h - the state directory: what the daemon runs, kept across restarts
  *
- * Every tenant and port the daemon has is one small JSON file in the state
- * directory (default /var/lib/vstack): tenants/NAME.json, ports/NAME.json.
+ * Every tenant, port and endpoint the daemon has is one small JSON file in
+ * the state directory (default /var/lib/vstack): tenants/NAME.json,
+ * ports/NAME.json, endpoints/NAME.json.
  * A change rewrites or removes one file (written beside it, then renamed
  * over it), so a change costs the same with 10 or 4,000 ports, and a crash
  * at any instant leaves either the old or the new record, never half.
  *
- * A record remembers where its object came from: a [tenant]/[port] section
+ * A record remembers where its object came from: a [tenant]/[port]/[endpoint]
+ * section
  * of the config file (then it also keeps that section, canonically, as
  * "config", so a changed section can be told from an unchanged one), or a
  * vstackctl command. See reconcile.c for how start-up and reload use it.
@@ -60,13 +62,26 @@ struct state_tenant {
 };
 
 /**
- * struct state_snapshot - every record of a state directory
+ * struct state_endpoint - an endpoint's record
+ * @spec:	the endpoint as it runs (MAC and MTU always filled in)
+ * @config:	as for struct state_port
+ */
+struct state_endpoint {
+	struct spec_endpoint spec;
+	char *config;
+};
+
+/**
+ * struct state_snapshot - every record of a state directory, each kind in
+ *			   name order
  */
 struct state_snapshot {
 	struct state_tenant *tenants;
 	unsigned ntenants;
 	struct state_port *ports;
 	unsigned nports;
+	struct state_endpoint *endpoints;
+	unsigned nendpoints;
 };
 
 int state_open(struct state **out, const char *dir, char *err,
@@ -79,17 +94,23 @@ void state_snapshot_free(struct state_snapshot *snap);
 
 int state_put_port(struct state *s, const struct state_port *p);
 int state_put_tenant(struct state *s, const struct state_tenant *t);
+int state_put_endpoint(struct state *s, const struct state_endpoint *e);
 int state_del_port(struct state *s, const char *name);
+int state_del_endpoint(struct state *s, const char *name);
 int state_del_tenant(struct state *s, const char *name);
 int state_sync(struct state *s);
 
 struct json_object *state_port_json(const struct spec_port *p);
 struct json_object *state_tenant_json(const struct spec_tenant *t);
+struct json_object *state_endpoint_json(const struct spec_endpoint *e);
 int state_port_parse(struct json_object *o, struct state_port *p, char *err,
 		     size_t errlen);
+int state_endpoint_parse(struct json_object *o, struct state_endpoint *e,
+			 char *err, size_t errlen);
 int state_tenant_parse(struct json_object *o, struct state_tenant *t,
 		       char *err, size_t errlen);
 char *state_port_fingerprint(const struct spec_port *p);
 char *state_tenant_fingerprint(const struct spec_tenant *t);
+char *state_endpoint_fingerprint(const struct spec_endpoint *e);
 
 #endif /* VSTACK_CTL_STATE_H */

@@ -71,6 +71,10 @@ static const char ctl_usage[] =
 "           [--lock on|off]\n"
 "  port del NAME [NAME]...\n"
 "  port list\n"
+"  endpoint add NAME --address ADDR/LEN [--tenant T] [--network NET]\n"
+"           [--gateway ADDR] [--mtu N] [--mac MAC]\n"
+"  endpoint del NAME\n"
+"  endpoint list\n"
 "  network list\n"
 "  fdb show [--network NET]\n"
 "  reload\n"
@@ -333,8 +337,9 @@ static struct json_object *ctl_array(struct json_object *o, const char *key,
 static void ctl_print_tenants(struct json_object *result)
 {
 	static const char *const hdr[] = { "NAME", "CGROUP", ">WEIGHT",
-					   ">RATE-BPS", ">PORTS", NULL };
-	char b1[32], b2[32], b3[32];
+					   ">RATE-BPS", ">PORTS", ">ENDPOINTS",
+					   NULL };
+	char b1[32], b2[32], b3[32], b4[32];
 	struct json_object *a, *t;
 	struct ctl_table tab;
 	size_t i, n;
@@ -347,7 +352,8 @@ static void ctl_print_tenants(struct json_object *result)
 			      ctl_str(t, "cgroup", b1, sizeof(b1)),
 			      ctl_str(t, "weight", b1, sizeof(b1)),
 			      ctl_str(t, "rate_bps", b2, sizeof(b2)),
-			      ctl_str(t, "ports", b3, sizeof(b3)));
+			      ctl_str(t, "ports", b3, sizeof(b3)),
+			      ctl_str(t, "endpoints", b4, sizeof(b4)));
 	}
 	ctl_table_print(&tab);
 }
@@ -388,6 +394,37 @@ static void ctl_print_ports(struct json_object *result)
 			      ctl_str(p, "rx_packets", rx, sizeof(rx)),
 			      ctl_str(p, "tx_packets", tx, sizeof(tx)),
 			      ctl_str(p, "drops_total", dr, sizeof(dr)));
+	}
+	ctl_table_print(&tab);
+}
+
+/**
+ * ctl_print_endpoints() - endpoint.list result as a table
+ * @result:	result object
+ */
+static void ctl_print_endpoints(struct json_object *result)
+{
+	static const char *const hdr[] = { "NAME", "NETWORK", "TENANT",
+		"ADDRESS", "GATEWAY", "MAC", ">WORKER", ">CONNS", ">APPS",
+		NULL };
+	char w[32], conns[32], apps[32];
+	struct json_object *a, *e;
+	struct ctl_table tab;
+	size_t i, n;
+
+	ctl_table_init(&tab, hdr);
+	a = ctl_array(result, "endpoints", &n);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(a, i);
+		ctl_table_row(&tab, ctl_str(e, "name", NULL, 0),
+			      ctl_str(e, "network", NULL, 0),
+			      ctl_str(e, "tenant", NULL, 0),
+			      ctl_str(e, "address", NULL, 0),
+			      ctl_str(e, "gateway", NULL, 0),
+			      ctl_str(e, "mac", NULL, 0),
+			      ctl_str(e, "worker", w, sizeof(w)),
+			      ctl_str(e, "tcp_conns", conns, sizeof(conns)),
+			      ctl_str(e, "apps", apps, sizeof(apps)));
 	}
 	ctl_table_print(&tab);
 }
@@ -768,6 +805,36 @@ static void ctl_print_totals(struct json_object *result)
 }
 
 /**
+ * ctl_print_ep_stats() - the endpoints' frame counters of a stats result,
+ *			  as a table (nothing without endpoints)
+ * @result:	result object
+ */
+static void ctl_print_ep_stats(struct json_object *result)
+{
+	static const char *const hdr[] = { "ENDPOINT", "NETWORK", "TENANT",
+		">RX-FRAMES", ">TX-FRAMES", ">DROPS", NULL };
+	char b[3][32];
+	struct json_object *a, *e;
+	struct ctl_table tab;
+	size_t i, n;
+
+	if (!(a = ctl_array(result, "endpoints", &n)))
+		return;
+	putchar('\n');
+	ctl_table_init(&tab, hdr);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(a, i);
+		ctl_table_row(&tab, ctl_str(e, "name", NULL, 0),
+			      ctl_str(e, "network", NULL, 0),
+			      ctl_str(e, "tenant", NULL, 0),
+			      ctl_str(e, "rx_frames", b[0], 32),
+			      ctl_str(e, "tx_frames", b[1], 32),
+			      ctl_str(e, "drops", b[2], 32));
+	}
+	ctl_table_print(&tab);
+}
+
+/**
  * ctl_print_stats() - stats result as tables: ports, tenants, networks,
  *		     workers, totals
  * @result:	result object
@@ -796,6 +863,7 @@ static void ctl_print_stats(struct json_object *result)
 	ctl_print_traffic(ctl_get(result, "networks"), "NETWORK");
 	putchar('\n');
 	ctl_print_fdb_stats(result);
+	ctl_print_ep_stats(result);
 
 	putchar('\n');
 	ctl_table_init(&tab, whdr);
@@ -1444,6 +1512,72 @@ static int ctl_run_stats(const struct ctl_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/**
+ * ctl_run_endpoint_add() - arguments of endpoint add, checked as vstackd
+ *			    will
+ * @cmd:	command
+ * @argc:	argument count
+ * @argv:	arguments
+ * @args:	request arguments to fill
+ *
+ * Return: 0 (usage errors exit 2)
+ */
+static int ctl_run_endpoint_add(const struct ctl_cmd *cmd, int argc,
+				char **argv, struct json_object *args)
+{
+	static const struct option opts[] = {
+		{ "tenant", required_argument, NULL, 't' },
+		{ "network", required_argument, NULL, 'n' },
+		{ "address", required_argument, NULL, 'a' },
+		{ "gateway", required_argument, NULL, 'g' },
+		{ "mtu", required_argument, NULL, 'M' },
+		{ "mac", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key = NULL, *address = NULL, *gateway = NULL, *mac = NULL;
+	struct spec_endpoint e;
+	char err[256];
+	unsigned i;
+	int c;
+
+	spec_endpoint_init(&e);
+	while ((c = ctl_getopt(cmd, argc, argv, opts)) != -1) {
+		/* The option's long name is the spec key. */
+		for (i = 0; opts[i].name; i++) {
+			if (opts[i].val == c)
+				key = opts[i].name;
+		}
+		if (c == 'a')
+			address = optarg;
+		if (c == 'g')
+			gateway = optarg;
+		if (c == 'm')
+			mac = optarg;
+		if (spec_endpoint_set(&e, key, optarg, err, sizeof(err)))
+			ctl_usage_error(cmd, "%s", err);
+	}
+	if (spec_endpoint_set(&e, "name", ctl_name_arg(cmd, argc, argv), err,
+			      sizeof(err)) ||
+	    spec_endpoint_check(&e, err, sizeof(err)))
+		ctl_usage_error(cmd, "%s", err);
+
+	json_object_object_add(args, "name", json_object_new_string(e.name));
+	json_object_object_add(args, "network",
+			       json_object_new_string(e.network));
+	json_object_object_add(args, "tenant", json_object_new_string(e.tenant));
+	json_object_object_add(args, "address", json_object_new_string(address));
+	if (gateway)
+		json_object_object_add(args, "gateway",
+				       json_object_new_string(gateway));
+	if (e.mtu)
+		json_object_object_add(args, "mtu", json_object_new_int64(e.mtu));
+	if (mac)
+		json_object_object_add(args, "mac", json_object_new_string(mac));
+	return 0;
+}
+
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "tenant", "add",
 	  "Usage: vstackctl tenant add NAME [--cgroup PATH | --pid PID] [--weight W] [--rate BPS]\n"
@@ -1459,7 +1593,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  ctl_run_tenant, "tenant.set", NULL },
 	{ "tenant", "del",
 	  "Usage: vstackctl tenant del NAME\n"
-	  "Delete a tenant that has no ports left.\n",
+	  "Delete a tenant that has no ports and no endpoints left.\n",
 	  ctl_run_name, "tenant.del", NULL },
 	{ "tenant", "list",
 	  "Usage: vstackctl tenant list\n"
@@ -1493,6 +1627,28 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "Usage: vstackctl port list\n"
 	  "List ports with their network, tenant, namespace, addresses and counters.\n",
 	  ctl_run_none, "port.list", ctl_print_ports },
+	{ "endpoint", "add",
+	  "Usage: vstackctl endpoint add NAME --address ADDR/LEN [OPTION]...\n"
+	  "Add a stack endpoint: an IPv4 address served by vstackd's shared stack\n"
+	  "for the applications of a tenant (through libvstack or its preload shim).\n"
+	  "NAME shares the name space of ports.\n"
+	  "  --address ADDR/LEN  its IPv4 address and on-link prefix (required)\n"
+	  "  --tenant T          whose applications it serves, who pays (default:\n"
+	  "                      default)\n"
+	  "  --network NET       L2 network it belongs to (default: default)\n"
+	  "  --gateway ADDR      default gateway, inside the prefix (default: none)\n"
+	  "  --mtu N             MTU, 68..65535 (default 1500)\n"
+	  "  --mac MAC           its MAC address (default: derived from NAME)\n",
+	  ctl_run_endpoint_add, "endpoint.add", NULL },
+	{ "endpoint", "del",
+	  "Usage: vstackctl endpoint del NAME\n"
+	  "Delete an endpoint; its connections are reset and its sockets closed.\n",
+	  ctl_run_name, "endpoint.del", NULL },
+	{ "endpoint", "list",
+	  "Usage: vstackctl endpoint list\n"
+	  "List endpoints with their network, tenant, address, gateway, MAC, the\n"
+	  "worker serving each, its TCP connections and attached applications.\n",
+	  ctl_run_none, "endpoint.list", ctl_print_endpoints },
 	{ "fdb", "show",
 	  "Usage: vstackctl fdb show [--network NET]\n"
 	  "Show the learned MAC addresses, of every network or of NET.\n",
@@ -1504,8 +1660,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "reload", NULL,
 	  "Usage: vstackctl reload\n"
 	  "Re-read vstackd's config file and apply what changed: new sections are\n"
-	  "added, removed ones deleted, changed ones changed; unchanged ports are\n"
-	  "not touched. Same as sending vstackd SIGHUP, but reports the outcome.\n",
+	  "added, removed ones deleted, changed ones changed; unchanged ports and\n"
+	  "endpoints are not touched. Same as sending vstackd SIGHUP, but reports\n"
+	  "the outcome.\n",
 	  ctl_run_none, "reload", ctl_print_reload },
 	{ "stats", NULL,
 	  "Usage: vstackctl stats [--tenant [T] | --port P] [--prometheus]\n"
@@ -1839,10 +1996,6 @@ static const struct ctl_cmd *ctl_find(int argc, char **argv, int *used)
 	bool noun_ok = false;
 	unsigned i;
 
-	if (!strcmp(argv[0], "endpoint")) {
-		fprintf(stderr, "vstackctl: endpoints need the shared stack, which this build does not have yet\n");
-		exit(2);
-	}
 	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
 		const struct ctl_cmd *c = &ctl_cmds[i];
 

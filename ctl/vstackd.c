@@ -13,7 +13,10 @@
  *    starts the workers, so the workers inherit the mask and SIGINT/SIGTERM
  *    reach the control thread's signalfd only;
  *  - the control socket is created before the switch, so a second vstackd
- *    is turned away before it touches any device.
+ *    is turned away before it touches any device;
+ *  - the shared stack is opened on the running switch, before the state is
+ *    restored (endpoints are added to it), and closed before the switch
+ *    stops (its endpoints are local ports of the switch).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app_proto.h"
+#include "appsrv.h"
 #include "caps.h"
 #include "cmd.h"
 #include "config.h"
@@ -36,6 +41,7 @@
 #include "notify.h"
 #include "reconcile.h"
 #include "server.h"
+#include "stack.h"
 #include "tenant.h"
 #include "vnet.h"
 
@@ -51,12 +57,14 @@ static const char vstackd_usage[] =
 "The vstack daemon: a userspace virtual switch driving TAP devices through\n"
 "io_uring, with per-tenant accounting. Controlled with vstackctl.\n"
 "\n"
-"  -c, --config FILE       read [daemon], [tenant NAME] and [port NAME]\n"
-"                          sections from the INI file FILE\n"
+"  -c, --config FILE       read [daemon], [tenant NAME], [port NAME] and\n"
+"                          [endpoint NAME] sections from the INI file FILE\n"
 "  -w, --workers N         worker threads, 1..64 (default 1)\n"
 "      --cpus LIST         pin workers to these CPUs, e.g. 0,2-3 (default:\n"
 "                          CPUs we may run on); sets --workers if not given\n"
 "  -s, --socket PATH       control socket (default " CONFIG_SOCKET_DEFAULT ")\n"
+"      --app-socket PATH   socket applications reach the shared stack through\n"
+"                          (default " VSAPP_SOCKET_DEFAULT ")\n"
 "  -f, --foreground        do not daemonize; log to stderr\n"
 "  -l, --log-level LEVEL   error, warn, info (default) or debug\n"
 "      --fdb-limit N       MAC addresses per network\n"
@@ -64,7 +72,8 @@ static const char vstackd_usage[] =
 "      --busy-poll USEC    workers spin this long after their last work\n"
 "      --arena-bufs N      frame buffers per worker\n"
 "      --napi              create TAPs with IFF_NAPI (GRO on receive)\n"
-"      --state DIR         keep tenants and ports here across restarts\n"
+"      --state DIR         keep tenants, ports and endpoints here across\n"
+"                          restarts\n"
 "                          (default " STATE_DIR_DEFAULT ")\n"
 "      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                          (e.g. 127.0.0.1:9470 or [::1]:9470; default: off)\n"
@@ -229,12 +238,14 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 			 const char **config, bool *foreground)
 {
 	enum { OPT_CPUS = 256, OPT_FDB_LIMIT, OPT_FDB_AGING, OPT_BUSY_POLL,
-	       OPT_ARENA_BUFS, OPT_NAPI, OPT_STATE, OPT_METRICS, OPT_NO_SCHED };
+	       OPT_ARENA_BUFS, OPT_NAPI, OPT_STATE, OPT_METRICS, OPT_NO_SCHED,
+	       OPT_APP_SOCKET };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "socket", required_argument, NULL, 's' },
+		{ "app-socket", required_argument, NULL, OPT_APP_SOCKET },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "fdb-limit", required_argument, NULL, OPT_FDB_LIMIT },
@@ -265,6 +276,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		case 'V': printf("vstackd %s\n", VSTACK_VERSION); exit(0);
 		case 'w': key = "workers"; break;
 		case 's': key = "socket"; break;
+		case OPT_APP_SOCKET: key = "app-socket"; break;
 		case 'l': key = "log-level"; break;
 		case OPT_CPUS: key = "cpus"; break;
 		case OPT_FDB_LIMIT: key = "fdb-limit"; break;
@@ -330,8 +342,8 @@ static void vstackd_vnet_config(const struct config_daemon *d,
 }
 
 /**
- * vstackd_restore() - tenants and ports from the config file and the state
- *		       directory (see reconcile.c)
+ * vstackd_restore() - tenants, ports and endpoints from the config file
+ *		       and the state directory (see reconcile.c)
  * @cmd:	command state, its @state open
  * @cfg:	parsed config file
  *
@@ -354,7 +366,7 @@ static int vstackd_restore(struct cmd_ctx *cmd, const struct config *cfg)
 		vstackd_fail("%s", err);
 		return rc;
 	}
-	log_info("tenants and ports: %u restored, %u added, %u removed%s (state in %s)",
+	log_info("tenants, ports and endpoints: %u restored, %u added, %u removed%s (state in %s)",
 		 n.restored, n.added, n.removed,
 		 n.failed ? "; some records could not be restored" : "",
 		 state_dir(cmd->state));
@@ -380,6 +392,8 @@ int main(int argc, char **argv)
 	struct server *srv = NULL;
 	struct http *http = NULL;
 	struct vnet *v = NULL;
+	struct stack *stack = NULL;
+	struct appsrv *apps = NULL;
 	struct vnet_config vc;
 	struct cmd_ctx cmd;
 	const char *config;
@@ -408,6 +422,9 @@ int main(int argc, char **argv)
 	config_daemon_merge(&d, &cli);
 	if (!(d.set & CONFIG_SOCKET))
 		snprintf(d.socket, sizeof(d.socket), "%s", CONFIG_SOCKET_DEFAULT);
+	if (!(d.set & CONFIG_APP_SOCKET))
+		snprintf(d.app_socket, sizeof(d.app_socket), "%s",
+			 VSAPP_SOCKET_DEFAULT);
 	if (!(d.set & CONFIG_STATE))
 		snprintf(d.state, sizeof(d.state), "%s", STATE_DIR_DEFAULT);
 	if (d.set & CONFIG_LOG_LEVEL)
@@ -468,14 +485,27 @@ int main(int argc, char **argv)
 	log_info("vstackd %s: %u worker%s, control socket %s", VSTACK_VERSION,
 		 vnet_workers(v), vnet_workers(v) == 1 ? "" : "s", d.socket);
 	vnet_worker_foreach(v, vstackd_log_worker, NULL);
+	if ((rc = stack_open(v, &stack))) {
+		vstackd_fail("cannot start the shared stack: %s", strerror(-rc));
+		stack = NULL;
+		goto out;
+	}
 
 	cmd_ctx_init(&cmd, v, tenants);
+	cmd.stack = stack;
 	cmd.state = state;
 	cmd.config_path = config ? config_path : NULL;
 	cmd.daemon = d;
 	cmd.cli = cli;
 	if ((rc = vstackd_restore(&cmd, &cfg)))
 		goto out;
+	if ((rc = appsrv_open(&apps, d.app_socket, stack, tenants, err,
+			      sizeof(err)))) {
+		vstackd_fail("%s", err);
+		goto out;
+	}
+	server_set_apps(srv, apps);
+	log_info("applications attach at %s", d.app_socket);
 	if ((rc = caps_drop_control(kept, sizeof(kept), err, sizeof(err)))) {
 		vstackd_fail("%s", err);
 		goto out;
@@ -487,6 +517,11 @@ int main(int argc, char **argv)
 		     vnet_workers(v) == 1 ? "" : "s", d.socket);
 	rc = server_run(srv, &cmd, v, &sigs);
 out:
+	/* Applications first (their contexts live in the stack), then the
+	 * stack, whose endpoints are local ports of the switch. */
+	appsrv_close(apps);
+	if (stack)
+		stack_close(stack);
 	if (v)
 		vnet_stop(v);
 	server_close(srv);

@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct json_object *o, *again;
 	struct state_tenant t, t2;
 	struct state_port p, p2;
+	struct state_endpoint e, e2;
 	char err[256], *f1, *f2;
 
 	if (!tok)
@@ -67,6 +68,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_object_put(again);
 	}
 	free(t.config);
+
+	if (!state_endpoint_parse(o, &e, err, sizeof(err))) {
+		again = state_endpoint_json(&e.spec);
+		json_object_object_add(again, "version", json_object_new_int(1));
+		json_object_object_add(again, "origin",
+				       json_object_new_string("vstackctl"));
+		if (state_endpoint_parse(again, &e2, err, sizeof(err)))
+			abort();
+		f1 = state_endpoint_fingerprint(&e.spec);
+		f2 = state_endpoint_fingerprint(&e2.spec);
+		if (!f1 || !f2 || strcmp(f1, f2))
+			abort();
+		free(f1);
+		free(f2);
+		free(e2.config);
+		json_object_put(again);
+	}
+	free(e.config);
 	json_object_put(o);
 	return 0;
 }

@@ -372,7 +372,9 @@ start_vstackd() {
 	# The state directory is the test's own unless the test names one.
 	local -a state=(--state "$VSTACK_STATE")
 	[[ " $* " == *" --state "* ]] && state=()
-	${VSTACK_WRAP:-} "$VSTACKD" --foreground --socket "$VSTACK_SOCK" "${state[@]}" "$@" \
+	local -a app=(--app-socket "$T/app.sock")
+	[[ " $* " == *" --app-socket "* ]] && app=()
+	${VSTACK_WRAP:-} "$VSTACKD" --foreground --socket "$VSTACK_SOCK" "${state[@]}" "${app[@]}" "$@" \
 		>"$VSTACKD_LOG" 2>&1 </dev/null &
 	VSTACKD_PID=$!
 	local deadline=$((SECONDS + VSTACK_START_TIMEOUT)) rc

@@ -175,6 +175,48 @@ static void test_proto_responses(void)
 	free(line);
 }
 
+static void test_proto_endpoint(void)
+{
+	struct proto_request req;
+	uint64_t u;
+
+	CU_ASSERT_EQUAL_FATAL(parse_req("{\"version\":1,\"command\":\"endpoint.add\",\"args\":{\"name\":\"web\",\"tenant\":\"gold\",\"network\":\"blue\",\"address\":\"10.0.0.10/24\",\"gateway\":\"10.0.0.1\",\"mtu\":9000,\"mac\":\"02:00:00:00:00:0a\"}}", &req), 0);
+	CU_ASSERT_EQUAL(req.cmd, PROTO_ENDPOINT_ADD);
+	CU_ASSERT_TRUE(proto_cmd_changes_state(req.cmd));
+	CU_ASSERT_STRING_EQUAL(proto_cmd_name(req.cmd), "endpoint.add");
+	CU_ASSERT_STRING_EQUAL(proto_arg_str(&req, "address"), "10.0.0.10/24");
+	CU_ASSERT_STRING_EQUAL(proto_arg_str(&req, "gateway"), "10.0.0.1");
+	CU_ASSERT_EQUAL(proto_arg_uint(&req, "mtu", &u), 0);
+	CU_ASSERT_EQUAL(u, 9000);
+	proto_request_free(&req);
+
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.add\",\"args\":{\"name\":\"web\"}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint.add: missing argument 'address'");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.add\",\"args\":{\"address\":\"10.0.0.1/24\"}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint.add: missing argument 'name'");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.add\",\"args\":{\"name\":\"w\",\"address\":\"10.0.0.1/24\",\"mtu\":\"9000\"}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint.add: argument 'mtu' must be a non-negative integer");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.add\",\"args\":{\"name\":\"w\",\"address\":\"10.0.0.1/24\",\"queues\":2}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint.add: unknown argument 'queues'");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.add\",\"args\":{\"name\":\"w\",\"address\":[\"10.0.0.1/24\"]}}", &req), -EINVAL);
+
+	CU_ASSERT_EQUAL_FATAL(parse_req("{\"version\":1,\"command\":\"endpoint.del\",\"args\":{\"name\":\"web\"}}", &req), 0);
+	CU_ASSERT_EQUAL(req.cmd, PROTO_ENDPOINT_DEL);
+	CU_ASSERT_TRUE(proto_cmd_changes_state(req.cmd));
+	proto_request_free(&req);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.del\",\"args\":{\"names\":[\"web\"]}}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.del\"}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint.del: missing argument 'name'");
+
+	CU_ASSERT_EQUAL_FATAL(parse_req("{\"version\":1,\"command\":\"endpoint.list\"}", &req), 0);
+	CU_ASSERT_EQUAL(req.cmd, PROTO_ENDPOINT_LIST);
+	CU_ASSERT_FALSE(proto_cmd_changes_state(req.cmd));
+	proto_request_free(&req);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.list\",\"args\":{\"name\":\"x\"}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint.list: unknown argument 'name'");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"endpoint.frob\"}", &req), -EOPNOTSUPP);
+}
+
 static void test_parse_mac(void)
 {
 	uint8_t mac[6];
@@ -293,12 +335,138 @@ static void test_spec_port(void)
 	CU_ASSERT_EQUAL(spec_port_set(&p, "colour", "red", err, sizeof(err)), -ENOENT);
 }
 
+/**
+ * ep_err() - set an endpoint key, expect failure with this message
+ * @e:		endpoint
+ * @key:	key
+ * @val:	value
+ * @msg:	expected message
+ */
+static void ep_err(struct spec_endpoint *e, const char *key, const char *val,
+		   const char *msg)
+{
+	err[0] = '\0';
+	CU_ASSERT_NOT_EQUAL(spec_endpoint_set(e, key, val, err, sizeof(err)), 0);
+	if (strcmp(err, msg))
+		fprintf(stderr, "\n  got:  %s\n  want: %s\n", err, msg);
+	CU_ASSERT_STRING_EQUAL(err, msg);
+}
+
+/**
+ * ep_check() - an endpoint from address and gateway, checked
+ * @addr:	address
+ * @gw:		gateway, or NULL
+ *
+ * Return: spec_endpoint_check()'s return value
+ */
+static int ep_check(const char *addr, const char *gw)
+{
+	struct spec_endpoint e;
+
+	spec_endpoint_init(&e);
+	CU_ASSERT_EQUAL_FATAL(spec_endpoint_set(&e, "name", "ep1", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(spec_endpoint_set(&e, "address", addr, err, sizeof(err)), 0);
+	if (gw)
+		CU_ASSERT_EQUAL_FATAL(spec_endpoint_set(&e, "gateway", gw, err, sizeof(err)), 0);
+	return spec_endpoint_check(&e, err, sizeof(err));
+}
+
+static void test_spec_endpoint(void)
+{
+	struct spec_endpoint e;
+
+	spec_endpoint_init(&e);
+	CU_ASSERT_STRING_EQUAL(e.network, "default");
+	CU_ASSERT_STRING_EQUAL(e.tenant, "default");
+	CU_ASSERT_EQUAL(e.mtu, 0);
+	CU_ASSERT_FALSE(e.has_address);
+
+	/* The port's words for the keys they share. */
+	ep_err(&e, "name", "a/b",
+	       "invalid endpoint name 'a/b': 1..15 characters, no '/', ':' or blanks");
+	ep_err(&e, "name", "sixteen-chars-xx",
+	       "invalid endpoint name 'sixteen-chars-xx': 1..15 characters, no '/', ':' or blanks");
+	ep_err(&e, "tenant", "a b",
+	       "invalid tenant name 'a b': 1..31 characters of A-Z a-z 0-9 _ . -");
+	ep_err(&e, "network", "",
+	       "invalid network name '': 1..31 characters of A-Z a-z 0-9 _ . -");
+	ep_err(&e, "mac", "01:00:00:00:00:01",
+	       "MAC address 01:00:00:00:00:01 is not a unicast address");
+	ep_err(&e, "mac", "zz", "invalid MAC address 'zz': expected six hex pairs like 02:00:00:00:00:01");
+	CU_ASSERT_FALSE(e.has_mac);
+	ep_err(&e, "mtu", "67", "MTU 67 out of range (68..65535)");
+	ep_err(&e, "mtu", "65536", "MTU 65536 out of range (68..65535)");
+	ep_err(&e, "mtu", "big", "invalid mtu 'big': expected a number");
+	ep_err(&e, "queues", "2", "unknown endpoint key 'queues'");
+	ep_err(&e, "netns", "x", "unknown endpoint key 'netns'");
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "colour", "red", err, sizeof(err)), -ENOENT);
+	CU_ASSERT_EQUAL(spec_endpoint_set_uint(&e, "queues", 1, err, sizeof(err)), -ENOENT);
+
+	/* IPv4 only, one address. */
+	ep_err(&e, "address", "fd00::1/64",
+	       "invalid address 'fd00::1/64': endpoints are IPv4 for now");
+	ep_err(&e, "gateway", "fe80::1",
+	       "invalid gateway 'fe80::1': endpoints are IPv4 for now");
+	ep_err(&e, "address", "10.0.0.1",
+	       "invalid address '10.0.0.1': expected ADDR/LEN, e.g. 10.0.0.1/24");
+	ep_err(&e, "address", "10.0.0.1/33",
+	       "invalid address '10.0.0.1/33': expected ADDR/LEN, e.g. 10.0.0.1/24");
+	ep_err(&e, "address", "127.0.0.1/8",
+	       "invalid address '127.0.0.1/8': expected ADDR/LEN, e.g. 10.0.0.1/24");
+	ep_err(&e, "address", "224.0.0.1/4",
+	       "invalid address '224.0.0.1/4': expected ADDR/LEN, e.g. 10.0.0.1/24");
+	ep_err(&e, "gateway", "10.0.0.1/24",
+	       "invalid gateway '10.0.0.1/24': expected an IPv4 address, e.g. 10.0.0.1");
+	ep_err(&e, "gateway", "255.255.255.255",
+	       "invalid gateway '255.255.255.255': expected an IPv4 address, e.g. 10.0.0.1");
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "address", "10.0.0.2/24", err, sizeof(err)), 0);
+	ep_err(&e, "address", "10.0.0.3/24",
+	       "address '10.0.0.3/24': an endpoint has one address");
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "mtu", "9000", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(e.mtu, 9000);
+	CU_ASSERT_EQUAL(spec_endpoint_set_uint(&e, "mtu", 65535, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "mac", "02:00:00:00:00:09", err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(e.has_mac);
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "tenant", "acme", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "network", "blue", err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(e.tenant, "acme");
+	CU_ASSERT_STRING_EQUAL(e.network, "blue");
+
+	/* How the keys combine. */
+	CU_ASSERT_EQUAL(spec_endpoint_check(&e, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "an endpoint needs a name");
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "name", "ep1", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_endpoint_check(&e, err, sizeof(err)), 0);
+	spec_endpoint_init(&e);
+	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "name", "ep1", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec_endpoint_check(&e, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "endpoint ep1 needs an address (--address ADDR/LEN, e.g. 10.0.0.1/24)");
+
+	CU_ASSERT_EQUAL(ep_check("10.0.0.2/24", "10.0.0.1"), 0);
+	CU_ASSERT_EQUAL(ep_check("10.0.0.2/24", NULL), 0);
+	CU_ASSERT_EQUAL(ep_check("10.0.0.2/24", "10.0.1.1"), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "gateway 10.0.1.1 is not inside 10.0.0.2/24");
+	CU_ASSERT_EQUAL(ep_check("10.0.0.2/24", "10.0.0.2"), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "gateway 10.0.0.2 is the endpoint's own address");
+	CU_ASSERT_EQUAL(ep_check("10.0.0.2/24", "10.0.0.255"), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "gateway 10.0.0.255 is the network or broadcast address of 10.0.0.2/24");
+	CU_ASSERT_EQUAL(ep_check("10.0.0.0/24", NULL), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "address 10.0.0.0/24 is the network or broadcast address of its prefix");
+	CU_ASSERT_EQUAL(ep_check("10.0.0.255/24", NULL), -EINVAL);
+	/* /31 (RFC 3021) and /32 have no network or broadcast address. */
+	CU_ASSERT_EQUAL(ep_check("10.0.0.0/31", "10.0.0.1"), 0);
+	CU_ASSERT_EQUAL(ep_check("10.0.0.7/32", NULL), 0);
+	CU_ASSERT_EQUAL(ep_check("10.0.0.7/32", "10.0.0.8"), -EINVAL);
+	CU_ASSERT_EQUAL(ep_check("10.9.9.9/0", "192.168.1.1"), 0);
+}
+
 static const char config_good[] =
 	"; comment\n"
 	"[daemon]\n"
 	"workers = 2\n"
 	"cpus = 0,2-3\n"
 	"socket = /tmp/x.sock\n"
+	"app-socket = /tmp/app.sock\n"
 	"log-level = debug\n"
 	"fdb-limit = 1000\n"
 	"fdb-aging = 30\n"
@@ -319,7 +487,16 @@ static const char config_good[] =
 	"mtu = 9000\n"
 	"queues = 2\n"
 	"offload = off\n"
-	"[port tap2]\n";
+	"[port tap2]\n"
+	"[endpoint web]\n"
+	"tenant = gold\n"
+	"network = blue\n"
+	"address = 10.0.0.10/24\n"
+	"gateway = 10.0.0.1\n"
+	"mtu = 9000\n"
+	"mac = 02:00:00:00:00:0a\n"
+	"[endpoint db]\n"
+	"address = 10.0.0.11/24\n";
 
 static void test_config_good(void)
 {
@@ -339,7 +516,9 @@ static void test_config_good(void)
 	CU_ASSERT_STRING_EQUAL(c.tenants[0].spec.name, "gold");
 	CU_ASSERT_EQUAL(c.tenants[0].spec.weight, 200);
 	CU_ASSERT_EQUAL(c.tenants[0].spec.rate_bps, 10000000);
-	CU_ASSERT_EQUAL(c.tenants[0].line, 12);
+	CU_ASSERT_EQUAL(c.tenants[0].line, 13);
+	CU_ASSERT_STRING_EQUAL(c.daemon.app_socket, "/tmp/app.sock");
+	CU_ASSERT_TRUE(c.daemon.set & CONFIG_APP_SOCKET);
 	CU_ASSERT_STRING_EQUAL(c.tenants[1].spec.name, "empty");
 	CU_ASSERT_EQUAL_FATAL(c.nports, 2);
 	CU_ASSERT_STRING_EQUAL(c.ports[0].spec.tenant, "gold");
@@ -348,6 +527,19 @@ static void test_config_good(void)
 	CU_ASSERT_FALSE(c.ports[0].spec.offload);
 	CU_ASSERT_STRING_EQUAL(c.ports[1].spec.name, "tap2");
 	CU_ASSERT_STRING_EQUAL(c.ports[1].spec.network, "default");
+	CU_ASSERT_EQUAL_FATAL(c.nendpoints, 2);
+	CU_ASSERT_STRING_EQUAL(c.endpoints[0].spec.name, "web");
+	CU_ASSERT_STRING_EQUAL(c.endpoints[0].spec.tenant, "gold");
+	CU_ASSERT_STRING_EQUAL(c.endpoints[0].spec.network, "blue");
+	CU_ASSERT_EQUAL(c.endpoints[0].spec.address.prefix, 24);
+	CU_ASSERT_TRUE(c.endpoints[0].spec.has_gateway);
+	CU_ASSERT_EQUAL(c.endpoints[0].spec.gateway[3], 1);
+	CU_ASSERT_EQUAL(c.endpoints[0].spec.mtu, 9000);
+	CU_ASSERT_TRUE(c.endpoints[0].spec.has_mac);
+	CU_ASSERT_EQUAL(c.endpoints[0].line, 28);
+	CU_ASSERT_STRING_EQUAL(c.endpoints[1].spec.name, "db");
+	CU_ASSERT_STRING_EQUAL(c.endpoints[1].spec.tenant, "default");
+	CU_ASSERT_FALSE(c.endpoints[1].spec.has_gateway);
 	config_free(&c);
 }
 
@@ -382,7 +574,7 @@ static void test_config_bad(void)
 	config_err("[daemon]\nworkers 2\n",
 		   "t.ini:2: syntax error (expected KEY = VALUE or [SECTION])");
 	config_err("[foo]\n",
-		   "t.ini:1: unknown section [foo] (expected [daemon], [tenant NAME] or [port NAME])");
+		   "t.ini:1: unknown section [foo] (expected [daemon], [tenant NAME], [port NAME] or [endpoint NAME])");
 	config_err("[tenant]\n", "t.ini:1: section [tenant] needs a name: [tenant NAME]");
 	config_err("x = 1\n", "t.ini:1: key 'x' outside a section");
 	config_err("[port a]\n[port a]\n",
@@ -395,7 +587,26 @@ static void test_config_bad(void)
 		   "t.ini:1: --cgroup and --pid are mutually exclusive");
 	config_err("[daemon]\ncpus = 0,0\n", "t.ini:2: invalid cpus '0,0': CPU 0 listed twice");
 	config_err("[endpoint e]\n",
-		   "t.ini:1: [endpoint] sections need the shared stack, which this build does not have yet");
+		   "t.ini:1: endpoint e needs an address (--address ADDR/LEN, e.g. 10.0.0.1/24)");
+	config_err("[endpoint]\n",
+		   "t.ini:1: section [endpoint] needs a name: [endpoint NAME]");
+	config_err("[endpoint e]\naddress = fd00::1/64\n",
+		   "t.ini:2: invalid address 'fd00::1/64': endpoints are IPv4 for now");
+	config_err("[endpoint e]\naddress = 10.0.0.2/24\ngateway = 10.1.0.1\n",
+		   "t.ini:1: gateway 10.1.0.1 is not inside 10.0.0.2/24");
+	config_err("[endpoint e]\naddress = 10.0.0.2/24\nqueues = 2\n",
+		   "t.ini:3: unknown endpoint key 'queues'");
+	config_err("[endpoint e]\nname = f\n",
+		   "t.ini:2: unknown endpoint key 'name' (the name is in the section header)");
+	config_err("[endpoint e]\naddress = 10.0.0.2/24\n[endpoint e]\n",
+		   "t.ini:3: duplicate section [endpoint e] (first on line 1)");
+	/* One namespace for ports and endpoints. */
+	config_err("[port e]\n[endpoint e]\naddress = 10.0.0.2/24\n",
+		   "t.ini:2: duplicate section [port e] (first on line 1)");
+	config_err("[endpoint e]\naddress = 10.0.0.2/24\n[port e]\n",
+		   "t.ini:3: duplicate section [endpoint e] (first on line 1)");
+	config_err("[daemon]\napp-socket = \n",
+		   "t.ini:2: invalid app socket path '': 1..107 characters");
 	{
 		char line[400];
 
@@ -409,8 +620,11 @@ static void test_config_bad(void)
 	CU_ASSERT_EQUAL(config_daemon_set(&d, "workers", "2", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(config_daemon_set(&d, "fdb-limit", "10", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(config_daemon_set(&cli, "workers", "4", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(config_daemon_set(&d, "app-socket", "/a", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(config_daemon_set(&cli, "app-socket", "/b", err, sizeof(err)), 0);
 	config_daemon_merge(&d, &cli);
 	CU_ASSERT_EQUAL(d.workers, 4);
+	CU_ASSERT_STRING_EQUAL(d.app_socket, "/b");
 	CU_ASSERT_EQUAL(d.fdb_limit, 10);
 }
 
@@ -429,11 +643,13 @@ int main(void)
 	CU_add_test(s, "proto types", test_proto_types);
 	CU_add_test(s, "proto unknown command", test_proto_unknown_command);
 	CU_add_test(s, "proto responses", test_proto_responses);
+	CU_add_test(s, "proto endpoint commands", test_proto_endpoint);
 	CU_add_test(s, "parse MAC", test_parse_mac);
 	CU_add_test(s, "parse CIDR", test_parse_cidr);
 	CU_add_test(s, "parse CPU list", test_parse_cpus);
 	CU_add_test(s, "parse numbers and names", test_parse_misc);
 	CU_add_test(s, "spec port", test_spec_port);
+	CU_add_test(s, "spec endpoint", test_spec_endpoint);
 	CU_add_test(s, "config good", test_config_good);
 	CU_add_test(s, "config bad", test_config_bad);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

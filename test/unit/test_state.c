@@ -186,6 +186,131 @@ static void test_damaged(void)
 	state_close(s);
 }
 
+static void test_endpoint(struct spec_endpoint *e, const char *name)
+{
+	char err[256];
+
+	spec_endpoint_init(e);
+	CU_ASSERT_FATAL(!spec_endpoint_set(e, "name", name, err, sizeof(err)));
+	CU_ASSERT_FATAL(!spec_endpoint_set(e, "network", "blue", err, sizeof(err)));
+	CU_ASSERT_FATAL(!spec_endpoint_set(e, "tenant", "acme", err, sizeof(err)));
+	CU_ASSERT_FATAL(!spec_endpoint_set(e, "address", "10.1.2.3/24", err,
+					   sizeof(err)));
+	CU_ASSERT_FATAL(!spec_endpoint_set(e, "gateway", "10.1.2.1", err,
+					   sizeof(err)));
+	CU_ASSERT_FATAL(!spec_endpoint_set(e, "mac", "02:00:00:00:00:2b", err,
+					   sizeof(err)));
+	CU_ASSERT_FATAL(!spec_endpoint_set(e, "mtu", "9000", err, sizeof(err)));
+}
+
+static void test_endpoint_roundtrip(void)
+{
+	struct state_endpoint a = { 0 }, b = { 0 };
+	struct state_snapshot snap;
+	struct state *s;
+	char err[256], *fa, *fb;
+
+	CU_ASSERT_FATAL(!state_open(&s, test_dir, err, sizeof(err)));
+	CU_ASSERT(test_exists("endpoints"));
+	test_endpoint(&a.spec, "ep-a");
+	test_endpoint(&b.spec, "ep-b");
+	/* The least an endpoint can be: a name and an address. */
+	spec_endpoint_init(&b.spec);
+	CU_ASSERT_FATAL(!spec_endpoint_set(&b.spec, "name", "ep-b", err, sizeof(err)));
+	CU_ASSERT_FATAL(!spec_endpoint_set(&b.spec, "address", "192.168.7.9/32",
+					   err, sizeof(err)));
+	b.config = state_endpoint_fingerprint(&b.spec);
+	CU_ASSERT_FATAL(b.config != NULL);
+	CU_ASSERT(!state_put_endpoint(s, &b));
+	CU_ASSERT(!state_put_endpoint(s, &a));
+	CU_ASSERT(test_exists("endpoints/ep-a.json"));
+
+	CU_ASSERT_FATAL(!state_load(s, &snap, err, sizeof(err)));
+	CU_ASSERT_EQUAL_FATAL(snap.nendpoints, 2);
+	/* In name order, every key back as it was. */
+	CU_ASSERT_STRING_EQUAL(snap.endpoints[0].spec.name, "ep-a");
+	CU_ASSERT_STRING_EQUAL(snap.endpoints[0].spec.network, "blue");
+	CU_ASSERT_STRING_EQUAL(snap.endpoints[0].spec.tenant, "acme");
+	CU_ASSERT(snap.endpoints[0].spec.has_address);
+	CU_ASSERT_EQUAL(snap.endpoints[0].spec.address.prefix, 24);
+	CU_ASSERT(!memcmp(snap.endpoints[0].spec.address.addr, "\x0a\x01\x02\x03", 4));
+	CU_ASSERT(snap.endpoints[0].spec.has_gateway);
+	CU_ASSERT(!memcmp(snap.endpoints[0].spec.gateway, "\x0a\x01\x02\x01", 4));
+	CU_ASSERT(snap.endpoints[0].spec.has_mac);
+	CU_ASSERT_EQUAL(snap.endpoints[0].spec.mac[5], 0x2b);
+	CU_ASSERT_EQUAL(snap.endpoints[0].spec.mtu, 9000);
+	CU_ASSERT_PTR_NULL(snap.endpoints[0].config);
+	fa = state_endpoint_fingerprint(&snap.endpoints[0].spec);
+	fb = state_endpoint_fingerprint(&a.spec);
+	CU_ASSERT_STRING_EQUAL(fa, fb);
+	free(fa);
+	free(fb);
+	CU_ASSERT_STRING_EQUAL(snap.endpoints[1].spec.name, "ep-b");
+	CU_ASSERT_STRING_EQUAL(snap.endpoints[1].spec.tenant, "default");
+	CU_ASSERT_FALSE(snap.endpoints[1].spec.has_gateway);
+	CU_ASSERT_FALSE(snap.endpoints[1].spec.has_mac);
+	CU_ASSERT_EQUAL(snap.endpoints[1].spec.mtu, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(snap.endpoints[1].config);
+	CU_ASSERT_STRING_EQUAL(snap.endpoints[1].config, b.config);
+	state_snapshot_free(&snap);
+
+	/* Replace, then delete. */
+	a.spec.mtu = 1400;
+	CU_ASSERT(!state_put_endpoint(s, &a));
+	CU_ASSERT(!state_del_endpoint(s, "ep-b"));
+	CU_ASSERT(!state_del_endpoint(s, "never-was"));
+	CU_ASSERT_FATAL(!state_load(s, &snap, err, sizeof(err)));
+	CU_ASSERT_EQUAL_FATAL(snap.nendpoints, 1);
+	CU_ASSERT_EQUAL(snap.endpoints[0].spec.mtu, 1400);
+	state_snapshot_free(&snap);
+	CU_ASSERT(!state_del_endpoint(s, "ep-a"));
+	CU_ASSERT(!test_exists("endpoints/ep-a.json"));
+	free(b.config);
+	state_close(s);
+}
+
+static void test_endpoint_damaged(void)
+{
+	struct state_snapshot snap;
+	struct state_endpoint e = { 0 };
+	struct state *s;
+	char err[256];
+
+	CU_ASSERT_FATAL(!state_open(&s, test_dir, err, sizeof(err)));
+	test_endpoint(&e.spec, "good");
+	CU_ASSERT(!state_put_endpoint(s, &e));
+
+#define EP_REC(name, keys) \
+	test_write_file("endpoints/" name ".json", "{\"name\":\"" name "\"," keys \
+			"\"version\":1,\"origin\":\"vstackctl\"}")
+	EP_REC("noaddr", "");
+	EP_REC("v6", "\"address\":\"fd00::1/64\",");
+	EP_REC("twoaddr", "\"address\":[\"10.0.0.1/24\",\"10.0.0.2/24\"],");
+	EP_REC("gwout", "\"address\":\"10.0.0.2/24\",\"gateway\":\"10.0.9.1\",");
+	EP_REC("mtu", "\"address\":\"10.0.0.2/24\",\"mtu\":65536,");
+	EP_REC("negmtu", "\"address\":\"10.0.0.2/24\",\"mtu\":-5,");
+	EP_REC("netns", "\"address\":\"10.0.0.2/24\",\"netns\":\"x\",");
+	EP_REC("bcastmac", "\"address\":\"10.0.0.2/24\",\"mac\":\"ff:ff:ff:ff:ff:ff\",");
+	EP_REC("gwnum", "\"address\":\"10.0.0.2/24\",\"gateway\":167772161,");
+	EP_REC("sixteen-chars-xx", "\"address\":\"10.0.0.2/24\",");
+#undef EP_REC
+	test_write_file("endpoints/other.json",
+			"{\"name\":\"someone\",\"address\":\"10.0.0.2/24\",\"version\":1,\"origin\":\"vstackctl\"}");
+	test_write_file("endpoints/cfg.json",
+			"{\"name\":\"cfg\",\"address\":\"10.0.0.2/24\",\"version\":1,\"origin\":\"config\"}");
+	test_write_file("endpoints/array.json", "[1,2,3]");
+	test_write_file("endpoints/.crashed.json.tmp", "{");
+
+	CU_ASSERT_FATAL(!state_load(s, &snap, err, sizeof(err)));
+	CU_ASSERT_EQUAL(snap.nendpoints, 1);
+	if (snap.nendpoints)
+		CU_ASSERT_STRING_EQUAL(snap.endpoints[0].spec.name, "good");
+	state_snapshot_free(&snap);
+	CU_ASSERT(!test_exists("endpoints/.crashed.json.tmp"));
+	CU_ASSERT(!state_del_endpoint(s, "good"));
+	state_close(s);
+}
+
 static void test_fingerprint(void)
 {
 	struct spec_port a, b;
@@ -215,6 +340,22 @@ static void test_fingerprint(void)
 	CU_ASSERT_STRING_NOT_EQUAL(fa, fb);
 	free(fa);
 	free(fb);
+
+	{
+		struct spec_endpoint e, f;
+
+		test_endpoint(&e, "e");
+		test_endpoint(&f, "e");
+		fa = state_endpoint_fingerprint(&e);
+		fb = state_endpoint_fingerprint(&f);
+		CU_ASSERT_STRING_EQUAL(fa, fb);
+		free(fb);
+		f.has_gateway = false;
+		fb = state_endpoint_fingerprint(&f);
+		CU_ASSERT_STRING_NOT_EQUAL(fa, fb);
+		free(fa);
+		free(fb);
+	}
 }
 
 static void test_open_errors(void)
@@ -251,6 +392,8 @@ int main(void)
 	static const struct cunit_test tests[] = {
 		{ "records round-trip", test_roundtrip },
 		{ "damaged records are skipped", test_damaged },
+		{ "endpoint records round-trip", test_endpoint_roundtrip },
+		{ "damaged endpoint records are skipped", test_endpoint_damaged },
 		{ "fingerprints", test_fingerprint },
 		{ "open errors", test_open_errors },
 	};

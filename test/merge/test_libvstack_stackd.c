@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_libvstack_stackd.c - libvstack against the daemon side of the app
+ * interface, in one process
+ *
+ * NOT BUILT on the libvstack branch: it needs the stackd branch (ep.h,
+ * app.h, stack_open_host()). After both are merged, move it to
+ * test/unit/ and link vstack_client_static (test/CMakeLists.txt has the
+ * block for test_libvstack; add this name to it).
+ *
+ * The stack runs on the inline host of test_stack_app.c (whose wire and
+ * host code are repeated below unchanged; share them in test/lib/ once
+ * both suites live side by side): endpoint "a" (tenant 1, 10.0.0.1) and
+ * "b" (tenant 2, 10.0.0.2) on an in-memory wire. Unlike there, the worker
+ * is a thread of its own (pump_main()) so that the applications, two
+ * libvstack contexts attached through socketpairs, block, wait and wake
+ * exactly as they would against vstackd: streams of several MiB checked
+ * byte by byte, datagrams echoed, non-blocking connect and accept, the
+ * vs_ctx_fd() loop, and four threads sharing each context.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "app.h"
+#include "app_proto.h"
+#include "ep.h"
+#include "stack.h"
+#include "vs_priv.h"
+
+#define W_MAX 16384
+
+/* ---- the wire and the inline host ---- */
+
+struct w_frame {
+	uint8_t *buf;
+	size_t len;
+	struct ep *to;
+};
+
+static struct w_frame wire[W_MAX];
+static unsigned w_head, w_count;
+static long buf_live;
+static uint64_t now = 1000;
+static struct ep *epa, *epb;
+static int host_wake_fd = -1;
+
+/**
+ * w_alloc() - ep_io.alloc: counted malloc
+ * @ctx:	unused
+ * @size:	bytes
+ *
+ * Return: buffer
+ */
+static uint8_t *w_alloc(void *ctx, size_t size)
+{
+	uint8_t *b = malloc(size);
+
+	(void)ctx;
+	if (b)
+		buf_live++;
+	return b;
+}
+
+/**
+ * w_free() - ep_io.free
+ * @ctx:	unused
+ * @buf:	buffer
+ */
+static void w_free(void *ctx, uint8_t *buf)
+{
+	(void)ctx;
+	buf_live--;
+	free(buf);
+}
+
+/**
+ * w_emit() - ep_io.emit: to the other endpoint (dropped if none)
+ * @ctx:	sending endpoint
+ * @buf:	frame
+ * @len:	bytes
+ */
+static void w_emit(void *ctx, uint8_t *buf, size_t len)
+{
+	struct ep *to = ctx == epa ? epb : epa;
+	struct w_frame *f;
+
+	if (!to || w_count == W_MAX) {
+		w_free(NULL, buf);
+		return;
+	}
+	f = &wire[(w_head + w_count++) % W_MAX];
+	f->buf = buf;
+	f->len = len;
+	f->to = to;
+}
+
+static const struct ep_io w_io = {
+	.alloc = w_alloc,
+	.free = w_free,
+	.emit = w_emit,
+};
+
+/**
+ * th_add() - ep_host_ops.add: attach on this thread
+ * @host:	unused
+ * @ep:		endpoint
+ * @err:	unused
+ * @errlen:	unused
+ *
+ * Return: 0
+ */
+static int th_add(void *host, struct ep *ep, char *err, size_t errlen)
+{
+	(void)host;
+	(void)err;
+	(void)errlen;
+	if (!strcmp(ep->name, "a"))
+		epa = ep;
+	else if (!strcmp(ep->name, "b"))
+		epb = ep;
+	ep_attach(ep, &w_io, ep, now);
+	return 0;
+}
+
+/**
+ * th_del() - ep_host_ops.del
+ * @host:	unused
+ * @ep:		endpoint
+ */
+static void th_del(void *host, struct ep *ep)
+{
+	unsigned i;
+
+	(void)host;
+	ep_detach(ep);
+	if (ep == epa)
+		epa = NULL;
+	if (ep == epb)
+		epb = NULL;
+	/* frames for it on the wire: lost */
+	for (i = 0; i < w_count; i++) {
+		struct w_frame *f = &wire[(w_head + i) % W_MAX];
+
+		if (f->to == ep)
+			f->to = NULL;
+	}
+}
+
+/**
+ * th_kick() - ep_host_ops.kick: the worker's round, inline
+ * @host:	unused
+ * @ep:		endpoint
+ */
+static void th_kick(void *host, struct ep *ep)
+{
+	uint64_t d;
+
+	(void)host;
+	ep_poll(ep, now, false, &d);
+}
+
+/**
+ * th_wake_fd() - ep_host_ops.wake_fd
+ * @host:	unused
+ * @ep:		unused
+ *
+ * Return: the test's eventfd
+ */
+static int th_wake_fd(void *host, struct ep *ep)
+{
+	(void)host;
+	(void)ep;
+	return host_wake_fd;
+}
+
+static const struct ep_host_ops th_ops = {
+	.add = th_add,
+	.del = th_del,
+	.kick = th_kick,
+	.wake_fd = th_wake_fd,
+};
+
+/**
+ * pump() - one round: the wire, then both workers
+ *
+ * Return: true if anything happened
+ */
+static bool pump(void)
+{
+	uint64_t d = UINT64_MAX, e;
+	bool busy = false;
+
+	while (w_count) {
+		struct w_frame f = wire[w_head];
+
+		w_head = (w_head + 1) % W_MAX;
+		w_count--;
+		if (f.to)
+			ep_input(f.to, f.buf, f.len, now);
+		else
+			w_free(NULL, f.buf);
+		busy = true;
+	}
+	if (epa) {
+		busy |= ep_poll(epa, now, false, &e);
+		d = e < d ? e : d;
+	}
+	if (epb) {
+		busy |= ep_poll(epb, now, false, &e);
+		d = e < d ? e : d;
+	}
+	if (!busy && !w_count)
+		now = d != UINT64_MAX && d > now ? (d - now > 50 ? now + 50 : d)
+						 : now + 1;
+	return busy;
+}
+
+
+
+/* ---- the worker thread and the applications ---- */
+
+#define BIG	 (3u << 20) /* bytes of the single-stream test */
+#define NTHREADS 4
+#define MT_BYTES (1u << 20)
+
+static struct stack *st;
+static struct vs_ctx *ca, *cb; /* the applications on "a" and on "b" */
+static volatile int stop_pump;
+/* The stack is single-threaded: the worker thread and the control calls
+ * of the attach take turns. */
+static pthread_mutex_t pump_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/**
+ * pump_main() - the worker: rounds of pump() until stopped
+ * @arg:	unused
+ *
+ * Return: NULL
+ */
+static void *pump_main(void *arg)
+{
+	bool busy;
+
+	(void)arg;
+	while (!stop_pump) {
+		pthread_mutex_lock(&pump_lock);
+		busy = pump();
+		pthread_mutex_unlock(&pump_lock);
+		if (!busy)
+			usleep(20);
+	}
+	return NULL;
+}
+
+/**
+ * struct att - an attach running in its own thread
+ * @fd:		the application's end of the socketpair
+ * @ctx:	the context
+ * @ret:	what vs_ctx_attach_fd() returned
+ * @done:	it returned
+ */
+struct att {
+	int fd;
+	struct vs_ctx *ctx;
+	int ret;
+	_Atomic int done;
+};
+
+/**
+ * att_main() - vs_ctx_attach_fd(), as vs_open() would after connect()
+ * @arg:	struct att
+ *
+ * Return: NULL
+ */
+static void *att_main(void *arg)
+{
+	struct att *a = arg;
+
+	a->ret = vs_ctx_attach_fd(a->fd, "", &a->ctx);
+	atomic_store(&a->done, 1);
+	return NULL;
+}
+
+/**
+ * attach() - an application of @tenant, the control side played here
+ * @tenant:	its tenant
+ * @app:	the daemon's side of it
+ *
+ * Return: the context (aborts on failure: no suite runs without it)
+ */
+static struct vs_ctx *attach(uint32_t tenant, struct stack_app **app)
+{
+	struct att a = { 0 };
+	pthread_t t;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) ||
+	    stack_app_new(st, sv[1], tenant, getpid(), app))
+		abort();
+	a.fd = sv[0];
+	if (pthread_create(&t, NULL, att_main, &a))
+		abort();
+	while (!atomic_load(&a.done)) {
+		pthread_mutex_lock(&pump_lock);
+		stack_app_io(*app);
+		pthread_mutex_unlock(&pump_lock);
+		usleep(1000);
+	}
+	pthread_join(t, NULL);
+	if (a.ret) {
+		fprintf(stderr, "attach: %s\n", vs_open_error());
+		abort();
+	}
+	return a.ctx;
+}
+
+/**
+ * pattern() - byte @k of stream @id
+ * @id:		stream
+ * @k:		position
+ *
+ * Return: the byte
+ */
+static uint8_t pattern(unsigned id, uint64_t k)
+{
+	return (uint8_t)(k * 7 + 3 + id);
+}
+
+/**
+ * struct srv - a server thread's stream: listen, accept, read to the end
+ * @id:		stream (port 7000 + id, pattern)
+ * @ack:	answer each read with one byte (both directions busy)
+ * @ready:	listening
+ * @got:	bytes read
+ * @bad:	bytes that differed from the pattern
+ * @err:	errno of a failure, 0 for none
+ */
+struct srv {
+	unsigned id;
+	bool ack;
+	_Atomic int ready;
+	uint64_t got, bad;
+	int err;
+};
+
+/**
+ * srv_main() - the server side of a stream, on context "a"
+ * @arg:	struct srv
+ *
+ * Return: NULL
+ */
+static void *srv_main(void *arg)
+{
+	struct srv *s = arg;
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(7000 + s->id) };
+	struct sockaddr_in peer;
+	uint8_t *buf = malloc(65536);
+	int l, c = -1;
+	ssize_t n, i;
+
+	l = vs_socket(ca, VS_SOCK_STREAM);
+	if (!buf || l < 0 || vs_bind(ca, l, &a) || vs_listen(ca, l, 4))
+		goto fail;
+	atomic_store(&s->ready, 1);
+	c = vs_accept(ca, l, &peer);
+	if (c < 0 || peer.sin_addr.s_addr != htonl(0x0a000002))
+		goto fail;
+	while ((n = vs_recv(ca, c, buf, 65536)) > 0) {
+		for (i = 0; i < n; i++)
+			s->bad += buf[i] != pattern(s->id, s->got + i);
+		s->got += n;
+		if (s->ack && vs_send(ca, c, "k", 1) != 1)
+			goto fail;
+	}
+	if (n < 0)
+		goto fail;
+	vs_close(ca, c);
+	vs_close(ca, l);
+	free(buf);
+	return NULL;
+fail:
+	s->err = errno ? errno : EIO;
+	atomic_store(&s->ready, 1);
+	free(buf);
+	return NULL;
+}
+
+/**
+ * cli_send() - the client side of a stream, on context "b"
+ * @id:		stream
+ * @total:	bytes to send
+ * @chunk:	bytes per vs_send()
+ *
+ * Reads whatever comes back on the way, shuts down, waits for the
+ * server's close.
+ *
+ * Return: bytes sent
+ */
+static uint64_t cli_send(unsigned id, uint64_t total, size_t chunk)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(7000 + id),
+				  .sin_addr.s_addr = htonl(0x0a000001) };
+	struct vs_pollfd p = { .events = VS_POLLIN };
+	uint8_t *buf = malloc(chunk);
+	uint64_t sent = 0;
+	char junk[4096];
+	size_t i, n;
+	ssize_t w;
+	int c;
+
+	c = vs_socket(cb, VS_SOCK_STREAM);
+	CU_ASSERT_FATAL(buf && c >= 0);
+	CU_ASSERT_FATAL(vs_connect(cb, c, &to) == 0);
+	p.sock = c;
+	while (sent < total) {
+		n = total - sent < chunk ? total - sent : chunk;
+		for (i = 0; i < n; i++)
+			buf[i] = pattern(id, sent + i);
+		w = vs_send(cb, c, buf, n);
+		CU_ASSERT(w == (ssize_t)n);
+		if (w <= 0)
+			break;
+		sent += (uint64_t)w;
+		if (vs_poll(cb, &p, 1, 0) == 1)
+			(void)vs_recv(cb, c, junk, sizeof(junk));
+	}
+	CU_ASSERT(vs_shutdown(cb, c, VS_SHUT_WR) == 0);
+	while (vs_recv(cb, c, junk, sizeof(junk)) > 0)
+		;
+	CU_ASSERT(vs_close(cb, c) == 0);
+	free(buf);
+	return sent;
+}
+
+/**
+ * test_stream() - 3 MiB one way, checked byte by byte, EOF after it
+ */
+static void test_stream(void)
+{
+	struct srv s = { .id = 0 };
+	pthread_t t;
+
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, srv_main, &s) == 0);
+	while (!atomic_load(&s.ready))
+		usleep(1000);
+	CU_ASSERT(cli_send(0, BIG, 100000) == BIG);
+	pthread_join(t, NULL);
+	CU_ASSERT(s.err == 0 && s.got == BIG && s.bad == 0);
+}
+
+/**
+ * echo_main() - a UDP echo of 200 datagrams on context "a"
+ * @arg:	the socket
+ *
+ * Return: NULL
+ */
+static void *echo_main(void *arg)
+{
+	int s = *(int *)arg, i;
+	struct sockaddr_in from;
+	char *buf = malloc(65536);
+	ssize_t n;
+
+	for (i = 0; buf && i < 200; i++) {
+		n = vs_recvfrom(ca, s, buf, 65536, &from);
+		if (n < 0 || vs_sendto(ca, s, buf, (size_t)n, &from) != n)
+			break;
+	}
+	free(buf);
+	return NULL;
+}
+
+/**
+ * test_dgram() - datagrams of 1..1400 bytes there and back, through
+ * both rings' wrap-around
+ */
+static void test_dgram(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(7) };
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(7),
+				  .sin_addr.s_addr = htonl(0x0a000001) };
+	static char buf[2048], in[2048];
+	struct sockaddr_in from;
+	struct vs_pollfd p;
+	int s, c, i, ok = 0;
+	size_t len;
+	pthread_t t;
+
+	s = vs_socket(ca, VS_SOCK_DGRAM);
+	c = vs_socket(cb, VS_SOCK_DGRAM);
+	CU_ASSERT_FATAL(s >= 0 && c >= 0);
+	CU_ASSERT_FATAL(vs_bind(ca, s, &a) == 0);
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, echo_main, &s) == 0);
+	for (i = 0; i < 200; i++) {
+		len = (size_t)(i * 97) % 1400 + 1;
+		memset(buf, i, len);
+		CU_ASSERT(vs_sendto(cb, c, buf, len, &to) == (ssize_t)len);
+		p = (struct vs_pollfd){ .sock = c, .events = VS_POLLIN };
+		if (vs_poll(cb, &p, 1, 3000) != 1)
+			break;
+		if (vs_recvfrom(cb, c, in, sizeof(in), &from) == (ssize_t)len &&
+		    in[0] == (char)i && in[len - 1] == (char)i &&
+		    from.sin_port == htons(7))
+			ok++;
+	}
+	pthread_join(t, NULL);
+	CU_ASSERT(ok == 200);
+	CU_ASSERT(vs_close(ca, s) == 0);
+	CU_ASSERT(vs_close(cb, c) == 0);
+}
+
+/**
+ * test_nonblock() - non-blocking accept and connect, the vs_ctx_fd()
+ * loop, a refused connect, end of stream
+ */
+static void test_nonblock(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(6000) };
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(6000),
+				  .sin_addr.s_addr = htonl(0x0a000001) };
+	struct pollfd pf = { .events = POLLIN };
+	struct vs_pollfd p;
+	int l, c, c2, s, v = -1;
+	char buf[16];
+
+	l = vs_socket(ca, VS_SOCK_STREAM);
+	c = vs_socket(cb, VS_SOCK_STREAM);
+	CU_ASSERT_FATAL(l >= 0 && c >= 0);
+	CU_ASSERT(vs_bind(ca, l, &a) == 0 && vs_listen(ca, l, 4) == 0);
+	vs_set_nonblock(ca, l, 1);
+	vs_set_nonblock(cb, c, 1);
+	CU_ASSERT(vs_accept(ca, l, NULL) == -1 && errno == EAGAIN);
+	CU_ASSERT(vs_connect(cb, c, &to) == -1 && errno == EINPROGRESS);
+	p = (struct vs_pollfd){ .sock = c, .events = VS_POLLOUT };
+	CU_ASSERT(vs_poll(cb, &p, 1, 3000) == 1 && p.revents == VS_POLLOUT);
+	CU_ASSERT(vs_getsockopt(cb, c, VS_OPT_ERROR, &v) == 0 && v == 0);
+	CU_ASSERT(vs_connect(cb, c, &to) == -1 && errno == EISCONN);
+	p = (struct vs_pollfd){ .sock = l, .events = VS_POLLIN };
+	CU_ASSERT(vs_poll(ca, &p, 1, 3000) == 1 && p.revents == VS_POLLIN);
+	s = vs_accept(ca, l, NULL);
+	CU_ASSERT_FATAL(s >= 0);
+	vs_set_nonblock(ca, s, 1);
+	CU_ASSERT(vs_recv(ca, s, buf, sizeof(buf)) == -1 && errno == EAGAIN);
+
+	/* The event-loop pattern of vstack.h */
+	CU_ASSERT(vs_ctx_arm(ca) == 0);
+	p = (struct vs_pollfd){ .sock = s, .events = VS_POLLIN };
+	CU_ASSERT(vs_poll(ca, &p, 1, 0) == 0);
+	CU_ASSERT(vs_send(cb, c, "hello", 5) == 5);
+	pf.fd = vs_ctx_fd(ca);
+	CU_ASSERT(poll(&pf, 1, 3000) == 1);
+	CU_ASSERT(vs_ctx_ack(ca) == 0);
+	CU_ASSERT(vs_poll(ca, &p, 1, 0) == 1);
+	CU_ASSERT(vs_recv(ca, s, buf, sizeof(buf)) == 5);
+
+	/* Refused, non-blocking: error and hang-up, then SO_ERROR */
+	c2 = vs_socket(cb, VS_SOCK_STREAM);
+	vs_set_nonblock(cb, c2, 1);
+	to.sin_port = htons(6001);
+	CU_ASSERT(vs_connect(cb, c2, &to) == -1 && errno == EINPROGRESS);
+	p = (struct vs_pollfd){ .sock = c2, .events = VS_POLLOUT };
+	CU_ASSERT(vs_poll(cb, &p, 1, 3000) == 1 && (p.revents & VS_POLLERR));
+	CU_ASSERT(vs_getsockopt(cb, c2, VS_OPT_ERROR, &v) == 0 &&
+		  v == ECONNREFUSED);
+
+	/* The peer closes: end of stream */
+	CU_ASSERT(vs_close(cb, c) == 0);
+	p = (struct vs_pollfd){ .sock = s, .events = VS_POLLIN };
+	CU_ASSERT(vs_poll(ca, &p, 1, 3000) == 1);
+	CU_ASSERT(vs_recv(ca, s, buf, sizeof(buf)) == 0);
+	vs_close(ca, s);
+	vs_close(ca, l);
+	vs_close(cb, c2);
+}
+
+/**
+ * cli_main() - cli_send() of 1 MiB in 20,000-byte sends, as a thread
+ * @arg:	struct srv of the stream (its id)
+ *
+ * Return: NULL
+ */
+static void *cli_main(void *arg)
+{
+	struct srv *s = arg;
+
+	CU_ASSERT(cli_send(s->id, MT_BYTES, 20000) == MT_BYTES);
+	return NULL;
+}
+
+/**
+ * test_threads() - four streams at once, each end in a thread of its own,
+ * four threads per context: completions and wake-ups reach the right one
+ */
+static void test_threads(void)
+{
+	pthread_t ts[NTHREADS], tc[NTHREADS];
+	struct srv s[NTHREADS];
+	int i;
+
+	for (i = 0; i < NTHREADS; i++) {
+		s[i] = (struct srv){ .id = 1 + i, .ack = true };
+		CU_ASSERT_FATAL(pthread_create(&ts[i], NULL, srv_main,
+					       &s[i]) == 0);
+	}
+	for (i = 0; i < NTHREADS; i++)
+		while (!atomic_load(&s[i].ready))
+			usleep(1000);
+	for (i = 0; i < NTHREADS; i++)
+		CU_ASSERT_FATAL(pthread_create(&tc[i], NULL, cli_main,
+					       &s[i]) == 0);
+	for (i = 0; i < NTHREADS; i++) {
+		pthread_join(tc[i], NULL);
+		pthread_join(ts[i], NULL);
+		CU_ASSERT(s[i].err == 0 && s[i].got == MT_BYTES &&
+			  s[i].bad == 0);
+	}
+	CU_ASSERT(ca->stray == 0 && cb->stray == 0);
+}
+
+/**
+ * main() - the stack, two applications, the worker, the suite
+ *
+ * Return: 0 when every assertion held
+ */
+int main(void)
+{
+	struct stack_app *aa, *ab;
+	struct stack_ep_spec sp;
+	char err[128];
+	unsigned fails;
+	pthread_t pt;
+	CU_pSuite s;
+
+	host_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (stack_open_host(&th_ops, NULL, &st))
+		return 1;
+	memset(&sp, 0, sizeof(sp));
+	sp.name = "a";
+	sp.tenant = 1;
+	sp.addr = wire_ip4(10, 0, 0, 1).be;
+	sp.prefix_len = 24;
+	if (stack_ep_add(st, &sp, err, sizeof(err)))
+		return 1;
+	sp.name = "b";
+	sp.tenant = 2;
+	sp.addr = wire_ip4(10, 0, 0, 2).be;
+	if (stack_ep_add(st, &sp, err, sizeof(err)))
+		return 1;
+	while (pump())
+		;
+	ca = attach(1, &aa);
+	cb = attach(2, &ab);
+	if (pthread_create(&pt, NULL, pump_main, NULL))
+		return 1;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("libvstack_stackd", NULL, NULL);
+	CU_add_test(s, "stream", test_stream);
+	CU_add_test(s, "dgram", test_dgram);
+	CU_add_test(s, "nonblock", test_nonblock);
+	CU_add_test(s, "threads", test_threads);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	stop_pump = 1;
+	pthread_join(pt, NULL);
+	vs_close_ctx(ca);
+	vs_close_ctx(cb);
+	stack_app_free(aa);
+	stack_app_free(ab);
+	stack_close(st);
+	return fails ? 1 : 0;
+}
