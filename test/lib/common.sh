@@ -825,7 +825,7 @@ ep_field() {
 
 # wait_ep EP KEY OP VALUE [SECONDS] - wait until endpoint EP's KEY OP VALUE
 # (OP: -eq, -ge, -le), e.g. wait_ep e1 tcp_listen -ge 1.
-_ep_cmp() { local v; v=$(ep_field "$1" "$2") && [[ $v =~ ^[0-9]+$ ]] && (("$v" $3 $4)); }
+_ep_cmp() { local v; v=$(ep_field "$1" "$2") && [[ $v =~ ^[0-9]+$ ]] && test "$v" "$3" "$4"; }
 wait_ep() {
 	wait_until "${5:-10}" _ep_cmp "$1" "$2" "$3" "$4" ||
 		fail "endpoint $1: $2 is $(ep_field "$1" "$2" 2>&1), wanted $3 $4"
@@ -838,6 +838,7 @@ in_cgroup() {
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$dir" "$@"
 }
+export -f in_cgroup
 
 # gen_stream BYTES SEED - BYTES of a seeded pseudo-random stream on stdout.
 gen_stream() {
