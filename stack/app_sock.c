@@ -456,7 +456,10 @@ static int app_sock_tcp_accept(void *user, struct ep_conn *lec,
 	if (a->dead || li >= APP_NSOCKS)
 		return -EINVAL;
 	l = &a->socks[li];
-	if ((uint32_t)l->aq + lec->tcp.qlen >= l->backlog)
+	/* Completed connections waiting for ACCEPT: ours (aq) and TCP's
+	 * (established, not yet handed over); the half-open ones have their
+	 * own bound (tcp_listen_synq_full()). */
+	if ((uint32_t)l->aq + lec->tcp.qlen - lec->tcp.qsyn >= l->backlog)
 		return -EAGAIN;
 	ci = app_sock_alloc(a, VSAPP_SOCK_STREAM, l->ssize, l->rsize);
 	if (ci < 0)

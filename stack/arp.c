@@ -29,9 +29,20 @@
  * own address from another MAC is counted as a conflict, not learned, and
  * answered with an announcement of our own (RFC 5227 section 2.4 (b)).
  *
- * When the cache is full, the least recently used resolved entry is
- * replaced; only when every entry is resolving is the oldest resolving one
- * replaced (its queue dropped).
+ * Under attack. A tenant that sends datagrams from forged addresses of
+ * the prefix (a SYN flood) makes the stack resolve every one of them: a
+ * broadcast request to every port of the network for each, and entries
+ * that would push out the peers we really talk to. So:
+ *   - at most ARP_INCOMPLETE_MAX entries resolve at once; a new one then
+ *     replaces the oldest resolving entry (its queue dropped), never a
+ *     resolved one;
+ *   - otherwise a free entry is taken, or the least recently used resolved
+ *     one when the cache is full;
+ *   - new resolutions are rate-limited (a token bucket, ARP_NEW_PER_S with
+ *     bursts of ARP_NEW_BURST): beyond it the datagram is dropped and
+ *     counted (rate_limited), the broadcast never sent.
+ * A peer that resolved us first (its request created our entry) or that we
+ * resolved before the attack keeps working through it.
  */
 
 #include <string.h>
@@ -68,6 +79,7 @@ const char *arp_stat_name(enum arp_stat s)
 void arp_init(struct arp *arp)
 {
 	memset(arp, 0, sizeof(*arp));
+	arp->tokens = ARP_NEW_BURST;
 }
 
 /**
@@ -123,21 +135,29 @@ static void arp_release(struct netif *ni, struct arp_entry *e)
  */
 static struct arp_entry *arp_slot(struct netif *ni)
 {
-	struct arp_entry *lru = NULL, *lru_inc = NULL, *e;
-	unsigned i;
+	struct arp_entry *lru = NULL, *lru_inc = NULL, *free = NULL, *e;
+	unsigned i, ninc = 0;
 
 	for (i = 0; i < ARP_CACHE_SIZE; i++) {
 		e = &ni->arp.e[i];
-		if (e->state == ARP_FREE)
-			return e;
-		if (e->state == ARP_INCOMPLETE) {
+		if (e->state == ARP_FREE) {
+			if (!free)
+				free = e;
+		} else if (e->state == ARP_INCOMPLETE) {
+			ninc++;
 			if (!lru_inc || e->used_ms < lru_inc->used_ms)
 				lru_inc = e;
 		} else if (!lru || e->used_ms < lru->used_ms) {
 			lru = e;
 		}
 	}
-	e = lru ? lru : lru_inc;
+	/* Resolving entries are bounded: the oldest makes room. */
+	if (ninc >= ARP_INCOMPLETE_MAX)
+		e = lru_inc;
+	else if (free)
+		return free;
+	else
+		e = lru ? lru : lru_inc;
 	ni->arp.stats[ARP_STAT_EVICTED]++;
 	arp_release(ni, e);
 	return e;
@@ -321,6 +341,32 @@ out:
 }
 
 /**
+ * arp_new_allowed() - may a new resolution start now? (token bucket)
+ * @arp:	ARP state
+ * @now_ms:	current time
+ *
+ * Return: true, taking a token, or false when the rate is used up
+ */
+static bool arp_new_allowed(struct arp *arp, uint64_t now_ms)
+{
+	uint64_t add;
+
+	if (now_ms > arp->tokens_ms) {
+		add = (now_ms - arp->tokens_ms) * ARP_NEW_PER_S / 1000;
+		if (add) {
+			arp->tokens = (uint32_t)(arp->tokens + add > ARP_NEW_BURST
+							 ? ARP_NEW_BURST
+							 : arp->tokens + add);
+			arp->tokens_ms = now_ms;
+		}
+	}
+	if (!arp->tokens)
+		return false;
+	arp->tokens--;
+	return true;
+}
+
+/**
  * arp_output() - send an IPv4 datagram to a next hop, resolving its MAC
  * @ni:		endpoint
  * @buf:	datagram with its IPv4 header at NETIF_IP_OFF (ownership
@@ -348,6 +394,11 @@ void arp_output(struct netif *ni, uint8_t *buf, be32_t nexthop, uint64_t now_ms)
 	}
 
 	if (!e) {
+		if (!arp_new_allowed(arp, now_ms)) {
+			arp->stats[ARP_STAT_RATE_LIMITED]++;
+			netif_free(ni, buf);
+			return;
+		}
 		e = arp_slot(ni);
 		e->ip = nexthop;
 		e->state = ARP_INCOMPLETE;

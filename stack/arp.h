@@ -24,6 +24,9 @@ struct netif;
 #define ARP_ANNOUNCE_NUM	 2     /* RFC 5227 section 1.1 */
 #define ARP_ANNOUNCE_INTERVAL_MS 2000  /* RFC 5227 section 1.1 */
 #define ARP_DEFEND_INTERVAL_MS	 10000 /* RFC 5227 section 1.1 */
+#define ARP_INCOMPLETE_MAX	 (ARP_CACHE_SIZE / 2) /* resolving at once */
+#define ARP_NEW_PER_S		 200   /* new resolutions per second ... */
+#define ARP_NEW_BURST		 50    /* ... and in a burst */
 
 /** enum arp_state - state of a cache entry */
 enum arp_state {
@@ -75,7 +78,8 @@ struct arp_entry {
 	X(RESOLVE_FAILED, "resolve_failed") /* gave up on an address */        \
 	X(QUEUE_DROP,                                                          \
 	  "queue_drop")	    /* datagrams dropped: queue full or failed */      \
-	X(QUEUED, "queued") /* datagrams queued while resolving */
+	X(QUEUED, "queued") /* datagrams queued while resolving */             \
+	X(RATE_LIMITED, "rate_limited") /* new resolution refused: too many */
 
 /** enum arp_stat - ARP counters */
 enum arp_stat {
@@ -92,6 +96,8 @@ enum arp_stat {
  * @announce_ms: when to send the next one
  * @defended:	an announcement defending our address was sent
  * @defend_ms:	when
+ * @tokens:	new resolutions allowed now (token bucket, ARP_NEW_PER_S)
+ * @tokens_ms:	when @tokens was last refilled
  * @stats:	counters, enum arp_stat
  */
 struct arp {
@@ -100,6 +106,8 @@ struct arp {
 	uint64_t announce_ms;
 	bool defended;
 	uint64_t defend_ms;
+	uint32_t tokens;
+	uint64_t tokens_ms;
 	uint64_t stats[ARP_STAT__COUNT];
 };
 

@@ -133,7 +133,9 @@ bool ep_cookie_ack(struct ep *ep, struct ep_conn *lec,
 	t->cookie_iss = cookie;
 	t->mute = true;
 	ep_tcp_touch(ep, lec);
+	lec->tcp.synq_exempt = true;
 	tcp_input(&lec->tcp, &syn, ep->now);
+	lec->tcp.synq_exempt = false;
 	t->mute = false;
 	t->cookie = false;
 	ec = ep_tcp_lookup(t, ack->saddr, ack->sport, ack->dport);

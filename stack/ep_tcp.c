@@ -881,8 +881,10 @@ bool ep_tcp_input(void *ctx, struct ipv4_rx *rx, uint64_t now_ms)
 
 		if ((seg.flags & (TCP_F_SYN | TCP_F_ACK | TCP_F_RST)) ==
 			    TCP_F_SYN &&
-		    t->syncookies && t->nhalfopen >= t->max_halfopen &&
-		    ec->tcp.qlen < ec->tcp.cfg.backlog) {
+		    t->syncookies &&
+		    (t->nhalfopen >= t->max_halfopen ||
+		     tcp_listen_synq_full(&ec->tcp)) &&
+		    !tcp_listen_acceptq_full(&ec->tcp)) {
 			ep_cookie_syn(ep, ec, &seg);
 			goto out;
 		}

@@ -150,6 +150,25 @@ uint8_t tcp_wscale_for(uint32_t size)
 }
 
 /**
+ * tcp_synq_leave() - a listener's child is no longer half-open
+ * @c:		the child (SYN-RECEIVED until now, or leaving the listener)
+ *
+ * A listener keeps two queues in one list of children, as BSD and Linux
+ * do: the half-open ones (SYN-RECEIVED, @qsyn of them) and the
+ * established ones nobody accepted yet (@qlen - @qsyn). Each is bounded
+ * by the backlog on its own, so that half-open connections from forged
+ * SYNs never take the room of connections that completed (see
+ * tcp_listen_synq_full()).
+ */
+void tcp_synq_leave(struct tcp_conn *c)
+{
+	if (c->in_synq && c->listener) {
+		c->listener->qsyn--;
+		c->in_synq = false;
+	}
+}
+
+/**
  * tcp_set_state() - change state, with the bookkeeping of the new one
  * @c:		connection
  * @st:		new state
@@ -165,6 +184,7 @@ void tcp_set_state(struct tcp_conn *c, enum tcp_state st, uint64_t now_ms)
 		if (c->cfg.keepalive)
 			c->t_keep = now_ms + c->cfg.keep_idle_ms;
 		if (c->listener) {
+			tcp_synq_leave(c);
 			c->listener->events |= TCP_EV_ACCEPT;
 		}
 		if (c->fin_queued) {
@@ -215,6 +235,7 @@ static void tcp_unlink_child(struct tcp_conn *c)
 
 	if (!lc)
 		return;
+	tcp_synq_leave(c);
 	if (c->child_prev)
 		c->child_prev->child_next = c->child_next;
 	else

@@ -220,7 +220,11 @@ struct tcp_conn {
 	struct tcp_conn *listener;
 	struct tcp_conn *child_next, *child_prev;
 	struct tcp_conn *children;
-	uint16_t qlen;
+	uint16_t qlen;			/* children: half-open + not accepted */
+	uint16_t qsyn;			/* of those, half-open (SYN-RECEIVED) */
+	bool in_synq;			/* child counted in its listener's qsyn */
+	bool synq_exempt;		/* listener: the caller vouches for this
+					 * SYN (a returning cookie) */
 	bool passive;
 
 	/* life cycle */
@@ -239,6 +243,33 @@ int tcp_listen(struct tcp_conn *c, uint32_t laddr, uint16_t lport);
 int tcp_connect(struct tcp_conn *c, uint32_t laddr, uint16_t lport,
 		uint32_t raddr, uint16_t rport, uint32_t iss, uint64_t now_ms);
 struct tcp_conn *tcp_accept(struct tcp_conn *lc);
+void tcp_synq_leave(struct tcp_conn *c);
+
+/**
+ * tcp_listen_synq_full() - is a listener's half-open queue at its bound?
+ * @lc:		listener
+ *
+ * Return: true when a new SYN would be dropped for want of room among the
+ *	   half-open children while established ones still fit: the moment
+ *	   to answer with a SYN cookie instead (RFC 4987 3.6)
+ */
+static inline bool tcp_listen_synq_full(const struct tcp_conn *lc)
+{
+	return lc->qsyn >= lc->cfg.backlog &&
+	       lc->qlen - lc->qsyn < lc->cfg.backlog;
+}
+
+/**
+ * tcp_listen_acceptq_full() - are a listener's completed connections at
+ *			       its bound?
+ * @lc:		listener
+ *
+ * Return: true when nobody accepted backlog established connections yet
+ */
+static inline bool tcp_listen_acceptq_full(const struct tcp_conn *lc)
+{
+	return lc->qlen - lc->qsyn >= lc->cfg.backlog;
+}
 size_t tcp_send(struct tcp_conn *c, const void *data, size_t len,
 		uint64_t now_ms);
 size_t tcp_recv(struct tcp_conn *c, void *data, size_t len, uint64_t now_ms);

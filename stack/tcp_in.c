@@ -501,9 +501,15 @@ static void tcp_in_listen(struct tcp_conn *lc, const struct tcp_seg *seg,
 	}
 	if (!(seg->flags & TCP_F_SYN))
 		return;
-	if (lc->qlen >= lc->cfg.backlog) {
+	/* Either queue full (tcp_synq_leave()): the peer retries its SYN.
+	 * A caller with SYN cookies answers instead when only the half-open
+	 * queue is full (tcp_listen_synq_full()), and replays the SYN of a
+	 * returning cookie with synq_exempt set: that connection completes
+	 * at once and needs room among the established ones only. */
+	if (lc->qlen - lc->qsyn >= lc->cfg.backlog ||
+	    (lc->qsyn >= lc->cfg.backlog && !lc->synq_exempt)) {
 		lc->stats.backlog_drops++;
-		return; /* the peer retries its SYN */
+		return;
 	}
 	if (!lc->ops->accept_alloc)
 		return;
@@ -525,6 +531,8 @@ static void tcp_in_listen(struct tcp_conn *lc, const struct tcp_seg *seg,
 		lc->children->child_prev = c;
 	lc->children = c;
 	lc->qlen++;
+	lc->qsyn++;
+	c->in_synq = true;
 
 	c->laddr = seg->daddr;
 	c->lport = seg->dport;

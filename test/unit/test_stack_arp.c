@@ -515,6 +515,45 @@ static void test_lru(void)
 }
 
 /**
+ * test_flood_keeps_resolved() - datagrams to many unresolved addresses
+ * (replies to a forged-source flood) neither push out the peers we talk to
+ * nor broadcast without bound
+ */
+static void test_flood_keeps_resolved(void)
+{
+	uint8_t mac[6] = {0x02, 0, 0, 0, 2, 0};
+	unsigned i, inc = 0;
+	uint64_t now = 1000;
+	int s;
+
+	h_setup();
+	s = udp_bind(&ni, 1000);
+	for (i = 0; i < 8; i++) {
+		mac[5] = (uint8_t)(i + 10);
+		h_learn(mac, ip4((uint8_t)(i + 10)), now);
+	}
+	/* 200 other addresses of the prefix, 1 ms apart */
+	for (i = 0; i < 200; i++, now++)
+		send_udp(s, ip4((uint8_t)(i + 30)), now);
+	h_drain();
+	for (i = 0; i < 8; i++)
+		CU_ASSERT_PTR_NOT_NULL(arp_lookup(&ni.arp, ip4((uint8_t)(i + 10))));
+	for (i = 0; i < ARP_CACHE_SIZE; i++)
+		inc += ni.arp.e[i].state == ARP_INCOMPLETE;
+	CU_ASSERT(inc <= ARP_INCOMPLETE_MAX);
+	/* the burst and ARP_NEW_PER_S over those 200 ms; the rest refused
+	 * and counted, their broadcasts never sent */
+	CU_ASSERT(ni.arp.stats[ARP_STAT_TX_REQUEST] <=
+		  ARP_NEW_BURST + ARP_NEW_PER_S / 5 + 1);
+	CU_ASSERT(ni.arp.stats[ARP_STAT_RATE_LIMITED] >=
+		  200 - ARP_NEW_BURST - ARP_NEW_PER_S / 5 - 1);
+	/* the peers still get datagrams at once */
+	CU_ASSERT_EQUAL(send_udp(s, ip4(12), now), 0);
+	CU_ASSERT_EQUAL(h.nout, 1);
+	h_teardown();
+}
+
+/**
  * test_close_releases() - closing with datagrams queued releases them
  */
 static void test_close_releases(void)
@@ -586,6 +625,7 @@ int main(void)
 		{"gateway", test_gateway},
 		{"next_timer", test_next_timer},
 		{"lru", test_lru},
+		{"flood_keeps_resolved", test_flood_keeps_resolved},
 		{"close_releases", test_close_releases},
 		{"nobuf", test_nobuf},
 		{"stat_names", test_stat_names},

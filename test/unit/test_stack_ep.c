@@ -708,6 +708,39 @@ static void test_halfopen(void)
 }
 
 /**
+ * test_synq_full_cookies() - a listener whose half-open queue is full
+ * (forged SYNs would keep it so) answers with cookies, and the returning
+ * ACKs make connections although the queue is still full: half-open
+ * children never take the room of completed ones
+ */
+static void test_synq_full_cookies(void)
+{
+	struct ep_conn *l;
+	uint32_t i;
+
+	t_up(0, 4096);
+	l = t_listen(4);
+	t_connect();
+	want_accepted = 1;
+	CU_ASSERT_FATAL(w_run(t_all_accepted, 5000));
+	for (i = 0; i < 10; i++)
+		t_connect();
+	w_deliver_n(10); /* 10 SYNs: 4 half-open children, 6 cookies */
+	CU_ASSERT_EQUAL(l->tcp.qsyn, 4);
+	CU_ASSERT_EQUAL(epb->stats[EP_STAT_COOKIE_SENT], 6);
+	CU_ASSERT(tcp_listen_synq_full(&l->tcp));
+	CU_ASSERT(!tcp_listen_acceptq_full(&l->tcp));
+	want_accepted = 11;
+	CU_ASSERT(w_run(t_all_accepted, 30000));
+	CU_ASSERT_EQUAL(epb->stats[EP_STAT_COOKIE_OK], 6);
+	CU_ASSERT_EQUAL(l->tcp.qsyn, 0);
+	ep_tcp_abort_all(epa);
+	ep_tcp_abort_all(epb);
+	CU_ASSERT(w_run(t_released_all, 1000));
+	t_down();
+}
+
+/**
  * test_syncookies() - at the half-open bound SYNs are answered with
  * cookies (RFC 4987 3.6): no state, and the returning ACKs make the
  * connections, which then carry data; a forged cookie is refused
@@ -1073,6 +1106,7 @@ int main(void)
 		{"10,000 concurrent connections", test_many},
 		{"half-open bound", test_halfopen},
 		{"SYN cookies", test_syncookies},
+		{"SYN queue full: cookies", test_synq_full_cookies},
 		{"path MTU from ICMP", test_pmtu},
 		{"connection limit, refused accept", test_conn_limit},
 		{"no listener, bad checksum", test_nomatch_and_bad},
