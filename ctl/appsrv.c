@@ -51,13 +51,18 @@
 
 /**
  * struct appsrv_conn - one application connection
- * @app:	its state in the stack
+ * @app:	its state in the stack, NULL for a connection being refused
+ * @fd:		the connection (the stack's once @app is set)
  * @pid:	the peer's pid, for messages
+ * @refuse_err:	why it is refused (positive errno), with @refuse_msg
  * @next, @prev: in the server's list of connections
  */
 struct appsrv_conn {
 	struct stack_app *app;
+	int fd;
 	pid_t pid;
+	int refuse_err;
+	char refuse_msg[VSAPP_MSG_MAX];
 	struct appsrv_conn *next, *prev;
 };
 
@@ -137,6 +142,26 @@ static void appsrv_refuse(int fd, int err, const char *msg)
 	close(fd);
 }
 
+/**
+ * appsrv_refuse_now() - the refused application sent its hello (or went):
+ *			 take it and answer with the reason
+ * @conn:	the connection being refused
+ */
+static void appsrv_refuse_now(struct appsrv_conn *conn)
+{
+	struct vsapp_welcome w = { .magic = VSAPP_MAGIC,
+				   .version = VSAPP_VERSION,
+				   .err = conn->refuse_err };
+	char hello[sizeof(struct vsapp_hello) + 64];
+
+	while (recv(conn->fd, hello, sizeof(hello), MSG_DONTWAIT) > 0)
+		;
+	snprintf(w.msg, sizeof(w.msg), "%s", conn->refuse_msg);
+	if (send(conn->fd, &w, sizeof(w), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* It sees the connection close instead. */
+	}
+}
+
 /* Take one connection: find its tenant, give it to the stack. */
 static void appsrv_accept_one(struct appsrv *a, int fd)
 {
@@ -179,15 +204,22 @@ static void appsrv_accept_one(struct appsrv *a, int fd)
 				 strerror(-rc));
 		log_info("app pid %d (tenant %s) refused: %s", (int)cred.pid,
 			 tname, msg);
-		free(conn);
-		appsrv_refuse(fd, -rc, msg);
-		return;
+		/* Answered once its hello is in: closing a connection with
+		 * unread data would reset it before it reads the reason. */
+		conn->app = NULL;
+		conn->refuse_err = -rc;
+		snprintf(conn->refuse_msg, sizeof(conn->refuse_msg), "%s",
+			 msg);
 	}
+	conn->fd = fd;
 	ev.data.ptr = conn;
 	if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		log_warn("app pid %d: epoll: %s", (int)cred.pid,
 			 strerror(errno));
-		stack_app_free(conn->app);
+		if (conn->app)
+			stack_app_free(conn->app);
+		else
+			close(fd);
 		free(conn);
 		return;
 	}
@@ -214,7 +246,7 @@ static void appsrv_accept(struct appsrv *a)
 /* An application is done: release it in the stack, drop the connection. */
 static void appsrv_conn_close(struct appsrv *a, struct appsrv_conn *conn)
 {
-	epoll_ctl(a->epfd, EPOLL_CTL_DEL, stack_app_fd(conn->app), NULL);
+	epoll_ctl(a->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
 	log_debug("app pid %d detached", (int)conn->pid);
 	if (conn->prev)
 		conn->prev->next = conn->next;
@@ -222,7 +254,10 @@ static void appsrv_conn_close(struct appsrv *a, struct appsrv_conn *conn)
 		a->conns = conn->next;
 	if (conn->next)
 		conn->next->prev = conn->prev;
-	stack_app_free(conn->app);
+	if (conn->app)
+		stack_app_free(conn->app);
+	else
+		close(conn->fd);
 	free(conn);
 	a->napps--;
 }
@@ -245,8 +280,12 @@ void appsrv_handle(struct appsrv *a)
 			appsrv_accept(a);
 			continue;
 		}
-		if (stack_app_io(conn->app) < 0)
+		if (!conn->app) {
+			appsrv_refuse_now(conn);
 			appsrv_conn_close(a, conn);
+		} else if (stack_app_io(conn->app) < 0) {
+			appsrv_conn_close(a, conn);
+		}
 	}
 }
 

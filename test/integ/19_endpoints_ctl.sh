@@ -46,7 +46,7 @@ write_conf() { # DB_MTU [EXTRA LINE]...
 }
 
 write_conf 9000
-start_vstackd --config "$CONF"
+VSTACK_APP_SOCKET_FROM_CONFIG=1 start_vstackd --config "$CONF"
 assert_eq "$(ep_names)" "$(want web db)" "endpoints from the config file"
 assert_eq "$(ep_field web tenant)/$(ep_field web gateway)" "gold/10.77.0.1" "web from its section"
 assert_eq "$(ep_field db network)/$(ep_field db mtu)" "back/9000" "db from its section"
@@ -119,7 +119,7 @@ stop_vstackd
 write_conf 8000 # db changed while vstackd was down
 echo '{"name":"bad","address":"fd00::1/64","version":1,"origin":"vstackctl"}' \
 	>"$VSTACK_STATE/endpoints/bad.json"
-start_vstackd --config "$CONF"
+VSTACK_APP_SOCKET_FROM_CONFIG=1 start_vstackd --config "$CONF"
 assert_eq "$(ep_names)" "$(want web db app1 app2 "$EP")" "endpoints after a restart"
 assert_eq "$(ep_field app2 mac) $(ep_field app2 mtu)" "$MAC2 1400" "app2 keeps its MAC and MTU"
 assert_eq "$(ep_field web mac)" "$MACW" "web keeps its MAC"

@@ -39,18 +39,18 @@ xfer_wait l21
 
 in_cgroup "$C1" "$VSPERF" pingpong-server 7103 >/dev/null 2>&1 &
 wait_ep e1 tcp_listen -ge 1
-out=$(run_to 60 in_cgroup "$C2" "$VSPERF" pingpong 10.82.0.1 7103 --count 2000 2>&1) ||
+out=$(run_to 60 bash -c 'in_cgroup "$@"' _ "$C2" "$VSPERF" pingpong 10.82.0.1 7103 --count 2000 2>&1) ||
 	fail "ping-pong between endpoints failed: $out"
 assert_contains "$out" "p50" "ping-pong reports its percentiles"
 log "ping-pong e2 -> e1: $out"
 
 # Refusals: one clear line each, non-zero exit.
 rc=0
-out=$(run_to 10 in_cgroup "$C3" "$VSPERF" sink 7104 --once 2>&1) || rc=$?
+out=$(run_to 10 bash -c 'in_cgroup "$@"' _ "$C3" "$VSPERF" sink 7104 --once 2>&1) || rc=$?
 ((rc != 0)) || fail "an application of a tenant without endpoint was accepted"
 assert_contains "$out" "no endpoint" "refusal names the reason"
 rc=0
-out=$(run_to 10 in_cgroup "$C1" "$VSPERF" sink 7105 --once --endpoint e2 2>&1) || rc=$?
+out=$(run_to 10 bash -c 'in_cgroup "$@"' _ "$C1" "$VSPERF" sink 7105 --once --endpoint e2 2>&1) || rc=$?
 ((rc != 0)) || fail "an application used another tenant's endpoint"
 log "refusals: $out"
 

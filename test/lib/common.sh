@@ -372,8 +372,10 @@ start_vstackd() {
 	# The state directory is the test's own unless the test names one.
 	local -a state=(--state "$VSTACK_STATE")
 	[[ " $* " == *" --state "* ]] && state=()
+	# Its own app socket too, unless the test names one (or, with
+	# VSTACK_APP_SOCKET_FROM_CONFIG=1, leaves it to its config file).
 	local -a app=(--app-socket "$T/app.sock")
-	[[ " $* " == *" --app-socket "* ]] && app=()
+	[[ " $* " == *" --app-socket "* || ${VSTACK_APP_SOCKET_FROM_CONFIG:-0} == 1 ]] && app=()
 	${VSTACK_WRAP:-} "$VSTACKD" --foreground --socket "$VSTACK_SOCK" "${state[@]}" "${app[@]}" "$@" \
 		>"$VSTACKD_LOG" 2>&1 </dev/null &
 	VSTACKD_PID=$!
