@@ -43,6 +43,9 @@ static const char vsperf_usage[] =
 	"      (bytes, seconds, gbps); --out - copies the bytes to stdout\n"
 	"  source HOST PORT (--bytes N | --time SEC | --in -) [--bytes N]\n"
 	"      connect and send N bytes, for SEC seconds, or stdin\n"
+	"  hold PORT --conns N [--timeout SEC]\n"
+	"      accept N connections and keep them all open until their peers\n"
+	"      close them; prints {\"held\": N} once all are in\n"
 	"  pingpong-server PORT [--once] [--conns N] [--timeout SEC]\n"
 	"      echo what each connection sends\n"
 	"  pingpong HOST PORT [--size 64] [--count N | --time SEC]\n"
@@ -240,7 +243,7 @@ static void vsperf_parse(int argc, char **argv, struct vsperf_opts *o)
 	if (!o->mode)
 		vsperf_die(2, "no mode given (try -h)");
 	if (!strcmp(o->mode, "sink") || !strcmp(o->mode, "pingpong-server") ||
-	    !strcmp(o->mode, "udp-echo"))
+	    !strcmp(o->mode, "udp-echo") || !strcmp(o->mode, "hold"))
 		want = 1;
 	else if (!strcmp(o->mode, "source") || !strcmp(o->mode, "pingpong") ||
 		 !strcmp(o->mode, "udp-send"))
@@ -450,7 +453,7 @@ static int vsperf_listener(struct vs_ctx *ctx, const struct vsperf_opts *o)
 	if (vsp_bind(ctx, s, &o->addr) < 0)
 		vsperf_die(1, "bind port %u: %s", ntohs(o->addr.sin_port),
 			   vsperf_strerror(errno));
-	if (vsp_listen(ctx, s, 16) < 0)
+	if (vsp_listen(ctx, s, 128) < 0)
 		vsperf_die(1, "listen: %s", vsperf_strerror(errno));
 	return s;
 }
@@ -640,6 +643,44 @@ static int vsperf_source(struct vs_ctx *ctx, const struct vsperf_opts *o)
 	vsperf_rate("source", total, t1 - t0);
 	vsp_close(ctx, s);
 	free(buf);
+	return 0;
+}
+
+/**
+ * vsperf_hold() - accept connections and keep them open
+ * @ctx:	the context
+ * @o:		options (--conns: how many)
+ *
+ * For "many concurrent connections": all --conns are accepted and held,
+ * one line says so, then each is read until its peer closes it.
+ *
+ * Return: exit status
+ */
+static int vsperf_hold(struct vs_ctx *ctx, const struct vsperf_opts *o)
+{
+	int l = vsperf_listener(ctx, o), *c;
+	unsigned i, n = o->conns;
+	char buf[4096];
+
+	if (!n)
+		vsperf_die(2, "hold needs --conns N");
+	c = calloc(n, sizeof(*c));
+	if (!c)
+		vsperf_die(1, "out of memory");
+	for (i = 0; i < n; i++) {
+		c[i] = vsp_accept(ctx, l, NULL);
+		if (c[i] < 0)
+			vsperf_die(1, "accept %u of %u: %s", i + 1, n,
+				   vsperf_strerror(errno));
+	}
+	fprintf(stderr, "{\"mode\":\"hold\",\"held\":%u}\n", n);
+	for (i = 0; i < n; i++) {
+		while (vsp_recv(ctx, c[i], buf, sizeof(buf)) > 0)
+			;
+		vsp_close(ctx, c[i]);
+	}
+	vsp_close(ctx, l);
+	free(c);
 	return 0;
 }
 
@@ -913,6 +954,8 @@ int main(int argc, char **argv)
 		ret = vsperf_pp_server(ctx, &o);
 	else if (!strcmp(o.mode, "pingpong"))
 		ret = vsperf_pingpong(ctx, &o);
+	else if (!strcmp(o.mode, "hold"))
+		ret = vsperf_hold(ctx, &o);
 	else if (!strcmp(o.mode, "udp-echo"))
 		ret = vsperf_udp_echo(ctx, &o);
 	else

@@ -40,6 +40,7 @@
 #include "appsrv.h"
 #include "cgroup.h"
 #include "log.h"
+#include "server.h"
 #include "stack.h"
 #include "tenant.h"
 
@@ -319,6 +320,11 @@ int appsrv_open(struct appsrv **out, const char *path, struct stack *stack,
 		return -ENAMETOOLONG;
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if ((rc = server_mkdir_parent(path))) {
+		snprintf(err, errlen, "cannot create the directory of %s: %s",
+			 path, strerror(-rc));
+		return rc;
+	}
 	if (!lstat(path, &st)) {
 		if (!S_ISSOCK(st.st_mode)) {
 			snprintf(err, errlen, "%s exists and is not a socket",

@@ -176,7 +176,7 @@ int server_signals_block(sigset_t *set)
  *
  * Return: 0 or -errno
  */
-static int server_mkdir_parent(const char *path)
+int server_mkdir_parent(const char *path)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *p;

@@ -24,5 +24,6 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 void server_close(struct server *s);
 void server_set_http(struct server *s, struct http *h);
 void server_set_apps(struct server *s, struct appsrv *a);
+int server_mkdir_parent(const char *path);
 
 #endif /* VSTACK_CTL_SERVER_H */

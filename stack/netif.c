@@ -129,10 +129,13 @@ void netif_close(struct netif *ni)
  * @len:	bytes in @buf
  * @now_ms:	current time
  *
- * GSO frames are refused: the switch segments them before they reach an
- * endpoint. NEEDS_CSUM and DATA_VALID both mean the transport checksum
- * needs no verification (the sender is a local guest whose checksum is
- * still to be completed, or the switch has checked it).
+ * A TCPv4 GSO frame (a tenant kernel's TSO super-frame, which the switch
+ * passes on unsegmented because the endpoint's port takes TSO4) is one
+ * IPv4 datagram whose total length covers every segment: TCP takes it as
+ * one large segment. Other GSO types are refused (the switch segments
+ * them). NEEDS_CSUM and DATA_VALID both mean the transport checksum needs
+ * no verification (the sender is a local guest whose checksum is still to
+ * be completed, or the switch has checked it).
  */
 void netif_input(struct netif *ni, uint8_t *buf, size_t len, uint64_t now_ms)
 {
@@ -151,7 +154,8 @@ void netif_input(struct netif *ni, uint8_t *buf, size_t len, uint64_t now_ms)
 		goto drop;
 	}
 	flags = buf[0];
-	if (buf[1] /* gso_type */) {
+	if (buf[1] /* gso_type */ &&
+	    (buf[1] & 0x7f) != NETIF_VNET_GSO_TCPV4) {
 		ni->stats[NETIF_STAT_RX_GSO]++;
 		goto drop;
 	}

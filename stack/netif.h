@@ -44,6 +44,7 @@
 #define NETIF_VNET_HDR_LEN	12
 #define NETIF_VNET_F_NEEDS_CSUM 1
 #define NETIF_VNET_F_DATA_VALID 2
+#define NETIF_VNET_GSO_TCPV4	1 /* VIRTIO_NET_HDR_GSO_TCPV4 (0x80: ECN) */
 
 /* Offsets of each header in a buffer built by the stack. */
 #define NETIF_ETH_OFF NETIF_VNET_HDR_LEN
@@ -109,7 +110,7 @@ struct netif_config {
 	X(RX, "rx")			/* frames handed to netif_input() */   \
 	X(RX_DOWN, "rx_down")		/* endpoint not up */                  \
 	X(RX_SHORT, "rx_short")		/* shorter than vnet + Ethernet */     \
-	X(RX_GSO, "rx_gso")		/* GSO frame: not for an endpoint */   \
+	X(RX_GSO, "rx_gso")		/* GSO frame other than TCPv4 */       \
 	X(RX_DST_MAC, "rx_dst_mac")	/* neither our MAC nor broadcast */    \
 	X(RX_ETHERTYPE, "rx_ethertype") /* not ARP nor IPv4 (VLAN too) */      \
 	X(TX, "tx")			/* frames emitted */                   \

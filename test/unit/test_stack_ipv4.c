@@ -252,7 +252,7 @@ static void test_link_drops(void)
 
 	h_setup();
 	n = mk_udp(f, ip4(9), 5000, 7777, 20, true);
-	f[1] = 1; /* gso_type TCPv4 */
+	f[1] = 3; /* gso_type UDP (UFO): never passed to an endpoint */
 	h_in(f, n, 1);
 	n = mk_udp(f, ip4(9), 5000, 7777, 20, true);
 	put16(f + 24, 0x8100);
