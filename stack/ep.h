@@ -42,6 +42,7 @@ struct app_ctx;
 #define EP_CONNS_DEFAULT    16384 /* TCP connections and listeners */
 #define EP_HALFOPEN_DEFAULT 1024  /* connections in SYN-RECEIVED */
 #define EP_APPS_PER_TENANT  64	  /* application contexts per tenant */
+#define EP_RTO_MIN_MS	    200	  /* RTO floor (see ep_tcp_init()) */
 #define EP_NONE		    UINT32_MAX
 
 /**

@@ -390,6 +390,11 @@ int ep_tcp_init(struct ep *ep, uint32_t max_conns)
 	t->next_eph = (uint32_t)(ep->ni.cfg.seed >> 40);
 	tcp_cfg_default(&t->cfg);
 	t->cfg.mss = (uint16_t)(ep->ni.cfg.mtu - 40);
+	/* RFC 6298 2.4 asks for a 1 s floor ("SHOULD"); the peers an
+	 * endpoint talks to are on the same host or LAN, where RTTs are tens
+	 * of microseconds and Linux's 200 ms floor is what they use
+	 * themselves: a lost retransmission then costs 200 ms, not 1 s. */
+	t->cfg.rto_min_ms = EP_RTO_MIN_MS;
 	return 0;
 }
 

@@ -354,6 +354,33 @@ static void tcp_in_rtt(struct tcp_conn *c, const struct tcp_seg *seg,
 }
 
 /**
+ * tcp_in_dupthresh() - duplicate ACKs that start loss recovery
+ * @c:	connection
+ *
+ * RFC 5827 (early retransmit): with fewer than four segments outstanding
+ * and no new segment that may be sent, three duplicate ACKs can never
+ * come and only the retransmission timer would notice the loss; the
+ * threshold is then the outstanding segments minus one (section 2.1).
+ *
+ * Return: the threshold in force
+ */
+static uint32_t tcp_in_dupthresh(const struct tcp_conn *c)
+{
+	uint32_t out = c->snd_max - c->snd_una, oseg, wnd;
+
+	if (!c->mss)
+		return TCP_DUPTHRESH;
+	oseg = (out + c->mss - 1) / c->mss;
+	if (oseg < 2 || oseg >= TCP_DUPTHRESH + 1)
+		return TCP_DUPTHRESH;
+	/* new data that may be sent: queued and inside both windows */
+	wnd = c->snd_wnd < c->cc.cwnd ? c->snd_wnd : c->cc.cwnd;
+	if (SEQ_LT(c->snd_max, c->snd_end) && out + c->mss <= wnd)
+		return TCP_DUPTHRESH;
+	return oseg - 1;
+}
+
+/**
  * tcp_in_ack() - fifth step: the ACK field (RFC 9293 3.10.7.4)
  * @c:		connection in a synchronized state
  * @seg:	segment
@@ -434,7 +461,7 @@ static int tcp_in_ack(struct tcp_conn *c, const struct tcp_seg *seg,
 		c->stats.dup_acks++;
 		if (!c->in_recovery && !c->persist &&
 		    SEQ_GEQ(c->snd_una, c->recover) &&
-		    (c->dupacks >= TCP_DUPTHRESH ||
+		    (c->dupacks >= tcp_in_dupthresh(c) ||
 		     (c->sack_on && tcp_out_is_lost(c, c->snd_una))))
 			tcp_out_recovery_start(c, now_ms);
 	}

@@ -13,13 +13,17 @@
 #   - TCP from a TAP tenant to an endpoint and back (vsperf, 32 MiB per
 #     round, SHA-256), and between two endpoints.
 # vstackd's resident memory is sampled every 5 s: after the first third of
-# the run (warm-up) it must stay within 16 MiB of the level it reached
-# then. At the end the daemon must stop cleanly with no sanitizer report.
+# the run (warm-up) it must stay within 16 MiB (or 5%, whichever is more)
+# of the level it reached then. At the end the daemon must stop cleanly with no sanitizer report.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd socat openssl sockperf
 require_vsperf
 
 SECS=${VSTACK_SOAK_SECONDS:-60}
+# Under ASan freed memory waits in a quarantine (256 MiB by default) before
+# it is reused, which reads as growth; a small one still catches use after
+# free and leaves real growth visible.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4:thread_local_quarantine_size_kb=256"
 start_vstackd --workers 2
 A=$(mk_ns a --no-ipv6)
 B=$(mk_ns b --no-ipv6)
@@ -135,5 +139,6 @@ for ((i = ${#samples[@]} / 3; i < ${#samples[@]}; i++)); do
 	((samples[i] > max)) && max=${samples[i]}
 done
 [[ -n $base ]] || base=${samples[0]}
-assert_le "$max" $((base + 16384)) "resident memory after warm-up (KiB, warm-up level $base)"
+slack=$((base / 20 > 16384 ? base / 20 : 16384))
+assert_le "$max" $((base + slack)) "resident memory after warm-up (KiB, warm-up level $base)"
 stop_vstackd
