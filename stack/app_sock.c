@@ -170,7 +170,9 @@ void app_sock_sync(struct app_ctx *a, uint32_t i)
 		if (SEQ_GT(tail, s->rcv_tail))
 			s->rcv_tail = tail;
 	}
-	if (c->state != TCP_SYN_SENT && SEQ_GT(c->snd_una, c->iss)) {
+	/* Our SYN acknowledged (SND.UNA moved off the ISS); not SEQ_GT(): 2 GiB
+	 * into the stream SND.UNA is "before" the ISS in sequence space. */
+	if (c->state != TCP_SYN_SENT && c->snd_una != c->iss) {
 		head = c->snd_una - c->iss - 1;
 		if (SEQ_GT(head, s->snd_tail))
 			head = s->snd_tail; /* the FIN is not a byte */

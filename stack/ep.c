@@ -349,6 +349,7 @@ void ep_detach(struct ep *ep)
 
 	app_run_detach_all(ep);
 	ep_tcp_abort_all(ep);
+	ep_tcp_gso_flush(ep);
 	netif_close(&ep->ni);
 	/* requests still queued: answered, nothing to do any more */
 	pthread_mutex_lock(&ep->req_lock);

@@ -43,6 +43,7 @@ struct app_ctx;
 #define EP_HALFOPEN_DEFAULT 1024  /* connections in SYN-RECEIVED */
 #define EP_APPS_PER_TENANT  64	  /* application contexts per tenant */
 #define EP_RTO_MIN_MS	    200	  /* RTO floor (see ep_tcp_init()) */
+#define EP_GSO_BUF	    NETIF_BUF_MAX /* buffer of a TSO super-frame */
 #define EP_NONE		    UINT32_MAX
 
 /**
@@ -144,6 +145,24 @@ struct ep_io {
 };
 
 /**
+ * struct ep_gso - a TSO super-frame under construction (ep_tcp_output())
+ * @b:		its buffer (NULL: none)
+ * @c:		the connection its segments are from
+ * @hl:		TCP header length of every segment in it
+ * @l4:		TCP bytes so far (header and payload)
+ * @next_seq:	sequence number the next segment must have to join it
+ * @seg_len:	payload of each segment (the connection's MSS then)
+ * @nseg:	segments in it
+ * @saddr, @daddr: addresses, host order
+ */
+struct ep_gso {
+	uint8_t *b;
+	struct tcp_conn *c;
+	uint32_t hl, l4, next_seq, seg_len, nseg;
+	uint32_t saddr, daddr;
+};
+
+/**
  * struct ep_tcp - the TCP layer of an endpoint (ep_tcp.c)
  * @pool:	connections, @max of them, pages touched as they are used
  * @max:	pool size
@@ -161,6 +180,9 @@ struct ep_io {
  * @cookie:	set while it is made (ep_tcp_accept() takes it)
  * @mute:	drop segments TCP sends (the SYN-ACK of a child made from a
  *		cookie: the peer had it already)
+ * @tso:	coalesce full-sized data segments of one burst into TSO
+ *		super-frames (struct ep_gso; on by default)
+ * @gso:	the super-frame being built
  * @buckets:	hash table, pool index + 1, 0 empty
  * @hmask:	buckets - 1
  * @heap:	timer heap of pool indices, ordered by deadline
@@ -176,7 +198,8 @@ struct ep_tcp {
 	struct ep_conn *pool;
 	uint32_t max, hiwater, free_head;
 	uint32_t nconns, nlisten, nhalfopen, max_halfopen;
-	bool syncookies, cookie, mute;
+	bool syncookies, cookie, mute, tso;
+	struct ep_gso gso;
 	uint32_t cookie_iss;
 	uint64_t cookie_last;
 	uint32_t *buckets;
@@ -294,6 +317,7 @@ uint64_t ep_tcp_mix(const struct ep_tcp *t, uint64_t a, uint64_t b);
 struct ep_conn *ep_tcp_lookup(struct ep_tcp *t, uint32_t raddr, uint16_t rport,
 			      uint16_t lport);
 void ep_tcp_output(void *ctx, struct tcp_conn *c, const struct tcp_seg *seg);
+void ep_tcp_gso_flush(struct ep *ep);
 
 /* ep_cookie.c: SYN cookies */
 void ep_cookie_syn(struct ep *ep, struct ep_conn *lec,

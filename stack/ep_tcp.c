@@ -330,6 +330,7 @@ void ep_tcp_flush(struct ep *ep)
 	struct ep_tcp *t = &ep->tcp;
 	uint32_t i;
 
+	ep_tcp_gso_flush(ep);
 	for (i = 0; i < t->ndirty; i++) {
 		struct ep_conn *ec = &t->pool[t->dirty[i]];
 
@@ -366,6 +367,7 @@ int ep_tcp_init(struct ep *ep, uint32_t max_conns)
 	t->max = max_conns ? max_conns : EP_CONNS_DEFAULT;
 	t->max_halfopen = EP_HALFOPEN_DEFAULT;
 	t->syncookies = true;
+	t->tso = true;
 	t->free_head = EP_NONE;
 	while (nb < t->max && nb < (1u << 24))
 		nb <<= 1;
@@ -686,6 +688,152 @@ void ep_tcp_abort_all(struct ep *ep)
 
 /* ---- TCP's callbacks ---- */
 
+/*
+ * TSO output. TCP hands over one segment at a time; the full-sized data
+ * segments of one burst (same connection, consecutive sequence numbers,
+ * identical headers but for the sequence number and PSH) are gathered
+ * into one super-frame of up to 64 KiB, sent once at the end of the burst
+ * (ep_tcp_gso_flush(), from ep_tcp_flush()) with a virtio-net header that
+ * asks for TCPv4 segmentation at the MSS and for the checksum: a TAP with
+ * TSO takes it whole, the switch segments it for a port without, another
+ * endpoint takes it as one segment. The TCP checksum field holds the
+ * pseudo-header sum over the whole length, as segmentation expects.
+ */
+
+/* Bytes at which two TCP headers of one burst may differ: the sequence
+ * number (4..7), PSH in the flags (13) and the checksum (16, 17). */
+static bool ep_tcp_gso_same_hdr(const uint8_t *a, const uint8_t *b, size_t hl)
+{
+	return !memcmp(a, b, 4) && !memcmp(a + 8, b + 8, 5) &&
+	       (a[13] & ~TCP_F_PSH) == (b[13] & ~TCP_F_PSH) &&
+	       !memcmp(a + 14, b + 14, 2) && !memcmp(a + 18, b + 18, hl - 18);
+}
+
+/* Can this segment start or join a super-frame? */
+static bool ep_tcp_gso_fits(const struct ep *ep, const struct tcp_conn *c,
+			    const struct tcp_seg *seg)
+{
+	return ep->tcp.tso && c && c->mss && seg->len == c->mss &&
+	       (seg->flags & ~TCP_F_PSH) == TCP_F_ACK;
+}
+
+/**
+ * ep_tcp_gso_add() - append a segment to the super-frame being built
+ * @ep:	endpoint
+ * @c:	connection
+ * @seg: the segment
+ * @hl:	its TCP header length
+ *
+ * A segment that cannot join flushes the super-frame first.
+ *
+ * Return: true if the segment was taken
+ */
+static bool ep_tcp_gso_add(struct ep *ep, struct tcp_conn *c,
+			   const struct tcp_seg *seg, size_t hl)
+{
+	struct ep_gso *g = &ep->tcp.gso;
+	uint8_t hdr[TCP_HDR_LEN + 40], *p;
+
+	if (!g->b)
+		return false;
+	if (!ep_tcp_gso_fits(ep, c, seg) || c != g->c || hl != g->hl ||
+	    seg->seq != g->next_seq || seg->len != g->seg_len ||
+	    g->l4 + seg->len > WIRE_IP4_LEN_MAX - WIRE_IP4_HLEN_MIN ||
+	    NETIF_L4_OFF + g->l4 + seg->len > EP_GSO_BUF) {
+		ep_tcp_gso_flush(ep);
+		return false;
+	}
+	p = g->b + NETIF_L4_OFF;
+	tcp_wire_build(hdr, hl, seg);
+	if (!ep_tcp_gso_same_hdr(hdr, p, hl)) {
+		ep_tcp_gso_flush(ep);
+		return false;
+	}
+	p[13] |= hdr[13] & TCP_F_PSH;
+	memcpy(p + g->l4, seg->data[0].base, seg->data[0].len);
+	memcpy(p + g->l4 + seg->data[0].len, seg->data[1].base,
+	       seg->data[1].len);
+	g->l4 += seg->len;
+	g->next_seq += seg->len;
+	g->nseg++;
+	ep->stats[EP_STAT_TCP_TX]++;
+	return true;
+}
+
+/**
+ * ep_tcp_gso_start() - keep a built segment as the start of a super-frame
+ * @ep:	endpoint
+ * @c:	connection
+ * @seg: the segment
+ * @b:	its buffer (header and payload written, no checksum yet)
+ * @hl:	its TCP header length
+ *
+ * Only a buffer large enough for a whole super-frame can grow into one:
+ * the segment is then copied into such a buffer.
+ *
+ * Return: true if the segment was taken
+ */
+static bool ep_tcp_gso_start(struct ep *ep, struct tcp_conn *c,
+			     const struct tcp_seg *seg, uint8_t *b, size_t hl)
+{
+	struct ep_gso *g = &ep->tcp.gso;
+	uint8_t *big;
+
+	if (!ep_tcp_gso_fits(ep, c, seg))
+		return false;
+	big = netif_alloc(&ep->ni, EP_GSO_BUF);
+	if (!big)
+		return false;
+	memcpy(big + NETIF_L4_OFF, b + NETIF_L4_OFF, hl + seg->len);
+	netif_free(&ep->ni, b);
+	*g = (struct ep_gso){ .b = big, .c = c, .hl = (uint32_t)hl,
+			      .l4 = (uint32_t)(hl + seg->len),
+			      .next_seq = seg->seq + seg->len,
+			      .seg_len = seg->len, .nseg = 1,
+			      .saddr = seg->saddr, .daddr = seg->daddr };
+	ep->stats[EP_STAT_TCP_TX]++;
+	return true;
+}
+
+/**
+ * ep_tcp_gso_flush() - send the super-frame being built, if any
+ * @ep:	endpoint
+ */
+void ep_tcp_gso_flush(struct ep *ep)
+{
+	struct ep_gso *g = &ep->tcp.gso;
+	uint8_t *b = g->b, *p;
+	uint16_t ck;
+
+	if (!b)
+		return;
+	g->b = NULL;
+	p = b + NETIF_L4_OFF;
+	if (g->nseg == 1) {
+		ck = tcp_wire_csum4(g->saddr, g->daddr, p, g->l4);
+	} else {
+		uint16_t hdr_len = 14 + WIRE_IP4_HLEN_MIN + (uint16_t)g->hl;
+
+		/* virtio_net_hdr: NEEDS_CSUM, GSO_TCPV4, hdr_len, gso_size,
+		 * csum_start, csum_offset (little-endian, from the Ethernet
+		 * header) */
+		b[0] = NETIF_VNET_F_NEEDS_CSUM;
+		b[1] = NETIF_VNET_GSO_TCPV4;
+		b[2] = (uint8_t)hdr_len, b[3] = (uint8_t)(hdr_len >> 8);
+		b[4] = (uint8_t)g->seg_len, b[5] = (uint8_t)(g->seg_len >> 8);
+		b[6] = 14 + WIRE_IP4_HLEN_MIN, b[7] = 0;
+		b[8] = 16, b[9] = 0;
+		ck = wire_csum_fold(wire_csum_pseudo4(
+			wire_be32(g->saddr), wire_be32(g->daddr),
+			WIRE_IPPROTO_TCP, (uint16_t)g->l4));
+	}
+	p[16] = (uint8_t)(ck >> 8);
+	p[17] = (uint8_t)ck;
+	if (ipv4_output(&ep->ni, b, g->l4, WIRE_IPPROTO_TCP,
+			wire_be32(g->daddr), true, ep->now))
+		ep->stats[EP_STAT_TCP_TX_ERR]++;
+}
+
 /**
  * ep_tcp_output() - tcp_ops.output: build the segment into an arena
  * buffer and send it through IPv4 with DF
@@ -709,6 +857,8 @@ void ep_tcp_output(void *ctx, struct tcp_conn *c, const struct tcp_seg *seg)
 		ep->stats[EP_STAT_TCP_TX_ERR]++;
 		return;
 	}
+	if (ep_tcp_gso_add(ep, c, seg, hl))
+		return;
 	b = netif_alloc(&ep->ni, NETIF_L4_OFF + l4);
 	if (!b) {
 		ep->stats[EP_STAT_TCP_TX_NOBUF]++;
@@ -721,6 +871,8 @@ void ep_tcp_output(void *ctx, struct tcp_conn *c, const struct tcp_seg *seg)
 	if (seg->data[1].len)
 		memcpy(p + hl + seg->data[0].len, seg->data[1].base,
 		       seg->data[1].len);
+	if (ep_tcp_gso_start(ep, c, seg, b, hl))
+		return;
 	ck = tcp_wire_csum4(seg->saddr, seg->daddr, p, l4);
 	p[16] = (uint8_t)(ck >> 8);
 	p[17] = (uint8_t)ck;

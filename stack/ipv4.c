@@ -460,7 +460,9 @@ int ipv4_output(struct netif *ni, uint8_t *buf, size_t l4_len, uint8_t proto,
 		ret = -ENETDOWN;
 		goto err;
 	}
-	if (tot > WIRE_IP4_LEN_MAX || (df && tot > ni->cfg.mtu)) {
+	/* A GSO super-frame (buf[1], the virtio-net gso_type) is cut into
+	 * segments that fit the MTU below us. */
+	if (tot > WIRE_IP4_LEN_MAX || (df && tot > ni->cfg.mtu && !buf[1])) {
 		ni->ip.stats[IPV4_STAT_TX_TOO_BIG]++;
 		ret = -EMSGSIZE;
 		goto err;
@@ -531,7 +533,7 @@ void ipv4_xmit(struct netif *ni, uint8_t *buf, const uint8_t *mac)
 	struct wire_ip4 *fh;
 	uint8_t *f;
 
-	if (tot <= ni->cfg.mtu) {
+	if (tot <= ni->cfg.mtu || buf[1] /* GSO: see ipv4_output() */) {
 		netif_emit(ni, buf, NETIF_IP_OFF + tot, mac, WIRE_ETH_P_IP);
 		return;
 	}

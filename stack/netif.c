@@ -250,6 +250,8 @@ uint8_t *netif_alloc(struct netif *ni, size_t size)
 	b = ni->ops->alloc(ni->ctx, size);
 	if (!b)
 		ni->stats[NETIF_STAT_TX_NOBUF]++;
+	else /* no offload asked for, unless the builder asks (TSO) */
+		memset(b, 0, NETIF_VNET_HDR_LEN);
 	return b;
 }
 
@@ -277,7 +279,8 @@ void netif_emit(struct netif *ni, uint8_t *buf, size_t len,
 {
 	struct wire_eth *eth = (struct wire_eth *)(buf + NETIF_ETH_OFF);
 
-	memset(buf, 0, NETIF_VNET_HDR_LEN); /* no offload asked for */
+	/* the virtio-net header is as netif_alloc() left it (zero: no
+	 * offload) or as the builder set it (a TCP super-frame) */
 	memcpy(eth->dst, dst_mac, WIRE_ETH_ALEN);
 	memcpy(eth->src, ni->cfg.mac, WIRE_ETH_ALEN);
 	eth->type = wire_be16(ethertype);

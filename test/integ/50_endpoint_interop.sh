@@ -11,8 +11,9 @@
 #     reassembled on both sides), a closed UDP port (ICMP port unreachable)
 #     and a closed TCP port (RST);
 #   - 1 GiB TCP each way (the endpoint accepting, then connecting) with
-#     SHA-256 checked, then again with 0.1% and 2% random loss on the Linux
-#     side (nftables);
+#     SHA-256 checked, 2.5 GiB each way (past half the sequence space),
+#     then 128 MiB with 0.1% and 2% random loss on the Linux side
+#     (nftables);
 #   - a kernel receiver that stops reading (zero window) and resumes;
 #   - 300 short connections one after the other.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -121,6 +122,24 @@ tcp_both_ways() { # BYTES TAG
 	xfer_wait "$tag.out"
 }
 tcp_both_ways "$BIG" clean
+
+# Streams longer than 2 GiB, each way: sequence numbers and the app rings'
+# counters pass half their space (byte counts checked by vsperf itself).
+LONG=$((5 << 29))
+nsx "$K" "$VSPERF" --kernel sink 7005 --once --timeout 120 2>"$T/long.rx" &
+lrx=$!
+wait_listen "$K" tcp 7005
+"$VSPERF" source 10.81.0.1 7005 --bytes "$LONG" --endpoint ep1 --timeout 120 ||
+	fail "endpoint -> kernel, $LONG bytes: the sender failed"
+wait "$lrx" || fail "endpoint -> kernel, $LONG bytes: $(cat "$T/long.rx")"
+assert_eq "$(jq_py 'd["bytes"]' <"$T/long.rx")" "$LONG" "bytes of a long stream to the kernel"
+"$VSPERF" sink 7006 --once --endpoint ep1 --timeout 120 2>"$T/long.rx" &
+lrx=$!
+wait_ep ep1 tcp_listen -ge 1
+nsx_to 130 "$K" "$VSPERF" --kernel source 10.81.0.2 7006 --bytes "$LONG" ||
+	fail "kernel -> endpoint, $LONG bytes: the sender failed"
+wait "$lrx" || fail "kernel -> endpoint, $LONG bytes: $(cat "$T/long.rx")"
+assert_eq "$(jq_py 'd["bytes"]' <"$T/long.rx")" "$LONG" "bytes of a long stream from the kernel"
 nft_loss "$K" 1
 tcp_both_ways "$LOSSY" loss0.1
 nft_loss "$K" 20

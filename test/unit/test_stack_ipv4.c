@@ -737,10 +737,10 @@ static void test_route(void)
 	out_ok_ip(2, mcast_mac);
 	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_TX_REQUEST], 0);
 	/* DF and larger than the MTU */
-	b = h_alloc(NULL, NETIF_L4_OFF + 1481);
+	b = netif_alloc(&ni, NETIF_L4_OFF + 1481);
 	CU_ASSERT_EQUAL(ipv4_output(&ni, b, 1481, 17, ip4(9), true, 1),
 			-EMSGSIZE);
-	b = h_alloc(NULL, NETIF_L4_OFF + 1480);
+	b = netif_alloc(&ni, NETIF_L4_OFF + 1480);
 	CU_ASSERT_EQUAL(ipv4_output(&ni, b, 1480, 17, ip4(9), true, 1), 0);
 	h_teardown();
 
