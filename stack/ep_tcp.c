@@ -750,9 +750,11 @@ static bool ep_tcp_gso_add(struct ep *ep, struct tcp_conn *c,
 		return false;
 	}
 	p[13] |= hdr[13] & TCP_F_PSH;
-	memcpy(p + g->l4, seg->data[0].base, seg->data[0].len);
-	memcpy(p + g->l4 + seg->data[0].len, seg->data[1].base,
-	       seg->data[1].len);
+	if (seg->data[0].len)
+		memcpy(p + g->l4, seg->data[0].base, seg->data[0].len);
+	if (seg->data[1].len)
+		memcpy(p + g->l4 + seg->data[0].len, seg->data[1].base,
+		       seg->data[1].len);
 	g->l4 += seg->len;
 	g->next_seq += seg->len;
 	g->nseg++;
