@@ -150,7 +150,7 @@ void lport_attach(struct worker *w, struct vnet_port *p)
 	if (p->owner != w->id)
 		return;
 	w->locals[w->nlocals++] = p->id;
-	p->lops->attach(p->lops_ctx, &wp->lc, w->now_ms);
+	p->lops->attach(p->lops_ctx, &wp->lc, w->lnow_ms);
 }
 
 /* Drop the frames for port @id from queue @q (a ring of @n at @head). */
@@ -299,7 +299,7 @@ static bool lport_input_queued(struct worker *w)
 		w->lq_n--;
 		if (wp->p && wp->local && wp->p->gen == e.gen)
 			wp->p->lops->input(wp->p->lops_ctx, &wp->lc, e.buf,
-					   e.len, w->now_ms);
+					   e.len, w->lnow_ms);
 		else
 			lport_entry_free(w, &e);
 	}
@@ -326,17 +326,17 @@ bool lport_run(struct worker *w, bool idle)
 		struct wport *wp = &w->ports[w->locals[i]];
 		uint64_t dl = UINT64_MAX;
 
-		busy |= wp->p->lops->poll(wp->p->lops_ctx, &wp->lc, w->now_ms,
+		busy |= wp->p->lops->poll(wp->p->lops_ctx, &wp->lc, w->lnow_ms,
 					  idle && !busy, &dl);
 		if (dl < next)
 			next = dl;
 	}
 	/* Frames the polls switched to our own ports go in this round. */
 	busy |= lport_input_queued(w);
-	if (w->lq_n || next <= w->now_ms)
+	if (w->lq_n || next <= w->lnow_ms)
 		busy = true;
 	if (idle && !busy && next != UINT64_MAX) {
-		uint64_t delay_ns = (next - w->now_ms) * 1000000ull;
+		uint64_t delay_ns = (next - w->lnow_ms) * 1000000ull;
 
 		if (timer_armed(&w->ltimer))
 			ring_timer_del(&w->ring, &w->ltimer);

@@ -184,7 +184,10 @@ struct worker {
 	_Atomic unsigned ho_pending;       /* ho_n, read without the lock */
 	struct timer ltimer;               /* next local-port deadline */
 	bool flooding;                     /* the frame goes to many ports */
-	uint32_t now_ms;                   /* this round's time */
+	uint32_t now_ms;                   /* this round's time (FDB: wraps) */
+	uint64_t lnow_ms;                  /* the same, 64-bit, for local
+					    * ports (TCP timers must not wrap
+					    * after 49 days) */
 
 	/* Read by the control thread (stat_read) */
 	uint64_t batches, frames, idle_sleeps;

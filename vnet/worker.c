@@ -1023,6 +1023,7 @@ void *worker_main(void *arg)
 		 * and decides whether we have been idle long enough. */
 		now = ring_now_ns();
 		w->now_ms = vnet_now_ms(w->v, now);
+		w->lnow_ms = (now - w->v->t0_ns) / 1000000ull;
 		worker_tenants_sync(w, now);
 		if (w->sched)
 			c0 = sched_cycles();
