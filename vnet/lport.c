@@ -461,8 +461,7 @@ int vnet_lport_add(struct vnet *v, const struct vnet_lport_spec *spec,
 	const char *netname = spec->network ? spec->network
 					    : VNET_DEFAULT_NETWORK;
 	struct vnet_port *p;
-	int id = -1, net, ret;
-	unsigned i;
+	int id, net, ret;
 
 	if (!spec->name || !*spec->name ||
 	    strlen(spec->name) >= VNET_IFNAME_MAX) {
@@ -479,17 +478,8 @@ int vnet_lport_add(struct vnet *v, const struct vnet_lport_spec *spec,
 			 spec->tenant);
 		return -EINVAL;
 	}
-	for (i = 0; i < VNET_MAX_PORTS && i < FDB_PORT_NONE; i++) {
-		if (!v->ports[i]) {
-			id = (int)i;
-			break;
-		}
-	}
-	if (id < 0) {
-		snprintf(err, errlen, "too many ports (at most %d)",
-			 VNET_MAX_PORTS);
-		return -ENOSPC;
-	}
+	if ((id = vnet_port_slot(v, err, errlen)) < 0)
+		return id;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		snprintf(err, errlen, "out of memory");

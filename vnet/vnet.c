@@ -290,6 +290,27 @@ int vnet_port_find(const struct vnet *v, const char *name)
 
 
 /**
+ * vnet_port_slot() - a free slot for a new port (device or local)
+ * @v:		switch
+ * @err:	one-line reason when there is none
+ * @errlen:	size of @err
+ *
+ * Slot FDB_PORT_NONE is reserved by the FDB.
+ *
+ * Return: the slot, or -ENOSPC
+ */
+int vnet_port_slot(const struct vnet *v, char *err, size_t errlen)
+{
+	unsigned i;
+
+	for (i = 0; i < VNET_MAX_PORTS && i < FDB_PORT_NONE; i++)
+		if (!v->ports[i])
+			return (int)i;
+	snprintf(err, errlen, "too many ports (at most %d)", VNET_MAX_PORTS);
+	return -ENOSPC;
+}
+
+/**
  * vnet_port_unlink() - take a port no worker uses any more out of the tables
  * @v:		switch
  * @p:		port (its device is the caller's to close)
@@ -317,8 +338,7 @@ int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
 					    : VNET_DEFAULT_NETWORK;
 	unsigned nq = spec->queues ? spec->queues : v->nworkers;
 	struct vnet_port *p;
-	int id = -1, net, ret;
-	unsigned i;
+	int id, net, ret;
 
 	if (vnet_port_find(v, spec->name) >= 0) {
 		snprintf(err, errlen, "port %s already exists", spec->name);
@@ -341,18 +361,8 @@ int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
 			 v->nworkers);
 		return -EINVAL;
 	}
-	/* Slot FDB_PORT_NONE is reserved by the FDB. */
-	for (i = 0; i < VNET_MAX_PORTS && i < FDB_PORT_NONE; i++) {
-		if (!v->ports[i]) {
-			id = (int)i;
-			break;
-		}
-	}
-	if (id < 0) {
-		snprintf(err, errlen, "too many ports (at most %d)",
-			 VNET_MAX_PORTS);
-		return -ENOSPC;
-	}
+	if ((id = vnet_port_slot(v, err, errlen)) < 0)
+		return id;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		snprintf(err, errlen, "out of memory");

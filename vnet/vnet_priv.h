@@ -226,6 +226,7 @@ struct vnet {
 int vnet_broadcast(struct vnet *v, enum wcmd_type type, struct vnet_port *p);
 int vnet_net_get(struct vnet *v, const char *name, char *err, size_t errlen);
 int vnet_port_find(const struct vnet *v, const char *name);
+int vnet_port_slot(const struct vnet *v, char *err, size_t errlen);
 int vnet_port_remove(struct vnet *v, int id, bool destroy);
 
 void *worker_main(void *arg);
