@@ -58,12 +58,15 @@ static const char vsperf_usage[] =
 	"HOST is an IPv4 address. --endpoint picks the endpoint (default: the\n"
 	"tenant's only one); VSTACK_APP_SOCKET names vstackd's app socket.\n"
 	"--kernel uses the kernel's sockets instead of libvstack (the same\n"
-	"workload on the kernel stack, for comparison).\n"
+	"workload on the kernel stack, for comparison); --cc NAME sets their\n"
+	"congestion control (TCP_CONGESTION).\n"
 	"--timeout SEC ends any mode (exit 3); clients have one by default:\n"
 	"--time + 60 s, else 600 s. Exit: 0 done, 1 failure, 2 usage.\n";
 
 /* --kernel: the kernel's sockets instead of libvstack (see vsp_socket()) */
 static bool vsperf_kernel;
+/* --cc NAME: the kernel sockets' congestion control (TCP_CONGESTION) */
+static const char *vsperf_cc;
 
 /**
  * struct vsperf_opts - the command line
@@ -191,6 +194,10 @@ static void vsperf_parse(int argc, char **argv, struct vsperf_opts *o)
 			o->endpoint = v, i++;
 		} else if (!strcmp(a, "--kernel")) {
 			vsperf_kernel = true;
+		} else if (!strcmp(a, "--cc")) {
+			if (!v)
+				vsperf_die(2, "--cc needs a congestion control name");
+			vsperf_cc = v, i++;
 		} else if (!strcmp(a, "--once")) {
 			o->once = true;
 		} else if (!strcmp(a, "--out")) {
@@ -307,12 +314,20 @@ static void vsperf_alarm_handler(int sig)
 
 static int vsp_socket(struct vs_ctx *ctx, int type)
 {
+	int s;
+
 	if (!vsperf_kernel)
 		return vs_socket(ctx, type);
-	return socket(AF_INET,
-		      (type == VS_SOCK_STREAM ? SOCK_STREAM : SOCK_DGRAM) |
-			      SOCK_CLOEXEC,
-		      0);
+	s = socket(AF_INET,
+		   (type == VS_SOCK_STREAM ? SOCK_STREAM : SOCK_DGRAM) |
+			   SOCK_CLOEXEC,
+		   0);
+	/* a listener passes it on to the connections it accepts */
+	if (s >= 0 && vsperf_cc && type == VS_SOCK_STREAM &&
+	    setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, vsperf_cc,
+		       (socklen_t)strlen(vsperf_cc)))
+		vsperf_die(1, "--cc %s: %s", vsperf_cc, strerror(errno));
+	return s;
 }
 
 static int vsp_setsockopt(struct vs_ctx *ctx, int s, int opt, int val)

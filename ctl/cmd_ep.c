@@ -306,8 +306,9 @@ static bool cmd_ep_info(const struct cmd_ctx *c, const struct cmd_endpoint *ep,
 static struct json_object *cmd_ep_json(const struct cmd_ctx *c,
 				       const struct cmd_endpoint *ep)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *stats;
 	char buf[PARSE_CIDR_STRLEN], gw[INET_ADDRSTRLEN] = "";
+	unsigned i;
 	const struct tenant *tn = tenant_get(c->tenants, ep->tenant_id);
 	struct stack_ep_info info;
 	bool known = cmd_ep_info(c, ep, &info);
@@ -334,6 +335,10 @@ static struct json_object *cmd_ep_json(const struct cmd_ctx *c,
 	cmd_ju64(o, "rx_frames", info.rx_frames);
 	cmd_ju64(o, "tx_frames", info.tx_frames);
 	cmd_ju64(o, "drops", info.drops);
+	stats = json_object_new_object();
+	for (i = 0; i < info.nstats; i++)
+		cmd_ju64(stats, info.stat_name[i], info.stat[i]);
+	json_object_object_add(o, "stats", stats);
 	return o;
 }
 

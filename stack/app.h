@@ -21,9 +21,9 @@
 #define APP_NSOCKS	  1024 /* socket slots per context */
 #define APP_SQ_ENTRIES	  1024
 #define APP_CQ_ENTRIES	  2048
-#define APP_DATA_SIZE	  (512u << 20) /* ring area, sparse */
+#define APP_DATA_SIZE	  (8192ull << 20) /* ring area, sparse */
 #define APP_PAGE	  4096u	      /* smallest ring, allocator unit */
-#define APP_RING_DEFAULT  (256u << 10) /* a window for ~20 Gbit/s at 100 us */
+#define APP_RING_DEFAULT  (4096u << 10) /* a window for ~20 Gbit/s at 100 us */
 #define APP_RING_MAX	  (4u << 20)
 #define APP_ACCEPTS_MAX	  64  /* ACCEPTs waiting, per context */
 #define APP_CMDS_PER_POLL 256 /* commands taken per round */

@@ -110,7 +110,15 @@ _Static_assert(offsetof(struct ep_conn, tcp) == 0,
 	X(APP_BAD_CMD, "app_bad_cmd")	    /* malformed commands */           \
 	X(APP_BAD_SOCK, "app_bad_sock")	  /* sockets reset for bad counters */ \
 	X(APP_BAD_DGRAM, "app_bad_dgram") /* malformed datagram records */     \
-	X(APP_UDP_DROP, "app_udp_drop")	  /* datagrams without ring room */
+	X(APP_UDP_DROP, "app_udp_drop")	  /* datagrams without ring room */    \
+	/* of connections that ended (folded in at release) */                 \
+	X(TCP_REXMIT_SEGS, "tcp_rexmit_segs") /* segments sent again */        \
+	X(TCP_FAST_REXMITS, "tcp_fast_rexmits") /* loss recoveries entered */  \
+	X(TCP_RTOS, "tcp_rtos")		      /* retransmission timeouts */    \
+	X(TCP_DUP_ACKS, "tcp_dup_acks")	      /* duplicate ACKs received */    \
+	X(TCP_OOO_SEGS, "tcp_ooo_segs")	      /* segments beyond a hole */     \
+	X(TCP_DUP_SEGS, "tcp_dup_segs")	      /* data received twice */        \
+	X(TCP_TLP, "tcp_tlp_probes")	      /* tail loss probes sent */
 
 /** enum ep_stat - endpoint runtime counters (worker only) */
 enum ep_stat {
@@ -119,6 +127,7 @@ enum ep_stat {
 #undef EP_X
 		EP_STAT__COUNT
 };
+_Static_assert(EP_STAT__COUNT <= STACK_EP_STATS_MAX, "stack_ep_info.stat");
 
 /**
  * struct ep_pub - what the worker publishes for the control thread

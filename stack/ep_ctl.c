@@ -173,6 +173,7 @@ int stack_ep_del(struct stack *s, const char *name)
 static void stack_ep_info(struct ep *ep, struct stack_ep_info *out)
 {
 	const struct ep_pub *p = &ep->pub;
+	unsigned i;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", ep->name);
@@ -197,6 +198,12 @@ static void stack_ep_info(struct ep *ep, struct stack_ep_info *out)
 	out->tx_frames =
 		atomic_load_explicit(&p->tx_frames, memory_order_relaxed);
 	out->drops = atomic_load_explicit(&p->drops, memory_order_relaxed);
+	for (i = 0; i < EP_STAT__COUNT; i++) {
+		out->stat_name[i] = ep_stat_name((enum ep_stat)i);
+		out->stat[i] = atomic_load_explicit(&p->stats[i],
+						    memory_order_relaxed);
+	}
+	out->nstats = EP_STAT__COUNT;
 }
 
 /**

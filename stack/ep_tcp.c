@@ -983,6 +983,13 @@ static void ep_tcp_release(void *ctx, struct tcp_conn *c)
 		ec->halfopen = false;
 		t->nhalfopen--;
 	}
+	ep->stats[EP_STAT_TCP_REXMIT_SEGS] += c->stats.rexmit_segs;
+	ep->stats[EP_STAT_TCP_FAST_REXMITS] += c->stats.fast_rexmits;
+	ep->stats[EP_STAT_TCP_RTOS] += c->stats.rtos;
+	ep->stats[EP_STAT_TCP_DUP_ACKS] += c->stats.dup_acks;
+	ep->stats[EP_STAT_TCP_OOO_SEGS] += c->stats.ooo_segs;
+	ep->stats[EP_STAT_TCP_DUP_SEGS] += c->stats.dup_segs;
+	ep->stats[EP_STAT_TCP_TLP] += c->stats.tlp_probes;
 	if (ec->uops && ec->uops->release)
 		ec->uops->release(ec->user, ec);
 	ep_tcp_put(t, ec);

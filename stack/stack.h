@@ -68,7 +68,10 @@ struct stack_ep_spec {
  * @apps:	application contexts attached
  * @rx_frames, @tx_frames: frames in and out of the endpoint
  * @drops:	frames the endpoint dropped, every reason together
+ * @nstats:	named counters in @stat_name/@stat (SYN cookies, limits, TCP
+ *		recovery of ended connections, ...)
  */
+#define STACK_EP_STATS_MAX 64
 struct stack_ep_info {
 	char name[STACK_NAME_MAX];
 	char network[32];
@@ -82,6 +85,9 @@ struct stack_ep_info {
 	unsigned worker;
 	uint64_t tcp_conns, tcp_listen, udp_socks, apps;
 	uint64_t rx_frames, tx_frames, drops;
+	unsigned nstats;
+	const char *stat_name[STACK_EP_STATS_MAX];
+	uint64_t stat[STACK_EP_STATS_MAX];
 };
 
 int stack_ep_add(struct stack *s, const struct stack_ep_spec *spec,

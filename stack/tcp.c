@@ -221,6 +221,7 @@ void tcp_done(struct tcp_conn *c, int err)
 	c->state = TCP_CLOSED;
 	c->err = err;
 	c->t_rexmt = c->t_persist = c->t_keep = c->t_delack = c->t_2msl = 0;
+	c->t_tlp = c->t_rack = 0;
 	c->persist = false;
 	c->events |= err ? TCP_EV_RESET : TCP_EV_CLOSED;
 }
@@ -765,6 +766,7 @@ int tcp_pmtu(struct tcp_conn *c, uint32_t seq, uint32_t mtu, uint64_t now_ms)
 	c->snd_nxt = c->snd_una;
 	c->rtt_timing = false;
 	c->nsb = 0;
+	tcp_rack_reset(c);
 	c->in_recovery = false;
 	c->rxt_first = false;
 	c->dupacks = 0;
@@ -784,8 +786,9 @@ int tcp_pmtu(struct tcp_conn *c, uint32_t seq, uint32_t mtu, uint64_t now_ms)
  */
 uint64_t tcp_next_deadline(const struct tcp_conn *c)
 {
-	const uint64_t t[] = {c->t_rexmt, c->t_persist, c->t_delack, c->t_keep,
-			      c->t_2msl};
+	const uint64_t t[] = {c->t_rexmt, c->t_persist, c->t_delack,
+			      c->t_keep,  c->t_2msl,   c->t_tlp,
+			      c->t_rack};
 	uint64_t best = UINT64_MAX;
 	unsigned i;
 
@@ -834,6 +837,7 @@ static void tcp_timer_rexmt(struct tcp_conn *c, uint64_t now_ms)
 	c->in_recovery = false;
 	c->rxt_first = false;
 	c->nsb = 0;
+	tcp_rack_reset(c);
 	c->dupacks = 0;
 	c->recover = c->snd_max;
 	c->high_rxt = c->snd_una;
@@ -893,6 +897,10 @@ void tcp_timer(struct tcp_conn *c, uint64_t now_ms)
 	}
 	if (c->t_rexmt && c->t_rexmt <= now_ms)
 		tcp_timer_rexmt(c, now_ms);
+	if (c->t_rack && c->t_rack <= now_ms)
+		tcp_rack_timer(c, now_ms);
+	if (c->t_tlp && c->t_tlp <= now_ms)
+		tcp_out_tlp(c, now_ms);
 	if (c->t_persist && c->t_persist <= now_ms) {
 		c->t_persist = 0;
 		if (c->persist)

@@ -60,6 +60,7 @@ enum tcp_state {
 
 #define TCP_OOO_MAX 8		/* out-of-order ranges kept by a receiver */
 #define TCP_SB_MAX  16		/* SACKed ranges kept by a sender */
+#define TCP_RTX_MAX 16		/* retransmissions RACK remembers */
 
 struct tcp_conn;
 
@@ -144,6 +145,17 @@ struct tcp_stats {
 	uint64_t rexmit_segs, fast_rexmits, rtos, persist_probes, keep_probes;
 	uint64_t dup_acks, ooo_segs, ooo_drops, dup_segs, paws_drops;
 	uint64_t bad_acks, challenge_acks, unacceptable, backlog_drops;
+	uint64_t tlp_probes;
+};
+
+/**
+ * struct tcp_rtx - a retransmission, for RACK (tcp_rack.c)
+ * @start, @end:	the range sent again
+ * @smax:		snd_max when it was sent
+ * @n:			its number in the connection's retransmissions
+ */
+struct tcp_rtx {
+	uint32_t start, end, smax, n;
 };
 
 /**
@@ -208,9 +220,15 @@ struct tcp_conn {
 	uint32_t recover, high_rxt, dupacks;
 	uint8_t nsb;
 	struct tcp_sack_block sb[TCP_SB_MAX];
+	/* RACK-TLP (RFC 8985): send order of the latest delivered data,
+	 * the retransmission log, the tail loss probe */
+	bool rack_valid, tlp_out;
+	uint8_t nrtx;
+	uint32_t rack_m, rack_n, rtx_n, tlp_end;
+	struct tcp_rtx rtx[TCP_RTX_MAX];
 
 	/* timers: absolute deadlines, 0 = not armed */
-	uint64_t t_rexmt, t_persist, t_delack, t_keep, t_2msl;
+	uint64_t t_rexmt, t_persist, t_delack, t_keep, t_2msl, t_tlp, t_rack;
 	uint32_t n_rexmt, persist_shift, n_keep;
 	bool persist;
 	uint64_t chal_epoch;		/* challenge ACK rate limit window */

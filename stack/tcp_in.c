@@ -238,6 +238,7 @@ static bool tcp_in_sack(struct tcp_conn *c, const struct tcp_seg *seg)
 		if (!SEQ_LT(s, e) || SEQ_LEQ(e, c->snd_una) ||
 		    SEQ_GT(e, c->snd_max) || SEQ_LT(s, c->snd_una))
 			continue;
+		tcp_rack_delivered(c, s, e);
 		for (i = 0; i < n; i++)
 			if (SEQ_LEQ(s, c->sb[i].end))
 				break;
@@ -417,10 +418,13 @@ static int tcp_in_ack(struct tcp_conn *c, const struct tcp_seg *seg,
 			data--; /* our FIN */
 		tcp_in_rtt(c, seg, ack, now_ms);
 		c->n_rexmt = 0;
+		if (c->sack_on)
+			tcp_rack_delivered(c, c->snd_una, ack);
 		c->snd_una = ack;
 		if (SEQ_LT(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
 		tcp_in_sb_trim(c);
+		tcp_rack_trim(c);
 		if (c->in_recovery) {
 			if (SEQ_GEQ(ack, c->recover)) {
 				/* RFC 6675 5 / RFC 6582 3.2 step 3 */
@@ -449,6 +453,7 @@ static int tcp_in_ack(struct tcp_conn *c, const struct tcp_seg *seg,
 			c->t_rexmt = 0;
 		else if (!c->persist)
 			c->t_rexmt = now_ms + rto_get(&c->rto);
+		tcp_tlp_arm(c, now_ms); /* RFC 8985 7.2: on each ACK */
 		if (data)
 			c->events |= TCP_EV_WRITABLE;
 	} else if (ack == c->snd_una && c->snd_max != c->snd_una &&
@@ -465,6 +470,9 @@ static int tcp_in_ack(struct tcp_conn *c, const struct tcp_seg *seg,
 		     (c->sack_on && tcp_out_is_lost(c, c->snd_una))))
 			tcp_out_recovery_start(c, now_ms);
 	}
+	/* RFC 8985 6.2: a hole sent before data now delivered */
+	if (c->sack_on && !c->in_recovery && SEQ_GEQ(c->snd_una, c->recover))
+		tcp_rack_check(c, now_ms);
 
 	/* window update (RFC 9293 3.10.7.4): only from a newer segment */
 	if (SEQ_LT(c->snd_wl1, seg->seq) ||

@@ -291,12 +291,85 @@ bool tcp_out_is_lost(const struct tcp_conn *c, uint32_t seq)
 }
 
 /**
+ * tcp_out_pipe_sack() - SetPipe() with RACK's view of the holes
+ * @c:	connection, SACK in use
+ *
+ * An unSACKed byte is in the network unless it is lost: an original
+ * transmission RFC 6675 or RACK declared lost has left it, a
+ * retransmission counts until RACK declares it lost too (tcp_rack.c).
+ *
+ * Return: bytes
+ */
+static uint32_t tcp_out_pipe_sack(const struct tcp_conn *c)
+{
+	uint32_t pipe = 0, start = c->snd_una;
+	unsigned i;
+
+	for (i = 0; i <= c->nsb; i++) {
+		uint32_t end = i < c->nsb ? c->sb[i].start : c->snd_max;
+		uint32_t s = start, span;
+		bool rtx;
+
+		while (SEQ_LT(s, end)) {
+			if (!tcp_rack_span(c, s, end, &span, &rtx))
+				pipe += span - s;
+			s = span;
+		}
+		if (i < c->nsb)
+			start = SEQ_MAX(start, c->sb[i].end);
+	}
+	return pipe;
+}
+
+/**
+ * tcp_out_scan() - NextSeg() rules (1) and (3) over the holes, with SACK
+ * @c:		connection
+ * @lost:	rule (1): the first lost run (and, on entry to recovery,
+ *		snd_una's segment whatever its state); else rule (3): the
+ *		first run neither lost nor yet retransmitted below the
+ *		highest SACKed byte
+ * @seq:	where it starts
+ * @len:	its length, at most a segment
+ *
+ * Return: true if there is one
+ */
+static bool tcp_out_scan(const struct tcp_conn *c, bool lost, uint32_t *seq,
+			 uint32_t *len)
+{
+	uint32_t start = c->snd_una, room = tcp_out_opt_room(c);
+	uint32_t hi = c->nsb ? c->sb[c->nsb - 1].end : c->snd_una;
+	unsigned i;
+
+	for (i = 0; i <= c->nsb; i++) {
+		uint32_t end = i < c->nsb ? c->sb[i].start : c->snd_max;
+		uint32_t s = start, span;
+		bool rtx, l;
+
+		if (!lost && !SEQ_LT(s, hi))
+			break;
+		while (SEQ_LT(s, end)) {
+			l = tcp_rack_span(c, s, end, &span, &rtx);
+			if (lost ? l || (c->rxt_first && s == c->snd_una)
+				 : !l && !rtx) {
+				*seq = s;
+				*len = span - s < room ? span - s : room;
+				return true;
+			}
+			s = span;
+		}
+		if (i < c->nsb)
+			start = SEQ_MAX(start, c->sb[i].end);
+	}
+	return false;
+}
+
+/**
  * tcp_out_pipe() - RFC 6675 SetPipe(): bytes presumed in the network
  * @c:	connection
  *
- * Holes between SACKed ranges count unless lost, and count once more where
- * they were retransmitted (below HighRxt). Without SACK, each duplicate ACK
- * stands for one segment that left the network (RFC 6582's inflation).
+ * With SACK, tcp_out_pipe_sack(). Without, the one hole counts, once more
+ * where it was retransmitted (below HighRxt), and each duplicate ACK stands
+ * for one segment that left the network (RFC 6582's inflation).
  *
  * Return: bytes
  */
@@ -305,6 +378,8 @@ uint32_t tcp_out_pipe(const struct tcp_conn *c)
 	uint32_t pipe = 0, start = c->snd_una, above = 0, cnt = c->nsb;
 	unsigned i;
 
+	if (c->sack_on)
+		return tcp_out_pipe_sack(c);
 	for (i = 0; i < c->nsb; i++)
 		above += c->sb[i].end - c->sb[i].start;
 	for (i = 0; i <= c->nsb; i++) {
@@ -327,7 +402,7 @@ uint32_t tcp_out_pipe(const struct tcp_conn *c)
 			start = SEQ_MAX(start, c->sb[i].end);
 		}
 	}
-	if (!c->sack_on) {
+	{
 		uint64_t d = (uint64_t)c->dupacks * c->mss;
 
 		pipe = d >= pipe ? 0 : pipe - (uint32_t)d;
@@ -363,6 +438,8 @@ static uint32_t tcp_out_send_at(struct tcp_conn *c, uint32_t seq,
 	if (SEQ_LT(seq, c->snd_max)) {
 		c->stats.rexmit_segs++;
 		c->rtt_timing = false; /* Karn (RFC 6298 3) */
+		if (c->sack_on)
+			tcp_rack_sent(c, seq, len + !!(fl & TCP_F_FIN));
 	} else if (!c->rtt_timing && !c->ts_on && len) {
 		c->rtt_timing = true;
 		c->rtt_seq = seq;
@@ -387,6 +464,8 @@ static void tcp_out_advance(struct tcp_conn *c, uint32_t used,
 	/* RFC 6298 5.1: start the timer if it is not running */
 	if (!c->t_rexmt && !c->persist)
 		c->t_rexmt = now_ms + rto_get(&c->rto);
+	if (!c->t_tlp)
+		tcp_tlp_arm(c, now_ms);
 }
 
 /**
@@ -400,26 +479,23 @@ static void tcp_out_advance(struct tcp_conn *c, uint32_t used,
 static bool tcp_out_next_seg(const struct tcp_conn *c, uint32_t *seq,
 			     uint32_t *len, bool *rescue)
 {
-	uint32_t start = c->snd_una, room = tcp_out_opt_room(c), hi_sacked;
-	unsigned i;
+	uint32_t room = tcp_out_opt_room(c), start;
 
 	*rescue = false;
-	/* (1) the first lost unSACKed byte at or above HighRxt; the first
-	 * hole counts as lost on entry (RFC 6675 5 step 4.2) and, without
-	 * SACK, after each partial ACK (RFC 6582 3.2 step 5) */
-	for (i = 0; i <= c->nsb; i++) {
-		uint32_t end = i < c->nsb ? c->sb[i].start : c->snd_max;
-		uint32_t s = SEQ_MAX(start, c->high_rxt);
-
-		if (SEQ_LT(s, end) &&
-		    (tcp_out_is_lost(c, s) ||
-		     (start == c->snd_una && c->rxt_first))) {
-			*seq = s;
-			*len = end - s < room ? end - s : room;
+	/* (1) the first lost unSACKed run; the first hole counts as lost on
+	 * entry (RFC 6675 5 step 4.2) and, without SACK, after each partial
+	 * ACK (RFC 6582 3.2 step 5), from HighRxt */
+	if (c->sack_on) {
+		if (tcp_out_scan(c, true, seq, len))
+			return true;
+	} else if (c->rxt_first) {
+		start = SEQ_MAX(c->snd_una, c->high_rxt);
+		if (SEQ_LT(start, c->snd_max)) {
+			*seq = start;
+			*len = c->snd_max - start < room ? c->snd_max - start
+							 : room;
 			return true;
 		}
-		if (i < c->nsb)
-			start = SEQ_MAX(start, c->sb[i].end);
 	}
 	/* (2) new data the receiver's window allows */
 	if (SEQ_GT(c->snd_end, c->snd_nxt) ||
@@ -438,21 +514,11 @@ static bool tcp_out_next_seg(const struct tcp_conn *c, uint32_t *seq,
 	/* (3) an unSACKed, not yet lost byte below the highest SACKed one */
 	if (!c->nsb)
 		return false;
-	hi_sacked = c->sb[c->nsb - 1].end;
-	start = c->snd_una;
-	for (i = 0; i < c->nsb; i++) {
-		uint32_t end = c->sb[i].start;
-		uint32_t s = SEQ_MAX(start, c->high_rxt);
-
-		if (SEQ_LT(s, end) && SEQ_LT(s, hi_sacked)) {
-			*seq = s;
-			*len = end - s < room ? end - s : room;
-			return true;
-		}
-		start = SEQ_MAX(start, c->sb[i].end);
-	}
+	if (tcp_out_scan(c, false, seq, len))
+		return true;
 	/* (4) once per recovery, a rescue retransmission of the highest
 	 * unSACKed data, so that a lost tail does not wait for the RTO */
+	start = c->sb[c->nsb - 1].end;
 	if (!c->rescue_done && SEQ_LT(start, c->snd_max)) {
 		uint32_t end = tcp_fin_sent(c) ? c->snd_end : c->snd_max;
 		uint32_t n = SEQ_GT(end, start) ? end - start : 0;
@@ -523,6 +589,46 @@ void tcp_out_recovery_start(struct tcp_conn *c, uint64_t now_ms)
 	c->stats.fast_rexmits++;
 	c->cc.ops->on_loss(&c->cc, c->snd_max - c->snd_una, now_ms);
 	tcp_out_recovery(c, true, now_ms);
+}
+
+/**
+ * tcp_out_tlp() - the probe timeout expired: send a tail loss probe
+ * @c:		connection
+ * @now_ms:	current time
+ *
+ * RFC 8985 7.3: new data if the windows allow one segment of it, else the
+ * last segment sent, again. Its ACK, with a SACK for the probe, shows the
+ * loss of whatever went before it to RACK. cwnd is left alone; the
+ * retransmission timer runs on (7.3: rearm the RTO).
+ */
+void tcp_out_tlp(struct tcp_conn *c, uint64_t now_ms)
+{
+	uint32_t room = tcp_out_opt_room(c), end, n, used = 0;
+	uint32_t wnd = c->snd_wnd < c->cc.cwnd ? c->snd_wnd : c->cc.cwnd;
+
+	c->t_tlp = 0;
+	if (!c->sack_on || c->in_recovery || c->persist || c->tlp_out ||
+	    c->snd_una == c->snd_max || !tcp_synchronized(c))
+		return;
+	c->stats.tlp_probes++;
+	if (c->snd_nxt == c->snd_max && SEQ_GT(c->snd_end, c->snd_nxt) &&
+	    c->snd_max - c->snd_una + room <= wnd) {
+		used = tcp_out_send_at(c, c->snd_nxt, room, now_ms);
+		if (used)
+			tcp_out_advance(c, used, now_ms);
+	}
+	if (!used) {
+		end = tcp_fin_sent(c) ? c->snd_end : c->snd_max;
+		n = SEQ_GT(end, c->snd_una) ? end - c->snd_una : 0;
+		if (n > room)
+			n = room;
+		tcp_out_send_at(c, end - n, n, now_ms);
+	}
+	c->tlp_out = true;
+	c->tlp_end = c->snd_max;
+	c->t_tlp = 0;
+	if (!c->t_rexmt)
+		c->t_rexmt = now_ms + rto_get(&c->rto);
 }
 
 /**

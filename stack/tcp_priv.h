@@ -38,6 +38,18 @@ void tcp_out_rst_reply(const struct tcp_ops *ops, void *ctx,
 void tcp_output(struct tcp_conn *c, uint64_t now_ms);
 void tcp_out_recovery_start(struct tcp_conn *c, uint64_t now_ms);
 uint32_t tcp_out_pipe(const struct tcp_conn *c);
+void tcp_out_tlp(struct tcp_conn *c, uint64_t now_ms);
+
+/* tcp_rack.c */
+void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t len);
+void tcp_rack_delivered(struct tcp_conn *c, uint32_t s, uint32_t e);
+void tcp_rack_trim(struct tcp_conn *c);
+void tcp_rack_reset(struct tcp_conn *c);
+bool tcp_rack_span(const struct tcp_conn *c, uint32_t s, uint32_t e,
+		   uint32_t *span_end, bool *rtx);
+void tcp_rack_check(struct tcp_conn *c, uint64_t now_ms);
+void tcp_rack_timer(struct tcp_conn *c, uint64_t now_ms);
+void tcp_tlp_arm(struct tcp_conn *c, uint64_t now_ms);
 bool tcp_out_is_lost(const struct tcp_conn *c, uint32_t seq);
 void tcp_out_persist_probe(struct tcp_conn *c, uint64_t now_ms);
 uint32_t tcp_out_opt_room(const struct tcp_conn *c);

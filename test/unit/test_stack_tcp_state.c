@@ -1692,6 +1692,103 @@ static void test_sack_rescue(void)
 }
 
 /**
+ * st_sack_conn() - connected with SACK, peer MSS 1000, @n bytes sent
+ * @d:	data
+ * @n:	bytes
+ */
+static void st_sack_conn(const uint8_t *d, size_t n)
+{
+	st_setup();
+	cfg.use_sack = true;
+	tcp_conn_init(&conn, &st_ops, NULL, &cfg, sbuf, SRING, rbuf, RING);
+	tcp_connect(&conn, ME, MYPORT, PEER, PPORT, 100, now);
+	{
+		struct tcp_seg s = st_seg(TCP_F_SYN | TCP_F_ACK, 500, 101,
+					  60000, NULL, 0);
+
+		s.opts.has = TCP_O_SACKOK | TCP_O_MSS;
+		s.opts.mss = 1000;
+		tcp_input(&conn, &s, now);
+	}
+	tcp_send(&conn, d, n, now);
+	nout = 0;
+}
+
+/**
+ * test_tlp() - RFC 8985 7: a lost tail gets a probe, not a timeout; the
+ * probe's SACK shows RACK what was lost before it
+ */
+static void test_tlp(void)
+{
+	static uint8_t d[4000];
+	uint32_t blk[2] = {3101, 4101}, cwnd;
+
+	st_sack_conn(d, sizeof(d));
+	cwnd = conn.cc.cwnd;
+	/* nothing comes back: the probe timer is before the RTO */
+	CU_ASSERT(conn.t_tlp != 0);
+	CU_ASSERT(conn.t_tlp < conn.t_rexmt);
+	st_timer_run(&conn);
+	CU_ASSERT_EQUAL(conn.stats.tlp_probes, 1);
+	CU_ASSERT_EQUAL(conn.stats.rtos, 0);
+	CU_ASSERT_EQUAL(nout, 1); /* the last segment again */
+	st_check(st_last(), TCP_F_ACK | TCP_F_PSH, 3101, 501, 1000);
+	CU_ASSERT_EQUAL(conn.cc.cwnd, cwnd); /* 7.3: cwnd untouched */
+	CU_ASSERT(conn.tlp_out);
+	CU_ASSERT_EQUAL(conn.t_tlp, 0); /* one probe per episode */
+	/* its SACK: 1-3 were sent before it; after the reordering
+	 * window they are lost and resent */
+	nout = 0;
+	st_sack_ack(101, 1, blk);
+	CU_ASSERT(!conn.in_recovery);
+	CU_ASSERT(conn.t_rack != 0);
+	st_timer_run(&conn);
+	CU_ASSERT(conn.in_recovery);
+	CU_ASSERT(nout >= 1);
+	CU_ASSERT_EQUAL(out[0].seg.seq, 101);
+	CU_ASSERT_EQUAL(conn.stats.rtos, 0);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
+ * test_rack_lost_rexmit() - RFC 8985 6.2: a lost retransmission is seen
+ * when data sent after it is delivered, and sent again before any RTO
+ */
+static void test_rack_lost_rexmit(void)
+{
+	static uint8_t d[12000];
+	uint32_t blk[4] = {1101, 4101}, cnt = 0, hi;
+	unsigned i;
+
+	st_sack_conn(d, 4000);
+	/* segment 1 lost, 2-4 SACKed: recovery, 1 resent */
+	st_sack_ack(101, 1, blk);
+	CU_ASSERT(conn.in_recovery);
+	CU_ASSERT_EQUAL(out[0].seg.seq, 101);
+	CU_ASSERT_EQUAL(tcp_out_pipe(&conn), 1000);
+	/* new data goes after the retransmission... */
+	nout = 0;
+	tcp_send(&conn, d, 8000, now);
+	CU_ASSERT(nout >= 1);
+	CU_ASSERT_EQUAL(out[0].seg.seq, 4101);
+	hi = out[0].seg.seq + out[0].seg.len;
+	/* ...and is SACKed while the retransmission of 1 is not: lost */
+	nout = 0;
+	blk[1] = hi;
+	st_sack_ack(101, 1, blk);
+	for (i = 0; i < nout; i++)
+		cnt += out[i].seg.seq == 101;
+	CU_ASSERT_EQUAL(cnt, 1);
+	CU_ASSERT_EQUAL(conn.stats.rtos, 0);
+	/* the second retransmission arrives: everything up to hi is in */
+	st_sack_ack(hi, 0, blk);
+	CU_ASSERT_EQUAL(conn.snd_una, hi);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_newreno_recovery() - no SACK: three dupacks, partial ACK resends
  */
 static void test_newreno_recovery(void)
@@ -1954,6 +2051,8 @@ int main(void)
 		{"Karn", test_rtt_karn},
 		{"SACK loss recovery", test_sack_recovery},
 		{"SACK rescue retransmission", test_sack_rescue},
+		{"tail loss probe", test_tlp},
+		{"RACK: lost retransmission", test_rack_lost_rexmit},
 		{"NewReno loss recovery", test_newreno_recovery},
 		{"cwnd grows only when it limits", test_cwnd_limited},
 		{"limited transmit", test_limited_transmit},
