@@ -76,8 +76,10 @@ vctl endpoint add app2 --address 10.77.5.10/16 --mtu 1400
 vctl endpoint add "$EP" --address 10.77.6.10/24
 [[ -f $VSTACK_STATE/endpoints/app1.json ]] || fail "no record for app1: $(ls -R "$VSTACK_STATE")"
 j=$(vctl_json endpoint list)
-keys="['name','network','tenant','tenant_id','address','gateway','mac','mtu','state','port','worker','tcp_conns','tcp_listen','udp_socks','apps','rx_frames','tx_frames','drops']"
+keys="['name','network','tenant','tenant_id','address','gateway','mac','mtu','state','port','worker','tcp_conns','tcp_listen','udp_socks','apps','rx_frames','tx_frames','drops','stats']"
 assert_eq "$(jq_py "all(sorted(e.keys()) == sorted($keys) for e in d['endpoints'])" <<<"$j")" true "endpoint list keys: $j"
+# named counters, all zero on a new endpoint
+assert_eq "$(jq_py "all({'syncookie_sent','conn_limit','tcp_rtos','tcp_tlp_probes'} <= set(e['stats']) and not any(e['stats'].values()) for e in d['endpoints'])" <<<"$j")" true "endpoint stats: $j"
 assert_eq "$(jq_py "all(e['state'] == 'up' for e in d['endpoints'])" <<<"$j")" true "every endpoint up: $j"
 assert_eq "$(ep_field app1 tenant) $(ep_field app1 network) $(ep_field app1 address) $(ep_field app1 gateway) $(ep_field app1 mac)" \
 	"silver blue 10.77.4.10/24 10.77.4.1 02:00:00:77:04:0a" "app1 as added"
