@@ -100,7 +100,7 @@ static int config_uint(const char *key, const char *val, uint64_t min,
  * @key:	workers, cpus, socket, app-socket, log-level, fdb-limit,
  *		fdb-aging (seconds), busy-poll (microseconds), arena-bufs,
  *		napi or state (directory), metrics (ADDR:PORT of the
- *		Prometheus endpoint) or sched
+ *		Prometheus endpoint), sched or one-hop
  * @val:	value as written
  * @err:	message on failure
  * @errlen:	size of @err
@@ -215,6 +215,14 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 			return -EINVAL;
 		}
 		d->set |= CONFIG_SCHED;
+	} else if (!strcmp(key, "one-hop")) {
+		if (parse_onoff(val, &d->one_hop)) {
+			snprintf(err, errlen,
+				 "invalid one-hop '%s': expected on or off",
+				 val);
+			return -EINVAL;
+		}
+		d->set |= CONFIG_ONE_HOP;
 	} else {
 		snprintf(err, errlen, "unknown daemon key '%s'", key);
 		return -ENOENT;
@@ -259,6 +267,8 @@ void config_daemon_merge(struct config_daemon *dst,
 		memcpy(dst->metrics, src->metrics, sizeof(dst->metrics));
 	if (src->set & CONFIG_SCHED)
 		dst->sched = src->sched;
+	if (src->set & CONFIG_ONE_HOP)
+		dst->one_hop = src->one_hop;
 	dst->set |= src->set;
 }
 

@@ -6,7 +6,7 @@
  *
  *	[daemon]		workers, cpus, socket, app-socket, log-level,
  *				fdb-limit, fdb-aging, busy-poll, arena-bufs,
- *				napi, state, metrics, sched
+ *				napi, state, metrics, sched, one-hop
  *	[tenant NAME]		cgroup, pid, weight, rate
  *	[port NAME]		tenant, network, type, netns, netns-pid, mac,
  *				address (repeatable), mtu, queues, offload,
@@ -47,6 +47,7 @@ enum config_key {
 	CONFIG_METRICS = 1U << 10,
 	CONFIG_SCHED = 1U << 11,
 	CONFIG_APP_SOCKET = 1U << 12,
+	CONFIG_ONE_HOP = 1U << 13,
 };
 
 #define CONFIG_METRICS_MAX 64 /* HTTP_ADDR_MAX */
@@ -71,6 +72,7 @@ struct config_daemon {
 	char state[CONFIG_PATH_MAX];
 	char metrics[CONFIG_METRICS_MAX];
 	bool sched;
+	bool one_hop;
 };
 
 /**

@@ -461,7 +461,7 @@ static void reconcile_daemon(struct cmd_ctx *c, const struct config_daemon *file
 		{ CONFIG_SOCKET, "socket" },	   { CONFIG_FDB_LIMIT, "fdb-limit" },
 		{ CONFIG_FDB_AGING, "fdb-aging" }, { CONFIG_BUSY_POLL, "busy-poll" },
 		{ CONFIG_ARENA_BUFS, "arena-bufs" }, { CONFIG_NAPI, "napi" },
-		{ CONFIG_APP_SOCKET, "app-socket" },
+		{ CONFIG_APP_SOCKET, "app-socket" }, { CONFIG_ONE_HOP, "one-hop" },
 	};
 	struct config_daemon d = *file;
 	unsigned i;

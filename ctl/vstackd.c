@@ -78,6 +78,8 @@ static const char vstackd_usage[] =
 "      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                          (e.g. 127.0.0.1:9470 or [::1]:9470; default: off)\n"
 "      --no-sched          no cycle accounting, fair shares or rate caps\n"
+"      --no-one-hop        TCP between endpoints of one worker as frames\n"
+"                          through the switch, not ring to ring\n"
 "                          (packets and bytes are still counted per tenant)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
@@ -239,7 +241,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 {
 	enum { OPT_CPUS = 256, OPT_FDB_LIMIT, OPT_FDB_AGING, OPT_BUSY_POLL,
 	       OPT_ARENA_BUFS, OPT_NAPI, OPT_STATE, OPT_METRICS, OPT_NO_SCHED,
-	       OPT_APP_SOCKET };
+	       OPT_APP_SOCKET, OPT_NO_ONE_HOP };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -256,6 +258,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "no-sched", no_argument, NULL, OPT_NO_SCHED },
+		{ "no-one-hop", no_argument, NULL, OPT_NO_ONE_HOP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -287,6 +290,10 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		case OPT_STATE: key = "state"; break;
 		case OPT_METRICS: key = "metrics"; break;
 		case OPT_NO_SCHED: key = "sched"; optarg = (char *)"off"; break;
+		case OPT_NO_ONE_HOP:
+			key = "one-hop";
+			optarg = (char *)"off";
+			break;
 		case ':':
 			fprintf(stderr, "vstackd: option '%s' needs a value (try --help)\n",
 				argv[optind - 1]);
@@ -489,6 +496,10 @@ int main(int argc, char **argv)
 		vstackd_fail("cannot start the shared stack: %s", strerror(-rc));
 		stack = NULL;
 		goto out;
+	}
+	if ((d.set & CONFIG_ONE_HOP) && !d.one_hop) {
+		stack_set_one_hop(stack, false);
+		log_info("one-hop path off: endpoints talk through frames");
 	}
 
 	cmd_ctx_init(&cmd, v, tenants);

@@ -223,6 +223,8 @@ void ep_attach(struct ep *ep, const struct ep_io *io, void *io_ctx,
 	ep->io_ctx = io_ctx;
 	ep->now = now_ms;
 	ep->attached = true;
+	if (ep_hop_attach(ep))
+		ep->tcp.onehop = false; /* frames only */
 	netif_up(&ep->ni, now_ms); /* RFC 5227 announcement */
 	ep_publish(ep);
 }
@@ -239,6 +241,7 @@ void ep_input(struct ep *ep, uint8_t *buf, size_t len, uint64_t now_ms)
 	ep->now = now_ms;
 	netif_input(&ep->ni, buf, len, now_ms);
 	ep_tcp_flush(ep);
+	ep_hop_drain(now_ms);
 	app_run_wake_all(ep);
 }
 
@@ -327,6 +330,9 @@ bool ep_poll(struct ep *ep, uint64_t now_ms, bool idle, uint64_t *deadline)
 		d = nt;
 	busy |= ep_tcp_timers(ep, now_ms, &d);
 	ep_tcp_flush(ep);
+	busy |= ep_hop_drain(now_ms);
+	if (ep_hop_pending())
+		d = now_ms; /* segments for another endpoint wait */
 	/* the control thread reads snapshots: once per millisecond is
 	 * plenty, and the last one before the worker sleeps */
 	if (idle || now_ms != ep->pub_ms) {
@@ -349,6 +355,7 @@ void ep_detach(struct ep *ep)
 
 	app_run_detach_all(ep);
 	ep_tcp_abort_all(ep);
+	ep_hop_detach(ep);
 	ep_tcp_gso_flush(ep);
 	netif_close(&ep->ni);
 	/* requests still queued: answered, nothing to do any more */

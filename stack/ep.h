@@ -84,11 +84,23 @@ struct ep_conn {
 	uint32_t hnext;
 	uint32_t heap_pos;
 	uint64_t deadline;
+	uint32_t gen;			/* bumped each time the slot is freed */
 	bool in_use, hashed, dirty, halfopen;
 };
 
 _Static_assert(offsetof(struct ep_conn, tcp) == 0,
 	       "a struct tcp_conn pointer is its struct ep_conn");
+
+/**
+ * ep_conn_of() - the struct ep_conn around a TCP control block
+ * @c:	control block
+ *
+ * Return: its connection
+ */
+static inline struct ep_conn *ep_conn_of(struct tcp_conn *c)
+{
+	return (struct ep_conn *)((char *)c - offsetof(struct ep_conn, tcp));
+}
 
 #define EP_STATS(X)                                                            \
 	X(TCP_RX, "tcp_rx")		    /* TCP segments for us */          \
@@ -118,7 +130,12 @@ _Static_assert(offsetof(struct ep_conn, tcp) == 0,
 	X(TCP_DUP_ACKS, "tcp_dup_acks")	      /* duplicate ACKs received */    \
 	X(TCP_OOO_SEGS, "tcp_ooo_segs")	      /* segments beyond a hole */     \
 	X(TCP_DUP_SEGS, "tcp_dup_segs")	      /* data received twice */        \
-	X(TCP_TLP, "tcp_tlp_probes")	      /* tail loss probes sent */
+	X(TCP_TLP, "tcp_tlp_probes")	      /* tail loss probes sent */      \
+	/* the one-hop path (ep_hop.c) */                                      \
+	X(HOP_TX, "hop_tx")		    /* segments queued (joined: one) */ \
+	X(HOP_RX, "hop_rx")		    /* segments delivered to us */     \
+	X(HOP_DROP, "hop_drop")		    /* queue full: TCP resends */      \
+	X(HOP_STALE, "hop_stale")	    /* sender gone before delivery */
 
 /** enum ep_stat - endpoint runtime counters (worker only) */
 enum ep_stat {
@@ -146,11 +163,13 @@ struct ep_pub {
  * @alloc:	a buffer of @size bytes or NULL
  * @free:	give one back
  * @emit:	send a frame (takes the buffer)
+ * @charge:	optional: account a one-hop segment to the sender (ep_hop.c)
  */
 struct ep_io {
 	uint8_t *(*alloc)(void *ctx, size_t size);
 	void (*free)(void *ctx, uint8_t *buf);
 	void (*emit)(void *ctx, uint8_t *buf, size_t len);
+	void (*charge)(void *from, void *to, size_t bytes);
 };
 
 /**
@@ -207,7 +226,7 @@ struct ep_tcp {
 	struct ep_conn *pool;
 	uint32_t max, hiwater, free_head;
 	uint32_t nconns, nlisten, nhalfopen, max_halfopen;
-	bool syncookies, cookie, mute, tso;
+	bool syncookies, cookie, mute, tso, onehop;
 	struct ep_gso gso;
 	uint32_t cookie_iss;
 	uint64_t cookie_last;
@@ -263,6 +282,8 @@ struct ep_req {
  * @port:	vnet port id
  * @worker:	owning worker
  * @next:	the stack's list of endpoints (control thread)
+ * @hop_next:	the worker's list of endpoints (ep_hop.c)
+ * @hop_on:	on that list
  */
 struct ep {
 	struct netif ni;
@@ -288,6 +309,8 @@ struct ep {
 	int port;
 	unsigned worker;
 	struct ep *next;
+	struct ep *hop_next;
+	bool hop_on;
 };
 
 /* ep.c: life cycle and the worker's entry points */
@@ -327,6 +350,15 @@ struct ep_conn *ep_tcp_lookup(struct ep_tcp *t, uint32_t raddr, uint16_t rport,
 			      uint16_t lport);
 void ep_tcp_output(void *ctx, struct tcp_conn *c, const struct tcp_seg *seg);
 void ep_tcp_gso_flush(struct ep *ep);
+void ep_tcp_seg_input(struct ep *ep, struct tcp_seg *seg, uint64_t now_ms);
+
+/* ep_hop.c: the one-hop path between endpoints of one worker */
+int ep_hop_attach(struct ep *ep);
+void ep_hop_detach(struct ep *ep);
+bool ep_hop_output(struct ep *ep, struct tcp_conn *c,
+		   const struct tcp_seg *seg);
+bool ep_hop_pending(void);
+bool ep_hop_drain(uint64_t now_ms);
 
 /* ep_cookie.c: SYN cookies */
 void ep_cookie_syn(struct ep *ep, struct ep_conn *lec,
@@ -378,6 +410,7 @@ struct stack {
 	struct ep *eps;
 	struct stack_app *apps;
 	uint32_t max_conns;
+	bool no_onehop;
 };
 
 int stack_open_host(const struct ep_host_ops *ops, void *host,

@@ -39,6 +39,17 @@ int stack_open_host(const struct ep_host_ops *ops, void *host,
 }
 
 /**
+ * stack_set_one_hop() - whether endpoints added from now on use the
+ * one-hop path between them (ep_hop.c); on by default
+ * @s:	stack
+ * @on:	true to use it
+ */
+void stack_set_one_hop(struct stack *s, bool on)
+{
+	s->no_onehop = !on;
+}
+
+/**
  * stack_close() - delete every endpoint and free the stack
  * @s:	stack
  *
@@ -127,6 +138,7 @@ int stack_ep_add(struct stack *s, const struct stack_ep_spec *spec, char *err,
 	ret = ep_create(spec, s->max_conns, &ep, err, errlen);
 	if (ret)
 		return ret;
+	ep->tcp.onehop = !s->no_onehop;
 	ret = s->hops->add(s->host, ep, err, errlen);
 	if (ret) {
 		ep_destroy(ep);

@@ -80,17 +80,6 @@ static const struct tcp_ops ep_tcp_ops = {
 };
 
 /**
- * ep_conn_of() - the struct ep_conn around a TCP control block
- * @c:	control block
- *
- * Return: its connection
- */
-static struct ep_conn *ep_conn_of(struct tcp_conn *c)
-{
-	return (struct ep_conn *)((char *)c - offsetof(struct ep_conn, tcp));
-}
-
-/**
  * ep_tcp_idx() - pool index of a connection
  * @t:	TCP layer
  * @ec:	connection
@@ -368,6 +357,7 @@ int ep_tcp_init(struct ep *ep, uint32_t max_conns)
 	t->max_halfopen = EP_HALFOPEN_DEFAULT;
 	t->syncookies = true;
 	t->tso = true;
+	t->onehop = true;
 	t->free_head = EP_NONE;
 	while (nb < t->max && nb < (1u << 24))
 		nb <<= 1;
@@ -483,6 +473,7 @@ static void ep_tcp_put(struct ep_tcp *t, struct ep_conn *ec)
 {
 	ec->in_use = false;
 	ec->dirty = false;
+	ec->gen++;
 	ec->hnext = t->free_head == EP_NONE ? 0 : t->free_head + 1;
 	t->free_head = ep_tcp_idx(t, ec);
 	t->nconns--;
@@ -855,6 +846,8 @@ void ep_tcp_output(void *ctx, struct tcp_conn *c, const struct tcp_seg *seg)
 		ep_tcp_touch(ep, ep_conn_of(c));
 	if (ep->tcp.mute)
 		return;
+	if (c && ep_hop_output(ep, c, seg))
+		return;
 	if (l4 > WIRE_IP4_LEN_MAX - WIRE_IP4_HLEN_MIN) {
 		ep->stats[EP_STAT_TCP_TX_ERR]++;
 		return;
@@ -1008,7 +1001,6 @@ static void ep_tcp_release(void *ctx, struct tcp_conn *c)
 bool ep_tcp_input(void *ctx, struct ipv4_rx *rx, uint64_t now_ms)
 {
 	struct ep *ep = ctx;
-	struct ep_conn *ec;
 	struct tcp_seg seg;
 	const uint8_t *p = rx->buf + rx->l4_off;
 
@@ -1034,35 +1026,53 @@ bool ep_tcp_input(void *ctx, struct ipv4_rx *rx, uint64_t now_ms)
 	}
 	seg.saddr = wire_h32(rx->saddr);
 	seg.daddr = wire_h32(rx->daddr);
-	ec = ep_tcp_lookup(&ep->tcp, seg.saddr, seg.sport, seg.dport);
+	ep_tcp_seg_input(ep, &seg, now_ms);
+out:
+	netif_free(&ep->ni, rx->buf);
+	ep_tcp_flush(ep);
+	return true;
+}
+
+/**
+ * ep_tcp_seg_input() - a parsed segment for us: to its connection or
+ * listener (SYN cookies under pressure), or answered as matching none
+ * @ep:		endpoint
+ * @seg:	the segment, addresses in host order
+ * @now_ms:	current time
+ *
+ * From a frame (ep_tcp_input()) or straight from another endpoint of this
+ * worker (ep_hop.c).
+ */
+void ep_tcp_seg_input(struct ep *ep, struct tcp_seg *seg, uint64_t now_ms)
+{
+	struct ep_conn *ec;
+
+	ec = ep_tcp_lookup(&ep->tcp, seg->saddr, seg->sport, seg->dport);
 	if (!ec)
-		ec = ep_tcp_lookup(&ep->tcp, 0, 0, seg.dport);
-	if (!ec || !seg.sport) {
+		ec = ep_tcp_lookup(&ep->tcp, 0, 0, seg->dport);
+	if (!ec || !seg->sport) {
 		ep->stats[EP_STAT_TCP_RX_NOMATCH]++;
-		tcp_input_nomatch(&ep_tcp_ops, ep, &seg);
-		goto out;
+		tcp_input_nomatch(&ep_tcp_ops, ep, seg);
+		return;
 	}
 	if (ec->tcp.state == TCP_LISTEN) {
 		struct ep_tcp *t = &ep->tcp;
 
-		if ((seg.flags & (TCP_F_SYN | TCP_F_ACK | TCP_F_RST)) ==
+		if ((seg->flags & (TCP_F_SYN | TCP_F_ACK | TCP_F_RST)) ==
 			    TCP_F_SYN &&
 		    t->syncookies &&
 		    (t->nhalfopen >= t->max_halfopen ||
 		     tcp_listen_synq_full(&ec->tcp)) &&
 		    !tcp_listen_acceptq_full(&ec->tcp)) {
-			ep_cookie_syn(ep, ec, &seg);
-			goto out;
+			ep_cookie_syn(ep, ec, seg);
+			return;
 		}
-		if ((seg.flags & TCP_F_ACK) && ep_cookie_ack(ep, ec, &seg))
-			goto out;
+		if ((seg->flags & TCP_F_ACK) && ep_cookie_ack(ep, ec, seg))
+			return;
 	}
 	ep_tcp_touch(ep, ec);
-	tcp_input(&ec->tcp, &seg, now_ms);
-out:
-	netif_free(&ep->ni, rx->buf);
+	tcp_input(&ec->tcp, seg, now_ms);
 	ep_tcp_flush(ep);
-	return true;
 }
 
 /**

@@ -49,10 +49,23 @@ static void ep_vnet_emit(void *ctx, uint8_t *buf, size_t len)
 	vnet_lport_send(ctx, buf, len);
 }
 
+/**
+ * ep_vnet_charge() - ep_io.charge: a one-hop segment, to the switch's
+ * accounting
+ * @from:	the sender's local port
+ * @to:		the receiver's
+ * @bytes:	payload
+ */
+static void ep_vnet_charge(void *from, void *to, size_t bytes)
+{
+	vnet_lport_charge(from, to, bytes);
+}
+
 static const struct ep_io ep_vnet_io = {
 	.alloc = ep_vnet_alloc,
 	.free = ep_vnet_free,
 	.emit = ep_vnet_emit,
+	.charge = ep_vnet_charge,
 };
 
 /**

@@ -36,6 +36,7 @@ struct stack_app;
 
 int stack_open(struct vnet *v, struct stack **out);
 void stack_close(struct stack *s); /* deletes every endpoint */
+void stack_set_one_hop(struct stack *s, bool on);
 
 /**
  * struct stack_ep_spec - an endpoint to add

@@ -420,6 +420,36 @@ void vnet_lport_send(struct vnet_lctx *lc, uint8_t *buf, size_t len)
 }
 
 /**
+ * vnet_lport_charge() - account traffic that went between two local ports
+ * of this worker without becoming a frame (the stack's one-hop path)
+ * @from:	sending port (its tenant pays, as for a frame it sent)
+ * @to:		receiving port
+ * @bytes:	payload moved
+ *
+ * Counted as one packet: the sender's port and tenant receive counters,
+ * the scheduler's note of the tenant's work, the receiver's transmit
+ * counters, as worker_rx() and a delivery would.
+ */
+void vnet_lport_charge(struct vnet_lctx *from, struct vnet_lctx *to,
+		       size_t bytes)
+{
+	struct worker *w = from->w;
+	struct vnet_port_stats *st = &w->stats[from->id];
+	uint32_t tenant = w->ports[from->id].tenant;
+
+	stat_add(&st->rx_packets, 1);
+	stat_add(&st->rx_bytes, bytes);
+	stat_add(&w->tstats[tenant].packets, 1);
+	stat_add(&w->tstats[tenant].bytes, bytes);
+	if (w->sched)
+		sched_note(w->sched, tenant, bytes);
+	if (to && to->w == w) {
+		stat_add(&w->stats[to->id].tx_packets, 1);
+		stat_add(&w->stats[to->id].tx_bytes, bytes);
+	}
+}
+
+/**
  * vnet_lport_worker_id() - which worker runs the callbacks
  * @lc:		the port
  *

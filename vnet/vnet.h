@@ -293,6 +293,8 @@ void vnet_lport_kick(struct vnet *v, const char *name);
 uint8_t *vnet_lport_alloc(struct vnet_lctx *lc, size_t size);
 void vnet_lport_free(struct vnet_lctx *lc, uint8_t *buf);
 void vnet_lport_send(struct vnet_lctx *lc, uint8_t *buf, size_t len);
+void vnet_lport_charge(struct vnet_lctx *from, struct vnet_lctx *to,
+		       size_t bytes);
 unsigned vnet_lport_worker_id(const struct vnet_lctx *lc);
 
 void vnet_tick(struct vnet *v);

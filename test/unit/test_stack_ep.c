@@ -339,6 +339,8 @@ static struct stack_ep_spec t_spec(const char *name, uint8_t last)
  * @max_conns:	pool size of each (0: default)
  * @ring:	ring size of the users' connections
  */
+static bool t_onehop; /* the next t_up() keeps the one-hop path on */
+
 static void t_up(uint32_t max_conns, uint32_t ring)
 {
 	struct stack_ep_spec sa = t_spec("a", 1), sb = t_spec("b", 2);
@@ -355,6 +357,9 @@ static void t_up(uint32_t max_conns, uint32_t ring)
 	ua.ring = ub.ring = ring;
 	CU_ASSERT_FATAL(ep_create(&sa, max_conns, &epa, err, sizeof(err)) == 0);
 	CU_ASSERT_FATAL(ep_create(&sb, max_conns, &epb, err, sizeof(err)) == 0);
+	/* most tests exercise the frames on the wire between A and B */
+	epa->tcp.onehop = epb->tcp.onehop = t_onehop;
+	t_onehop = false;
 	ep_attach(epa, &w_io, epa, now);
 	ep_attach(epb, &w_io, epb, now);
 	w_deliver();
@@ -535,14 +540,17 @@ static void test_mac(void)
 }
 
 /**
- * test_connect_transfer() - handshake through ARP, a transfer in place,
- * orderly close on both sides, TIME-WAIT runs out, nothing left
+ * t_connect_transfer() - handshake, a transfer in place, orderly close on
+ * both sides, TIME-WAIT runs out, nothing left
+ * @onehop:	A and B talk through the one-hop path, else through frames
+ *		(with ARP first)
  */
-static void test_connect_transfer(void)
+static void t_connect_transfer(bool onehop)
 {
 	struct ep_conn *l;
 	uint32_t a;
 
+	t_onehop = onehop;
 	t_up(0, 64 * 1024);
 	l = t_listen(8);
 	a = t_connect();
@@ -568,9 +576,35 @@ static void test_connect_transfer(void)
 	CU_ASSERT(w_run(t_released_all, 200000));
 	CU_ASSERT_EQUAL(ua.releases, 1);
 	CU_ASSERT_EQUAL(ub.releases, 2);
-	ep_publish(epa);
-	CU_ASSERT(atomic_load(&epa->pub.tx_frames) > 0);
+	if (onehop) {
+		/* segments joined up to 64 KiB: far fewer than MSS-sized */
+		CU_ASSERT(epa->stats[EP_STAT_HOP_TX] > 0);
+		CU_ASSERT(epa->stats[EP_STAT_HOP_TX] < xfer_total / 1460 / 4);
+		CU_ASSERT_EQUAL(epb->stats[EP_STAT_HOP_RX] +
+					epb->stats[EP_STAT_HOP_STALE],
+				epa->stats[EP_STAT_HOP_TX]);
+		CU_ASSERT_EQUAL(epa->stats[EP_STAT_HOP_DROP], 0);
+		CU_ASSERT_EQUAL(epb->stats[EP_STAT_TCP_RX], 0); /* no frame */
+	} else {
+		ep_publish(epa);
+		CU_ASSERT(atomic_load(&epa->pub.tx_frames) > 0);
+		CU_ASSERT_EQUAL(epa->stats[EP_STAT_HOP_TX], 0);
+	}
 	t_down();
+}
+
+static void test_connect_transfer(void)
+{
+	t_connect_transfer(false);
+}
+
+/**
+ * test_onehop_transfer() - the same between endpoints of one worker
+ * through the one-hop path: no frame, the payload copied ring to ring
+ */
+static void test_onehop_transfer(void)
+{
+	t_connect_transfer(true);
 }
 
 /**
@@ -937,13 +971,16 @@ static void test_nomatch_and_bad(void)
 }
 
 /**
- * test_detach_live() - detaching with live connections resets and
- * releases them all, buffers included
+ * t_detach_live() - detaching with live connections resets and releases
+ * them all, buffers included
+ * @onehop:	with segments queued on the one-hop path (purged, never
+ *		delivered from a ring that is gone)
  */
-static void test_detach_live(void)
+static void t_detach_live(bool onehop)
 {
 	uint32_t i;
 
+	t_onehop = onehop;
 	t_up(0, 8192);
 	t_listen(64);
 	for (i = 0; i < 20; i++)
@@ -956,8 +993,20 @@ static void test_detach_live(void)
 		ep_tcp_touch(epa, ua.c[i].ec);
 	}
 	ep_tcp_flush(epa);
-	/* frames in flight, data queued, then both go */
+	CU_ASSERT_EQUAL(ep_hop_pending(), onehop);
+	/* frames (or one-hop segments) in flight, data queued, then both go */
 	t_down();
+	CU_ASSERT(!ep_hop_pending());
+}
+
+static void test_detach_live(void)
+{
+	t_detach_live(false);
+}
+
+static void test_onehop_detach(void)
+{
+	t_detach_live(true);
 }
 
 /* ---- control side: stack_open_host() with an inline host ---- */
@@ -1111,6 +1160,8 @@ int main(void)
 		{"connection limit, refused accept", test_conn_limit},
 		{"no listener, bad checksum", test_nomatch_and_bad},
 		{"detach with live connections", test_detach_live},
+		{"one hop: connect, transfer, close", test_onehop_transfer},
+		{"one hop: detach with segments queued", test_onehop_detach},
 		{"control side", test_control},
 	};
 	int ret;
