@@ -85,6 +85,8 @@ struct ep_conn {
 	uint32_t heap_pos;
 	uint64_t deadline;
 	uint32_t gen;			/* bumped each time the slot is freed */
+	uint32_t hop_epoch;		/* ep_hop.c: @hop_to valid in it */
+	struct ep *hop_to;		/* ep_hop.c: one-hop peer, or NULL */
 	bool in_use, hashed, dirty, halfopen;
 };
 

@@ -14,7 +14,8 @@
  * (RFC 9293 state machines, windows, FIN and RST), so ordering, flow
  * control, shutdown and reset are theirs; consecutive data segments of a
  * connection are joined into one (up to EP_HOP_MAX_LEN) while queued, as
- * TSO would.
+ * TSO would. The SYN and SYN-ACK announce a 64000-byte MSS, so that a
+ * connection made in one hop sends segments of that size from the start.
  *
  * Segments are queued, never delivered from inside the sender's output:
  * the receiver's answer would otherwise run the sender's TCP input inside
@@ -44,6 +45,7 @@
 #define EP_HOP_QUEUE   1024	     /* segments queued per worker */
 #define EP_HOP_MAX_LEN (64u << 10) /* payload of a joined segment */
 #define EP_HOP_BUDGET  4096	     /* deliveries per drain */
+#define EP_HOP_MSS     64000	     /* no frame to fit: both ends use it */
 
 /**
  * struct ep_hop - a segment on its way
@@ -63,6 +65,7 @@ struct ep_hop {
 /**
  * struct ep_hop_worker - one worker's endpoints and queue
  * @eps:	endpoints attached on this thread (ep->hop_next)
+ * @epoch:	changes whenever @eps does (ep_conn.hop_to caches a lookup)
  * @head:	oldest queued segment
  * @n:		queued segments
  * @draining:	ep_hop_drain() is running (deliveries queue, not recurse)
@@ -70,6 +73,7 @@ struct ep_hop {
  */
 struct ep_hop_worker {
 	struct ep *eps;
+	uint32_t epoch;
 	unsigned head, n;
 	bool draining;
 	struct ep_hop q[EP_HOP_QUEUE];
@@ -92,6 +96,8 @@ int ep_hop_attach(struct ep *ep)
 	}
 	ep->hop_next = ep_hop_w->eps;
 	ep_hop_w->eps = ep;
+	if (!++ep_hop_w->epoch)
+		ep_hop_w->epoch = 1; /* 0: no lookup cached */
 	ep->hop_on = true;
 	return 0;
 }
@@ -110,6 +116,8 @@ void ep_hop_detach(struct ep *ep)
 	if (!ep->hop_on || !w)
 		return;
 	ep->hop_on = false;
+	if (!++w->epoch)
+		w->epoch = 1;
 	for (pp = &w->eps; *pp; pp = &(*pp)->hop_next)
 		if (*pp == ep) {
 			*pp = ep->hop_next;
@@ -218,7 +226,11 @@ bool ep_hop_output(struct ep *ep, struct tcp_conn *c, const struct tcp_seg *seg)
 
 	if (!ep->hop_on || !ep->tcp.onehop || !w)
 		return false;
-	to = ep_hop_peer(ep, seg->daddr);
+	if (ec->hop_epoch != w->epoch) {
+		ec->hop_to = ep_hop_peer(ep, seg->daddr);
+		ec->hop_epoch = w->epoch;
+	}
+	to = ec->hop_to;
 	if (!to)
 		return false;
 	ep->stats[EP_STAT_TCP_TX]++;
@@ -240,6 +252,13 @@ bool ep_hop_output(struct ep *ep, struct tcp_conn *c, const struct tcp_seg *seg)
 	h->src = ec;
 	h->gen = ec->gen;
 	h->seg = *seg;
+	if (seg->flags & TCP_F_SYN) {
+		/* no frame will carry this connection's segments: both ends
+		 * announce and use EP_HOP_MSS (one segment per 64 KB, not
+		 * per 1460 bytes) */
+		tcp_set_link_mss(c, EP_HOP_MSS);
+		h->seg.opts.mss = EP_HOP_MSS;
+	}
 	ep->stats[EP_STAT_HOP_TX]++;
 	return true;
 }

@@ -474,6 +474,7 @@ static void ep_tcp_put(struct ep_tcp *t, struct ep_conn *ec)
 	ec->in_use = false;
 	ec->dirty = false;
 	ec->gen++;
+	ec->hop_epoch = 0;
 	ec->hnext = t->free_head == EP_NONE ? 0 : t->free_head + 1;
 	t->free_head = ep_tcp_idx(t, ec);
 	t->nconns--;

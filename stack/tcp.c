@@ -339,6 +339,34 @@ void tcp_negotiate(struct tcp_conn *c, const struct tcp_seg *syn,
 }
 
 /**
+ * tcp_set_link_mss() - the largest segment the link takes, for a path
+ * that carries segments of any size (no frames: ep_hop.c)
+ * @c:		connection whose SYN or SYN-ACK is going out
+ * @mss:	MSS to announce and use, at most 65495 (RFC 9293 3.7.1:
+ *		what we can receive is ours to say)
+ *
+ * In SYN-SENT the peer's SYN-ACK decides with it (tcp_negotiate()); in
+ * SYN-RECEIVED the peer's SYN is already known, so the sending MSS and the
+ * initial window (RFC 6928, in MSS) are set again here, before any data.
+ */
+void tcp_set_link_mss(struct tcp_conn *c, uint32_t mss)
+{
+	uint32_t m;
+
+	c->cfg.mss = mss;
+	if (c->state != TCP_SYN_RECEIVED)
+		return;
+	m = c->peer_mss < mss ? c->peer_mss : mss;
+	if (c->ts_on)
+		m = m > 12 ? m - 12 : 0;
+	if (m < TCP_MIN_MSS)
+		m = TCP_MIN_MSS;
+	c->mss = m;
+	c->cc.mss = m;
+	c->cc.ops->init(&c->cc);
+}
+
+/**
  * tcp_connect() - active open: send a SYN (RFC 9293 3.10.1)
  * @c:		connection in CLOSED, made by tcp_conn_init()
  * @laddr:	local address
