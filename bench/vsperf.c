@@ -37,10 +37,12 @@
 
 static const char vsperf_usage[] =
 	"usage: vsperf [--endpoint NAME | --kernel] MODE ARGS...\n"
-	"  sink PORT [--once] [--conns N] [--out -] [--timeout SEC]\n"
+	"  sink PORT [--once] [--conns N] [--out -] [--copy] [--timeout SEC]\n"
 	"      accept, read everything; one JSON line per connection on "
 	"stderr\n"
-	"      (bytes, seconds, gbps); --out - copies the bytes to stdout\n"
+	"      (bytes, seconds, gbps); --out - copies the bytes to stdout;\n"
+	"      on libvstack the bytes are read in place (vs_recv_zc), --copy\n"
+	"      reads them into a buffer with vs_recv as kernel sockets do\n"
 	"  source HOST PORT (--bytes N | --time SEC | --in -) [--bytes N]\n"
 	"      connect and send N bytes, for SEC seconds, or stdin\n"
 	"  hold PORT --conns N [--timeout SEC]\n"
@@ -67,6 +69,8 @@ static const char vsperf_usage[] =
 static bool vsperf_kernel;
 /* --cc NAME: the kernel sockets' congestion control (TCP_CONGESTION) */
 static const char *vsperf_cc;
+/* --copy: the sink reads libvstack sockets with vs_recv(), not in place */
+static bool vsperf_copy;
 
 /**
  * struct vsperf_opts - the command line
@@ -194,6 +198,8 @@ static void vsperf_parse(int argc, char **argv, struct vsperf_opts *o)
 			o->endpoint = v, i++;
 		} else if (!strcmp(a, "--kernel")) {
 			vsperf_kernel = true;
+		} else if (!strcmp(a, "--copy")) {
+			vsperf_copy = true;
 		} else if (!strcmp(a, "--cc")) {
 			if (!v)
 				vsperf_die(2, "--cc needs a congestion control name");
@@ -558,6 +564,44 @@ static void vsperf_rate(const char *mode, uint64_t bytes, double secs)
 }
 
 /**
+ * vsperf_sink_recv() - the sink's read: in place on libvstack
+ * @ctx:	the context
+ * @s:		the connection
+ * @buf:	a buffer for kernel sockets (and --copy)
+ * @out_fd:	where the bytes go, -1 nowhere
+ *
+ * libvstack's receive ring is readable in place (vs_recv_zc()): the bytes
+ * are written out from there, or just consumed, with no copy; kernel
+ * sockets (and --copy) copy them into @buf with recv().
+ *
+ * Return: bytes taken, 0 at the end, -1 with errno
+ */
+static ssize_t vsperf_sink_recv(struct vs_ctx *ctx, int s, char *buf,
+				int out_fd)
+{
+	struct iovec iov[2];
+	ssize_t n;
+	int i;
+
+	if (vsperf_kernel || vsperf_copy) {
+		n = vsp_recv(ctx, s, buf, VSPERF_BUF);
+		if (n > 0 && out_fd >= 0 && vsperf_write_all(out_fd, buf, (size_t)n))
+			vsperf_die(1, "writing stdout: %s", vsperf_strerror(errno));
+		return n;
+	}
+	n = vs_recv_zc(ctx, s, iov);
+	if (n <= 0)
+		return n;
+	for (i = 0; out_fd >= 0 && i < 2; i++)
+		if (iov[i].iov_len &&
+		    vsperf_write_all(out_fd, iov[i].iov_base, iov[i].iov_len))
+			vsperf_die(1, "writing stdout: %s", vsperf_strerror(errno));
+	if (vs_recv_done(ctx, s, (size_t)n))
+		return -1;
+	return n;
+}
+
+/**
  * vsperf_sink() - accept connections and read them to the end
  * @ctx:	the context
  * @o:		options
@@ -581,13 +625,9 @@ static int vsperf_sink(struct vs_ctx *ctx, const struct vsperf_opts *o)
 			vsperf_die(1, "accept: %s", vsperf_strerror(errno));
 		total = 0;
 		t0 = vsperf_now();
-		while ((n = vsp_recv(ctx, c, buf, VSPERF_BUF)) > 0) {
+		while ((n = vsperf_sink_recv(ctx, c, buf,
+					     o->out_stdout ? 1 : -1)) > 0)
 			total += (uint64_t)n;
-			if (o->out_stdout &&
-			    vsperf_write_all(1, buf, (size_t)n))
-				vsperf_die(1, "writing stdout: %s",
-					   vsperf_strerror(errno));
-		}
 		if (n < 0) {
 			fprintf(stderr, "vsperf: recv: %s\n", vsperf_strerror(errno));
 			status = 1;

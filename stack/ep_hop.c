@@ -42,10 +42,10 @@
 #include "ep.h"
 #include "wire.h"
 
-#define EP_HOP_QUEUE   1024	     /* segments queued per worker */
+#define EP_HOP_QUEUE   1024	   /* segments queued per worker */
 #define EP_HOP_MAX_LEN (64u << 10) /* payload of a joined segment */
-#define EP_HOP_BUDGET  4096	     /* deliveries per drain */
-#define EP_HOP_MSS     64000	     /* no frame to fit: both ends use it */
+#define EP_HOP_BUDGET  4096	   /* deliveries per drain */
+#define EP_HOP_MSS     64000	   /* no frame to fit: both ends use it */
 
 /**
  * struct ep_hop - a segment on its way

@@ -46,8 +46,7 @@
  *
  * Return: true if the first was sent before the second
  */
-static bool tcp_rack_key_lt(uint32_t am, uint32_t an, uint32_t bm,
-			    uint32_t bn)
+static bool tcp_rack_key_lt(uint32_t am, uint32_t an, uint32_t bm, uint32_t bn)
 {
 	return SEQ_LT(am, bm) || (am == bm && an < bn);
 }

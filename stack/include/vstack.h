@@ -75,6 +75,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -269,6 +270,32 @@ VS_API ssize_t vs_send(struct vs_ctx *ctx, int s, const void *buf, size_t len);
  * ENOTCONN, ECONNRESET, ETIMEDOUT, ...)
  */
 VS_API ssize_t vs_recv(struct vs_ctx *ctx, int s, void *buf, size_t len);
+
+/**
+ * vs_recv_zc() - a stream socket's received bytes where they lie
+ * @ctx:	the context
+ * @s:		the socket
+ * @iov:	set to one or two slices of the shared receive ring (two when
+ *		the bytes wrap around its end)
+ *
+ * No copy: the application reads the bytes in place, then gives them back
+ * with vs_recv_done() (which reopens the window over them). Blocks like
+ * vs_recv() unless non-blocking.
+ *
+ * Return: bytes in the slices, 0 at end of stream, or -1 with errno (as
+ * vs_recv(); EOPNOTSUPP on a datagram socket)
+ */
+VS_API ssize_t vs_recv_zc(struct vs_ctx *ctx, int s, struct iovec iov[2]);
+
+/**
+ * vs_recv_done() - consume the first @len bytes vs_recv_zc() showed
+ * @ctx:	the context
+ * @s:		the socket
+ * @len:	bytes, at most what is there
+ *
+ * Return: 0, or -1 with errno (EINVAL when @len is more than there is)
+ */
+VS_API int vs_recv_done(struct vs_ctx *ctx, int s, size_t len);
 
 /**
  * vs_sendto() - send one datagram

@@ -34,6 +34,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "vs_priv.h"
@@ -533,7 +534,7 @@ static ssize_t vs_sock_stream_send(struct vs_ctx *ctx, int s,
  */
 static ssize_t vs_sock_stream_recv(struct vs_ctx *ctx, int s,
 				   struct vs_lsock *ls, struct vsapp_sock *slot,
-				   uint8_t *buf, size_t len)
+				   uint8_t *buf, size_t len, struct iovec *iov)
 {
 	struct vs_sock_want w = {.s = s, .events = VS_POLLIN};
 	uint32_t ev, st, used, n;
@@ -552,6 +553,19 @@ static ssize_t vs_sock_stream_recv(struct vs_ctx *ctx, int s,
 			    ls->rcv.size, &used)) {
 			atomic_store(&ls->broken, true);
 			return -EPROTO;
+		}
+		if (used && iov) {
+			/* in place: up to the ring's end, then from its start */
+			uint32_t off = ls->rcv_head & (ls->rcv.size - 1);
+			uint32_t first = ls->rcv.size - off;
+
+			if (first > used)
+				first = used;
+			iov[0].iov_base = ls->rcv.base + off;
+			iov[0].iov_len = first;
+			iov[1].iov_base = ls->rcv.base;
+			iov[1].iov_len = used - first;
+			return used;
 		}
 		if (used && len) {
 			n = len < used ? (uint32_t)len : used;
@@ -996,12 +1010,80 @@ VS_API ssize_t vs_recvfrom(struct vs_ctx *ctx, int s, void *buf, size_t len,
 		ret = vs_sock_dgram_recv(ctx, s, ls, slot, buf, len, from);
 		return ret < 0 ? vs_sock_fail((int)ret) : ret;
 	}
-	ret = vs_sock_stream_recv(ctx, s, ls, slot, buf, len);
+	ret = vs_sock_stream_recv(ctx, s, ls, slot, buf, len, NULL);
 	if (ret < 0)
 		return vs_sock_fail((int)ret);
 	if (from)
 		(void)vs_getpeername(ctx, s, from);
 	return ret;
+}
+
+/**
+ * vs_recv_zc() - the received bytes of a stream socket, in place
+ * @ctx:	the context
+ * @s:		the socket (stream)
+ * @iov:	set to at most two slices of the receive ring (the second
+ *		when the bytes wrap around its end), both empty at end of
+ *		stream
+ *
+ * Blocks like vs_recv() while nothing is there. The bytes stay, and the
+ * window stays closed over them, until vs_recv_done() gives them back.
+ *
+ * Return: bytes in @iov, 0 at end of stream, or -1 with errno (as
+ * vs_recv(); EOPNOTSUPP for a datagram socket)
+ */
+VS_API ssize_t vs_recv_zc(struct vs_ctx *ctx, int s, struct iovec iov[2])
+{
+	struct vsapp_sock *slot;
+	struct vs_lsock *ls;
+	ssize_t ret;
+
+	ret = vs_sock_get(ctx, s, &ls, &slot);
+	if (!ret && !iov)
+		ret = -EFAULT;
+	if (!ret && ls->type != VSAPP_SOCK_STREAM)
+		ret = -EOPNOTSUPP;
+	if (ret)
+		return vs_sock_fail((int)ret);
+	iov[0] = iov[1] = (struct iovec){0};
+	ret = vs_sock_stream_recv(ctx, s, ls, slot, NULL, SIZE_MAX, iov);
+	return ret < 0 ? vs_sock_fail((int)ret) : ret;
+}
+
+/**
+ * vs_recv_done() - consume bytes vs_recv_zc() showed
+ * @ctx:	the context
+ * @s:		the socket
+ * @len:	how many, from the first; at most what is there
+ *
+ * Return: 0, or -1 with errno (EINVAL: more than there is)
+ */
+VS_API int vs_recv_done(struct vs_ctx *ctx, int s, size_t len)
+{
+	struct vsapp_sock *slot;
+	struct vs_lsock *ls;
+	uint32_t used;
+	int ret;
+
+	ret = vs_sock_get(ctx, s, &ls, &slot);
+	if (!ret && ls->type != VSAPP_SOCK_STREAM)
+		ret = -EOPNOTSUPP;
+	if (!ret && vs_ring_stream_used(ls->rcv_head,
+					atomic_load_explicit(&slot->rcv_tail,
+							     memory_order_acquire),
+					ls->rcv.size, &used)) {
+		atomic_store(&ls->broken, true);
+		ret = -EPROTO;
+	}
+	if (!ret && len > used)
+		ret = -EINVAL;
+	if (ret)
+		return vs_sock_fail(ret);
+	if (len) {
+		ls->rcv_head += (uint32_t)len;
+		vs_sock_publish_rcv(ctx, ls, slot);
+	}
+	return 0;
 }
 
 /**

@@ -350,10 +350,46 @@ static uint8_t pattern(unsigned id, uint64_t k)
 struct srv {
 	unsigned id;
 	bool ack;
+	bool zc; /* read in place: vs_recv_zc(), vs_recv_done() in pieces */
 	_Atomic int ready;
 	uint64_t got, bad;
 	int err;
 };
+
+/**
+ * srv_zc_read() - check and consume part of what vs_recv_zc() shows
+ * @c:	the connection
+ * @s:	the server
+ *
+ * Consumes at most 7777 bytes at a time, so that the slices start
+ * anywhere in the ring and wrap around its end.
+ *
+ * Return: bytes consumed, 0 at the end, -1 with errno
+ */
+static ssize_t srv_zc_read(int c, struct srv *s)
+{
+	struct iovec iov[2];
+	ssize_t n = vs_recv_zc(ca, c, iov), k = 0;
+	size_t i, j;
+
+	if (n <= 0)
+		return n;
+	if ((size_t)n != iov[0].iov_len + iov[1].iov_len)
+		s->bad++;
+	if (n > 7777)
+		n = 7777;
+	for (j = 0; j < 2 && k < n; j++)
+		for (i = 0; i < iov[j].iov_len && k < n; i++, k++)
+			s->bad += ((uint8_t *)iov[j].iov_base)[i] !=
+				  pattern(s->id, s->got + (uint64_t)k);
+	/* more than a ring can hold: refused, nothing consumed */
+	if (vs_recv_done(ca, c, (size_t)1 << 40) != -1 || errno != EINVAL)
+		s->bad++;
+	if (vs_recv_done(ca, c, (size_t)n))
+		return -1;
+	s->got += (uint64_t)n;
+	return n;
+}
 
 /**
  * srv_main() - the server side of a stream, on context "a"
@@ -378,7 +414,10 @@ static void *srv_main(void *arg)
 	c = vs_accept(ca, l, &peer);
 	if (c < 0 || peer.sin_addr.s_addr != htonl(0x0a000002))
 		goto fail;
-	while ((n = vs_recv(ca, c, buf, 65536)) > 0) {
+	while ((n = s->zc ? srv_zc_read(c, s) : vs_recv(ca, c, buf, 65536)) >
+	       0) {
+		if (s->zc)
+			continue;
 		for (i = 0; i < n; i++)
 			s->bad += buf[i] != pattern(s->id, s->got + i);
 		s->got += n;
@@ -458,6 +497,22 @@ static void test_stream(void)
 	while (!atomic_load(&s.ready))
 		usleep(1000);
 	CU_ASSERT(cli_send(0, BIG, 100000) == BIG);
+	pthread_join(t, NULL);
+	CU_ASSERT(s.err == 0 && s.got == BIG && s.bad == 0);
+}
+
+/**
+ * test_stream_zc() - the same, read in place in pieces
+ */
+static void test_stream_zc(void)
+{
+	struct srv s = { .id = 1, .zc = true };
+	pthread_t t;
+
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, srv_main, &s) == 0);
+	while (!atomic_load(&s.ready))
+		usleep(1000);
+	CU_ASSERT(cli_send(1, BIG, 100000) == BIG);
 	pthread_join(t, NULL);
 	CU_ASSERT(s.err == 0 && s.got == BIG && s.bad == 0);
 }
@@ -673,6 +728,7 @@ int main(void)
 		return 1;
 	s = CU_add_suite("libvstack_stackd", NULL, NULL);
 	CU_add_test(s, "stream", test_stream);
+	CU_add_test(s, "stream read in place", test_stream_zc);
 	CU_add_test(s, "dgram", test_dgram);
 	CU_add_test(s, "nonblock", test_nonblock);
 	CU_add_test(s, "threads", test_threads);
