@@ -23,29 +23,48 @@
 #define APP_CQ_ENTRIES	  2048
 #define APP_DATA_SIZE	  (8192ull << 20) /* ring area, sparse */
 #define APP_PAGE	  4096u	      /* smallest ring, allocator unit */
-#define APP_RING_DEFAULT  (4096u << 10) /* a window for ~20 Gbit/s at 100 us */
+#define APP_RING_DEFAULT  (4096u << 10) /* a window for 40 Gbit/s at 800 us */
 #define APP_RING_MAX	  (4u << 20)
 #define APP_ACCEPTS_MAX	  64  /* ACCEPTs waiting, per context */
 #define APP_CMDS_PER_POLL 256 /* commands taken per round */
 
+#define APP_CHUNK	  APP_RING_MAX /* the area is cut in chunks of this */
+#define APP_ORDERS	  11	       /* ring sizes APP_PAGE << 0..10 */
+_Static_assert(APP_DATA_SIZE % APP_CHUNK == 0, "whole chunks");
+_Static_assert((APP_PAGE << (APP_ORDERS - 1)) == APP_CHUNK, "orders");
+
 /**
- * struct app_mem - buddy allocator over the data area (pages of APP_PAGE)
- * @npages:	pages in the area
- * @maxorder:	largest block is APP_PAGE << maxorder
- * @order:	per page: order of the block starting there | APP_MEM_FREE
- * @next:	per page: next free block of the same order (EP_NONE: end)
- * @prev:	per page: previous one
- * @head:	per order: first free block
+ * struct app_chunk - one chunk of the data area, holding rings of one size
+ * @order:	their size is APP_PAGE << @order
+ * @nfree:	slots free
+ * @prev, @next: the order's list of chunks with free slots (index + 1,
+ *		0: none)
+ * @bits:	per slot, set when allocated (1024 slots of APP_PAGE at most)
+ */
+struct app_chunk {
+	uint8_t order;
+	uint16_t nfree;
+	uint32_t prev, next;
+	uint64_t bits[APP_CHUNK / APP_PAGE / 64];
+};
+
+/**
+ * struct app_mem - the ring allocator of a context (app_mem.c)
+ * @nchunks:	chunks in the area
+ * @chunk:	per chunk: its descriptor while it holds rings, else NULL
+ * @free_chunks: a stack of chunks holding nothing
+ * @nfree_chunks: its depth
+ * @partial:	per order: first chunk with a free slot (index + 1, 0: none)
  * @used:	bytes allocated
  */
 struct app_mem {
-	uint32_t npages, maxorder;
-	uint8_t *order;
-	uint32_t *next, *prev;
-	uint32_t head[32];
+	uint32_t nchunks;
+	struct app_chunk **chunk;
+	uint32_t *free_chunks;
+	uint32_t nfree_chunks;
+	uint32_t partial[APP_ORDERS];
 	uint64_t used;
 };
-#define APP_MEM_FREE 0x80
 
 /**
  * struct app_sock - the stack's private state of one socket slot

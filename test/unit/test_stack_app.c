@@ -1325,6 +1325,67 @@ static void test_ep_deleted(void)
  *
  * Return: 0 if every test passed
  */
+/**
+ * test_mem() - the ring allocator: sizes aligned to themselves, never
+ * overlapping, the whole area usable, chunks given back and reused
+ */
+static void test_mem(void)
+{
+	static int64_t off[4096];
+	static uint32_t sz[4096];
+	struct app_mem m;
+	uint64_t area = 64ull * APP_CHUNK;
+	unsigned i, j, n = 0;
+	int64_t o;
+
+	CU_ASSERT_FATAL(app_mem_init(&m, area) == 0);
+	CU_ASSERT(app_mem_alloc(&m, APP_CHUNK + 1) == -ENOMEM);
+	/* a mix of sizes until the area is full */
+	for (i = 0; n < 4096; i++) {
+		uint32_t want = (uint32_t)APP_PAGE << (i * 7 % APP_ORDERS);
+
+		o = app_mem_alloc(&m, want - (i % 3)); /* rounded up */
+		if (o < 0)
+			break;
+		CU_ASSERT(o % want == 0);
+		CU_ASSERT((uint64_t)o + want <= area);
+		off[n] = o;
+		sz[n++] = want;
+	}
+	CU_ASSERT(n > 64);
+	CU_ASSERT(m.used <= area);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			CU_ASSERT(off[i] + sz[i] <= off[j] ||
+				  off[j] + sz[j] <= off[i]);
+	/* every other one back, then all: the chunks come back whole */
+	for (i = 0; i < n; i += 2)
+		app_mem_free(&m, (uint64_t)off[i], sz[i]);
+	app_mem_free(&m, (uint64_t)off[1], sz[1] / 2); /* wrong size: ignored */
+	for (i = 1; i < n; i += 2)
+		app_mem_free(&m, (uint64_t)off[i], sz[i]);
+	CU_ASSERT_EQUAL(m.used, 0);
+	CU_ASSERT_EQUAL(m.nfree_chunks, m.nchunks);
+	/* the whole area in the largest rings, then in the smallest */
+	for (i = 0, j = 0; i < 64; i++) {
+		o = app_mem_alloc(&m, APP_CHUNK);
+		CU_ASSERT(o >= 0 && o % APP_CHUNK == 0 && (uint64_t)o < area);
+		j += o >= 0 && (unsigned)(o / APP_CHUNK) < 64;
+	}
+	CU_ASSERT_EQUAL(j, 64);
+	CU_ASSERT_EQUAL(m.used, area);
+	CU_ASSERT(app_mem_alloc(&m, APP_PAGE) == -ENOMEM);
+	for (i = 0; i < 64; i++)
+		app_mem_free(&m, (uint64_t)i * APP_CHUNK, APP_CHUNK);
+	CU_ASSERT_EQUAL(m.used, 0);
+	for (i = 0; i < 64 * (APP_CHUNK / APP_PAGE); i++)
+		if (app_mem_alloc(&m, APP_PAGE) < 0)
+			break;
+	CU_ASSERT_EQUAL(i, 64 * (APP_CHUNK / APP_PAGE));
+	CU_ASSERT_EQUAL(m.used, area);
+	app_mem_fini(&m);
+}
+
 int main(void)
 {
 	static const struct cunit_test tests[] = {
@@ -1339,6 +1400,7 @@ int main(void)
 		{"accept refused when the context is full",
 		 test_accept_refused},
 		{"endpoint deleted under an application", test_ep_deleted},
+		{"ring allocator", test_mem},
 	};
 
 	return cunit_run("stack_app", tests, sizeof(tests) / sizeof(tests[0]),
