@@ -298,6 +298,25 @@ int tcp_listen(struct tcp_conn *c, uint32_t laddr, uint16_t lport)
 }
 
 /**
+ * tcp_set_send_mss() - our sending MSS from the peer's and ours
+ * @c:	connection whose peer_mss and options are known
+ *
+ * The smaller of the two, less the timestamp option carried by every
+ * segment (RFC 6691), never below TCP_MIN_MSS.
+ */
+static void tcp_set_send_mss(struct tcp_conn *c)
+{
+	uint32_t mss = c->peer_mss < c->cfg.mss ? c->peer_mss : c->cfg.mss;
+
+	if (c->ts_on)
+		mss = mss > 12 ? mss - 12 : 0;
+	if (mss < TCP_MIN_MSS)
+		mss = TCP_MIN_MSS;
+	c->mss = mss;
+	c->cc.mss = mss;
+}
+
+/**
  * tcp_negotiate() - options of the connection from the peer's SYN
  * @c:		connection (our offer in cfg)
  * @syn:	the SYN or SYN-ACK received
@@ -312,7 +331,6 @@ void tcp_negotiate(struct tcp_conn *c, const struct tcp_seg *syn,
 		   uint64_t now_ms)
 {
 	const struct tcp_opts *o = &syn->opts;
-	uint32_t mss;
 
 	c->ws_on = c->cfg.use_ws && (o->has & TCP_O_WS);
 	c->snd_wscale = c->ws_on ? o->ws : 0;
@@ -324,13 +342,7 @@ void tcp_negotiate(struct tcp_conn *c, const struct tcp_seg *syn,
 	}
 	c->sack_on = c->cfg.use_sack && (o->has & TCP_O_SACKOK);
 	c->peer_mss = (o->has & TCP_O_MSS) && o->mss ? o->mss : TCP_DEFAULT_MSS;
-	mss = c->peer_mss < c->cfg.mss ? c->peer_mss : c->cfg.mss;
-	if (c->ts_on)
-		mss = mss > 12 ? mss - 12 : 0;
-	if (mss < TCP_MIN_MSS)
-		mss = TCP_MIN_MSS;
-	c->mss = mss;
-	c->cc.mss = mss;
+	tcp_set_send_mss(c);
 	/* the window of a SYN is never scaled (RFC 7323 2.2) */
 	c->snd_wnd = syn->win;
 	c->max_snd_wnd = c->snd_wnd;
@@ -351,18 +363,10 @@ void tcp_negotiate(struct tcp_conn *c, const struct tcp_seg *syn,
  */
 void tcp_set_link_mss(struct tcp_conn *c, uint32_t mss)
 {
-	uint32_t m;
-
 	c->cfg.mss = mss;
 	if (c->state != TCP_SYN_RECEIVED)
 		return;
-	m = c->peer_mss < mss ? c->peer_mss : mss;
-	if (c->ts_on)
-		m = m > 12 ? m - 12 : 0;
-	if (m < TCP_MIN_MSS)
-		m = TCP_MIN_MSS;
-	c->mss = m;
-	c->cc.mss = m;
+	tcp_set_send_mss(c);
 	c->cc.ops->init(&c->cc);
 }
 

@@ -1530,15 +1530,10 @@ static void st_sack_ack(uint32_t ack, unsigned n, const uint32_t *b)
 }
 
 /**
- * test_sack_recovery() - RFC 6675: SACKs mark a hole lost, it is resent,
- * pipe limits sending, a partial ACK keeps recovery, the full one ends it
+ * st_sack_conn() - connected with SACK, peer MSS 1000, nothing sent yet
  */
-static void test_sack_recovery(void)
+static void st_sack_conn(void)
 {
-	static uint8_t d[12000];
-	uint32_t cwnd, blk[6];
-	unsigned i;
-
 	st_setup();
 	cfg.use_sack = true;
 	tcp_conn_init(&conn, &st_ops, NULL, &cfg, sbuf, SRING, rbuf, RING);
@@ -1552,6 +1547,19 @@ static void test_sack_recovery(void)
 		tcp_input(&conn, &s, now);
 	}
 	nout = 0;
+}
+
+/**
+ * test_sack_recovery() - RFC 6675: SACKs mark a hole lost, it is resent,
+ * pipe limits sending, a partial ACK keeps recovery, the full one ends it
+ */
+static void test_sack_recovery(void)
+{
+	static uint8_t d[12000];
+	uint32_t cwnd, blk[6];
+	unsigned i;
+
+	st_sack_conn();
 	CU_ASSERT_EQUAL(tcp_send(&conn, d, 4000, now), 4000);
 	CU_ASSERT_EQUAL(nout, 4); /* IW 10 allows all */
 	cwnd = conn.cc.cwnd;
@@ -1655,18 +1663,7 @@ static void test_sack_rescue(void)
 	uint32_t blk[2] = {1101, 5101};
 	unsigned i, found = 0;
 
-	st_setup();
-	cfg.use_sack = true;
-	tcp_conn_init(&conn, &st_ops, NULL, &cfg, sbuf, SRING, rbuf, RING);
-	tcp_connect(&conn, ME, MYPORT, PEER, PPORT, 100, now);
-	{
-		struct tcp_seg s = st_seg(TCP_F_SYN | TCP_F_ACK, 500, 101,
-					  60000, NULL, 0);
-
-		s.opts.has = TCP_O_SACKOK | TCP_O_MSS;
-		s.opts.mss = 1000;
-		tcp_input(&conn, &s, now);
-	}
+	st_sack_conn();
 	tcp_send(&conn, d, 6000, now);
 	nout = 0;
 	/* segments 1 and 6 lost, 2-5 SACKed */
@@ -1692,29 +1689,6 @@ static void test_sack_rescue(void)
 }
 
 /**
- * st_sack_conn() - connected with SACK, peer MSS 1000, @n bytes sent
- * @d:	data
- * @n:	bytes
- */
-static void st_sack_conn(const uint8_t *d, size_t n)
-{
-	st_setup();
-	cfg.use_sack = true;
-	tcp_conn_init(&conn, &st_ops, NULL, &cfg, sbuf, SRING, rbuf, RING);
-	tcp_connect(&conn, ME, MYPORT, PEER, PPORT, 100, now);
-	{
-		struct tcp_seg s = st_seg(TCP_F_SYN | TCP_F_ACK, 500, 101,
-					  60000, NULL, 0);
-
-		s.opts.has = TCP_O_SACKOK | TCP_O_MSS;
-		s.opts.mss = 1000;
-		tcp_input(&conn, &s, now);
-	}
-	tcp_send(&conn, d, n, now);
-	nout = 0;
-}
-
-/**
  * test_tlp() - RFC 8985 7: a lost tail gets a probe, not a timeout; the
  * probe's SACK shows RACK what was lost before it
  */
@@ -1723,7 +1697,9 @@ static void test_tlp(void)
 	static uint8_t d[4000];
 	uint32_t blk[2] = {3101, 4101}, cwnd;
 
-	st_sack_conn(d, sizeof(d));
+	st_sack_conn();
+	tcp_send(&conn, d, sizeof(d), now);
+	nout = 0;
 	cwnd = conn.cc.cwnd;
 	/* nothing comes back: the probe timer is before the RTO */
 	CU_ASSERT(conn.t_tlp != 0);
@@ -1761,7 +1737,9 @@ static void test_rack_lost_rexmit(void)
 	uint32_t blk[4] = {1101, 4101}, cnt = 0, hi;
 	unsigned i;
 
-	st_sack_conn(d, 4000);
+	st_sack_conn();
+	tcp_send(&conn, d, 4000, now);
+	nout = 0;
 	/* segment 1 lost, 2-4 SACKed: recovery, 1 resent */
 	st_sack_ack(101, 1, blk);
 	CU_ASSERT(conn.in_recovery);
