@@ -61,9 +61,11 @@
  * The fd is level-triggered until vs_ctx_ack() drains it. While armed,
  * vstackd pays a system call per event to wake the application, so a
  * loop that has work to do should not stay armed. Use the fd integration
- * from one thread per context and do not mix it with blocking calls made
- * by other threads on the same context (their waits drain the same
- * wake-up and may take it from the event loop).
+ * from one thread per context. Blocking calls made by other threads on
+ * the same context share the wake-up: vs_ctx_ack() gives it back to a
+ * blocked call whose completion it found, but a blocked call's wait may
+ * take a wake-up from the event loop, so after such a call returns the
+ * loop should look at its sockets again (vs_poll() with timeout 0).
  *
  * Only IPv4 for now: addresses are struct sockaddr_in (sin_family
  * AF_INET); the stack owns the endpoint's one address, INADDR_ANY in
