@@ -286,6 +286,9 @@ PL_API int listen(int fd, int backlog)
 		return PL_REAL(listen)(fd, backlog);
 	if (!(ctx = pl_enter(s)))
 		return pl_done(s, -1);
+	/* Again on a listener: Linux only changes the backlog (nginx). */
+	if (atomic_load(&s->listening))
+		return pl_done(s, 0);
 	r = vs_listen(ctx, s->vs, backlog);
 	err = errno;
 	if (!r) {
@@ -948,6 +951,14 @@ PL_API ssize_t sendfile(int out, int in, off_t *offset, size_t count)
 	if (!done && err)
 		return pl_done(s, pl_fail(err));
 	return pl_done(s, done);
+}
+
+PL_API ssize_t sendfile64(int out, int in, off_t *offset, size_t count);
+
+/** sendfile64() - sendfile() (glibc's name with 64-bit offsets) */
+ssize_t sendfile64(int out, int in, off_t *offset, size_t count)
+{
+	return sendfile(out, in, offset, count);
 }
 
 /**
