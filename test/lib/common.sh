@@ -905,3 +905,30 @@ table inet vstloss {
 }
 NFT
 }
+
+# --- unmodified programs through the preload shim ----------------------------
+
+PRELOAD=${PRELOAD:-$VSTACK_BUILD/stack/preload/libvstack-preload.so}
+
+# require_preload - the shim must be built; under ASan/UBSan (a build made
+# with -DVSTACK_SANITIZE=ON) the sanitizer runtime is preloaded first, since
+# the programs themselves are not instrumented (PRELOAD_ENV says how).
+require_preload() {
+	[[ -f $PRELOAD ]] || fail "preload shim not built: $PRELOAD"
+	PRELOAD_ENV=(LD_PRELOAD="$PRELOAD")
+	if grep -q '^VSTACK_SANITIZE:BOOL=ON' "$VSTACK_BUILD/CMakeCache.txt" 2>/dev/null; then
+		local asan
+		asan=$(gcc -print-file-name=libasan.so)
+		[[ -f $asan ]] || skip "sanitizer build, but no libasan.so to preload before the shim"
+		# Leaks of the programs (not instrumented) are not ours to judge.
+		PRELOAD_ENV=(LD_PRELOAD="$asan $PRELOAD"
+			ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:halt_on_error=1)
+	fi
+}
+
+# in_tenant DIR CMD... - run CMD in cgroup DIR with the shim preloaded.
+in_tenant() {
+	local dir=$1
+	shift
+	in_cgroup "$dir" env "${PRELOAD_ENV[@]}" "$@"
+}
