@@ -134,7 +134,12 @@ int vs_sock_setup(struct vs_ctx *ctx, uint32_t idx, uint32_t type)
 	struct vs_lsock *ls;
 	uint64_t so, ro;
 
-	if (idx >= ctx->nsocks || ctx->ls[idx].use != VS_LS_FREE)
+	/* CLOSING: the closing thread has not run since its CLOSE completed
+	 * (vstackd reuses a slot only after that completion, which comes
+	 * first in the queue); vs_close() sees the new generation and
+	 * leaves the slot alone. */
+	if (idx >= ctx->nsocks || (ctx->ls[idx].use != VS_LS_FREE &&
+				   ctx->ls[idx].use != VS_LS_CLOSING))
 		return -EPROTO;
 	slot = &ctx->socks[idx];
 	v = slot;
@@ -1039,6 +1044,7 @@ VS_API int vs_shutdown(struct vs_ctx *ctx, int s, int how)
 VS_API int vs_close(struct vs_ctx *ctx, int s)
 {
 	struct vs_lsock *ls;
+	uint32_t gen;
 	int ret;
 
 	if (s < 0 || (uint32_t)s >= ctx->nsocks)
@@ -1050,10 +1056,13 @@ VS_API int vs_close(struct vs_ctx *ctx, int s)
 		return vs_sock_fail(-EBADF);
 	}
 	ls->use = VS_LS_CLOSING;
+	gen = ls->gen;
 	pthread_mutex_unlock(&ctx->lock);
 	ret = vs_sock_call(ctx, VSAPP_OP_CLOSE, s, NULL, 0, 0, NULL);
 	pthread_mutex_lock(&ctx->lock);
-	memset(ls, 0, sizeof(*ls));
+	/* Unless another thread already took the slot again (vs_sock_setup) */
+	if (ls->use == VS_LS_CLOSING && ls->gen == gen)
+		memset(ls, 0, sizeof(*ls));
 	pthread_mutex_unlock(&ctx->lock);
 	return ret < 0 ? vs_sock_fail(ret) : 0;
 }
