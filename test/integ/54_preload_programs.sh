@@ -23,7 +23,7 @@
 # Figures are logged, never judged.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd iperf3 sockperf curl nginx redis-server redis-benchmark redis-cli sha256sum
-require_preload
+require_preload --instrumented
 
 start_vstackd --workers 2
 mk_cgroup ts 100
