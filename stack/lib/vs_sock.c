@@ -673,6 +673,21 @@ static ssize_t vs_sock_dgram_send(struct vs_ctx *ctx, int s,
 }
 
 /**
+ * vs_sock_from() - a datagram's sender as a struct sockaddr_in
+ * @from:	filled in, or NULL
+ * @h:		the datagram's header
+ */
+static void vs_sock_from(struct sockaddr_in *from, const struct vsapp_dgram *h)
+{
+	if (!from)
+		return;
+	memset(from, 0, sizeof(*from));
+	from->sin_family = AF_INET;
+	from->sin_addr.s_addr = h->addr;
+	from->sin_port = htons(h->port);
+}
+
+/**
  * vs_sock_dgram_recv() - take one datagram record
  * @ctx:	the context
  * @s:		the socket
@@ -711,12 +726,7 @@ static ssize_t vs_sock_dgram_recv(struct vs_ctx *ctx, int s,
 			vs_sock_publish_rcv(ctx, ls, slot);
 		}
 		if (!ret) {
-			if (from) {
-				memset(from, 0, sizeof(*from));
-				from->sin_family = AF_INET;
-				from->sin_addr.s_addr = h.addr;
-				from->sin_port = htons(h.port);
-			}
+			vs_sock_from(from, &h);
 			return h.len < len ? h.len : len;
 		}
 		if (ret == -EPROTO) {
@@ -1144,12 +1154,7 @@ static ssize_t vs_sock_peek(struct vs_lsock *ls, struct vsapp_sock *slot,
 		ret = vs_ring_dgram_get(&ls->rcv, &head, tail, &h, buf, len);
 		if (ret)
 			return ret;
-		if (from) {
-			memset(from, 0, sizeof(*from));
-			from->sin_family = AF_INET;
-			from->sin_addr.s_addr = h.addr;
-			from->sin_port = htons(h.port);
-		}
+		vs_sock_from(from, &h);
 		*whole = h.len;
 		return h.len < len ? h.len : len;
 	}

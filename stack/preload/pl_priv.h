@@ -151,6 +151,22 @@ PL_HIDDEN int pl_wait(pl_check_fn check, void *arg, struct pollfd *kfds,
 		      struct pl_sock *watch);
 PL_HIDDEN int pl_wait_sock(struct pl_sock *s, short events, int64_t timeout_ns);
 
+/* pl_sock.c: shared by the call wrappers */
+struct sockaddr_in;
+PL_HIDDEN struct vs_ctx *pl_enter(struct pl_sock *s);
+PL_HIDDEN int pl_begin(int fd, struct pl_sock **sp, struct vs_ctx **ctxp);
+PL_HIDDEN int pl_again(struct pl_sock *s, _Atomic unsigned *gen, int flags,
+		       short events, int64_t timeout_ns);
+PL_HIDDEN long pl_done(struct pl_sock *s, long ret);
+PL_HIDDEN bool pl_is_loopback(const struct sockaddr_in *sa);
+PL_HIDDEN int pl_inet(const struct sockaddr *addr, socklen_t len,
+		      struct sockaddr_in *out);
+PL_HIDDEN int pl_to_kernel(int fd, struct pl_sock *s);
+PL_HIDDEN int pl_kernel_now(int fd, struct pl_sock *s);
+PL_HIDDEN void pl_addr_out(const struct sockaddr_in *sa, struct sockaddr *addr,
+			   socklen_t *len);
+PL_HIDDEN int pl_sock_error(struct vs_ctx *ctx, struct pl_sock *s);
+
 /* pl_poll.c */
 PL_HIDDEN void pl_epoll_forget(int epfd);
 

@@ -26,16 +26,12 @@ require_cmd iperf3 sockperf curl nginx redis-server redis-benchmark redis-cli sh
 require_preload --instrumented
 
 start_vstackd --workers 2
-mk_cgroup ts 100
+mk_tenant ts es 10.84.0.1/24
 CS=$CGROUP_DIR
-mk_cgroup tc 100
+mk_tenant tc ec 10.84.0.2/24
 CC=$CGROUP_DIR
-vctl tenant add ts --cgroup "$CS"
-vctl tenant add tc --cgroup "$CC"
-vctl endpoint add es --tenant ts --address 10.84.0.1/24
-vctl endpoint add ec --tenant tc --address 10.84.0.2/24
-K=$(mk_ns k --no-ipv6)
-vctl port add "$(ifname k)" --netns "$K" --address 10.84.0.9/24
+mk_kernel_peer k 10.84.0.9/24
+K=$KPEER
 ping_ok "$K" 10.84.0.1 || fail "the kernel peer cannot reach endpoint es"
 SA=10.84.0.1 KA=10.84.0.9
 

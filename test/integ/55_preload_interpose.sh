@@ -27,16 +27,12 @@ PROBE=$VSTACK_BUILD/test/pl_probe
 [[ -x $PROBE ]] || fail "pl_probe not built: $PROBE"
 
 start_vstackd --workers 2
-mk_cgroup tp 100
+mk_tenant tp ep 10.85.0.1/24
 CP=$CGROUP_DIR
-mk_cgroup tq 100
+mk_tenant tq eq 10.85.0.2/24
 CQ=$CGROUP_DIR
-vctl tenant add tp --cgroup "$CP"
-vctl tenant add tq --cgroup "$CQ"
-vctl endpoint add ep --tenant tp --address 10.85.0.1/24
-vctl endpoint add eq --tenant tq --address 10.85.0.2/24
-K=$(mk_ns k --no-ipv6)
-vctl port add "$(ifname k)" --netns "$K" --address 10.85.0.9/24
+mk_kernel_peer k 10.85.0.9/24
+K=$KPEER
 ping_ok "$K" 10.85.0.1 || fail "the kernel peer cannot reach endpoint ep"
 
 probe_all() { # ADDR PORT WHAT

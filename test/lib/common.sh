@@ -932,6 +932,22 @@ require_preload() {
 	fi
 }
 
+# mk_tenant NAME EP ADDR/LEN - a tenant in a cgroup of its own ($CGROUP_DIR,
+# weight 100) with endpoint EP at ADDR/LEN.
+mk_tenant() {
+	mk_cgroup "$1" 100
+	vctl tenant add "$1" --cgroup "$CGROUP_DIR"
+	vctl endpoint add "$2" --tenant "$1" --address "$3"
+}
+
+# mk_kernel_peer NAME ADDR/LEN - namespace $P$NAME (no IPv6) on a TAP port
+# with ADDR/LEN; its name goes to KPEER (not in $(...): the namespace must be
+# registered in this shell).
+mk_kernel_peer() {
+	KPEER=$(mk_ns "$1" --no-ipv6)
+	vctl port add "$(ifname "$1")" --netns "$KPEER" --address "$2"
+}
+
 # in_tenant DIR CMD... - run CMD in cgroup DIR with the shim preloaded.
 in_tenant() {
 	local dir=$1
