@@ -528,6 +528,8 @@ static int pl_poll(struct pollfd *fds, nfds_t n, int64_t deadline,
 			k[nk++] = fds[i];
 			continue;
 		}
+		if (pl_stale(s))
+			deadline = pl_now(); /* POLLNVAL: do not sleep */
 		vp[ps.n].sock = pl_stale(s) ? -1 : s->vs;
 		vp[ps.n].events = pl_vs_events((uint16_t)fds[i].events);
 		vp[ps.n].revents = 0;
@@ -600,6 +602,8 @@ PL_API int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 }
 
 PL_API int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t len);
+PL_API int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+		       const sigset_t *mask, size_t len);
 
 /** __poll_chk() - poll() with the fortify check */
 int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t len)
@@ -607,6 +611,15 @@ int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t len)
 	if (len / sizeof(*fds) < n)
 		abort();
 	return poll(fds, n, timeout);
+}
+
+/** __ppoll_chk() - ppoll() with the fortify check */
+int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+		const sigset_t *mask, size_t len)
+{
+	if (len / sizeof(*fds) < n)
+		abort();
+	return ppoll(fds, n, ts, mask);
 }
 
 /**

@@ -401,25 +401,30 @@ static int check_fork(void)
 	pid = fork();
 	CHECK(pid >= 0, "fork");
 	if (!pid) {
+		struct pollfd pf = {.fd = l, .events = POLLIN};
 		int s;
 
 		alarm(PROBE_WAIT_MS / 1000 + 5);
 		if (accept(l, NULL, NULL) >= 0 || errno != EBADFD)
 			_exit(2);
+		/* poll() says POLLNVAL at once, as for a closed descriptor */
+		if (poll(&pf, 1, PROBE_WAIT_MS) != 1 || pf.revents != POLLNVAL)
+			_exit(5);
 		if (close(l))
 			_exit(3);
 		s = probe_connect(0);
 		if (s < 0 || send(s, "c", 1, 0) != 1 ||
 		    probe_recv_all(s, buf, 1) || buf[0] != 'c') {
-			printf("child: socket %d: %s\n", s, strerror(errno));
+			fprintf(stderr, "child: socket %d: %s\n", s,
+				strerror(errno));
 			_exit(4);
 		}
 		close(s);
 		_exit(0);
 	}
 	CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
-	CHECK(WIFEXITED(st) && !WEXITSTATUS(st), "child failed (%d): 2 accept, "
-						 "3 close, 4 new socket",
+	CHECK(WIFEXITED(st) && !WEXITSTATUS(st),
+	      "child failed (%d): 2 accept, 3 close, 4 new socket, 5 poll",
 	      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	c = probe_call_back(port);
 	CHECK(c >= 0, "connect-back request");
