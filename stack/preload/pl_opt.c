@@ -139,7 +139,7 @@ static int pl_setopt(struct vs_ctx *ctx, struct pl_sock *s, int level,
 	} else {
 		return ENOPROTOOPT;
 	}
-	if (vsopt && s->type == SOCK_STREAM) {
+	if (vsopt && (s->type == SOCK_STREAM || vsopt == VS_OPT_REUSEADDR)) {
 		if (vs_setsockopt(ctx, s->vs, vsopt, v != 0))
 			err = errno;
 		pl_notify_all();

@@ -7,10 +7,10 @@
 # (endpoint ec, 10.84.0.2), each in its own cgroup; a kernel peer in its own
 # namespace sits behind a TAP port (10.84.0.9). Every program is the one
 # Debian ships, unchanged:
-#   - iperf3 TCP both ways (-R too): shim server with a shim client and a
-#     kernel client; shim client against a kernel server. UDP: shim client
-#     against a kernel server (an iperf3 UDP server on the shared stack
-#     needs two sockets on one UDP port, which the stack lacks: README);
+#   - iperf3 TCP and UDP both ways (-R too): shim server with a shim client
+#     and a kernel client; shim client against a kernel server (the UDP
+#     server connects its socket to the client and binds another to the
+#     same port: SO_REUSEADDR port sharing in the stack);
 #   - sockperf ping-pong and throughput, TCP and UDP, shim server with both
 #     kinds of client, shim client against a kernel server;
 #   - curl against nginx (epoll, edge-triggered, sendfile) on the shim from
@@ -83,6 +83,13 @@ done
 out=$(client shim 60 iperf3 -c "$KA" -p 5202 -t 2 -u -b 50M -J) ||
 	fail "iperf3 UDP shim client against a kernel server: $(tail -c 600 <<<"$out")"
 iperf_check "$out" "iperf3 UDP shim client -> kernel server"
+for kind in shim kernel; do
+	for dir in "" -R; do
+		out=$(client "$kind" 60 iperf3 -c "$SA" -p 5201 -t 2 -u -b 50M -J $dir) ||
+			fail "iperf3 UDP $kind client $dir against the shim server: $(tail -c 600 <<<"$out")"
+		iperf_check "$out" "iperf3 UDP $kind client${dir:+ $dir} -> shim server"
+	done
+done
 
 # --- sockperf ----------------------------------------------------------------
 shim_server sockperf-tcp sockperf sr --tcp -i "$SA" -p 11111
