@@ -602,8 +602,8 @@ int pl_wait(pl_check_fn check, void *arg, struct pollfd *kfds, nfds_t nk,
 	    int64_t deadline, const sigset_t *mask, struct pl_sock *watch)
 {
 	struct vs_ctx *ctx = pl_ctx_now();
+	struct timespec ts, *tp;
 	struct pl_waiter w;
-	struct timespec ts;
 	nfds_t i, n;
 	int c, r, err;
 
@@ -640,8 +640,15 @@ int pl_wait(pl_check_fn check, void *arg, struct pollfd *kfds, nfds_t nk,
 			kfds[n++] = (struct pollfd){.fd = w.efd,
 						    .events = POLLIN};
 		}
-		r = PL_REAL(ppoll)(kfds, n, pl_timespec_left(deadline, &ts),
-				   mask);
+		tp = pl_timespec_left(deadline, &ts);
+		if (n == nk && ctx && (!tp || ts.tv_sec || ts.tv_nsec > 10000000)) {
+			/* No eventfd for this thread (EMFILE): nothing would
+			 * wake us for a vstack socket, so look every 10 ms. */
+			ts.tv_sec = 0;
+			ts.tv_nsec = 10000000;
+			tp = &ts;
+		}
+		r = PL_REAL(ppoll)(kfds, n, tp, mask);
 		err = errno;
 		if (n > nk) {
 			pl_wait_unregister(&w);
