@@ -298,6 +298,35 @@ static int pl_iov_len(const struct iovec *iov, int cnt, size_t *total)
 }
 
 /**
+ * pl_iov_buf() - check an iovec array; a datagram in several pieces
+ * gets one buffer for all of it
+ * @s:		the socket
+ * @iov:	the pieces
+ * @cnt:	how many
+ * @out:	sending (a datagram larger than PL_CHUNK is EMSGSIZE)
+ * @total:	their total, at most PL_CHUNK for a received datagram
+ * @buf:	the buffer (free() it), or NULL: go piece by piece
+ *
+ * Return: 0, or a positive errno
+ */
+static int pl_iov_buf(struct pl_sock *s, const struct iovec *iov, int cnt,
+		      bool out, size_t *total, char **buf)
+{
+	int err = pl_iov_len(iov, cnt, total);
+
+	*buf = NULL;
+	if (err || s->type != SOCK_DGRAM || cnt == 1)
+		return err;
+	if (*total > PL_CHUNK) {
+		if (out)
+			return EMSGSIZE;
+		*total = PL_CHUNK; /* no datagram is longer */
+	}
+	*buf = malloc(*total ? *total : 1);
+	return *buf ? 0 : ENOMEM;
+}
+
+/**
  * pl_sendv() - gathered sends
  * @s:		the socket
  * @iov:	the pieces
@@ -319,15 +348,10 @@ static ssize_t pl_sendv(struct pl_sock *s, const struct iovec *iov, int cnt,
 	char *buf;
 	int i, err;
 
-	err = pl_iov_len(iov, cnt, &total);
+	err = pl_iov_buf(s, iov, cnt, true, &total, &buf);
 	if (err)
 		return pl_fail(err);
-	if (s->type == SOCK_DGRAM && cnt != 1) {
-		if (total > PL_CHUNK)
-			return pl_fail(EMSGSIZE);
-		buf = malloc(total ? total : 1);
-		if (!buf)
-			return pl_fail(ENOMEM);
+	if (buf) {
 		for (i = 0; i < cnt; i++) {
 			memcpy(buf + off, iov[i].iov_base, iov[i].iov_len);
 			off += iov[i].iov_len;
@@ -373,13 +397,10 @@ static ssize_t pl_recvv(struct pl_sock *s, const struct iovec *iov, int cnt,
 	char *buf;
 	int i, err;
 
-	err = pl_iov_len(iov, cnt, &total);
+	err = pl_iov_buf(s, iov, cnt, false, &total, &buf);
 	if (err)
 		return pl_fail(err);
-	if (s->type == SOCK_DGRAM && cnt != 1) {
-		buf = malloc(total ? total : 1);
-		if (!buf)
-			return pl_fail(ENOMEM);
+	if (buf) {
 		r = pl_recv(s, buf, total, flags, from);
 		err = errno;
 		for (i = 0; r > 0 && i < cnt && off < (size_t)r; i++) {
