@@ -148,7 +148,8 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			return true;
 		}
 		if (s->type == VSAPP_SOCK_DGRAM) {
-			r = udp_bind(&ep->ni, c->port);
+			r = s->reuseaddr ? udp_bind_shared(&ep->ni, c->port)
+					 : udp_bind(&ep->ni, c->port);
 			if (r >= 0) {
 				app_sock_udp_own(a, c->sock, r);
 				r = 0;
@@ -218,6 +219,9 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 		if (s->type == VSAPP_SOCK_DGRAM) {
 			s->raddr = c->addr;
 			s->rport = c->port;
+			if (s->udp >= 0)
+				udp_set_peer(&ep->ni, s->udp, (be32_t){c->addr},
+					     c->port);
 			app_sock_shm(a, c->sock)->raddr = c->addr;
 			app_sock_shm(a, c->sock)->rport = c->port;
 			*res = 0;

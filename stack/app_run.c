@@ -99,8 +99,11 @@ static void app_run_dgram_tx(struct app_ctx *a, uint32_t i, uint32_t tail)
 		if (s->udp < 0) {
 			int u = udp_bind(&a->ep->ni, 0);
 
-			if (u >= 0)
+			if (u >= 0) {
 				app_sock_udp_own(a, i, u);
+				udp_set_peer(&a->ep->ni, u, (be32_t){s->raddr},
+					     s->rport);
+			}
 		}
 		if (!dst || !port || s->udp < 0)
 			a->ep->stats[EP_STAT_APP_UDP_DROP]++;

@@ -120,7 +120,74 @@ static struct udp_sock *udp_sock(struct netif *ni, int sock)
  * Return: socket number, -EADDRINUSE when the port is taken, -EMFILE when
  * the table is full, -EADDRNOTAVAIL when no ephemeral port is free
  */
+static int udp_bind_as(struct netif *ni, uint16_t port, bool shared);
+
 int udp_bind(struct netif *ni, uint16_t port)
+{
+	return udp_bind_as(ni, port, false);
+}
+
+/**
+ * udp_port_shareable() - may another shared socket bind @port
+ * @udp:	UDP state
+ * @port:	port, host order
+ *
+ * Return: true when every socket on it was bound shared (SO_REUSEADDR on
+ * all of them, as Linux asks for UDP)
+ */
+static bool udp_port_shareable(struct udp *udp, uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < UDP_SOCK_MAX; i++)
+		if (udp->s[i].used && udp->s[i].port == port &&
+		    !udp->s[i].shared)
+			return false;
+	return true;
+}
+
+/**
+ * udp_bind_shared() - udp_bind() for a socket with SO_REUSEADDR: the port
+ * may already be held by sockets that all have it too (an iperf3 UDP
+ * server connects its socket to the client and binds a new one to the
+ * same port); datagrams go to the one connected to their sender, else to
+ * an unconnected one (udp_input())
+ * @ni:		endpoint
+ * @port:	port, host order; 0 for an ephemeral port
+ *
+ * Return: as udp_bind()
+ */
+int udp_bind_shared(struct netif *ni, uint16_t port)
+{
+	return udp_bind_as(ni, port, true);
+}
+
+/**
+ * udp_set_peer() - a socket's connected peer, for demultiplexing
+ * @ni:		endpoint
+ * @sock:	socket number
+ * @addr:	peer address (0: not connected)
+ * @port:	peer port, host order
+ */
+void udp_set_peer(struct netif *ni, int sock, be32_t addr, uint16_t port)
+{
+	struct udp_sock *s = udp_sock(ni, sock);
+
+	if (s) {
+		s->raddr = addr;
+		s->rport = port;
+	}
+}
+
+/**
+ * udp_bind_as() - udp_bind() and udp_bind_shared()
+ * @ni:		endpoint
+ * @port:	port, host order; 0 for an ephemeral port
+ * @shared:	SO_REUSEADDR
+ *
+ * Return: as udp_bind()
+ */
+static int udp_bind_as(struct netif *ni, uint16_t port, bool shared)
 {
 	const uint32_t n = UDP_EPHEMERAL_MAX - UDP_EPHEMERAL_MIN + 1;
 	struct udp *udp = &ni->udp;
@@ -138,7 +205,8 @@ int udp_bind(struct netif *ni, uint16_t port)
 		return -EMFILE;
 
 	if (port) {
-		if (udp_find(udp, port))
+		if (udp_find(udp, port) &&
+		    !(shared && udp_port_shareable(udp, port)))
 			return -EADDRINUSE;
 	} else {
 		start = udp_random(udp) % n;
@@ -152,6 +220,7 @@ int udp_bind(struct netif *ni, uint16_t port)
 	}
 	memset(s, 0, sizeof(*s));
 	s->used = true;
+	s->shared = shared;
 	s->port = port;
 	return idx;
 }
@@ -287,6 +356,38 @@ ssize_t udp_recvfrom(struct netif *ni, int sock, void *data, size_t cap,
 }
 
 /**
+ * udp_demux() - the socket a datagram is for
+ * @udp:	UDP state
+ * @dport:	destination port, host order
+ * @saddr:	sender
+ * @sport:	its port, host order
+ *
+ * A socket connected to the sender first, else one connected to nobody;
+ * a socket connected to someone else never gets it (connect(2) on UDP).
+ *
+ * Return: the socket, or NULL
+ */
+static struct udp_sock *udp_demux(struct udp *udp, uint16_t dport,
+				  be32_t saddr, uint16_t sport)
+{
+	struct udp_sock *any = NULL, *s;
+	unsigned i;
+
+	for (i = 0; i < UDP_SOCK_MAX; i++) {
+		s = &udp->s[i];
+		if (!s->used || s->port != dport)
+			continue;
+		if (!s->rport && !s->raddr.be) {
+			if (!any)
+				any = s;
+		} else if (s->raddr.be == saddr.be && s->rport == sport) {
+			return s;
+		}
+	}
+	return any;
+}
+
+/**
  * udp_input() - a UDP datagram for us
  * @ni:		endpoint
  * @rx:		the datagram (its buffer is consumed or queued)
@@ -320,7 +421,7 @@ void udp_input(struct netif *ni, struct ipv4_rx *rx, uint64_t now_ms)
 		goto drop;
 	}
 
-	s = udp_find(udp, wire_h16(u->dport));
+	s = udp_demux(udp, wire_h16(u->dport), rx->saddr, wire_h16(u->sport));
 	if (!s) {
 		udp->stats[UDP_STAT_RX_NO_PORT]++;
 		icmp_send_error(ni, WIRE_ICMP_DEST_UNREACH,

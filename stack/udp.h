@@ -53,7 +53,10 @@ struct udp_rxq_entry {
  */
 struct udp_sock {
 	bool used;
+	bool shared;      /* SO_REUSEADDR: the port may have other sockets */
 	uint16_t port;
+	uint16_t rport;   /* connected peer (0: none), host order */
+	be32_t raddr;     /* connected peer, for demultiplexing */
 	uint8_t head;
 	uint8_t count;
 	uint64_t drops;
@@ -93,6 +96,8 @@ struct udp {
 };
 
 int udp_bind(struct netif *ni, uint16_t port);
+int udp_bind_shared(struct netif *ni, uint16_t port);
+void udp_set_peer(struct netif *ni, int sock, be32_t addr, uint16_t port);
 int udp_port(const struct netif *ni, int sock);
 int udp_close(struct netif *ni, int sock);
 int udp_sendto(struct netif *ni, int sock, be32_t daddr, uint16_t dport,

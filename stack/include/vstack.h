@@ -61,9 +61,11 @@
  * The fd is level-triggered until vs_ctx_ack() drains it. While armed,
  * vstackd pays a system call per event to wake the application, so a
  * loop that has work to do should not stay armed. Use the fd integration
- * from one thread per context and do not mix it with blocking calls made
- * by other threads on the same context (their waits drain the same
- * wake-up and may take it from the event loop).
+ * from one thread per context. Blocking calls made by other threads on
+ * the same context share the wake-up: vs_ctx_ack() gives it back to a
+ * blocked call whose completion it found, but a blocked call's wait may
+ * take a wake-up from the event loop, so after such a call returns the
+ * loop should look at its sockets again (vs_poll() with timeout 0).
  *
  * Only IPv4 for now: addresses are struct sockaddr_in (sin_family
  * AF_INET); the stack owns the endpoint's one address, INADDR_ANY in
@@ -101,6 +103,9 @@ struct vs_ctx;
 #define VS_OPT_ERROR	 4 /* SO_ERROR: get and clear */
 #define VS_OPT_SNDBUF	 5 /* send ring bytes: get only */
 #define VS_OPT_RCVBUF	 6 /* receive ring bytes: get only */
+#define VS_OPT_NREAD	 7 /* FIONREAD: bytes ready to read (datagram: the
+			    * next one's payload); get only, answered from
+			    * the shared counters without a round trip */
 
 /* vs_poll() event bits (the values of POLLIN, POLLOUT, ...) */
 #define VS_POLLIN   0x001
@@ -326,6 +331,23 @@ VS_API ssize_t vs_sendto(struct vs_ctx *ctx, int s, const void *buf, size_t len,
  */
 VS_API ssize_t vs_recvfrom(struct vs_ctx *ctx, int s, void *buf, size_t len,
 			   struct sockaddr_in *from);
+
+/**
+ * vs_peek() - copy what vs_recv() would return, leaving it to read
+ * @ctx:	the context
+ * @s:		the socket
+ * @buf:	where to put the bytes
+ * @len:	room in @buf
+ *
+ * Never waits (MSG_PEEK|MSG_DONTWAIT). Stream: at most @len of the bytes
+ * there, 0 at end of stream. Datagram: the next datagram, truncated to
+ * @len, and its sender in @from.
+ *
+ * Return: bytes copied, or -1 with errno (EAGAIN when nothing is there,
+ * ENOTCONN, ...)
+ */
+VS_API ssize_t vs_peek(struct vs_ctx *ctx, int s, void *buf, size_t len,
+		       struct sockaddr_in *from);
 
 /**
  * vs_shutdown() - end one or both directions

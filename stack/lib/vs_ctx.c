@@ -63,6 +63,8 @@
 
 #include "vs_priv.h"
 
+static const uint64_t vs_ctx_one = 1;
+
 /* The message of the last failed vs_open() of each thread */
 static _Thread_local char vs_ctx_msg[VSAPP_MSG_MAX + 64];
 
@@ -807,6 +809,12 @@ static void vs_ctx_reap_locked(struct vs_ctx *ctx)
 	if (handed) {
 		ctx->epoch++;
 		pthread_cond_broadcast(&ctx->cond);
+		/* The poller sleeps on the eventfd, not on the condition:
+		 * when another thread reaped its completion (vs_poll(),
+		 * vs_ctx_ack(), a follower), perhaps after draining the
+		 * wake-up meant for it, only the eventfd wakes it. */
+		if (ctx->polling)
+			(void)!write(ctx->wake, &vs_ctx_one, sizeof(vs_ctx_one));
 	}
 	/* The worker may be waiting for room in the completion queue. */
 	vs_ctx_kick(ctx);
@@ -1181,7 +1189,14 @@ VS_API int vs_ctx_ack(struct vs_ctx *ctx)
 	if (atomic_exchange(&ctx->armed, false))
 		atomic_fetch_sub(&ctx->shm->app_waiting, 1);
 	vs_ctx_drain(ctx);
-	vs_ctx_reap(ctx);
+	pthread_mutex_lock(&ctx->lock);
+	vs_ctx_reap_locked(ctx);
+	/* A blocking call of another thread may sleep on the eventfd we
+	 * just drained (its completion, or room in the queue, not there
+	 * yet): give the wake-up back, it looks again. */
+	if (ctx->polling)
+		(void)!write(ctx->wake, &vs_ctx_one, sizeof(vs_ctx_one));
+	pthread_mutex_unlock(&ctx->lock);
 	ret = vs_ctx_alive(ctx);
 	if (ret) {
 		errno = -ret;

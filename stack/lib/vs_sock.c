@@ -47,6 +47,7 @@ _Static_assert(VS_OPT_REUSEADDR == VSAPP_OPT_REUSEADDR, "option");
 _Static_assert(VS_OPT_ERROR == VSAPP_OPT_ERROR, "option");
 _Static_assert(VS_OPT_SNDBUF == VSAPP_OPT_SNDBUF, "option");
 _Static_assert(VS_OPT_RCVBUF == VSAPP_OPT_RCVBUF, "option");
+_Static_assert(VS_OPT_NREAD > VSAPP_OPT_RCVBUF, "a local option");
 
 /**
  * vs_sock_fail() - the POSIX way out
@@ -134,7 +135,12 @@ int vs_sock_setup(struct vs_ctx *ctx, uint32_t idx, uint32_t type)
 	struct vs_lsock *ls;
 	uint64_t so, ro;
 
-	if (idx >= ctx->nsocks || ctx->ls[idx].use != VS_LS_FREE)
+	/* CLOSING: the closing thread has not run since its CLOSE completed
+	 * (vstackd reuses a slot only after that completion, which comes
+	 * first in the queue); vs_close() sees the new generation and
+	 * leaves the slot alone. */
+	if (idx >= ctx->nsocks || (ctx->ls[idx].use != VS_LS_FREE &&
+				   ctx->ls[idx].use != VS_LS_CLOSING))
 		return -EPROTO;
 	slot = &ctx->socks[idx];
 	v = slot;
@@ -681,6 +687,21 @@ static ssize_t vs_sock_dgram_send(struct vs_ctx *ctx, int s,
 }
 
 /**
+ * vs_sock_from() - a datagram's sender as a struct sockaddr_in
+ * @from:	filled in, or NULL
+ * @h:		the datagram's header
+ */
+static void vs_sock_from(struct sockaddr_in *from, const struct vsapp_dgram *h)
+{
+	if (!from)
+		return;
+	memset(from, 0, sizeof(*from));
+	from->sin_family = AF_INET;
+	from->sin_addr.s_addr = h->addr;
+	from->sin_port = htons(h->port);
+}
+
+/**
  * vs_sock_dgram_recv() - take one datagram record
  * @ctx:	the context
  * @s:		the socket
@@ -719,12 +740,7 @@ static ssize_t vs_sock_dgram_recv(struct vs_ctx *ctx, int s,
 			vs_sock_publish_rcv(ctx, ls, slot);
 		}
 		if (!ret) {
-			if (from) {
-				memset(from, 0, sizeof(*from));
-				from->sin_family = AF_INET;
-				from->sin_addr.s_addr = h.addr;
-				from->sin_port = htons(h.port);
-			}
+			vs_sock_from(from, &h);
 			return h.len < len ? h.len : len;
 		}
 		if (ret == -EPROTO) {
@@ -1120,6 +1136,7 @@ VS_API int vs_shutdown(struct vs_ctx *ctx, int s, int how)
 VS_API int vs_close(struct vs_ctx *ctx, int s)
 {
 	struct vs_lsock *ls;
+	uint32_t gen;
 	int ret;
 
 	if (s < 0 || (uint32_t)s >= ctx->nsocks)
@@ -1131,10 +1148,13 @@ VS_API int vs_close(struct vs_ctx *ctx, int s)
 		return vs_sock_fail(-EBADF);
 	}
 	ls->use = VS_LS_CLOSING;
+	gen = ls->gen;
 	pthread_mutex_unlock(&ctx->lock);
 	ret = vs_sock_call(ctx, VSAPP_OP_CLOSE, s, NULL, 0, 0, NULL);
 	pthread_mutex_lock(&ctx->lock);
-	memset(ls, 0, sizeof(*ls));
+	/* Unless another thread already took the slot again (vs_sock_setup) */
+	if (ls->use == VS_LS_CLOSING && ls->gen == gen)
+		memset(ls, 0, sizeof(*ls));
 	pthread_mutex_unlock(&ctx->lock);
 	return ret < 0 ? vs_sock_fail(ret) : 0;
 }
@@ -1185,6 +1205,112 @@ VS_API int vs_setsockopt(struct vs_ctx *ctx, int s, int opt, int value)
 }
 
 /**
+ * vs_sock_peek() - copy the next bytes or datagram without taking them
+ * @ls:		the socket's state
+ * @slot:	its slot
+ * @buf:	where to copy (may be NULL when @len is 0)
+ * @len:	room
+ * @from:	datagram: the sender, or NULL
+ *
+ * Only the copy of our counter moves; nothing is published.
+ *
+ * Return: bytes copied (datagram: @len at most; *@whole the payload's
+ * length), -EAGAIN, or -errno
+ */
+static ssize_t vs_sock_peek(struct vs_lsock *ls, struct vsapp_sock *slot,
+			    void *buf, size_t len, struct sockaddr_in *from,
+			    uint32_t *whole)
+{
+	uint32_t head = atomic_load_explicit(&slot->rcv_head,
+					     memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&slot->rcv_tail,
+					     memory_order_acquire);
+	uint32_t ev = atomic_load_explicit(&slot->events, memory_order_acquire);
+	struct vsapp_dgram h;
+	uint32_t used, st;
+	int ret;
+
+	if (atomic_load(&ls->broken))
+		return -EPROTO;
+	if (ls->type == VSAPP_SOCK_DGRAM) {
+		ret = vs_ring_dgram_get(&ls->rcv, &head, tail, &h, buf, len);
+		if (ret)
+			return ret;
+		vs_sock_from(from, &h);
+		*whole = h.len;
+		return h.len < len ? h.len : len;
+	}
+	if (vs_ring_stream_used(head, tail, ls->rcv.size, &used))
+		return -EPROTO;
+	*whole = used;
+	if (used && len) {
+		used = len < used ? (uint32_t)len : used;
+		vs_ring_read(&ls->rcv, head, buf, used);
+		return used;
+	}
+	st = vs_sock_state(ls, slot);
+	if (!len || (ev & VSAPP_EV_EOF) || st == VSAPP_S_CLOSED)
+		return 0;
+	if (ev & VSAPP_EV_ERR)
+		return -vs_sock_err(slot);
+	if (st != VSAPP_S_CONNECTED && st != VSAPP_S_CONNECTING)
+		return -ENOTCONN;
+	return -EAGAIN;
+}
+
+/**
+ * vs_sock_nread() - VS_OPT_NREAD: bytes ready, or the next datagram's size
+ * @ls:		the socket's state
+ * @slot:	its slot
+ *
+ * Return: the count (0 when nothing is there), or -errno
+ */
+static int vs_sock_nread(struct vs_lsock *ls, struct vsapp_sock *slot)
+{
+	uint32_t whole = 0;
+	ssize_t r;
+
+	if (atomic_load_explicit(&slot->state, memory_order_acquire) ==
+	    VSAPP_S_LISTEN)
+		return 0;
+	r = vs_sock_peek(ls, slot, NULL, 0, NULL, &whole);
+	if (r < 0 && r != -EAGAIN && r != -ENOTCONN)
+		return (int)r;
+	return whole > INT_MAX ? INT_MAX : (int)whole;
+}
+
+/**
+ * vs_peek() - copy the next bytes or datagram, leaving them to read
+ * @ctx:	the context
+ * @s:		the socket
+ * @buf:	where to put them
+ * @len:	room
+ * @from:	datagram: the sender, or NULL
+ *
+ * Return: bytes copied, or -1 with errno
+ */
+VS_API ssize_t vs_peek(struct vs_ctx *ctx, int s, void *buf, size_t len,
+		       struct sockaddr_in *from)
+{
+	struct vsapp_sock *slot;
+	struct vs_lsock *ls;
+	uint32_t whole;
+	ssize_t ret;
+
+	ret = vs_sock_get(ctx, s, &ls, &slot);
+	if (!ret && !buf && len)
+		ret = -EFAULT;
+	if (!ret)
+		ret = vs_sock_peek(ls, slot, buf, len, from, &whole);
+	if (ret == -EAGAIN) {
+		int alive = vs_ctx_alive(ctx);
+
+		ret = alive ? alive : -EAGAIN;
+	}
+	return ret < 0 ? vs_sock_fail((int)ret) : ret;
+}
+
+/**
  * vs_getsockopt() - read an option
  * @ctx:	the context
  * @s:		the socket
@@ -1200,10 +1326,17 @@ VS_API int vs_getsockopt(struct vs_ctx *ctx, int s, int opt, int *value)
 	int ret, local;
 
 	ret = vs_sock_get(ctx, s, &ls, &slot);
-	if (!ret && (opt < VS_OPT_NODELAY || opt > VS_OPT_RCVBUF))
-		ret = -ENOPROTOOPT;
 	if (!ret && !value)
 		ret = -EFAULT;
+	if (!ret && opt == VS_OPT_NREAD) {
+		ret = vs_sock_nread(ls, slot);
+		if (ret < 0)
+			return vs_sock_fail(ret);
+		*value = ret;
+		return 0;
+	}
+	if (!ret && (opt < VS_OPT_NODELAY || opt > VS_OPT_RCVBUF))
+		ret = -ENOPROTOOPT;
 	if (!ret)
 		ret = vs_sock_call(ctx, VSAPP_OP_GETOPT, s, NULL, (uint32_t)opt,
 				   0, NULL);

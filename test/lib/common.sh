@@ -905,3 +905,52 @@ table inet vstloss {
 }
 NFT
 }
+
+# --- unmodified programs through the preload shim ----------------------------
+
+PRELOAD=${PRELOAD:-$VSTACK_BUILD/stack/preload/libvstack-preload.so}
+
+# require_preload [--instrumented] - the shim must be built; PRELOAD_ENV
+# is the environment that preloads it. In a build made with
+# -DVSTACK_SANITIZE=ON the shim carries ASan/UBSan, so the sanitizer
+# runtime is preloaded first; that works for our own tools and python3 but
+# not for every program (curl deadlocks in setlocale() under a preloaded
+# libasan), so a test that runs Debian's programs passes --instrumented
+# and is skipped there.
+require_preload() {
+	[[ -f $PRELOAD ]] || fail "preload shim not built: $PRELOAD"
+	PRELOAD_ENV=(LD_PRELOAD="$PRELOAD")
+	if grep -q '^VSTACK_SANITIZE:BOOL=ON' "$VSTACK_BUILD/CMakeCache.txt" 2>/dev/null; then
+		local asan
+		[[ ${1:-} != --instrumented ]] ||
+			skip "sanitizer build: the shim carries ASan, which Debian's (uninstrumented) programs cannot load reliably; the release build runs this test, 55_preload_interpose covers the shim under ASan"
+		asan=$(gcc -print-file-name=libasan.so)
+		[[ -f $asan ]] || skip "sanitizer build, but no libasan.so to preload before the shim"
+		# Leaks of the programs (not instrumented) are not ours to judge.
+		PRELOAD_ENV=(LD_PRELOAD="$asan $PRELOAD"
+			ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:halt_on_error=1)
+	fi
+}
+
+# mk_tenant NAME EP ADDR/LEN - a tenant in a cgroup of its own ($CGROUP_DIR,
+# weight 100) with endpoint EP at ADDR/LEN.
+mk_tenant() {
+	mk_cgroup "$1" 100
+	vctl tenant add "$1" --cgroup "$CGROUP_DIR"
+	vctl endpoint add "$2" --tenant "$1" --address "$3"
+}
+
+# mk_kernel_peer NAME ADDR/LEN - namespace $P$NAME (no IPv6) on a TAP port
+# with ADDR/LEN; its name goes to KPEER (not in $(...): the namespace must be
+# registered in this shell).
+mk_kernel_peer() {
+	KPEER=$(mk_ns "$1" --no-ipv6)
+	vctl port add "$(ifname "$1")" --netns "$KPEER" --address "$2"
+}
+
+# in_tenant DIR CMD... - run CMD in cgroup DIR with the shim preloaded.
+in_tenant() {
+	local dir=$1
+	shift
+	in_cgroup "$dir" env "${PRELOAD_ENV[@]}" "$@"
+}

@@ -931,6 +931,125 @@ static void test_counters_clamped(void)
 	fake_free(&f);
 }
 
+/* VS_OPT_NREAD and vs_peek() read the shared counters and leave the data. */
+static void test_peek_nread(void)
+{
+	struct vsapp_dgram h = {.len = 4, .addr = htonl(0x0a000001),
+				.port = 9};
+	struct sockaddr_in from;
+	struct responder r;
+	struct vs_ring ring;
+	struct vsapp_sock *ds;
+	struct vs_ctx *ctx;
+	struct fake f;
+	uint32_t tail = 0;
+	char buf[16];
+	int s, d, err, v = -1;
+
+	ctx = fake_ctx(&f);
+	fake_slot(&f, 0, VSAPP_SOCK_STREAM, VSAPP_S_CONNECTED);
+	s = socket_via(&f, ctx, VS_SOCK_STREAM, 0, 0, &r, &err);
+	CU_ASSERT_FATAL(s == 0);
+	vs_set_nonblock(ctx, s, 1);
+	CU_ASSERT(vs_getsockopt(ctx, s, VS_OPT_NREAD, &v) == 0 && v == 0);
+	CU_ASSERT(vs_peek(ctx, s, buf, 4, NULL) == -1 && errno == EAGAIN);
+	memcpy(f.map + fake_sock(&f, 0)->rbuf_off, "hello", 5);
+	atomic_store(&fake_sock(&f, 0)->rcv_tail, 5);
+	CU_ASSERT(vs_getsockopt(ctx, s, VS_OPT_NREAD, &v) == 0 && v == 5);
+	CU_ASSERT(vs_peek(ctx, s, buf, 3, NULL) == 3 && !memcmp(buf, "hel", 3));
+	CU_ASSERT(vs_getsockopt(ctx, s, VS_OPT_NREAD, &v) == 0 && v == 5);
+	CU_ASSERT(vs_recv(ctx, s, buf, sizeof(buf)) == 5 &&
+		  !memcmp(buf, "hello", 5));
+	CU_ASSERT(vs_getsockopt(ctx, s, VS_OPT_NREAD, &v) == 0 && v == 0);
+
+	fake_slot(&f, 1, VSAPP_SOCK_DGRAM, VSAPP_S_OPEN);
+	d = socket_via(&f, ctx, VS_SOCK_DGRAM, 1, 0, &r, &err);
+	CU_ASSERT_FATAL(d == 1);
+	ds = fake_sock(&f, 1);
+	ring.base = f.map + ds->rbuf_off;
+	ring.size = ds->rbuf_size;
+	CU_ASSERT_FATAL(vs_ring_dgram_put(&ring, 0, &tail, &h, "abcd") == 0);
+	atomic_store(&ds->rcv_tail, tail);
+	CU_ASSERT(vs_getsockopt(ctx, d, VS_OPT_NREAD, &v) == 0 && v == 4);
+	CU_ASSERT(vs_peek(ctx, d, buf, 2, &from) == 2 && !memcmp(buf, "ab", 2));
+	CU_ASSERT(from.sin_port == htons(9) &&
+		  from.sin_addr.s_addr == htonl(0x0a000001));
+	CU_ASSERT(vs_recvfrom(ctx, d, buf, sizeof(buf), NULL) == 4 &&
+		  !memcmp(buf, "abcd", 4));
+	CU_ASSERT(vs_getsockopt(ctx, d, VS_OPT_NREAD, &v) == 0 && v == 0);
+	vs_close_ctx(ctx);
+	fake_free(&f);
+}
+
+/* A slot whose closing thread has not run since its CLOSE completed may
+ * be handed out again (another thread's SOCKET completed after it). */
+static void test_slot_reused_while_closing(void)
+{
+	struct responder r;
+	struct vs_ctx *ctx;
+	struct fake f;
+	int s, err;
+
+	ctx = fake_ctx(&f);
+	ctx->ls[2].use = VS_LS_CLOSING;
+	ctx->ls[2].gen = 2;
+	fake_slot(&f, 2, VSAPP_SOCK_STREAM, VSAPP_S_OPEN);
+	s = socket_via(&f, ctx, VS_SOCK_STREAM, 2, 0, &r, &err);
+	CU_ASSERT(s == 2 && ctx->ls[2].use == VS_LS_OPEN &&
+		  ctx->ls[2].gen == 3);
+	vs_close_ctx(ctx);
+	fake_free(&f);
+}
+
+struct reaper {
+	struct fake *f;
+	struct vs_ctx *ctx;
+};
+
+/* Answers one command without waking anyone (as if another thread had
+ * drained the wake-up), then reaps the completion with vs_poll(). */
+static void *reaper_main(void *arg)
+{
+	struct reaper *rp = arg;
+	struct fake *f = rp->f;
+	struct vsapp_cmd *sq = (struct vsapp_cmd *)(f->map + f->shm->sq_off);
+	struct vsapp_cqe *cq = (struct vsapp_cqe *)(f->map + f->shm->cq_off);
+	uint32_t h = atomic_load(&f->shm->sq_head), t;
+	unsigned spins;
+
+	for (spins = 0; atomic_load(&f->shm->sq_tail) == h && spins < 5000;
+	     spins++)
+		usleep(1000);
+	t = atomic_load(&f->shm->cq_tail);
+	memset(&cq[t & (FAKE_CQ - 1)], 0, sizeof(cq[0]));
+	cq[t & (FAKE_CQ - 1)].tag = sq[h & (FAKE_SQ - 1)].tag;
+	cq[t & (FAKE_CQ - 1)].res = -EMFILE;
+	atomic_store(&f->shm->sq_head, h + 1);
+	usleep(20000); /* the caller sleeps in poll() by now */
+	atomic_store(&f->shm->cq_tail, t + 1);
+	(void)vs_poll(rp->ctx, NULL, 0, 0);
+	return NULL;
+}
+
+/* A blocked call's completion reaped by another thread wakes it. */
+static void test_reaped_by_another(void)
+{
+	struct reaper rp;
+	struct vs_ctx *ctx;
+	struct fake f;
+	pthread_t t;
+
+	ctx = fake_ctx(&f);
+	rp.f = &f;
+	rp.ctx = ctx;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, reaper_main, &rp) == 0);
+	errno = 0;
+	CU_ASSERT(vs_socket(ctx, VS_SOCK_STREAM) == -1 && errno == EMFILE);
+	pthread_join(t, NULL);
+	vs_close_ctx(ctx);
+	fake_free(&f);
+}
+
 static void test_cq_overrun(void)
 {
 	struct vs_ctx *ctx;
@@ -1227,6 +1346,10 @@ int main(void)
 	CU_add_test(s, "cq_overrun", test_cq_overrun);
 	CU_add_test(s, "close_wakes_blocked", test_close_wakes_blocked);
 	CU_add_test(s, "nonblocking_connect", test_nonblocking_connect);
+	CU_add_test(s, "peek_nread", test_peek_nread);
+	CU_add_test(s, "slot_reused_while_closing",
+		    test_slot_reused_while_closing);
+	CU_add_test(s, "reaped_by_another", test_reaped_by_another);
 	s = CU_add_suite("gone", NULL, NULL);
 	CU_add_test(s, "while_waiting", test_gone_while_waiting);
 	CU_add_test(s, "nonblocking", test_gone_nonblocking);

@@ -271,6 +271,41 @@ static void test_link_drops(void)
 }
 
 /**
+ * test_udp_shared_port() - SO_REUSEADDR sockets share a port; a datagram
+ * goes to the socket connected to its sender, else to an unconnected one,
+ * never to one connected elsewhere
+ */
+static void test_udp_shared_port(void)
+{
+	uint8_t f[200];
+	size_t n;
+	int s1, s2;
+
+	h_setup();
+	s1 = udp_bind_shared(&ni, 7777);
+	CU_ASSERT_FATAL(s1 >= 0);
+	CU_ASSERT_EQUAL(udp_bind(&ni, 7777), -EADDRINUSE);
+	udp_set_peer(&ni, s1, ip4(9), 5000);
+	/* Only a connected socket: a stranger finds no port */
+	n = mk_udp(f, ip4(9), 5001, 7777, 20, true);
+	h_in(f, n, 1);
+	CU_ASSERT_EQUAL(udp_recvfrom(&ni, s1, rbuf, 100, NULL, NULL), -EAGAIN);
+	s2 = udp_bind_shared(&ni, 7777);
+	CU_ASSERT_FATAL(s2 >= 0);
+	n = mk_udp(f, ip4(9), 5000, 7777, 20, true);
+	h_in(f, n, 1);
+	n = mk_udp(f, ip4(9), 5001, 7777, 21, true);
+	h_in(f, n, 1);
+	CU_ASSERT_EQUAL(udp_recvfrom(&ni, s1, rbuf, 100, NULL, NULL), 20);
+	CU_ASSERT_EQUAL(udp_recvfrom(&ni, s2, rbuf, 100, NULL, NULL), 21);
+	CU_ASSERT_EQUAL(udp_recvfrom(&ni, s1, rbuf, 100, NULL, NULL), -EAGAIN);
+	/* A socket bound without the option keeps its port to itself */
+	CU_ASSERT(udp_bind(&ni, 7778) >= 0);
+	CU_ASSERT_EQUAL(udp_bind_shared(&ni, 7778), -EADDRINUSE);
+	h_teardown();
+}
+
+/**
  * test_accept_variants() - options, padding, TTL 1 and 0, broadcasts
  */
 static void test_accept_variants(void)
@@ -801,6 +836,7 @@ int main(void)
 		{"bad_headers", test_bad_headers},
 		{"link_drops", test_link_drops},
 		{"accept_variants", test_accept_variants},
+		{"udp_shared_port", test_udp_shared_port},
 		{"reass_orders", test_reass_orders},
 		{"reass_dup_overlap", test_reass_dup_overlap},
 		{"reass_bad", test_reass_bad},

@@ -1,0 +1,722 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pl_core.c - libvstack-preload: the real functions, attaching, the
+ * descriptor table, fork, and the one wait everything blocks in
+ *
+ * Theory of operation
+ *
+ * Descriptors. Every vstack socket is named by a real kernel descriptor,
+ * a placeholder (a non-blocking, close-on-exec eventfd that never becomes
+ * readable), so numbers never collide with the kernel's, fd_set and dup2
+ * work, and the kernel hands out the numbers. A table indexed by the
+ * descriptor points at a struct pl_sock; dup() and friends duplicate the
+ * placeholder and point the new number at the same pl_sock. Lookups take
+ * a read lock and a reference; a descriptor that is not in the table goes
+ * to libc untouched (checked without a lock first, so kernel descriptors
+ * pay one load).
+ *
+ * libvstack calls socket(), close(), poll(), read(), write(), epoll_ctl()
+ * on its own descriptors (the app socket, the eventfds, its epoll fd).
+ * Those calls come back through the shim, find nothing in the table and go
+ * to libc: the shim never holds a lock of its own across a libvstack call.
+ *
+ * Waiting. Every libvstack socket is non-blocking; the shim does all the
+ * waiting itself, in pl_wait(), so that a blocking recv() in one thread,
+ * an epoll_wait() in another and a poll() in a third can share one
+ * context. libvstack has one wake-up eventfd per context (behind
+ * vs_ctx_fd()), and whoever drains it takes the wake-up from everyone
+ * else. So each waiting thread registers an eventfd of its own, arms the
+ * context, looks at its sockets once more, and sleeps in ppoll() on its
+ * kernel descriptors, the context's descriptor and its own eventfd. The
+ * thread that sees the context's descriptor readable drains it
+ * (vs_ctx_ack()) and writes every registered thread's eventfd, so each
+ * looks again. A thread that registered before draining happened is
+ * always written to; one that registers later arms and looks for itself.
+ * libvstack's own waits (a control call waiting for its completion, e.g.
+ * vs_close()) also drain the eventfd, so every control call is followed
+ * by the same broadcast.
+ *
+ * Closing. close() of the last descriptor of a socket marks it closed
+ * and wakes every waiter; calls blocked on it end with EBADF (unlike
+ * Linux, where a blocked accept() is not woken by close()). The vstack
+ * socket is closed when the last call using it has returned.
+ *
+ * fork(). The child must not use its parent's context (libvstack's
+ * rule): in the child the inherited vstack sockets are stale, every call
+ * on them fails with EBADFD, close() only releases the descriptor; new
+ * sockets attach the child on their own. The parent is unaffected.
+ * exec(). Placeholders are close-on-exec whatever FD_CLOEXEC says (the
+ * flag the program set is remembered and reported): the shim's state does
+ * not survive exec, so the new program would find a descriptor that is
+ * not a socket.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pl_priv.h"
+
+struct pl_real pl_real;
+_Atomic uint64_t pl_fork_gen;
+_Atomic int pl_nsocks;
+
+/* fd -> socket; NULL until the first vstack socket */
+static _Atomic(struct pl_sock *) *_Atomic pl_tab;
+/* fd -> the FD_CLOEXEC the program asked for (placeholders always have it) */
+static _Atomic unsigned char *pl_cloexec;
+static pthread_rwlock_t pl_tab_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static pthread_mutex_t pl_ctx_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vs_ctx *pl_ctx;
+static _Atomic bool pl_attach_said;
+
+/* Threads sleeping in pl_wait(), each with its own eventfd */
+struct pl_waiter {
+	int efd;
+	struct pl_waiter *next;
+};
+static pthread_mutex_t pl_wait_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pl_waiter *pl_waiters;
+static _Atomic int pl_nwaiters;
+static _Thread_local int pl_tefd = -1;
+static pthread_key_t pl_tefd_key;
+static pthread_once_t pl_once = PTHREAD_ONCE_INIT;
+
+/**
+ * pl_dlsym() - the next definition of a libc function
+ * @name:	its name
+ *
+ * A missing one is fatal: the program would call through NULL.
+ *
+ * Return: the function
+ */
+void *pl_dlsym(const char *name)
+{
+	void *f = dlsym(RTLD_NEXT, name);
+
+	if (!f) {
+		static const char m[] = "libvstack-preload: a libc function "
+					"is missing\n";
+
+		(void)!write(2, m, sizeof(m) - 1);
+		abort();
+	}
+	return f;
+}
+
+/**
+ * pl_fail() - the POSIX way out
+ * @err:	a positive errno
+ *
+ * Return: -1 with errno set
+ */
+int pl_fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/**
+ * pl_now() - the monotonic clock
+ *
+ * Return: nanoseconds
+ */
+int64_t pl_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/**
+ * pl_deadline_ms() - a poll-style timeout as a deadline
+ * @timeout_ms:	negative for none
+ *
+ * Return: monotonic ns, or -1 for none
+ */
+int64_t pl_deadline_ms(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : pl_now() + (int64_t)timeout_ms * 1000000;
+}
+
+/**
+ * pl_tefd_free() - thread exit: close the thread's wake-up eventfd
+ * @v:		the descriptor + 1
+ */
+static void pl_tefd_free(void *v)
+{
+	PL_REAL(close)((int)(intptr_t)v - 1);
+}
+
+/**
+ * pl_atfork_child() - in the child: forget the parent's context
+ *
+ * Only the forking thread exists here, so the locks are made afresh
+ * (another thread may have held them at fork time). The parent's context
+ * is closed on our side only (its descriptors are the child's copies);
+ * its sockets become stale through pl_fork_gen.
+ */
+static void pl_atfork_child(void)
+{
+	struct vs_ctx *old = pl_ctx;
+
+	pthread_mutex_init(&pl_ctx_lock, NULL);
+	pthread_mutex_init(&pl_wait_lock, NULL);
+	pthread_rwlock_init(&pl_tab_lock, NULL);
+	pl_waiters = NULL;
+	atomic_store(&pl_nwaiters, 0);
+	atomic_fetch_add(&pl_fork_gen, 1);
+	pl_ctx = NULL;
+	/* Shared with the parent's thread: a fresh one when needed. */
+	if (pl_tefd >= 0) {
+		PL_REAL(close)(pl_tefd);
+		pl_tefd = -1;
+		pthread_setspecific(pl_tefd_key, NULL);
+	}
+	if (old)
+		vs_close_ctx(old);
+}
+
+/**
+ * pl_init_once() - the thread key and the fork handler
+ */
+static void pl_init_once(void)
+{
+	pthread_key_create(&pl_tefd_key, pl_tefd_free);
+	pthread_atfork(NULL, NULL, pl_atfork_child);
+}
+
+/**
+ * pl_init() - the constructor; everything also works before it ran
+ */
+__attribute__((constructor)) static void pl_init(void)
+{
+	pthread_once(&pl_once, pl_init_once);
+}
+
+/**
+ * pl_env_on() - is an environment variable set to something true
+ * @name:	the variable
+ *
+ * Return: true for a non-empty value other than "0"
+ */
+static bool pl_env_on(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0");
+}
+
+/**
+ * pl_fallback_kernel() - VSTACK_PRELOAD_FALLBACK: use the kernel when
+ * vstackd cannot be reached
+ *
+ * Return: true when set
+ */
+bool pl_fallback_kernel(void)
+{
+	return pl_env_on("VSTACK_PRELOAD_FALLBACK");
+}
+
+/**
+ * pl_inet6_refused() - VSTACK_PRELOAD_INET6=refuse: AF_INET6 sockets fail
+ * with EAFNOSUPPORT instead of going to the kernel
+ *
+ * Return: true when set so
+ */
+bool pl_inet6_refused(void)
+{
+	const char *v = getenv("VSTACK_PRELOAD_INET6");
+
+	return v && !strcmp(v, "refuse");
+}
+
+/**
+ * pl_ctx_now() - the context if attached
+ *
+ * Return: it, or NULL
+ */
+struct vs_ctx *pl_ctx_now(void)
+{
+	struct vs_ctx *c;
+
+	pthread_mutex_lock(&pl_ctx_lock);
+	c = pl_ctx;
+	pthread_mutex_unlock(&pl_ctx_lock);
+	return c;
+}
+
+/**
+ * pl_ctx_get() - the context, attaching on first use
+ *
+ * VSTACK_ENDPOINT names the endpoint (default: the tenant's only one);
+ * VSTACK_APP_SOCKET the app socket (libvstack reads it). A failure is
+ * said once on stderr, in one line; the next socket() tries again.
+ *
+ * Return: the context, or NULL with errno set
+ */
+struct vs_ctx *pl_ctx_get(void)
+{
+	struct vs_ctx *c;
+	int err;
+
+	pthread_once(&pl_once, pl_init_once);
+	pthread_mutex_lock(&pl_ctx_lock);
+	if (!pl_ctx) {
+		pl_ctx = vs_open(getenv("VSTACK_ENDPOINT"));
+		if (!pl_ctx) {
+			err = errno;
+			if (!atomic_exchange(&pl_attach_said, true))
+				fprintf(stderr,
+					"libvstack-preload: cannot attach to "
+					"vstackd: %s (%s)\n",
+					vs_open_error(),
+					pl_fallback_kernel()
+						? "using the kernel's stack"
+						: "AF_INET sockets fail");
+			pthread_mutex_unlock(&pl_ctx_lock);
+			errno = err;
+			return NULL;
+		}
+	}
+	c = pl_ctx;
+	pthread_mutex_unlock(&pl_ctx_lock);
+	return c;
+}
+
+/**
+ * pl_table() - the table, made on first use
+ *
+ * Return: it, or NULL (ENOMEM)
+ */
+static _Atomic(struct pl_sock *) *pl_table(void)
+{
+	_Atomic(struct pl_sock *) *t = atomic_load(&pl_tab);
+
+	if (t)
+		return t;
+	pthread_rwlock_wrlock(&pl_tab_lock);
+	t = atomic_load(&pl_tab);
+	if (!t) {
+		/* Pages are touched only where descriptors are. */
+		pl_cloexec = calloc(PL_FD_MAX, sizeof(*pl_cloexec));
+		t = calloc(PL_FD_MAX, sizeof(*t));
+		if (t && pl_cloexec)
+			atomic_store(&pl_tab, t);
+		else
+			t = NULL;
+	}
+	pthread_rwlock_unlock(&pl_tab_lock);
+	return t;
+}
+
+/**
+ * pl_is_sock() - does a descriptor name a vstack socket (no lock: a hint
+ * for the fast path, pl_get() decides)
+ * @fd:		the descriptor
+ *
+ * Return: true when it does
+ */
+bool pl_is_sock(int fd)
+{
+	_Atomic(struct pl_sock *) *t = atomic_load_explicit(&pl_tab,
+							    memory_order_acquire);
+
+	return t && fd >= 0 && fd < PL_FD_MAX &&
+	       atomic_load_explicit(&t[fd], memory_order_relaxed);
+}
+
+/**
+ * pl_get() - take a reference on the socket a descriptor names
+ * @fd:		the descriptor
+ *
+ * Return: the socket (pl_put() it), or NULL for a kernel descriptor
+ */
+struct pl_sock *pl_get(int fd)
+{
+	struct pl_sock *s;
+
+	if (!pl_is_sock(fd))
+		return NULL;
+	pthread_rwlock_rdlock(&pl_tab_lock);
+	s = atomic_load(&pl_tab[fd]);
+	if (s)
+		atomic_fetch_add(&s->refs, 1);
+	pthread_rwlock_unlock(&pl_tab_lock);
+	return s;
+}
+
+/**
+ * pl_stale() - was the socket inherited across fork()
+ * @s:		the socket
+ *
+ * Return: true when it belongs to the parent's context
+ */
+bool pl_stale(const struct pl_sock *s)
+{
+	return s->gen != atomic_load(&pl_fork_gen);
+}
+
+/**
+ * pl_sock_new() - a socket object for a libvstack socket
+ * @vs:		the libvstack socket (non-blocking already)
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ *
+ * Return: it with no reference yet (pl_install() takes the first), or
+ * NULL (ENOMEM)
+ */
+struct pl_sock *pl_sock_new(int vs, int type)
+{
+	struct pl_sock *s = calloc(1, sizeof(*s));
+
+	if (!s || !pl_table()) {
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->vs = vs;
+	s->type = type;
+	s->gen = atomic_load(&pl_fork_gen);
+	atomic_fetch_add(&pl_nsocks, 1);
+	return s;
+}
+
+/**
+ * pl_placeholder() - a kernel descriptor to name a vstack socket
+ *
+ * Return: the descriptor, or -1 with errno
+ */
+int pl_placeholder(void)
+{
+	return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
+/**
+ * pl_install() - let a descriptor name a socket
+ * @fd:		the descriptor (a placeholder or a copy of one)
+ * @s:		the socket; gains a descriptor and a reference
+ *
+ * Return: 0, or -1 with errno (EMFILE beyond the table)
+ */
+int pl_install(int fd, struct pl_sock *s)
+{
+	_Atomic(struct pl_sock *) *t = pl_table();
+
+	if (!t)
+		return pl_fail(ENOMEM);
+	if (fd < 0 || fd >= PL_FD_MAX)
+		return pl_fail(EMFILE);
+	atomic_fetch_add(&s->refs, 1);
+	atomic_fetch_add(&s->nfds, 1);
+	pthread_rwlock_wrlock(&pl_tab_lock);
+	atomic_store(&t[fd], s);
+	pthread_rwlock_unlock(&pl_tab_lock);
+	return 0;
+}
+
+/**
+ * pl_uninstall() - a descriptor no longer names its socket
+ * @fd:		the descriptor (closed by the caller afterwards)
+ *
+ * Return: the socket, still holding the descriptor's reference (give it
+ * to pl_drop_fd()), or NULL
+ */
+struct pl_sock *pl_uninstall(int fd)
+{
+	struct pl_sock *s;
+
+	if (!pl_is_sock(fd))
+		return NULL;
+	pthread_rwlock_wrlock(&pl_tab_lock);
+	s = atomic_exchange(&pl_tab[fd], NULL);
+	pthread_rwlock_unlock(&pl_tab_lock);
+	return s;
+}
+
+/**
+ * pl_drop_fd() - release a descriptor's hold on a socket
+ * @s:		the socket from pl_uninstall()
+ *
+ * The last descriptor marks it closed and wakes every waiter.
+ */
+void pl_drop_fd(struct pl_sock *s)
+{
+	if (atomic_fetch_sub(&s->nfds, 1) == 1) {
+		atomic_store(&s->closed, true);
+		pl_notify_all();
+	}
+	pl_put(s);
+}
+
+/**
+ * pl_put() - drop a reference; the last closes the vstack socket
+ * @s:		the socket, or NULL
+ */
+void pl_put(struct pl_sock *s)
+{
+	struct vs_ctx *ctx;
+
+	if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	if (!pl_stale(s)) {
+		ctx = pl_ctx_now();
+		if (ctx && s->vs >= 0) {
+			(void)vs_close(ctx, s->vs);
+			pl_notify_all();
+		}
+		atomic_fetch_sub(&pl_nsocks, 1);
+	}
+	free(s);
+}
+
+/**
+ * pl_fd_cloexec() - the FD_CLOEXEC a program set on a vstack descriptor
+ * @fd:		the descriptor
+ *
+ * Return: the flag
+ */
+bool pl_fd_cloexec(int fd)
+{
+	return pl_cloexec && fd >= 0 && fd < PL_FD_MAX && pl_cloexec[fd];
+}
+
+/**
+ * pl_fd_set_cloexec() - remember a program's FD_CLOEXEC
+ * @fd:		the descriptor
+ * @on:		the flag
+ */
+void pl_fd_set_cloexec(int fd, bool on)
+{
+	if (pl_cloexec && fd >= 0 && fd < PL_FD_MAX)
+		pl_cloexec[fd] = on;
+}
+
+/**
+ * pl_thread_efd() - the calling thread's wake-up eventfd
+ *
+ * Return: the descriptor, or -1
+ */
+static int pl_thread_efd(void)
+{
+	if (pl_tefd < 0) {
+		pthread_once(&pl_once, pl_init_once);
+		pl_tefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (pl_tefd >= 0)
+			pthread_setspecific(pl_tefd_key,
+					    (void *)(intptr_t)(pl_tefd + 1));
+	}
+	return pl_tefd;
+}
+
+/**
+ * pl_notify_all() - make every waiting thread look again
+ */
+void pl_notify_all(void)
+{
+	static const uint64_t one = 1;
+	struct pl_waiter *w;
+
+	if (!atomic_load(&pl_nwaiters))
+		return;
+	pthread_mutex_lock(&pl_wait_lock);
+	for (w = pl_waiters; w; w = w->next)
+		(void)!PL_REAL(write)(w->efd, &one, sizeof(one));
+	pthread_mutex_unlock(&pl_wait_lock);
+}
+
+/**
+ * pl_wait_register() - list a waiter
+ * @w:		it, with its eventfd
+ */
+static void pl_wait_register(struct pl_waiter *w)
+{
+	pthread_mutex_lock(&pl_wait_lock);
+	w->next = pl_waiters;
+	pl_waiters = w;
+	atomic_fetch_add(&pl_nwaiters, 1);
+	pthread_mutex_unlock(&pl_wait_lock);
+}
+
+/**
+ * pl_wait_unregister() - take a waiter off the list
+ * @w:		it
+ */
+static void pl_wait_unregister(struct pl_waiter *w)
+{
+	struct pl_waiter **p;
+
+	pthread_mutex_lock(&pl_wait_lock);
+	for (p = &pl_waiters; *p; p = &(*p)->next)
+		if (*p == w) {
+			*p = w->next;
+			atomic_fetch_sub(&pl_nwaiters, 1);
+			break;
+		}
+	pthread_mutex_unlock(&pl_wait_lock);
+}
+
+/**
+ * pl_timespec_left() - time left to a deadline
+ * @deadline:	monotonic ns, -1 for none
+ * @ts:		filled in
+ *
+ * Return: @ts, or NULL for no deadline
+ */
+static struct timespec *pl_timespec_left(int64_t deadline, struct timespec *ts)
+{
+	int64_t left;
+
+	if (deadline < 0)
+		return NULL;
+	left = deadline - pl_now();
+	if (left < 0)
+		left = 0;
+	ts->tv_sec = left / 1000000000;
+	ts->tv_nsec = left % 1000000000;
+	return ts;
+}
+
+/**
+ * pl_wait() - wait for vstack sockets and kernel descriptors together
+ * @check:	looks at the vstack sockets (never blocks)
+ * @arg:	its argument
+ * @kfds:	the kernel descriptors, with room for two more entries
+ * @nk:		how many
+ * @deadline:	monotonic ns, -1 for none; a past one looks once
+ * @mask:	signal mask while sleeping (ppoll), or NULL
+ * @watch:	a socket whose closing ends the wait (EBADF), or NULL
+ *
+ * See "Waiting" at the top. The kernel descriptors' revents are valid
+ * only when PL_WAIT_KERNEL is returned.
+ *
+ * Return: PL_WAIT_CHECK, PL_WAIT_KERNEL, 0 at the deadline, or -errno
+ * (-EINTR, -EBADF for @watch, the check's error)
+ */
+int pl_wait(pl_check_fn check, void *arg, struct pollfd *kfds, nfds_t nk,
+	    int64_t deadline, const sigset_t *mask, struct pl_sock *watch)
+{
+	struct vs_ctx *ctx = pl_ctx_now();
+	struct timespec ts, *tp;
+	struct pl_waiter w;
+	nfds_t i, n;
+	int c, r, err;
+
+	for (;;) {
+		if (watch && atomic_load(&watch->closed))
+			return -EBADF;
+		c = check(arg);
+		if (c)
+			return c < 0 ? c : PL_WAIT_CHECK;
+		if (deadline >= 0 && pl_now() >= deadline) {
+			if (!nk)
+				return 0;
+			ts.tv_sec = ts.tv_nsec = 0;
+			r = PL_REAL(ppoll)(kfds, nk, &ts, NULL);
+			return r > 0 ? PL_WAIT_KERNEL : r < 0 ? -errno : 0;
+		}
+		n = nk;
+		w.efd = pl_thread_efd();
+		if (ctx && w.efd >= 0) {
+			pl_wait_register(&w);
+			/* Arm, then look: anything after the arm wakes us. */
+			if (vs_ctx_arm(ctx) ||
+			    (watch && atomic_load(&watch->closed)) ||
+			    (c = check(arg)) != 0) {
+				pl_wait_unregister(&w);
+				if (watch && atomic_load(&watch->closed))
+					return -EBADF;
+				if (c)
+					return c < 0 ? c : PL_WAIT_CHECK;
+				continue; /* vstackd gone: check() says so */
+			}
+			kfds[n++] = (struct pollfd){.fd = vs_ctx_fd(ctx),
+						    .events = POLLIN};
+			kfds[n++] = (struct pollfd){.fd = w.efd,
+						    .events = POLLIN};
+		}
+		tp = pl_timespec_left(deadline, &ts);
+		if (n == nk && ctx && (!tp || ts.tv_sec || ts.tv_nsec > 10000000)) {
+			/* No eventfd for this thread (EMFILE): nothing would
+			 * wake us for a vstack socket, so look every 10 ms. */
+			ts.tv_sec = 0;
+			ts.tv_nsec = 10000000;
+			tp = &ts;
+		}
+		r = PL_REAL(ppoll)(kfds, n, tp, mask);
+		err = errno;
+		if (n > nk) {
+			pl_wait_unregister(&w);
+			if (kfds[nk].revents) {
+				(void)vs_ctx_ack(ctx);
+				pl_notify_all();
+			}
+			if (kfds[nk + 1].revents) {
+				uint64_t v;
+
+				(void)!PL_REAL(read)(w.efd, &v, sizeof(v));
+			}
+		}
+		if (r < 0)
+			return -err;
+		for (i = 0; i < nk; i++)
+			if (kfds[i].revents)
+				return PL_WAIT_KERNEL;
+	}
+}
+
+/**
+ * struct pl_one - pl_wait_sock()'s check argument
+ */
+struct pl_one {
+	struct pl_sock *s;
+	short events;
+};
+
+/**
+ * pl_check_one() - pl_wait() check for one socket
+ * @arg:	struct pl_one
+ *
+ * Return: 1 when ready (or in error), 0 otherwise
+ */
+static int pl_check_one(void *arg)
+{
+	struct pl_one *o = arg;
+	struct vs_pollfd p = {.sock = o->s->vs, .events = o->events};
+	struct vs_ctx *ctx = pl_ctx_now();
+
+	if (!ctx)
+		return -ECONNABORTED;
+	if (vs_poll(ctx, &p, 1, 0) < 0)
+		return 1; /* the call itself reports the error */
+	return p.revents != 0;
+}
+
+/**
+ * pl_wait_sock() - a blocking call's wait for one socket
+ * @s:		the socket
+ * @events:	POLLIN or POLLOUT
+ * @timeout_ns:	0 for none (SO_RCVTIMEO/SO_SNDTIMEO)
+ *
+ * Return: 0 to try again, or -errno (EBADF closed, EAGAIN timed out,
+ * EINTR)
+ */
+int pl_wait_sock(struct pl_sock *s, short events, int64_t timeout_ns)
+{
+	struct pl_one o = {.s = s, .events = events};
+	struct pollfd kfds[2];
+	int r;
+
+	r = pl_wait(pl_check_one, &o, kfds, 0,
+		    timeout_ns > 0 ? pl_now() + timeout_ns : -1, NULL, s);
+	if (r == 0)
+		return -EAGAIN;
+	if (r == -EINTR)
+		return 0; /* SA_RESTART-like: the caller looks again */
+	return r < 0 ? r : 0;
+}
