@@ -489,7 +489,10 @@ static bool tc_wait(struct tc *c, uint64_t tag, struct vsapp_cqe *out)
 static int32_t tc_do(struct tc *c, uint16_t op, uint32_t sock, uint32_t addr,
 		     uint16_t port, uint32_t arg, uint32_t arg2)
 {
-	struct vsapp_cqe e;
+	/* Zeroed here and below: gcc -O3 cannot tell that CU_ASSERT_FATAL
+	 * does not return, and warns that e.res may be read uninitialised.
+	 */
+	struct vsapp_cqe e = {0};
 
 	CU_ASSERT_FATAL(
 		tc_wait(c, tc_cmd(c, op, sock, addr, port, arg, arg2), &e));
@@ -682,7 +685,7 @@ static void test_hello(void)
 static void t_pair(struct tc *cl, struct tc *sv, uint32_t *cs, uint32_t *ss,
 		   uint32_t *ls)
 {
-	struct vsapp_cqe e;
+	struct vsapp_cqe e = {0};
 	uint64_t atag;
 	int32_t r;
 
@@ -878,7 +881,7 @@ static void test_dgram(void)
 			0);
 	/* small rings (4 KiB) so that records wrap */
 	{
-		struct vsapp_cqe e;
+		struct vsapp_cqe e = {0};
 		uint64_t t = tc_cmd(&cl, VSAPP_OP_SOCKET, 0, 0, 0,
 				    VSAPP_SOCK_DGRAM, 4096);
 
@@ -967,7 +970,7 @@ static void test_hostile(void)
 	struct tc cl, sv;
 	uint32_t cs, ss, ls, k;
 	struct vsapp_sock *s;
-	struct vsapp_cqe e;
+	struct vsapp_cqe e = {0};
 	uint64_t t;
 
 	t_setup();
@@ -1141,7 +1144,7 @@ static void test_many_sockets(void)
 	static uint32_t cs[N], ss[N];
 	static uint64_t ctag[N], atag[N];
 	struct tc cl, sv;
-	struct vsapp_cqe e;
+	struct vsapp_cqe e = {0};
 	uint32_t ls, i, round, ok;
 	struct vsapp_cmd *q;
 	int32_t r;
@@ -1228,7 +1231,7 @@ static void test_many_sockets(void)
 static void test_backlog(void)
 {
 	struct tc cl, sv;
-	struct vsapp_cqe e;
+	struct vsapp_cqe e = {0};
 	uint32_t ls, c1, c2;
 	uint64_t t1, t2;
 
