@@ -607,6 +607,21 @@ static void test_config_bad(void)
 		   "t.ini:3: duplicate section [endpoint e] (first on line 1)");
 	config_err("[daemon]\napp-socket = \n",
 		   "t.ini:2: invalid app socket path '': 1..107 characters");
+	/* inih would take these headers for the keys' continuation lines */
+	config_err("[daemon]\nsocket = /x\n  [daemon]\n",
+		   "t.ini:3: indented section header after a key (it would continue that key's value): start it at the beginning of the line");
+	config_err("[port p]\nmtu = 1500\n\n\t[tenant t]\n",
+		   "t.ini:4: indented section header after a key (it would continue that key's value): start it at the beginning of the line");
+	{
+		static const char ok[] = "[daemon]\n  [tenant t]\n";
+		struct config c;
+
+		/* Before any key, inih takes it for a header too. */
+		CU_ASSERT_EQUAL(config_parse_buffer(&c, "t.ini", ok, strlen(ok),
+						    err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(c.ntenants, 1);
+		config_free(&c);
+	}
 	{
 		char line[400];
 
