@@ -20,8 +20,9 @@
  *    super-frame's payload, byte for byte. Legacy UFO fragments are put
  *    back together and the UDP checksum verified over the datagram.
  *
- * Checksums here are computed independently of gso.c: byte by byte, on
- * big-endian words (RFC 1071). Any violation traps.
+ * Checksums here are computed independently of gso.c, byte by byte on
+ * big-endian words (RFC 1071), by ref_sum() of test/lib/frame_builder.h.
+ * Any violation traps.
  *
  * Seeds: test/fuzz/corpus/gso/.
  */
@@ -38,20 +39,10 @@
 #include "frame.h"
 #include "gso.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#include <sanitizer/asan_interface.h>
-#define FUZZ_POISON(p, n)   ASAN_POISON_MEMORY_REGION(p, n)
-#define FUZZ_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
-#endif
-#endif
-#ifndef FUZZ_POISON
-#define FUZZ_POISON(p, n)   ((void)(p), (void)(n))
-#define FUZZ_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#include "../lib/frame_builder.h"
+#include "fuzz_pool.h"
 
 #define FUZZ_POOL_SIZE (16 << 20)
-#define FUZZ_REDZONE   32
 #define FUZZ_MAX_SEGS  65536
 
 #define FUZZ_TCP_FIN 0x01
@@ -60,21 +51,15 @@
 #define FUZZ_IPV4_MF 0x2000
 
 /**
- * struct fuzz_out - segments gso_segment() emitted, in a static pool
- * @used:	pool bytes handed out, redzones included
+ * struct fuzz_out - segments gso_segment() emitted
+ * @pool:	their buffers
  * @nsegs:	segments emitted
- * @pool_dry:	an allocation was refused
- * @last:	buffer handed out last
- * @last_cap:	its size
  * @seg:	each segment
  * @len:	and its length
  */
 struct fuzz_out {
-	size_t used;
+	struct fuzz_pool pool;
 	unsigned nsegs;
-	bool pool_dry;
-	uint8_t *last;
-	size_t last_cap;
 	uint8_t *seg[FUZZ_MAX_SEGS];
 	uint32_t len[FUZZ_MAX_SEGS];
 };
@@ -105,52 +90,20 @@ static inline uint32_t fuzz_be32(const uint8_t *p)
 }
 
 /**
- * fuzz_sum() - ones' complement sum of big-endian words, byte by byte
- * @p:		bytes
- * @n:		how many; an odd last byte is the high half of a word
- * @sum:	running sum (an even number of bytes summed so far)
- *
- * Return: unfolded sum
- */
-static uint64_t fuzz_sum(const uint8_t *p, size_t n, uint64_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += fuzz_be16(p + i);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-/**
- * fuzz_fold() - fold a sum to 16 bits
- * @sum:	from fuzz_sum()
- *
- * Return: folded sum; 0xffff when the data, checksum included, verifies
- */
-static uint16_t fuzz_fold(uint64_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/**
  * fuzz_pseudo() - IPv4 or IPv6 pseudo-header sum (RFC 9293 3.1, RFC 8200 8.1)
  * @ip:		IP header holding the addresses
  * @ver:	4 or 6
  * @proto:	IPPROTO_TCP or IPPROTO_UDP
  * @l4_len:	TCP/UDP header + payload
  *
- * Return: unfolded sum
+ * Return: unfolded sum (ref_sum() of frame_builder.h)
  */
-static uint64_t fuzz_pseudo(const uint8_t *ip, uint8_t ver, uint8_t proto,
+static uint32_t fuzz_pseudo(const uint8_t *ip, uint8_t ver, uint8_t proto,
 			    uint32_t l4_len)
 {
-	uint64_t sum = proto + (uint64_t)(l4_len >> 16) + (l4_len & 0xffff);
+	uint32_t sum = proto + (l4_len >> 16) + (l4_len & 0xffff);
 
-	return ver == 4 ? fuzz_sum(ip + 12, 8, sum) : fuzz_sum(ip + 8, 32, sum);
+	return ver == 4 ? ref_sum(ip + 12, 8, sum) : ref_sum(ip + 8, 32, sum);
 }
 
 /**
@@ -179,19 +132,12 @@ static uint32_t fuzz_ip_end(const uint8_t *eth, const struct frame_info *fi)
 static uint8_t *fuzz_alloc(void *ctx, size_t cap)
 {
 	struct fuzz_out *o = ctx;
-	uint8_t *b;
 
-	if (o->nsegs == FUZZ_MAX_SEGS || cap > FUZZ_POOL_SIZE - o->used ||
-	    FUZZ_POOL_SIZE - o->used - cap < FUZZ_REDZONE) {
-		o->pool_dry = true;
+	if (o->nsegs == FUZZ_MAX_SEGS) {
+		o->pool.dry = true;
 		return NULL;
 	}
-	b = fuzz_area + o->used;
-	FUZZ_UNPOISON(b, cap);
-	o->used += (cap + FUZZ_REDZONE + 7) & ~(size_t)7;
-	o->last = b;
-	o->last_cap = cap;
-	return b;
+	return fuzz_pool_alloc(&o->pool, cap);
 }
 
 /**
@@ -204,7 +150,7 @@ static void fuzz_emit(void *ctx, uint8_t *buf, size_t len)
 {
 	struct fuzz_out *o = ctx;
 
-	fuzz_trap_unless(buf == o->last && len <= o->last_cap);
+	fuzz_trap_unless(buf == o->pool.last && len <= o->pool.last_cap);
 	o->seg[o->nsegs] = buf;
 	o->len[o->nsegs++] = (uint32_t)len;
 }
@@ -223,7 +169,7 @@ static void fuzz_check_csum(const uint8_t *data, size_t size,
 	uint32_t end = fuzz_ip_end(eth, fi);
 	uint32_t field = (uint32_t)fi->csum_start + fi->csum_offset;
 	uint32_t at = VNET_HDR_LEN + field;
-	uint64_t sum;
+	uint32_t sum;
 
 	memcpy(copy, data, size);
 	gso_csum_complete(copy, size, fi);
@@ -239,9 +185,9 @@ static void fuzz_check_csum(const uint8_t *data, size_t size,
 	 */
 	if (fi->csum_offset & 1)
 		return;
-	sum = fuzz_sum(copy + VNET_HDR_LEN + fi->csum_start,
+	sum = ref_sum(copy + VNET_HDR_LEN + fi->csum_start,
 		       end - fi->csum_start, fuzz_be16(data + at));
-	fuzz_trap_unless(fuzz_fold(sum) == 0xffff);
+	fuzz_trap_unless(ref_fold(sum) == 0xffff);
 	if (fi->l4_proto == IPPROTO_UDP && fi->csum_start == fi->l4_off &&
 	    fi->csum_offset == 6)
 		fuzz_trap_unless(fuzz_be16(copy + at)); /* RFC 768: not 0 */
@@ -280,7 +226,7 @@ static void fuzz_check_ip(const uint8_t *in, const uint8_t *seg,
 		fuzz_trap_unless(!memcmp(a + 6, b + 6, 2));
 	fuzz_trap_unless(!memcmp(a + 8, b + 8, 2));   /* ttl, protocol */
 	fuzz_trap_unless(!memcmp(a + 12, b + 12, 8)); /* addresses */
-	fuzz_trap_unless(fuzz_fold(fuzz_sum(b, ihl, 0)) == 0xffff);
+	fuzz_trap_unless(ref_fold(ref_sum(b, ihl, 0)) == 0xffff);
 }
 
 /**
@@ -335,7 +281,7 @@ static void fuzz_check_l4(const uint8_t *data, const struct frame_info *fi,
 			fuzz_trap_unless(fuzz_be16(l4 + 6)); /* RFC 768 */
 		}
 		fuzz_trap_unless(
-			fuzz_fold(fuzz_sum(l4, seg_len - fi->l4_off,
+			ref_fold(ref_sum(l4, seg_len - fi->l4_off,
 					   fuzz_pseudo(seg + fi->l3_off, fi->l3,
 						       fi->l4_proto,
 						       seg_len - fi->l4_off))) ==
@@ -399,7 +345,7 @@ static void fuzz_check_ufo(const uint8_t *data, const struct frame_info *fi,
 	fuzz_trap_unless(!memcmp(dgram_out + 8, in + fi->l4_off + 8, dgram - 8));
 	fuzz_trap_unless(fuzz_be16(dgram_out + 6));
 	fuzz_trap_unless(
-		fuzz_fold(fuzz_sum(dgram_out, dgram,
+		ref_fold(ref_sum(dgram_out, dgram,
 				   fuzz_pseudo(in + fi->l3_off, 4, IPPROTO_UDP,
 					       dgram))) == 0xffff);
 }
@@ -450,14 +396,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!fi.gso_type)
 		return 0;
 
-	o->used = 0;
+	o->pool = (struct fuzz_pool){.area = fuzz_area, .size = sizeof(fuzz_area)};
 	o->nsegs = 0;
-	o->pool_dry = false;
 	ret = gso_segment(data, size, &fi, fuzz_alloc, fuzz_emit, o);
 	/* frame_parse() vouched for the frame: only running out of output
 	 * buffers may stop the segmenter, after what it emitted till then.
 	 */
-	fuzz_trap_unless(ret > 0 || (ret == -ENOBUFS && o->pool_dry));
+	fuzz_trap_unless(ret > 0 || (ret == -ENOBUFS && o->pool.dry));
 	fuzz_trap_unless(ret < 0 || (unsigned)ret == o->nsegs);
 
 	fuzz_check_segments(&fi, o);
@@ -466,7 +411,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		fuzz_check_l4(data, &fi, o, ret);
 
-	FUZZ_POISON(fuzz_area, o->used);
+	FUZZ_POISON(fuzz_area, o->pool.used);
 	return 0;
 }
 
