@@ -165,6 +165,43 @@ static void fuzz_check_daemon(const struct config_daemon *d)
 		abort();
 }
 
+/* qsort() comparison of two names */
+static int fuzz_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/**
+ * fuzz_section_ok() - one accepted section's invariants
+ * @name_ok:	its name is valid for its kind
+ * @line:	its header line
+ * @prev:	header line of the section of this kind before it (updated)
+ * @lines:	lines in the input
+ * @check:	what its spec_*_check() says now
+ */
+static void fuzz_section_ok(bool name_ok, unsigned line, unsigned *prev,
+			    unsigned lines, int check)
+{
+	if (!name_ok || line <= *prev || line > lines || check)
+		abort();
+	*prev = line;
+}
+
+/**
+ * fuzz_names_unique() - no name twice
+ * @names:	names (sorted here)
+ * @n:		how many
+ */
+static void fuzz_names_unique(const char **names, unsigned n)
+{
+	unsigned i;
+
+	qsort(names, n, sizeof(*names), fuzz_strcmp);
+	for (i = 1; i < n; i++)
+		if (!strcmp(names[i - 1], names[i]))
+			abort();
+}
+
 /**
  * fuzz_check() - invariants of an accepted configuration
  * @c:		parsed configuration
@@ -172,49 +209,59 @@ static void fuzz_check_daemon(const struct config_daemon *d)
  */
 static void fuzz_check(const struct config *c, unsigned lines)
 {
-	unsigned i, j, prev = 0;
+	const char **names = calloc(c->ntenants + c->nports + c->nendpoints + 1,
+				    sizeof(*names));
+	unsigned i, n = 0, prev = 0;
 	char err[256];
 
+	if (!names)
+		abort();
 	fuzz_check_daemon(&c->daemon);
 	for (i = 0; i < c->ntenants; i++) {
-		const struct config_tenant *t = &c->tenants[i];
+		const struct spec_tenant *t = &c->tenants[i].spec;
 
-		if (!parse_name_ok(t->spec.name) || t->line <= prev ||
-		    t->line > lines ||
-		    spec_tenant_check(&t->spec, err, sizeof(err)))
-			abort();
-		prev = t->line;
-		for (j = 0; j < i; j++)
-			if (!strcmp(c->tenants[j].spec.name, t->spec.name))
-				abort();
+		fuzz_section_ok(parse_name_ok(t->name), c->tenants[i].line,
+				&prev, lines,
+				spec_tenant_check(t, err, sizeof(err)));
+		names[n++] = t->name;
 	}
-	for (i = 0, prev = 0; i < c->nports; i++) {
-		const struct config_port *p = &c->ports[i];
+	fuzz_names_unique(names, n);
 
-		if (!parse_ifname_ok(p->spec.name) || p->line <= prev ||
-		    p->line > lines ||
-		    spec_port_check(&p->spec, err, sizeof(err)))
-			abort();
-		prev = p->line;
-		for (j = 0; j < i; j++)
-			if (!strcmp(c->ports[j].spec.name, p->spec.name))
-				abort();
+	/* Ports and endpoints: one namespace */
+	for (i = 0, n = 0, prev = 0; i < c->nports; i++) {
+		const struct spec_port *p = &c->ports[i].spec;
+
+		fuzz_section_ok(parse_ifname_ok(p->name), c->ports[i].line,
+				&prev, lines,
+				spec_port_check(p, err, sizeof(err)));
+		names[n++] = p->name;
 	}
 	for (i = 0, prev = 0; i < c->nendpoints; i++) {
-		const struct config_endpoint *e = &c->endpoints[i];
+		const struct spec_endpoint *e = &c->endpoints[i].spec;
 
-		if (!parse_ifname_ok(e->spec.name) || e->line <= prev ||
-		    e->line > lines ||
-		    spec_endpoint_check(&e->spec, err, sizeof(err)))
-			abort();
-		prev = e->line;
-		for (j = 0; j < i; j++)
-			if (!strcmp(c->endpoints[j].spec.name, e->spec.name))
-				abort();
-		for (j = 0; j < c->nports; j++)
-			if (!strcmp(c->ports[j].spec.name, e->spec.name))
-				abort();
+		fuzz_section_ok(parse_ifname_ok(e->name), c->endpoints[i].line,
+				&prev, lines,
+				spec_endpoint_check(e, err, sizeof(err)));
+		names[n++] = e->name;
 	}
+	fuzz_names_unique(names, n);
+	free(names);
+}
+
+/**
+ * fuzz_same_text() - compare two fingerprints and free them
+ * @f1:		first, may be NULL (out of memory)
+ * @f2:		second, likewise
+ *
+ * Return: true if both exist and are equal
+ */
+static bool fuzz_same_text(char *f1, char *f2)
+{
+	bool same = f1 && f2 && !strcmp(f1, f2);
+
+	free(f1);
+	free(f2);
+	return same;
 }
 
 /**
@@ -229,30 +276,19 @@ static bool fuzz_fingerprints_same(const struct config *a,
 {
 	bool same = a->ntenants == b->ntenants && a->nports == b->nports &&
 		    a->nendpoints == b->nendpoints;
-	char *f1, *f2;
 	unsigned i;
 
-	for (i = 0; same && i < a->ntenants; i++) {
-		f1 = state_tenant_fingerprint(&a->tenants[i].spec);
-		f2 = state_tenant_fingerprint(&b->tenants[i].spec);
-		same = f1 && f2 && !strcmp(f1, f2);
-		free(f1);
-		free(f2);
-	}
-	for (i = 0; same && i < a->nports; i++) {
-		f1 = state_port_fingerprint(&a->ports[i].spec);
-		f2 = state_port_fingerprint(&b->ports[i].spec);
-		same = f1 && f2 && !strcmp(f1, f2);
-		free(f1);
-		free(f2);
-	}
-	for (i = 0; same && i < a->nendpoints; i++) {
-		f1 = state_endpoint_fingerprint(&a->endpoints[i].spec);
-		f2 = state_endpoint_fingerprint(&b->endpoints[i].spec);
-		same = f1 && f2 && !strcmp(f1, f2);
-		free(f1);
-		free(f2);
-	}
+	for (i = 0; same && i < a->ntenants; i++)
+		same = fuzz_same_text(
+			state_tenant_fingerprint(&a->tenants[i].spec),
+			state_tenant_fingerprint(&b->tenants[i].spec));
+	for (i = 0; same && i < a->nports; i++)
+		same = fuzz_same_text(state_port_fingerprint(&a->ports[i].spec),
+				      state_port_fingerprint(&b->ports[i].spec));
+	for (i = 0; same && i < a->nendpoints; i++)
+		same = fuzz_same_text(
+			state_endpoint_fingerprint(&a->endpoints[i].spec),
+			state_endpoint_fingerprint(&b->endpoints[i].spec));
 	return same;
 }
 
