@@ -10,6 +10,17 @@
  * empty "[tenant blue]" still creates the tenant. The reader also refuses
  * lines longer than inih's buffer, which inih would otherwise split into
  * two lines silently.
+ *
+ * The reader and inih must agree on what each line is. inih skips every
+ * isspace() character at the start of a line, and reads an indented line
+ * after a key as a continuation of that key's value (INI_ALLOW_MULTILINE),
+ * without taking off an inline comment as it does on a KEY = VALUE line.
+ * An indented "[daemon]" after "socket = /x" set the socket to "[daemon]"
+ * while the reader switched sections, and "  /y ; old" after it set the
+ * socket to "/y ; old"; a header behind a form feed was a section for inih
+ * and not for the reader. So the reader skips the same blanks as inih and
+ * refuses every indented line after a key but blank lines and comments
+ * (found by fuzz_config, its first case by reading inih while writing it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +57,8 @@ enum config_section {
  * @off:	offset of the next line
  * @line:	number of the line last read, from 1
  * @sec:	kind of the current section
+ * @key_seen:	inih has passed a key since the last section header, so it
+ *		would take an indented line for a continuation of that key
  * @rc:		first error, 0 if none
  * @err_line:	line of @rc
  * @msg:	message of @rc, without FILE:LINE
@@ -57,6 +70,7 @@ struct config_ctx {
 	size_t off;
 	unsigned line;
 	enum config_section sec;
+	bool key_seen;
 	int rc;
 	unsigned err_line;
 	char msg[256];
@@ -392,16 +406,25 @@ static void config_section(struct config_ctx *ctx, const char *raw)
 {
 	char text[256], *kind, *name, *end;
 	struct config *c = ctx->c;
+	size_t indent;
 	unsigned i;
 
 	if (ctx->line == 1 && !strncmp(raw, "\xef\xbb\xbf", 3))
 		raw += 3;
-	raw += strspn(raw, " \t");
+	/* inih's lskip(): isspace() */
+	indent = strspn(raw, " \t\n\v\f\r");
+	raw += indent;
+	if (indent && ctx->key_seen && !strchr(";#", *raw)) {
+		config_fail(ctx, ctx->line, -EINVAL,
+			    "indented line after a key (it would continue that key's value): start it at the beginning of the line");
+		return;
+	}
 	if (*raw != '[')
 		return;
 	snprintf(text, sizeof(text), "%s", raw + 1);
 	if (!(end = strchr(text, ']')))
 		return; /* inih reports the syntax error */
+	ctx->key_seen = false;
 	*end = '\0';
 	kind = config_trim(text);
 	name = kind + strcspn(kind, " \t");
@@ -535,6 +558,7 @@ static int config_handler(void *user, const char *section, const char *name,
 	(void)section;
 	if (ctx->rc || !name)
 		return 1;
+	ctx->key_seen = true;
 
 	switch (ctx->sec) {
 	case CONFIG_SEC_NONE:

@@ -21,32 +21,9 @@
 #include "frame.h"
 #include "gso.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#include <sanitizer/asan_interface.h>
-#define FUZZ_POISON(p, n)   ASAN_POISON_MEMORY_REGION(p, n)
-#define FUZZ_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
-#endif
-#endif
-#ifndef FUZZ_POISON
-#define FUZZ_POISON(p, n)   ((void)(p), (void)(n))
-#define FUZZ_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#include "fuzz_pool.h"
 
 #define FUZZ_POOL_SIZE (1 << 20)
-#define FUZZ_REDZONE   32
-
-/**
- * struct fuzz_pool - bump allocator over a static area, reset per input
- * @used:	bytes handed out, redzones included
- * @last_cap:	size of the buffer handed out last
- * @last:	that buffer
- */
-struct fuzz_pool {
-	size_t used;
-	size_t last_cap;
-	uint8_t *last;
-};
 
 static uint8_t fuzz_area[FUZZ_POOL_SIZE] __attribute__((aligned(64)));
 
@@ -61,18 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  */
 static uint8_t *fuzz_alloc(void *ctx, size_t cap)
 {
-	struct fuzz_pool *p = ctx;
-	uint8_t *b;
-
-	if (cap > FUZZ_POOL_SIZE - p->used ||
-	    FUZZ_POOL_SIZE - p->used - cap < FUZZ_REDZONE)
-		return NULL;
-	b = fuzz_area + p->used;
-	FUZZ_UNPOISON(b, cap);
-	p->used += (cap + FUZZ_REDZONE + 7) & ~(size_t)7;
-	p->last = b;
-	p->last_cap = cap;
-	return b;
+	return fuzz_pool_alloc(ctx, cap);
 }
 
 /**
@@ -103,7 +69,7 @@ static void fuzz_emit(void *ctx, uint8_t *buf, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t copy[VNET_HDR_LEN + FRAME_MAX_LEN];
-	struct fuzz_pool pool = {0};
+	struct fuzz_pool pool = {.area = fuzz_area, .size = sizeof(fuzz_area)};
 	struct frame_info fi;
 	int ret;
 

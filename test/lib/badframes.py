@@ -17,6 +17,11 @@ malformed: for --seconds (at most --count frames), cycle through broken
     refused); the rest reach the switch.
 macflood: --count frames, each from a new random unicast source MAC, to
     --dst (the first one), as fast as the socket takes them.
+spoof: UDP datagrams to --dst (the first one) and --dst-ip that claim to
+    come from someone else, in turn: --src-mac with --src-ip (impersonating
+    that host), our own MAC with --src-ip (a forged address only), and a
+    random MAC with a random address of --src-ip's /16; for --seconds, at
+    most --count frames. A locked port must drop every one as spoofed.
 
 Prints one JSON line: {"sent": N, "refused": M}.
 """
@@ -40,12 +45,12 @@ def mac(s):
     return bytes(int(x, 16) for x in s.split(":"))
 
 
-def ipv4(proto, payload, ihl=5, total=None, frag=0, opts=b""):
+def ipv4(proto, payload, ihl=5, total=None, frag=0, opts=b"",
+         src=bytes([10, 250, 0, 1]), dst=bytes([10, 250, 0, 2])):
     hdr_len = ihl * 4
     total = total if total is not None else 20 + len(opts) + len(payload)
     h = struct.pack("!BBHHHBBH4s4s", (4 << 4) | (ihl & 15), 0, total & 0xFFFF,
-                    random.getrandbits(16), frag, 64, proto, 0,
-                    bytes([10, 250, 0, 1]), bytes([10, 250, 0, 2]))
+                    random.getrandbits(16), frag, 64, proto, 0, src, dst)
     return h + opts + payload if hdr_len >= 20 else h + payload
 
 
@@ -113,15 +118,31 @@ def malformed(rnd, dst, src):
                             rnd.getrandbits(16)), p4                      # random metadata
 
 
+def spoofed(rnd, dst, src, victim_mac, victim_ip, dst_ip):
+    """Yield frames with a forged source, forever, in a fixed cycle."""
+    none = VNET_HDR.pack(0, GSO_NONE, 0, 0, 0, 0)
+    payload = udp(payload=b"s" * 18)
+    while True:
+        rand_mac = bytes([(rnd.getrandbits(8) & 0xFC) | 0x02]) + rnd.randbytes(5)
+        rand_ip = victim_ip[:2] + rnd.randbytes(2)
+        for smac, sip in ((victim_mac, victim_ip), (src, victim_ip), (rand_mac, rand_ip)):
+            yield none + dst + smac + b"\x08\x00" + ipv4(17, payload, src=sip, dst=dst_ip)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=("malformed", "macflood"))
+    ap.add_argument("mode", choices=("malformed", "macflood", "spoof"))
     ap.add_argument("--iface", required=True)
     ap.add_argument("--dst", action="append", required=True)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--count", type=int, default=1000000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--src-mac", help="spoof: the MAC to impersonate")
+    ap.add_argument("--src-ip", help="spoof: the IPv4 address to impersonate")
+    ap.add_argument("--dst-ip", help="spoof: destination IPv4 address")
     a = ap.parse_args()
+    if a.mode == "spoof" and not (a.src_mac and a.src_ip and a.dst_ip):
+        ap.error("spoof needs --src-mac, --src-ip and --dst-ip")
 
     rnd = random.Random(a.seed)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
@@ -140,6 +161,17 @@ def main():
             i += 1
             try:
                 s.send(hdr + frame)
+                sent += 1
+            except OSError:
+                refused += 1
+    elif a.mode == "spoof":
+        gen = spoofed(rnd, dsts[0], src, mac(a.src_mac), socket.inet_aton(a.src_ip),
+                      socket.inet_aton(a.dst_ip))
+        while sent + refused < a.count:
+            if (sent & 1023) == 0 and time.monotonic() > deadline:
+                break
+            try:
+                s.send(next(gen))
                 sent += 1
             except OSError:
                 refused += 1

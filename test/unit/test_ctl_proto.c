@@ -607,6 +607,31 @@ static void test_config_bad(void)
 		   "t.ini:3: duplicate section [endpoint e] (first on line 1)");
 	config_err("[daemon]\napp-socket = \n",
 		   "t.ini:2: invalid app socket path '': 1..107 characters");
+	/* inih would take these lines for more of the key's value */
+	config_err("[daemon]\nsocket = /x\n  [daemon]\n",
+		   "t.ini:3: indented line after a key (it would continue that key's value): start it at the beginning of the line");
+	config_err("[port p]\nmtu = 1500\n\n\t[tenant t]\n",
+		   "t.ini:4: indented line after a key (it would continue that key's value): start it at the beginning of the line");
+	config_err("[daemon]\nsocket = /x\n /y ; old\n",
+		   "t.ini:3: indented line after a key (it would continue that key's value): start it at the beginning of the line");
+	config_err("[port p]\n  tenant = t\n  mtu = 1500\n",
+		   "t.ini:3: indented line after a key (it would continue that key's value): start it at the beginning of the line");
+	/* and this one for a header, as the reader must */
+	config_err("[port a]\n\f[port a]\n",
+		   "t.ini:2: duplicate section [port a] (first on line 1)");
+	{
+		static const char ok[] =
+			"[daemon]\n  [tenant t]\n  weight = 5\nrate = 1M\n  ; c\n\n";
+		struct config c;
+
+		/* Before any key an indented line is what it would be
+		 * unindented; after one, blank lines and comments are. */
+		CU_ASSERT_EQUAL(config_parse_buffer(&c, "t.ini", ok, strlen(ok),
+						    err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL_FATAL(c.ntenants, 1);
+		CU_ASSERT_EQUAL(c.tenants[0].spec.weight, 5);
+		config_free(&c);
+	}
 	{
 		char line[400];
 
