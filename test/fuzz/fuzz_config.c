@@ -110,6 +110,8 @@ static void fuzz_daemon(FILE *f, const struct config_daemon *d)
 		fprintf(f, "metrics =%s\n", d->metrics);
 	if (d->set & CONFIG_SCHED)
 		fprintf(f, "sched = %s\n", d->sched ? "on" : "off");
+	if (d->set & CONFIG_ONE_HOP)
+		fprintf(f, "one-hop = %s\n", d->one_hop ? "on" : "off");
 }
 
 /**
@@ -141,7 +143,8 @@ static bool fuzz_daemon_same(const struct config_daemon *a,
 	       (!(s & CONFIG_NAPI) || a->napi == b->napi) &&
 	       (!(s & CONFIG_STATE) || !strcmp(a->state, b->state)) &&
 	       (!(s & CONFIG_METRICS) || !strcmp(a->metrics, b->metrics)) &&
-	       (!(s & CONFIG_SCHED) || a->sched == b->sched);
+	       (!(s & CONFIG_SCHED) || a->sched == b->sched) &&
+	       (!(s & CONFIG_ONE_HOP) || a->one_hop == b->one_hop);
 }
 
 /**
