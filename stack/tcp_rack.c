@@ -108,30 +108,27 @@ static void tcp_rack_push(struct tcp_conn *c, const struct tcp_rtx *e)
 void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t len)
 {
 	uint32_t end = seq + len, n = ++c->rtx_n;
-	struct tcp_rtx add = {seq, end, c->snd_max, n};
+	struct tcp_rtx add = {seq, end, c->snd_max, n}, tail;
+	bool split = false;
 	unsigned i = 0;
 
 	if (!len)
 		return;
+	/* older entries lose [seq, end); at most one holds it strictly
+	 * inside (entries are disjoint): its tail is added after the scan,
+	 * which an addition may reorder */
 	while (i < c->nrtx) {
 		struct tcp_rtx *e = &c->rtx[i];
 
 		if (!SEQ_LT(e->start, end) || !SEQ_LT(seq, e->end)) {
-			if (e->end == seq && e->n == n - 1 &&
-			    e->smax == c->snd_max) {
-				e->end = end;
-				e->n = n;
-				return;
-			}
 			i++;
 		} else if (SEQ_GEQ(e->start, seq) && SEQ_LEQ(e->end, end)) {
 			tcp_rack_drop(c, i);
 		} else if (SEQ_LT(e->start, seq) && SEQ_GT(e->end, end)) {
-			struct tcp_rtx tail = *e;
-
+			tail = *e;
 			tail.start = end;
 			e->end = seq;
-			tcp_rack_push(c, &tail);
+			split = true;
 			i++;
 		} else {
 			if (SEQ_LT(e->start, seq))
@@ -139,6 +136,18 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t len)
 			else
 				e->start = end;
 			i++;
+		}
+	}
+	if (split)
+		tcp_rack_push(c, &tail);
+	/* the previous retransmission, just before in sequence: extend it */
+	for (i = 0; i < c->nrtx; i++) {
+		struct tcp_rtx *e = &c->rtx[i];
+
+		if (e->end == seq && e->n == n - 1 && e->smax == c->snd_max) {
+			e->end = end;
+			e->n = n;
+			return;
 		}
 	}
 	tcp_rack_push(c, &add);

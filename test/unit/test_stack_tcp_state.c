@@ -1767,6 +1767,68 @@ static void test_rack_lost_rexmit(void)
 }
 
 /**
+ * rtx_check() - the log's entries are disjoint and non-empty
+ * @c:	connection
+ *
+ * Return: bytes they cover
+ */
+static uint32_t rtx_check(const struct tcp_conn *c)
+{
+	uint32_t total = 0;
+	unsigned i, j;
+
+	for (i = 0; i < c->nrtx; i++) {
+		CU_ASSERT(SEQ_LT(c->rtx[i].start, c->rtx[i].end));
+		total += c->rtx[i].end - c->rtx[i].start;
+		for (j = i + 1; j < c->nrtx; j++)
+			CU_ASSERT(SEQ_LEQ(c->rtx[i].end, c->rtx[j].start) ||
+				  SEQ_LEQ(c->rtx[j].end, c->rtx[i].start));
+	}
+	return total;
+}
+
+/**
+ * test_rack_log() - the retransmission log: consecutive resends join,
+ * a resend inside an older one splits it, the log stays disjoint and
+ * bounded, a wrapped sequence space changes nothing
+ */
+static void test_rack_log(void)
+{
+	static const uint32_t bases[] = {1000, 0xfffff000u}; /* across 2^32 */
+	static struct tcp_conn c;
+	uint32_t base, k;
+	unsigned b;
+
+	for (b = 0; b < 2; b++) {
+		base = bases[b];
+		memset(&c, 0, sizeof(c));
+		c.snd_max = base + 100000;
+		tcp_rack_sent(&c, base, 1000);
+		tcp_rack_sent(&c, base + 1000, 1000); /* joins */
+		CU_ASSERT_EQUAL(c.nrtx, 1);
+		CU_ASSERT_EQUAL(c.rtx[0].end, base + 2000);
+		CU_ASSERT_EQUAL(c.rtx[0].n, 2);
+		/* inside: split, the middle newer (the piece before it may take
+		 * the newer number: later, never earlier, is safe) */
+		tcp_rack_sent(&c, base + 500, 100);
+		CU_ASSERT(c.nrtx >= 2);
+		CU_ASSERT_EQUAL(rtx_check(&c), 2000);
+		tcp_rack_sent(&c, base, 2000); /* all again: one entry */
+		CU_ASSERT_EQUAL(c.nrtx, 1);
+		CU_ASSERT_EQUAL(rtx_check(&c), 2000);
+		/* scattered resends: never more than TCP_RTX_MAX entries */
+		for (k = 0; k < 40; k++)
+			tcp_rack_sent(&c, base + 3000 + k * 2000, 500);
+		CU_ASSERT_EQUAL(c.nrtx, TCP_RTX_MAX);
+		rtx_check(&c);
+		/* everything below snd_una forgotten */
+		c.snd_una = base + 3000 + 39 * 2000;
+		tcp_rack_trim(&c);
+		CU_ASSERT_EQUAL(c.nrtx, 1);
+	}
+}
+
+/**
  * test_newreno_recovery() - no SACK: three dupacks, partial ACK resends
  */
 static void test_newreno_recovery(void)
@@ -2031,6 +2093,7 @@ int main(void)
 		{"SACK rescue retransmission", test_sack_rescue},
 		{"tail loss probe", test_tlp},
 		{"RACK: lost retransmission", test_rack_lost_rexmit},
+		{"RACK: retransmission log", test_rack_log},
 		{"NewReno loss recovery", test_newreno_recovery},
 		{"cwnd grows only when it limits", test_cwnd_limited},
 		{"limited transmit", test_limited_transmit},
