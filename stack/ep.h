@@ -133,6 +133,7 @@ static inline struct ep_conn *ep_conn_of(struct tcp_conn *c)
 	X(TCP_OOO_SEGS, "tcp_ooo_segs")	      /* segments beyond a hole */     \
 	X(TCP_DUP_SEGS, "tcp_dup_segs")	      /* data received twice */        \
 	X(TCP_TLP, "tcp_tlp_probes")	      /* tail loss probes sent */      \
+	X(TCP_WUPD, "tcp_wupd_resent")	      /* window updates sent again */  \
 	/* the one-hop path (ep_hop.c) */                                      \
 	X(HOP_TX, "hop_tx")		    /* segments queued (joined: one) */ \
 	X(HOP_RX, "hop_rx")		    /* segments delivered to us */     \

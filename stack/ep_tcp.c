@@ -984,6 +984,7 @@ static void ep_tcp_release(void *ctx, struct tcp_conn *c)
 	ep->stats[EP_STAT_TCP_OOO_SEGS] += c->stats.ooo_segs;
 	ep->stats[EP_STAT_TCP_DUP_SEGS] += c->stats.dup_segs;
 	ep->stats[EP_STAT_TCP_TLP] += c->stats.tlp_probes;
+	ep->stats[EP_STAT_TCP_WUPD] += c->stats.wupd_resent;
 	if (ec->uops && ec->uops->release)
 		ec->uops->release(ec->user, ec);
 	ep_tcp_put(t, ec);

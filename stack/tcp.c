@@ -221,7 +221,7 @@ void tcp_done(struct tcp_conn *c, int err)
 	c->state = TCP_CLOSED;
 	c->err = err;
 	c->t_rexmt = c->t_persist = c->t_keep = c->t_delack = c->t_2msl = 0;
-	c->t_tlp = c->t_rack = 0;
+	c->t_tlp = c->t_rack = c->t_wupd = 0;
 	c->persist = false;
 	c->events |= err ? TCP_EV_RESET : TCP_EV_CLOSED;
 }
@@ -548,6 +548,19 @@ size_t tcp_send(struct tcp_conn *c, const void *data, size_t len,
 }
 
 /**
+ * tcp_wupd_ival() - first wait before a window update is sent again
+ * @c:	connection
+ *
+ * Return: two smoothed RTTs, at least 2 ms
+ */
+static uint32_t tcp_wupd_ival(const struct tcp_conn *c)
+{
+	uint32_t t = 2 * rto_srtt(&c->rto);
+
+	return t < 2 ? 2 : t;
+}
+
+/**
  * tcp_recv_commit() - the caller consumed bytes from the receive ring
  * @c:		connection
  * @n:		bytes read at the stream position rcv_read
@@ -581,9 +594,41 @@ size_t tcp_recv_commit(struct tcp_conn *c, size_t n, uint64_t now_ms)
 		c->depth++;
 		tcp_output(c, now_ms);
 		c->depth--;
+		/* the window was closed to the peer: if this update is lost,
+		 * only its persist timer (an RTO, 200 ms or more) would find
+		 * out; send it again unless data comes (tcp_timer_wupd()) */
+		if (cur < c->mss) {
+			c->wupd_nxt = c->rcv_nxt;
+			c->wupd_n = 0;
+			c->t_wupd = now_ms + tcp_wupd_ival(c);
+		}
 	}
 	tcp_finish(c);
 	return n;
+}
+
+/**
+ * tcp_timer_wupd() - resend a window update that reopened a closed window
+ * @c:		connection
+ * @now_ms:	current time
+ *
+ * Window updates are pure ACKs, never acknowledged: RFC 9293 3.8.6.1
+ * leaves a lost one to the sender's persist timer. When nothing has
+ * arrived since the update and the window is still open, it is sent
+ * again, up to three times, the interval doubling each time.
+ */
+static void tcp_timer_wupd(struct tcp_conn *c, uint64_t now_ms)
+{
+	c->t_wupd = 0;
+	if (!tcp_synchronized(c) || c->state == TCP_TIME_WAIT ||
+	    c->fin_rcvd || c->rcv_nxt != c->wupd_nxt ||
+	    !SEQ_GT(c->rcv_adv, c->rcv_nxt) ||
+	    c->rcv_adv - c->rcv_nxt < c->mss)
+		return;
+	c->stats.wupd_resent++;
+	tcp_out_ack(c, now_ms);
+	if (++c->wupd_n < 3)
+		c->t_wupd = now_ms + ((uint64_t)tcp_wupd_ival(c) << c->wupd_n);
 }
 
 /**
@@ -820,7 +865,7 @@ uint64_t tcp_next_deadline(const struct tcp_conn *c)
 {
 	const uint64_t t[] = {c->t_rexmt, c->t_persist, c->t_delack,
 			      c->t_keep,  c->t_2msl,   c->t_tlp,
-			      c->t_rack};
+			      c->t_rack,  c->t_wupd};
 	uint64_t best = UINT64_MAX;
 	unsigned i;
 
@@ -933,6 +978,8 @@ void tcp_timer(struct tcp_conn *c, uint64_t now_ms)
 		tcp_rack_timer(c, now_ms);
 	if (c->t_tlp && c->t_tlp <= now_ms)
 		tcp_out_tlp(c, now_ms);
+	if (c->t_wupd && c->t_wupd <= now_ms)
+		tcp_timer_wupd(c, now_ms);
 	if (c->t_persist && c->t_persist <= now_ms) {
 		c->t_persist = 0;
 		if (c->persist)

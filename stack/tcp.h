@@ -145,7 +145,7 @@ struct tcp_stats {
 	uint64_t rexmit_segs, fast_rexmits, rtos, persist_probes, keep_probes;
 	uint64_t dup_acks, ooo_segs, ooo_drops, dup_segs, paws_drops;
 	uint64_t bad_acks, challenge_acks, unacceptable, backlog_drops;
-	uint64_t tlp_probes;
+	uint64_t tlp_probes, wupd_resent;
 };
 
 /**
@@ -229,6 +229,9 @@ struct tcp_conn {
 
 	/* timers: absolute deadlines, 0 = not armed */
 	uint64_t t_rexmt, t_persist, t_delack, t_keep, t_2msl, t_tlp, t_rack;
+	uint64_t t_wupd;		/* resend a window update (tcp.c) */
+	uint32_t wupd_nxt;		/* rcv_nxt when it was sent */
+	uint8_t wupd_n;			/* times resent */
 	uint32_t n_rexmt, persist_shift, n_keep;
 	bool persist;
 	uint64_t chal_epoch;		/* challenge ACK rate limit window */

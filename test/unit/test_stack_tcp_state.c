@@ -1133,6 +1133,20 @@ static void test_receive_zero_window(void)
 	CU_ASSERT_EQUAL(nout, 1);
 	st_check(st_last(), TCP_F_ACK, 102, 501 + RING, 0);
 	CU_ASSERT_EQUAL(st_last()->seg.win, 2100);
+	/* the update reopened a closed window: nothing comes, so it is sent
+	 * again (it may have been lost), three times at most */
+	CU_ASSERT(conn.t_wupd != 0);
+	nout = 0;
+	for (i = 0; i < 5 && conn.t_wupd; i++)
+		st_timer_run(&conn);
+	CU_ASSERT_EQUAL(conn.stats.wupd_resent, 3);
+	CU_ASSERT_EQUAL(nout, 3);
+	CU_ASSERT_EQUAL(st_last()->seg.win, 2100);
+	/* data after an update: no resend */
+	CU_ASSERT_EQUAL(tcp_recv(&conn, b, 1996, now), 1996);
+	CU_ASSERT(conn.t_wupd == 0); /* the window was open: no timer */
+	st_in(&conn, TCP_F_ACK, 501 + RING, 102, 4000, d, 1000);
+	CU_ASSERT_EQUAL(conn.stats.wupd_resent, 3);
 	st_abort_conn(&conn);
 	st_done(&conn, 1);
 }
