@@ -287,6 +287,7 @@ struct ep_req {
  * @next:	the stack's list of endpoints (control thread)
  * @hop_next:	the worker's list of endpoints (ep_hop.c)
  * @hop_on:	on that list
+ * @hop_rx:	segments delivered in the current ep_hop_drain()
  */
 struct ep {
 	struct netif ni;
@@ -314,6 +315,7 @@ struct ep {
 	struct ep *next;
 	struct ep *hop_next;
 	bool hop_on;
+	bool hop_rx;		/* ep_hop_drain() delivered to it */
 };
 
 /* ep.c: life cycle and the worker's entry points */

@@ -284,6 +284,7 @@ bool ep_hop_drain(uint64_t now_ms)
 {
 	struct ep_hop_worker *w = ep_hop_w;
 	unsigned budget;
+	struct ep *e;
 
 	if (!w || w->draining || !w->n)
 		return false;
@@ -302,9 +303,17 @@ bool ep_hop_drain(uint64_t now_ms)
 		}
 		h.to->now = now_ms;
 		h.to->stats[EP_STAT_HOP_RX]++;
+		h.to->hop_rx = true;
 		ep_tcp_seg_input(h.to, &h.seg, now_ms);
-		app_run_wake_all(h.to);
 	}
+	/* once per receiving endpoint, not per segment: timers read again,
+	 * its applications woken */
+	for (e = w->eps; e; e = e->hop_next)
+		if (e->hop_rx) {
+			e->hop_rx = false;
+			ep_tcp_flush(e);
+			app_run_wake_all(e);
+		}
 	w->draining = false;
 	if (!w->eps) {
 		free(w);

@@ -1043,7 +1043,7 @@ out:
  * @now_ms:	current time
  *
  * From a frame (ep_tcp_input()) or straight from another endpoint of this
- * worker (ep_hop.c).
+ * worker (ep_hop.c); the caller runs ep_tcp_flush() once it is done.
  */
 void ep_tcp_seg_input(struct ep *ep, struct tcp_seg *seg, uint64_t now_ms)
 {
@@ -1074,7 +1074,6 @@ void ep_tcp_seg_input(struct ep *ep, struct tcp_seg *seg, uint64_t now_ms)
 	}
 	ep_tcp_touch(ep, ec);
 	tcp_input(&ec->tcp, seg, now_ms);
-	ep_tcp_flush(ep);
 }
 
 /**
