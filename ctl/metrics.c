@@ -159,6 +159,9 @@ static const struct metrics_family metrics_families[] = {
 	{ "vstack_worker_idle_sleeps_total", true,
 	  "Times the worker went to sleep for want of work.", "workers",
 	  "idle_sleeps", METRICS_VALUE, METRICS_L_WORKER },
+	{ "vstack_worker_express_rounds_total", true,
+	  "Rounds whose small frames were sent ahead of held bulk.",
+	  "workers", "express_rounds", METRICS_VALUE, METRICS_L_WORKER },
 };
 
 /* Tenant members exported by the table above, or not numbers at all. */

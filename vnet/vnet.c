@@ -769,6 +769,7 @@ void vnet_worker_foreach(struct vnet *v,
 		info.batches = stat_read(&w->batches);
 		info.frames = stat_read(&w->frames);
 		info.idle_sleeps = stat_read(&w->idle_sleeps);
+		info.express = stat_read(&w->express);
 		snprintf(info.ring_features, sizeof(info.ring_features), "%s",
 			 w->features);
 		fn(&info, ctx);

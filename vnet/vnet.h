@@ -154,6 +154,7 @@ struct vnet_worker_info {
 	uint64_t batches;    /* completion batches handled */
 	uint64_t frames;
 	uint64_t idle_sleeps;
+	uint64_t express;    /* rounds whose small frames went ahead */
 	char ring_features[128];
 };
 

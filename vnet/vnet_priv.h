@@ -38,6 +38,8 @@ enum {
 #define WORKER_QUEUES_MAX 8      /* queues of one port on one worker */
 #define WORKER_BULK_FRAME 16384  /* a frame this big means bulk transfer */
 #define WORKER_BULK_NS 2000000ull /* ... which lasts this long after one */
+#define WORKER_EXPRESS_FRAMES 2  /* small frames per port and round that go
+				  * ahead of the bulk (worker_reap) */
 
 struct vnet_port {
 	uint16_t id;
@@ -121,6 +123,15 @@ struct wport {
 	int32_t tnext, tprev; /* in its tenant's member list */
 	bool local;           /* a local port (lport.c) */
 	struct vnet_lctx lc;  /* on its owning worker: the callbacks' handle */
+	uint64_t round;       /* the round @rframes and @held count for */
+	unsigned rframes;     /* frames read from it in that round */
+	bool held;            /* its completions wait for the second pass */
+};
+
+/* A read completion held back for the second pass of a round */
+struct wheld {
+	uint64_t ud;
+	int32_t res;
 };
 
 /* A tenant's work on one worker (written by it, read by the control
@@ -161,6 +172,8 @@ struct worker {
 	unsigned nfree_slots;
 	uint16_t *starved;                 /* ports waiting for buffers */
 	unsigned nstarved;
+	struct wheld *held;                /* [CQ entries] second pass */
+	uint64_t round;                    /* rounds that reaped */
 
 	/* Accounting and scheduling (see worker.c, "Tenants") */
 	struct wtenant_stats *tstats;      /* [VNET_MAX_TENANTS] */
@@ -190,7 +203,7 @@ struct worker {
 					    * after 49 days) */
 
 	/* Read by the control thread (stat_read) */
-	uint64_t batches, frames, idle_sleeps;
+	uint64_t batches, frames, idle_sleeps, express;
 	char features[128];
 };
 

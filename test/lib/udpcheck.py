@@ -5,9 +5,13 @@
 send: COUNT datagrams to ADDR:PORT, paced at PPS. Datagram i carries a
       header (magic, tag, i, length) and a body derived from (tag, i), so the
       receiver can check every byte without shared state.
+      With --gso K, datagrams go out in bursts: K of --size bytes in one
+      send with UDP_SEGMENT (one frame on an offloading device), then
+      --tail small ones (64 bytes) right behind them.
 recv: receive until COUNT distinct good datagrams or IDLE seconds of
       silence; print a one-line JSON summary; exit 0 only if all COUNT
-      arrived intact, exactly once, and nothing else arrived.
+      arrived intact, exactly once, and nothing else arrived (with
+      --ordered: and in the order they were sent).
 
 Sizes: --size N, or --size MIN-MAX (size of datagram i cycles through the
 range deterministically).
@@ -20,6 +24,7 @@ import struct
 import sys
 import time
 
+UDP_SEGMENT = 103  # linux/udp.h
 MAGIC = b"VSTK"
 HDR = struct.Struct("!4sIII")  # magic, tag, seq, total length
 
@@ -58,12 +63,34 @@ def cmd_send(a):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
     gap = 1.0 / a.pps if a.pps > 0 else 0
     t0 = time.monotonic()
+    if a.gso:
+        send_gso(a, s, (host, port), gap, t0)
+        return
     for i in range(a.count):
         s.sendto(make(a.tag, i, size_of(a.size, i)), (host, port))
         if gap:
             delay = t0 + (i + 1) * gap - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+    print(json.dumps({"sent": a.count}))
+
+
+def send_gso(a, s, dst, gap, t0):
+    """Bursts of a.gso datagrams in one UDP_SEGMENT send, a.tail behind."""
+    size = int(a.size)
+    i = 0
+    while i < a.count:
+        k = min(a.gso, a.count - i)
+        burst = b"".join(make(a.tag, i + j, size) for j in range(k))
+        s.sendmsg([burst], [(socket.SOL_UDP, UDP_SEGMENT, struct.pack("=H", size))],
+                  0, dst)
+        i += k
+        for _ in range(min(a.tail, a.count - i)):
+            s.sendto(make(a.tag, i, 64), dst)
+            i += 1
+        delay = t0 + i * gap - time.monotonic()
+        if gap and delay > 0:
+            time.sleep(delay)
     print(json.dumps({"sent": a.count}))
 
 
@@ -75,7 +102,7 @@ def cmd_recv(a):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((host, port))
     s.settimeout(a.idle)
-    good, dup, bad, other = set(), 0, 0, 0
+    good, dup, bad, other, late, last = set(), 0, 0, 0, 0, -1
     first_bad = None
     deadline = time.monotonic() + a.max_time
     while len(good) < a.count and time.monotonic() < deadline:
@@ -102,6 +129,8 @@ def cmd_recv(a):
             dup += 1
         else:
             good.add(seq)
+            late += seq < last
+            last = max(last, seq)
     # Catch late duplicates for a moment.
     s.settimeout(0.3)
     try:
@@ -115,11 +144,12 @@ def cmd_recv(a):
     except socket.timeout:
         pass
     res = {"expected": a.count, "received": len(good), "missing": a.count - len(good),
-           "duplicates": dup, "corrupt": bad, "foreign": other}
+           "duplicates": dup, "corrupt": bad, "foreign": other, "reordered": late}
     if first_bad:
         res["first_corrupt"] = first_bad
     print(json.dumps(res))
-    sys.exit(0 if len(good) == a.count and not dup and not bad else 1)
+    sys.exit(0 if len(good) == a.count and not dup and not bad
+             and not (a.ordered and late) else 1)
 
 
 def main():
@@ -132,6 +162,8 @@ def main():
     p.add_argument("--pps", type=float, default=2000)
     p.add_argument("--tag", type=int, default=1)
     p.add_argument("--broadcast", action="store_true")
+    p.add_argument("--gso", type=int, default=0)
+    p.add_argument("--tail", type=int, default=2)
     p = sub.add_parser("recv")
     p.add_argument("--bind", required=True)
     p.add_argument("--count", type=int, required=True)
@@ -139,6 +171,7 @@ def main():
     p.add_argument("--tag", type=int, default=1)
     p.add_argument("--idle", type=float, default=5)
     p.add_argument("--max-time", type=float, default=50)
+    p.add_argument("--ordered", action="store_true")
     a = ap.parse_args()
     (cmd_send if a.cmd == "send" else cmd_recv)(a)
 
