@@ -21,11 +21,15 @@
  *   3. vnet flags: only NEEDS_CSUM and DATA_VALID are defined for frames a
  *      driver sends (virtio 1.2, 5.1.6.2) (VNET_FLAGS);
  *   4. Ethernet: at most one 802.1Q / 802.1ad tag is looked through;
- *   5. IPv4 / IPv6 header and lengths (L3); non-IP ethertypes are not
- *      looked at, the switch forwards them as they are;
- *   6. TCP / UDP header (L4), but only when an offload depends on it: a
- *      plain frame with a truncated TCP header is the receiver's business,
- *      it is forwarded and simply has no L4 recorded;
+ *   5. IPv4 / IPv6 header and lengths, IPv4 options' layout, and IPv4
+ *      fragments that would end past 64 KiB; ARP's length (L3). Other
+ *      ethertypes are not looked at, the switch forwards them as they are;
+ *   6. TCP / UDP header (L4): a TCP data offset below 20 bytes or past the
+ *      packet, a UDP length that lies, and a first fragment too short to
+ *      hold its header are dropped here, so that no other tenant's kernel
+ *      is sent what it can only drop (and a flood of them does not cost
+ *      every port on the network). A chain of IPv6 extension headers too
+ *      long to follow is forwarded without an L4 header recorded;
  *   7. NEEDS_CSUM start and offset inside the packet (CSUM);
  *   8. GSO type, size and headers consistent (GSO).
  *
@@ -48,6 +52,8 @@
 #define FRAME_UDP_HLEN	    8
 #define FRAME_TCP_CSUM_OFF  16 /* offsetof(struct tcphdr, check) */
 #define FRAME_UDP_CSUM_OFF  6  /* offsetof(struct udphdr, check) */
+
+#define FRAME_ARP_HLEN	    8  /* hardware/protocol types and lengths, op */
 
 #define FRAME_IPV4_MF	   0x2000
 #define FRAME_IPV4_OFFMASK 0x1fff
@@ -115,6 +121,57 @@ static bool frame_src_mac_bad(const uint8_t *mac)
 }
 
 /**
+ * frame_ipv4_opts_ok() - check the layout of IPv4 options
+ * @o:		first option byte
+ * @len:	bytes of options (IHL * 4 - 20)
+ *
+ * RFC 791 3.1: End of Option List (0) ends them, No Operation (1) is one
+ * byte, every other option has a length byte of at least 2 that keeps it
+ * inside the header. What the options say is the receiver's business.
+ *
+ * Return: true if every option lies inside the header
+ */
+static bool frame_ipv4_opts_ok(const uint8_t *o, uint32_t len)
+{
+	uint32_t i = 0;
+
+	while (i < len) {
+		if (o[i] == 0) /* End of Option List */
+			return true;
+		if (o[i] == 1) { /* No Operation */
+			i++;
+			continue;
+		}
+		if (len - i < 2 || o[i + 1] < 2 || o[i + 1] > len - i)
+			return false;
+		i += o[i + 1];
+	}
+	return true;
+}
+
+/**
+ * frame_parse_arp() - check that an ARP packet holds its addresses
+ * @fi:		frame info, l3_off and eth_len set
+ * @eth:	the Ethernet frame
+ *
+ * RFC 826: after the fixed eight bytes come two hardware and two protocol
+ * addresses of the lengths the header gives.
+ *
+ * Return: FRAME_OK or FRAME_DROP_L3
+ */
+static enum frame_drop frame_parse_arp(const struct frame_info *fi,
+				       const uint8_t *eth)
+{
+	uint32_t room = fi->eth_len - fi->l3_off;
+	const uint8_t *a = eth + fi->l3_off;
+
+	if (room < FRAME_ARP_HLEN ||
+	    room < FRAME_ARP_HLEN + 2U * a[4] + 2U * a[5])
+		return FRAME_DROP_L3;
+	return FRAME_OK;
+}
+
+/**
  * frame_parse_ipv4() - validate an IPv4 header, find the L4 header
  * @c:		parser state, @c->ip_end and @c->frag set here
  * @fi:		frame info, l3_off and eth_len set, l4_off/l4_proto set here
@@ -148,11 +205,19 @@ static enum frame_drop frame_parse_ipv4(struct frame_ctx *c,
 	if (tot < ihl || tot > room)
 		return FRAME_DROP_L3;
 
+	if (!frame_ipv4_opts_ok(ip + FRAME_IPV4_HLEN_MIN,
+				ihl - FRAME_IPV4_HLEN_MIN))
+		return FRAME_DROP_L3;
+
 	c->ip_end = fi->l3_off + tot;
 	*proto = ip[9];
 
 	frag = frame_be16(ip + 6);
 	c->frag = frag & (FRAME_IPV4_MF | FRAME_IPV4_OFFMASK);
+	/* Reassembled, it would be longer than an IP packet can be (the
+	 * "ping of death") */
+	if ((frag & FRAME_IPV4_OFFMASK) * 8U + tot - ihl > UINT16_MAX)
+		return FRAME_DROP_L3;
 	/* RFC 791: only the fragment at offset 0 carries the L4 header */
 	*l4_off = (frag & FRAME_IPV4_OFFMASK) ? 0 : fi->l3_off + ihl;
 
@@ -255,20 +320,26 @@ static enum frame_drop frame_parse_ipv6(struct frame_ctx *c,
 }
 
 /**
- * frame_parse_l4() - record the TCP/UDP header, if it is sound
+ * frame_parse_l4() - check and record the TCP/UDP header
  * @c:		parser state after L3
- * @fi:		frame info, l4 fields set here
+ * @fi:		frame info, l4 fields set here, gso_type not yet
  * @l4_off:	offset of the L4 header from the Ethernet header, 0 if none
  * @proto:	its protocol
+ * @gso:	the frame asks for segmentation
  *
- * Return: FRAME_OK, or FRAME_DROP_L4 for a malformed TCP/UDP header that an
- * offload request depends on
+ * A packet's TCP header must fit its data offset, which is at least 20
+ * bytes; a UDP length must cover the header and lie inside the packet. In
+ * a first fragment (RFC 1858: no tiny fragments) only the fixed part of the
+ * header must be there, and a UDP length counts the whole datagram; a GSO
+ * super-frame's lengths are the segmenter's to write.
+ *
+ * Return: FRAME_OK or FRAME_DROP_L4
  */
 static enum frame_drop frame_parse_l4(const struct frame_ctx *c,
 				      struct frame_info *fi, uint32_t l4_off,
-				      uint8_t proto)
+				      uint8_t proto, bool gso)
 {
-	uint32_t room, hlen;
+	uint32_t room, hlen, ulen;
 
 	if (!l4_off || l4_off > UINT16_MAX)
 		return FRAME_OK;
@@ -278,15 +349,27 @@ static enum frame_drop frame_parse_l4(const struct frame_ctx *c,
 	switch (proto) {
 	case IPPROTO_TCP:
 		if (room < FRAME_TCP_HLEN_MIN)
-			goto bad;
+			return FRAME_DROP_L4;
 		hlen = (c->eth[l4_off + 12] >> 4) * 4U;
-		if (hlen < FRAME_TCP_HLEN_MIN || hlen > room)
-			goto bad;
+		if (hlen < FRAME_TCP_HLEN_MIN)
+			return FRAME_DROP_L4;
+		if (hlen > room) {
+			if (!c->frag)
+				return FRAME_DROP_L4;
+			/* The rest of it is in the next fragment: nothing
+			 * to act on here */
+			if (c->offload)
+				return FRAME_DROP_L4;
+			return FRAME_OK;
+		}
 		break;
 	case IPPROTO_UDP:
 		if (room < FRAME_UDP_HLEN)
-			goto bad;
+			return FRAME_DROP_L4;
 		hlen = FRAME_UDP_HLEN;
+		ulen = frame_be16(c->eth + l4_off + 4);
+		if (!c->frag && !gso && (ulen < hlen || ulen > room))
+			return FRAME_DROP_L4;
 		break;
 	default:
 		hlen = 0;
@@ -297,10 +380,6 @@ static enum frame_drop frame_parse_l4(const struct frame_ctx *c,
 	fi->l4_proto = proto;
 	fi->l4_hlen = (uint16_t)hlen;
 	return FRAME_OK;
-
-bad:
-	/* Forwarded as is unless we would have to act on the header */
-	return c->offload ? FRAME_DROP_L4 : FRAME_OK;
 }
 
 /**
@@ -466,13 +545,17 @@ enum frame_drop frame_parse(const uint8_t *buf, size_t len,
 	} else if (type == ETH_P_IPV6) {
 		fi->l3 = 6;
 		ret = frame_parse_ipv6(&c, fi, &l4_off, &proto);
+	} else if (type == ETH_P_ARP) {
+		ret = frame_parse_arp(fi, eth);
 	} else {
 		ret = FRAME_OK;
 	}
 	if (ret != FRAME_OK)
 		return ret;
 
-	ret = frame_parse_l4(&c, fi, l4_off, proto);
+	ret = frame_parse_l4(&c, fi, l4_off, proto,
+			     buf[offsetof(struct vnet_hdr, gso_type)] &
+				     (uint8_t)~VIRTIO_NET_HDR_GSO_ECN);
 	if (ret != FRAME_OK)
 		return ret;
 

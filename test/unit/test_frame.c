@@ -77,11 +77,15 @@ static void test_short(void)
 	tb_build(buf, &arp, &f);
 	for (l = 0; l < VNET_HDR_LEN + ETH_HLEN_MIN; l++)
 		CU_ASSERT_EQUAL(parse(l, &fi), FRAME_DROP_SHORT);
-	/* exactly an Ethernet header, unknown payload: forwarded */
+	/* exactly an Ethernet header: ARP without its body is dropped... */
+	CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + ETH_HLEN_MIN, &fi), FRAME_DROP_L3);
+	/* ... an ethertype we do not know is forwarded as it is */
+	tb_be16(f.eth + 12, 0x88b5); /* IEEE 802 local experimental */
 	CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + ETH_HLEN_MIN, &fi), FRAME_OK);
 	CU_ASSERT_EQUAL(fi.l3, 0);
 	CU_ASSERT_EQUAL(fi.eth_len, ETH_HLEN_MIN);
-	CU_ASSERT_EQUAL(fi.ethertype, ETH_P_ARP);
+	CU_ASSERT_EQUAL(fi.ethertype, 0x88b5);
+	tb_be16(f.eth + 12, ETH_P_ARP);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	CU_ASSERT_EQUAL(fi.l3_off, 14);
 	CU_ASSERT_EQUAL(fi.l4_off, 0);
@@ -252,6 +256,7 @@ static void test_ipv4_ok(void)
  */
 static void test_ipv4_bad(void)
 {
+	uint8_t save[40];
 	struct frame_info fi;
 	struct tb_frame f;
 	uint8_t *ip;
@@ -275,9 +280,12 @@ static void test_ipv4_bad(void)
 	ip[0] = 0x40;
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
 	ip[0] = 0x4f; /* 60 bytes of header: fits in the frame... */
+	memcpy(save, ip + 20, sizeof(save));
+	memset(ip + 20, 1, sizeof(save)); /* (options: No Operation) */
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	tb_be16(ip + 2, 56); /* ... but not in the total length */
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+	memcpy(ip + 20, save, sizeof(save));
 	tb_be16(ip + 2, (uint16_t)(f.ip_end - f.l3_off));
 	ip[0] = 0x45;
 
@@ -370,6 +378,7 @@ static void test_ipv6_ok(void)
 	s.payload = 100;
 	tb_build(buf, &s, &f);
 	f.eth[54 + 1] = 2;
+	tb_be16(f.eth + 54 + 24 + 4, (uint16_t)(f.ip_end - (54 + 24)));
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	CU_ASSERT_EQUAL(fi.l4_off, 54 + 24);
 	CU_ASSERT_EQUAL(fi.l4_proto, IPPROTO_UDP);
@@ -489,8 +498,7 @@ static void test_ipv6_bad(void)
  * @base:	frame description, TCP or UDP
  * @hlen:	L4 header length
  *
- * Without offload a short header is forwarded without L4 info; with
- * NEEDS_CSUM it is an L4 drop.
+ * A short header is an L4 drop, with an offload request or without.
  */
 static void check_l4_cuts(const struct tb_spec *base, uint32_t hlen)
 {
@@ -513,9 +521,7 @@ static void check_l4_cuts(const struct tb_spec *base, uint32_t hlen)
 				 */
 				continue;
 		}
-		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
-		CU_ASSERT_EQUAL(fi.l4_off, 0);
-		CU_ASSERT_EQUAL(fi.l4_proto, 0);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L4);
 
 		buf[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 		tb_le16(buf + 6, f.l4_off);
@@ -550,13 +556,13 @@ static void test_tcp_doff(void)
 		s.csum = false;
 		tb_build(buf, &s, &f);
 		f.eth[f.l4_off + 12] = (uint8_t)(doff << 4);
-		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 		/* 20 header + 20 payload: offsets 5..10 fit */
 		if (doff >= 5 && doff <= 10) {
+			CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 			CU_ASSERT_EQUAL(fi.l4_off, 34);
 			CU_ASSERT_EQUAL(fi.l4_hlen, doff * 4);
 		} else {
-			CU_ASSERT_EQUAL(fi.l4_off, 0);
+			CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L4);
 		}
 		s.csum = true;
 		tb_build(buf, &s, &f);
@@ -859,6 +865,108 @@ static void test_gso_l4_bad(void)
 }
 
 /**
+ * test_ipv4_options() - the layout of IPv4 options is checked
+ */
+static void test_ipv4_options(void)
+{
+	static const struct {
+		uint8_t o[8];
+		enum frame_drop want;
+	} cases[] = {
+		{{1, 1, 1, 1, 1, 1, 1, 1}, FRAME_OK},        /* NOPs */
+		{{0, 0xff, 0xff, 0xff, 0xff}, FRAME_OK},     /* EOL, then junk */
+		{{148, 4, 0, 0, 1, 1, 1, 0}, FRAME_OK},      /* Router Alert */
+		{{7, 8, 4, 0, 0, 0, 0, 0}, FRAME_OK},        /* Record Route */
+		{{148, 0, 0, 0, 1, 1, 1, 1}, FRAME_DROP_L3}, /* length 0 */
+		{{148, 1, 0, 0, 1, 1, 1, 1}, FRAME_DROP_L3}, /* length 1 */
+		{{1, 1, 1, 7, 6, 0, 0, 0}, FRAME_DROP_L3},   /* past the end */
+		{{1, 1, 1, 1, 1, 1, 1, 7}, FRAME_DROP_L3},   /* no length byte */
+	};
+	struct tb_spec s = udp4;
+	struct frame_info fi;
+	struct tb_frame f;
+	size_t i;
+
+	s.ip_opts = 8;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tb_build(buf, &s, &f);
+		memcpy(f.eth + f.l3_off + 20, cases[i].o, 8);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), cases[i].want);
+	}
+}
+
+/**
+ * test_l4_lengths() - UDP lengths that lie, tiny first fragments, and
+ * fragments past 64 KiB
+ */
+static void test_l4_lengths(void)
+{
+	struct tb_spec s = udp4;
+	struct frame_info fi;
+	struct tb_frame f;
+	uint8_t *ip, *uh;
+	uint16_t ulen;
+
+	s.payload = 100;
+	tb_build(buf, &s, &f);
+	ip = f.eth + f.l3_off;
+	uh = f.eth + f.l4_off;
+	ulen = (uint16_t)(f.ip_end - f.l4_off);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	tb_be16(uh + 4, (uint16_t)(ulen - 1)); /* shorter: trailing bytes */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	tb_be16(uh + 4, 8);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	tb_be16(uh + 4, 7);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L4);
+	tb_be16(uh + 4, (uint16_t)(ulen + 1));
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L4);
+	/* a first fragment's UDP length is the whole datagram's */
+	tb_be16(uh + 4, 4000);
+	tb_be16(ip + 6, 0x2000);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	/* a first fragment too short for the UDP header */
+	tb_be16(ip + 2, 20 + 4);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L4);
+	/* a later fragment carries no header at all */
+	tb_be16(ip + 6, 0x2000 | 1);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	/* the last fragment may end at 65535, not past it */
+	tb_be16(ip + 2, (uint16_t)(f.ip_end - f.l3_off));
+	tb_be16(ip + 6, (uint16_t)((65535 - (f.ip_end - f.l4_off)) / 8));
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	tb_be16(ip + 6, 0x1fff);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
+
+	/* a first fragment may cut TCP options, not the fixed header */
+	s = tcp4;
+	s.payload = 0;
+	tb_build(buf, &s, &f);
+	ip = f.eth + f.l3_off;
+	tb_be16(ip + 6, 0x2000);
+	f.eth[f.l4_off + 12] = 8 << 4; /* 32 bytes claimed, 20 there */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	tb_be16(ip + 6, 0);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L4);
+}
+
+/**
+ * test_arp_len() - ARP must hold the addresses its header announces
+ */
+static void test_arp_len(void)
+{
+	struct frame_info fi;
+	struct tb_frame f;
+
+	tb_build(buf, &arp, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + 14 + 27, &fi), FRAME_DROP_L3);
+	CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + 14 + 28, &fi), FRAME_OK);
+	f.eth[14 + 4] = 200; /* hardware address length */
+	CU_ASSERT_EQUAL(parse(VNET_HDR_LEN + 14 + 28, &fi), FRAME_DROP_L3);
+}
+
+/**
  * main() - run the suite
  *
  * Return: 0 when every assertion held, 1 otherwise
@@ -885,6 +993,9 @@ int main(void)
 		{"valid TSO/USO/UFO accepted", test_gso_ok},
 		{"GSO type, size and header mismatches", test_gso_bad},
 		{"GSO with malformed L3/L4 headers", test_gso_l4_bad},
+		{"IPv4 option layout", test_ipv4_options},
+		{"UDP lengths, tiny and oversize fragments", test_l4_lengths},
+		{"ARP length", test_arp_len},
 	};
 
 	return cunit_run("frame", tests, sizeof(tests) / sizeof(tests[0]), NULL,

@@ -622,8 +622,10 @@ static void test_ufo(void)
 	/* Router Alert (copied), Record Route (not copied) */
 	static const uint8_t opts[8] = {0x94, 4, 0, 0, 7, 4, 4, 0};
 	static const uint8_t later[8] = {0x94, 4, 0, 0, 1, 1, 1, 1};
-	/* malformed: length runs past the end, blanked from there */
+	/* malformed: length runs past the end; frame_parse() refuses it */
 	static const uint8_t bad[8] = {0x94, 4, 0, 0, 7, 9, 4, 0};
+	struct frame_info fi;
+	struct tb_frame f;
 	struct tb_spec s = {.l3 = 4,
 			    .proto = IPPROTO_UDP,
 			    .payload = 20000,
@@ -637,7 +639,9 @@ static void test_ufo(void)
 	s.vlan = ETH_P_8021Q;
 	s.ip_opts = 8;
 	check_ufo(&s, opts, later);
-	check_ufo(&s, bad, later);
+	tb_build(in, &s, &f);
+	memcpy(f.eth + f.l3_off + 20, bad, sizeof(bad));
+	CU_ASSERT_EQUAL(frame_parse(in, f.len, &fi), FRAME_DROP_L3);
 	s.gso_size = 8;
 	s.payload = 1000;
 	check_ufo(&s, opts, later);
