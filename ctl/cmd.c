@@ -920,6 +920,7 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
 	ns.ifname = p->name;
 	memcpy(ns.mac, port.spec.mac, 6);
 	ns.mtu = port.spec.mtu;
+	ns.gso_max_segs = FRAME_GSO_MAX_SEGS;
 	ns.netns_fd = fd;
 	ns.netns_desc = desc;
 	ns.addrs = p->addrs;

@@ -277,6 +277,37 @@ static int netlink_change(struct nl_sock *sk, const char *ifname,
 }
 
 /**
+ * netlink_gso_segs() - limit the segments of the GSO frames a device takes
+ * @sk:		socket in the device's namespace
+ * @ifname:	device
+ * @segs:	at most this many
+ *
+ * The tenant's kernel then segments bigger ones itself, before the TAP
+ * (libnl has no setter for IFLA_GSO_MAX_SEGS, so the message is built
+ * here). Kernels before 5.19 cannot change it and ignore the attribute;
+ * the switch drops such frames either way (frame.h).
+ *
+ * Return: 0 or a negative NLE_* code
+ */
+static int netlink_gso_segs(struct nl_sock *sk, const char *ifname,
+			    uint32_t segs)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg *msg;
+
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, ifname) < 0 ||
+	    nla_put_u32(msg, IFLA_GSO_MAX_SEGS, segs) < 0) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	return nl_send_sync(sk, msg); /* frees @msg */
+}
+
+/**
  * netlink_addr_add() - add one address to a device
  * @sk:		socket in the device's namespace
  * @ifindex:	device
@@ -356,6 +387,13 @@ int netlink_link_setup(const struct netlink_setup *s, char *err,
 	}
 	rtnl_link_put(chg);
 	chg = NULL;
+	if (s->gso_max_segs &&
+	    (nlrc = netlink_gso_segs(sk, s->ifname, s->gso_max_segs)) < 0) {
+		rc = netlink_errno(nlrc);
+		snprintf(err, errlen, "cannot set gso_max_segs %u on %s: %s",
+			 s->gso_max_segs, s->ifname, nl_geterror(nlrc));
+		goto out;
+	}
 
 	where = sk;
 	if (s->netns_fd >= 0) {

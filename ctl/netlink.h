@@ -19,6 +19,7 @@
  * @ifname:	device, in vstackd's namespace
  * @mac:	MAC address to set
  * @mtu:	MTU to set, 0 to leave it
+ * @gso_max_segs: segments a GSO frame sent into it may have, 0 to leave it
  * @netns_fd:	namespace to move it to, -1 to keep it in ours
  * @netns_desc:	the namespace as the user named it, for messages
  * @addrs:	addresses to add once it is up
@@ -28,6 +29,7 @@ struct netlink_setup {
 	const char *ifname;
 	uint8_t mac[6];
 	unsigned mtu;
+	unsigned gso_max_segs;
 	int netns_fd;
 	const char *netns_desc;
 	const struct parse_cidr *addrs;

@@ -427,7 +427,7 @@ static enum frame_drop frame_check_gso(const struct frame_ctx *c,
 				       uint16_t gso_size)
 {
 	uint8_t type = raw_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
-	uint32_t ip_hdrs, limit;
+	uint32_t ip_hdrs, limit, payload, seg;
 	uint8_t proto;
 
 	fi->gso_type = type;
@@ -476,6 +476,18 @@ static enum frame_drop frame_check_gso(const struct frame_ctx *c,
 	ip_hdrs = fi->l4_off + fi->l4_hlen - fi->l3_off;
 	limit = UINT16_MAX + (fi->l3 == 6 ? FRAME_IPV6_HLEN : 0);
 	if (ip_hdrs + gso_size > limit)
+		return FRAME_DROP_GSO;
+
+	/* UFO cuts the datagram, UDP header included, into fragments of a
+	 * multiple of 8 bytes; the others cut the payload after the headers */
+	if (type == VIRTIO_NET_HDR_GSO_UDP) {
+		payload = c->ip_end - fi->l4_off;
+		seg = gso_size & ~7U;
+	} else {
+		payload = c->ip_end - (fi->l4_off + fi->l4_hlen);
+		seg = gso_size;
+	}
+	if ((payload + seg - 1) / seg > FRAME_GSO_MAX_SEGS)
 		return FRAME_DROP_GSO;
 
 	return FRAME_OK;

@@ -41,6 +41,15 @@ _Static_assert(sizeof(struct vnet_hdr) == 12, "virtio_net_hdr_v1 is 12 bytes");
 
 /* Largest Ethernet frame accepted: a 64 KiB IP packet behind a VLAN tag. */
 #define FRAME_MAX_LEN (65535 + 18)
+
+/*
+ * Segments one GSO frame may ask for: the kernel's own bound for UDP
+ * (UDP_MAX_SEGMENTS), and what a tenant's TAP advertises as gso_max_segs,
+ * so its kernel's TCP never builds more. A bigger one comes from a raw
+ * sender, and segmenting it for a port without offloads would turn one
+ * frame into thousands.
+ */
+#define FRAME_GSO_MAX_SEGS 128
 #define ETH_HLEN_MIN 14
 
 /** enum frame_drop - why a frame was dropped; counted per port */

@@ -802,12 +802,44 @@ static void test_gso_bad(void)
 	s.gso_size = 7;
 	expect_gso_drop(&s, -1, 0);
 	s.gso_size = 8;
+	s.payload = 1000; /* 126 fragments */
 	{
 		struct frame_info fi;
 		struct tb_frame f;
 
 		tb_build(buf, &s, &f);
 		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	}
+
+	/* At most FRAME_GSO_MAX_SEGS segments, whatever the type: a 64 KiB
+	 * frame of 1-byte segments is one frame for its sender and thousands
+	 * for a port without offloads */
+	{
+		static const struct {
+			uint8_t type, l3;
+			uint16_t size;
+			uint32_t payload;
+		} n[] = {
+			{VIRTIO_NET_HDR_GSO_TCPV4, 4, 100, 12800},
+			{VIRTIO_NET_HDR_GSO_TCPV6, 6, 100, 12800},
+			{VIRTIO_NET_HDR_GSO_UDP_L4, 4, 100, 12800},
+			{VIRTIO_NET_HDR_GSO_UDP_L4, 6, 1, 128},
+			{VIRTIO_NET_HDR_GSO_UDP, 4, 104, 128 * 104 - 8},
+		};
+		struct frame_info fi;
+		struct tb_frame f;
+		size_t i;
+
+		for (i = 0; i < sizeof(n) / sizeof(n[0]); i++) {
+			s = gso_spec(n[i].type, n[i].l3);
+			s.gso_size = n[i].size;
+			s.payload = n[i].payload;
+			tb_build(buf, &s, &f);
+			CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+			s.payload++;
+			tb_build(buf, &s, &f);
+			CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_GSO);
+		}
 	}
 
 	/* IPv4 fragment: MF, or an offset */
