@@ -109,6 +109,27 @@ static int config_uint(const char *key, const char *val, uint64_t min,
 }
 
 /**
+ * config_onoff() - read an on/off setting
+ * @key:	its name, for the message
+ * @val:	on, off (or yes/no, true/false, 1/0)
+ * @out:	set on success
+ * @err:	message buffer
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -EINVAL with @err set
+ */
+static int config_onoff(const char *key, const char *val, bool *out,
+			char *err, size_t errlen)
+{
+	if (parse_onoff(val, out)) {
+		snprintf(err, errlen, "invalid %s '%s': expected on or off",
+			 key, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
  * config_daemon_set() - set one daemon setting from its text form
  * @d:		settings
  * @key:	workers, cpus, socket, app-socket, log-level, fdb-limit,
@@ -194,11 +215,8 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 		d->arena_bufs = (uint32_t)v;
 		d->set |= CONFIG_ARENA_BUFS;
 	} else if (!strcmp(key, "napi")) {
-		if (parse_onoff(val, &d->napi)) {
-			snprintf(err, errlen,
-				 "invalid napi '%s': expected on or off", val);
-			return -EINVAL;
-		}
+		if ((rc = config_onoff(key, val, &d->napi, err, errlen)))
+			return rc;
 		d->set |= CONFIG_NAPI;
 	} else if (!strcmp(key, "state")) {
 		if (*val != '/' || strlen(val) >= sizeof(d->state)) {
@@ -223,19 +241,12 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 		snprintf(d->metrics, sizeof(d->metrics), "%s", val);
 		d->set |= CONFIG_METRICS;
 	} else if (!strcmp(key, "sched")) {
-		if (parse_onoff(val, &d->sched)) {
-			snprintf(err, errlen,
-				 "invalid sched '%s': expected on or off", val);
-			return -EINVAL;
-		}
+		if ((rc = config_onoff(key, val, &d->sched, err, errlen)))
+			return rc;
 		d->set |= CONFIG_SCHED;
 	} else if (!strcmp(key, "one-hop")) {
-		if (parse_onoff(val, &d->one_hop)) {
-			snprintf(err, errlen,
-				 "invalid one-hop '%s': expected on or off",
-				 val);
-			return -EINVAL;
-		}
+		if ((rc = config_onoff(key, val, &d->one_hop, err, errlen)))
+			return rc;
 		d->set |= CONFIG_ONE_HOP;
 	} else {
 		snprintf(err, errlen, "unknown daemon key '%s'", key);

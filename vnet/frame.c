@@ -505,7 +505,7 @@ enum frame_drop frame_parse(const uint8_t *buf, size_t len,
 			    struct frame_info *fi)
 {
 	struct frame_ctx c = {0};
-	uint8_t vflags, proto = 0;
+	uint8_t vflags, gso_raw, gso, proto = 0;
 	uint32_t l4_off = 0;
 	enum frame_drop ret;
 	const uint8_t *eth;
@@ -535,9 +535,9 @@ enum frame_drop frame_parse(const uint8_t *buf, size_t len,
 		fi->csum_offset = frame_le16(
 			buf + offsetof(struct vnet_hdr, csum_offset));
 	}
-	c.offload =
-		fi->needs_csum || (buf[offsetof(struct vnet_hdr, gso_type)] &
-				   (uint8_t)~VIRTIO_NET_HDR_GSO_ECN);
+	gso_raw = buf[offsetof(struct vnet_hdr, gso_type)];
+	gso = gso_raw & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+	c.offload = fi->needs_csum || gso;
 
 	/* One 802.1Q or 802.1ad tag; an inner tag is just another ethertype */
 	fi->l3_off = ETH_HLEN_MIN;
@@ -565,9 +565,7 @@ enum frame_drop frame_parse(const uint8_t *buf, size_t len,
 	if (ret != FRAME_OK)
 		return ret;
 
-	ret = frame_parse_l4(&c, fi, l4_off, proto,
-			     buf[offsetof(struct vnet_hdr, gso_type)] &
-				     (uint8_t)~VIRTIO_NET_HDR_GSO_ECN);
+	ret = frame_parse_l4(&c, fi, l4_off, proto, gso);
 	if (ret != FRAME_OK)
 		return ret;
 
@@ -577,12 +575,10 @@ enum frame_drop frame_parse(const uint8_t *buf, size_t len,
 			return ret;
 	}
 
-	if (buf[offsetof(struct vnet_hdr, gso_type)] &
-	    (uint8_t)~VIRTIO_NET_HDR_GSO_ECN) {
+	if (gso)
 		ret = frame_check_gso(
-			&c, fi, buf[offsetof(struct vnet_hdr, gso_type)],
+			&c, fi, gso_raw,
 			frame_le16(buf + offsetof(struct vnet_hdr, gso_size)));
-	}
 
 	return ret;
 }
