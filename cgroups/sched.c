@@ -49,6 +49,15 @@
  * for its share, so some tenant can always proceed: parking cannot stall
  * the worker.
  *
+ * Penalty. A frame the worker drops for its sender's fault (it does not
+ * parse, it is spoofed, it asks for more segments than allowed) still cost
+ * a read and a look; sched_penalize() marks its units, and its part of the
+ * round's cycles enters the tenant's virtual time SCHED_DROP_PENALTY times
+ * over. At equal weights a tenant sending only such frames gets about
+ * 1/(1 + SCHED_DROP_PENALTY) of a worker its good neighbours also want,
+ * instead of half; alone, it is still never parked (work conservation).
+ * A well-behaved tenant's kernel never sends such frames.
+ *
  * Rate caps are token buckets in bytes per second, depth SCHED_BURST_NS at
  * the rate (at least SCHED_BURST_MIN). Every byte noted is charged, also
  * bytes of reads that were in flight when the tenant was parked, so the
@@ -333,7 +342,19 @@ static void sched_decide(struct sched *s, uint64_t now_ns)
 static void sched_charge(struct sched *s, struct sched_tenant *t,
 			 uint64_t cycles, uint64_t now_ns)
 {
-	t->vtime += cycles * SCHED_WEIGHT_DEFAULT / t->weight;
+	uint64_t v = cycles;
+
+	if (t->bad) {
+		uint64_t bad = t->bad > t->units ? t->units : t->bad;
+		uint64_t pen = (uint64_t)((unsigned __int128)cycles * bad /
+					  t->units) *
+			       (SCHED_DROP_PENALTY - 1);
+
+		v += pen;
+		__atomic_store_n(&t->penalty, t->penalty + pen,
+				 __ATOMIC_RELAXED);
+	}
+	t->vtime += v * SCHED_WEIGHT_DEFAULT / t->weight;
 	/* Queue found empty during this round: no backlog left. */
 	t->backlog = t->drained_round != s->round;
 	t->last_round = s->round + 1;
@@ -387,7 +408,7 @@ void sched_round_end(struct sched *s, uint64_t cycles, uint64_t now_ns,
 		sched_charge(s, t, c, now_ns);
 		if (charge)
 			charge(ctx, id, c);
-		t->units = t->bytes = 0;
+		t->units = t->bad = t->bytes = 0;
 		t->touched = false;
 	}
 	s->ntouched = 0;

@@ -41,6 +41,11 @@
 /* A frame this big is bulk transfer (a GSO super-frame): its sender wants
  * more than it gets even when its queue runs dry now and then. */
 #define SCHED_BULK_BYTES 16384
+/* A frame dropped for its sender's fault (malformed, spoofed, beyond the
+ * GSO bound) costs its tenant this many times its measured cycles in
+ * virtual time: a tenant that sends what nobody can use gets 1/(1 + this)
+ * of the worker against one sending good traffic at the same weight. */
+#define SCHED_DROP_PENALTY 16
 /* The worker idle this long releases tenants parked for their share. */
 #define SCHED_IDLE_GRACE_NS 200000ull
 
@@ -63,6 +68,7 @@ enum {
  * @drained_round: last round in which its TAP queue was found empty
  * @bulk_round:	last round in which it sent a bulk frame (+1, 0 never)
  * @units:	cost units noted this round
+ * @bad:	of those, units of frames dropped for the tenant's fault
  * @bytes:	bytes noted this round
  * @weight:	1..10000
  * @members:	ports of this tenant served by this worker
@@ -72,6 +78,8 @@ enum {
  * @backlog:	its queue still held frames after its last busy round
  * @parks:	times parked for its share (statistics)
  * @throttles:	times parked for its rate (statistics)
+ * @penalty:	cycles added to its virtual time, beyond those spent, for
+ *		frames dropped for its fault (statistics)
  */
 struct sched_tenant {
 	uint64_t vtime;
@@ -84,6 +92,7 @@ struct sched_tenant {
 	uint64_t drained_round;
 	uint64_t bulk_round;
 	uint64_t units;
+	uint64_t bad;
 	uint64_t bytes;
 	uint32_t weight;
 	uint32_t members;
@@ -93,6 +102,7 @@ struct sched_tenant {
 	bool backlog;
 	uint64_t parks;
 	uint64_t throttles;
+	uint64_t penalty;
 };
 
 /**
@@ -209,6 +219,24 @@ static inline void sched_note(struct sched *s, uint32_t id, uint64_t bytes)
 	t->bytes += bytes;
 	if (bytes >= SCHED_BULK_BYTES)
 		t->bulk_round = s->round + 1;
+}
+
+/**
+ * sched_penalize() - the frame just noted for @id was dropped for its fault
+ * @s:		scheduler
+ * @id:		tenant (ids beyond the table are ignored)
+ * @bytes:	frame length, as given to sched_note()
+ *
+ * Its share of the round's cycles is charged SCHED_DROP_PENALTY times
+ * over in virtual time (not in the cycles reported: those stay what the
+ * worker spent). Garbage then costs its sender, not its neighbours: a
+ * tenant flooding malformed or spoofed frames is parked long before the
+ * tenants whose frames it competes with.
+ */
+static inline void sched_penalize(struct sched *s, uint32_t id, uint64_t bytes)
+{
+	if (id < SCHED_MAX_TENANTS)
+		s->t[id].bad += 1 + bytes / SCHED_BYTES_PER_UNIT;
 }
 
 /**

@@ -1691,6 +1691,7 @@ static void cmd_json_work(struct json_object *o,
 	cmd_ju64(o, "pps", st->pps);
 	cmd_ju64(o, "parks", st->parks);
 	cmd_ju64(o, "throttles", st->throttles);
+	cmd_ju64(o, "penalty_cycles", st->penalty_cycles);
 }
 
 /**
@@ -1742,6 +1743,7 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
 		ts->sum.pps += st.pps;
 		ts->sum.parks += st.parks;
 		ts->sum.throttles += st.throttles;
+		ts->sum.penalty_cycles += st.penalty_cycles;
 	}
 	json_object_array_add(ts->arr, o);
 }
@@ -1759,6 +1761,8 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
  * tenants' cycles since start) and share_now (the same over the last
  * tick), rate_bps and pps (over the last tick), parks and throttles
  * (times its intake was parked for its share and for its rate cap),
+ * penalty_cycles (cycles added to its virtual time for frames dropped for
+ * its fault),
  * weight and rate_cap_bps. totals holds the sums of the same work fields
  * over the tenants listed, and sched (whether cycles are measured).
  * endpoints holds the shared stack's endpoints with their frame counters

@@ -826,6 +826,8 @@ static void vnet_tenant_sum(struct vnet *v, uint32_t id,
 			out->parks += stat_read(&w->sched->t[id].parks);
 			out->throttles +=
 				stat_read(&w->sched->t[id].throttles);
+			out->penalty_cycles +=
+				stat_read(&w->sched->t[id].penalty);
 		}
 	}
 }
@@ -878,6 +880,7 @@ int vnet_tenant_get(struct vnet *v, uint32_t id,
 	out->cycles -= m->base.cycles;
 	out->parks -= m->base.parks;
 	out->throttles -= m->base.throttles;
+	out->penalty_cycles -= m->base.penalty_cycles;
 	out->rate_bps = m->rate_bps;
 	out->pps = m->pps;
 	out->cycles_now = m->cycles_now;

@@ -192,13 +192,15 @@ void vnet_worker_foreach(struct vnet *v,
  * @cycles:	worker cycles charged to it (0 with the scheduler off)
  * @parks:	times its intake was parked for being over its share
  * @throttles:	times its intake was parked for its rate cap
+ * @penalty_cycles: cycles added to its virtual time for frames dropped
+ *		for its fault (malformed, spoofed), beyond their cost
  * @rate_bps:	bits per second read from its ports over the last tick
  * @pps:	packets per second over the last tick
  * @cycles_now:	cycles charged to it over the last tick
  */
 struct vnet_tenant_stats {
 	uint64_t packets, bytes, cycles;
-	uint64_t parks, throttles;
+	uint64_t parks, throttles, penalty_cycles;
 	uint64_t rate_bps, pps, cycles_now;
 };
 

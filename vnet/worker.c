@@ -394,7 +394,7 @@ void worker_rx(struct worker *w, uint16_t src, uint32_t buf, size_t len,
 	const uint8_t *eth = frame_eth(data);
 	struct vnet_hdr *vh = (struct vnet_hdr *)data;
 	struct frame_info fi;
-	enum frame_drop why;
+	unsigned why; /* enum frame_drop, or VNET_DROP_SPOOF */
 	int dst = -1;
 	int32_t i;
 
@@ -408,12 +408,14 @@ void worker_rx(struct worker *w, uint16_t src, uint32_t buf, size_t len,
 		w->round_bulk = true;
 
 	why = frame_parse(data, len, &fi);
+	if (why == FRAME_OK && sp->p->locked &&
+	    !portsec_allows(&sp->p->sec, eth, &fi))
+		why = VNET_DROP_SPOOF;
 	if (why != FRAME_OK) {
+		/* The sender's fault: it pays for the garbage (sched.c). */
 		stat_add(&st->drops[why], 1);
-		return;
-	}
-	if (sp->p->locked && !portsec_allows(&sp->p->sec, eth, &fi)) {
-		stat_add(&st->drops[VNET_DROP_SPOOF], 1);
+		if (w->sched)
+			sched_penalize(w->sched, sp->tenant, len - VNET_HDR_LEN);
 		return;
 	}
 	fdb_learn(sp->fdb, eth + 6, src, now_ms);

@@ -14,7 +14,8 @@
 # (broken TCP headers among them: the switch does not pass on what no
 # receiver can take), the port without offloads got no more than two
 # frames for each the attacker sent (a GSO frame of 1-byte segments would
-# have been thousands),
+# have been thousands), the garbage was charged to the attacker's
+# tenant as a penalty and to no one else,
 # the FDB limit held (and its overflow was counted), the other network's
 # FDB is intact, and vstackd's memory stayed bounded.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -26,7 +27,8 @@ for x in a b c d e f; do
 	declare "NS_$x=$(mk_ns "$x")"
 	declare "P_$x=$(ifname "$x")"
 done
-vctl port add "$P_a" --netns "$NS_a" --address 10.78.0.1/24
+vctl tenant add mallory
+vctl port add "$P_a" --tenant mallory --netns "$NS_a" --address 10.78.0.1/24
 vctl port add "$P_b" --netns "$NS_b" --address 10.78.0.2/24 --offload off
 vctl port add "$P_c" --netns "$NS_c" --address 10.78.0.3/24
 vctl port add "$P_d" --netns "$NS_d" --address 10.78.0.4/24
@@ -61,6 +63,12 @@ rx_a=$(($(port_stat "$P_a" rx_packets) - rx_a0))
 tx_b=$(($(port_stat "$P_b" tx_packets) - tx_b0))
 log "attacker's frames read: $rx_a; frames to the port without offloads: $tx_b"
 assert_le "$tx_b" $((2 * rx_a)) "frames to the port without offloads"
+tenant_work() {
+	vctl_json stats | jq_py "[t['$2'] for t in d['tenants'] if t['name'] == '$1'][0]"
+}
+log "penalty cycles: mallory $(tenant_work mallory penalty_cycles), default $(tenant_work default penalty_cycles)"
+assert_ge "$(tenant_work mallory penalty_cycles)" 1 "penalty charged to the attacker's tenant"
+assert_eq "$(tenant_work default penalty_cycles)" 0 "penalty charged to the victims' tenant"
 ping_ok "$NS_d" 10.78.0.2 || fail "port without offloads unreachable after the attack"
 ping_ok "$NS_d" 10.78.0.3 || fail "port with offloads unreachable after the attack"
 

@@ -27,6 +27,7 @@
  * @demand:	tenant wants to send
  * @frames:	frames a tenant brings per round when allowed
  * @size:	bytes per frame
+ * @bad:	the tenant's frames are all dropped for its fault
  * @served:	cycles charged per tenant
  * @bytes:	bytes handled per tenant
  * @rounds:	rounds run
@@ -39,6 +40,7 @@ struct sim {
 	bool demand[SIM_TENANTS];
 	unsigned frames[SIM_TENANTS];
 	unsigned size[SIM_TENANTS];
+	bool bad[SIM_TENANTS];
 	uint64_t served[SIM_TENANTS];
 	uint64_t bytes[SIM_TENANTS];
 	uint64_t rounds, idle;
@@ -121,6 +123,8 @@ static void sim_round(struct sim *m)
 		}
 		for (f = 0; f < m->frames[i]; f++) {
 			sched_note(m->s, i, m->size[i]);
+			if (m->bad[i])
+				sched_penalize(m->s, i, m->size[i]);
 			cost += 200 + m->size[i] / 4;
 			m->bytes[i] += m->size[i];
 			any = true;
@@ -478,6 +482,54 @@ static void test_sched_no_stall(void)
 	sim_fini(&m);
 }
 
+/*
+ * Garbage costs its sender: at equal weights a tenant whose frames are
+ * all dropped (malformed, spoofed) gets 1/SCHED_DROP_PENALTY of what a
+ * good neighbour gets; alone it is never parked, and the cycles reported
+ * stay the cycles spent.
+ */
+static void test_sched_drop_penalty(void)
+{
+	uint64_t total, idle;
+	struct sim m;
+	double r;
+
+	sim_init(&m, 3);
+	m.bad[0] = true;
+	m.demand[2] = false;
+	sim_run(&m, 200000);
+	r = (double)m.served[1] / (double)m.served[0];
+	CU_ASSERT(r > SCHED_DROP_PENALTY * 0.95 &&
+		  r < SCHED_DROP_PENALTY * 1.05);
+	CU_ASSERT(m.s->t[0].parks > 0);
+	CU_ASSERT(m.s->t[0].penalty ==
+		  m.served[0] * (SCHED_DROP_PENALTY - 1));
+	CU_ASSERT_EQUAL(m.s->t[1].penalty, 0);
+	CU_ASSERT_EQUAL(m.idle, 0);
+
+	/* Once its frames are good again it is not held back: the
+	 * penalty was paid as it went, and nothing is carried over. */
+	m.bad[0] = false;
+	m.demand[1] = false;
+	m.demand[2] = true;
+	memset(m.served, 0, sizeof(m.served));
+	sim_run(&m, 200000);
+	r = (double)m.served[2] / (double)m.served[0];
+	CU_ASSERT(r > 0.97 && r < 1.03);
+
+	/* Alone, it has the worker to itself (once the round in which
+	 * its neighbour is found gone has released it). */
+	m.bad[0] = true;
+	m.demand[2] = false;
+	memset(m.served, 0, sizeof(m.served));
+	total = m.now;
+	idle = m.idle;
+	sim_run(&m, 100000);
+	CU_ASSERT(m.idle - idle <= 1);
+	CU_ASSERT_EQUAL(m.served[0], m.now - total - (m.idle - idle) * 1000);
+	sim_fini(&m);
+}
+
 int main(void)
 {
 	static const struct cunit_test tests[] = {
@@ -492,6 +544,7 @@ int main(void)
 		{ "rate cap beside a share", test_sched_rate_and_share },
 		{ "tenants coming and going", test_sched_churn },
 		{ "no stall", test_sched_no_stall },
+		{ "dropped frames cost their sender", test_sched_drop_penalty },
 	};
 
 	return cunit_run("sched", tests, sizeof(tests) / sizeof(tests[0]),
