@@ -76,6 +76,7 @@
  * @frag:	IPv4 fragment, or IPv6 packet with a fragment header
  * @rthdr:	IPv6 packet with a routing header
  * @offload:	NEEDS_CSUM or GSO requested: L4 headers must be sound
+ * @gso:	GSO requested
  */
 struct frame_ctx {
 	const uint8_t *eth;
@@ -83,6 +84,7 @@ struct frame_ctx {
 	bool frag;
 	bool rthdr;
 	bool offload;
+	bool gso;
 };
 
 /**
@@ -150,6 +152,27 @@ static bool frame_ipv4_opts_ok(const uint8_t *o, uint32_t len)
 }
 
 /**
+ * frame_ipv4_csum_ok() - check an IPv4 header checksum
+ * @ip:		the header
+ * @ihl:	its length in bytes, a multiple of 4 from 20 to 60
+ *
+ * RFC 1071: the ones' complement sum of the header, checksum included,
+ * is all ones.
+ *
+ * Return: true if it is
+ */
+static bool frame_ipv4_csum_ok(const uint8_t *ip, uint32_t ihl)
+{
+	uint32_t sum = 0, i;
+
+	for (i = 0; i < ihl; i += 2)
+		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/**
  * frame_parse_arp() - check that an ARP packet holds its addresses
  * @fi:		frame info, l3_off and eth_len set
  * @eth:	the Ethernet frame
@@ -183,7 +206,13 @@ static enum frame_drop frame_parse_arp(const struct frame_info *fi,
  * length of 0 (what Linux writes for a BIG TCP packet above 64 KiB) fails
  * the same check: such super-frames are not accepted.
  *
- * Return: FRAME_OK or FRAME_DROP_L3
+ * The header checksum is checked unless the frame asks for GSO: every
+ * receiver drops a packet whose checksum is wrong (RFC 1122 3.2.1.2), so
+ * passing it on only costs the receivers, while a GSO super-frame is not
+ * a packet yet; each segment gets its checksum when it is cut (gso.c, or
+ * the receiving kernel), and some senders leave the super-frame's blank.
+ *
+ * Return: FRAME_OK, FRAME_DROP_L3 or FRAME_DROP_IP_CSUM
  */
 static enum frame_drop frame_parse_ipv4(struct frame_ctx *c,
 					const struct frame_info *fi,
@@ -208,6 +237,8 @@ static enum frame_drop frame_parse_ipv4(struct frame_ctx *c,
 	if (!frame_ipv4_opts_ok(ip + FRAME_IPV4_HLEN_MIN,
 				ihl - FRAME_IPV4_HLEN_MIN))
 		return FRAME_DROP_L3;
+	if (!c->gso && !frame_ipv4_csum_ok(ip, ihl))
+		return FRAME_DROP_IP_CSUM;
 
 	c->ip_end = fi->l3_off + tot;
 	*proto = ip[9];
@@ -538,6 +569,7 @@ enum frame_drop frame_parse(const uint8_t *buf, size_t len,
 	gso_raw = buf[offsetof(struct vnet_hdr, gso_type)];
 	gso = gso_raw & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
 	c.offload = fi->needs_csum || gso;
+	c.gso = gso;
 
 	/* One 802.1Q or 802.1ad tag; an inner tag is just another ethertype */
 	fi->l3_off = ETH_HLEN_MIN;
@@ -601,6 +633,7 @@ const char *frame_drop_name(enum frame_drop reason)
 		[FRAME_DROP_GSO] = "gso",
 		[FRAME_DROP_L3] = "l3",
 		[FRAME_DROP_L4] = "l4",
+		[FRAME_DROP_IP_CSUM] = "ip_csum",
 	};
 
 	if ((unsigned)reason >= FRAME_DROP__COUNT)

@@ -63,6 +63,7 @@ enum frame_drop {
 	FRAME_DROP_GSO,         /* bad GSO type, size or headers */
 	FRAME_DROP_L3,          /* malformed IPv4/IPv6 header */
 	FRAME_DROP_L4,          /* malformed TCP/UDP header needed for offload */
+	FRAME_DROP_IP_CSUM,     /* IPv4 header checksum wrong (not GSO) */
 	FRAME_DROP__COUNT
 };
 

@@ -123,6 +123,22 @@ static inline uint16_t ref_fold(uint32_t s)
 }
 
 /**
+ * tb_ip4_csum() - recompute the IPv4 header checksum after an edit
+ * @f:	a frame tb_build() made with l3 = 4
+ *
+ * Tests that break another field of the header call this to keep the
+ * checksum right, so that what they test is that field.
+ */
+static inline void tb_ip4_csum(const struct tb_frame *f)
+{
+	uint8_t *ip = f->eth + f->l3_off;
+	uint32_t ihl = (ip[0] & 0xfu) * 4u;
+
+	tb_be16(ip + 10, 0);
+	tb_be16(ip + 10, (uint16_t)~ref_fold(ref_sum(ip, ihl, 0)));
+}
+
+/**
  * tb_build() - build vnet header + Ethernet frame from a description
  * @b:	output buffer of TB_CAP bytes
  * @s:	description

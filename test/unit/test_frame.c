@@ -54,7 +54,8 @@ static void test_drop_names(void)
 {
 	static const char *const want[] = {"ok",      "short",	    "long",
 					   "src_mac", "vnet_flags", "csum",
-					   "gso",     "l3",	    "l4"};
+					   "gso",     "l3",	    "l4",
+					   "ip_csum"};
 	unsigned i;
 
 	CU_ASSERT_EQUAL(sizeof(want) / sizeof(want[0]), FRAME_DROP__COUNT);
@@ -282,6 +283,7 @@ static void test_ipv4_bad(void)
 	ip[0] = 0x4f; /* 60 bytes of header: fits in the frame... */
 	memcpy(save, ip + 20, sizeof(save));
 	memset(ip + 20, 1, sizeof(save)); /* (options: No Operation) */
+	tb_ip4_csum(&f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	tb_be16(ip + 2, 56); /* ... but not in the total length */
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
@@ -297,6 +299,7 @@ static void test_ipv4_bad(void)
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
 	/* shorter total length: the rest is padding, TCP still fits */
 	tb_be16(ip + 2, 40);
+	tb_ip4_csum(&f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	CU_ASSERT_EQUAL(fi.l4_hlen, 20);
 	/* ihl beyond a tiny frame */
@@ -321,17 +324,20 @@ static void test_ipv4_frag(void)
 
 	/* first fragment: the UDP header is there */
 	tb_be16(ip + 6, 0x2000);
+	tb_ip4_csum(&f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	CU_ASSERT_EQUAL(fi.l4_off, 34);
 	CU_ASSERT_EQUAL(fi.l4_proto, IPPROTO_UDP);
 
 	/* later fragments: none, whatever the first bytes look like */
 	tb_be16(ip + 6, 0x2000 | 185);
+	tb_ip4_csum(&f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	CU_ASSERT_EQUAL(fi.l4_off, 0);
 	CU_ASSERT_EQUAL(fi.l4_proto, 0);
 	CU_ASSERT_EQUAL(fi.l4_hlen, 0);
 	tb_be16(ip + 6, 185);
+	tb_ip4_csum(&f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	CU_ASSERT_EQUAL(fi.l4_off, 0);
 
@@ -515,6 +521,7 @@ static void check_l4_cuts(const struct tb_spec *base, uint32_t hlen)
 		ip_len = f.l4_off - f.l3_off + l;
 		if (s.l3 == 4) {
 			tb_be16(ip + 2, (uint16_t)ip_len);
+			tb_ip4_csum(&f);
 		} else {
 			tb_be16(ip + 4, (uint16_t)(ip_len - 40));
 			if (!l) /* empty payload and next header TCP: bad IPv6
@@ -923,6 +930,7 @@ static void test_ipv4_options(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		tb_build(buf, &s, &f);
 		memcpy(f.eth + f.l3_off + 20, cases[i].o, 8);
+		tb_ip4_csum(&f);
 		CU_ASSERT_EQUAL(parse(f.len, &fi), cases[i].want);
 	}
 }
@@ -956,18 +964,24 @@ static void test_l4_lengths(void)
 	/* a first fragment's UDP length is the whole datagram's */
 	tb_be16(uh + 4, 4000);
 	tb_be16(ip + 6, 0x2000);
+	tb_ip4_csum(&f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	/* a first fragment too short for the UDP header */
 	tb_be16(ip + 2, 20 + 4);
+	tb_ip4_csum(&f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L4);
 	/* a later fragment carries no header at all */
 	tb_be16(ip + 6, 0x2000 | 1);
+	tb_ip4_csum(&f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	/* the last fragment may end at 65535, not past it */
 	tb_be16(ip + 2, (uint16_t)(f.ip_end - f.l3_off));
+	tb_ip4_csum(&f);
 	tb_be16(ip + 6, (uint16_t)((65535 - (f.ip_end - f.l4_off)) / 8));
+	tb_ip4_csum(&f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	tb_be16(ip + 6, 0x1fff);
+	tb_ip4_csum(&f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L3);
 
 	/* a first fragment may cut TCP options, not the fixed header */
@@ -976,10 +990,68 @@ static void test_l4_lengths(void)
 	tb_build(buf, &s, &f);
 	ip = f.eth + f.l3_off;
 	tb_be16(ip + 6, 0x2000);
+	tb_ip4_csum(&f);
 	f.eth[f.l4_off + 12] = 8 << 4; /* 32 bytes claimed, 20 there */
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	tb_be16(ip + 6, 0);
+	tb_ip4_csum(&f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_L4);
+}
+
+/**
+ * test_ipv4_csum() - a wrong IPv4 header checksum is dropped, except on
+ * a GSO super-frame
+ */
+static void test_ipv4_csum(void)
+{
+	struct tb_spec s = tcp4;
+	struct frame_info fi;
+	struct tb_frame f;
+	uint8_t *ip;
+	unsigned i;
+
+	/* every single-bit error in the header is caught */
+	for (i = 0; i < 20 * 8; i++) {
+		tb_build(buf, &s, &f);
+		ip = f.eth + f.l3_off;
+		ip[i / 8] ^= (uint8_t)(1u << (i % 8));
+		CU_ASSERT_NOT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	}
+	tb_build(buf, &s, &f);
+	ip = f.eth + f.l3_off;
+	ip[8]--; /* TTL: only the checksum says so */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_IP_CSUM);
+	tb_be16(ip + 10, 0); /* "not computed" is no exception in IPv4 */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_IP_CSUM);
+	tb_ip4_csum(&f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+
+	/* options are covered too */
+	s.ip_opts = 8;
+	tb_build(buf, &s, &f);
+	ip = f.eth + f.l3_off;
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	ip[27] = 0; /* No Operation becomes End of Option List */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_IP_CSUM);
+
+	/* a checksum offload request is about L4: IPv4's is still checked */
+	s = tcp4;
+	s.csum = true;
+	tb_build(buf, &s, &f);
+	ip = f.eth + f.l3_off;
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	ip[11] ^= 1;
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_IP_CSUM);
+
+	/* a GSO super-frame's is left to the segments */
+	s.payload = 3000;
+	s.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	s.gso_size = 1448;
+	tb_build(buf, &s, &f);
+	ip = f.eth + f.l3_off;
+	tb_be16(ip + 10, 0);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
 }
 
 /**
@@ -1026,6 +1098,7 @@ int main(void)
 		{"GSO type, size and header mismatches", test_gso_bad},
 		{"GSO with malformed L3/L4 headers", test_gso_l4_bad},
 		{"IPv4 option layout", test_ipv4_options},
+		{"IPv4 header checksum", test_ipv4_csum},
 		{"UDP lengths, tiny and oversize fragments", test_l4_lengths},
 		{"ARP length", test_arp_len},
 	};

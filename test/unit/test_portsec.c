@@ -45,6 +45,8 @@ static bool test_judge(const struct portsec *ps, const struct tb_spec *s,
 
 	if (edit)
 		edit(&f);
+	if (s->l3 == 4)
+		tb_ip4_csum(&f);
 	CU_ASSERT_EQUAL_FATAL(frame_parse(buf, len, &fi), FRAME_OK);
 	return portsec_allows(ps, f.eth, &fi);
 }
