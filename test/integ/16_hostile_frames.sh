@@ -11,13 +11,13 @@
 # Meanwhile two other tenants of the same network move a TCP stream whose
 # SHA-256 must match, and a tenant pair on another network keeps pinging.
 # Afterwards: vstackd is up, the drops are counted on the attacker's port
-# (broken TCP headers among them: the switch does not pass on what no
-# receiver can take), the port without offloads got no more than two
-# frames for each the attacker sent (a GSO frame of 1-byte segments would
-# have been thousands), the garbage was charged to the attacker's
-# tenant as a penalty and to no one else,
-# the FDB limit held (and its overflow was counted), the other network's
-# FDB is intact, and vstackd's memory stayed bounded.
+# (broken TCP headers and wrong IPv4 header checksums among them: the
+# switch does not pass on what no receiver can take), the port without
+# offloads got no more than two frames for each the attacker sent (a GSO
+# frame of 1-byte segments would have been thousands), the garbage was
+# charged to the attacker's tenant as a penalty and to no one else, the
+# FDB limit held (and its overflow was counted), the other network's FDB
+# is intact, and vstackd's memory stayed bounded.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd socat openssl
 
@@ -59,6 +59,8 @@ assert_ge "$d1" 1 "drops counted on the attacker's port"
 log "attacker's port: $(vctl_json stats --port "$P_a" | jq_py 'd["ports"][0]["drops"]')"
 assert_ge "$(vctl_json stats --port "$P_a" | jq_py 'd["ports"][0]["drops"]["l4"]')" 1 \
 	"broken TCP/UDP headers dropped"
+assert_ge "$(vctl_json stats --port "$P_a" | jq_py 'd["ports"][0]["drops"]["ip_csum"]')" 1 \
+	"wrong IPv4 header checksums dropped"
 rx_a=$(($(port_stat "$P_a" rx_packets) - rx_a0))
 tx_b=$(($(port_stat "$P_b" tx_packets) - tx_b0))
 log "attacker's frames read: $rx_a; frames to the port without offloads: $tx_b"

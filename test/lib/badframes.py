@@ -8,7 +8,7 @@ metadata are the sender's to choose, as a malicious guest kernel's would be.
 
 malformed: for --seconds (at most --count frames), cycle through broken
     frames towards --dst MACs: Ethernet header only, IPv4 with impossible
-    header and total lengths, garbage options, TCP with bad data offsets,
+    header and total lengths or a wrong header checksum, garbage options, TCP with bad data offsets,
     bogus and overlapping fragments, IPv6 with lying payload lengths and
     looping extension headers, stacked VLAN tags, runt ARP, random bytes,
     and GSO frames whose metadata lies (segment size 1 or huge, header
@@ -45,13 +45,25 @@ def mac(s):
     return bytes(int(x, 16) for x in s.split(":"))
 
 
+def ip_csum(data):
+    """RFC 1071 checksum of an even number of bytes."""
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
 def ipv4(proto, payload, ihl=5, total=None, frag=0, opts=b"",
-         src=bytes([10, 250, 0, 1]), dst=bytes([10, 250, 0, 2])):
+         src=bytes([10, 250, 0, 1]), dst=bytes([10, 250, 0, 2]), good_csum=True):
+    """An IPv4 packet; its header checksum is right unless good_csum is
+    False, so that each malformed packet is caught for what it breaks."""
     hdr_len = ihl * 4
     total = total if total is not None else 20 + len(opts) + len(payload)
     h = struct.pack("!BBHHHBBH4s4s", (4 << 4) | (ihl & 15), 0, total & 0xFFFF,
                     random.getrandbits(16), frag, 64, proto, 0, src, dst)
-    return h + opts + payload if hdr_len >= 20 else h + payload
+    h = h + opts if hdr_len >= 20 else h
+    c = ip_csum(h[:max(20, min(hdr_len, len(h)))]) if good_csum else 0xDEAD
+    return h[:10] + struct.pack("!H", c) + h[12:] + payload
 
 
 def tcp(doff=5, payload=b""):
@@ -83,6 +95,7 @@ def malformed(rnd, dst, src):
         yield none, eth4 + b"\x45\x00"                                    # cut IPv4 header
         yield none, eth4 + ipv4(6, tcp(), ihl=15)                         # IHL past the end
         yield none, eth4 + ipv4(6, tcp(), ihl=3)                          # IHL < 5
+        yield none, eth4 + ipv4(17, udp(), good_csum=False)               # header checksum
         yield none, eth4 + ipv4(17, udp(), total=60000)                   # total > frame
         yield none, eth4 + ipv4(17, udp(), total=8)                       # total < header
         yield none, eth4 + ipv4(6, tcp(), ihl=15, opts=os.urandom(40))    # garbage options
