@@ -58,6 +58,16 @@
  * instead of half; alone, it is still never parked (work conservation).
  * A well-behaved tenant's kernel never sends such frames.
  *
+ * Garbage budget. Share is not all a flood of such frames costs: on a host
+ * short of CPU, the worker time they take is CPU the neighbours' own
+ * kernels and programs need, even while they do not want the worker. So a
+ * tenant also has a budget of dropped frames, a token bucket of
+ * SCHED_BAD_PER_SEC frames a second, SCHED_BAD_BURST deep; a tenant in
+ * debt is parked (SCHED_PARK_BAD, "quarantined") until its debt is paid
+ * back, whether or not anyone else is busy. Its frames wait in its TAP
+ * queue meanwhile, and its kernel drops what does not fit: it loses its
+ * own traffic, nobody else's.
+ *
  * Rate caps are token buckets in bytes per second, depth SCHED_BURST_NS at
  * the rate (at least SCHED_BURST_MIN). Every byte noted is charged, also
  * bytes of reads that were in flight when the tenant was parked, so the
@@ -144,8 +154,11 @@ static void sched_park(struct sched *s, struct sched_tenant *t, uint8_t bit)
 	/* Statistics another thread reads: whole stores, never torn. */
 	if (bit == SCHED_PARK_SHARE)
 		__atomic_store_n(&t->parks, t->parks + 1, __ATOMIC_RELAXED);
-	else
+	else if (bit == SCHED_PARK_RATE)
 		__atomic_store_n(&t->throttles, t->throttles + 1,
+				 __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&t->quarantines, t->quarantines + 1,
 				 __ATOMIC_RELAXED);
 }
 
@@ -189,29 +202,71 @@ static uint64_t sched_debt_ns(const struct sched_tenant *t)
 	return ns ? ns : 1;
 }
 
+/* Nanoseconds in which the garbage budget earns one frame */
+#define SCHED_BAD_NS (1000000000ull / SCHED_BAD_PER_SEC)
+
 /**
- * sched_rate_check() - release a rate-parked tenant whose time has come
+ * sched_bad_refill() - add the dropped frames earned since the last refill
+ * @t:		tenant
+ * @now_ns:	current time
+ */
+static void sched_bad_refill(struct sched_tenant *t, uint64_t now_ns)
+{
+	uint64_t dt, add;
+
+	if (now_ns <= t->bad_refill_ns)
+		return;
+	dt = now_ns - t->bad_refill_ns;
+	if (dt > 1000000000ull) /* the bucket is full after a second */
+		dt = 1000000000ull;
+	add = dt / SCHED_BAD_NS;
+	if (!add)
+		return;
+	t->bad_tokens += (int64_t)add;
+	if (t->bad_tokens >= SCHED_BAD_BURST) {
+		t->bad_tokens = SCHED_BAD_BURST;
+		t->bad_refill_ns = now_ns;
+	} else {
+		t->bad_refill_ns += add * SCHED_BAD_NS; /* keep the fraction */
+	}
+}
+
+/**
+ * sched_timed_check() - release a tenant parked for its rate cap or its
+ *			 garbage budget whose time has come
  * @s:		scheduler
  * @id:		tenant
  * @now_ns:	current time
  *
  * A tenant still in debt (rounding) gets a new release time, so a timer
- * armed for it never fires in a loop.
+ * armed for it never fires in a loop. It did not compete while parked, so
+ * it comes back at no less than the system's virtual time: no credit.
  */
-static void sched_rate_check(struct sched *s, uint32_t id, uint64_t now_ns)
+static void sched_timed_check(struct sched *s, uint32_t id, uint64_t now_ns)
 {
 	struct sched_tenant *t = &s->t[id];
 
-	if (!(t->park & SCHED_PARK_RATE) || now_ns < t->release_ns)
-		return;
-	sched_refill(t, now_ns);
-	if (t->tokens >= 0) {
-		/* It did not compete while capped: no credit from that. */
-		if (t->vtime < s->vnow)
-			t->vtime = s->vnow;
-		sched_release(s, id, SCHED_PARK_RATE);
-	} else
-		t->release_ns = now_ns + sched_debt_ns(t);
+	if ((t->park & SCHED_PARK_RATE) && now_ns >= t->release_ns) {
+		sched_refill(t, now_ns);
+		if (t->tokens >= 0) {
+			if (t->vtime < s->vnow)
+				t->vtime = s->vnow;
+			sched_release(s, id, SCHED_PARK_RATE);
+		} else {
+			t->release_ns = now_ns + sched_debt_ns(t);
+		}
+	}
+	if ((t->park & SCHED_PARK_BAD) && now_ns >= t->bad_release_ns) {
+		sched_bad_refill(t, now_ns);
+		if (t->bad_tokens >= 0) {
+			if (t->vtime < s->vnow)
+				t->vtime = s->vnow;
+			sched_release(s, id, SCHED_PARK_BAD);
+		} else {
+			t->bad_release_ns =
+				now_ns + (uint64_t)-t->bad_tokens * SCHED_BAD_NS;
+		}
+	}
 }
 
 /**
@@ -319,7 +374,7 @@ static void sched_decide(struct sched *s, uint64_t now_ns)
 		uint32_t id = s->active[i];
 		struct sched_tenant *t = &s->t[id];
 
-		sched_rate_check(s, id, now_ns);
+		sched_timed_check(s, id, now_ns);
 		if (!sched_busy(s, t))
 			continue;
 		if (t->vtime > s->vnow + s->quantum) {
@@ -353,6 +408,13 @@ static void sched_charge(struct sched *s, struct sched_tenant *t,
 		v += pen;
 		__atomic_store_n(&t->penalty, t->penalty + pen,
 				 __ATOMIC_RELAXED);
+		sched_bad_refill(t, now_ns);
+		t->bad_tokens -= (int64_t)t->bad_frames;
+		if (t->bad_tokens < 0) {
+			t->bad_release_ns =
+				now_ns + (uint64_t)-t->bad_tokens * SCHED_BAD_NS;
+			sched_park(s, t, SCHED_PARK_BAD);
+		}
 	}
 	t->vtime += v * SCHED_WEIGHT_DEFAULT / t->weight;
 	/* Queue found empty during this round: no backlog left. */
@@ -408,7 +470,7 @@ void sched_round_end(struct sched *s, uint64_t cycles, uint64_t now_ns,
 		sched_charge(s, t, c, now_ns);
 		if (charge)
 			charge(ctx, id, c);
-		t->units = t->bad = t->bytes = 0;
+		t->units = t->bad = t->bad_frames = t->bytes = 0;
 		t->touched = false;
 	}
 	s->ntouched = 0;
@@ -423,8 +485,10 @@ void sched_round_end(struct sched *s, uint64_t cycles, uint64_t now_ns,
  *
  * Whoever a tenant was parked for left the worker idle, so the parked
  * tenant may go on (work conservation), and no tenant that is not parked
- * counts as backlogged any more. Rate-parked tenants whose time has come
- * are released too. @s->released lists them.
+ * counts as backlogged any more. Tenants parked for their rate cap or
+ * garbage budget whose time has come are released too (those whose time
+ * has not come stay parked: the worker being idle is no reason to let
+ * them go early). @s->released lists them.
  */
 void sched_idle(struct sched *s, uint64_t now_ns)
 {
@@ -442,7 +506,7 @@ void sched_idle(struct sched *s, uint64_t now_ns)
 			t->bulk_round = 0;
 			continue;
 		}
-		sched_rate_check(s, id, now_ns);
+		sched_timed_check(s, id, now_ns);
 		sched_release(s, id, SCHED_PARK_SHARE);
 	}
 }
@@ -466,10 +530,11 @@ bool sched_share_parked(const struct sched *s)
 }
 
 /**
- * sched_next_release() - earliest time a rate-parked tenant is released
+ * sched_next_release() - earliest time a tenant parked for its rate cap or
+ *			  its garbage budget is released
  * @s:		scheduler
  *
- * Return: CLOCK_MONOTONIC ns, or 0 if no tenant is parked for its rate
+ * Return: CLOCK_MONOTONIC ns, or 0 if no tenant is parked for either
  */
 uint64_t sched_next_release(const struct sched *s)
 {
@@ -484,6 +549,9 @@ uint64_t sched_next_release(const struct sched *s)
 		if ((t->park & SCHED_PARK_RATE) &&
 		    (!next || t->release_ns < next))
 			next = t->release_ns;
+		if ((t->park & SCHED_PARK_BAD) &&
+		    (!next || t->bad_release_ns < next))
+			next = t->bad_release_ns;
 	}
 	return next;
 }

@@ -46,6 +46,12 @@
  * virtual time: a tenant that sends what nobody can use gets 1/(1 + this)
  * of the worker against one sending good traffic at the same weight. */
 #define SCHED_DROP_PENALTY 16
+/* And beyond a budget of such frames, this many a second in bursts of
+ * SCHED_BAD_BURST, its intake is parked (SCHED_PARK_BAD) until the budget
+ * is back, whoever else wants the worker: garbage must not cost the host
+ * CPU its neighbours' own kernels need, and a tenant's kernel sends none. */
+#define SCHED_BAD_PER_SEC 1000
+#define SCHED_BAD_BURST 256
 /* The worker idle this long releases tenants parked for their share. */
 #define SCHED_IDLE_GRACE_NS 200000ull
 
@@ -53,7 +59,10 @@
 enum {
 	SCHED_PARK_SHARE = 1, /* ahead of its weighted share */
 	SCHED_PARK_RATE = 2,  /* over its rate cap */
+	SCHED_PARK_BAD = 4,   /* over its budget of dropped frames */
 };
+/* Parked for a time, not for a share: does not compete for one */
+#define SCHED_PARK_TIMED (SCHED_PARK_RATE | SCHED_PARK_BAD)
 
 /**
  * struct sched_tenant - one tenant as one worker's scheduler sees it
@@ -64,11 +73,15 @@ enum {
  * @tokens:	bytes it may still send now (negative: in debt)
  * @refill_ns:	time up to which @tokens was refilled
  * @release_ns:	when parked for its rate: when @tokens is back at 0
+ * @bad_tokens:	dropped frames it may still send now (negative: in debt)
+ * @bad_refill_ns: time up to which @bad_tokens was refilled
+ * @bad_release_ns: when parked for garbage: when @bad_tokens is back at 0
  * @last_round:	last busy round it had frames in
  * @drained_round: last round in which its TAP queue was found empty
  * @bulk_round:	last round in which it sent a bulk frame (+1, 0 never)
  * @units:	cost units noted this round
  * @bad:	of those, units of frames dropped for the tenant's fault
+ * @bad_frames:	and the number of those frames
  * @bytes:	bytes noted this round
  * @weight:	1..10000
  * @members:	ports of this tenant served by this worker
@@ -80,6 +93,7 @@ enum {
  * @throttles:	times parked for its rate (statistics)
  * @penalty:	cycles added to its virtual time, beyond those spent, for
  *		frames dropped for its fault (statistics)
+ * @quarantines: times parked for its budget of such frames (statistics)
  */
 struct sched_tenant {
 	uint64_t vtime;
@@ -88,11 +102,15 @@ struct sched_tenant {
 	int64_t tokens;
 	uint64_t refill_ns;
 	uint64_t release_ns;
+	int64_t bad_tokens;
+	uint64_t bad_refill_ns;
+	uint64_t bad_release_ns;
 	uint64_t last_round;
 	uint64_t drained_round;
 	uint64_t bulk_round;
 	uint64_t units;
 	uint64_t bad;
+	uint64_t bad_frames;
 	uint64_t bytes;
 	uint32_t weight;
 	uint32_t members;
@@ -103,6 +121,7 @@ struct sched_tenant {
 	uint64_t parks;
 	uint64_t throttles;
 	uint64_t penalty;
+	uint64_t quarantines;
 };
 
 /**
@@ -156,8 +175,8 @@ uint64_t sched_next_release(const struct sched *s);
  *
  * Busy: parked for its share, or it had frames in a recent busy round and
  * either its queue was not found empty since or it is moving bulk data. A
- * tenant held by its rate cap does not compete for shares: it must not
- * hold the system's virtual time back while it waits. Nor does a tenant of
+ * tenant held by its rate cap or its garbage budget does not compete for
+ * shares: it must not hold the system's virtual time back while it waits. Nor does a tenant of
  * small frames whose queue runs empty (a TCP receiver's ACKs, a
  * request/response exchange): it gets all it asks for, so its small
  * virtual time must not hold back the others either. A bulk sender whose
@@ -171,7 +190,7 @@ static inline bool sched_busy(const struct sched *s,
 			      const struct sched_tenant *t)
 {
 	if (t->park)
-		return !(t->park & SCHED_PARK_RATE);
+		return !(t->park & SCHED_PARK_TIMED);
 	return s->round - t->last_round <= SCHED_RUNNABLE_ROUNDS &&
 	       (t->backlog || s->round + 1 - t->bulk_round <= SCHED_RUNNABLE_ROUNDS);
 }
@@ -231,12 +250,15 @@ static inline void sched_note(struct sched *s, uint32_t id, uint64_t bytes)
  * over in virtual time (not in the cycles reported: those stay what the
  * worker spent). Garbage then costs its sender, not its neighbours: a
  * tenant flooding malformed or spoofed frames is parked long before the
- * tenants whose frames it competes with.
+ * tenants whose frames it competes with. Beyond SCHED_BAD_PER_SEC such
+ * frames it is parked outright until its budget is back.
  */
 static inline void sched_penalize(struct sched *s, uint32_t id, uint64_t bytes)
 {
-	if (id < SCHED_MAX_TENANTS)
-		s->t[id].bad += 1 + bytes / SCHED_BYTES_PER_UNIT;
+	if (id >= SCHED_MAX_TENANTS)
+		return;
+	s->t[id].bad += 1 + bytes / SCHED_BYTES_PER_UNIT;
+	s->t[id].bad_frames++;
 }
 
 /**

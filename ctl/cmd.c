@@ -1692,6 +1692,7 @@ static void cmd_json_work(struct json_object *o,
 	cmd_ju64(o, "parks", st->parks);
 	cmd_ju64(o, "throttles", st->throttles);
 	cmd_ju64(o, "penalty_cycles", st->penalty_cycles);
+	cmd_ju64(o, "quarantines", st->quarantines);
 }
 
 /**
@@ -1744,6 +1745,7 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
 		ts->sum.parks += st.parks;
 		ts->sum.throttles += st.throttles;
 		ts->sum.penalty_cycles += st.penalty_cycles;
+		ts->sum.quarantines += st.quarantines;
 	}
 	json_object_array_add(ts->arr, o);
 }
@@ -1762,7 +1764,7 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
  * tick), rate_bps and pps (over the last tick), parks and throttles
  * (times its intake was parked for its share and for its rate cap),
  * penalty_cycles (cycles added to its virtual time for frames dropped for
- * its fault),
+ * its fault), quarantines (times parked for sending too many of them),
  * weight and rate_cap_bps. totals holds the sums of the same work fields
  * over the tenants listed, and sched (whether cycles are measured).
  * endpoints holds the shared stack's endpoints with their frame counters

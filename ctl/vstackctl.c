@@ -584,8 +584,8 @@ static void ctl_print_work(struct json_object *a, struct json_object *tot)
 {
 	static const char *const hdr[] = { "TENANT", ">WEIGHT", ">PACKETS",
 		">BYTES", ">CYCLES", ">SHARE", ">SHARE-NOW", ">RATE-BPS",
-		">PARKS", ">THROTTLES", ">PENALTY", NULL };
-	char b[10][32];
+		">PARKS", ">THROTTLES", ">PENALTY", ">QUARANTINES", NULL };
+	char b[11][32];
 	struct ctl_table tab;
 	struct json_object *o;
 	size_t i, n = a ? json_object_array_length(a) : 0;
@@ -616,7 +616,8 @@ static void ctl_print_work(struct json_object *a, struct json_object *tot)
 				       b[6], 32),
 			      ctl_str(o, "parks", b[7], 32),
 			      ctl_str(o, "throttles", b[8], 32),
-			      ctl_str(o, "penalty_cycles", b[9], 32));
+			      ctl_str(o, "penalty_cycles", b[9], 32),
+			      ctl_str(o, "quarantines", b[10], 32));
 	}
 	ctl_table_print(&tab);
 }
@@ -675,7 +676,8 @@ static void ctl_print_extras(struct json_object *a)
 		"rx_bytes", "tx_packets", "tx_bytes", "drops", "drops_total",
 		/* shown by ctl_print_work() */
 		"weight", "packets", "bytes", "cycles", "share", "share_now",
-		"rate_bps", "parks", "throttles", "penalty_cycles" };
+		"rate_bps", "parks", "throttles", "penalty_cycles",
+		"quarantines" };
 	char keys[CTL_TABLE_COLS - 1][64], hdr_buf[CTL_TABLE_COLS - 1][64];
 	const char *hdr[CTL_TABLE_COLS + 1] = { "TENANT" };
 	char cells[CTL_TABLE_COLS][64];

@@ -828,6 +828,8 @@ static void vnet_tenant_sum(struct vnet *v, uint32_t id,
 				stat_read(&w->sched->t[id].throttles);
 			out->penalty_cycles +=
 				stat_read(&w->sched->t[id].penalty);
+			out->quarantines +=
+				stat_read(&w->sched->t[id].quarantines);
 		}
 	}
 }
@@ -881,6 +883,7 @@ int vnet_tenant_get(struct vnet *v, uint32_t id,
 	out->parks -= m->base.parks;
 	out->throttles -= m->base.throttles;
 	out->penalty_cycles -= m->base.penalty_cycles;
+	out->quarantines -= m->base.quarantines;
 	out->rate_bps = m->rate_bps;
 	out->pps = m->pps;
 	out->cycles_now = m->cycles_now;

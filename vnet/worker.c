@@ -870,7 +870,7 @@ static void worker_sched_timer(struct timer *t, uint64_t now_ns)
 }
 
 /* Re-arm the reads of the tenants the scheduler released, and keep the
- * timer set for the next rate-cap release. */
+ * timer set for the next release from a rate cap or a garbage budget. */
 static void worker_sched_apply(struct worker *w, uint64_t now)
 {
 	struct sched *s = w->sched;
@@ -908,7 +908,7 @@ static void worker_sched_idle(struct worker *w, uint64_t now)
 	uint64_t end;
 
 	if (!sched_share_parked(s)) {
-		sched_idle(s, now); /* rate releases only */
+		sched_idle(s, now); /* timed releases only */
 		worker_sched_apply(w, now);
 		return;
 	}

@@ -15,9 +15,10 @@
 # switch does not pass on what no receiver can take), the port without
 # offloads got no more than two frames for each the attacker sent (a GSO
 # frame of 1-byte segments would have been thousands), the garbage was
-# charged to the attacker's tenant as a penalty and to no one else, the
-# FDB limit held (and its overflow was counted), the other network's FDB
-# is intact, and vstackd's memory stayed bounded.
+# charged to the attacker's tenant as a penalty and to no one else (and
+# beyond its budget it was quarantined), the FDB limit held (and its
+# overflow was counted), the other network's FDB is intact, and vstackd's
+# memory stayed bounded.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd socat openssl
 
@@ -71,6 +72,8 @@ tenant_work() {
 log "penalty cycles: mallory $(tenant_work mallory penalty_cycles), default $(tenant_work default penalty_cycles)"
 assert_ge "$(tenant_work mallory penalty_cycles)" 1 "penalty charged to the attacker's tenant"
 assert_eq "$(tenant_work default penalty_cycles)" 0 "penalty charged to the victims' tenant"
+assert_ge "$(tenant_work mallory quarantines)" 1 "attacker quarantined beyond its garbage budget"
+assert_eq "$(tenant_work default quarantines)" 0 "victims quarantined"
 ping_ok "$NS_d" 10.78.0.2 || fail "port without offloads unreachable after the attack"
 ping_ok "$NS_d" 10.78.0.3 || fail "port with offloads unreachable after the attack"
 

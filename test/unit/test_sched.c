@@ -28,6 +28,7 @@
  * @frames:	frames a tenant brings per round when allowed
  * @size:	bytes per frame
  * @bad:	the tenant's frames are all dropped for its fault
+ * @scale:	nanoseconds of the fake clock per cycle of cost (0: 1)
  * @served:	cycles charged per tenant
  * @bytes:	bytes handled per tenant
  * @rounds:	rounds run
@@ -41,6 +42,7 @@ struct sim {
 	unsigned frames[SIM_TENANTS];
 	unsigned size[SIM_TENANTS];
 	bool bad[SIM_TENANTS];
+	uint64_t scale;
 	uint64_t served[SIM_TENANTS];
 	uint64_t bytes[SIM_TENANTS];
 	uint64_t rounds, idle;
@@ -138,7 +140,7 @@ static void sim_round(struct sim *m)
 		sched_idle(m->s, m->now);
 		return;
 	}
-	m->now += cost;
+	m->now += cost * (m->scale ? m->scale : 1);
 	sched_round_end(m->s, cost, m->now, sim_charge, m);
 	sim_check_no_stall(m);
 }
@@ -485,8 +487,9 @@ static void test_sched_no_stall(void)
 /*
  * Garbage costs its sender: at equal weights a tenant whose frames are
  * all dropped (malformed, spoofed) gets 1/SCHED_DROP_PENALTY of what a
- * good neighbour gets; alone it is never parked, and the cycles reported
- * stay the cycles spent.
+ * good neighbour gets; alone it is never parked for its share, and the
+ * cycles reported stay the cycles spent. The clock runs slow here, so
+ * that the garbage stays within its budget (see the next test).
  */
 static void test_sched_drop_penalty(void)
 {
@@ -495,13 +498,15 @@ static void test_sched_drop_penalty(void)
 	double r;
 
 	sim_init(&m, 3);
+	m.scale = 100000;
 	m.bad[0] = true;
 	m.demand[2] = false;
-	sim_run(&m, 200000);
+	sim_run(&m, 20000);
 	r = (double)m.served[1] / (double)m.served[0];
 	CU_ASSERT(r > SCHED_DROP_PENALTY * 0.95 &&
 		  r < SCHED_DROP_PENALTY * 1.05);
 	CU_ASSERT(m.s->t[0].parks > 0);
+	CU_ASSERT_EQUAL(m.s->t[0].quarantines, 0);
 	CU_ASSERT(m.s->t[0].penalty ==
 		  m.served[0] * (SCHED_DROP_PENALTY - 1));
 	CU_ASSERT_EQUAL(m.s->t[1].penalty, 0);
@@ -513,7 +518,7 @@ static void test_sched_drop_penalty(void)
 	m.demand[1] = false;
 	m.demand[2] = true;
 	memset(m.served, 0, sizeof(m.served));
-	sim_run(&m, 200000);
+	sim_run(&m, 20000);
 	r = (double)m.served[2] / (double)m.served[0];
 	CU_ASSERT(r > 0.97 && r < 1.03);
 
@@ -524,9 +529,64 @@ static void test_sched_drop_penalty(void)
 	memset(m.served, 0, sizeof(m.served));
 	total = m.now;
 	idle = m.idle;
-	sim_run(&m, 100000);
+	sim_run(&m, 10000);
 	CU_ASSERT(m.idle - idle <= 1);
-	CU_ASSERT_EQUAL(m.served[0], m.now - total - (m.idle - idle) * 1000);
+	CU_ASSERT_EQUAL(m.served[0] * m.scale,
+			m.now - total - (m.idle - idle) * 1000);
+	sim_fini(&m);
+}
+
+/* Run the model for @ns of its clock. */
+static void sim_run_for(struct sim *m, uint64_t ns)
+{
+	uint64_t end = m->now + ns;
+
+	while (m->now < end)
+		sim_round(m);
+}
+
+/*
+ * Beyond its budget, garbage is parked outright: a tenant sending nothing
+ * else gets SCHED_BAD_BURST frames and then SCHED_BAD_PER_SEC a second,
+ * although the worker has nothing else to do; its good neighbour gets
+ * everything else, and once the garbage stops the tenant is served again.
+ */
+static void test_sched_bad_budget(void)
+{
+	uint64_t frames, q, idle;
+	struct sim m;
+
+	sim_init(&m, 2);
+	m.bad[0] = true;
+	m.demand[1] = false;
+	sim_run_for(&m, 1000000000ull);
+	frames = m.bytes[0] / m.size[0];
+	CU_ASSERT(frames >= SCHED_BAD_BURST + SCHED_BAD_PER_SEC - 8);
+	CU_ASSERT(frames <= SCHED_BAD_BURST + SCHED_BAD_PER_SEC + 8);
+	CU_ASSERT(m.s->t[0].quarantines > 0);
+	CU_ASSERT(m.idle > 0); /* not work conserving, on purpose */
+
+	/* A good neighbour wants the worker: it gets all but the budget */
+	m.demand[1] = true;
+	memset(m.served, 0, sizeof(m.served));
+	memset(m.bytes, 0, sizeof(m.bytes));
+	idle = m.idle;
+	sim_run_for(&m, 100000000ull);
+	frames = m.bytes[0] / m.size[0];
+	CU_ASSERT(frames <= SCHED_BAD_PER_SEC / 10 + 8);
+	CU_ASSERT(m.served[1] > 50 * m.served[0]);
+	CU_ASSERT_EQUAL(m.idle, idle);
+	CU_ASSERT_EQUAL(m.s->t[1].quarantines, 0);
+
+	/* Good frames again: after its debt it is served, unparked */
+	m.bad[0] = false;
+	q = m.s->t[0].quarantines;
+	sim_run_for(&m, 20000000ull);
+	memset(m.bytes, 0, sizeof(m.bytes));
+	sim_run_for(&m, 10000000ull);
+	CU_ASSERT_EQUAL(m.s->t[0].quarantines, q);
+	CU_ASSERT(m.bytes[0] > 0);
+	CU_ASSERT_FALSE(m.s->t[0].park & SCHED_PARK_BAD);
 	sim_fini(&m);
 }
 
@@ -545,6 +605,7 @@ int main(void)
 		{ "tenants coming and going", test_sched_churn },
 		{ "no stall", test_sched_no_stall },
 		{ "dropped frames cost their sender", test_sched_drop_penalty },
+		{ "garbage beyond its budget is parked", test_sched_bad_budget },
 	};
 
 	return cunit_run("sched", tests, sizeof(tests) / sizeof(tests[0]),
