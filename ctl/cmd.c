@@ -1755,7 +1755,7 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
  * @c:		state
  * @req:	stats request, with an optional "port" or "tenant" filter
  * @result:	{"ports","networks","tenants","endpoints","workers","totals",
- *		"uptime_ns"}
+ *		"control","uptime_ns"}
  *
  * Each tenant carries its ports' traffic counters (rx_packets, ...,
  * drops) and its work as the workers accounted it: packets and bytes read
@@ -1783,7 +1783,7 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 	struct cmd_stats s = { .c = c, .port = -1 };
 	struct cmd_tenant_sum ts = { .s = &s };
 	struct cmd_traffic tot = { 0 };
-	struct json_object *ports, *totals;
+	struct json_object *ports, *totals, *ctl;
 	struct vnet_port_info info;
 	unsigned i, n = 0;
 
@@ -1848,6 +1848,11 @@ static int cmd_stats(struct cmd_ctx *c, const struct proto_request *req,
 			       json_object_new_boolean(
 				       vnet_sched_enabled(c->vnet)));
 	json_object_object_add(result, "totals", totals);
+	ctl = json_object_new_object();
+	cmd_ju64(ctl, "clients", c->ctl.clients);
+	cmd_ju64(ctl, "requests", c->ctl.requests);
+	cmd_ju64(ctl, "throttled", c->ctl.throttled);
+	json_object_object_add(result, "control", ctl);
 	cmd_ju64(result, "uptime_ns", cmd_now_ns() - c->start_ns);
 	free(s.snap);
 	return 0;

@@ -82,6 +82,18 @@ struct cmd_cpu {
 };
 
 /**
+ * struct cmd_ctl_stats - the control socket's counters (kept by server.c)
+ * @clients:	control connections open now
+ * @requests:	requests answered
+ * @throttled:	times a client's requests were held back for its budget
+ */
+struct cmd_ctl_stats {
+	uint64_t clients;
+	uint64_t requests;
+	uint64_t throttled;
+};
+
+/**
  * struct cmd_ctx - the daemon's state, as commands see it
  * @vnet:	the switch
  * @stack:	the shared stack (its endpoints), NULL if not running
@@ -100,6 +112,7 @@ struct cmd_cpu {
  * @cli:	[daemon] settings given on the command line
  * @start_ns:	CLOCK_MONOTONIC at cmd_ctx_init(), for the uptime in stats
  * @cpu:	per-worker CPU use, updated by cmd_tick()
+ * @ctl:	the control socket's counters
  */
 struct cmd_ctx {
 	struct vnet *vnet;
@@ -119,6 +132,7 @@ struct cmd_ctx {
 	struct config_daemon cli;
 	uint64_t start_ns;
 	struct cmd_cpu cpu[CMD_MAX_WORKERS];
+	struct cmd_ctl_stats ctl;
 };
 
 void cmd_ctx_init(struct cmd_ctx *c, struct vnet *v, struct tenant_table *t);

@@ -20,7 +20,13 @@
  * starts. Requests are answered in order, one at a time: while a response
  * has not been written out completely, the client's further input waits
  * (we stop polling for POLLIN), so a client that does not read cannot make
- * us buffer without bound. The number of clients is bounded too.
+ * us buffer without bound. The number of clients is bounded too, and so is
+ * the rate at which one client's requests are answered: a budget of
+ * SERVER_REQ_PER_SEC requests a second, in bursts of SERVER_REQ_BURST. A
+ * client beyond it is not refused; its requests wait (we stop reading from
+ * it) and are answered as the budget comes back, at the half-second tick,
+ * so one busy client cannot keep the control thread from the others. Such
+ * waits are counted (stats: control.throttled).
  *
  * Anyone who can connect may read (lists, stats). Commands that change
  * state need uid 0 or membership of the "vstack" group, judged from the
@@ -61,6 +67,8 @@
 #define SERVER_MAX_CLIENTS 32
 #define SERVER_REQUEST_MS 10000 /* to finish sending a request once begun */
 #define SERVER_BACKLOG 16
+#define SERVER_REQ_PER_SEC 200 /* requests one client gets answered */
+#define SERVER_REQ_BURST 100
 #define SERVER_MAX_GROUPS 256
 
 /**
@@ -77,6 +85,10 @@
  * @outlen:	length of @out
  * @outoff:	bytes of @out already written
  * @eof:	the peer closed its side, or we decided to hang up
+ * @active_ms:	when it last sent something
+ * @req_tokens:	requests it may still send now
+ * @req_refill_ms: time up to which @req_tokens was refilled
+ * @throttled:	its requests wait for its budget
  */
 struct server_client {
 	int fd;
@@ -92,6 +104,9 @@ struct server_client {
 	size_t outoff;
 	bool eof;
 	uint64_t active_ms;
+	uint32_t req_tokens;
+	uint64_t req_refill_ms;
+	bool throttled;
 };
 
 /**
@@ -552,6 +567,42 @@ static int server_handle_line(struct server_client *cl, const char *line,
 }
 
 /**
+ * server_budget() - may a client have one more request answered now?
+ * @cl:		client
+ * @cmd:	command state, for the counters
+ *
+ * Return: true if so (one request is taken from its budget)
+ */
+static bool server_budget(struct server_client *cl, struct cmd_ctx *cmd)
+{
+	uint64_t now = server_now_ms(), add;
+
+	if (now > cl->req_refill_ms) {
+		add = (now - cl->req_refill_ms) * SERVER_REQ_PER_SEC / 1000;
+		if (cl->req_tokens + add >= SERVER_REQ_BURST) {
+			cl->req_tokens = SERVER_REQ_BURST;
+			cl->req_refill_ms = now;
+		} else if (add) {
+			cl->req_tokens += (uint32_t)add;
+			cl->req_refill_ms += add * 1000 / SERVER_REQ_PER_SEC;
+		}
+	}
+	if (!cl->req_tokens) {
+		if (!cl->throttled)
+			cmd->ctl.throttled++;
+		cl->throttled = true;
+		return false;
+	}
+	if (cl->throttled) {
+		cl->throttled = false;
+		cl->active_ms = now; /* we kept it waiting, not the reverse */
+	}
+	cl->req_tokens--;
+	cmd->ctl.requests++;
+	return true;
+}
+
+/**
  * server_process() - answer complete requests while no response is pending
  * @cl:		client
  * @cmd:	command state
@@ -580,6 +631,8 @@ static int server_process(struct server_client *cl, struct cmd_ctx *cmd)
 		}
 		if (!nl && !cl->eof)
 			return 0;
+		if (!server_budget(cl, cmd))
+			return 0; /* the tick comes back for the rest */
 		/* At EOF, a last line without its newline still counts. */
 		n = nl ? (size_t)(nl - cl->in) : cl->inlen;
 		rc = server_handle_line(cl, cl->in, n, cmd);
@@ -654,12 +707,33 @@ static void server_reap_stalled(struct server *s)
 	for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
 		struct server_client *cl = &s->clients[i];
 
-		if (cl->fd >= 0 && cl->inlen && !cl->out &&
+		if (cl->fd >= 0 && cl->inlen && !cl->out && !cl->throttled &&
 		    now - cl->active_ms > SERVER_REQUEST_MS) {
 			log_info("control connection of pid %d sent half a request and stopped; closing it",
 				 (int)cl->pid);
 			server_client_close(cl);
 		}
+	}
+}
+
+/**
+ * server_resume() - answer what clients held back for their budget sent
+ * @s:		server
+ * @cmd:	command state
+ */
+static void server_resume(struct server *s, struct cmd_ctx *cmd)
+{
+	unsigned i;
+
+	for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
+		struct server_client *cl = &s->clients[i];
+		int crc;
+
+		if (cl->fd < 0 || !cl->throttled || cl->out)
+			continue;
+		crc = server_process(cl, cmd);
+		if (crc || (cl->eof && !cl->out && !cl->inlen))
+			server_client_close(cl);
 	}
 }
 
@@ -706,6 +780,9 @@ static void server_accept(struct server *s)
 	cl->inlen = 0;
 	cl->eof = false;
 	cl->active_ms = server_now_ms();
+	cl->req_tokens = SERVER_REQ_BURST;
+	cl->req_refill_ms = cl->active_ms;
+	cl->throttled = false;
 	if ((rc = server_client_creds(cl))) {
 		log_warn("control connection without credentials: %s",
 			 strerror(-rc));
@@ -750,15 +827,17 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 		pfd[2] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 		pfd[3] = (struct pollfd){ .fd = s->apps ? appsrv_fd(s->apps) : -1,
 					  .events = POLLIN };
+		cmd->ctl.clients = 0;
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
 			struct server_client *cl = &s->clients[i];
 
 			pfd[4 + i] = (struct pollfd){ .fd = -1 };
 			if (cl->fd < 0)
 				continue;
+			cmd->ctl.clients++;
 			pfd[4 + i].fd = cl->fd;
 			pfd[4 + i].events = cl->out ? POLLOUT :
-					    (cl->eof ? 0 : POLLIN);
+					    (cl->eof || cl->throttled ? 0 : POLLIN);
 			n = 4 + i + 1;
 		}
 		if (s->http)
@@ -804,6 +883,7 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 			if (cmd->state)
 				state_sync(cmd->state);
 			server_reap_stalled(s);
+			server_resume(s, cmd);
 		}
 
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {

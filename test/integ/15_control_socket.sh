@@ -145,6 +145,37 @@ IDLE=$!
 sleep 1
 daemon_alive || fail "daemon does not answer while 200 idle half-requests are open"
 wait "$IDLE" || true
+# One client pipelines 1000 requests at once: every one is answered, in
+# order, but at its budget (200 a second after a burst of 100), so it is
+# still waiting when another client is served; the wait is counted.
+thr0=$(vctl_json stats | jq_py 'd["control"]["throttled"]')
+"$PY" - "$VSTACK_SOCK" >"$T/flood.out" <<'PYEOF' &
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.settimeout(60)
+req = b'{"version":1,"command":"network.list","args":{}}\n'
+s.sendall(req * 1000)
+buf, n = b"", 0
+while n < 1000:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+    while b"\n" in buf:
+        line, buf = buf.split(b"\n", 1)
+        n += json.loads(line)["ok"] is True
+print(n)
+PYEOF
+FLOOD=$!
+sleep 1
+assert_eq "$(port_names | sort | tr '\n' ' ')" "$(printf '%s\n' "$PA" "$PB" | sort | tr '\n' ' ')" \
+	"another client's request while one pipelines 1000"
+kill -0 "$FLOOD" 2>/dev/null || fail "1000 pipelined requests answered within a second: no budget"
+wait "$FLOOD" || fail "the pipelining client failed"
+assert_eq "$(cat "$T/flood.out")" 1000 "pipelined requests answered"
+assert_ge "$(vctl_json stats | jq_py 'd["control"]["throttled"]')" $((thr0 + 1)) \
+	"budget waits counted"
 assert_eq "$(port_names | sort | tr '\n' ' ')" "$(printf '%s\n' "$PA" "$PB" | sort | tr '\n' ' ')" \
 	"ports after the hostile requests"
 ping_ok "$A" 10.77.0.2 || fail "switching broken after the hostile requests"
