@@ -232,6 +232,17 @@ static void sched_bad_refill(struct sched_tenant *t, uint64_t now_ns)
 }
 
 /**
+ * sched_bad_debt_ns() - time until a tenant's garbage debt is paid back
+ * @t:		tenant with @bad_tokens < 0
+ *
+ * Return: nanoseconds
+ */
+static uint64_t sched_bad_debt_ns(const struct sched_tenant *t)
+{
+	return (uint64_t)-t->bad_tokens * SCHED_BAD_NS;
+}
+
+/**
  * sched_timed_check() - release a tenant parked for its rate cap or its
  *			 garbage budget whose time has come
  * @s:		scheduler
@@ -246,27 +257,27 @@ static void sched_timed_check(struct sched *s, uint32_t id, uint64_t now_ns)
 {
 	struct sched_tenant *t = &s->t[id];
 
+	uint8_t done = 0;
+
 	if ((t->park & SCHED_PARK_RATE) && now_ns >= t->release_ns) {
 		sched_refill(t, now_ns);
-		if (t->tokens >= 0) {
-			if (t->vtime < s->vnow)
-				t->vtime = s->vnow;
-			sched_release(s, id, SCHED_PARK_RATE);
-		} else {
+		if (t->tokens >= 0)
+			done |= SCHED_PARK_RATE;
+		else
 			t->release_ns = now_ns + sched_debt_ns(t);
-		}
 	}
 	if ((t->park & SCHED_PARK_BAD) && now_ns >= t->bad_release_ns) {
 		sched_bad_refill(t, now_ns);
-		if (t->bad_tokens >= 0) {
-			if (t->vtime < s->vnow)
-				t->vtime = s->vnow;
-			sched_release(s, id, SCHED_PARK_BAD);
-		} else {
-			t->bad_release_ns =
-				now_ns + (uint64_t)-t->bad_tokens * SCHED_BAD_NS;
-		}
+		if (t->bad_tokens >= 0)
+			done |= SCHED_PARK_BAD;
+		else
+			t->bad_release_ns = now_ns + sched_bad_debt_ns(t);
 	}
+	if (!done)
+		return;
+	if (t->vtime < s->vnow)
+		t->vtime = s->vnow;
+	sched_release(s, id, done);
 }
 
 /**
@@ -411,8 +422,7 @@ static void sched_charge(struct sched *s, struct sched_tenant *t,
 		sched_bad_refill(t, now_ns);
 		t->bad_tokens -= (int64_t)t->bad_frames;
 		if (t->bad_tokens < 0) {
-			t->bad_release_ns =
-				now_ns + (uint64_t)-t->bad_tokens * SCHED_BAD_NS;
+			t->bad_release_ns = now_ns + sched_bad_debt_ns(t);
 			sched_park(s, t, SCHED_PARK_BAD);
 		}
 	}

@@ -424,14 +424,7 @@ static void fuzz_one(const uint8_t *data, size_t size)
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t fixed[VNET_HDR_LEN + FRAME_MAX_LEN + 1];
-
-	fuzz_one(data, size);
-	if (size <= sizeof(fixed)) {
-		memcpy(fixed, data, size);
-		if (fuzz_ip4_fix(fixed, size))
-			fuzz_one(fixed, size);
-	}
+	fuzz_ip4_both(data, size, fuzz_one);
 	return 0;
 }
 

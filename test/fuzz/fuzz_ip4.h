@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "frame.h"
 
@@ -57,6 +58,26 @@ static inline bool fuzz_ip4_fix(uint8_t *buf, size_t len)
 	buf[l3 + 10] = (uint8_t)(sum >> 8);
 	buf[l3 + 11] = (uint8_t)sum;
 	return sum != old;
+}
+
+/**
+ * fuzz_ip4_both() - run a target's body on an input as it is, and again
+ *		     with its IPv4 header checksum made right if that changes it
+ * @data:	input
+ * @size:	its length
+ * @one:	the body
+ */
+static inline void fuzz_ip4_both(const uint8_t *data, size_t size,
+				 void (*one)(const uint8_t *, size_t))
+{
+	static uint8_t fixed[VNET_HDR_LEN + FRAME_MAX_LEN + 1];
+
+	one(data, size);
+	if (size <= sizeof(fixed)) {
+		memcpy(fixed, data, size);
+		if (fuzz_ip4_fix(fixed, size))
+			one(fixed, size);
+	}
 }
 
 #endif /* VSTACK_FUZZ_IP4_H */
