@@ -1693,6 +1693,8 @@ static void cmd_json_work(struct json_object *o,
 	cmd_ju64(o, "throttles", st->throttles);
 	cmd_ju64(o, "penalty_cycles", st->penalty_cycles);
 	cmd_ju64(o, "quarantines", st->quarantines);
+	cmd_ju64(o, "buffers", st->buffers);
+	cmd_ju64(o, "buffer_waits", st->buffer_waits);
 }
 
 /**
@@ -1746,6 +1748,8 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
 		ts->sum.throttles += st.throttles;
 		ts->sum.penalty_cycles += st.penalty_cycles;
 		ts->sum.quarantines += st.quarantines;
+		ts->sum.buffers += st.buffers;
+		ts->sum.buffer_waits += st.buffer_waits;
 	}
 	json_object_array_add(ts->arr, o);
 }
@@ -1765,6 +1769,8 @@ static void cmd_walk_tenant_sum(const struct tenant *tn, void *ctx)
  * (times its intake was parked for its share and for its rate cap),
  * penalty_cycles (cycles added to its virtual time for frames dropped for
  * its fault), quarantines (times parked for sending too many of them),
+ * buffers (worker buffers its reads hold now) and buffer_waits (reads not
+ * posted because it held its share of them),
  * weight and rate_cap_bps. totals holds the sums of the same work fields
  * over the tenants listed, and sched (whether cycles are measured).
  * endpoints holds the shared stack's endpoints with their frame counters

@@ -677,7 +677,7 @@ static void ctl_print_extras(struct json_object *a)
 		/* shown by ctl_print_work() */
 		"weight", "packets", "bytes", "cycles", "share", "share_now",
 		"rate_bps", "parks", "throttles", "penalty_cycles",
-		"quarantines" };
+		"quarantines", "buffers", "buffer_waits" };
 	char keys[CTL_TABLE_COLS - 1][64], hdr_buf[CTL_TABLE_COLS - 1][64];
 	const char *hdr[CTL_TABLE_COLS + 1] = { "TENANT" };
 	char cells[CTL_TABLE_COLS][64];

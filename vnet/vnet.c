@@ -822,6 +822,8 @@ static void vnet_tenant_sum(struct vnet *v, uint32_t id,
 		out->packets += stat_read(&t->packets);
 		out->bytes += stat_read(&t->bytes);
 		out->cycles += stat_read(&t->cycles);
+		out->buffers += stat_read(&t->bufs);
+		out->buffer_waits += stat_read(&t->buf_waits);
 		if (w->sched) {
 			out->parks += stat_read(&w->sched->t[id].parks);
 			out->throttles +=
@@ -884,6 +886,7 @@ int vnet_tenant_get(struct vnet *v, uint32_t id,
 	out->throttles -= m->base.throttles;
 	out->penalty_cycles -= m->base.penalty_cycles;
 	out->quarantines -= m->base.quarantines;
+	out->buffer_waits -= m->base.buffer_waits;
 	out->rate_bps = m->rate_bps;
 	out->pps = m->pps;
 	out->cycles_now = m->cycles_now;

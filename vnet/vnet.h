@@ -195,6 +195,8 @@ void vnet_worker_foreach(struct vnet *v,
  * @penalty_cycles: cycles added to its virtual time for frames dropped
  *		for its fault (malformed, spoofed), beyond their cost
  * @quarantines: times its intake was parked for sending too many of them
+ * @buffers:	worker buffers its posted reads hold now
+ * @buffer_waits: reads not posted because it held its share of buffers
  * @rate_bps:	bits per second read from its ports over the last tick
  * @pps:	packets per second over the last tick
  * @cycles_now:	cycles charged to it over the last tick
@@ -202,6 +204,7 @@ void vnet_worker_foreach(struct vnet *v,
 struct vnet_tenant_stats {
 	uint64_t packets, bytes, cycles;
 	uint64_t parks, throttles, penalty_cycles, quarantines;
+	uint64_t buffers, buffer_waits;
 	uint64_t rate_bps, pps, cycles_now;
 };
 

@@ -138,6 +138,8 @@ struct wheld {
  * thread with stat_read) */
 struct wtenant_stats {
 	uint64_t packets, bytes, cycles;
+	uint64_t bufs;      /* buffers its posted reads hold now */
+	uint64_t buf_waits; /* reads not posted: it held its share */
 };
 
 struct worker {
@@ -177,6 +179,8 @@ struct worker {
 
 	/* Accounting and scheduling (see worker.c, "Tenants") */
 	struct wtenant_stats *tstats;      /* [VNET_MAX_TENANTS] */
+	uint32_t *tbufs;                   /* [VNET_MAX_TENANTS] in reads */
+	uint32_t tbuf_cap;                 /* most one tenant may hold */
 	int32_t *tenant_head;              /* [VNET_MAX_TENANTS] */
 	struct sched *sched;               /* NULL: scheduler off */
 	uint32_t tenant_gen;               /* tenant settings applied */

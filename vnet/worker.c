@@ -115,6 +115,13 @@ void worker_ack(struct worker *w, uint64_t seq)
  * Kernels before 6.4 complete a waiting read on a non-blocking TAP with
  * EAGAIN instead of parking it; there we wait with a POLL_ADD instead and
  * read when it fires.
+ *
+ * Buffers are the worker's, shared by all tenants: the RWF_NOWAIT reads
+ * of a tenant whose posted reads hold tbuf_cap of them (three quarters of
+ * the arena) are not posted (counted in buf_waits), so a tenant with many
+ * busy ports cannot leave the others' queues without a buffer to read
+ * into. Its waiting reads, one per queue, are not limited: each queue
+ * keeps the one read that makes it heard.
  */
 /* Port @id's waiting read found no buffer: re-arm it when one comes back. */
 static void worker_starve(struct worker *w, uint16_t id)
@@ -133,9 +140,15 @@ static bool worker_read(struct worker *w, uint16_t id, unsigned qi,
 			unsigned op)
 {
 	struct wqueue *q = &w->ports[id].q[qi];
+	uint32_t t = w->ports[id].tenant;
 	struct io_uring_sqe *sqe;
-	int buf = arena_get(&w->arena);
+	int buf;
 
+	if (op == WOP_READ_NOWAIT && w->tbufs[t] >= w->tbuf_cap) {
+		stat_add(&w->tstats[t].buf_waits, 1);
+		return false;
+	}
+	buf = arena_get(&w->arena);
 	if (buf < 0) {
 		if (op == WOP_READ)
 			worker_starve(w, id);
@@ -146,6 +159,7 @@ static bool worker_read(struct worker *w, uint16_t id, unsigned qi,
 		arena_put(&w->arena, (uint32_t)buf);
 		return false;
 	}
+	__atomic_store_n(&w->tstats[t].bufs, ++w->tbufs[t], __ATOMIC_RELAXED);
 	io_uring_prep_read_fixed(sqe, q->slot, arena_buf(&w->arena, buf),
 				 (unsigned)w->arena.buf_size, 0, 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
@@ -483,6 +497,8 @@ static void worker_read_cqe(struct worker *w, unsigned op, uint32_t obj,
 	struct wport *wp = &w->ports[id];
 	struct wqueue *q = &wp->q[qi];
 
+	__atomic_store_n(&w->tstats[wp->tenant].bufs, --w->tbufs[wp->tenant],
+			 __ATOMIC_RELAXED);
 	if (op == WOP_READ)
 		q->waiting = false;
 	else
@@ -976,11 +992,14 @@ static int worker_setup(struct worker *w)
 	w->starved = malloc(nports * sizeof(*w->starved));
 	w->held = malloc(w->ring.uring.cq.ring_entries * sizeof(*w->held));
 	w->tstats = calloc(VNET_MAX_TENANTS, sizeof(*w->tstats));
+	w->tbufs = calloc(VNET_MAX_TENANTS, sizeof(*w->tbufs));
+	w->tbuf_cap = c->arena_bufs - c->arena_bufs / 4;
 	w->tenant_head = malloc(VNET_MAX_TENANTS * sizeof(*w->tenant_head));
 	if (c->sched)
 		w->sched = sched_create(0);
 	if (!w->ports || !w->stats || !w->net_head || !w->free_slots ||
-	    !w->starved || !w->held || !w->tstats || !w->tenant_head ||
+	    !w->starved || !w->held || !w->tstats || !w->tbufs ||
+	    !w->tenant_head ||
 	    (c->sched && !w->sched)) {
 		snprintf(w->init_err, sizeof(w->init_err), "out of memory");
 		return -ENOMEM;
@@ -1029,12 +1048,14 @@ static void worker_cleanup(struct worker *w)
 	free(w->starved);
 	free(w->held);
 	free(w->tstats);
+	free(w->tbufs);
 	free(w->tenant_head);
 	sched_destroy(w->sched);
 	lport_worker_cleanup(w);
 	w->ports = NULL;
 	w->stats = NULL;
 	w->tstats = NULL;
+	w->tbufs = NULL;
 	w->sched = NULL;
 }
 
