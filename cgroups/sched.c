@@ -256,7 +256,6 @@ static uint64_t sched_bad_debt_ns(const struct sched_tenant *t)
 static void sched_timed_check(struct sched *s, uint32_t id, uint64_t now_ns)
 {
 	struct sched_tenant *t = &s->t[id];
-
 	uint8_t done = 0;
 
 	if ((t->park & SCHED_PARK_RATE) && now_ns >= t->release_ns) {
