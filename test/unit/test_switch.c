@@ -540,7 +540,7 @@ static void test_tenant_buffer_cap(void)
 	char nm[4][16], err[256], path[128];
 	int s[4] = { -1, -1, -1, -1 };
 	uint64_t rx0;
-	uint8_t b[256];
+	uint8_t b[2048];
 	unsigned i, k;
 	size_t len;
 
@@ -566,18 +566,22 @@ static void test_tenant_buffer_cap(void)
 	}
 	usleep(100000);
 
-	/* A backlog on all three of tenant 1's queues: a rate cap holds its
-	 * reads back while 200 frames queue on each, then goes; every read
-	 * that completes then asks for more. The frames go to their sender's
-	 * own address (dropped as hairpins at once), so that no buffer is
-	 * held by a write and only reads compete for them. */
+	/* A backlog on all three of tenant 1's queues: a rate cap (its
+	 * bucket holds 128 KiB, a third of the burst) holds its reads back
+	 * while the frames queue, then goes; every read that completes then
+	 * asks for more. The frames go to their sender's own address
+	 * (dropped as hairpins at once), so that no buffer is held by a
+	 * write and only reads compete for them. */
 	CU_ASSERT_FATAL(vnet_tenant_set(v, 1, 100, 8000) == 0);
 	for (k = 0; k < 200; k++)
 		for (i = 0; i < 3; i++) {
-			len = build_udp(b, mac[i], mac[i], k, 64);
+			len = build_udp(b, mac[i], mac[i], k, 1400);
 			CU_ASSERT(send(s[i], b, len, 0) == (ssize_t)len);
 		}
 	usleep(100000);
+	CU_ASSERT(vnet_tenant_get(v, 1, &t1) == 0);
+	CU_ASSERT(t1.throttles > 0);
+	CU_ASSERT(t1.packets < 600);
 	CU_ASSERT_FATAL(vnet_tenant_set(v, 1, 100, 0) == 0);
 	usleep(500000);
 	CU_ASSERT(vnet_tenant_get(v, 1, &t1) == 0);
