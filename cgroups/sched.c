@@ -103,6 +103,9 @@ struct sched *sched_create(uint64_t quantum)
 		s->t[i].weight = SCHED_WEIGHT_DEFAULT;
 		s->t[i].act = -1;
 		s->t[i].drained_round = UINT64_MAX;
+		/* Full from the start: earned since time 0. */
+		tbucket_init(&s->t[i].garbage, SCHED_BAD_PER_SEC,
+			     SCHED_BAD_BURST, 0);
 	}
 	return s;
 }
@@ -163,83 +166,21 @@ static void sched_park(struct sched *s, struct sched_tenant *t, uint8_t bit)
 }
 
 /**
- * sched_refill() - add the tokens earned since the last refill
- * @t:		tenant with a rate cap
+ * sched_timed_due() - has a timed park's time come?
+ * @b:		the bucket the tenant is in debt to
+ * @release_ns:	when it is due; moved on if it is still in debt
  * @now_ns:	current time
- */
-static void sched_refill(struct sched_tenant *t, uint64_t now_ns)
-{
-	uint64_t dt, add;
-
-	if (now_ns <= t->refill_ns)
-		return;
-	dt = now_ns - t->refill_ns;
-	/* Cap dt so that dt * rate cannot overflow: beyond a second the
-	 * bucket is full anyway for any rate below 2^34 bytes/s. */
-	if (dt > 1000000000ull)
-		dt = 1000000000ull;
-	add = dt * t->rate / 1000000000ull;
-	if (!add)
-		return; /* keep refill_ns: the fraction is not lost */
-	t->refill_ns = now_ns;
-	if (t->tokens + (int64_t)add > (int64_t)t->burst)
-		t->tokens = (int64_t)t->burst;
-	else
-		t->tokens += (int64_t)add;
-}
-
-/**
- * sched_debt_ns() - time until a tenant's token debt is paid back
- * @t:		tenant with a rate cap and @tokens < 0
  *
- * Return: nanoseconds, at least 1
+ * Return: true if the tenant is out of debt
  */
-static uint64_t sched_debt_ns(const struct sched_tenant *t)
+static bool sched_timed_due(struct tbucket *b, uint64_t *release_ns,
+			    uint64_t now_ns)
 {
-	uint64_t ns = ((uint64_t)(-t->tokens) * 1000000000ull + t->rate - 1) /
-		      t->rate;
-
-	return ns ? ns : 1;
-}
-
-/* Nanoseconds in which the garbage budget earns one frame */
-#define SCHED_BAD_NS (1000000000ull / SCHED_BAD_PER_SEC)
-
-/**
- * sched_bad_refill() - add the dropped frames earned since the last refill
- * @t:		tenant
- * @now_ns:	current time
- */
-static void sched_bad_refill(struct sched_tenant *t, uint64_t now_ns)
-{
-	uint64_t dt, add;
-
-	if (now_ns <= t->bad_refill_ns)
-		return;
-	dt = now_ns - t->bad_refill_ns;
-	if (dt > 1000000000ull) /* the bucket is full after a second */
-		dt = 1000000000ull;
-	add = dt / SCHED_BAD_NS;
-	if (!add)
-		return;
-	t->bad_tokens += (int64_t)add;
-	if (t->bad_tokens >= SCHED_BAD_BURST) {
-		t->bad_tokens = SCHED_BAD_BURST;
-		t->bad_refill_ns = now_ns;
-	} else {
-		t->bad_refill_ns += add * SCHED_BAD_NS; /* keep the fraction */
-	}
-}
-
-/**
- * sched_bad_debt_ns() - time until a tenant's garbage debt is paid back
- * @t:		tenant with @bad_tokens < 0
- *
- * Return: nanoseconds
- */
-static uint64_t sched_bad_debt_ns(const struct sched_tenant *t)
-{
-	return (uint64_t)-t->bad_tokens * SCHED_BAD_NS;
+	if (now_ns < *release_ns)
+		return false;
+	tbucket_refill(b, now_ns);
+	*release_ns = tbucket_ready_ns(b);
+	return !*release_ns;
 }
 
 /**
@@ -249,8 +190,8 @@ static uint64_t sched_bad_debt_ns(const struct sched_tenant *t)
  * @id:		tenant
  * @now_ns:	current time
  *
- * A tenant still in debt (rounding) gets a new release time, so a timer
- * armed for it never fires in a loop. It did not compete while parked, so
+ * A tenant still in debt gets a new release time, so a timer armed for it
+ * never fires in a loop. It did not compete while parked, so
  * it comes back at no less than the system's virtual time: no credit.
  */
 static void sched_timed_check(struct sched *s, uint32_t id, uint64_t now_ns)
@@ -258,20 +199,12 @@ static void sched_timed_check(struct sched *s, uint32_t id, uint64_t now_ns)
 	struct sched_tenant *t = &s->t[id];
 	uint8_t done = 0;
 
-	if ((t->park & SCHED_PARK_RATE) && now_ns >= t->release_ns) {
-		sched_refill(t, now_ns);
-		if (t->tokens >= 0)
-			done |= SCHED_PARK_RATE;
-		else
-			t->release_ns = now_ns + sched_debt_ns(t);
-	}
-	if ((t->park & SCHED_PARK_BAD) && now_ns >= t->bad_release_ns) {
-		sched_bad_refill(t, now_ns);
-		if (t->bad_tokens >= 0)
-			done |= SCHED_PARK_BAD;
-		else
-			t->bad_release_ns = now_ns + sched_bad_debt_ns(t);
-	}
+	if ((t->park & SCHED_PARK_RATE) &&
+	    sched_timed_due(&t->cap, &t->release_ns, now_ns))
+		done |= SCHED_PARK_RATE;
+	if ((t->park & SCHED_PARK_BAD) &&
+	    sched_timed_due(&t->garbage, &t->bad_release_ns, now_ns))
+		done |= SCHED_PARK_BAD;
 	if (!done)
 		return;
 	if (t->vtime < s->vnow)
@@ -298,13 +231,12 @@ void sched_tenant_set(struct sched *s, uint32_t id, uint32_t weight,
 	t->weight = weight < 1 ? 1 : weight > 10000 ? 10000 : weight;
 	if (rate_bytes > (1ull << 40))
 		rate_bytes = 1ull << 40;
-	if (rate_bytes != t->rate) {
-		t->rate = rate_bytes;
-		t->burst = rate_bytes * SCHED_BURST_NS / 1000000000ull;
-		if (t->burst < SCHED_BURST_MIN)
-			t->burst = SCHED_BURST_MIN;
-		t->tokens = (int64_t)t->burst;
-		t->refill_ns = now_ns;
+	if (rate_bytes != t->cap.rate) {
+		uint64_t burst = rate_bytes * SCHED_BURST_NS / TBUCKET_NS;
+
+		tbucket_init(&t->cap, rate_bytes,
+			     burst < SCHED_BURST_MIN ? SCHED_BURST_MIN : burst,
+			     now_ns);
 		sched_release(s, id, SCHED_PARK_RATE);
 	}
 }
@@ -418,10 +350,8 @@ static void sched_charge(struct sched *s, struct sched_tenant *t,
 		v += pen;
 		__atomic_store_n(&t->penalty, t->penalty + pen,
 				 __ATOMIC_RELAXED);
-		sched_bad_refill(t, now_ns);
-		t->bad_tokens -= (int64_t)t->bad_frames;
-		if (t->bad_tokens < 0) {
-			t->bad_release_ns = now_ns + sched_bad_debt_ns(t);
+		if (!tbucket_take(&t->garbage, t->bad_frames, now_ns)) {
+			t->bad_release_ns = tbucket_ready_ns(&t->garbage);
 			sched_park(s, t, SCHED_PARK_BAD);
 		}
 	}
@@ -429,12 +359,10 @@ static void sched_charge(struct sched *s, struct sched_tenant *t,
 	/* Queue found empty during this round: no backlog left. */
 	t->backlog = t->drained_round != s->round;
 	t->last_round = s->round + 1;
-	if (!t->rate)
+	if (!t->cap.rate)
 		return;
-	sched_refill(t, now_ns);
-	t->tokens -= (int64_t)t->bytes;
-	if (t->tokens < 0) {
-		t->release_ns = now_ns + sched_debt_ns(t);
+	if (!tbucket_take(&t->cap, t->bytes, now_ns)) {
+		t->release_ns = tbucket_ready_ns(&t->cap);
 		sched_park(s, t, SCHED_PARK_RATE);
 	}
 }

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tbucket.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
 #else
@@ -68,14 +70,10 @@ enum {
  * struct sched_tenant - one tenant as one worker's scheduler sees it
  * @vtime:	virtual time: cost charged so far * 100 / weight, lifted to
  *		the system's virtual time when the tenant becomes busy
- * @rate:	rate cap in bytes per second, 0 for none
- * @burst:	token bucket depth, bytes
- * @tokens:	bytes it may still send now (negative: in debt)
- * @refill_ns:	time up to which @tokens was refilled
- * @release_ns:	when parked for its rate: when @tokens is back at 0
- * @bad_tokens:	dropped frames it may still send now (negative: in debt)
- * @bad_refill_ns: time up to which @bad_tokens was refilled
- * @bad_release_ns: when parked for garbage: when @bad_tokens is back at 0
+ * @cap:	rate cap, bytes (@cap.rate 0 for none)
+ * @release_ns:	when parked for its rate: when @cap is out of debt
+ * @garbage:	budget of dropped frames (SCHED_BAD_PER_SEC)
+ * @bad_release_ns: when parked for garbage: when @garbage is out of debt
  * @last_round:	last busy round it had frames in
  * @drained_round: last round in which its TAP queue was found empty
  * @bulk_round:	last round in which it sent a bulk frame (+1, 0 never)
@@ -97,13 +95,9 @@ enum {
  */
 struct sched_tenant {
 	uint64_t vtime;
-	uint64_t rate;
-	uint64_t burst;
-	int64_t tokens;
-	uint64_t refill_ns;
+	struct tbucket cap;
 	uint64_t release_ns;
-	int64_t bad_tokens;
-	uint64_t bad_refill_ns;
+	struct tbucket garbage;
 	uint64_t bad_release_ns;
 	uint64_t last_round;
 	uint64_t drained_round;

@@ -61,6 +61,7 @@
 #include "reconcile.h"
 #include "server.h"
 #include "state.h"
+#include "tbucket.h"
 #include "vnet.h"
 #include "watchdog.h"
 
@@ -86,8 +87,7 @@
  * @outoff:	bytes of @out already written
  * @eof:	the peer closed its side, or we decided to hang up
  * @active_ms:	when it last sent something
- * @req_tokens:	requests it may still send now
- * @req_refill_ms: time up to which @req_tokens was refilled
+ * @reqs:	requests it may have answered (SERVER_REQ_PER_SEC)
  * @throttled:	its requests wait for its budget
  */
 struct server_client {
@@ -104,8 +104,7 @@ struct server_client {
 	size_t outoff;
 	bool eof;
 	uint64_t active_ms;
-	uint32_t req_tokens;
-	uint64_t req_refill_ms;
+	struct tbucket reqs;
 	bool throttled;
 };
 
@@ -575,19 +574,9 @@ static int server_handle_line(struct server_client *cl, const char *line,
  */
 static bool server_budget(struct server_client *cl, struct cmd_ctx *cmd)
 {
-	uint64_t now = server_now_ms(), add;
+	uint64_t now = server_now_ms();
 
-	if (now > cl->req_refill_ms) {
-		add = (now - cl->req_refill_ms) * SERVER_REQ_PER_SEC / 1000;
-		if (cl->req_tokens + add >= SERVER_REQ_BURST) {
-			cl->req_tokens = SERVER_REQ_BURST;
-			cl->req_refill_ms = now;
-		} else if (add) {
-			cl->req_tokens += (uint32_t)add;
-			cl->req_refill_ms += add * 1000 / SERVER_REQ_PER_SEC;
-		}
-	}
-	if (!cl->req_tokens) {
+	if (!tbucket_try(&cl->reqs, 1, now * 1000000ull)) {
 		if (!cl->throttled)
 			cmd->ctl.throttled++;
 		cl->throttled = true;
@@ -597,7 +586,6 @@ static bool server_budget(struct server_client *cl, struct cmd_ctx *cmd)
 		cl->throttled = false;
 		cl->active_ms = now; /* we kept it waiting, not the reverse */
 	}
-	cl->req_tokens--;
 	cmd->ctl.requests++;
 	return true;
 }
@@ -780,8 +768,8 @@ static void server_accept(struct server *s)
 	cl->inlen = 0;
 	cl->eof = false;
 	cl->active_ms = server_now_ms();
-	cl->req_tokens = SERVER_REQ_BURST;
-	cl->req_refill_ms = cl->active_ms;
+	tbucket_init(&cl->reqs, SERVER_REQ_PER_SEC, SERVER_REQ_BURST,
+		     cl->active_ms * 1000000ull);
 	cl->throttled = false;
 	if ((rc = server_client_creds(cl))) {
 		log_warn("control connection without credentials: %s",

@@ -79,7 +79,7 @@ const char *arp_stat_name(enum arp_stat s)
 void arp_init(struct arp *arp)
 {
 	memset(arp, 0, sizeof(*arp));
-	arp->tokens = ARP_NEW_BURST;
+	tbucket_init(&arp->newres, ARP_NEW_PER_S, ARP_NEW_BURST, 0);
 }
 
 /**
@@ -349,21 +349,7 @@ out:
  */
 static bool arp_new_allowed(struct arp *arp, uint64_t now_ms)
 {
-	uint64_t add;
-
-	if (now_ms > arp->tokens_ms) {
-		add = (now_ms - arp->tokens_ms) * ARP_NEW_PER_S / 1000;
-		if (add) {
-			arp->tokens = (uint32_t)(arp->tokens + add > ARP_NEW_BURST
-							 ? ARP_NEW_BURST
-							 : arp->tokens + add);
-			arp->tokens_ms = now_ms;
-		}
-	}
-	if (!arp->tokens)
-		return false;
-	arp->tokens--;
-	return true;
+	return tbucket_try(&arp->newres, 1, now_ms * 1000000ull);
 }
 
 /**

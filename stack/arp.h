@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tbucket.h"
 #include "wire.h"
 
 struct netif;
@@ -96,8 +97,7 @@ enum arp_stat {
  * @announce_ms: when to send the next one
  * @defended:	an announcement defending our address was sent
  * @defend_ms:	when
- * @tokens:	new resolutions allowed now (token bucket, ARP_NEW_PER_S)
- * @tokens_ms:	when @tokens was last refilled
+ * @newres:	new resolutions allowed (ARP_NEW_PER_S, ARP_NEW_BURST)
  * @stats:	counters, enum arp_stat
  */
 struct arp {
@@ -106,8 +106,7 @@ struct arp {
 	uint64_t announce_ms;
 	bool defended;
 	uint64_t defend_ms;
-	uint32_t tokens;
-	uint64_t tokens_ms;
+	struct tbucket newres;
 	uint64_t stats[ARP_STAT__COUNT];
 };
 

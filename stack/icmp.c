@@ -35,10 +35,6 @@ static const char *const icmp_stat_names[] = {
 #undef ICMP_X
 };
 
-/* Token bucket in thousandths of a token, so that a rate per second is a
- * rate per millisecond in these units. */
-#define ICMP_TOKEN 1000u
-
 /**
  * icmp_stat_name() - name of a counter
  * @s:	counter
@@ -60,8 +56,8 @@ const char *icmp_stat_name(enum icmp_stat s)
 void icmp_init(struct icmp *icmp, uint64_t now_ms)
 {
 	memset(icmp, 0, sizeof(*icmp));
-	icmp->tokens = (uint64_t)ICMP_RATE_BURST * ICMP_TOKEN;
-	icmp->last_ms = now_ms;
+	tbucket_init(&icmp->errors, ICMP_RATE_PER_SEC, ICMP_RATE_BURST,
+		     now_ms * 1000000ull);
 }
 
 /**
@@ -98,19 +94,7 @@ static bool icmp_is_error(uint8_t type)
  */
 static bool icmp_rate_ok(struct icmp *icmp, uint64_t now_ms)
 {
-	const uint64_t cap = (uint64_t)ICMP_RATE_BURST * ICMP_TOKEN;
-
-	if (now_ms > icmp->last_ms) {
-		uint64_t add = (now_ms - icmp->last_ms) * ICMP_RATE_PER_SEC;
-
-		icmp->tokens =
-			add >= cap - icmp->tokens ? cap : icmp->tokens + add;
-		icmp->last_ms = now_ms;
-	}
-	if (icmp->tokens < ICMP_TOKEN)
-		return false;
-	icmp->tokens -= ICMP_TOKEN;
-	return true;
+	return tbucket_try(&icmp->errors, 1, now_ms * 1000000ull);
 }
 
 /**

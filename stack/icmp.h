@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tbucket.h"
 #include "wire.h"
 
 struct netif;
@@ -48,13 +49,11 @@ enum icmp_stat {
 
 /**
  * struct icmp - per-endpoint ICMP state
- * @tokens:	token bucket for errors, in thousandths of a token
- * @last_ms:	when @tokens was last refilled
+ * @errors:	errors that may be sent (ICMP_RATE_PER_SEC, ICMP_RATE_BURST)
  * @stats:	counters, enum icmp_stat
  */
 struct icmp {
-	uint64_t tokens;
-	uint64_t last_ms;
+	struct tbucket errors;
 	uint64_t stats[ICMP_STAT__COUNT];
 };
 

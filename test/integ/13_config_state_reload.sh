@@ -36,14 +36,13 @@ write_conf() { # C_ADDR GOLD_WEIGHT [EXTRA...]
 }
 names() { port_names | sort | tr '\n' ' '; }
 want() { printf '%s\n' "$@" | sort | tr '\n' ' '; }
-weight_of() { vctl_json tenant list | jq_py "[t['weight'] for t in d['tenants'] if t['name'] == '$1'][0]"; }
 
 write_conf 10.75.0.3/24 300
 start_vstackd --config "$CONF"
 assert_eq "$(names)" "$(want "$PA" "$PB" "$PC")" "ports from the config file"
 assert_port_in_ns "$A" "$PA" 10.75.0.1/24
 assert_port_in_ns "$C" "$PC" 10.75.0.3/24
-assert_eq "$(weight_of gold)" 300 "gold's weight from the config file"
+assert_eq "$(tenant_field gold weight)" 300 "gold's weight from the config file"
 ping_ok "$A" 10.75.0.2 || fail "no ping between config ports"
 
 # vstackctl changes on top of the config file.
@@ -71,8 +70,8 @@ IDX_A=$(ifindex "$A" "$PA")
 stop_vstackd
 start_vstackd --config "$CONF"
 assert_eq "$(names)" "$(want "$PA" "$PB" "$PC" "$PD")" "ports after a restart"
-assert_eq "$(weight_of gold)" 400 "gold keeps its vstackctl weight over an unchanged section"
-assert_eq "$(weight_of silver)" 50 "silver after a restart"
+assert_eq "$(tenant_field gold weight)" 400 "gold keeps its vstackctl weight over an unchanged section"
+assert_eq "$(tenant_field silver weight)" 50 "silver after a restart"
 assert_eq "$(vctl_json port list | jq_py "[p['network'] + '/' + p['tenant'] for p in d['ports'] if p['name'] == '$PD'][0]")" \
 	"other/silver" "network and tenant of $PD after a restart"
 assert_eq "$(ifindex "$A" "$PA")" "$IDX_A" "$PA is the same device after a restart"
@@ -99,7 +98,7 @@ assert_ge "$rx_after" "$((rx_before + 400))" "counters of unchanged $PA kept acr
 assert_eq "$(names)" "$(want "$PA" "$PB" "$PC" "$PD" "$PE")" "ports after reload"
 assert_port_in_ns "$C" "$PC" 10.75.0.33/24
 assert_port_in_ns "$E" "$PE" 10.75.0.5/24
-assert_eq "$(weight_of gold)" 250 "gold's weight after its section changed"
+assert_eq "$(tenant_field gold weight)" 250 "gold's weight after its section changed"
 grep -q "workers changed; it takes effect when vstackd is restarted" "$VSTACKD_LOG" ||
 	fail "no word about [daemon] workers changing"
 ping_ok "$A" 10.75.0.5 || fail "no ping to the port added by reload"

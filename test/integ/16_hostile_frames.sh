@@ -66,14 +66,11 @@ rx_a=$(($(port_stat "$P_a" rx_packets) - rx_a0))
 tx_b=$(($(port_stat "$P_b" tx_packets) - tx_b0))
 log "attacker's frames read: $rx_a; frames to the port without offloads: $tx_b"
 assert_le "$tx_b" $((2 * rx_a)) "frames to the port without offloads"
-tenant_work() {
-	vctl_json stats | jq_py "[t['$2'] for t in d['tenants'] if t['name'] == '$1'][0]"
-}
-log "penalty cycles: mallory $(tenant_work mallory penalty_cycles), default $(tenant_work default penalty_cycles)"
-assert_ge "$(tenant_work mallory penalty_cycles)" 1 "penalty charged to the attacker's tenant"
-assert_eq "$(tenant_work default penalty_cycles)" 0 "penalty charged to the victims' tenant"
-assert_ge "$(tenant_work mallory quarantines)" 1 "attacker quarantined beyond its garbage budget"
-assert_eq "$(tenant_work default quarantines)" 0 "victims quarantined"
+log "penalty cycles: mallory $(tenant_stat mallory penalty_cycles), default $(tenant_stat default penalty_cycles)"
+assert_ge "$(tenant_stat mallory penalty_cycles)" 1 "penalty charged to the attacker's tenant"
+assert_eq "$(tenant_stat default penalty_cycles)" 0 "penalty charged to the victims' tenant"
+assert_ge "$(tenant_stat mallory quarantines)" 1 "attacker quarantined beyond its garbage budget"
+assert_eq "$(tenant_stat default quarantines)" 0 "victims quarantined"
 ping_ok "$NS_d" 10.78.0.2 || fail "port without offloads unreachable after the attack"
 ping_ok "$NS_d" 10.78.0.3 || fail "port with offloads unreachable after the attack"
 

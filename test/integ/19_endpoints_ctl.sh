@@ -93,7 +93,7 @@ tab=$(vctl endpoint list)
 assert_match "$(head -n1 <<<"$tab")" '^NAME +NETWORK +TENANT +ADDRESS +GATEWAY +MAC +WORKER +CONNS +APPS$' "endpoint list header"
 assert_eq "$(grep -c . <<<"$tab")" 6 "endpoint list rows: $tab"
 
-assert_eq "$(vctl_json tenant list | jq_py "[t['endpoints'] for t in d['tenants'] if t['name'] == 'silver'][0]")" 1 \
+assert_eq "$(tenant_field silver endpoints)" 1 \
 	"tenant list counts silver's endpoint"
 expect_ctl_error "tenant with an endpoint" tenant del silver
 grep -q "still has 1 endpoint" "$T/ctl.err" || fail "tenant del silver: $(<"$T/ctl.err")"

@@ -22,16 +22,6 @@ mk_cgroup tb 300
 CGB=$CGROUP_DIR
 start_vstackd --workers 1
 
-# tenant_field NAME KEY - a field of tenant NAME from tenant list
-tenant_field() {
-	vctl_json tenant list | jq_py "[t['$2'] for t in d['tenants'] if t['name'] == '$1'][0]"
-}
-
-# stats_tenant NAME KEY - a field of tenant NAME from stats
-stats_tenant() {
-	vctl_json stats | jq_py "[t['$2'] for t in d['tenants'] if t['name'] == '$1'][0]"
-}
-
 vctl tenant add ta --cgroup "$CGA"
 vctl tenant add tb --cgroup "$CGB"
 assert_eq "$(tenant_field ta weight)" 100 "weight of ta from its cgroup"
@@ -105,7 +95,7 @@ bps_b=$(<"$T/b.bps")
 log "two tenants at once: ta (weight 100) $((bps_a / 1000000)) Mbit/s, tb (weight 300) $((bps_b / 1000000)) Mbit/s"
 assert_ge "$bps_a" 1000000 "ta got through (bits/s)"
 assert_ge "$bps_b" 1000000 "tb got through (bits/s)"
-log "parks so far: ta $(stats_tenant ta parks), tb $(stats_tenant tb parks)"
+log "parks so far: ta $(tenant_stat ta parks), tb $(tenant_stat tb parks)"
 
 # No stall: after the contest (parked or not), both tenants move a
 # checksummed stream at once, and each one alone afterwards, in bounded time.
@@ -171,7 +161,7 @@ capped=$(iperf_bps "$A" 5203 4)
 log "ta capped at 100 Mbit/s: $((capped / 1000000)) Mbit/s"
 assert_le "$capped" 130000000 "ta's rate under a 100 Mbit/s cap (bits/s)"
 assert_ge "$capped" 50000000 "ta's rate under a 100 Mbit/s cap (bits/s)"
-thr=$(stats_tenant ta throttles)
+thr=$(tenant_stat ta throttles)
 assert_ge "$thr" 1 "ta was throttled"
 ping_ok "$A" 10.120.0.9 || fail "ping from ta while capped"
 

@@ -467,6 +467,16 @@ for v in (r if isinstance(r, list) else [r]):
 ' "$1"
 }
 
+# tenant_field NAME KEY - field KEY of tenant NAME in `vstackctl tenant list`.
+tenant_field() {
+	vctl_json tenant list | jq_py "[t['$2'] for t in d['tenants'] if t['name'] == '$1'][0]"
+}
+
+# tenant_stat NAME KEY - field KEY of tenant NAME in `vstackctl stats`.
+tenant_stat() {
+	vctl_json stats | jq_py "[t['$2'] for t in d['tenants'] if t['name'] == '$1'][0]"
+}
+
 # port_names - names of the daemon's ports, one a line.
 port_names() {
 	vctl_json port list | jq_py '[p["name"] for p in (d["ports"] if isinstance(d, dict) else d)]'
