@@ -40,6 +40,8 @@ enum {
 #define WORKER_BULK_NS 2000000ull /* ... which lasts this long after one */
 #define WORKER_EXPRESS_FRAMES 2  /* small frames per port and round that go
 				  * ahead of the bulk (worker_reap) */
+#define WORKER_HELD_BYTES 65536  /* held bulk switched per round, at most */
+#define WORKER_HELD_FRAMES 64    /* ... and in frames */
 
 struct vnet_port {
 	uint16_t id;
@@ -123,12 +125,12 @@ struct wport {
 	int32_t tnext, tprev; /* in its tenant's member list */
 	bool local;           /* a local port (lport.c) */
 	struct vnet_lctx lc;  /* on its owning worker: the callbacks' handle */
-	uint64_t round;       /* the round @rframes and @held count for */
+	uint64_t round;       /* the round @rframes counts for */
 	unsigned rframes;     /* frames read from it in that round */
-	bool held;            /* its completions wait for the second pass */
+	unsigned nheld;       /* its completions in the worker's held queue */
 };
 
-/* A read completion held back for the second pass of a round */
+/* A read completion held back behind small frames (worker_reap) */
 struct wheld {
 	uint64_t ud;
 	int32_t res;
@@ -174,7 +176,9 @@ struct worker {
 	unsigned nfree_slots;
 	uint16_t *starved;                 /* ports waiting for buffers */
 	unsigned nstarved;
-	struct wheld *held;                /* [CQ entries] second pass */
+	struct wheld *held;                /* FIFO of held completions */
+	unsigned held_cap;                 /* its size: arena buffers */
+	unsigned held_head, nheld;
 	uint64_t round;                    /* rounds that reaped */
 
 	/* Accounting and scheduling (see worker.c, "Tenants") */

@@ -573,14 +573,18 @@ static void worker_write_cqe(struct worker *w, uint16_t dst, uint32_t buf,
  * The writes a round prepares run in order when the ring is entered, each
  * as long as the destination's kernel takes to receive it: a 64 KiB TCP
  * super-frame costs tens of microseconds there. A quiet tenant's small
- * frame that completed in the same round as a bulk sender's backlog would
- * wait behind all of it, twice per round trip. So a round is reaped in two
- * passes: the first forwards each port's first WORKER_EXPRESS_FRAMES small
- * frames and submits their writes at once; reads that brought bulk (a
- * super-frame, or more frames from one port) are held, with everything
- * after them from the same port, and switched in the second pass, in
- * order. Frames of one port never pass each other, so no flow is
- * reordered.
+ * frame must not wait behind a bulk sender's backlog, twice per round
+ * trip. So reads that brought bulk (a super-frame, or more than
+ * WORKER_EXPRESS_FRAMES frames from one port in a round) are held in a
+ * queue, with everything after them from the same port, and each round
+ * switches the small frames it reaped first, submits their writes at once,
+ * and then switches only about one super-frame's worth of the held queue
+ * (WORKER_HELD_BYTES, WORKER_HELD_FRAMES). The rest waits for the next
+ * round, whose small frames go ahead of it again: a small frame waits for
+ * at most one round's bulk, not for the whole backlog. Frames of one port
+ * never pass each other, so no flow is reordered. Held frames count as
+ * reads in flight (their buffers are still taken), so a port leaving is
+ * finished only once they are switched (dropped, as it is detaching).
  */
 static bool worker_hold(struct worker *w, uint32_t obj, int res)
 {
@@ -589,19 +593,46 @@ static bool worker_hold(struct worker *w, uint32_t obj, int res)
 	if (wp->round != w->round) {
 		wp->round = w->round;
 		wp->rframes = 0;
-		wp->held = false;
 	}
-	if (!wp->held && res > 0 &&
-	    ((size_t)res > WORKER_BULK_FRAME + VNET_HDR_LEN ||
-	     ++wp->rframes > WORKER_EXPRESS_FRAMES))
-		wp->held = true;
-	return wp->held;
+	if (wp->nheld) /* behind its own held frames: order */
+		return true;
+	return res > 0 && ((size_t)res > WORKER_BULK_FRAME + VNET_HDR_LEN ||
+			   ++wp->rframes > WORKER_EXPRESS_FRAMES);
+}
+
+/* Switch the oldest held frame. Return: its read's result */
+static int worker_held_run(struct worker *w, uint32_t now_ms)
+{
+	struct wheld h = w->held[w->held_head];
+
+	w->held_head = (w->held_head + 1) % w->held_cap;
+	w->nheld--;
+	w->ports[ring_ud_obj(h.ud) & 0xffff].nheld--;
+	worker_read_cqe(w, ring_ud_op(h.ud), ring_ud_obj(h.ud),
+			ring_ud_buf(h.ud), h.res, now_ms);
+	return h.res;
+}
+
+static void worker_held_push(struct worker *w, uint64_t ud, int res,
+			     uint32_t now_ms)
+{
+	struct wheld *h;
+
+	/* Cannot fill: each held read has a buffer of its own. */
+	if (w->nheld == w->held_cap)
+		worker_held_run(w, now_ms);
+	h = &w->held[(w->held_head + w->nheld) % w->held_cap];
+	h->ud = ud;
+	h->res = res;
+	w->nheld++;
+	w->ports[ring_ud_obj(ud) & 0xffff].nheld++;
 }
 
 static void worker_reap(struct worker *w, uint32_t now_ms)
 {
 	struct io_uring_cqe *cqe;
-	unsigned head, i, n = 0, nheld = 0;
+	unsigned head, n = 0, nexpress = 0, frames = 0;
+	size_t bytes = 0;
 
 	w->round++;
 	io_uring_for_each_cqe(&w->ring.uring, head, cqe) {
@@ -612,10 +643,10 @@ static void worker_reap(struct worker *w, uint32_t now_ms)
 		case WOP_READ:
 		case WOP_READ_NOWAIT:
 			if (worker_hold(w, ring_ud_obj(ud), cqe->res)) {
-				w->held[nheld].ud = ud;
-				w->held[nheld++].res = cqe->res;
+				worker_held_push(w, ud, cqe->res, now_ms);
 				break;
 			}
+			nexpress += cqe->res > 0;
 			worker_read_cqe(w, ring_ud_op(ud), ring_ud_obj(ud),
 					ring_ud_buf(ud), cqe->res, now_ms);
 			break;
@@ -638,17 +669,19 @@ static void worker_reap(struct worker *w, uint32_t now_ms)
 		}
 	}
 	io_uring_cq_advance(&w->ring.uring, n);
-	if (!nheld)
+	if (!w->nheld)
 		return;
-	if (nheld < n && io_uring_sq_ready(&w->ring.uring)) {
+	if (nexpress && io_uring_sq_ready(&w->ring.uring)) {
 		io_uring_submit(&w->ring.uring);
 		counter_inc(&w->express);
 	}
-	for (i = 0; i < nheld; i++)
-		worker_read_cqe(w, ring_ud_op(w->held[i].ud),
-				ring_ud_obj(w->held[i].ud),
-				ring_ud_buf(w->held[i].ud), w->held[i].res,
-				now_ms);
+	while (w->nheld && bytes < WORKER_HELD_BYTES &&
+	       frames++ < WORKER_HELD_FRAMES) {
+		int res = worker_held_run(w, now_ms);
+
+		if (res > 0)
+			bytes += (size_t)res;
+	}
 }
 
 /* ---- commands -------------------------------------------------------- */
@@ -990,7 +1023,8 @@ static int worker_setup(struct worker *w)
 	w->net_head = malloc(VNET_MAX_NETWORKS * sizeof(*w->net_head));
 	w->free_slots = malloc(WORKER_FILE_SLOTS * sizeof(*w->free_slots));
 	w->starved = malloc(nports * sizeof(*w->starved));
-	w->held = malloc(w->ring.uring.cq.ring_entries * sizeof(*w->held));
+	w->held_cap = c->arena_bufs;
+	w->held = malloc(w->held_cap * sizeof(*w->held));
 	w->tstats = calloc(VNET_MAX_TENANTS, sizeof(*w->tstats));
 	w->tbufs = calloc(VNET_MAX_TENANTS, sizeof(*w->tbufs));
 	w->tbuf_cap = c->arena_bufs - c->arena_bufs / 4;
@@ -1106,7 +1140,7 @@ void *worker_main(void *arg)
 			busy = true;
 			spin_until = now + busy_ns;
 		}
-		if (io_uring_cq_ready(&w->ring.uring)) {
+		if (io_uring_cq_ready(&w->ring.uring) || w->nheld) {
 			busy = true;
 			w->round_bulk = false;
 			worker_reap(w, w->now_ms);
