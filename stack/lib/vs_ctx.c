@@ -49,6 +49,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -916,6 +917,9 @@ static void vs_ctx_spin(struct vs_ctx *ctx, vs_ready_fn ready, void *arg,
 #else
 			atomic_signal_fence(memory_order_seq_cst);
 #endif
+		/* A program that would run on this CPU (the peer we wait
+		 * for, often) goes first: looking must not hold it up. */
+		sched_yield();
 		now = vs_ctx_now();
 	}
 }

@@ -52,6 +52,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -582,24 +583,88 @@ static struct timespec *pl_timespec_left(int64_t deadline, struct timespec *ts)
 	return ts;
 }
 
+#define PL_SPIN_US_DEFAULT 20 /* as libvstack's own waits (VSTACK_SPIN_US) */
+#define PL_SPIN_US_MAX	   10000
+
 /**
- * pl_wait() - wait for vstack sockets and kernel descriptors together
- * @check:	looks at the vstack sockets (never blocks)
- * @arg:	its argument
- * @kfds:	the kernel descriptors, with room for two more entries
- * @nk:		how many
- * @deadline:	monotonic ns, -1 for none; a past one looks once
- * @mask:	signal mask while sleeping (ppoll), or NULL
- * @watch:	a socket whose closing ends the wait (EBADF), or NULL
+ * pl_spin_ns() - how long a wait looks before it sleeps
  *
- * See "Waiting" at the top. The kernel descriptors' revents are valid
- * only when PL_WAIT_KERNEL is returned.
+ * VSTACK_SPIN_US, as for libvstack's own waits: a sleeper costs the worker
+ * an eventfd write and itself a wake-up, tens of microseconds, and an
+ * answer from a peer on the same vstackd often comes sooner.
  *
- * Return: PL_WAIT_CHECK, PL_WAIT_KERNEL, 0 at the deadline, or -errno
- * (-EINTR, -EBADF for @watch, the check's error)
+ * Return: nanoseconds (0: never look)
  */
-int pl_wait(pl_check_fn check, void *arg, struct pollfd *kfds, nfds_t nk,
-	    int64_t deadline, const sigset_t *mask, struct pl_sock *watch)
+static int64_t pl_spin_ns(void)
+{
+	static _Atomic int64_t ns = -1;
+	int64_t v = atomic_load_explicit(&ns, memory_order_relaxed);
+	const char *e;
+	char *end;
+	long us;
+
+	if (v >= 0)
+		return v;
+	e = getenv("VSTACK_SPIN_US");
+	us = e && *e ? strtol(e, &end, 10) : PL_SPIN_US_DEFAULT;
+	if (!e || !*e || *end || us < 0)
+		us = PL_SPIN_US_DEFAULT;
+	v = (us > PL_SPIN_US_MAX ? PL_SPIN_US_MAX : us) * 1000;
+	atomic_store_explicit(&ns, v, memory_order_relaxed);
+	return v;
+}
+
+/**
+ * pl_spin() - pl_wait()'s look before sleeping
+ * @check:	as pl_wait()'s
+ * @arg:	its argument
+ * @kfds:	the kernel descriptors
+ * @nk:		how many
+ * @deadline:	monotonic ns, -1 for none
+ * @watch:	as pl_wait()'s
+ *
+ * Looks at the vstack sockets and, without waiting, at the kernel
+ * descriptors, for pl_spin_ns() at most, yielding the CPU between looks:
+ * a program that would run on this CPU (the peer we wait for, often) must
+ * not be held up by our looking.
+ *
+ * Return: PL_WAIT_CHECK, PL_WAIT_KERNEL or -errno as pl_wait(), or 0 to
+ * go on and sleep
+ */
+static int pl_spin(pl_check_fn check, void *arg, struct pollfd *kfds,
+		   nfds_t nk, int64_t deadline, struct pl_sock *watch)
+{
+	int64_t spin = pl_spin_ns(), end;
+	struct timespec zero = {0, 0};
+	int c, r;
+
+	if (!spin)
+		return 0;
+	end = pl_now() + spin;
+	if (deadline >= 0 && deadline < end)
+		end = deadline;
+	while (pl_now() < end) {
+		if (watch && atomic_load(&watch->closed))
+			return -EBADF;
+		c = check(arg);
+		if (c)
+			return c < 0 ? c : PL_WAIT_CHECK;
+		if (nk) {
+			r = PL_REAL(ppoll)(kfds, nk, &zero, NULL);
+			if (r > 0)
+				return PL_WAIT_KERNEL;
+			if (r < 0 && errno != EINTR)
+				return -errno;
+		}
+		sched_yield();
+	}
+	return 0;
+}
+
+/* pl_wait() after its look: arm, sleep in ppoll(), until something */
+static int pl_wait_sleep(pl_check_fn check, void *arg, struct pollfd *kfds,
+			 nfds_t nk, int64_t deadline, const sigset_t *mask,
+			 struct pl_sock *watch)
 {
 	struct vs_ctx *ctx = pl_ctx_now();
 	struct timespec ts, *tp;
@@ -668,6 +733,50 @@ int pl_wait(pl_check_fn check, void *arg, struct pollfd *kfds, nfds_t nk,
 			if (kfds[i].revents)
 				return PL_WAIT_KERNEL;
 	}
+}
+
+/**
+ * pl_wait() - wait for vstack sockets and kernel descriptors together
+ * @check:	looks at the vstack sockets (never blocks)
+ * @arg:	its argument
+ * @kfds:	the kernel descriptors, with room for two more entries
+ * @nk:		how many
+ * @deadline:	monotonic ns, -1 for none; a past one looks once
+ * @mask:	signal mask while sleeping (ppoll), or NULL
+ * @watch:	a socket whose closing ends the wait (EBADF), or NULL
+ *
+ * See "Waiting" at the top. The kernel descriptors' revents are valid
+ * only when PL_WAIT_KERNEL is returned.
+ *
+ * Return: PL_WAIT_CHECK, PL_WAIT_KERNEL, 0 at the deadline, or -errno
+ * (-EINTR, -EBADF for @watch, the check's error)
+ */
+int pl_wait(pl_check_fn check, void *arg, struct pollfd *kfds, nfds_t nk,
+	    int64_t deadline, const sigset_t *mask, struct pl_sock *watch)
+{
+	sigset_t all, orig;
+	int r;
+
+	if (!pl_spin_ns() || (deadline >= 0 && pl_now() >= deadline))
+		return pl_wait_sleep(check, arg, kfds, nk, deadline, mask,
+				     watch);
+	/*
+	 * A signal whose handler ran while we looked would not interrupt the
+	 * sleep that follows (the call would not fail with EINTR as it must
+	 * without SA_RESTART). So signals stay blocked from the look to the
+	 * sleep, and ppoll() lets them in atomically with the caller's mask:
+	 * one that came meanwhile interrupts the sleep at once.
+	 */
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_BLOCK, &all, &orig))
+		return pl_wait_sleep(check, arg, kfds, nk, deadline, mask,
+				     watch);
+	r = pl_spin(check, arg, kfds, nk, deadline, watch);
+	if (!r)
+		r = pl_wait_sleep(check, arg, kfds, nk, deadline,
+				  mask ? mask : &orig, watch);
+	pthread_sigmask(SIG_SETMASK, &orig, NULL);
+	return r;
 }
 
 /**
