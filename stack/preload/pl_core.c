@@ -25,9 +25,12 @@
  * an epoll_wait() in another and a poll() in a third can share one
  * context. libvstack has one wake-up eventfd per context (behind
  * vs_ctx_fd()), and whoever drains it takes the wake-up from everyone
- * else. So each waiting thread registers an eventfd of its own, arms the
- * context, looks at its sockets once more, and sleeps in ppoll() on its
- * kernel descriptors, the context's descriptor and its own eventfd. The
+ * else. So each waiting thread first looks, for VSTACK_SPIN_US, at its
+ * sockets and its kernel descriptors (yielding the CPU between looks, with
+ * signals blocked until the sleep lets them in: pl_wait()); then it
+ * registers an eventfd of its own, arms the context, looks at its sockets
+ * once more, and sleeps in ppoll() on its kernel descriptors, the
+ * context's descriptor and its own eventfd. The
  * thread that sees the context's descriptor readable drains it
  * (vs_ctx_ack()) and writes every registered thread's eventfd, so each
  * looks again. A thread that registered before draining happened is
