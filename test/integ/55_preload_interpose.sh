@@ -14,7 +14,9 @@
 # accepts), close from another thread ending a blocked accept and recv
 # (EBADF), dup/dup2 onto and from sockets, clear errnos for what is not
 # supported, loopback going to the kernel, UDP, blocking transfers with
-# readv/writev and SO_RCVTIMEO. Then, with python:
+# readv/writev and SO_RCVTIMEO, a signal handler interrupting poll and
+# epoll_wait with EINTR (again with a 10 ms VSTACK_SPIN_US look, the signal
+# coming while the shim looks). Then, with python:
 #   - exec: a vstack socket is not inherited (placeholders are
 #     close-on-exec whatever FD_CLOEXEC says);
 #   - no vstackd: socket() fails with the attach error and one line on
@@ -41,7 +43,7 @@ probe_all() { # ADDR PORT WHAT
 		"$PROBE" all "$1" "$2" 2>&1) || rc=$?
 	log "pl_probe against $3:"$'\n'"$out"
 	((rc == 0)) || fail "pl_probe against $3: $(grep -c FAIL <<<"$out") checks failed (status $rc)"
-	assert_eq "$(grep -c '^ok ' <<<"$out")" 9 "pl_probe against $3: every check ran"
+	assert_eq "$(grep -c '^ok ' <<<"$out")" 10 "pl_probe against $3: every check ran"
 }
 
 nsx "$K" "$PY" "$LIB/pl_peer.py" 7000 >"$T/peer-k.log" 2>&1 &
@@ -51,6 +53,12 @@ probe_all 10.85.0.9 7000 "a kernel peer"
 in_tenant "$CQ" "$PY" "$LIB/pl_peer.py" 7100 >"$T/peer-q.log" 2>&1 &
 wait_ep eq tcp_listen -ge 2
 probe_all 10.85.0.2 7100 "a peer on the shared stack"
+
+# A signal that comes while a blocking call still looks (a 10 ms look, the
+# alarm 2 ms in) interrupts it all the same.
+out=$(run_to 60 bash -c 'in_cgroup "$@"' _ "$CP" env "${PRELOAD_ENV[@]}" VSTACK_SPIN_US=10000 \
+	"$PROBE" signal 10.85.0.9 7000 2>&1) || fail "pl_probe signal with a 10 ms look: $out"
+assert_eq "$out" "ok signal" "pl_probe signal with a 10 ms look"
 
 # --- exec: vstack sockets do not survive it ---------------------------------
 out=$(run_to 30 bash -c 'in_cgroup "$@"' _ "$CP" env "${PRELOAD_ENV[@]}" "$PY" -c '

@@ -36,6 +36,7 @@
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -744,6 +745,54 @@ static int check_blocking(void)
 	return 0;
 }
 
+static volatile sig_atomic_t probe_alarms;
+
+static void probe_on_alarm(int sig)
+{
+	(void)sig;
+	probe_alarms++;
+}
+
+/*
+ * A signal handler interrupts poll() and epoll_wait() on a vstack socket
+ * with EINTR (they are never restarted), also when the signal comes while
+ * the shim still looks before sleeping: run once with VSTACK_SPIN_US=10000
+ * (a 10 ms look) and the alarm 2 ms into the wait.
+ */
+static int check_signal(void)
+{
+	struct itimerval it = {.it_value = {.tv_usec = 2000}};
+	struct sigaction sa = {.sa_handler = probe_on_alarm}; /* no SA_RESTART */
+	struct pollfd p;
+	struct epoll_event ev = {.events = EPOLLIN}, out;
+	int s = probe_connect(0), ep, r, e;
+
+	CHECK(s >= 0, "connect");
+	CHECK(!sigaction(SIGALRM, &sa, NULL), "sigaction");
+	p = (struct pollfd){.fd = s, .events = POLLIN};
+	probe_alarms = 0;
+	CHECK(!setitimer(ITIMER_REAL, &it, NULL), "setitimer");
+	r = poll(&p, 1, PROBE_WAIT_MS);
+	e = errno;
+	CHECK(r < 0 && e == EINTR && probe_alarms == 1,
+	      "poll: want EINTR after the handler, got %d (%s), %d alarms", r,
+	      strerror(e), (int)probe_alarms);
+	ep = epoll_create1(0);
+	CHECK(ep >= 0, "epoll_create1");
+	ev.data.fd = s;
+	CHECK(!epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev), "epoll_ctl");
+	CHECK(!setitimer(ITIMER_REAL, &it, NULL), "setitimer");
+	r = epoll_wait(ep, &out, 1, PROBE_WAIT_MS);
+	e = errno;
+	CHECK(r < 0 && e == EINTR && probe_alarms == 2,
+	      "epoll_wait: want EINTR after the handler, got %d (%s), %d alarms",
+	      r, strerror(e), (int)probe_alarms);
+	signal(SIGALRM, SIG_DFL);
+	close(ep);
+	close(s);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -757,6 +806,7 @@ static const struct {
 	{"unsupported", check_unsupported},
 	{"udp", check_udp},
 	{"blocking", check_blocking},
+	{"signal", check_signal},
 };
 
 int main(int argc, char **argv)
