@@ -183,8 +183,7 @@ struct worker {
 
 	/* Accounting and scheduling (see worker.c, "Tenants") */
 	struct wtenant_stats *tstats;      /* [VNET_MAX_TENANTS] */
-	uint32_t *tbufs;                   /* [VNET_MAX_TENANTS] in reads */
-	uint32_t tbuf_cap;                 /* most one tenant may hold */
+	uint32_t tbuf_cap;                 /* most bufs one tenant may hold */
 	int32_t *tenant_head;              /* [VNET_MAX_TENANTS] */
 	struct sched *sched;               /* NULL: scheduler off */
 	uint32_t tenant_gen;               /* tenant settings applied */
@@ -287,6 +286,12 @@ static inline void stat_add(uint64_t *c, uint64_t n)
 static inline void counter_inc(uint64_t *c)
 {
 	stat_add(c, 1);
+}
+
+static inline void stat_sub(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) - n,
+			 __ATOMIC_RELAXED);
 }
 
 static inline uint64_t stat_read(const uint64_t *c)

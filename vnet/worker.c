@@ -144,7 +144,8 @@ static bool worker_read(struct worker *w, uint16_t id, unsigned qi,
 	struct io_uring_sqe *sqe;
 	int buf;
 
-	if (op == WOP_READ_NOWAIT && w->tbufs[t] >= w->tbuf_cap) {
+	if (op == WOP_READ_NOWAIT &&
+	    stat_read(&w->tstats[t].bufs) >= w->tbuf_cap) {
 		stat_add(&w->tstats[t].buf_waits, 1);
 		return false;
 	}
@@ -159,7 +160,7 @@ static bool worker_read(struct worker *w, uint16_t id, unsigned qi,
 		arena_put(&w->arena, (uint32_t)buf);
 		return false;
 	}
-	__atomic_store_n(&w->tstats[t].bufs, ++w->tbufs[t], __ATOMIC_RELAXED);
+	stat_add(&w->tstats[t].bufs, 1);
 	io_uring_prep_read_fixed(sqe, q->slot, arena_buf(&w->arena, buf),
 				 (unsigned)w->arena.buf_size, 0, 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
@@ -497,8 +498,7 @@ static void worker_read_cqe(struct worker *w, unsigned op, uint32_t obj,
 	struct wport *wp = &w->ports[id];
 	struct wqueue *q = &wp->q[qi];
 
-	__atomic_store_n(&w->tstats[wp->tenant].bufs, --w->tbufs[wp->tenant],
-			 __ATOMIC_RELAXED);
+	stat_sub(&w->tstats[wp->tenant].bufs, 1);
 	if (op == WOP_READ)
 		q->waiting = false;
 	else
@@ -1026,14 +1026,12 @@ static int worker_setup(struct worker *w)
 	w->held_cap = c->arena_bufs;
 	w->held = malloc(w->held_cap * sizeof(*w->held));
 	w->tstats = calloc(VNET_MAX_TENANTS, sizeof(*w->tstats));
-	w->tbufs = calloc(VNET_MAX_TENANTS, sizeof(*w->tbufs));
 	w->tbuf_cap = c->arena_bufs - c->arena_bufs / 4;
 	w->tenant_head = malloc(VNET_MAX_TENANTS * sizeof(*w->tenant_head));
 	if (c->sched)
 		w->sched = sched_create(0);
 	if (!w->ports || !w->stats || !w->net_head || !w->free_slots ||
-	    !w->starved || !w->held || !w->tstats || !w->tbufs ||
-	    !w->tenant_head ||
+	    !w->starved || !w->held || !w->tstats || !w->tenant_head ||
 	    (c->sched && !w->sched)) {
 		snprintf(w->init_err, sizeof(w->init_err), "out of memory");
 		return -ENOMEM;
@@ -1082,14 +1080,12 @@ static void worker_cleanup(struct worker *w)
 	free(w->starved);
 	free(w->held);
 	free(w->tstats);
-	free(w->tbufs);
 	free(w->tenant_head);
 	sched_destroy(w->sched);
 	lport_worker_cleanup(w);
 	w->ports = NULL;
 	w->stats = NULL;
 	w->tstats = NULL;
-	w->tbufs = NULL;
 	w->sched = NULL;
 }
 

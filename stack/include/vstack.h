@@ -474,6 +474,17 @@ VS_API int vs_ctx_arm(struct vs_ctx *ctx);
  */
 VS_API int vs_ctx_ack(struct vs_ctx *ctx);
 
+/**
+ * vs_ctx_spin_ns() - how long a blocking call looks before it sleeps
+ * @ctx:	the context
+ *
+ * VSTACK_SPIN_US as libvstack read it, for event loops that want to look
+ * as long as libvstack's own blocking calls do before they arm and sleep.
+ *
+ * Return: nanoseconds, 0 when they never look
+ */
+VS_API int64_t vs_ctx_spin_ns(struct vs_ctx *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1181,6 +1181,17 @@ VS_API int vs_ctx_arm(struct vs_ctx *ctx)
 }
 
 /**
+ * vs_ctx_spin_ns() - how long a blocking call looks before it sleeps
+ * @ctx:	the context
+ *
+ * Return: nanoseconds (VSTACK_SPIN_US), 0 for never
+ */
+VS_API int64_t vs_ctx_spin_ns(struct vs_ctx *ctx)
+{
+	return ctx->spin_ns > 0 ? ctx->spin_ns : 0;
+}
+
+/**
  * vs_ctx_ack() - drain the wake-up, lower app_waiting, check vstackd
  * @ctx:	the context
  *

@@ -586,66 +586,29 @@ static struct timespec *pl_timespec_left(int64_t deadline, struct timespec *ts)
 	return ts;
 }
 
-#define PL_SPIN_US_DEFAULT 20 /* as libvstack's own waits (VSTACK_SPIN_US) */
-#define PL_SPIN_US_MAX	   10000
-
-/**
- * pl_spin_ns() - how long a wait looks before it sleeps
- *
- * VSTACK_SPIN_US, as for libvstack's own waits: a sleeper costs the worker
- * an eventfd write and itself a wake-up, tens of microseconds, and an
- * answer from a peer on the same vstackd often comes sooner.
- *
- * Return: nanoseconds (0: never look)
- */
-static int64_t pl_spin_ns(void)
-{
-	static _Atomic int64_t ns = -1;
-	int64_t v = atomic_load_explicit(&ns, memory_order_relaxed);
-	const char *e;
-	char *end;
-	long us;
-
-	if (v >= 0)
-		return v;
-	e = getenv("VSTACK_SPIN_US");
-	us = e && *e ? strtol(e, &end, 10) : PL_SPIN_US_DEFAULT;
-	if (!e || !*e || *end || us < 0)
-		us = PL_SPIN_US_DEFAULT;
-	v = (us > PL_SPIN_US_MAX ? PL_SPIN_US_MAX : us) * 1000;
-	atomic_store_explicit(&ns, v, memory_order_relaxed);
-	return v;
-}
-
 /**
  * pl_spin() - pl_wait()'s look before sleeping
  * @check:	as pl_wait()'s
  * @arg:	its argument
  * @kfds:	the kernel descriptors
  * @nk:		how many
- * @deadline:	monotonic ns, -1 for none
+ * @end:	monotonic ns at which to stop looking
  * @watch:	as pl_wait()'s
  *
  * Looks at the vstack sockets and, without waiting, at the kernel
- * descriptors, for pl_spin_ns() at most, yielding the CPU between looks:
- * a program that would run on this CPU (the peer we wait for, often) must
- * not be held up by our looking.
+ * descriptors, yielding the CPU between looks: a program that would run on
+ * this CPU (the peer we wait for, often) must not be held up by our
+ * looking.
  *
  * Return: PL_WAIT_CHECK, PL_WAIT_KERNEL or -errno as pl_wait(), or 0 to
  * go on and sleep
  */
 static int pl_spin(pl_check_fn check, void *arg, struct pollfd *kfds,
-		   nfds_t nk, int64_t deadline, struct pl_sock *watch)
+		   nfds_t nk, int64_t end, struct pl_sock *watch)
 {
-	int64_t spin = pl_spin_ns(), end;
 	struct timespec zero = {0, 0};
 	int c, r;
 
-	if (!spin)
-		return 0;
-	end = pl_now() + spin;
-	if (deadline >= 0 && deadline < end)
-		end = deadline;
 	while (pl_now() < end) {
 		if (watch && atomic_load(&watch->closed))
 			return -EBADF;
@@ -757,12 +720,15 @@ static int pl_wait_sleep(pl_check_fn check, void *arg, struct pollfd *kfds,
 int pl_wait(pl_check_fn check, void *arg, struct pollfd *kfds, nfds_t nk,
 	    int64_t deadline, const sigset_t *mask, struct pl_sock *watch)
 {
+	struct vs_ctx *ctx = pl_ctx_now();
+	int64_t now = pl_now(), end;
 	sigset_t all, orig;
 	int r;
 
-	if (!pl_spin_ns() || (deadline >= 0 && pl_now() >= deadline))
-		return pl_wait_sleep(check, arg, kfds, nk, deadline, mask,
-				     watch);
+	/* As long as libvstack's own blocking calls look (VSTACK_SPIN_US) */
+	end = now + (ctx ? vs_ctx_spin_ns(ctx) : 0);
+	if (deadline >= 0 && deadline < end)
+		end = deadline;
 	/*
 	 * A signal whose handler ran while we looked would not interrupt the
 	 * sleep that follows (the call would not fail with EINTR as it must
@@ -771,10 +737,10 @@ int pl_wait(pl_check_fn check, void *arg, struct pollfd *kfds, nfds_t nk,
 	 * one that came meanwhile interrupts the sleep at once.
 	 */
 	sigfillset(&all);
-	if (pthread_sigmask(SIG_BLOCK, &all, &orig))
+	if (end <= now || pthread_sigmask(SIG_BLOCK, &all, &orig))
 		return pl_wait_sleep(check, arg, kfds, nk, deadline, mask,
 				     watch);
-	r = pl_spin(check, arg, kfds, nk, deadline, watch);
+	r = pl_spin(check, arg, kfds, nk, end, watch);
 	if (!r)
 		r = pl_wait_sleep(check, arg, kfds, nk, deadline,
 				  mask ? mask : &orig, watch);
