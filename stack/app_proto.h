@@ -75,8 +75,10 @@
  *    (seq_cst), check once more for work, then sleep on its eventfd (the
  *    application also polls the Unix socket, so that it never hangs when
  *    vstackd is gone); on waking clear the flag. The other side, after
- *    making work visible: if the flag is set, write the eventfd. So a busy
- *    pair never makes a system call to wake the other.
+ *    making work visible: a full fence (or a seq_cst store that is one),
+ *    then if the flag is set, write the eventfd. Both fences are needed:
+ *    each side stores, then loads what the other stored. So a busy pair
+ *    never makes a system call to wake the other.
  */
 #ifndef VSTACK_APP_PROTO_H
 #define VSTACK_APP_PROTO_H

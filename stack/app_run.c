@@ -269,6 +269,15 @@ static void app_run_wake(struct app_ctx *a)
 	if (!a->need_wake)
 		return;
 	a->need_wake = false;
+	/*
+	 * Dekker with the application (app_proto.h section 5): it raises
+	 * app_waiting, fences, then looks at the counters; we published the
+	 * counters (release stores) and now look at app_waiting. Without a
+	 * full fence here the load may pass our stores (x86 store buffer):
+	 * we read app_waiting 0, it reads the old counters, and it sleeps
+	 * with its data already there, until something else wakes it.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load(&a->shm->app_waiting) &&
 	    write(a->wake_fd, &one, sizeof(one)) < 0)
 		return; /* the counter is full: it is awake anyway */

@@ -94,6 +94,19 @@ out=$(run_to 60 bash -c 'in_cgroup "$@"' _ "${CG[$TX]}" "$VSPERF" pingpong "${IP
 	fail "one-hop ping-pong failed: $out"
 log "one-hop ping-pong $TX -> $RX: $out"
 
+# The wake-up protocol under stress, one worker serving both sides: with a
+# look shorter than a round trip, each side goes to sleep just as the other
+# publishes its reply, the race app_proto.h section 5 is about. A lost
+# wake-up leaves both asleep for good, so a client that does not finish in
+# time fails the test. (Without the worker's fence before it reads
+# app_waiting, one 3-second run in four or five hung.)
+for spin in 5 10; do
+	out=$(VSTACK_SPIN_US=$spin run_to 40 bash -c 'in_cgroup "$@"' _ "${CG[$TX]}" "$VSPERF" pingpong "${IP[$RX]}" 7107 --time 4 2>&1) ||
+		fail "ping-pong with VSTACK_SPIN_US=$spin stalled (a lost wake-up?): $out"
+	assert_contains "$out" "p50" "ping-pong with VSTACK_SPIN_US=$spin reports its percentiles"
+	log "ping-pong, VSTACK_SPIN_US=$spin: $out"
+done
+
 # the receiver dies mid-stream: the sender sees the reset, nothing hangs
 in_cgroup "${CG[$RX]}" "$VSPERF" sink 7108 --once >/dev/null 2>&1 &
 wait_ep "$RX" tcp_listen -ge 2
