@@ -1163,14 +1163,7 @@ void *worker_main(void *arg)
 			 * was parked for does not need the time. */
 			if (w->sched && w->sched->nparked)
 				worker_sched_idle(w, now);
-			/* Local ports get a last look before we sleep:
-			 * their applications wake us through the ring's
-			 * eventfd once they know we sleep. */
-			if (now >= spin_until &&
-			    (!w->nlocals || !lport_run(w, true))) {
-				block = true;
-				counter_inc(&w->idle_sleeps);
-			} else {
+			if (now < spin_until) {
 				/*
 				 * Still looking: let whoever else is ready
 				 * on this CPU run first. That is often the
@@ -1181,6 +1174,12 @@ void *worker_main(void *arg)
 				 * nothing else ready it costs a system call.
 				 */
 				sched_yield();
+			} else if (!w->nlocals || !lport_run(w, true)) {
+				/* Local ports got a last look: their
+				 * applications wake us through the ring's
+				 * eventfd once they know we sleep. */
+				block = true;
+				counter_inc(&w->idle_sleeps);
 			}
 		}
 		ring_wait(&w->ring, block);
