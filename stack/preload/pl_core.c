@@ -587,6 +587,25 @@ static struct timespec *pl_timespec_left(int64_t deadline, struct timespec *ts)
 }
 
 /**
+ * pl_look() - one look for pl_wait(): the watched socket, then the check
+ * @check:	as pl_wait()'s
+ * @arg:	its argument
+ * @watch:	as pl_wait()'s
+ *
+ * Return: -EBADF (@watch closed), PL_WAIT_CHECK, the check's -errno, or 0
+ * when there is nothing yet
+ */
+static int pl_look(pl_check_fn check, void *arg, struct pl_sock *watch)
+{
+	int c;
+
+	if (watch && atomic_load(&watch->closed))
+		return -EBADF;
+	c = check(arg);
+	return c < 0 ? c : c ? PL_WAIT_CHECK : 0;
+}
+
+/**
  * pl_spin() - pl_wait()'s look before sleeping
  * @check:	as pl_wait()'s
  * @arg:	its argument
@@ -607,14 +626,12 @@ static int pl_spin(pl_check_fn check, void *arg, struct pollfd *kfds,
 		   nfds_t nk, int64_t end, struct pl_sock *watch)
 {
 	struct timespec zero = {0, 0};
-	int c, r;
+	int r;
 
 	while (pl_now() < end) {
-		if (watch && atomic_load(&watch->closed))
-			return -EBADF;
-		c = check(arg);
-		if (c)
-			return c < 0 ? c : PL_WAIT_CHECK;
+		r = pl_look(check, arg, watch);
+		if (r)
+			return r;
 		if (nk) {
 			r = PL_REAL(ppoll)(kfds, nk, &zero, NULL);
 			if (r > 0)
@@ -636,14 +653,12 @@ static int pl_wait_sleep(pl_check_fn check, void *arg, struct pollfd *kfds,
 	struct timespec ts, *tp;
 	struct pl_waiter w;
 	nfds_t i, n;
-	int c, r, err;
+	int r, err;
 
 	for (;;) {
-		if (watch && atomic_load(&watch->closed))
-			return -EBADF;
-		c = check(arg);
-		if (c)
-			return c < 0 ? c : PL_WAIT_CHECK;
+		r = pl_look(check, arg, watch);
+		if (r)
+			return r;
 		if (deadline >= 0 && pl_now() >= deadline) {
 			if (!nk)
 				return 0;
@@ -657,13 +672,10 @@ static int pl_wait_sleep(pl_check_fn check, void *arg, struct pollfd *kfds,
 			pl_wait_register(&w);
 			/* Arm, then look: anything after the arm wakes us. */
 			if (vs_ctx_arm(ctx) ||
-			    (watch && atomic_load(&watch->closed)) ||
-			    (c = check(arg)) != 0) {
+			    (r = pl_look(check, arg, watch)) != 0) {
 				pl_wait_unregister(&w);
-				if (watch && atomic_load(&watch->closed))
-					return -EBADF;
-				if (c)
-					return c < 0 ? c : PL_WAIT_CHECK;
+				if (r)
+					return r;
 				continue; /* vstackd gone: check() says so */
 			}
 			kfds[n++] = (struct pollfd){.fd = vs_ctx_fd(ctx),
