@@ -1645,6 +1645,7 @@ static void cmd_walk_worker(const struct vnet_worker_info *wi, void *ctx)
 	cmd_ju64(o, "frames", wi->frames);
 	cmd_ju64(o, "idle_sleeps", wi->idle_sleeps);
 	cmd_ju64(o, "express_rounds", wi->express);
+	cmd_ju64(o, "express_yields", wi->express_yields);
 	cmd_jstr(o, "ring_features", wi->ring_features);
 	json_object_array_add(s->workers, o);
 }

@@ -770,6 +770,7 @@ void vnet_worker_foreach(struct vnet *v,
 		info.frames = stat_read(&w->frames);
 		info.idle_sleeps = stat_read(&w->idle_sleeps);
 		info.express = stat_read(&w->express);
+		info.express_yields = stat_read(&w->express_yields);
 		snprintf(info.ring_features, sizeof(info.ring_features), "%s",
 			 w->features);
 		fn(&info, ctx);

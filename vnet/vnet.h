@@ -155,6 +155,7 @@ struct vnet_worker_info {
 	uint64_t frames;
 	uint64_t idle_sleeps;
 	uint64_t express;    /* rounds whose small frames went ahead */
+	uint64_t express_yields; /* ... and then gave a woken tenant the CPU */
 	char ring_features[128];
 };
 

@@ -128,6 +128,7 @@ struct wport {
 	uint64_t round;       /* the round @rframes counts for */
 	unsigned rframes;     /* frames read from it in that round */
 	unsigned nheld;       /* its completions in the worker's held queue */
+	uint32_t bulk_ms;     /* when it last sent or was sent a bulk frame */
 };
 
 /* A read completion held back behind small frames (worker_reap) */
@@ -210,7 +211,7 @@ struct worker {
 					    * after 49 days) */
 
 	/* Read by the control thread (stat_read) */
-	uint64_t batches, frames, idle_sleeps, express;
+	uint64_t batches, frames, idle_sleeps, express, express_yields;
 	char features[128];
 };
 

@@ -349,6 +349,8 @@ static void worker_deliver(struct worker *w, uint16_t dst, uint32_t buf,
 		stat_add(&w->stats[dst].drops[VNET_DROP_MTU], 1);
 		return;
 	}
+	if (len > WORKER_BULK_FRAME + VNET_HDR_LEN)
+		wp->bulk_ms = w->now_ms;
 	if (worker_gso_ok(wp->offloads, fi)) {
 		arena_ref(&w->arena, buf);
 		worker_write(w, dst, buf, data, len);
@@ -597,8 +599,18 @@ static bool worker_hold(struct worker *w, uint32_t obj, int res)
 	}
 	if (wp->nheld) /* behind its own held frames: order */
 		return true;
-	return res > 0 && ((size_t)res > WORKER_BULK_FRAME + VNET_HDR_LEN ||
-			   ++wp->rframes > WORKER_EXPRESS_FRAMES);
+	if (res > 0 && (size_t)res > WORKER_BULK_FRAME + VNET_HDR_LEN) {
+		wp->bulk_ms = w->now_ms;
+		return true;
+	}
+	return res > 0 && ++wp->rframes > WORKER_EXPRESS_FRAMES;
+}
+
+/* Has port @id sent or been sent bulk lately (a TCP receiver's ACKs)? */
+static bool worker_port_bulky(const struct worker *w, uint32_t id)
+{
+	return w->now_ms - w->ports[id & 0xffff].bulk_ms <=
+	       WORKER_BULK_NS / 1000000;
 }
 
 /* Switch the oldest held frame. Return: its read's result */
@@ -632,7 +644,7 @@ static void worker_held_push(struct worker *w, uint64_t ud, int res,
 static void worker_reap(struct worker *w, uint32_t now_ms)
 {
 	struct io_uring_cqe *cqe;
-	unsigned head, n = 0, nexpress = 0, frames = 0;
+	unsigned head, n = 0, nexpress = 0, nquiet = 0, frames = 0;
 	size_t bytes = 0;
 
 	w->round++;
@@ -648,6 +660,8 @@ static void worker_reap(struct worker *w, uint32_t now_ms)
 				break;
 			}
 			nexpress += cqe->res > 0;
+			nquiet += cqe->res > 0 &&
+				  !worker_port_bulky(w, ring_ud_obj(ud));
 			worker_read_cqe(w, ring_ud_op(ud), ring_ud_obj(ud),
 					ring_ud_buf(ud), cqe->res, now_ms);
 			break;
@@ -675,6 +689,19 @@ static void worker_reap(struct worker *w, uint32_t now_ms)
 	if (nexpress && io_uring_sq_ready(&w->ring.uring)) {
 		io_uring_submit(&w->ring.uring);
 		counter_inc(&w->express);
+		/*
+		 * A quiet tenant's frame was just written into its peer's
+		 * TAP, whose kernel woke the program waiting for it with a
+		 * sync wake-up: often on this CPU, expecting us to step
+		 * aside. Do, before the bulk held below takes the CPU for
+		 * tens of microseconds; with nobody else ready it is one
+		 * system call. ACKs of bulk flows do not count: their senders are
+		 * not waiting for a CPU.
+		 */
+		if (nquiet) {
+			sched_yield();
+			counter_inc(&w->express_yields);
+		}
 	}
 	while (w->nheld && bytes < WORKER_HELD_BYTES &&
 	       frames++ < WORKER_HELD_FRAMES) {

@@ -84,6 +84,8 @@ iperf_bps() {
 }
 
 # Both tenants at once, through the one worker.
+er0=$(worker_stat express_rounds)
+ey0=$(worker_stat express_yields)
 iperf_bps "$A" 5201 4 >"$T/a.bps" &
 pa=$!
 iperf_bps "$B" 5202 4 >"$T/b.bps" &
@@ -96,6 +98,32 @@ log "two tenants at once: ta (weight 100) $((bps_a / 1000000)) Mbit/s, tb (weigh
 assert_ge "$bps_a" 1000000 "ta got through (bits/s)"
 assert_ge "$bps_b" 1000000 "tb got through (bits/s)"
 log "parks so far: ta $(tenant_stat ta parks), tb $(tenant_stat tb parks)"
+# Their small frames (ACKs) went ahead of the held bulk, but the worker
+# did not step aside for them: a bulk flow's sender waits for no CPU. (Only
+# a connection's first frames, before its first super-frame, can count.)
+er=$(($(worker_stat express_rounds) - er0))
+ey=$(($(worker_stat express_yields) - ey0))
+log "two bulk tenants: $er express rounds, $ey of them yielded"
+assert_ge "$er" 100 "express rounds while two tenants send bulk"
+assert_le "$((ey * 20))" "$er" "yields, 20 times over, against express rounds (bulk only)"
+
+# A quiet tenant beside a flood: ta floods, tb pings r. tb's requests and
+# r's replies go ahead of ta's held bulk, and after sending them the worker
+# gives its CPU to the program it woke. Every ping is answered.
+nsx "$R" iperf3 -s -p 5205 -D -1 >/dev/null
+wait_listen "$R" tcp 5205
+ey0=$(worker_stat express_yields)
+iperf_bps "$A" 5205 4 -P 4 >"$T/flood.bps" &
+pf=$!
+sleep 1
+out=$(nsx_to 20 "$B" ping -n -q -c 200 -i 0.01 -w 10 10.120.0.9 2>&1) ||
+	fail "tb's pings during ta's flood: $out"
+[[ $out =~ ([0-9]+)\ received ]] && ((BASH_REMATCH[1] == 200)) ||
+	fail "tb's pings during ta's flood were not all answered: $out"
+wait "$pf" || fail "ta's flood failed"
+ey=$(($(worker_stat express_yields) - ey0))
+log "quiet pings beside a flood: $ey express yields; $(grep -o 'rtt.*' <<<"$out")"
+assert_ge "$ey" 1 "express yields while a quiet tenant pings beside a flood"
 
 # No stall: after the contest (parked or not), both tenants move a
 # checksummed stream at once, and each one alone afterwards, in bounded time.

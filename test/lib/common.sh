@@ -477,6 +477,11 @@ tenant_stat() {
 	vctl_json stats | jq_py "[t['$2'] for t in d['tenants'] if t['name'] == '$1'][0]"
 }
 
+# worker_stat KEY - field KEY of `vstackctl stats`' workers, summed.
+worker_stat() {
+	vctl_json stats | jq_py "sum(w['$1'] for w in d['workers'])"
+}
+
 # port_names - names of the daemon's ports, one a line.
 port_names() {
 	vctl_json port list | jq_py '[p["name"] for p in (d["ports"] if isinstance(d, dict) else d)]'
