@@ -44,10 +44,10 @@
  * and forgets the others' backlog: whoever they were parked for did not use
  * the time. (The grace lets a busy tenant whose own kernel is slow to refill
  * its queue, on a host short of CPU, keep its share; without it the parked
- * tenant would take every gap.) A tenant that is alone busy is never parked: its
- * virtual time is @vnow. And the least-served busy tenant is never parked
- * for its share, so some tenant can always proceed: parking cannot stall
- * the worker.
+ * tenant would take every gap.) A tenant that is alone busy is never
+ * parked: its virtual time is @vnow. And the least-served busy tenant is
+ * never parked for its share, so some tenant can always proceed: parking
+ * cannot stall the worker.
  *
  * Penalty. A frame the worker drops for its sender's fault (it does not
  * parse, it is spoofed, it asks for more segments than allowed) still cost

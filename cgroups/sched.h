@@ -174,13 +174,13 @@ uint64_t sched_next_release(const struct sched *s);
  * Busy: parked for its share, or it had frames in a recent busy round and
  * either its queue was not found empty since or it is moving bulk data. A
  * tenant held by its rate cap or its garbage budget does not compete for
- * shares: it must not hold the system's virtual time back while it waits. Nor does a tenant of
- * small frames whose queue runs empty (a TCP receiver's ACKs, a
- * request/response exchange): it gets all it asks for, so its small
- * virtual time must not hold back the others either. A bulk sender whose
- * queue runs empty now and then is still busy: on a host short of CPU its
- * queue runs dry because its own kernel competes for CPU with the others,
- * and parking them is what gives it its share.
+ * shares: it must not hold the system's virtual time back while it waits.
+ * Nor does a tenant of small frames whose queue runs empty (a TCP
+ * receiver's ACKs, a request/response exchange): it gets all it asks for,
+ * so its small virtual time must not hold back the others either. A bulk
+ * sender whose queue runs empty now and then is still busy: on a host short
+ * of CPU its queue runs dry because its own kernel competes for CPU with
+ * the others, and parking them is what gives it its share.
  *
  * Return: true if busy
  */

@@ -7,13 +7,13 @@
  * A worker is one thread pinned to one CPU with its own ring and buffer
  * arena. For every port it serves one or more TAP queues, keeping
  * READ_FIXED requests in flight on each (see "Reading a queue" below),
- * every one into its own arena buffer. When a read completes, the frame in that buffer is validated
- * (frame_parse), its source address learned in the port's network FDB and
- * its destination looked up; then the same buffer is written with
- * WRITE_FIXED to the destination queue, or to every other port of the
- * network for broadcast, multicast and unknown unicast. Each write holds a
- * reference on the buffer; the last completion returns it to the arena. No
- * byte of a forwarded frame is copied in user space.
+ * every one into its own arena buffer. When a read completes, the frame in
+ * that buffer is validated (frame_parse), its source address learned in
+ * the port's network FDB and its destination looked up; then the same
+ * buffer is written with WRITE_FIXED to the destination queue, or to every
+ * other port of the network for broadcast, multicast and unknown unicast.
+ * Each write holds a reference on the buffer; the last completion returns
+ * it to the arena. No byte of a forwarded frame is copied in user space.
  *
  * Two cases do touch the frame, both only for destinations that lack an
  * offload: a partial checksum is completed in place before any write is
@@ -585,9 +585,12 @@ static void worker_write_cqe(struct worker *w, uint16_t dst, uint32_t buf,
  * (WORKER_HELD_BYTES, WORKER_HELD_FRAMES). The rest waits for the next
  * round, whose small frames go ahead of it again: a small frame waits for
  * at most one round's bulk, not for the whole backlog. Frames of one port
- * never pass each other, so no flow is reordered. Held frames count as
- * reads in flight (their buffers are still taken), so a port leaving is
- * finished only once they are switched (dropped, as it is detaching).
+ * never pass each other, so no flow is reordered. After submitting the
+ * small frames of a port not in bulk traffic (worker_port_bulky), the
+ * worker yields its CPU to the program their writes woke. Held frames
+ * count as reads in flight (their buffers are still taken), so a port
+ * leaving is finished only once they are switched (dropped, as it is
+ * detaching).
  */
 static bool worker_hold(struct worker *w, uint32_t obj, int res)
 {
@@ -695,8 +698,8 @@ static void worker_reap(struct worker *w, uint32_t now_ms)
 		 * sync wake-up: often on this CPU, expecting us to step
 		 * aside. Do, before the bulk held below takes the CPU for
 		 * tens of microseconds; with nobody else ready it is one
-		 * system call. ACKs of bulk flows do not count: their senders are
-		 * not waiting for a CPU.
+		 * system call. ACKs of bulk flows do not count: their
+		 * senders are not waiting for a CPU.
 		 */
 		if (nquiet) {
 			sched_yield();
