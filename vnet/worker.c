@@ -334,6 +334,12 @@ static unsigned worker_l3_size(const struct frame_info *fi)
 	return fi->l4_off - fi->l3_off + fi->l4_hlen + fi->gso_size;
 }
 
+/* Is a frame of @len bytes (virtio-net header included) bulk transfer? */
+static bool worker_bulk_frame(size_t len)
+{
+	return len > WORKER_BULK_FRAME + VNET_HDR_LEN;
+}
+
 /* Send the frame in @buf to @dst, segmenting if @dst needs it. */
 static void worker_deliver(struct worker *w, uint16_t dst, uint32_t buf,
 			   const uint8_t *data, size_t len,
@@ -349,7 +355,7 @@ static void worker_deliver(struct worker *w, uint16_t dst, uint32_t buf,
 		stat_add(&w->stats[dst].drops[VNET_DROP_MTU], 1);
 		return;
 	}
-	if (len > WORKER_BULK_FRAME + VNET_HDR_LEN)
+	if (worker_bulk_frame(len))
 		wp->bulk_ms = w->now_ms;
 	if (worker_gso_ok(wp->offloads, fi)) {
 		arena_ref(&w->arena, buf);
@@ -422,8 +428,10 @@ void worker_rx(struct worker *w, uint16_t src, uint32_t buf, size_t len,
 	stat_add(&w->tstats[sp->tenant].bytes, len - VNET_HDR_LEN);
 	if (w->sched)
 		sched_note(w->sched, sp->tenant, len - VNET_HDR_LEN);
-	if (len > WORKER_BULK_FRAME)
+	if (worker_bulk_frame(len)) {
 		w->round_bulk = true;
+		sp->bulk_ms = w->now_ms;
+	}
 
 	why = frame_parse(data, len, &fi);
 	if (why == FRAME_OK && sp->p->locked &&
@@ -602,11 +610,8 @@ static bool worker_hold(struct worker *w, uint32_t obj, int res)
 	}
 	if (wp->nheld) /* behind its own held frames: order */
 		return true;
-	if (res > 0 && (size_t)res > WORKER_BULK_FRAME + VNET_HDR_LEN) {
-		wp->bulk_ms = w->now_ms;
-		return true;
-	}
-	return res > 0 && ++wp->rframes > WORKER_EXPRESS_FRAMES;
+	return res > 0 && (worker_bulk_frame((size_t)res) ||
+			   ++wp->rframes > WORKER_EXPRESS_FRAMES);
 }
 
 /* Has port @id sent or been sent bulk lately (a TCP receiver's ACKs)? */
