@@ -190,6 +190,9 @@ struct worker {
 	uint32_t tenant_gen;               /* tenant settings applied */
 	struct timer sched_timer;          /* releases parked tenants */
 	uint64_t idle_since;               /* no work since, 0: working */
+	uint64_t yielded;                  /* cycles of this round given
+					    * away (express yields): no
+					    * tenant's work */
 
 	/* Local ports (lport.c). @lq: frames for the local ports we own,
 	 * delivered after the step that switched them (never from inside

@@ -707,7 +707,10 @@ static void worker_reap(struct worker *w, uint32_t now_ms)
 		 * senders are not waiting for a CPU.
 		 */
 		if (nquiet) {
+			uint64_t y0 = sched_cycles();
+
 			sched_yield();
+			w->yielded += sched_cycles() - y0;
 			counter_inc(&w->express_yields);
 		}
 	}
@@ -1219,12 +1222,17 @@ void *worker_main(void *arg)
 		}
 		ring_wait(&w->ring, block);
 		if (busy && w->sched) {
+			/* The round's cycles, less those other programs ran
+			 * in while we stepped aside for them. */
+			uint64_t cycles = sched_cycles() - c0 - w->yielded;
+
 			if (w->sched->ntouched)
 				w->idle_since = 0;
-			sched_round_end(w->sched, sched_cycles() - c0, now,
-					worker_charge, w);
+			sched_round_end(w->sched, cycles, now, worker_charge,
+					w);
 			worker_sched_apply(w, now);
 		}
+		w->yielded = 0;
 	}
 	worker_cleanup(w);
 	return NULL;
