@@ -41,6 +41,7 @@ enum {
 #define WORKER_EXPRESS_FRAMES 2  /* small frames per port and round that go
 				  * ahead of the bulk (worker_reap) */
 #define WORKER_HELD_BYTES 65536  /* held bulk switched per round, at most */
+#define WORKER_HELD_QUIET 16384  /* ... while quiet tenants' frames come */
 #define WORKER_HELD_FRAMES 64    /* ... and in frames */
 
 struct vnet_port {
@@ -181,6 +182,8 @@ struct worker {
 	unsigned held_cap;                 /* its size: arena buffers */
 	unsigned held_head, nheld;
 	uint64_t round;                    /* rounds that reaped */
+	uint32_t quiet_ms;                 /* last express frame of a port
+					    * not in bulk traffic */
 
 	/* Accounting and scheduling (see worker.c, "Tenants") */
 	struct wtenant_stats *tstats;      /* [VNET_MAX_TENANTS] */

@@ -589,16 +589,17 @@ static void worker_write_cqe(struct worker *w, uint16_t dst, uint32_t buf,
  * WORKER_EXPRESS_FRAMES frames from one port in a round) are held in a
  * queue, with everything after them from the same port, and each round
  * switches the small frames it reaped first, submits their writes at once,
- * and then switches only about one super-frame's worth of the held queue
- * (WORKER_HELD_BYTES, WORKER_HELD_FRAMES). The rest waits for the next
- * round, whose small frames go ahead of it again: a small frame waits for
- * at most one round's bulk, not for the whole backlog. Frames of one port
- * never pass each other, so no flow is reordered. After submitting the
- * small frames of a port not in bulk traffic (worker_port_bulky), the
- * worker yields its CPU to the program their writes woke. Held frames
- * count as reads in flight (their buffers are still taken), so a port
- * leaving is finished only once they are switched (dropped, as it is
- * detaching).
+ * and then switches only a little of the held queue (WORKER_HELD_BYTES,
+ * WORKER_HELD_FRAMES; about one super-frame, WORKER_HELD_QUIET, while
+ * frames of ports not in bulk traffic come through). The rest waits for
+ * the next round, whose small frames go ahead of it again: a small frame
+ * waits for at most one round's bulk, not for the whole backlog. Frames of
+ * one port never pass each other, so no flow is reordered. After
+ * submitting the small frames of a port not in bulk traffic
+ * (worker_port_bulky), the worker yields its CPU to the program their
+ * writes woke. Held frames count as reads in flight (their buffers are
+ * still taken), so a port leaving is finished only once they are switched
+ * (dropped, as it is detaching).
  */
 static bool worker_hold(struct worker *w, uint32_t obj, int res)
 {
@@ -653,7 +654,7 @@ static void worker_reap(struct worker *w, uint32_t now_ms)
 {
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0, nexpress = 0, nquiet = 0, frames = 0;
-	size_t bytes = 0;
+	size_t bytes = 0, budget;
 
 	w->round++;
 	io_uring_for_each_cqe(&w->ring.uring, head, cqe) {
@@ -692,6 +693,8 @@ static void worker_reap(struct worker *w, uint32_t now_ms)
 		}
 	}
 	io_uring_cq_advance(&w->ring.uring, n);
+	if (nquiet)
+		w->quiet_ms = now_ms;
 	if (!w->nheld)
 		return;
 	if (nexpress && io_uring_sq_ready(&w->ring.uring)) {
@@ -714,7 +717,17 @@ static void worker_reap(struct worker *w, uint32_t now_ms)
 			counter_inc(&w->express_yields);
 		}
 	}
-	while (w->nheld && bytes < WORKER_HELD_BYTES &&
+	/*
+	 * While quiet tenants' frames come through, a round switches about
+	 * one super-frame of held bulk (WORKER_HELD_QUIET), not 64 KiB:
+	 * their next frame, arriving while we are in the ring, waits for
+	 * the rest of the round. Bulk alone (its ACKs are not quiet) keeps
+	 * the bigger rounds and their fewer system calls.
+	 */
+	budget = now_ms - w->quiet_ms <= WORKER_BULK_NS / 1000000
+			 ? WORKER_HELD_QUIET
+			 : WORKER_HELD_BYTES;
+	while (w->nheld && bytes < budget &&
 	       frames++ < WORKER_HELD_FRAMES) {
 		int res = worker_held_run(w, now_ms);
 
