@@ -615,11 +615,16 @@ static bool worker_hold(struct worker *w, uint32_t obj, int res)
 			   ++wp->rframes > WORKER_EXPRESS_FRAMES);
 }
 
+/* Is @ms (a stamp of @w->now_ms) within the last WORKER_BULK_NS? */
+static bool worker_lately(const struct worker *w, uint32_t ms)
+{
+	return w->now_ms - ms <= WORKER_BULK_NS / 1000000;
+}
+
 /* Has port @id sent or been sent bulk lately (a TCP receiver's ACKs)? */
 static bool worker_port_bulky(const struct worker *w, uint32_t id)
 {
-	return w->now_ms - w->ports[id & 0xffff].bulk_ms <=
-	       WORKER_BULK_NS / 1000000;
+	return worker_lately(w, w->ports[id & 0xffff].bulk_ms);
 }
 
 /* Switch the oldest held frame. Return: its read's result */
@@ -724,9 +729,8 @@ static void worker_reap(struct worker *w, uint32_t now_ms)
 	 * the rest of the round. Bulk alone (its ACKs are not quiet) keeps
 	 * the bigger rounds and their fewer system calls.
 	 */
-	budget = now_ms - w->quiet_ms <= WORKER_BULK_NS / 1000000
-			 ? WORKER_HELD_QUIET
-			 : WORKER_HELD_BYTES;
+	budget = worker_lately(w, w->quiet_ms) ? WORKER_HELD_QUIET
+					       : WORKER_HELD_BYTES;
 	while (w->nheld && bytes < budget &&
 	       frames++ < WORKER_HELD_FRAMES) {
 		int res = worker_held_run(w, now_ms);
