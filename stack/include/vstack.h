@@ -158,6 +158,19 @@ struct vs_ctx_info {
 VS_API struct vs_ctx *vs_open(const char *endpoint);
 
 /**
+ * vs_open_at() - vs_open() through a given app socket
+ * @path:	the app socket's path; NULL or "" for vs_open()'s choice
+ * @endpoint:	as vs_open()'s
+ *
+ * For a caller that must attach again later to the same vstackd even if
+ * its environment changed meanwhile (the preload shim remembers the
+ * socket its program started with).
+ *
+ * Return: as vs_open()
+ */
+VS_API struct vs_ctx *vs_open_at(const char *path, const char *endpoint);
+
+/**
  * vs_open_error() - why the last vs_open() of this thread failed
  *
  * Return: a one-line message (vstackd's own when it refused), "" when
@@ -173,6 +186,21 @@ VS_API const char *vs_open_error(void);
  * (connections are reset); vs_close() them first for an orderly end.
  */
 VS_API void vs_close_ctx(struct vs_ctx *ctx);
+
+/**
+ * vs_ctx_error() - is vstackd still there
+ * @ctx:	the context
+ *
+ * Checks the app socket (one system call). Once vstackd has gone away (it
+ * stopped, crashed or is being upgraded), every call on the context fails
+ * and keeps failing: open a new context with vs_open() when vstackd is
+ * back, and make the sockets afresh.
+ *
+ * Return: 0 while vstackd is there, else the positive errno every call on
+ * the context now fails with (ECONNABORTED, or EPROTO after a protocol
+ * violation)
+ */
+VS_API int vs_ctx_error(struct vs_ctx *ctx);
 
 /**
  * vs_ctx_get_info() - the endpoint, address and tenant of a context

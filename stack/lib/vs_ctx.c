@@ -608,18 +608,21 @@ fail:
 }
 
 /**
- * vs_open() - attach to vstackd
+ * vs_open_at() - attach to vstackd through a given app socket
+ * @path:	the app socket; NULL or "" for VSTACK_APP_SOCKET, else
+ *		the default
  * @endpoint:	endpoint name, NULL or "" for the tenant's only one
  *
  * Return: the context, or NULL with errno set
  */
-VS_API struct vs_ctx *vs_open(const char *endpoint)
+VS_API struct vs_ctx *vs_open_at(const char *path, const char *endpoint)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	const char *path = getenv(VSAPP_SOCKET_ENV);
 	struct vs_ctx *ctx;
 	int fd, ret;
 
+	if (!path || !*path)
+		path = getenv(VSAPP_SOCKET_ENV);
 	if (!path || !*path)
 		path = VSAPP_SOCKET_DEFAULT;
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -648,6 +651,17 @@ VS_API struct vs_ctx *vs_open(const char *endpoint)
 		return NULL;
 	}
 	return ctx;
+}
+
+/**
+ * vs_open() - attach to vstackd
+ * @endpoint:	endpoint name, NULL or "" for the tenant's only one
+ *
+ * Return: the context, or NULL with errno set
+ */
+VS_API struct vs_ctx *vs_open(const char *endpoint)
+{
+	return vs_open_at(NULL, endpoint);
 }
 
 /**
@@ -722,6 +736,17 @@ int vs_ctx_alive(struct vs_ctx *ctx)
 		return -ECONNABORTED;
 	}
 	return 0;
+}
+
+/**
+ * vs_ctx_error() - is vstackd still there (vstack.h)
+ * @ctx:	the context
+ *
+ * Return: 0, or the positive errno of a dead context
+ */
+VS_API int vs_ctx_error(struct vs_ctx *ctx)
+{
+	return -vs_ctx_alive(ctx);
 }
 
 /**

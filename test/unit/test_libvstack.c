@@ -1253,6 +1253,7 @@ static void test_gone_nonblocking(void)
 	/* The event-loop descriptor becomes readable when vstackd goes */
 	CU_ASSERT(vs_ctx_arm(ctx) == 0);
 	CU_ASSERT(atomic_load(&f.shm->app_waiting) == 1);
+	CU_ASSERT(vs_ctx_error(ctx) == 0);
 	close(f.peer);
 	f.peer = eventfd(0, 0);
 	{
@@ -1260,6 +1261,9 @@ static void test_gone_nonblocking(void)
 
 		CU_ASSERT(poll(&pf, 1, 2000) == 1);
 	}
+	/* Asked before any call failed: it looks at the app socket itself */
+	CU_ASSERT(vs_ctx_error(ctx) == ECONNABORTED);
+	CU_ASSERT(vs_ctx_error(ctx) == ECONNABORTED);
 	/* A non-blocking loop learns it at its next EAGAIN, not never */
 	CU_ASSERT(vs_recv(ctx, s, buf, sizeof(buf)) == -1 &&
 		  errno == ECONNABORTED);
@@ -1301,6 +1305,15 @@ static void test_no_daemon(void)
 	CU_ASSERT(vs_open(NULL) == NULL);
 	CU_ASSERT(errno == ENOENT);
 	CU_ASSERT(strstr(vs_open_error(), "/nonexistent") != NULL);
+	/* vs_open_at() goes where it is told, whatever the environment */
+	errno = 0;
+	CU_ASSERT(vs_open_at("/nonexistent/other.sock", NULL) == NULL);
+	CU_ASSERT(errno == ENOENT);
+	CU_ASSERT(strstr(vs_open_error(), "/nonexistent/other.sock") != NULL);
+	/* ... and NULL or "" is vs_open()'s choice */
+	CU_ASSERT(vs_open_at("", NULL) == NULL);
+	CU_ASSERT(strstr(vs_open_error(), "/nonexistent/vstack-app.sock") !=
+		  NULL);
 	unsetenv(VSAPP_SOCKET_ENV);
 }
 
