@@ -44,6 +44,23 @@
  * Linux, where a blocked accept() is not woken by close()). The vstack
  * socket is closed when the last call using it has returned.
  *
+ * vstackd restarts. Each socket holds the context it was made in (struct
+ * pl_ctx, counted); "the current context" is the one new sockets go to.
+ * When vstackd goes away every call on its context fails (ECONNABORTED)
+ * and the next socket() attaches afresh, so a program that makes new
+ * sockets carries on once vstackd is back. A listener is not left dead
+ * (a program retrying accept() would spin on it), nor is a datagram
+ * socket with an address: it becomes an orphan, never ready, its calls
+ * waiting (EAGAIN when non-blocking), and is made again on the next
+ * vstackd with its address, backlog or peer, and options (pl_revive()),
+ * tried at most every PL_REVIVE_MS while a wait or a call looks at it;
+ * every sleep is cut to that while an orphan exists. Its old context stays
+ * until no call uses it: a call holds the context it entered (pl_enter())
+ * until pl_done(), in a thread-local reference (calls do not nest), and a
+ * sleeping thread holds the context it sleeps on. Connections do not
+ * survive: their calls fail with ECONNABORTED, as the peer's TCP sees a
+ * reset.
+ *
  * fork(). The child must not use its parent's context (libvstack's
  * rule): in the child the inherited vstack sockets are stale, every call
  * on them fails with EBADFD, close() only releases the descriptor; new
@@ -53,6 +70,7 @@
  * not survive exec, so the new program would find a descriptor that is
  * not a socket.
  */
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
@@ -75,9 +93,17 @@ static _Atomic(struct pl_sock *) *_Atomic pl_tab;
 static _Atomic unsigned char *pl_cloexec;
 static pthread_rwlock_t pl_tab_lock = PTHREAD_RWLOCK_INITIALIZER;
 
+/* The current context and every socket's ctx pointer, under the lock */
 static pthread_mutex_t pl_ctx_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vs_ctx *pl_ctx;
+static struct pl_ctx *pl_cur;
 static _Atomic bool pl_attach_said;
+/* VSTACK_APP_SOCKET and VSTACK_ENDPOINT as the program started with them:
+ * every attach uses these (nginx, for one, empties its environment) */
+static char *pl_app_socket, *pl_endpoint;
+/* The context this thread's call entered (pl_enter() to pl_done()) */
+static _Thread_local struct pl_ctx *pl_held;
+/* Sockets waiting for vstackd to come back (pl_revive()) */
+static _Atomic int pl_orphans;
 
 /* Threads sleeping in pl_wait(), each with its own eventfd */
 struct pl_waiter {
@@ -168,7 +194,7 @@ static void pl_tefd_free(void *v)
  */
 static void pl_atfork_child(void)
 {
-	struct vs_ctx *old = pl_ctx;
+	struct pl_ctx *old = pl_cur;
 
 	pthread_mutex_init(&pl_ctx_lock, NULL);
 	pthread_mutex_init(&pl_wait_lock, NULL);
@@ -176,15 +202,20 @@ static void pl_atfork_child(void)
 	pl_waiters = NULL;
 	atomic_store(&pl_nwaiters, 0);
 	atomic_fetch_add(&pl_fork_gen, 1);
-	pl_ctx = NULL;
+	atomic_store(&pl_orphans, 0);
+	pl_cur = NULL;
 	/* Shared with the parent's thread: a fresh one when needed. */
 	if (pl_tefd >= 0) {
 		PL_REAL(close)(pl_tefd);
 		pl_tefd = -1;
 		pthread_setspecific(pl_tefd_key, NULL);
 	}
-	if (old)
-		vs_close_ctx(old);
+	/* The inherited sockets still point at it: they free the wrapper. */
+	if (old) {
+		vs_close_ctx(old->vs);
+		old->vs = NULL;
+		pl_ctx_put(old);
+	}
 }
 
 /**
@@ -192,8 +223,14 @@ static void pl_atfork_child(void)
  */
 static void pl_init_once(void)
 {
+	const char *v;
+
 	pthread_key_create(&pl_tefd_key, pl_tefd_free);
 	pthread_atfork(NULL, NULL, pl_atfork_child);
+	v = getenv("VSTACK_APP_SOCKET");
+	pl_app_socket = v && *v ? strdup(v) : NULL;
+	v = getenv("VSTACK_ENDPOINT");
+	pl_endpoint = v && *v ? strdup(v) : NULL;
 }
 
 /**
@@ -242,56 +279,401 @@ bool pl_inet6_refused(void)
 }
 
 /**
- * pl_ctx_now() - the context if attached
- *
- * Return: it, or NULL
+ * pl_ctx_put() - drop a reference to a context; the last closes it
+ * @c:		the context, or NULL
  */
-struct vs_ctx *pl_ctx_now(void)
+void pl_ctx_put(struct pl_ctx *c)
 {
-	struct vs_ctx *c;
+	if (!c || atomic_fetch_sub(&c->refs, 1) != 1)
+		return;
+	vs_close_ctx(c->vs);
+	free(c);
+}
+
+/**
+ * pl_ctx_current() - the current context, if attached
+ *
+ * Return: it with a reference (pl_ctx_put() it), or NULL
+ */
+struct pl_ctx *pl_ctx_current(void)
+{
+	struct pl_ctx *c;
 
 	pthread_mutex_lock(&pl_ctx_lock);
-	c = pl_ctx;
+	c = pl_cur;
+	if (c)
+		atomic_fetch_add(&c->refs, 1);
 	pthread_mutex_unlock(&pl_ctx_lock);
 	return c;
 }
 
 /**
- * pl_ctx_get() - the context, attaching on first use
+ * pl_ctx_get() - the current context, attaching when there is none or
+ * its vstackd has gone away
+ * @quiet:	do not say a failure (a listener trying the next vstackd)
  *
- * VSTACK_ENDPOINT names the endpoint (default: the tenant's only one);
- * VSTACK_APP_SOCKET the app socket (libvstack reads it). A failure is
- * said once on stderr, in one line; the next socket() tries again.
+ * VSTACK_ENDPOINT names the endpoint (default: the tenant's only one),
+ * VSTACK_APP_SOCKET the app socket, both as they were when the shim was
+ * loaded. A failure is said once on stderr, in one line; the next
+ * socket() tries again.
  *
- * Return: the context, or NULL with errno set
+ * Return: the context with a reference (pl_ctx_put() it), or NULL with
+ * errno set
  */
-struct vs_ctx *pl_ctx_get(void)
+struct pl_ctx *pl_ctx_get(bool quiet)
 {
-	struct vs_ctx *c;
+	struct pl_ctx *c, *gone = NULL;
+	struct vs_ctx *vs;
 	int err;
 
 	pthread_once(&pl_once, pl_init_once);
 	pthread_mutex_lock(&pl_ctx_lock);
-	if (!pl_ctx) {
-		pl_ctx = vs_open(getenv("VSTACK_ENDPOINT"));
-		if (!pl_ctx) {
-			err = errno;
-			if (!atomic_exchange(&pl_attach_said, true))
+	if (pl_cur && vs_ctx_error(pl_cur->vs)) {
+		gone = pl_cur; /* its sockets keep it while they last */
+		pl_cur = NULL;
+	}
+	if (!pl_cur) {
+		vs = vs_open_at(pl_app_socket, pl_endpoint);
+		c = vs ? calloc(1, sizeof(*c)) : NULL;
+		if (!c) {
+			err = vs ? ENOMEM : errno;
+			vs_close_ctx(vs);
+			if (!quiet && !atomic_exchange(&pl_attach_said, true))
 				fprintf(stderr,
 					"libvstack-preload: cannot attach to "
 					"vstackd: %s (%s)\n",
-					vs_open_error(),
+					vs ? strerror(err) : vs_open_error(),
 					pl_fallback_kernel()
 						? "using the kernel's stack"
 						: "AF_INET sockets fail");
 			pthread_mutex_unlock(&pl_ctx_lock);
+			pl_ctx_put(gone);
 			errno = err;
 			return NULL;
 		}
+		c->vs = vs;
+		atomic_store(&c->refs, 1); /* the current context's own */
+		pl_cur = c;
 	}
-	c = pl_ctx;
+	c = pl_cur;
+	atomic_fetch_add(&c->refs, 1);
+	pthread_mutex_unlock(&pl_ctx_lock);
+	pl_ctx_put(gone);
+	return c;
+}
+
+/**
+ * pl_sock_ctx() - the context a socket lives in
+ * @s:		the socket (not stale)
+ *
+ * Return: it with a reference (pl_ctx_put() it)
+ */
+struct pl_ctx *pl_sock_ctx(struct pl_sock *s)
+{
+	struct pl_ctx *c;
+
+	pthread_mutex_lock(&pl_ctx_lock);
+	c = atomic_load(&s->ctx);
+	atomic_fetch_add(&c->refs, 1);
 	pthread_mutex_unlock(&pl_ctx_lock);
 	return c;
+}
+
+/**
+ * pl_entered() - the context this thread's call entered (pl_enter())
+ *
+ * Return: it (the call's reference), or NULL
+ */
+struct pl_ctx *pl_entered(void)
+{
+	return pl_held;
+}
+
+/**
+ * pl_leave() - the call no longer uses the context it entered
+ */
+void pl_leave(void)
+{
+	struct pl_ctx *c = pl_held;
+
+	pl_held = NULL;
+	pl_ctx_put(c);
+}
+
+/**
+ * pl_enter() - the context for a call on a socket, held until pl_done()
+ * @s:		the socket
+ *
+ * Entering again (a call looping after a wait) leaves the previous one:
+ * a listener may have moved to the next vstackd meanwhile.
+ *
+ * Return: the context, or NULL with errno (EBADFD: inherited across
+ * fork())
+ */
+struct vs_ctx *pl_enter(struct pl_sock *s)
+{
+	struct pl_ctx *c;
+
+	if (pl_stale(s)) {
+		errno = EBADFD;
+		return NULL;
+	}
+	c = pl_sock_ctx(s);
+	pl_leave();
+	pl_held = c;
+	return c->vs;
+}
+
+/**
+ * pl_orphan_set() - mark a socket as waiting for vstackd, or not
+ * @s:		the socket
+ * @on:		waiting
+ */
+static void pl_orphan_set(struct pl_sock *s, bool on)
+{
+	if (atomic_exchange(&s->orphan, on) != on)
+		atomic_fetch_add(&pl_orphans, on ? 1 : -1);
+}
+
+/*
+ * What a socket is made again with: a listener's address, backlog and
+ * options, a datagram socket's address and peer. Written by the calls
+ * that set them, read by pl_revive(), both under this lock.
+ */
+static pthread_mutex_t pl_revive_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/**
+ * pl_note_local() - remember a socket's address, to bind it there again
+ * after a vstackd restart
+ * @ctx:	its context
+ * @s:		the socket
+ */
+void pl_note_local(struct vs_ctx *ctx, struct pl_sock *s)
+{
+	struct sockaddr_in sa;
+
+	if (vs_getsockname(ctx, s->vs, &sa))
+		return;
+	sa.sin_family = AF_INET;
+	pthread_mutex_lock(&pl_revive_lock);
+	s->laddr = sa;
+	pthread_mutex_unlock(&pl_revive_lock);
+	atomic_store(&s->noted, true);
+}
+
+/**
+ * pl_noted_local() - the address pl_note_local() took
+ * @s:		the socket
+ * @out:	the address
+ *
+ * Return: true when there is one
+ */
+bool pl_noted_local(struct pl_sock *s, struct sockaddr_in *out)
+{
+	if (!atomic_load(&s->noted))
+		return false;
+	pthread_mutex_lock(&pl_revive_lock);
+	*out = s->laddr;
+	pthread_mutex_unlock(&pl_revive_lock);
+	return true;
+}
+
+/**
+ * pl_note_peer() - remember a datagram socket's peer (connect())
+ * @s:		the socket
+ * @peer:	the peer, or NULL when the association was dissolved
+ */
+void pl_note_peer(struct pl_sock *s, const struct sockaddr_in *peer)
+{
+	pthread_mutex_lock(&pl_revive_lock);
+	if (peer)
+		s->raddr = *peer;
+	else
+		memset(&s->raddr, 0, sizeof(s->raddr));
+	pthread_mutex_unlock(&pl_revive_lock);
+}
+
+/**
+ * pl_remake() - make a socket again in a context (pl_revive_lock held)
+ * @c:		the context
+ * @s:		the old socket: type, address, backlog or peer, options
+ *
+ * Return: the new libvstack socket, or -errno
+ */
+static int pl_remake(struct pl_ctx *c, const struct pl_sock *s)
+{
+	bool stream = s->type == SOCK_STREAM;
+	int vs = vs_socket(c->vs, stream ? VS_SOCK_STREAM : VS_SOCK_DGRAM);
+	int err;
+
+	if (vs < 0)
+		return -errno;
+	if (vs_set_nonblock(c->vs, vs, 1) ||
+	    (s->opt_reuseaddr &&
+	     vs_setsockopt(c->vs, vs, VS_OPT_REUSEADDR, 1)) ||
+	    (stream && s->opt_keepalive &&
+	     vs_setsockopt(c->vs, vs, VS_OPT_KEEPALIVE, 1)) ||
+	    (stream && s->opt_nodelay &&
+	     vs_setsockopt(c->vs, vs, VS_OPT_NODELAY, 1)) ||
+	    vs_bind(c->vs, vs, &s->laddr) ||
+	    (stream && vs_listen(c->vs, vs, s->backlog)) ||
+	    (!stream && s->raddr.sin_port &&
+	     vs_connect(c->vs, vs, &s->raddr))) {
+		err = errno;
+		(void)vs_close(c->vs, vs);
+		return -err;
+	}
+	return vs;
+}
+
+/**
+ * pl_revive() - a socket whose vstackd went away is made on the next
+ * @s:		the socket
+ *
+ * Listeners are made again, and datagram sockets with an address (bound,
+ * connected, or that sent); connections are not (their peer saw them
+ * end). At most one try per PL_REVIVE_MS per socket; while vstackd is not
+ * back that is one failed connect() to the app socket. A failure once it
+ * is back (the port taken, the endpoint gone) is said on stderr, once for
+ * each different error, and tried again.
+ *
+ * Return: 0 the socket is alive (it was, or is made again now), -EAGAIN
+ * not yet (it stays an orphan: never ready, its calls wait), -EINVAL not
+ * a socket that is made again
+ */
+int pl_revive(struct pl_sock *s)
+{
+	struct pl_ctx *old, *c;
+	int64_t now;
+	int vs;
+
+	if (pl_stale(s))
+		return -EINVAL;
+	pthread_mutex_lock(&pl_revive_lock);
+	if (!atomic_load(&s->listening) &&
+	    !(s->type == SOCK_DGRAM && s->laddr.sin_port)) {
+		pthread_mutex_unlock(&pl_revive_lock);
+		return -EINVAL;
+	}
+	old = pl_sock_ctx(s);
+	if (!vs_ctx_error(old->vs)) {
+		pl_orphan_set(s, false);
+		pthread_mutex_unlock(&pl_revive_lock);
+		pl_ctx_put(old);
+		return 0;
+	}
+	pl_orphan_set(s, true);
+	now = pl_now();
+	if (now < s->revive_next || atomic_load(&s->closed)) {
+		pthread_mutex_unlock(&pl_revive_lock);
+		pl_ctx_put(old);
+		return -EAGAIN;
+	}
+	s->revive_next = now + (int64_t)PL_REVIVE_MS * 1000000;
+	c = pl_ctx_get(true);
+	vs = c ? pl_remake(c, s) : -EAGAIN;
+	if (vs < 0) {
+		if (c && s->revive_said != -vs) {
+			char a[INET_ADDRSTRLEN] = "?";
+
+			s->revive_said = -vs;
+			inet_ntop(AF_INET, &s->laddr.sin_addr, a, sizeof(a));
+			fprintf(stderr,
+				"libvstack-preload: cannot %s on %s:%u again "
+				"after vstackd restarted: %s (trying again)\n",
+				s->type == SOCK_STREAM ? "listen" : "bind", a,
+				ntohs(s->laddr.sin_port), strerror(-vs));
+		}
+		pthread_mutex_unlock(&pl_revive_lock);
+		pl_ctx_put(c);
+		pl_ctx_put(old);
+		return -EAGAIN;
+	}
+	/* @vs before @ctx: a call that sees the new context sees the new
+	 * socket; one that entered the old one fails there (it is dead). */
+	pthread_mutex_lock(&pl_ctx_lock);
+	atomic_store(&s->vs, vs);
+	atomic_store(&s->ctx, c); /* c's reference is the socket's now */
+	pthread_mutex_unlock(&pl_ctx_lock);
+	pl_orphan_set(s, false);
+	s->revive_said = 0;
+	pthread_mutex_unlock(&pl_revive_lock);
+	pl_ctx_put(old); /* the socket's */
+	pl_ctx_put(old); /* ours */
+	pl_notify_all();
+	return 0;
+}
+
+/**
+ * pl_sock_poll() - vs_poll() one socket in its own context
+ * @s:		the socket (not stale)
+ * @events:	VS_POLLIN and/or VS_POLLOUT
+ *
+ * A socket whose vstackd went away has hung up, unless it is made again
+ * on the next vstackd (pl_revive()): it is not ready until then.
+ *
+ * Return: the revents
+ */
+short pl_sock_poll(struct pl_sock *s, short events)
+{
+	struct pl_ctx *c = pl_sock_ctx(s);
+	struct vs_pollfd p = {.sock = atomic_load(&s->vs), .events = events};
+
+	if (vs_poll(c->vs, &p, 1, 0) < 0) {
+		p.revents = VS_POLLERR | VS_POLLHUP;
+		if (pl_revive(s) != -EINVAL) {
+			p.revents = 0;
+			pl_ctx_put(c);
+			c = pl_sock_ctx(s);
+			p.sock = atomic_load(&s->vs);
+			if (vs_poll(c->vs, &p, 1, 0) < 0)
+				p.revents = 0;
+		}
+	}
+	pl_ctx_put(c);
+	return p.revents;
+}
+
+/**
+ * pl_poll_socks() - vs_poll() sockets that may live in different contexts
+ * @socks:	the sockets; NULL entries are skipped (revents 0)
+ * @vp:		the items: events in, revents out (sock is set here)
+ * @n:		how many
+ *
+ * Those of the current context are looked at in one vs_poll(), the rest
+ * (after a vstackd restart) one by one with pl_sock_poll().
+ *
+ * Return: items with revents
+ */
+int pl_poll_socks(struct pl_sock *const *socks, struct vs_pollfd *vp,
+		  unsigned n)
+{
+	struct pl_ctx *c = pl_ctx_current();
+	bool batch = false;
+	unsigned i;
+	int ready = 0;
+
+	for (i = 0; i < n; i++) {
+		vp[i].revents = 0;
+		vp[i].sock = -1;
+		if (socks[i] && c && atomic_load(&socks[i]->ctx) == c) {
+			vp[i].sock = atomic_load(&socks[i]->vs);
+			batch = true;
+		}
+	}
+	if (batch && vs_poll(c->vs, vp, n, 0) < 0)
+		for (i = 0; i < n; i++)
+			vp[i].sock = -1; /* gone just now: one by one */
+	for (i = 0; i < n; i++) {
+		if (!socks[i])
+			continue;
+		if (vp[i].sock < 0)
+			vp[i].revents = pl_sock_poll(socks[i], vp[i].events);
+		if (vp[i].revents)
+			ready++;
+	}
+	pl_ctx_put(c);
+	return ready;
 }
 
 /**
@@ -369,13 +751,14 @@ bool pl_stale(const struct pl_sock *s)
 
 /**
  * pl_sock_new() - a socket object for a libvstack socket
+ * @c:		its context (the socket takes a reference)
  * @vs:		the libvstack socket (non-blocking already)
  * @type:	SOCK_STREAM or SOCK_DGRAM
  *
  * Return: it with no reference yet (pl_install() takes the first), or
  * NULL (ENOMEM)
  */
-struct pl_sock *pl_sock_new(int vs, int type)
+struct pl_sock *pl_sock_new(struct pl_ctx *c, int vs, int type)
 {
 	struct pl_sock *s = calloc(1, sizeof(*s));
 
@@ -384,6 +767,8 @@ struct pl_sock *pl_sock_new(int vs, int type)
 		errno = ENOMEM;
 		return NULL;
 	}
+	atomic_fetch_add(&c->refs, 1);
+	atomic_store(&s->ctx, c);
 	s->vs = vs;
 	s->type = type;
 	s->gen = atomic_load(&pl_fork_gen);
@@ -464,18 +849,20 @@ void pl_drop_fd(struct pl_sock *s)
  */
 void pl_put(struct pl_sock *s)
 {
-	struct vs_ctx *ctx;
+	struct pl_ctx *c;
 
 	if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
+	c = atomic_load(&s->ctx);
 	if (!pl_stale(s)) {
-		ctx = pl_ctx_now();
-		if (ctx && s->vs >= 0) {
-			(void)vs_close(ctx, s->vs);
+		pl_orphan_set(s, false);
+		if (s->vs >= 0) {
+			(void)vs_close(c->vs, s->vs);
 			pl_notify_all();
 		}
 		atomic_fetch_sub(&pl_nsocks, 1);
 	}
+	pl_ctx_put(c);
 	free(s);
 }
 
@@ -649,9 +1036,10 @@ static int pl_wait_sleep(pl_check_fn check, void *arg, struct pollfd *kfds,
 			 nfds_t nk, int64_t deadline, const sigset_t *mask,
 			 struct pl_sock *watch)
 {
-	struct vs_ctx *ctx = pl_ctx_now();
 	struct timespec ts, *tp;
 	struct pl_waiter w;
+	struct pl_ctx *c;
+	int64_t cap, left;
 	nfds_t i, n;
 	int r, err;
 
@@ -668,27 +1056,46 @@ static int pl_wait_sleep(pl_check_fn check, void *arg, struct pollfd *kfds,
 		}
 		n = nk;
 		w.efd = pl_thread_efd();
-		if (ctx && w.efd >= 0) {
+		/* Looked up every time round: after a vstackd restart the
+		 * current context is a new one. */
+		c = pl_ctx_current();
+		if (c && w.efd >= 0) {
 			pl_wait_register(&w);
 			/* Arm, then look: anything after the arm wakes us. */
-			if (vs_ctx_arm(ctx) ||
-			    (r = pl_look(check, arg, watch)) != 0) {
+			r = 0;
+			if (!vs_ctx_arm(c->vs) &&
+			    !(r = pl_look(check, arg, watch))) {
+				kfds[n++] = (struct pollfd){
+					.fd = vs_ctx_fd(c->vs),
+					.events = POLLIN};
+				kfds[n++] = (struct pollfd){.fd = w.efd,
+							    .events = POLLIN};
+			} else {
 				pl_wait_unregister(&w);
-				if (r)
+				if (r) {
+					pl_ctx_put(c);
 					return r;
-				continue; /* vstackd gone: check() says so */
+				}
+				/* vstackd gone: its descriptor says nothing
+				 * more, we look every PL_REVIVE_MS below. */
 			}
-			kfds[n++] = (struct pollfd){.fd = vs_ctx_fd(ctx),
-						    .events = POLLIN};
-			kfds[n++] = (struct pollfd){.fd = w.efd,
-						    .events = POLLIN};
 		}
+		/*
+		 * Nothing would wake us for a vstack socket when this thread
+		 * has no eventfd (EMFILE: look every 10 ms) or vstackd is
+		 * gone; and a socket waiting for the next vstackd is tried
+		 * only when someone looks at it.
+		 */
+		cap = -1;
+		if (n == nk && w.efd < 0)
+			cap = 10000000;
+		else if (n == nk || atomic_load(&pl_orphans))
+			cap = (int64_t)PL_REVIVE_MS * 1000000;
 		tp = pl_timespec_left(deadline, &ts);
-		if (n == nk && ctx && (!tp || ts.tv_sec || ts.tv_nsec > 10000000)) {
-			/* No eventfd for this thread (EMFILE): nothing would
-			 * wake us for a vstack socket, so look every 10 ms. */
-			ts.tv_sec = 0;
-			ts.tv_nsec = 10000000;
+		left = tp ? (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec : -1;
+		if (cap >= 0 && (left < 0 || left > cap)) {
+			ts.tv_sec = cap / 1000000000;
+			ts.tv_nsec = cap % 1000000000;
 			tp = &ts;
 		}
 		r = PL_REAL(ppoll)(kfds, n, tp, mask);
@@ -696,7 +1103,7 @@ static int pl_wait_sleep(pl_check_fn check, void *arg, struct pollfd *kfds,
 		if (n > nk) {
 			pl_wait_unregister(&w);
 			if (kfds[nk].revents) {
-				(void)vs_ctx_ack(ctx);
+				(void)vs_ctx_ack(c->vs);
 				pl_notify_all();
 			}
 			if (kfds[nk + 1].revents) {
@@ -705,6 +1112,7 @@ static int pl_wait_sleep(pl_check_fn check, void *arg, struct pollfd *kfds,
 				(void)!PL_REAL(read)(w.efd, &v, sizeof(v));
 			}
 		}
+		pl_ctx_put(c);
 		if (r < 0)
 			return -err;
 		for (i = 0; i < nk; i++)
@@ -732,13 +1140,14 @@ static int pl_wait_sleep(pl_check_fn check, void *arg, struct pollfd *kfds,
 int pl_wait(pl_check_fn check, void *arg, struct pollfd *kfds, nfds_t nk,
 	    int64_t deadline, const sigset_t *mask, struct pl_sock *watch)
 {
-	struct vs_ctx *ctx = pl_ctx_now();
+	struct pl_ctx *c = pl_ctx_current();
 	int64_t now = pl_now(), end;
 	sigset_t all, orig;
 	int r;
 
 	/* As long as libvstack's own blocking calls look (VSTACK_SPIN_US) */
-	end = now + (ctx ? vs_ctx_spin_ns(ctx) : 0);
+	end = now + (c ? vs_ctx_spin_ns(c->vs) : 0);
+	pl_ctx_put(c);
 	if (deadline >= 0 && deadline < end)
 		end = deadline;
 	/*
@@ -772,19 +1181,15 @@ struct pl_one {
  * pl_check_one() - pl_wait() check for one socket
  * @arg:	struct pl_one
  *
- * Return: 1 when ready (or in error), 0 otherwise
+ * Return: 1 when ready (or in error), 0 otherwise (a listener waiting for
+ * vstackd to come back, too)
  */
 static int pl_check_one(void *arg)
 {
 	struct pl_one *o = arg;
-	struct vs_pollfd p = {.sock = o->s->vs, .events = o->events};
-	struct vs_ctx *ctx = pl_ctx_now();
 
-	if (!ctx)
-		return -ECONNABORTED;
-	if (vs_poll(ctx, &p, 1, 0) < 0)
-		return 1; /* the call itself reports the error */
-	return p.revents != 0;
+	/* An error is "ready": the call itself reports it. */
+	return pl_sock_poll(o->s, o->events) != 0;
 }
 
 /**

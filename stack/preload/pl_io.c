@@ -60,11 +60,17 @@ static ssize_t pl_recv(struct pl_sock *s, void *buf, size_t len, int flags,
 			}
 			continue;
 		}
+		/* vstackd went away: the socket waits for the next one */
+		if (err == ECONNABORTED && pl_revive(s) != -EINVAL)
+			err = EAGAIN;
 		if (err == EAGAIN)
 			err = pl_again(s, &s->in_gen, flags, POLLIN,
 				       s->rcvtimeo_ns);
 		if (err)
 			return got ? (ssize_t)got : pl_fail(err);
+		ctx = pl_enter(s); /* it may be in a new context now */
+		if (!ctx)
+			return got ? (ssize_t)got : -1;
 	}
 }
 
@@ -100,6 +106,8 @@ static ssize_t pl_send(struct pl_sock *s, const void *buf, size_t len,
 			pl_notify_all();
 			if (r >= 0) {
 				atomic_store(&s->bound, true);
+				if (!atomic_load(&s->noted))
+					pl_note_local(ctx, s); /* restarts */
 				return r;
 			}
 		} else if (r >= 0) {
@@ -111,11 +119,17 @@ static ssize_t pl_send(struct pl_sock *s, const void *buf, size_t len,
 		if (err == EPIPE && s->type == SOCK_STREAM &&
 		    !(flags & MSG_NOSIGNAL))
 			raise(SIGPIPE);
+		/* vstackd went away: the socket waits for the next one */
+		if (err == ECONNABORTED && pl_revive(s) != -EINVAL)
+			err = EAGAIN;
 		if (err == EAGAIN)
 			err = pl_again(s, &s->out_gen, flags, POLLOUT,
 				       s->sndtimeo_ns);
 		if (err)
 			return done ? (ssize_t)done : pl_fail(err);
+		ctx = pl_enter(s); /* it may be in a new context now */
+		if (!ctx)
+			return done ? (ssize_t)done : -1;
 	}
 }
 

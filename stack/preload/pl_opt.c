@@ -347,6 +347,9 @@ static int pl_name(int fd, struct sockaddr *addr, socklen_t *len, bool peer)
 		return (int)pl_done(s, pl_fail(EFAULT));
 	r = peer ? vs_getpeername(ctx, s->vs, &sa)
 		 : vs_getsockname(ctx, s->vs, &sa);
+	/* Waiting for vstackd to come back: where it will be made again */
+	if (r && errno == ECONNABORTED && !peer && pl_noted_local(s, &sa))
+		r = 0;
 	if (!r)
 		pl_addr_out(&sa, addr, len);
 	return (int)pl_done(s, r);

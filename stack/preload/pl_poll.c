@@ -65,12 +65,14 @@ struct pl_epitem {
  * @refs:	the table's and each call's
  * @it:		the items, @n of @cap
  * @vp:		vs_poll() scratch, @cap entries
+ * @ss:		pl_poll_socks() scratch, @cap entries
  */
 struct pl_ep {
 	pthread_mutex_t lock;
 	_Atomic int refs;
 	struct pl_epitem *it;
 	struct vs_pollfd *vp;
+	struct pl_sock **ss;
 	int n, cap;
 };
 
@@ -92,6 +94,7 @@ static void pl_ep_put(struct pl_ep *ep)
 	pthread_mutex_destroy(&ep->lock);
 	free(ep->it);
 	free(ep->vp);
+	free(ep->ss);
 	free(ep);
 }
 
@@ -199,7 +202,6 @@ static uint32_t pl_revents(uint32_t want, short re)
  */
 static int pl_ep_scan(struct pl_ep *ep, struct epoll_event *out, int max)
 {
-	struct vs_ctx *ctx = pl_ctx_now();
 	int i, k = 0, nv = 0, n;
 
 	pthread_mutex_lock(&ep->lock);
@@ -211,29 +213,25 @@ static int pl_ep_scan(struct pl_ep *ep, struct epoll_event *out, int max)
 			ep->it[i--] = ep->it[--ep->n];
 			continue;
 		}
-		ep->vp[i].sock = it->off || atomic_load(&it->s->closed) ||
-						 pl_stale(it->s)
-					 ? -1
-					 : it->s->vs;
+		ep->ss[i] = it->off || atomic_load(&it->s->closed) ||
+					 pl_stale(it->s)
+				    ? NULL
+				    : it->s;
 		ep->vp[i].events = pl_vs_events(it->events);
-		ep->vp[i].revents = 0;
-		nv++;
+		nv += ep->ss[i] != NULL;
 	}
-	if (!nv || !ctx) {
+	if (!nv) {
 		pthread_mutex_unlock(&ep->lock);
 		return 0;
 	}
-	if (vs_poll(ctx, ep->vp, (unsigned)ep->n, 0) < 0)
-		for (i = 0; i < ep->n; i++)
-			if (ep->vp[i].sock >= 0)
-				ep->vp[i].revents = VS_POLLERR | VS_POLLHUP;
+	(void)pl_poll_socks(ep->ss, ep->vp, (unsigned)ep->n);
 	n = ep->n;
 	for (i = 0; i < n && (!out || k < max); i++) {
 		struct pl_epitem *it = &ep->it[i];
 		uint32_t ev, report;
 		unsigned g;
 
-		if (ep->vp[i].sock < 0)
+		if (!ep->ss[i])
 			continue;
 		ev = pl_revents(it->events, ep->vp[i].revents) &
 		     (it->events | EPOLLERR | EPOLLHUP);
@@ -322,16 +320,22 @@ static int pl_ep_ctl(int epfd, int op, int fd, struct pl_sock *s,
 			int cap = ep->cap ? ep->cap * 2 : 8;
 			struct pl_epitem *nit =
 				realloc(ep->it, cap * sizeof(*nit));
-			struct vs_pollfd *nvp;
+			struct vs_pollfd *nvp = NULL;
+			struct pl_sock **nss = NULL;
 
-			if (nit)
+			if (nit) {
 				ep->it = nit;
-			nvp = nit ? realloc(ep->vp, cap * sizeof(*nvp)) : NULL;
-			if (!nvp) {
+				nvp = realloc(ep->vp, cap * sizeof(*nvp));
+			}
+			if (nvp) {
+				ep->vp = nvp;
+				nss = realloc(ep->ss, cap * sizeof(*nss));
+			}
+			if (!nss) {
 				err = ENOMEM;
 				break;
 			}
-			ep->vp = nvp;
+			ep->ss = nss;
 			ep->cap = cap;
 		}
 		it = &ep->it[ep->n++];
@@ -449,10 +453,12 @@ PL_API int epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout,
 
 /**
  * struct pl_pollset - poll()'s vstack part
- * @vp:		vs_poll() items
+ * @ss:		the sockets, NULL for stale ones
+ * @vp:		vs_poll() items, one for each
  * @n:		how many
  */
 struct pl_pollset {
+	struct pl_sock **ss;
 	struct vs_pollfd *vp;
 	unsigned n;
 };
@@ -466,20 +472,8 @@ struct pl_pollset {
 static int pl_poll_check(void *arg)
 {
 	struct pl_pollset *ps = arg;
-	struct vs_ctx *ctx = pl_ctx_now();
-	unsigned i;
-	int n;
 
-	n = ctx ? vs_poll(ctx, ps->vp, ps->n, 0) : -1;
-	if (n < 0) {
-		/* vstackd gone: every socket has hung up */
-		for (i = 0, n = 0; i < ps->n; i++)
-			if (ps->vp[i].sock >= 0) {
-				ps->vp[i].revents = VS_POLLERR | VS_POLLHUP;
-				n++;
-			}
-	}
-	return n;
+	return pl_poll_socks(ps->ss, ps->vp, ps->n);
 }
 
 /**
@@ -498,6 +492,7 @@ static int pl_poll(struct pollfd *fds, nfds_t n, int64_t deadline,
 	struct pollfd kst[PL_POLL_STACK + 2], *k = kst;
 	struct vs_pollfd vst[PL_POLL_STACK], *vp = vst;
 	struct pl_sock *sst[PL_POLL_STACK], **socks = sst;
+	struct pl_sock *vsst[PL_POLL_STACK], **vss = vsst;
 	struct pl_pollset ps = {0};
 	nfds_t i, nk = 0, nvs = 0;
 	int r, ready = 0, err = 0;
@@ -512,8 +507,9 @@ static int pl_poll(struct pollfd *fds, nfds_t n, int64_t deadline,
 	if (n > PL_POLL_STACK) {
 		k = malloc((n + 2) * sizeof(*k));
 		vp = malloc(n * sizeof(*vp));
-		socks = malloc(n * sizeof(*socks));
-		if (!k || !vp || !socks) {
+		vss = malloc(n * sizeof(*vss));
+		socks = calloc(n, sizeof(*socks)); /* put at "out" */
+		if (!k || !vp || !vss || !socks) {
 			err = ENOMEM;
 			goto out;
 		}
@@ -530,11 +526,12 @@ static int pl_poll(struct pollfd *fds, nfds_t n, int64_t deadline,
 		}
 		if (pl_stale(s))
 			deadline = pl_now(); /* POLLNVAL: do not sleep */
-		vp[ps.n].sock = pl_stale(s) ? -1 : s->vs;
+		vss[ps.n] = pl_stale(s) ? NULL : s;
 		vp[ps.n].events = pl_vs_events((uint16_t)fds[i].events);
 		vp[ps.n].revents = 0;
 		ps.n++;
 	}
+	ps.ss = vss;
 	ps.vp = vp;
 	r = pl_wait(pl_poll_check, &ps, k, nk, deadline, mask, NULL);
 	if (r < 0) {
@@ -566,6 +563,7 @@ out:
 	if (k != kst) {
 		free(k);
 		free(vp);
+		free(vss);
 		free(socks);
 	}
 	return err ? pl_fail(err) : ready;

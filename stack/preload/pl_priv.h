@@ -6,6 +6,7 @@
 #ifndef VSTACK_PL_PRIV_H
 #define VSTACK_PL_PRIV_H
 
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,6 +25,8 @@
 
 /* Descriptors above this are never vstack sockets (the table's size). */
 #define PL_FD_MAX (1 << 20)
+/* A listener whose vstackd went away tries the next one this often. */
+#define PL_REVIVE_MS 100
 
 /**
  * struct pl_real - the libc functions the shim wraps, found lazily with
@@ -85,19 +88,40 @@ PL_HIDDEN void *pl_dlsym(const char *name);
 		    pl_real.name))
 
 /**
+ * struct pl_ctx - a libvstack context and who holds it
+ * @vs:		the context; NULL once closed in a forked child
+ * @refs:	the current context's own (pl_core.c), each socket made on
+ *		it, and each call or sleep using it; the last one closes it
+ */
+struct pl_ctx {
+	struct vs_ctx *vs;
+	_Atomic int refs;
+};
+
+/**
  * struct pl_sock - one vstack socket, named by one or more descriptors
  * @refs:	references: each descriptor, each call in flight, each
  *		epoll registration; the last one closes the vstack socket
  * @nfds:	descriptors naming it; when it drops to 0 the socket is
  *		closed for its users (@closed) even if a call still runs
  * @closed:	no descriptor names it any more: blocked calls end (EBADF)
- * @vs:		the libvstack socket
+ * @ctx:	the context it lives in (a reference); a listener moves to
+ *		the next vstackd's context (pl_revive()), under pl_ctx_lock
+ * @vs:		the libvstack socket in @ctx (written before @ctx moves)
  * @type:	SOCK_STREAM or SOCK_DGRAM
  * @gen:	pl_fork_gen when it was made: after fork(2) it is stale
  * @nonblock:	O_NONBLOCK (a file status flag: shared by dups)
  * @bound:	bind() or listen() or connect() reached vstackd: it can no
  *		longer move to the kernel
  * @listening:	listen() succeeded
+ * @laddr:	the address and port of a listener or a datagram socket
+ *		(port 0: none yet), @backlog a listener's backlog, @raddr
+ *		a datagram socket's peer (connect()): what it is made again
+ *		with after vstackd restarted (under pl_revive_lock)
+ * @noted:	@laddr was taken (pl_note_local())
+ * @orphan:	its vstackd went away, it is not made again yet
+ * @revive_next: monotonic ns before which it is not tried again
+ * @revive_said: its last failure to listen again was told (stderr)
  * @in_gen:	bumped when a read came back short or with EAGAIN (EPOLLET)
  * @out_gen:	the same for writes
  * @rcvtimeo_ns, @sndtimeo_ns: SO_RCVTIMEO/SO_SNDTIMEO, 0 for none
@@ -107,12 +131,19 @@ struct pl_sock {
 	_Atomic int refs;
 	_Atomic int nfds;
 	_Atomic bool closed;
-	int vs;
+	struct pl_ctx *_Atomic ctx;
+	_Atomic int vs;
 	int type;
 	uint64_t gen;
 	_Atomic bool nonblock;
 	_Atomic bool bound;
 	_Atomic bool listening;
+	struct sockaddr_in laddr, raddr;
+	_Atomic bool noted;
+	int backlog;
+	_Atomic bool orphan;
+	int64_t revive_next;
+	int revive_said;
 	_Atomic unsigned in_gen, out_gen;
 	int64_t rcvtimeo_ns, sndtimeo_ns;
 	int opt_reuseaddr, opt_reuseport, opt_keepalive, opt_nodelay;
@@ -122,8 +153,19 @@ struct pl_sock {
 /* pl_core.c */
 PL_HIDDEN extern _Atomic uint64_t pl_fork_gen;
 PL_HIDDEN extern _Atomic int pl_nsocks;
-PL_HIDDEN struct vs_ctx *pl_ctx_get(void);
-PL_HIDDEN struct vs_ctx *pl_ctx_now(void);
+PL_HIDDEN struct pl_ctx *pl_ctx_get(bool quiet);
+PL_HIDDEN struct pl_ctx *pl_ctx_current(void);
+PL_HIDDEN void pl_ctx_put(struct pl_ctx *c);
+PL_HIDDEN struct pl_ctx *pl_sock_ctx(struct pl_sock *s);
+PL_HIDDEN struct pl_ctx *pl_entered(void);
+PL_HIDDEN void pl_leave(void);
+PL_HIDDEN int pl_revive(struct pl_sock *s);
+PL_HIDDEN void pl_note_local(struct vs_ctx *ctx, struct pl_sock *s);
+PL_HIDDEN bool pl_noted_local(struct pl_sock *s, struct sockaddr_in *out);
+PL_HIDDEN void pl_note_peer(struct pl_sock *s, const struct sockaddr_in *peer);
+PL_HIDDEN short pl_sock_poll(struct pl_sock *s, short events);
+PL_HIDDEN int pl_poll_socks(struct pl_sock *const *socks,
+			    struct vs_pollfd *vp, unsigned n);
 PL_HIDDEN bool pl_fallback_kernel(void);
 PL_HIDDEN bool pl_inet6_refused(void);
 PL_HIDDEN struct pl_sock *pl_get(int fd);
@@ -133,7 +175,7 @@ PL_HIDDEN bool pl_stale(const struct pl_sock *s);
 PL_HIDDEN int pl_install(int fd, struct pl_sock *s);
 PL_HIDDEN struct pl_sock *pl_uninstall(int fd);
 PL_HIDDEN void pl_drop_fd(struct pl_sock *s);
-PL_HIDDEN struct pl_sock *pl_sock_new(int vs, int type);
+PL_HIDDEN struct pl_sock *pl_sock_new(struct pl_ctx *c, int vs, int type);
 PL_HIDDEN int pl_placeholder(void);
 PL_HIDDEN bool pl_fd_cloexec(int fd);
 PL_HIDDEN void pl_fd_set_cloexec(int fd, bool on);

@@ -57,6 +57,7 @@ static int pl_vs_type(int domain, int type, int proto)
 
 /**
  * pl_new_fd() - name a fresh libvstack socket with a descriptor
+ * @c:		its context
  * @vs:		the socket
  * @type:	SOCK_STREAM or SOCK_DGRAM
  * @flags:	SOCK_NONBLOCK, SOCK_CLOEXEC
@@ -65,9 +66,9 @@ static int pl_vs_type(int domain, int type, int proto)
  *
  * Return: the descriptor, or -1 with errno
  */
-static int pl_new_fd(int vs, int type, int flags)
+static int pl_new_fd(struct pl_ctx *c, int vs, int type, int flags)
 {
-	struct vs_ctx *ctx = pl_ctx_now();
+	struct vs_ctx *ctx = c->vs;
 	struct pl_sock *s;
 	int fd, err;
 
@@ -76,7 +77,7 @@ static int pl_new_fd(int vs, int type, int flags)
 	fd = pl_placeholder();
 	if (fd < 0)
 		goto fail;
-	s = pl_sock_new(vs, type);
+	s = pl_sock_new(c, vs, type);
 	if (!s || pl_install(fd, s)) {
 		err = errno;
 		free(s);
@@ -101,25 +102,30 @@ PL_API int socket(int domain, int type, int protocol)
 {
 	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	int vt = pl_vs_type(domain, base, protocol), vs, fd, err;
-	struct vs_ctx *ctx;
+	struct pl_ctx *c;
 
 	if (domain == AF_INET6 && pl_inet6_refused())
 		return pl_fail(EAFNOSUPPORT);
 	if (!vt)
 		return PL_REAL(socket)(domain, type, protocol);
-	ctx = pl_ctx_get();
-	if (!ctx) {
+	c = pl_ctx_get(false);
+	if (!c) {
 		if (pl_fallback_kernel())
 			return PL_REAL(socket)(domain, type, protocol);
 		return -1;
 	}
-	vs = vs_socket(ctx, vt);
+	vs = vs_socket(c->vs, vt);
 	err = errno;
 	pl_notify_all();
-	if (vs < 0)
+	if (vs < 0) {
+		pl_ctx_put(c);
 		return pl_fail(err);
-	fd = pl_new_fd(vs, base, type);
+	}
+	fd = pl_new_fd(c, vs, base, type);
+	err = errno;
+	pl_ctx_put(c);
 	pl_notify_all();
+	errno = err;
 	return fd;
 }
 
@@ -212,36 +218,14 @@ int pl_to_kernel(int fd, struct pl_sock *s)
  */
 int pl_kernel_now(int fd, struct pl_sock *s)
 {
-	int r = pl_to_kernel(fd, s), err = errno;
+	int r = pl_to_kernel(fd, s);
 
-	pl_put(s);
-	errno = err;
-	return r;
+	return (int)pl_done(s, r);
 }
 
 /**
- * pl_enter() - the context for a call on a socket
- * @s:		the socket
- *
- * Return: the context, or NULL with errno (EBADFD: inherited across
- * fork(); ECONNABORTED)
- */
-struct vs_ctx *pl_enter(struct pl_sock *s)
-{
-	struct vs_ctx *ctx;
-
-	if (pl_stale(s)) {
-		errno = EBADFD;
-		return NULL;
-	}
-	ctx = pl_ctx_now();
-	if (!ctx)
-		errno = ECONNABORTED;
-	return ctx;
-}
-
-/**
- * pl_done() - end a call: drop the reference, keep errno
+ * pl_done() - end a call: leave its context, drop the reference, keep
+ * errno
  * @s:		the socket
  * @ret:	the call's result
  *
@@ -251,6 +235,7 @@ long pl_done(struct pl_sock *s, long ret)
 {
 	int err = errno;
 
+	pl_leave();
 	pl_put(s);
 	errno = err;
 	return ret;
@@ -263,7 +248,7 @@ long pl_done(struct pl_sock *s, long ret)
  * @ctxp:	its context
  *
  * Return: 1 a vstack socket, 0 a kernel descriptor (the caller asks
- * libc), -1 with errno (EBADFD after fork, ECONNABORTED; nothing held)
+ * libc), -1 with errno (EBADFD after fork; nothing held)
  */
 int pl_begin(int fd, struct pl_sock **sp, struct vs_ctx **ctxp)
 {
@@ -334,8 +319,11 @@ PL_API int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	if (pl_is_loopback(&sa))
 		return pl_kernel_now(fd, s) ? -1 : PL_REAL(bind)(fd, addr, len);
 	r = vs_bind(ctx, s->vs, &sa);
-	if (!r)
+	if (!r) {
 		atomic_store(&s->bound, true);
+		if (s->type == SOCK_DGRAM)
+			pl_note_local(ctx, s); /* for a vstackd restart */
+	}
 	return pl_ctl_done(s, r);
 }
 
@@ -356,6 +344,9 @@ PL_API int listen(int fd, int backlog)
 		return pl_done(s, 0);
 	r = vs_listen(ctx, s->vs, backlog);
 	if (!r) {
+		/* What it listens on again after a vstackd restart */
+		pl_note_local(ctx, s);
+		s->backlog = backlog;
 		atomic_store(&s->bound, true);
 		atomic_store(&s->listening, true);
 	}
@@ -397,14 +388,20 @@ PL_API int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 		err = errno;
 		if (vs >= 0)
 			break;
+		/* vstackd went away: the listener waits for the next one */
+		if (err == ECONNABORTED && pl_revive(s) != -EINVAL)
+			err = EAGAIN;
 		if (err == EAGAIN)
 			err = pl_again(s, &s->in_gen, 0, POLLIN,
 				       s->rcvtimeo_ns);
 		if (err)
 			return pl_done(s, pl_fail(err));
+		ctx = pl_enter(s); /* it may listen in a new context now */
+		if (!ctx)
+			return pl_done(s, -1);
 	}
 	pl_notify_all();
-	nfd = pl_new_fd(vs, SOCK_STREAM, flags);
+	nfd = pl_new_fd(pl_entered(), vs, SOCK_STREAM, flags);
 	err = errno;
 	pl_notify_all();
 	if (nfd >= 0) {
@@ -474,6 +471,11 @@ PL_API int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return pl_kernel_now(fd, s) ? -1 : PL_REAL(connect)(fd, addr, len);
 	r = vs_connect(ctx, s->vs, &sa);
 	err = errno;
+	if (!r && s->type == SOCK_DGRAM) { /* for a vstackd restart */
+		pl_note_peer(s, sa.sin_port ? &sa : NULL);
+		if (!atomic_load(&s->noted))
+			pl_note_local(ctx, s);
+	}
 	pl_notify_all();
 	if (!r || err != EINPROGRESS) {
 		if (!r)

@@ -124,29 +124,10 @@ out=$(client shim 60 sockperf pp --tcp -i "$KA" -p 11113 -t 2 2>&1) ||
 sockperf_check "$out" "sockperf ping-pong --tcp shim client -> kernel server"
 
 # --- curl, nginx, http.server -------------------------------------------------
-mkdir -p "$T/www" "$T/nginx"
+mkdir -p "$T/www"
 head -c $((8 << 20)) /dev/urandom >"$T/www/big.bin"
 want=$(sha256sum <"$T/www/big.bin")
-cat >"$T/nginx/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $T/nginx/error.log info;
-pid $T/nginx/nginx.pid;
-events { worker_connections 256; }
-http {
-	access_log $T/nginx/access.log;
-	client_body_temp_path $T/nginx;
-	proxy_temp_path $T/nginx;
-	fastcgi_temp_path $T/nginx;
-	uwsgi_temp_path $T/nginx;
-	scgi_temp_path $T/nginx;
-	sendfile on;
-	tcp_nopush on;
-	keepalive_timeout 5;
-	server { listen $SA:8080; root $T/www; }
-}
-EOF
+nginx_conf "$T/nginx" "$SA:8080" "$T/www" "sendfile on; tcp_nopush on; keepalive_timeout 5;"
 shim_server nginx nginx -c "$T/nginx/nginx.conf"
 wait_ep es tcp_listen -ge 3
 fetch_check() { # KIND URL WHAT

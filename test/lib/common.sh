@@ -947,6 +947,32 @@ require_preload() {
 	fi
 }
 
+# nginx_conf DIR LISTEN ROOT [HTTP-LINES] - write DIR/nginx.conf: one
+# process in the foreground (what the shim supports), logs and temp files
+# in DIR, one server on LISTEN serving ROOT, HTTP-LINES added to the http
+# block.
+nginx_conf() {
+	mkdir -p "$1"
+	cat >"$1/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+error_log $1/error.log info;
+pid $1/nginx.pid;
+events { worker_connections 256; }
+http {
+	access_log $1/access.log;
+	client_body_temp_path $1;
+	proxy_temp_path $1;
+	fastcgi_temp_path $1;
+	uwsgi_temp_path $1;
+	scgi_temp_path $1;
+	${4:-}
+	server { listen $2; root $3; }
+}
+EOF
+}
+
 # mk_tenant NAME EP ADDR/LEN - a tenant in a cgroup of its own ($CGROUP_DIR,
 # weight 100) with endpoint EP at ADDR/LEN.
 mk_tenant() {

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# preload_restart - programs on the shim outlive a vstackd restart.
+#
+# In tenant tp (endpoint ep, 10.86.0.1), through the shim
+# (test/lib/pl_restart.py): an echo server blocked in accept(), one with a
+# non-blocking listener in an epoll loop, python3 -m http.server (poll),
+# nginx (epoll, edge-triggered; not in the sanitizer build, where
+# Debian's programs cannot load the shim's ASan), a UDP echo server
+# blocked in recvfrom(), and a long-lived client making a new connection every 0.1 s to the
+# kernel peer (10.86.0.9, behind a TAP port). vstackd is then killed
+# (SIGKILL) and, in a second round, stopped (SIGTERM), and started again
+# each time:
+#   - while vstackd is away the programs do not spin: their CPU time over
+#     2 s stays far below what one busy loop takes, and the servers never
+#     see an accept() error (the listeners wait);
+#   - once it is back every listener listens again on its old address and
+#     port and the UDP socket is bound again: the kernel peer's
+#     connections to every server are answered, and its datagrams echoed;
+#   - the client's new connections work again in the same process (the
+#     shim attaches to the new vstackd), after failing while it was away.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+require_preload
+
+start_vstackd
+mk_tenant tp ep 10.86.0.1/24
+CP=$CGROUP_DIR
+mk_kernel_peer k 10.86.0.9/24
+K=$KPEER
+ping_ok "$K" 10.86.0.1 || fail "the kernel peer cannot reach endpoint ep"
+EA=10.86.0.1
+
+nsx "$K" "$PY" "$LIB/pl_peer.py" 7000 >"$T/peer.log" 2>&1 &
+wait_listen "$K" tcp 7000
+
+mkdir -p "$T/www"
+head -c 100000 /dev/urandom >"$T/www/blob"
+WANT=$(sha256sum <"$T/www/blob" | cut -d' ' -f1)
+
+PIDS=()
+shim() { # NAME CMD... - a program in tenant tp through the shim, bounded
+	local name=$1
+	shift
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	(cd "$T/www" && exec timeout -k 5 300 bash -c \
+		'echo $$ >"$1/cgroup.procs" && shift && exec env "$@"' _ \
+		"$CP" "${PRELOAD_ENV[@]}" "$@") >"$T/$name.out" 2>"$T/$name.err" &
+	PIDS+=($!)
+}
+
+shim accept "$PY" -u "$LIB/pl_restart.py" accept 7201
+shim epoll "$PY" -u "$LIB/pl_restart.py" epoll 7202
+shim http "$PY" -u -m http.server --bind "$EA" 7203
+shim udp "$PY" -u "$LIB/pl_restart.py" udp 7205
+NLISTEN=3
+if ((${#PRELOAD_ENV[@]} == 1)); then # not the sanitizer build
+	require_cmd nginx
+	nginx_conf "$T/nginx" "$EA:7204" "$T/www"
+	shim nginx nginx -c "$T/nginx/nginx.conf"
+	NLISTEN=4
+fi
+wait_ep ep tcp_listen -ge "$NLISTEN"
+shim client "$PY" -u "$LIB/pl_restart.py" client 10.86.0.9 7000
+
+# echo_ok PORT - the kernel peer's request to a shim echo server is answered.
+echo_ok() {
+	nsx_to 10 "$K" "$PY" - "$EA" "$1" <<'EOF'
+import socket, sys
+with socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3) as c:
+    c.sendall(b"hello\n")
+    got = b""
+    while len(got) < 6:
+        d = c.recv(64)
+        if not d:
+            break
+        got += d
+sys.exit(0 if got == b"hello\n" else 1)
+EOF
+}
+
+# udp_ok PORT - the shim UDP server echoes the kernel peer's datagram.
+udp_ok() {
+	nsx_to 10 "$K" "$PY" - "$EA" "$1" <<'EOF'
+import socket, sys
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(1)
+u.sendto(b"ping", (sys.argv[1], int(sys.argv[2])))
+d, a = u.recvfrom(64)
+sys.exit(0 if d == b"ping" and a == (sys.argv[1], int(sys.argv[2])) else 1)
+EOF
+}
+
+# http_ok PORT - the kernel peer fetches the blob from a shim web server.
+http_ok() {
+	local got
+	got=$(nsx_to 10 "$K" "$PY" - "http://$EA:$1/blob" <<'EOF' 2>/dev/null
+import hashlib, sys, urllib.request
+print(hashlib.sha256(urllib.request.urlopen(sys.argv[1], timeout=5).read()).hexdigest())
+EOF
+) && [[ $got == "$WANT" ]]
+}
+
+client_oks() { grep -c '^ok ' "$T/client.out" || true; }
+client_more() { (($(client_oks) > $1)); }
+
+all_served() { # WHEN
+	wait_until 15 echo_ok 7201 || fail "$1: the accept() server does not answer"
+	wait_until 15 echo_ok 7202 || fail "$1: the epoll server does not answer"
+	wait_until 15 udp_ok 7205 || fail "$1: the UDP server does not echo"
+	wait_until 15 http_ok 7203 || fail "$1: http.server does not serve the blob (SHA-256 $WANT)"
+	((NLISTEN < 4)) || wait_until 15 http_ok 7204 ||
+		fail "$1: nginx does not serve the blob (log: $(tail -n 3 "$T/nginx/error.log" 2>&1))"
+	local n0
+	n0=$(client_oks)
+	wait_until 10 client_more "$n0" ||
+		fail "$1: the long-lived client's new connections do not work"
+	log "$1: every server ($NLISTEN) and the client work"
+}
+
+# cpu_ticks - CPU time (clock ticks) of every shim program and its children.
+cpu_ticks() {
+	local p sum=0 st
+	for p in "${PIDS[@]}"; do
+		for c in $p $(_descendants "$p"); do
+			st=$(sed 's/^.*) //' "/proc/$c/stat" 2>/dev/null) || continue
+			# after "pid (comm) ": state is field 1, utime 12, stime 13
+			read -r -a f <<<"$st"
+			sum=$((sum + f[11] + f[12]))
+		done
+	done
+	echo "$sum"
+}
+
+all_served "before any restart"
+
+round() { # HOW: kill9 or stop
+	local how=$1 t0 t1 hz used
+	if [[ $how == kill9 ]]; then kill9_vstackd; else stop_vstackd; fi
+	sleep 0.5 # every program has noticed: its calls failed, its waits woke
+	t0=$(cpu_ticks)
+	sleep 2
+	t1=$(cpu_ticks)
+	hz=$(getconf CLK_TCK)
+	used=$(((t1 - t0) * 1000 / hz))
+	log "$how: the shim programs used $used ms of CPU in 2 s without vstackd"
+	# One program spinning on a dead listener takes most of a CPU (2000
+	# ms here); waiting ones wake every 100 ms to look for the next vstackd.
+	assert_le "$used" 400 "CPU time of the shim programs while vstackd is away ($how)"
+	grep -q '^err ' "$T/client.out" || fail "$how: the client's connections did not fail while vstackd was away"
+	start_vstackd
+	all_served "after $how and a new vstackd"
+	assert_eq "$(ep_field ep tcp_listen)" "$NLISTEN" "listeners on ep after $how"
+}
+
+round kill9
+round stop
+
+for f in accept epoll udp; do
+	if grep -q -E '^(accept|udp) ' "$T/$f.out"; then
+		fail "the $f server saw a call fail: $(grep -m1 -E '^(accept|udp) ' "$T/$f.out")"
+	fi
+done
+grep -q 'again after vstackd' "$T"/*.err && fail "a socket was not made again: $(grep -h 'again after vstackd' "$T"/*.err | head -n1)"
+log "client: $(client_oks) connections answered, $(grep -c '^err ' "$T/client.out") failed while vstackd was away"
+
+grep -i 'AddressSanitizer\|runtime error' "$T"/*.err && fail "a sanitizer report from a shim program"
+stop_vstackd
