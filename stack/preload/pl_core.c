@@ -447,12 +447,16 @@ static pthread_mutex_t pl_revive_lock = PTHREAD_MUTEX_INITIALIZER;
  * after a vstackd restart
  * @ctx:	its context
  * @s:		the socket
+ *
+ * A datagram socket that only sent has its port once the worker took the
+ * datagram: until then nothing is noted, and the next send looks again
+ * (a read of the slot, no command).
  */
 void pl_note_local(struct vs_ctx *ctx, struct pl_sock *s)
 {
 	struct sockaddr_in sa;
 
-	if (vs_getsockname(ctx, s->vs, &sa))
+	if (vs_getsockname(ctx, s->vs, &sa) || !sa.sin_port)
 		return;
 	sa.sin_family = AF_INET;
 	pthread_mutex_lock(&pl_revive_lock);

@@ -7,8 +7,10 @@
 # non-blocking listener in an epoll loop, python3 -m http.server (poll),
 # nginx (epoll, edge-triggered; not in the sanitizer build, where
 # Debian's programs cannot load the shim's ASan), a UDP echo server
-# blocked in recvfrom(), and a long-lived client making a new connection every 0.1 s to the
-# kernel peer (10.86.0.9, behind a TAP port). vstackd is then killed
+# blocked in recvfrom(), and two long-lived clients of the kernel peer
+# (10.86.0.9, behind a TAP port): one making a new TCP connection every
+# 0.1 s, one sending a datagram every 0.1 s from a socket it never bound
+# and waiting for the echo. vstackd is then killed
 # (SIGKILL) and, in a second round, stopped (SIGTERM), and started again
 # each time:
 #   - while vstackd is away the programs do not spin: their CPU time over
@@ -17,8 +19,10 @@
 #   - once it is back every listener listens again on its old address and
 #     port and the UDP socket is bound again: the kernel peer's
 #     connections to every server are answered, and its datagrams echoed;
-#   - the client's new connections work again in the same process (the
-#     shim attaches to the new vstackd), after failing while it was away.
+#   - the TCP client's new connections work again in the same process
+#     (the shim attaches to the new vstackd), after failing while it was
+#     away; the UDP client's socket is made again with the port it had,
+#     and its datagrams are echoed again.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_preload
 
@@ -61,6 +65,7 @@ if ((${#PRELOAD_ENV[@]} == 1)); then # not the sanitizer build
 fi
 wait_ep ep tcp_listen -ge "$NLISTEN"
 shim client "$PY" -u "$LIB/pl_restart.py" client 10.86.0.9 7000
+shim udpclient "$PY" -u "$LIB/pl_restart.py" udpclient 10.86.0.9 7000
 
 # echo_ok PORT - the kernel peer's request to a shim echo server is answered.
 echo_ok() {
@@ -100,8 +105,8 @@ EOF
 ) && [[ $got == "$WANT" ]]
 }
 
-client_oks() { grep -c '^ok ' "$T/client.out" || true; }
-client_more() { (($(client_oks) > $1)); }
+client_oks() { grep -c '^ok ' "$T/${1:-client}.out" || true; } # [NAME]
+client_more() { (($(client_oks "${2:-client}") > $1)); }        # N [NAME]
 
 all_served() { # WHEN
 	wait_until 15 echo_ok 7201 || fail "$1: the accept() server does not answer"
@@ -114,6 +119,9 @@ all_served() { # WHEN
 	n0=$(client_oks)
 	wait_until 10 client_more "$n0" ||
 		fail "$1: the long-lived client's new connections do not work"
+	n0=$(client_oks udpclient)
+	wait_until 10 client_more "$n0" udpclient ||
+		fail "$1: the long-lived UDP client's datagrams are not echoed"
 	log "$1: every server ($NLISTEN) and the client work"
 }
 
@@ -162,6 +170,7 @@ for f in accept epoll udp; do
 done
 grep -q 'again after vstackd' "$T"/*.err && fail "a socket was not made again: $(grep -h 'again after vstackd' "$T"/*.err | head -n1)"
 log "client: $(client_oks) connections answered, $(grep -c '^err ' "$T/client.out") failed while vstackd was away"
+log "UDP client: $(client_oks udpclient) echoes, $(grep -c '^err ' "$T/udpclient.out") tries without one"
 
 grep -i 'AddressSanitizer\|runtime error' "$T"/*.err && fail "a sanitizer report from a shim program"
 stop_vstackd

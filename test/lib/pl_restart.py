@@ -8,6 +8,8 @@ udp PORT           UDP echo server: blocking recvfrom() and sendto()
 client HOST PORT   a long-lived client: a new connection every 0.1 s, one
                    line per try on stdout ("ok N" or "err N ERRNO-NAME");
                    stops after 120 s
+udpclient HOST PORT  the same with one UDP socket that never binds: a
+                   datagram every 0.1 s, its echo awaited for 0.5 s
 Every server answers one request per connection: it reads up to 64 KiB
 and sends it back, then closes.
 """
@@ -97,6 +99,28 @@ def client(host, port):
         time.sleep(0.1)
 
 
+def udp_client(host, port):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(0.5)
+    end = time.monotonic() + 120
+    n = 0
+    while time.monotonic() < end:
+        n += 1
+        msg = b"try %d" % n
+        try:
+            u.sendto(msg, (host, port))
+            while True:  # skip late echoes of earlier tries
+                d, _ = u.recvfrom(64)
+                if d == msg:
+                    break
+            print("ok", n, flush=True)
+        except OSError as e:
+            name = "timeout" if isinstance(e, TimeoutError) else \
+                errno.errorcode.get(e.errno, e.errno)
+            print("err", n, name, flush=True)
+        time.sleep(0.1)
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "accept":
@@ -105,5 +129,7 @@ if __name__ == "__main__":
         epoll_loop(int(sys.argv[2]))
     elif mode == "udp":
         udp_loop(int(sys.argv[2]))
+    elif mode == "udpclient":
+        udp_client(sys.argv[2], int(sys.argv[3]))
     else:
         client(sys.argv[2], int(sys.argv[3]))
