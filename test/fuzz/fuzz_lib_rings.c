@@ -57,13 +57,19 @@ static uint32_t take(const uint8_t **p, size_t *left, unsigned n)
 	return v;
 }
 
+/* A ring size from one byte: a power of two the code accepts */
+static uint32_t take_size(const uint8_t **p, size_t *left)
+{
+	return 1u << (RING_LOG_MIN + take(p, left, 1) %
+					     (RING_LOG_MAX - RING_LOG_MIN + 1));
+}
+
 /* Run 1: whatever the ring and counters say, reading stays inside. */
 static void hostile(const uint8_t *data, size_t size)
 {
 	const uint8_t *p = data;
 	size_t left = size;
-	uint32_t rsize = 1u << (RING_LOG_MIN +
-				take(&p, &left, 1) % (RING_LOG_MAX - RING_LOG_MIN + 1));
+	uint32_t rsize = take_size(&p, &left);
 	uint32_t mode = take(&p, &left, 1), head = take(&p, &left, 4);
 	/* Mostly a writer a little ahead, sometimes any counter at all */
 	uint32_t tail = mode & 1 ? take(&p, &left, 4)
@@ -107,8 +113,7 @@ static void honest(const uint8_t *data, size_t size)
 {
 	const uint8_t *p = data;
 	size_t left = size;
-	uint32_t rsize = 1u << (RING_LOG_MIN +
-				take(&p, &left, 1) % (RING_LOG_MAX - RING_LOG_MIN + 1));
+	uint32_t rsize = take_size(&p, &left);
 	/* Both counters start anywhere (they run free across 2^32), at a
 	 * record boundary. */
 	uint32_t tail = take(&p, &left, 4) & ~7u, head = tail;
@@ -183,8 +188,7 @@ static void stream(const uint8_t *data, size_t size)
 {
 	const uint8_t *p = data;
 	size_t left = size;
-	uint32_t rsize = 1u << (RING_LOG_MIN +
-				take(&p, &left, 1) % (RING_LOG_MAX - RING_LOG_MIN + 1));
+	uint32_t rsize = take_size(&p, &left);
 	uint32_t tail = take(&p, &left, 4), head = tail, used;
 	struct vs_ring r = {.base = malloc(rsize), .size = rsize};
 	uint8_t *in = malloc(rsize), *out = malloc(rsize);

@@ -394,7 +394,8 @@ static void play(struct fake *f, struct vs_ctx *ctx, struct in *in,
 							       zc[k].iov_len <=
 						       ls->rcv.base +
 							       ls->rcv.size));
-				(void)vs_recv_done(ctx, s, len % (size_t)(r + 1));
+				(void)vs_recv_done(ctx, s,
+						   len % (size_t)(r + 1));
 			}
 			break;
 		case 11:
