@@ -60,17 +60,10 @@ static ssize_t pl_recv(struct pl_sock *s, void *buf, size_t len, int flags,
 			}
 			continue;
 		}
-		/* vstackd went away: the socket waits for the next one */
-		if (err == ECONNABORTED && pl_revive(s) != -EINVAL)
-			err = EAGAIN;
-		if (err == EAGAIN)
-			err = pl_again(s, &s->in_gen, flags, POLLIN,
-				       s->rcvtimeo_ns);
+		err = pl_again(s, err, &s->in_gen, flags, POLLIN,
+			       s->rcvtimeo_ns, &ctx);
 		if (err)
 			return got ? (ssize_t)got : pl_fail(err);
-		ctx = pl_enter(s); /* it may be in a new context now */
-		if (!ctx)
-			return got ? (ssize_t)got : -1;
 	}
 }
 
@@ -119,17 +112,10 @@ static ssize_t pl_send(struct pl_sock *s, const void *buf, size_t len,
 		if (err == EPIPE && s->type == SOCK_STREAM &&
 		    !(flags & MSG_NOSIGNAL))
 			raise(SIGPIPE);
-		/* vstackd went away: the socket waits for the next one */
-		if (err == ECONNABORTED && pl_revive(s) != -EINVAL)
-			err = EAGAIN;
-		if (err == EAGAIN)
-			err = pl_again(s, &s->out_gen, flags, POLLOUT,
-				       s->sndtimeo_ns);
+		err = pl_again(s, err, &s->out_gen, flags, POLLOUT,
+			       s->sndtimeo_ns, &ctx);
 		if (err)
 			return done ? (ssize_t)done : pl_fail(err);
-		ctx = pl_enter(s); /* it may be in a new context now */
-		if (!ctx)
-			return done ? (ssize_t)done : -1;
 	}
 }
 

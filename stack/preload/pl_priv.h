@@ -197,8 +197,9 @@ PL_HIDDEN int pl_wait_sock(struct pl_sock *s, short events, int64_t timeout_ns);
 struct sockaddr_in;
 PL_HIDDEN struct vs_ctx *pl_enter(struct pl_sock *s);
 PL_HIDDEN int pl_begin(int fd, struct pl_sock **sp, struct vs_ctx **ctxp);
-PL_HIDDEN int pl_again(struct pl_sock *s, _Atomic unsigned *gen, int flags,
-		       short events, int64_t timeout_ns);
+PL_HIDDEN int pl_again(struct pl_sock *s, int err, _Atomic unsigned *gen,
+		       int flags, short events, int64_t timeout_ns,
+		       struct vs_ctx **ctxp);
 PL_HIDDEN long pl_done(struct pl_sock *s, long ret);
 PL_HIDDEN bool pl_is_loopback(const struct sockaddr_in *sa);
 PL_HIDDEN int pl_inet(const struct sockaddr *addr, socklen_t len,

@@ -281,22 +281,36 @@ static int pl_ctl_done(struct pl_sock *s, int ret)
 }
 
 /**
- * pl_again() - a call on @s found nothing to do (EAGAIN)
+ * pl_again() - a call on @s could not go on: wait, or fail
  * @s:		the socket
+ * @err:	what libvstack said
  * @gen:	its in_gen or out_gen, moved for EPOLLET
  * @flags:	the call's flags (MSG_DONTWAIT)
  * @events:	POLLIN or POLLOUT to wait for
  * @timeout_ns:	SO_RCVTIMEO or SO_SNDTIMEO, 0 for none
+ * @ctxp:	the call's context, entered again after the wait
  *
- * Return: 0 to try again after waiting, or the errno to fail with
+ * EAGAIN waits (unless non-blocking). So does ECONNABORTED on a socket
+ * that is made again on the next vstackd (pl_revive()): after the wait it
+ * may live in a new context, hence @ctxp.
+ *
+ * Return: 0 to try again, or the errno to fail with
  */
-int pl_again(struct pl_sock *s, _Atomic unsigned *gen, int flags,
-	     short events, int64_t timeout_ns)
+int pl_again(struct pl_sock *s, int err, _Atomic unsigned *gen, int flags,
+	     short events, int64_t timeout_ns, struct vs_ctx **ctxp)
 {
+	if (err == ECONNABORTED && pl_revive(s) != -EINVAL)
+		err = EAGAIN;
+	if (err != EAGAIN)
+		return err;
 	atomic_fetch_add(gen, 1);
 	if (atomic_load(&s->nonblock) || (flags & MSG_DONTWAIT))
 		return EAGAIN;
-	return -pl_wait_sock(s, events, timeout_ns);
+	err = -pl_wait_sock(s, events, timeout_ns);
+	if (err)
+		return err;
+	*ctxp = pl_enter(s);
+	return *ctxp ? 0 : errno;
 }
 
 /**
@@ -388,17 +402,10 @@ PL_API int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 		err = errno;
 		if (vs >= 0)
 			break;
-		/* vstackd went away: the listener waits for the next one */
-		if (err == ECONNABORTED && pl_revive(s) != -EINVAL)
-			err = EAGAIN;
-		if (err == EAGAIN)
-			err = pl_again(s, &s->in_gen, 0, POLLIN,
-				       s->rcvtimeo_ns);
+		err = pl_again(s, err, &s->in_gen, 0, POLLIN, s->rcvtimeo_ns,
+			       &ctx);
 		if (err)
 			return pl_done(s, pl_fail(err));
-		ctx = pl_enter(s); /* it may listen in a new context now */
-		if (!ctx)
-			return pl_done(s, -1);
 	}
 	pl_notify_all();
 	nfd = pl_new_fd(pl_entered(), vs, SOCK_STREAM, flags);
