@@ -49,6 +49,8 @@
 #include "app_proto.h"
 #include "ep.h"
 
+#include "../lib/counted_buf.h"
+
 #define FZ_WIRE 4096
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -61,39 +63,9 @@ struct fz_frame {
 
 static struct fz_frame fz_wire[FZ_WIRE];
 static unsigned fz_head, fz_count;
-static long fz_live;
 static uint64_t fz_now;
 static struct ep *fz_ep[2];
 static struct app_ctx *fz_ctx[2];
-
-/**
- * fz_alloc() - ep_io.alloc: counted malloc
- * @ctx:	unused
- * @size:	bytes
- *
- * Return: buffer
- */
-static uint8_t *fz_alloc(void *ctx, size_t size)
-{
-	uint8_t *b = malloc(size);
-
-	(void)ctx;
-	if (b)
-		fz_live++;
-	return b;
-}
-
-/**
- * fz_free() - ep_io.free
- * @ctx:	unused
- * @buf:	buffer
- */
-static void fz_free(void *ctx, uint8_t *buf)
-{
-	(void)ctx;
-	fz_live--;
-	free(buf);
-}
 
 /**
  * fz_emit() - ep_io.emit: to the other endpoint
@@ -106,7 +78,7 @@ static void fz_emit(void *ctx, uint8_t *buf, size_t len)
 	struct fz_frame *f;
 
 	if (fz_count == FZ_WIRE) {
-		fz_free(NULL, buf);
+		buf_free(NULL, buf);
 		return;
 	}
 	f = &fz_wire[(fz_head + fz_count++) % FZ_WIRE];
@@ -116,8 +88,8 @@ static void fz_emit(void *ctx, uint8_t *buf, size_t len)
 }
 
 static const struct ep_io fz_io = {
-	.alloc = fz_alloc,
-	.free = fz_free,
+	.alloc = buf_alloc,
+	.free = buf_free,
 	.emit = fz_emit,
 };
 
@@ -223,7 +195,7 @@ static void fz_teardown(void)
 		ep_detach(fz_ep[i]);
 	}
 	while (fz_count) {
-		fz_free(NULL, fz_wire[fz_head].buf);
+		buf_free(NULL, fz_wire[fz_head].buf);
 		fz_head = (fz_head + 1) % FZ_WIRE;
 		fz_count--;
 	}
@@ -231,7 +203,7 @@ static void fz_teardown(void)
 		app_ctx_destroy(fz_ctx[i]);
 		ep_destroy(fz_ep[i]);
 	}
-	if (fz_live)
+	if (buf_live)
 		__builtin_trap();
 }
 

@@ -22,6 +22,8 @@
 #include "ep.h"
 #include "stack.h"
 
+#include "counted_buf.h"
+
 #define W_MAX 16384
 
 /* ---- the wire and the inline host ---- */
@@ -34,39 +36,9 @@ struct w_frame {
 
 static struct w_frame wire[W_MAX];
 static unsigned w_head, w_count;
-static long buf_live;
 static uint64_t now = 1000;
 static struct ep *epa, *epb;
 static int host_wake_fd = -1;
-
-/**
- * w_alloc() - ep_io.alloc: counted malloc
- * @ctx:	unused
- * @size:	bytes
- *
- * Return: buffer
- */
-static uint8_t *w_alloc(void *ctx, size_t size)
-{
-	uint8_t *b = malloc(size);
-
-	(void)ctx;
-	if (b)
-		buf_live++;
-	return b;
-}
-
-/**
- * w_free() - ep_io.free
- * @ctx:	unused
- * @buf:	buffer
- */
-static void w_free(void *ctx, uint8_t *buf)
-{
-	(void)ctx;
-	buf_live--;
-	free(buf);
-}
 
 /**
  * w_emit() - ep_io.emit: to the other endpoint (dropped if none)
@@ -80,7 +52,7 @@ static void w_emit(void *ctx, uint8_t *buf, size_t len)
 	struct w_frame *f;
 
 	if (!to || w_count == W_MAX) {
-		w_free(NULL, buf);
+		buf_free(NULL, buf);
 		return;
 	}
 	f = &wire[(w_head + w_count++) % W_MAX];
@@ -90,8 +62,8 @@ static void w_emit(void *ctx, uint8_t *buf, size_t len)
 }
 
 static const struct ep_io w_io = {
-	.alloc = w_alloc,
-	.free = w_free,
+	.alloc = buf_alloc,
+	.free = buf_free,
 	.emit = w_emit,
 };
 
@@ -193,7 +165,7 @@ static bool pump(void)
 		if (f.to)
 			ep_input(f.to, f.buf, f.len, now);
 		else
-			w_free(NULL, f.buf);
+			buf_free(NULL, f.buf);
 		busy = true;
 	}
 	if (epa) {

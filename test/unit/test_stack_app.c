@@ -414,7 +414,7 @@ static void t_teardown(void)
 	stack_close(st);
 	st = NULL;
 	while (w_count) {
-		w_free(NULL, wire[w_head].buf);
+		buf_free(NULL, wire[w_head].buf);
 		w_head = (w_head + 1) % W_MAX;
 		w_count--;
 	}

@@ -28,6 +28,7 @@
 #include "tcp_wire.h"
 
 #include "../lib/cunit_run.h"
+#include "../lib/counted_buf.h"
 
 #define W_MAX  65536 /* frames in flight on the wire */
 #define TU_MAX 12000 /* connections per side */
@@ -82,7 +83,6 @@ struct tu {
 
 static struct w_frame *wire;
 static unsigned w_head, w_count;
-static long buf_live;
 static uint64_t now, rng = 88172645463325252ULL;
 static uint32_t loss_ppm;
 static uint64_t lost;
@@ -103,35 +103,6 @@ static uint64_t t_rand(void)
 }
 
 /**
- * w_alloc() - ep_io.alloc: counted malloc
- * @ctx:	unused
- * @size:	bytes
- *
- * Return: buffer
- */
-static uint8_t *w_alloc(void *ctx, size_t size)
-{
-	uint8_t *b = malloc(size);
-
-	(void)ctx;
-	if (b)
-		buf_live++;
-	return b;
-}
-
-/**
- * w_free() - ep_io.free
- * @ctx:	unused
- * @buf:	buffer
- */
-static void w_free(void *ctx, uint8_t *buf)
-{
-	(void)ctx;
-	buf_live--;
-	free(buf);
-}
-
-/**
  * w_emit() - ep_io.emit: onto the wire towards the other endpoint
  * @ctx:	the sending endpoint
  * @buf:	frame
@@ -143,7 +114,7 @@ static void w_emit(void *ctx, uint8_t *buf, size_t len)
 
 	if (w_count == W_MAX || (loss_ppm && t_rand() % 1000000 < loss_ppm)) {
 		lost++;
-		w_free(NULL, buf);
+		buf_free(NULL, buf);
 		return;
 	}
 	f = &wire[(w_head + w_count++) % W_MAX];
@@ -153,8 +124,8 @@ static void w_emit(void *ctx, uint8_t *buf, size_t len)
 }
 
 static const struct ep_io w_io = {
-	.alloc = w_alloc,
-	.free = w_free,
+	.alloc = buf_alloc,
+	.free = buf_free,
 	.emit = w_emit,
 };
 
@@ -376,7 +347,7 @@ static void t_down(void)
 	ep_detach(epb);
 	/* frames still on the wire: lost with the endpoints */
 	while (w_count) {
-		w_free(NULL, wire[w_head].buf);
+		buf_free(NULL, wire[w_head].buf);
 		w_head = (w_head + 1) % W_MAX;
 		w_count--;
 	}
@@ -817,7 +788,7 @@ static void test_syncookies(void)
 	/* a forged cookie: counted, answered with a reset, no state */
 	{
 		struct ipv4_rx rx;
-		uint8_t *b = w_alloc(NULL, 200);
+		uint8_t *b = buf_alloc(NULL, 200);
 		uint16_t ck;
 		size_t hl;
 
@@ -1134,7 +1105,7 @@ static void test_control(void)
 	CU_ASSERT_EQUAL(host_dels, 2);
 	/* the announcements were emitted to the wire: drop them */
 	while (w_count) {
-		w_free(NULL, wire[w_head].buf);
+		buf_free(NULL, wire[w_head].buf);
 		w_head = (w_head + 1) % W_MAX;
 		w_count--;
 	}
