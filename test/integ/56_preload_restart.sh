@@ -62,6 +62,8 @@ if ((${#PRELOAD_ENV[@]} == 1)); then # not the sanitizer build
 	nginx_conf "$T/nginx" "$EA:7204" "$T/www"
 	shim nginx nginx -c "$T/nginx/nginx.conf"
 	NLISTEN=4
+else
+	log "sanitizer build: nginx not run (it cannot load the shim's ASan); the release build runs it"
 fi
 wait_ep ep tcp_listen -ge "$NLISTEN"
 shim client "$PY" -u "$LIB/pl_restart.py" client 10.86.0.9 7000
