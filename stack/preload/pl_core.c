@@ -48,11 +48,12 @@
  * pl_ctx, counted); "the current context" is the one new sockets go to.
  * When vstackd goes away every call on its context fails (ECONNABORTED)
  * and the next socket() attaches afresh, so a program that makes new
- * sockets carries on once vstackd is back. A listener is not left dead
- * (a program retrying accept() would spin on it), nor is a datagram
- * socket with an address: it becomes an orphan, never ready, its calls
- * waiting (EAGAIN when non-blocking), and is made again on the next
- * vstackd with its address, backlog or peer, and options (pl_revive()),
+ * sockets carries on once vstackd is back, and so does a socket made
+ * before that gets its address after (pl_refresh()). A listener is not
+ * left dead (a program retrying accept() would spin on it), nor is a
+ * datagram socket with an address: it becomes an orphan, never ready,
+ * its calls waiting (EAGAIN when non-blocking), and is made again on the
+ * next vstackd with its address, backlog or peer, and options (pl_revive()),
  * tried at most every PL_REVIVE_MS while a wait or a call looks at it;
  * every sleep is cut to that while an orphan exists. Its old context stays
  * until no call uses it: a call holds the context it entered (pl_enter())
@@ -104,6 +105,8 @@ static char *pl_app_socket, *pl_endpoint;
 static _Thread_local struct pl_ctx *pl_held;
 /* Sockets waiting for vstackd to come back (pl_revive()) */
 static _Atomic int pl_orphans;
+
+static void pl_refresh(struct pl_sock *s);
 
 /* Threads sleeping in pl_wait(), each with its own eventfd */
 struct pl_waiter {
@@ -418,6 +421,8 @@ struct vs_ctx *pl_enter(struct pl_sock *s)
 		errno = EBADFD;
 		return NULL;
 	}
+	if (!atomic_load(&s->bound) && !atomic_load(&s->listening))
+		pl_refresh(s);
 	c = pl_sock_ctx(s);
 	pl_leave();
 	pl_held = c;
@@ -500,13 +505,15 @@ void pl_note_peer(struct pl_sock *s, const struct sockaddr_in *peer)
 /**
  * pl_remake() - make a socket again in a context (pl_revive_lock held)
  * @c:		the context
- * @s:		the old socket: type, address, backlog or peer, options
+ * @s:		the old socket: type, options, and unless it never had an
+ *		address, that address and its backlog or peer
  *
  * Return: the new libvstack socket, or -errno
  */
 static int pl_remake(struct pl_ctx *c, const struct pl_sock *s)
 {
 	bool stream = s->type == SOCK_STREAM;
+	bool placed = atomic_load(&s->bound) || atomic_load(&s->listening);
 	int vs = vs_socket(c->vs, stream ? VS_SOCK_STREAM : VS_SOCK_DGRAM);
 	int err;
 
@@ -519,15 +526,39 @@ static int pl_remake(struct pl_ctx *c, const struct pl_sock *s)
 	     vs_setsockopt(c->vs, vs, VS_OPT_KEEPALIVE, 1)) ||
 	    (stream && s->opt_nodelay &&
 	     vs_setsockopt(c->vs, vs, VS_OPT_NODELAY, 1)) ||
-	    vs_bind(c->vs, vs, &s->laddr) ||
-	    (stream && vs_listen(c->vs, vs, s->backlog)) ||
-	    (!stream && s->raddr.sin_port &&
+	    (placed && vs_bind(c->vs, vs, &s->laddr)) ||
+	    (placed && stream && vs_listen(c->vs, vs, s->backlog)) ||
+	    (placed && !stream && s->raddr.sin_port &&
 	     vs_connect(c->vs, vs, &s->raddr))) {
 		err = errno;
 		(void)vs_close(c->vs, vs);
 		return -err;
 	}
 	return vs;
+}
+
+/**
+ * pl_sock_move() - a socket made again takes its new place
+ * @s:		the socket
+ * @c:		its new context, whose reference the socket takes
+ * @vs:		its new libvstack socket there
+ * @old:	its old context, with the caller's reference
+ *
+ * Called with pl_revive_lock held, which it releases.
+ */
+static void pl_sock_move(struct pl_sock *s, struct pl_ctx *c, int vs,
+			 struct pl_ctx *old)
+{
+	/* @vs before @ctx: a call that sees the new context sees the new
+	 * socket; one that entered the old one fails there (it is dead). */
+	pthread_mutex_lock(&pl_ctx_lock);
+	atomic_store(&s->vs, vs);
+	atomic_store(&s->ctx, c);
+	pthread_mutex_unlock(&pl_ctx_lock);
+	pthread_mutex_unlock(&pl_revive_lock);
+	pl_ctx_put(old); /* the socket's */
+	pl_ctx_put(old); /* the caller's */
+	pl_notify_all();
 }
 
 /**
@@ -593,19 +624,45 @@ int pl_revive(struct pl_sock *s)
 		pl_ctx_put(old);
 		return -EAGAIN;
 	}
-	/* @vs before @ctx: a call that sees the new context sees the new
-	 * socket; one that entered the old one fails there (it is dead). */
-	pthread_mutex_lock(&pl_ctx_lock);
-	atomic_store(&s->vs, vs);
-	atomic_store(&s->ctx, c); /* c's reference is the socket's now */
-	pthread_mutex_unlock(&pl_ctx_lock);
 	pl_orphan_set(s, false);
 	s->revive_said = 0;
-	pthread_mutex_unlock(&pl_revive_lock);
-	pl_ctx_put(old); /* the socket's */
-	pl_ctx_put(old); /* ours */
-	pl_notify_all();
+	pl_sock_move(s, c, vs, old);
 	return 0;
+}
+
+/**
+ * pl_refresh() - a socket made before vstackd went away that never had an
+ * address (socket() before the restart, connect() after) is made afresh
+ * on the next vstackd
+ * @s:		the socket (not stale)
+ *
+ * The look at the context costs a system call, paid only by sockets
+ * without an address: the calls before bind(), connect() or the first
+ * datagram. If there is no vstackd yet the socket stays as it is and the
+ * call fails as on any dead context.
+ */
+static void pl_refresh(struct pl_sock *s)
+{
+	struct pl_ctx *old, *c;
+	int vs;
+
+	pthread_mutex_lock(&pl_revive_lock);
+	old = pl_sock_ctx(s);
+	if (atomic_load(&s->bound) || atomic_load(&s->listening) ||
+	    atomic_load(&s->closed) || !vs_ctx_error(old->vs)) {
+		pthread_mutex_unlock(&pl_revive_lock);
+		pl_ctx_put(old);
+		return;
+	}
+	c = pl_ctx_get(true);
+	vs = c ? pl_remake(c, s) : -EAGAIN;
+	if (vs < 0) {
+		pthread_mutex_unlock(&pl_revive_lock);
+		pl_ctx_put(c);
+		pl_ctx_put(old);
+		return;
+	}
+	pl_sock_move(s, c, vs, old);
 }
 
 /**

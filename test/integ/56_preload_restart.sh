@@ -23,6 +23,10 @@
 #     (the shim attaches to the new vstackd), after failing while it was
 #     away; the UDP client's socket is made again with the port it had,
 #     and its datagrams are echoed again.
+#   - sockets made before the restart and used only after it (a TCP
+#     socket with TCP_NODELAY set, a UDP socket) are made afresh on the new
+#     vstackd: the connection works and keeps the option, the datagram is
+#     echoed.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_preload
 
@@ -71,18 +75,7 @@ shim udpclient "$PY" -u "$LIB/pl_restart.py" udpclient 10.86.0.9 7000
 
 # echo_ok PORT - the kernel peer's request to a shim echo server is answered.
 echo_ok() {
-	nsx_to 10 "$K" "$PY" - "$EA" "$1" <<'EOF'
-import socket, sys
-with socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3) as c:
-    c.sendall(b"hello\n")
-    got = b""
-    while len(got) < 6:
-        d = c.recv(64)
-        if not d:
-            break
-        got += d
-sys.exit(0 if got == b"hello\n" else 1)
-EOF
+	nsx_to 10 "$K" "$PY" "$LIB/pl_restart.py" ask "$EA" "$1"
 }
 
 # udp_ok PORT - the shim UDP server echoes the kernel peer's datagram.
@@ -145,6 +138,9 @@ all_served "before any restart"
 
 round() { # HOW: kill9 or stop
 	local how=$1 t0 t1 hz used
+	shim "fresh_$how" "$PY" -u "$LIB/pl_restart.py" fresh 10.86.0.9 7000 "$T/go_$how"
+	wait_until 10 grep -q '^made' "$T/fresh_$how.out" ||
+		fail "$how: the program with unused sockets did not start: $(cat "$T/fresh_$how.err")"
 	if [[ $how == kill9 ]]; then kill9_vstackd; else stop_vstackd; fi
 	sleep 0.5 # every program has noticed: its calls failed, its waits woke
 	t0=$(cpu_ticks)
@@ -159,6 +155,14 @@ round() { # HOW: kill9 or stop
 	grep -q '^err ' "$T/client.out" || fail "$how: the client's connections did not fail while vstackd was away"
 	start_vstackd
 	all_served "after $how and a new vstackd"
+	touch "$T/go_$how"
+	wait_until 15 grep -q ' udp' "$T/fresh_$how.out" ||
+		fail "$how: the program with unused sockets did not finish: $(cat "$T/fresh_$how.out")"
+	grep -q '^ok tcp nodelay 1$' "$T/fresh_$how.out" ||
+		fail "$how: a TCP socket made before the restart does not connect after it: $(grep tcp "$T/fresh_$how.out")"
+	grep -q '^ok udp$' "$T/fresh_$how.out" ||
+		fail "$how: a UDP socket made before the restart does not send after it: $(grep udp "$T/fresh_$how.out")"
+	log "$how: sockets made before the restart and used after it: $(grep -v made "$T/fresh_$how.out" | paste -s -d, -)"
 	assert_eq "$(ep_field ep tcp_listen)" "$NLISTEN" "listeners on ep after $how"
 }
 

@@ -10,14 +10,26 @@ client HOST PORT   a long-lived client: a new connection every 0.1 s, one
                    stops after 120 s
 udpclient HOST PORT  the same with one UDP socket that never binds: a
                    datagram every 0.1 s, its echo awaited for 0.5 s
+ask HOST PORT      exit 0 when an echo server answers one line
+fresh HOST PORT GO   a TCP socket (TCP_NODELAY set) and a UDP socket made
+                   at once ("made"), used only once the file GO exists
+                   (after a vstackd restart): "ok tcp nodelay N" or
+                   "err tcp ERRNO-NAME", then "ok udp" or "err udp ..."
 Every server answers one request per connection: it reads up to 64 KiB
 and sends it back, then closes.
 """
 import errno
+import os
 import selectors
 import socket
 import sys
 import time
+
+
+def err_name(e):
+    if isinstance(e, TimeoutError):
+        return "timeout"
+    return errno.errorcode.get(e.errno, e.errno)
 
 
 def echo_once(c):
@@ -38,7 +50,7 @@ def accept_loop(port):
         try:
             c, _ = ls.accept()
         except OSError as e:  # what a spinning program would do: go on
-            print("accept", errno.errorcode.get(e.errno, e.errno), flush=True)
+            print("accept", err_name(e), flush=True)
             continue
         echo_once(c)
 
@@ -59,8 +71,7 @@ def epoll_loop(port):
             except BlockingIOError:
                 continue
             except OSError as e:
-                print("accept", errno.errorcode.get(e.errno, e.errno),
-                      flush=True)
+                print("accept", err_name(e), flush=True)
                 continue
             c.setblocking(True)
             echo_once(c)
@@ -75,7 +86,19 @@ def udp_loop(port):
             d, a = u.recvfrom(65536)
             u.sendto(d, a)
         except OSError as e:  # what a spinning program would do: go on
-            print("udp", errno.errorcode.get(e.errno, e.errno), flush=True)
+            print("udp", err_name(e), flush=True)
+
+
+def ask(c, msg):
+    """send msg on connection c: is it echoed?"""
+    c.sendall(msg)
+    got = b""
+    while len(got) < len(msg):
+        d = c.recv(64)
+        if not d:
+            break
+        got += d
+    return got == msg
 
 
 def client(host, port):
@@ -85,17 +108,10 @@ def client(host, port):
         n += 1
         try:
             with socket.create_connection((host, port), timeout=2) as c:
-                msg = b"try %d\n" % n
-                c.sendall(msg)
-                got = b""
-                while len(got) < len(msg):
-                    d = c.recv(64)
-                    if not d:
-                        break
-                    got += d
-                print("ok" if got == msg else "bad", n, flush=True)
+                print("ok" if ask(c, b"try %d\n" % n) else "bad", n,
+                      flush=True)
         except OSError as e:
-            print("err", n, errno.errorcode.get(e.errno, e.errno), flush=True)
+            print("err", n, err_name(e), flush=True)
         time.sleep(0.1)
 
 
@@ -115,10 +131,36 @@ def udp_client(host, port):
                     break
             print("ok", n, flush=True)
         except OSError as e:
-            name = "timeout" if isinstance(e, TimeoutError) else \
-                errno.errorcode.get(e.errno, e.errno)
-            print("err", n, name, flush=True)
+            print("err", n, err_name(e), flush=True)
         time.sleep(0.1)
+
+
+def fresh(host, port, go):
+    t = socket.socket()
+    t.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    print("made", flush=True)
+    end = time.monotonic() + 120
+    while not os.path.exists(go):
+        if time.monotonic() > end:
+            print("err no go", flush=True)
+            return
+        time.sleep(0.05)
+    try:
+        t.settimeout(5)
+        t.connect((host, port))
+        ok = ask(t, b"fresh\n")
+        nodelay = t.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        print("ok tcp nodelay %d" % nodelay if ok else "bad tcp", flush=True)
+    except OSError as e:
+        print("err tcp", err_name(e), flush=True)
+    try:
+        u.settimeout(2)
+        u.sendto(b"fresh", (host, port))
+        d, _ = u.recvfrom(64)
+        print("ok udp" if d == b"fresh" else "bad udp", flush=True)
+    except OSError as e:
+        print("err udp", err_name(e), flush=True)
 
 
 if __name__ == "__main__":
@@ -131,5 +173,11 @@ if __name__ == "__main__":
         udp_loop(int(sys.argv[2]))
     elif mode == "udpclient":
         udp_client(sys.argv[2], int(sys.argv[3]))
+    elif mode == "ask":
+        with socket.create_connection((sys.argv[2], int(sys.argv[3])),
+                                      timeout=3) as c:
+            sys.exit(0 if ask(c, b"hello\n") else 1)
+    elif mode == "fresh":
+        fresh(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:
         client(sys.argv[2], int(sys.argv[3]))
