@@ -197,9 +197,9 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 		d->fdb_limit = (uint32_t)v;
 		d->set |= CONFIG_FDB_LIMIT;
 	} else if (!strcmp(key, "fdb-aging")) {
-		/* Seconds, kept in milliseconds as uint32_t by vnet. */
-		if ((rc = config_uint(key, val, 1, UINT32_MAX / 1000, &v, err,
-				      errlen)))
+		/* Seconds, kept in milliseconds by vnet, whose FDB compares
+		 * times as signed 32-bit differences: at most 23 days. */
+		if ((rc = config_uint(key, val, 1, 2000000, &v, err, errlen)))
 			return rc;
 		d->fdb_aging_s = (uint32_t)v;
 		d->set |= CONFIG_FDB_AGING;

@@ -62,7 +62,8 @@
  * aging time is absent for lookups at once (even before fdb_age() removes
  * it); an aging time of 0 therefore makes the table learn nothing useful,
  * like a Linux bridge with ageing_time 0 (hub mode). Differences must stay
- * below 2^31 ms (24.8 days), which periodic aging guarantees.
+ * below 2^31 ms (24.8 days), which periodic aging guarantees (aging times
+ * are clamped to FDB_AGING_MAX, a day less).
  *
  * Limit: live and expired-but-not-yet-removed entries both count. When an
  * unknown address arrives at the limit, every expired entry is removed
@@ -98,6 +99,11 @@
 #define FDB_CAPACITY_MIN 16U
 #define FDB_LIMIT_MAX	 (1U << 24)
 #define FDB_SCAN_CHUNK	 256U
+/* A full aging scan at least this often, whatever the oldest entry says */
+#define FDB_RESCAN_MS 10000U
+/* Aging times stay a day below 2^31 ms: an expired entry is removed by a
+ * scan long before its age would wrap and make it look fresh again. */
+#define FDB_AGING_MAX ((uint32_t)INT32_MAX - 24U * 3600U * 1000U)
 
 /* Golden-ratio multiplier (Knuth, TAOCP 6.4): spreads the vendor prefix
  * and the serial number of sequentially assigned addresses alike. */
@@ -124,6 +130,10 @@ struct fdb_slot {
  * @entries:	present entries, changed under @lock
  * @full_until:	while now is before this, a full table has nothing expired
  * @full_valid:	@full_until holds (cleared when it may be wrong)
+ * @age_oldest:	fdb_age(): the oldest entry's time at the last full scan
+ *		(the scan's time if it kept none), under @lock
+ * @age_scanned: fdb_age(): when that scan ran, under @lock
+ * @age_valid:	fdb_age(): the two above hold, under @lock
  * @learned:	addresses inserted, or re-learned after expiring
  * @moved:	addresses moved to another port
  * @full:	addresses not learned because of the limit
@@ -140,6 +150,8 @@ struct fdb {
 	_Atomic uint32_t entries;
 	_Atomic uint32_t full_until;
 	_Atomic bool full_valid;
+	uint32_t age_oldest, age_scanned;
+	bool age_valid;
 
 	alignas(64) _Atomic uint64_t learned;
 	_Atomic uint64_t moved;
@@ -236,11 +248,11 @@ static inline bool fdb_expired(uint32_t seen, uint32_t now, uint32_t aging)
  * fdb_clamp_aging() - keep an aging time within signed comparisons
  * @aging_ms:	requested aging time
  *
- * Return: aging time, at most INT32_MAX
+ * Return: aging time, at most FDB_AGING_MAX (about 23.8 days)
  */
 static uint32_t fdb_clamp_aging(uint32_t aging_ms)
 {
-	return aging_ms > INT32_MAX ? INT32_MAX : aging_ms;
+	return aging_ms > FDB_AGING_MAX ? FDB_AGING_MAX : aging_ms;
 }
 
 /**
@@ -319,7 +331,7 @@ void fdb_destroy(struct fdb *f)
 /**
  * fdb_set_aging() - change the aging time
  * @f:		table
- * @aging_ms:	new aging time, ms (clamped to INT32_MAX)
+ * @aging_ms:	new aging time, ms (clamped to FDB_AGING_MAX)
  *
  * A longer aging time revives entries that expired but were not removed
  * yet; call fdb_age() first to avoid that.
@@ -655,15 +667,28 @@ enum fdb_learn fdb_learn(struct fdb *f, const uint8_t mac[6], uint16_t port,
  * @f:		table
  * @now_ms:	current time, ms
  *
- * Scans in chunks, taking the lock for one chunk at a time.
+ * Scans in chunks, taking the lock for one chunk at a time. A scan notes
+ * its oldest entry: entry times only grow (refresh, re-learn) and entries
+ * learned later are younger, so until that one expires no other can, and
+ * the next calls return at once (an idle daemon's tick stays cheap). They
+ * scan anyway every FDB_RESCAN_MS, and when the aging time is shortened
+ * the oldest entry is judged by the new one.
  *
  * Return: number of entries removed
  */
 unsigned fdb_age(struct fdb *f, uint32_t now_ms)
 {
+	uint32_t aging = atomic_load_explicit(&f->aging_ms, memory_order_relaxed);
+	uint32_t from, oldest = now_ms;
 	unsigned removed = 0;
-	uint32_t from;
+	bool skip;
 
+	pthread_mutex_lock(&f->lock);
+	skip = f->age_valid && !fdb_expired(f->age_oldest, now_ms, aging) &&
+	       (int32_t)(now_ms - f->age_scanned) < (int32_t)FDB_RESCAN_MS;
+	pthread_mutex_unlock(&f->lock);
+	if (skip)
+		return 0;
 	for (from = 0; from <= f->mask; from += FDB_SCAN_CHUNK) {
 		uint32_t to = from + FDB_SCAN_CHUNK;
 
@@ -675,9 +700,14 @@ unsigned fdb_age(struct fdb *f, uint32_t now_ms)
 		if (!from)
 			atomic_store_explicit(&f->full_valid, false,
 					      memory_order_relaxed);
-		removed += fdb_age_range_locked(f, from, to, now_ms, NULL);
+		removed += fdb_age_range_locked(f, from, to, now_ms, &oldest);
 		pthread_mutex_unlock(&f->lock);
 	}
+	pthread_mutex_lock(&f->lock);
+	f->age_oldest = oldest;
+	f->age_scanned = now_ms;
+	f->age_valid = true;
+	pthread_mutex_unlock(&f->lock);
 	return removed;
 }
 

@@ -180,6 +180,7 @@ int vnet_start(const struct vnet_config *c, struct vnet **out, char *err,
 	v->cfg = *c;
 	v->nworkers = c->workers;
 	v->t0_ns = ring_now_ns();
+	atomic_init(&v->tenant_hi, 1); /* the default tenant */
 	v->workers = calloc(c->workers, sizeof(*v->workers));
 	if (!v->workers) {
 		free(v);
@@ -779,6 +780,14 @@ void vnet_worker_foreach(struct vnet *v,
 
 /* ---- tenants --------------------------------------------------------- */
 
+/* Tenant @id is in use: the tick takes its rates from now on. */
+static void vnet_tenant_seen(struct vnet *v, uint32_t id)
+{
+	if (id >= atomic_load_explicit(&v->tenant_hi, memory_order_relaxed))
+		atomic_store_explicit(&v->tenant_hi, id + 1,
+				      memory_order_relaxed);
+}
+
 /**
  * vnet_tenant_set() - publish a tenant's weight and rate cap to the workers
  * @v:		switch
@@ -795,6 +804,7 @@ int vnet_tenant_set(struct vnet *v, uint32_t id, uint32_t weight,
 {
 	if (id >= VNET_MAX_TENANTS || !weight || weight > 10000)
 		return -EINVAL;
+	vnet_tenant_seen(v, id);
 	atomic_store_explicit(&v->tenant_weight[id], weight,
 			      memory_order_relaxed);
 	atomic_store_explicit(&v->tenant_rate[id], rate_bps / 8,
@@ -912,7 +922,9 @@ static void vnet_tenant_tick(struct vnet *v, uint64_t now)
 	struct vnet_tenant_stats s;
 	uint32_t id;
 
-	for (id = 0; id < VNET_MAX_TENANTS; id++) {
+	uint32_t hi = atomic_load_explicit(&v->tenant_hi, memory_order_relaxed);
+
+	for (id = 0; id < hi; id++) {
 		struct vnet_tenant_mark *m = &v->tenant_mark[id];
 
 		vnet_tenant_sum(v, id, &s);

@@ -246,6 +246,9 @@ struct vnet {
 	_Atomic uint32_t tenant_gen;
 	uint32_t port_gen;                /* last vnet_port.gen given */
 	struct vnet_tenant_mark tenant_mark[VNET_MAX_TENANTS];
+	/* One past the highest tenant id ever set or cleared (at least 1:
+	 * the default tenant); the tick takes rates below it only */
+	_Atomic uint32_t tenant_hi;
 	uint64_t tick_ns;
 };
 

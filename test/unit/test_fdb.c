@@ -235,6 +235,72 @@ static void test_fdb_wrap(void)
 }
 
 /**
+ * test_fdb_age_oldest() - a scan notes its oldest entry and the next calls
+ * skip until it expires; nothing is removed late or early for that
+ */
+static void test_fdb_age_oldest(void)
+{
+	uint8_t a[6], b[6], c[6];
+	struct fdb *f;
+
+	test_mac(a, 1);
+	test_mac(b, 2);
+	test_mac(c, 3);
+	f = fdb_create(16, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+
+	/* An empty table's scan: entries learned after it are younger */
+	CU_ASSERT_EQUAL(fdb_age(f, 0), 0);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, 10), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_age(f, 20), 0);
+	CU_ASSERT_EQUAL(fdb_learn(f, b, 2, 500), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_age(f, 1009), 0);
+	CU_ASSERT_EQUAL(fdb_age(f, 1010), 1); /* a, at once */
+	CU_ASSERT_EQUAL(fdb_lookup(f, b, 1010), 2);
+	CU_ASSERT_EQUAL(fdb_age(f, 1499), 0);
+	CU_ASSERT_EQUAL(fdb_age(f, 1500), 1); /* b */
+
+	/* A refresh of the oldest entry: kept, and judged by its new time */
+	CU_ASSERT_EQUAL(fdb_learn(f, c, 3, 2000), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_age(f, 2001), 0);
+	CU_ASSERT_EQUAL(fdb_learn(f, c, 3, 2600), FDB_LEARN_REFRESH);
+	CU_ASSERT_EQUAL(fdb_age(f, 3000), 0);
+	CU_ASSERT_EQUAL(fdb_lookup(f, c, 3000), 3);
+	CU_ASSERT_EQUAL(fdb_age(f, 3599), 0);
+	CU_ASSERT_EQUAL(fdb_age(f, 3600), 1);
+
+	/* A shorter aging time counts at once, whatever the last scan saw */
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, 4000), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_age(f, 4001), 0);
+	fdb_set_aging(f, 50);
+	CU_ASSERT_EQUAL(fdb_age(f, 4050), 1);
+	fdb_destroy(f);
+}
+
+/**
+ * test_fdb_aging_max() - aging times stay a day below 2^31 ms, so an
+ * expired entry is removed long before its age wraps and it looks fresh
+ */
+static void test_fdb_aging_max(void)
+{
+	uint32_t max = (uint32_t)INT32_MAX - 24U * 3600U * 1000U;
+	struct fdb *f;
+	uint8_t a[6];
+
+	test_mac(a, 1);
+	f = fdb_create(16, UINT32_MAX);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, 0), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, max - 1), 1);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, max), -1);
+	CU_ASSERT_EQUAL(fdb_age(f, max), 1);
+	fdb_set_aging(f, UINT32_MAX);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, 0), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, max), -1);
+	fdb_destroy(f);
+}
+
+/**
  * test_fdb_limit() - full table refuses, then reuses expired entries
  */
 static void test_fdb_limit(void)
@@ -644,6 +710,9 @@ int main(void)
 	    !CU_add_test(suite, "move", test_fdb_move) ||
 	    !CU_add_test(suite, "aging boundary", test_fdb_aging_boundary) ||
 	    !CU_add_test(suite, "clock wrap", test_fdb_wrap) ||
+	    !CU_add_test(suite, "aging skips to the oldest entry",
+			 test_fdb_age_oldest) ||
+	    !CU_add_test(suite, "longest aging time", test_fdb_aging_max) ||
 	    !CU_add_test(suite, "limit", test_fdb_limit) ||
 	    !CU_add_test(suite, "flush port", test_fdb_flush_port) ||
 	    !CU_add_test(suite, "walk", test_fdb_walk) ||
