@@ -783,9 +783,13 @@ void vnet_worker_foreach(struct vnet *v,
 /* Tenant @id is in use: the tick takes its rates from now on. */
 static void vnet_tenant_seen(struct vnet *v, uint32_t id)
 {
-	if (id >= atomic_load_explicit(&v->tenant_hi, memory_order_relaxed))
-		atomic_store_explicit(&v->tenant_hi, id + 1,
-				      memory_order_relaxed);
+	uint32_t hi = atomic_load_explicit(&v->tenant_hi, memory_order_relaxed);
+
+	while (id >= hi &&
+	       !atomic_compare_exchange_weak_explicit(&v->tenant_hi, &hi, id + 1,
+						      memory_order_relaxed,
+						      memory_order_relaxed))
+		;
 }
 
 /**
@@ -915,14 +919,13 @@ bool vnet_sched_enabled(const struct vnet *v)
 	return v->cfg.sched;
 }
 
-/* Tick: rates of every tenant over the time since the last tick. */
+/* Tick: rates of every tenant in use over the time since the last tick. */
 static void vnet_tenant_tick(struct vnet *v, uint64_t now)
 {
 	uint64_t dt = now - v->tick_ns;
+	uint32_t hi = atomic_load_explicit(&v->tenant_hi, memory_order_relaxed);
 	struct vnet_tenant_stats s;
 	uint32_t id;
-
-	uint32_t hi = atomic_load_explicit(&v->tenant_hi, memory_order_relaxed);
 
 	for (id = 0; id < hi; id++) {
 		struct vnet_tenant_mark *m = &v->tenant_mark[id];
