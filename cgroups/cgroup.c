@@ -401,6 +401,10 @@ uint32_t cgroup_shares_to_weight(uint64_t shares)
  * @file:	path
  * @v:		set to the number
  *
+ * The file holds digits and at most a newline after them, nothing else;
+ * a file too long for the buffer is not one (a weight or a shares value
+ * is at most 20 digits).
+ *
  * Return: 0, -EINVAL if the contents are not a number, or -errno
  */
 static int cgroup_read_u64(const char *file, uint64_t *v)
@@ -423,11 +427,11 @@ static int cgroup_read_u64(const char *file, uint64_t *v)
 	close(fd);
 	buf[n] = '\0';
 
-	if (buf[0] < '0' || buf[0] > '9')
+	if ((size_t)n == sizeof(buf) - 1 || buf[0] < '0' || buf[0] > '9')
 		return -EINVAL;
 	errno = 0;
 	*v = strtoull(buf, &end, 10);
-	if (errno || (*end && *end != '\n'))
+	if (errno || end + (*end == '\n') != buf + n)
 		return -EINVAL;
 	return 0;
 }

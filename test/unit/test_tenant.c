@@ -107,6 +107,11 @@ static int test_setup(void)
 	test_mkdirs("v2/nocpu");
 	err |= test_write("v2/bad/cpu.weight", "lots\n");
 	err |= test_write("v2/zero/cpu.weight", "0\n");
+	err |= test_write("v2/tail/cpu.weight", "250\nx");
+	err |= test_write("v2/space/cpu.weight", "250 \n");
+	err |= test_write("v2/long/cpu.weight",
+			  "00000000000000000000000000000000"
+			  "000000000000000000000000000000250\n");
 	err |= test_write("v2/plainfile", "x");
 
 	/* v1 */
@@ -275,6 +280,13 @@ static void test_tenant_v2(void)
 	CU_ASSERT_EQUAL(tenant_find(t, "bad")->weight, TENANT_WEIGHT_DEFAULT);
 	CU_ASSERT_EQUAL(test_add(t, "zero", "zero", 0, err), 0);
 	CU_ASSERT_EQUAL(tenant_find(t, "zero")->weight, TENANT_WEIGHT_DEFAULT);
+	/* Anything but digits and one newline, or more than a number fills */
+	CU_ASSERT_EQUAL(test_add(t, "tail", "tail", 0, err), 0);
+	CU_ASSERT_EQUAL(tenant_find(t, "tail")->weight, TENANT_WEIGHT_DEFAULT);
+	CU_ASSERT_EQUAL(test_add(t, "space", "space", 0, err), 0);
+	CU_ASSERT_EQUAL(tenant_find(t, "space")->weight, TENANT_WEIGHT_DEFAULT);
+	CU_ASSERT_EQUAL(test_add(t, "long", "long", 0, err), 0);
+	CU_ASSERT_EQUAL(tenant_find(t, "long")->weight, TENANT_WEIGHT_DEFAULT);
 
 	/* Unbound tenant: default */
 	CU_ASSERT_EQUAL(test_add(t, "free", NULL, 0, err), 0);
