@@ -26,7 +26,8 @@
 #   - sockets made before the restart and used only after it (a TCP
 #     socket with TCP_NODELAY set, a UDP socket) are made afresh on the new
 #     vstackd: the connection works and keeps the option, the datagram is
-#     echoed.
+#     echoed; a TCP socket whose connect() failed at once while vstackd
+#     was away (an error, not a hang) connects after the restart.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_preload
 
@@ -153,6 +154,12 @@ round() { # HOW: kill9 or stop
 	# ms here); waiting ones wake every 100 ms to look for the next vstackd.
 	assert_le "$used" 400 "CPU time of the shim programs while vstackd is away ($how)"
 	grep -q '^err ' "$T/client.out" || fail "$how: the client's connections did not fail while vstackd was away"
+	touch "$T/go_$how.away"
+	wait_until 10 grep -q '^away took' "$T/fresh_$how.out" ||
+		fail "$how: connect() while vstackd is away did not return: $(cat "$T/fresh_$how.out")"
+	if ! grep -q '^err away ' "$T/fresh_$how.out" || grep -q '^err away timeout' "$T/fresh_$how.out"; then
+		fail "$how: connect() while vstackd is away did not fail at once: $(grep away "$T/fresh_$how.out")"
+	fi
 	start_vstackd
 	all_served "after $how and a new vstackd"
 	touch "$T/go_$how"
@@ -160,6 +167,8 @@ round() { # HOW: kill9 or stop
 		fail "$how: the program with unused sockets did not finish: $(cat "$T/fresh_$how.out")"
 	grep -q '^ok tcp nodelay 1$' "$T/fresh_$how.out" ||
 		fail "$how: a TCP socket made before the restart does not connect after it: $(grep tcp "$T/fresh_$how.out")"
+	grep -q '^ok tcp2 nodelay 0$' "$T/fresh_$how.out" ||
+		fail "$how: a TCP socket whose connect() failed while vstackd was away does not connect after the restart: $(grep tcp2 "$T/fresh_$how.out")"
 	grep -q '^ok udp$' "$T/fresh_$how.out" ||
 		fail "$how: a UDP socket made before the restart does not send after it: $(grep udp "$T/fresh_$how.out")"
 	log "$how: sockets made before the restart and used after it: $(grep -v made "$T/fresh_$how.out" | paste -s -d, -)"

@@ -11,10 +11,13 @@ client HOST PORT   a long-lived client: a new connection every 0.1 s, one
 udpclient HOST PORT  the same with one UDP socket that never binds: a
                    datagram every 0.1 s, its echo awaited for 0.5 s
 ask HOST PORT      exit 0 when an echo server answers one line
-fresh HOST PORT GO   a TCP socket (TCP_NODELAY set) and a UDP socket made
-                   at once ("made"), used only once the file GO exists
-                   (after a vstackd restart): "ok tcp nodelay N" or
-                   "err tcp ERRNO-NAME", then "ok udp" or "err udp ..."
+fresh HOST PORT GO   two TCP sockets (one with TCP_NODELAY) and a UDP
+                   socket made at once ("made"); once GO.away exists
+                   (vstackd is away) the second connects ("err away
+                   ERRNO-NAME" expected, "away took N ms"), and once GO
+                   exists (after the restart) each is used: "ok tcp
+                   nodelay 1", "ok tcp2 nodelay 0", "ok udp", or "err
+                   WHAT ERRNO-NAME"
 Every server answers one request per connection: it reads up to 64 KiB
 and sends it back, then closes.
 """
@@ -135,25 +138,46 @@ def udp_client(host, port):
         time.sleep(0.1)
 
 
-def fresh(host, port, go):
-    t = socket.socket()
-    t.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    print("made", flush=True)
-    end = time.monotonic() + 120
-    while not os.path.exists(go):
+def wait_file(path, end):
+    while not os.path.exists(path):
         if time.monotonic() > end:
-            print("err no go", flush=True)
-            return
+            return False
         time.sleep(0.05)
+    return True
+
+
+def tcp_try(t, host, port, what):
+    """connect t and have one line echoed; one line of outcome"""
     try:
         t.settimeout(5)
         t.connect((host, port))
         ok = ask(t, b"fresh\n")
         nodelay = t.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
-        print("ok tcp nodelay %d" % nodelay if ok else "bad tcp", flush=True)
+        print("ok %s nodelay %d" % (what, nodelay) if ok else "bad " + what,
+              flush=True)
     except OSError as e:
-        print("err tcp", err_name(e), flush=True)
+        print("err", what, err_name(e), flush=True)
+
+
+def fresh(host, port, go):
+    t = socket.socket()
+    t.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    t2 = socket.socket()
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    print("made", flush=True)
+    end = time.monotonic() + 120
+    # While vstackd is away: the connect fails at once (no hang, no spin)
+    if not wait_file(go + ".away", end):
+        print("err no away", flush=True)
+        return
+    t0 = time.monotonic()
+    tcp_try(t2, host, port, "away")
+    print("away took %d ms" % ((time.monotonic() - t0) * 1000), flush=True)
+    if not wait_file(go, end):
+        print("err no go", flush=True)
+        return
+    tcp_try(t, host, port, "tcp")
+    tcp_try(t2, host, port, "tcp2")
     try:
         u.settimeout(2)
         u.sendto(b"fresh", (host, port))
