@@ -678,7 +678,8 @@ enum fdb_learn fdb_learn(struct fdb *f, const uint8_t mac[6], uint16_t port,
  */
 unsigned fdb_age(struct fdb *f, uint32_t now_ms)
 {
-	uint32_t aging = atomic_load_explicit(&f->aging_ms, memory_order_relaxed);
+	uint32_t aging =
+		atomic_load_explicit(&f->aging_ms, memory_order_relaxed);
 	uint32_t from, oldest = now_ms;
 	unsigned removed = 0;
 	bool skip;

@@ -785,10 +785,9 @@ static void vnet_tenant_seen(struct vnet *v, uint32_t id)
 {
 	uint32_t hi = atomic_load_explicit(&v->tenant_hi, memory_order_relaxed);
 
-	while (id >= hi &&
-	       !atomic_compare_exchange_weak_explicit(&v->tenant_hi, &hi, id + 1,
-						      memory_order_relaxed,
-						      memory_order_relaxed))
+	while (id >= hi && !atomic_compare_exchange_weak_explicit(
+				   &v->tenant_hi, &hi, id + 1,
+				   memory_order_relaxed, memory_order_relaxed))
 		;
 }
 
