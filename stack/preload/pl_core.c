@@ -421,9 +421,14 @@ struct vs_ctx *pl_enter(struct pl_sock *s)
 		errno = EBADFD;
 		return NULL;
 	}
-	if (!atomic_load(&s->bound) && !atomic_load(&s->listening))
-		pl_refresh(s);
 	c = pl_sock_ctx(s);
+	/* A socket without an address whose vstackd went away: afresh */
+	if (!atomic_load(&s->bound) && !atomic_load(&s->listening) &&
+	    vs_ctx_error(c->vs)) {
+		pl_ctx_put(c);
+		pl_refresh(s);
+		c = pl_sock_ctx(s);
+	}
 	pl_leave();
 	pl_held = c;
 	return c->vs;
@@ -636,10 +641,11 @@ int pl_revive(struct pl_sock *s)
  * on the next vstackd
  * @s:		the socket (not stale)
  *
- * The look at the context costs a system call, paid only by sockets
- * without an address: the calls before bind(), connect() or the first
- * datagram. If there is no vstackd yet the socket stays as it is and the
- * call fails as on any dead context.
+ * pl_enter() calls it when it found the socket's context dead; that look
+ * costs a system call, paid only by sockets without an address (the calls
+ * before bind(), connect() or the first datagram), and it is made again
+ * here under the lock. If there is no vstackd yet the socket stays as it
+ * is and the call fails as on any dead context.
  */
 static void pl_refresh(struct pl_sock *s)
 {
