@@ -42,15 +42,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-
-#define CHECK(c)                                                            \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			fprintf(stderr, "fuzz_cgroup: %s:%d: %s\n",         \
-				__FILE__, __LINE__, #c);                    \
-			abort();                                            \
-		}                                                           \
-	} while (0)
+#include "fuzz_check.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

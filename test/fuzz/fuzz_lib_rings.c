@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "vs_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,12 +40,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RING_LOG_MIN 5	/* VS_DGRAM_RING_MIN */
 #define RING_LOG_MAX 16 /* bounds the work per input */
 #define MODEL_MAX    512
-
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c))                                                     \
-			__builtin_trap();                                     \
-	} while (0)
 
 /* A little-endian value of @n bytes from @p, advancing it. */
 static uint32_t take(const uint8_t **p, size_t *left, unsigned n)

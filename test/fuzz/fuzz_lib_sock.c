@@ -39,6 +39,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "fuzz_check.h"
 #include "vs_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,12 +49,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CQ     8
 #define DATA   8192
 #define MAXOPS 256
-
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c))                                                     \
-			__builtin_trap();                                     \
-	} while (0)
 
 /* The input, read front to back; zeros once it runs out */
 struct in {
