@@ -116,6 +116,28 @@ void cmd_tick(struct cmd_ctx *c)
 	cmd_ports_check_gone(c);
 }
 
+static void cmd_bound(const struct tenant *tn, void *ctx)
+{
+	if (tn->cgroup[0])
+		*(bool *)ctx = true;
+}
+
+/**
+ * cmd_follows_cgroups() - is some tenant bound to a cgroup (whose weight
+ *			   the tick follows)?
+ * @c:		state
+ *
+ * Return: true if so
+ */
+bool cmd_follows_cgroups(const struct cmd_ctx *c)
+{
+	bool bound = false;
+
+	if (c->tenants)
+		tenant_foreach(c->tenants, cmd_bound, &bound);
+	return bound;
+}
+
 /**
  * cmd_ctx_fini() - release the command state (ports go with vnet_stop(),
  *		    endpoints with stack_close())

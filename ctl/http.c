@@ -716,6 +716,22 @@ unsigned http_pollfds(struct http *h, struct pollfd *pfd)
 }
 
 /**
+ * http_busy() - is a connection open (its deadline needs the tick)?
+ * @h:		server
+ *
+ * Return: true if so
+ */
+bool http_busy(const struct http *h)
+{
+	unsigned i;
+
+	for (i = 0; i < HTTP_MAX_CONNS; i++)
+		if (h->conns[i].state != HTTP_FREE)
+			return true;
+	return false;
+}
+
+/**
  * http_handle() - act on poll events and expired deadlines
  * @h:		server
  * @pfd:	the entries http_pollfds() filled, with their revents

@@ -12,6 +12,7 @@
 #define VSTACK_CTL_HTTP_H
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -64,6 +65,7 @@ int http_open(struct http **out, const char *addr, http_body_fn fn,
 	      void *ctx, char *err, size_t errlen);
 void http_close(struct http *h);
 unsigned http_pollfds(struct http *h, struct pollfd *pfd);
+bool http_busy(const struct http *h);
 void http_handle(struct http *h, const struct pollfd *pfd);
 
 #endif /* VSTACK_CTL_HTTP_H */

@@ -13,6 +13,18 @@
  * the clients, and the sockets of the Prometheus endpoint when there is
  * one (http.c; the timer also enforces its deadlines).
  *
+ * Resting. An idle vstackd should cost nothing, and the half-second tick
+ * is most of what it costs then. After two seconds in which the workers
+ * did nothing (not one frame, timer or wake-up: vnet_ctl_quiet()), no
+ * client, metrics connection or throttled client was there and no tenant
+ * follows a cgroup (that needs the tick), the loop rests: the timer fires
+ * once a minute (FDB entries expire on lookup anyway; the tick only frees
+ * their slots and keeps times far from wrapping). The first worker to
+ * wake from its sleep writes the switch's eventfd (vnet_ctl_rest() has
+ * the handshake), and that, a signal or any connection brings the
+ * half-second tick back at once, starting with a tick so that rates are
+ * taken over the rest (nothing moved in it).
+ *
  * A client is a non-blocking stream connection carrying newline-delimited
  * requests. Its input buffer holds one request of at most
  * PROTO_MAX_REQUEST bytes; a longer line gets an error response and the
@@ -71,6 +83,21 @@
 #define SERVER_REQ_PER_SEC 200 /* requests one client gets answered */
 #define SERVER_REQ_BURST 100
 #define SERVER_MAX_GROUPS 256
+#define SERVER_TICK_MS 500
+#define SERVER_REST_TICK_MS 60000
+/* Quiet ticks before resting: longer than a worker's longest busy-poll
+ * (a second), so that every worker sleeps in its ring by then. */
+#define SERVER_QUIET_TICKS 4
+
+/* The control loop's poll() set: these, then the clients, then metrics. */
+enum server_fd {
+	SERVER_FD_LISTEN,
+	SERVER_FD_SIGNAL,
+	SERVER_FD_TIMER,
+	SERVER_FD_APPS,
+	SERVER_FD_SWITCH, /* a worker woke while the loop rests */
+	SERVER_FIXED_FDS
+};
 
 /**
  * struct server_client - one control connection
@@ -779,6 +806,91 @@ static void server_accept(struct server *s)
 }
 
 /**
+ * struct server_pace - how often the control loop ticks
+ * @tfd:	its timerfd
+ * @quiet:	quiet ticks in a row
+ * @resting:	ticking once a minute
+ */
+struct server_pace {
+	int tfd;
+	unsigned quiet;
+	bool resting;
+};
+
+static int server_pace_set(struct server_pace *p, unsigned ms)
+{
+	struct itimerspec its = {
+		.it_interval = { ms / 1000, (long)(ms % 1000) * 1000000 },
+		.it_value = { ms / 1000, (long)(ms % 1000) * 1000000 },
+	};
+
+	return timerfd_settime(p->tfd, 0, &its, NULL) ? -errno : 0;
+}
+
+/* Does anything here need the half-second tick? */
+static bool server_needs_tick(const struct server *s, struct cmd_ctx *cmd)
+{
+	unsigned i;
+
+	if (cmd_follows_cgroups(cmd) || (s->http && http_busy(s->http)))
+		return true;
+	for (i = 0; i < SERVER_MAX_CLIENTS; i++)
+		if (s->clients[i].fd >= 0)
+			return true;
+	return false;
+}
+
+/* After a tick: rest once nothing has happened for long enough. */
+static void server_pace_tick(struct server_pace *p, const struct server *s,
+			     struct cmd_ctx *cmd, struct vnet *v)
+{
+	bool quiet = vnet_ctl_quiet(v) && !server_needs_tick(s, cmd);
+
+	if (p->resting || !quiet) {
+		p->quiet = 0;
+		return;
+	}
+	if (++p->quiet < SERVER_QUIET_TICKS || !vnet_ctl_rest(v))
+		return;
+	if (server_pace_set(p, SERVER_REST_TICK_MS)) {
+		vnet_ctl_awake(v);
+		return;
+	}
+	p->resting = true;
+	log_debug("idle: the control loop ticks once a minute");
+}
+
+/*
+ * Something happened (a worker woke, a signal, a connection, a request):
+ * no longer quiet, and if resting, tick now and every half second again.
+ */
+static void server_pace_wake(struct server_pace *p, struct cmd_ctx *cmd,
+			     struct vnet *v, const struct pollfd *pfd,
+			     nfds_t n)
+{
+	nfds_t i;
+
+	for (i = 0; i < n; i++)
+		if (i != SERVER_FD_TIMER && pfd[i].revents)
+			break;
+	if (i == n)
+		return;
+	p->quiet = 0;
+	if (!p->resting && !pfd[SERVER_FD_SWITCH].revents)
+		return;
+	vnet_ctl_awake(v);
+	if (!p->resting)
+		return;
+	p->resting = false;
+	if (server_pace_set(p, SERVER_TICK_MS))
+		log_err("cannot set the control loop's timer: %s",
+			strerror(errno));
+	vnet_tick(v);
+	cmd_tick(cmd);
+	log_debug("busy: the control loop ticks every half second");
+}
+
+/**
  * server_run() - the control thread's event loop
  * @s:		server
  * @cmd:	command state
@@ -790,47 +902,55 @@ static void server_accept(struct server *s)
 int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 	       const sigset_t *sigs)
 {
-	struct itimerspec its = { .it_interval = { 0, 500000000 },
-				  .it_value = { 0, 500000000 } };
-	/* listener, signals, timer, app socket, clients, metrics */
-	struct pollfd pfd[4 + SERVER_MAX_CLIENTS + HTTP_POLLFDS];
+	struct server_pace pace = { .tfd = -1 };
+	struct pollfd pfd[SERVER_FIXED_FDS + SERVER_MAX_CLIENTS + HTTP_POLLFDS];
+	struct pollfd *cpfd = &pfd[SERVER_FIXED_FDS];
+	struct pollfd *hpfd = &pfd[SERVER_FIXED_FDS + SERVER_MAX_CLIENTS];
 	int sfd = -1, tfd = -1, rc = 0;
 	bool stop = false;
 	unsigned i;
 
 	sfd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+	pace.tfd = tfd;
+	if (sfd < 0 || tfd < 0 || server_pace_set(&pace, SERVER_TICK_MS)) {
 		rc = -errno;
 		log_err("cannot set up the control loop: %s", strerror(-rc));
 		goto out;
 	}
 
 	while (!stop) {
-		nfds_t n = 4;
+		nfds_t n = SERVER_FIXED_FDS;
 
 		watchdog_run(v); /* systemd keep-alive: see watchdog.c */
-		pfd[0] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		pfd[2] = (struct pollfd){ .fd = tfd, .events = POLLIN };
-		pfd[3] = (struct pollfd){ .fd = s->apps ? appsrv_fd(s->apps) : -1,
-					  .events = POLLIN };
+		pfd[SERVER_FD_LISTEN] = (struct pollfd){ .fd = s->lfd,
+							 .events = POLLIN };
+		pfd[SERVER_FD_SIGNAL] = (struct pollfd){ .fd = sfd,
+							 .events = POLLIN };
+		pfd[SERVER_FD_TIMER] = (struct pollfd){ .fd = tfd,
+							.events = POLLIN };
+		pfd[SERVER_FD_APPS] = (struct pollfd){
+			.fd = s->apps ? appsrv_fd(s->apps) : -1,
+			.events = POLLIN
+		};
+		pfd[SERVER_FD_SWITCH] = (struct pollfd){ .fd = vnet_ctl_fd(v),
+							 .events = POLLIN };
 		cmd->ctl.clients = 0;
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
 			struct server_client *cl = &s->clients[i];
 
-			pfd[4 + i] = (struct pollfd){ .fd = -1 };
+			cpfd[i] = (struct pollfd){ .fd = -1 };
 			if (cl->fd < 0)
 				continue;
 			cmd->ctl.clients++;
-			pfd[4 + i].fd = cl->fd;
-			pfd[4 + i].events = cl->out ? POLLOUT :
-					    (cl->eof || cl->throttled ? 0 : POLLIN);
-			n = 4 + i + 1;
+			cpfd[i].fd = cl->fd;
+			cpfd[i].events = cl->out ? POLLOUT :
+				(cl->eof || cl->throttled ? 0 : POLLIN);
+			n = SERVER_FIXED_FDS + i + 1;
 		}
 		if (s->http)
-			n = 4 + SERVER_MAX_CLIENTS +
-			    http_pollfds(s->http, &pfd[4 + SERVER_MAX_CLIENTS]);
+			n = SERVER_FIXED_FDS + SERVER_MAX_CLIENTS +
+			    http_pollfds(s->http, hpfd);
 
 		if (poll(pfd, n, watchdog_poll_timeout()) < 0) {
 			if (errno == EINTR)
@@ -839,8 +959,9 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 			log_err("poll: %s", strerror(-rc));
 			break;
 		}
+		server_pace_wake(&pace, cmd, v, pfd, n);
 
-		if (pfd[1].revents & POLLIN) {
+		if (pfd[SERVER_FD_SIGNAL].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -861,7 +982,7 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 				stop = true;
 			}
 		}
-		if (pfd[2].revents & POLLIN) {
+		if (pfd[SERVER_FD_TIMER].revents & POLLIN) {
 			uint64_t ticks;
 
 			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
@@ -872,14 +993,15 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 				state_sync(cmd->state);
 			server_reap_stalled(s);
 			server_resume(s, cmd);
+			server_pace_tick(&pace, s, cmd, v);
 		}
 
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
 			struct server_client *cl = &s->clients[i];
-			short re = pfd[4 + i].revents;
+			short re = cpfd[i].revents;
 			int crc = 0;
 
-			if (cl->fd < 0 || pfd[4 + i].fd < 0 || !re)
+			if (cl->fd < 0 || cpfd[i].fd < 0 || !re)
 				continue;
 			if (re & POLLOUT) {
 				crc = server_flush(cl);
@@ -893,12 +1015,12 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 			if (crc || (cl->eof && !cl->out && !cl->inlen))
 				server_client_close(cl);
 		}
-		if (pfd[0].revents & POLLIN)
+		if (pfd[SERVER_FD_LISTEN].revents & POLLIN)
 			server_accept(s);
-		if (pfd[3].revents & POLLIN)
+		if (pfd[SERVER_FD_APPS].revents & POLLIN)
 			appsrv_handle(s->apps);
 		if (s->http)
-			http_handle(s->http, &pfd[4 + SERVER_MAX_CLIENTS]);
+			http_handle(s->http, hpfd);
 	}
 out:
 	if (sfd >= 0)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -181,11 +182,17 @@ int vnet_start(const struct vnet_config *c, struct vnet **out, char *err,
 	v->nworkers = c->workers;
 	v->t0_ns = ring_now_ns();
 	atomic_init(&v->tenant_hi, 1); /* the default tenant */
+	v->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	v->workers = calloc(c->workers, sizeof(*v->workers));
-	if (!v->workers) {
+	if (v->ctl_fd < 0 || !v->workers) {
+		ret = v->ctl_fd < 0 ? -errno : -ENOMEM;
+		snprintf(err, errlen, "cannot set up the switch: %s",
+			 strerror(-ret));
+		if (v->ctl_fd >= 0)
+			close(v->ctl_fd);
+		free(v->workers);
 		free(v);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		return ret;
 	}
 
 	for (i = 0; i < c->workers; i++) {
@@ -214,6 +221,7 @@ int vnet_start(const struct vnet_config *c, struct vnet **out, char *err,
 	}
 	if (ret) {
 		vnet_workers_join(v, started);
+		close(v->ctl_fd);
 		free(v->workers);
 		free(v);
 		return ret;
@@ -961,6 +969,105 @@ void vnet_tick(struct vnet *v)
 	vnet_tenant_tick(v, now_ns);
 }
 
+/* ---- the control thread at rest --------------------------------------- */
+
+/* What the workers have done: it moves whenever one handles anything. */
+static uint64_t vnet_ctl_work(struct vnet *v)
+{
+	uint64_t sum = 0;
+	unsigned i;
+
+	for (i = 0; i < v->nworkers; i++) {
+		struct worker *w = &v->workers[i];
+
+		sum += atomic_load(&w->wakes) + stat_read(&w->batches) +
+		       stat_read(&w->idle_sleeps);
+	}
+	return sum;
+}
+
+/**
+ * vnet_ctl_quiet() - have the workers done nothing since the last call?
+ * @v:		switch
+ *
+ * Return: true if no worker handled anything or slept or woke since the
+ * last call (or vnet_ctl_rest())
+ */
+bool vnet_ctl_quiet(struct vnet *v)
+{
+	uint64_t now = vnet_ctl_work(v);
+	bool quiet = now == v->ctl_seen;
+
+	v->ctl_seen = now;
+	return quiet;
+}
+
+/**
+ * vnet_ctl_rest() - the control thread would rest: may it?
+ * @v:		switch
+ *
+ * Marks it resting, then looks at the workers once more: a worker that
+ * wakes from a sleep in its ring counts its wake-up and then reads the
+ * mark (vnet_worker_woke()), so either it sees the mark and writes
+ * vnet_ctl_fd(), or this look sees its wake-up. Call it only after the
+ * workers have been quiet (vnet_ctl_quiet()) for longer than they spin
+ * before sleeping (busy-poll, at most a second): they are all asleep then.
+ *
+ * Return: true if resting is fine (vnet_ctl_fd() turns readable when a
+ * worker wakes), false if a worker did something meanwhile
+ */
+bool vnet_ctl_rest(struct vnet *v)
+{
+	atomic_store(&v->ctl_resting, true);
+	if (vnet_ctl_quiet(v))
+		return true;
+	atomic_store(&v->ctl_resting, false);
+	return false;
+}
+
+/**
+ * vnet_ctl_awake() - the control thread is back from resting
+ * @v:		switch
+ */
+void vnet_ctl_awake(struct vnet *v)
+{
+	uint64_t n;
+
+	atomic_store(&v->ctl_resting, false);
+	while (read(v->ctl_fd, &n, sizeof(n)) == sizeof(n))
+		;
+}
+
+/**
+ * vnet_ctl_fd() - the eventfd a worker writes when it wakes while the
+ *		   control thread rests
+ * @v:		switch
+ *
+ * Return: the descriptor (non-blocking; vnet_ctl_awake() empties it)
+ */
+int vnet_ctl_fd(const struct vnet *v)
+{
+	return v->ctl_fd;
+}
+
+/**
+ * vnet_worker_woke() - a worker is back from sleeping in its ring
+ * @w:		worker
+ *
+ * The other half of vnet_ctl_rest(): count the wake-up, then look at the
+ * mark, in that order (both sequentially consistent, as the control
+ * thread's store of the mark and load of the counts are).
+ */
+void vnet_worker_woke(struct worker *w)
+{
+	struct vnet *v = w->v;
+
+	atomic_fetch_add(&w->wakes, 1);
+	if (atomic_load(&v->ctl_resting) &&
+	    atomic_exchange(&v->ctl_resting, false))
+		ring_wake(v->ctl_fd);
+}
+
 /**
  * vnet_stop() - close every port, stop the workers, free the switch
  * @v:		switch
@@ -980,6 +1087,7 @@ void vnet_stop(struct vnet *v)
 	for (i = 0; i < VNET_MAX_NETWORKS; i++)
 		if (v->nets[i].fdb)
 			fdb_destroy(v->nets[i].fdb);
+	close(v->ctl_fd);
 	free(v->workers);
 	free(v);
 }

@@ -306,5 +306,9 @@ void vnet_lport_charge(struct vnet_lctx *from, struct vnet_lctx *to,
 unsigned vnet_lport_worker_id(const struct vnet_lctx *lc);
 
 void vnet_tick(struct vnet *v);
+bool vnet_ctl_quiet(struct vnet *v);
+bool vnet_ctl_rest(struct vnet *v);
+void vnet_ctl_awake(struct vnet *v);
+int vnet_ctl_fd(const struct vnet *v);
 
 #endif /* VSTACK_VNET_H */

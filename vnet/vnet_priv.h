@@ -218,6 +218,7 @@ struct worker {
 
 	/* Read by the control thread (stat_read) */
 	uint64_t batches, frames, idle_sleeps, express, express_yields;
+	_Atomic uint64_t wakes; /* returns from a sleep in the ring */
 	char features[128];
 };
 
@@ -250,6 +251,13 @@ struct vnet {
 	 * the default tenant); the tick takes rates below it only */
 	_Atomic uint32_t tenant_hi;
 	uint64_t tick_ns;
+
+	/* The control thread resting (vnet_ctl_rest()): the first worker
+	 * to wake from a sleep in its ring clears @ctl_resting and writes
+	 * @ctl_fd. @ctl_seen: the workers' counters at the last look. */
+	_Atomic bool ctl_resting;
+	int ctl_fd;
+	uint64_t ctl_seen;
 };
 
 /* vnet.c, for lport.c */
@@ -260,6 +268,7 @@ int vnet_port_slot(const struct vnet *v, char *err, size_t errlen);
 int vnet_port_remove(struct vnet *v, int id, bool destroy);
 
 void *worker_main(void *arg);
+void vnet_worker_woke(struct worker *w);
 void worker_rx(struct worker *w, uint16_t src, uint32_t buf, size_t len,
 	       uint32_t now_ms);
 void worker_buf_put(struct worker *w, uint32_t buf);

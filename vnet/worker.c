@@ -29,7 +29,9 @@
  * it, then sleeps in io_uring_enter() until a completion, a timer or a
  * command from the control thread (eventfd) wakes it. It does not poll
  * while bulk (GSO) traffic flows: there the CPU is worth more to the
- * tenants producing it than the microseconds polling would save.
+ * tenants producing it than the microseconds polling would save. Back
+ * from that sleep it wakes the control thread too if that one rests
+ * (vnet_worker_woke()): it does while nothing happens at all.
  *
  * Commands (attach/detach a port, stop) arrive through a single-producer
  * single-consumer queue and are applied between batches. A detach cancels
@@ -1238,6 +1240,8 @@ void *worker_main(void *arg)
 			}
 		}
 		ring_wait(&w->ring, block);
+		if (block)
+			vnet_worker_woke(w);
 		if (busy && w->sched) {
 			/* The round's cycles, less those other programs ran
 			 * in while we stepped aside for them. */
