@@ -476,6 +476,60 @@ static int cgroup_try_shares(const char *file, uint32_t *weight)
 	return 0;
 }
 
+/* v1 hierarchies that may hold cpu.shares, in the order they are read */
+static const char *const cgroup_v1_cpu[] = { "cpu", "cpu,cpuacct",
+					     "cpuacct,cpu" };
+
+/**
+ * cgroup_weight_dirs() - the directories a cgroup's CPU weight is read from
+ * @root:	cgroup root
+ * @path:	cgroup path in the v2 hierarchy
+ * @cpu_path:	cgroup path in the v1 cpu hierarchy (hybrid or v1 layouts)
+ * @dirs:	set to the directories, in the order cgroup_read_weight_split()
+ *		tries them; only hierarchies present under @root are named,
+ *		the directories themselves may be missing
+ * @n:		set to their number
+ *
+ * Return: 0, or -ENAMETOOLONG
+ */
+int cgroup_weight_dirs(const char *root, const char *path,
+		       const char *cpu_path,
+		       char dirs[CGROUP_WEIGHT_DIRS][PATH_MAX], unsigned *n)
+{
+	char r[PATH_MAX], h[PATH_MAX];
+	size_t i;
+	int ret;
+
+	*n = 0;
+	ret = cgroup_root_norm(root, r, sizeof(r));
+	if (ret)
+		return ret;
+	if (cgroup_is_v2(r)) {
+		ret = cgroup_join(dirs[0], PATH_MAX, r, NULL, path, NULL);
+		if (!ret)
+			*n = 1;
+		return ret;
+	}
+	if (!cgroup_join(h, sizeof(h), r, "unified", "/", NULL) &&
+	    cgroup_is_dir(h)) {
+		ret = cgroup_join(dirs[*n], PATH_MAX, r, "unified", path, NULL);
+		if (ret)
+			return ret;
+		(*n)++;
+	}
+	for (i = 0; i < sizeof(cgroup_v1_cpu) / sizeof(cgroup_v1_cpu[0]); i++) {
+		if (cgroup_join(h, sizeof(h), r, cgroup_v1_cpu[i], "/", NULL) ||
+		    !cgroup_is_dir(h))
+			continue;
+		ret = cgroup_join(dirs[*n], PATH_MAX, r, cgroup_v1_cpu[i],
+				  cpu_path, NULL);
+		if (ret)
+			return ret;
+		(*n)++;
+	}
+	return 0;
+}
+
 /**
  * cgroup_read_weight_split() - CPU weight, v2 and v1 cpu paths apart
  * @root:	cgroup root
@@ -489,8 +543,6 @@ static int cgroup_try_shares(const char *file, uint32_t *weight)
 int cgroup_read_weight_split(const char *root, const char *path,
 			     const char *cpu_path, uint32_t *weight)
 {
-	static const char *const v1_hier[] = {"cpu", "cpu,cpuacct",
-					      "cpuacct,cpu"};
 	char r[PATH_MAX], p[PATH_MAX];
 	int ret, err = -ENOENT;
 	size_t i;
@@ -511,8 +563,8 @@ int cgroup_read_weight_split(const char *root, const char *path,
 		if (ret != -ENOENT)
 			err = ret;
 	}
-	for (i = 0; i < sizeof(v1_hier) / sizeof(v1_hier[0]); i++) {
-		if (cgroup_join(p, sizeof(p), r, v1_hier[i], cpu_path,
+	for (i = 0; i < sizeof(cgroup_v1_cpu) / sizeof(cgroup_v1_cpu[0]); i++) {
+		if (cgroup_join(p, sizeof(p), r, cgroup_v1_cpu[i], cpu_path,
 				"cpu.shares"))
 			continue;
 		ret = cgroup_try_shares(p, weight);

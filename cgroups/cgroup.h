@@ -14,11 +14,13 @@
 #ifndef VSTACK_CGROUP_H
 #define VSTACK_CGROUP_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define CGROUP_WEIGHT_MIN 1
 #define CGROUP_WEIGHT_MAX 10000
+#define CGROUP_WEIGHT_DIRS 4 /* v2; or unified and three v1 hierarchies */
 
 int cgroup_parse_proc(const char *text, char *path, size_t len, char *cpu_path,
 		      size_t cpu_len);
@@ -31,5 +33,8 @@ uint32_t cgroup_shares_to_weight(uint64_t shares);
 int cgroup_read_weight_split(const char *root, const char *path,
 			     const char *cpu_path, uint32_t *weight);
 int cgroup_read_weight(const char *root, const char *path, uint32_t *weight);
+int cgroup_weight_dirs(const char *root, const char *path,
+		       const char *cpu_path,
+		       char dirs[CGROUP_WEIGHT_DIRS][PATH_MAX], unsigned *n);
 
 #endif /* VSTACK_CGROUP_H */

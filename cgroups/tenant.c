@@ -24,6 +24,19 @@
  * reported once (TENANT_CGROUP_LOST) and the tenant keeps the weight it had;
  * when it can be read again that is reported once too.
  *
+ * Following it without a timer: an idle vstackd should not wake twice a
+ * second to read files that did not change. The table keeps an inotify
+ * watch on every directory a bound tenant's weight is read from (its
+ * cgroup in each hierarchy that may hold it: cgroup_weight_dirs()), for
+ * writes and permission changes of cpu.weight and cpu.shares, and on each
+ * such directory's parent, for the cgroup being removed, renamed or made
+ * again. tenant_watch_read() tells the caller when to call
+ * tenant_refresh(). The watches are made afresh, on a new inotify
+ * descriptor, whenever the bound tenants change or a watched directory
+ * comes or goes. Where a directory or its parent cannot be watched (no
+ * inotify, out of watches, the parent missing too) tenant_needs_poll()
+ * says so, and the caller keeps reading on its timer.
+ *
  * tenant_set() replaces a tenant's settings with the spec's, field by
  * field as tenant_add() would set them, except that a spec without cgroup
  * and pid keeps the current binding. A caller changing one setting starts
@@ -38,6 +51,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "tenant.h"
@@ -57,18 +72,46 @@ struct tenant_slot {
 };
 
 /**
+ * struct tenant_watch - one inotify watch
+ * @wd:		watch descriptor (the same for every watch on one directory)
+ * @name:	"" for a watch on a cgroup directory; for one on its parent,
+ *		the cgroup directory's name (events about others are noise)
+ */
+struct tenant_watch {
+	int wd;
+	char name[NAME_MAX + 1];
+};
+
+/**
  * struct tenant_table - all tenants
  * @root:	cgroup root, no trailing '/'
  * @count:	tenants present
  * @next:	slot to try first for the next tenant
+ * @ifd:	inotify descriptor, -1 while no tenant is bound (or none could
+ *		be made)
+ * @watch:	the watches on it
+ * @nwatch:	their number
+ * @capwatch:	room in @watch
+ * @watched:	every bound tenant can be followed through @ifd
  * @slot:	tenants by id
  */
 struct tenant_table {
 	char root[PATH_MAX];
 	unsigned count;
 	uint32_t next;
+	int ifd;
+	struct tenant_watch *watch;
+	unsigned nwatch, capwatch;
+	bool watched;
 	struct tenant_slot slot[TENANT_MAX];
 };
+
+/* On a cgroup directory: its weight files written or chmod'ed; itself
+ * gone. On its parent: the cgroup directory made, removed, renamed. */
+#define TENANT_DIR_EVENTS \
+	(IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+#define TENANT_PARENT_EVENTS \
+	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR)
 
 /**
  * struct tenant_binding - a resolved cgroup binding
@@ -157,6 +200,8 @@ struct tenant_table *tenant_table_create(const char *cgroup_root)
 	t->slot[0].used = true;
 	t->count = 1;
 	t->next = 1;
+	t->ifd = -1;
+	t->watched = true;
 	return t;
 }
 
@@ -166,7 +211,190 @@ struct tenant_table *tenant_table_create(const char *cgroup_root)
  */
 void tenant_table_destroy(struct tenant_table *t)
 {
+	if (!t)
+		return;
+	if (t->ifd >= 0)
+		close(t->ifd);
+	free(t->watch);
 	free(t);
+}
+
+/* ---- following cgroups without a timer ------------------------------- */
+
+/* Watch @dir for @mask, noting @name; -errno on failure. */
+static int tenant_watch_add(struct tenant_table *t, const char *dir,
+			    const char *name, uint32_t mask)
+{
+	struct tenant_watch *w;
+	int wd;
+
+	if (t->nwatch == t->capwatch) {
+		unsigned cap = t->capwatch ? 2 * t->capwatch : 16;
+
+		w = realloc(t->watch, cap * sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		t->watch = w;
+		t->capwatch = cap;
+	}
+	/* One directory may be both a cgroup and another's parent: add to
+	 * the mask it has rather than replace it. */
+	wd = inotify_add_watch(t->ifd, dir, mask | IN_MASK_ADD);
+	if (wd < 0)
+		return -errno;
+	w = &t->watch[t->nwatch++];
+	w->wd = wd;
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	return 0;
+}
+
+/*
+ * Watch the directories one bound tenant's weight is read from, and their
+ * parents. Return: 0 if every such directory that exists is watched and so
+ * is every parent, else -errno.
+ */
+static int tenant_watch_slot(struct tenant_table *t,
+			     const struct tenant_slot *s)
+{
+	char dirs[CGROUP_WEIGHT_DIRS][PATH_MAX];
+	unsigned n, i;
+	int ret;
+
+	ret = cgroup_weight_dirs(t->root, s->tn.cgroup,
+				 s->cpu_path[0] ? s->cpu_path : s->tn.cgroup,
+				 dirs, &n);
+	if (ret)
+		return ret;
+	if (!n)
+		return -ENOENT;
+	for (i = 0; i < n; i++) {
+		char *slash = strrchr(dirs[i], '/');
+
+		ret = tenant_watch_add(t, dirs[i], "", TENANT_DIR_EVENTS);
+		if (ret && ret != -ENOENT && ret != -ENOTDIR)
+			return ret;
+		if (!slash || slash == dirs[i])
+			return -EINVAL; /* a cgroup root is never "/" */
+		*slash = '\0';
+		ret = tenant_watch_add(t, dirs[i], slash + 1,
+				       TENANT_PARENT_EVENTS);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Make every watch afresh, on a new descriptor (the old one's pending
+ * events go with it). */
+static void tenant_rewatch(struct tenant_table *t)
+{
+	unsigned i;
+
+	if (t->ifd >= 0)
+		close(t->ifd);
+	t->ifd = -1;
+	t->nwatch = 0;
+	t->watched = true;
+	for (i = 0; i < TENANT_MAX; i++) {
+		const struct tenant_slot *s = &t->slot[i];
+
+		if (!s->used || !s->tn.cgroup[0])
+			continue;
+		if (t->ifd < 0)
+			t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (t->ifd < 0 || tenant_watch_slot(t, s))
+			t->watched = false;
+	}
+}
+
+/* Is @ev about a bound tenant's weight or directory? */
+static bool tenant_watch_event(const struct tenant_table *t,
+			       const struct inotify_event *ev, bool *rewatch)
+{
+	bool weight_file = ev->len && (!strcmp(ev->name, "cpu.weight") ||
+				       !strcmp(ev->name, "cpu.shares"));
+	unsigned i;
+
+	if (ev->mask & (IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF |
+			IN_MOVE_SELF)) {
+		*rewatch = true;
+		return true;
+	}
+	for (i = 0; i < t->nwatch; i++) {
+		const struct tenant_watch *w = &t->watch[i];
+
+		if (w->wd != ev->wd)
+			continue;
+		if (!w->name[0] && (!ev->len || weight_file) &&
+		    (ev->mask & (IN_MODIFY | IN_ATTRIB)))
+			return true;
+		if (w->name[0] && ev->len && !strcmp(w->name, ev->name) &&
+		    (ev->mask & TENANT_PARENT_EVENTS)) {
+			*rewatch = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * tenant_watch_fd() - the descriptor to poll for cgroup changes
+ * @t:		table
+ *
+ * It changes when the watches are made again: ask before every poll.
+ *
+ * Return: the descriptor (readable: call tenant_watch_read()), or -1
+ */
+int tenant_watch_fd(const struct tenant_table *t)
+{
+	return t->ifd;
+}
+
+/**
+ * tenant_watch_read() - take the pending cgroup events
+ * @t:		table
+ *
+ * Return: true if a bound tenant's weight or cgroup may have changed: call
+ * tenant_refresh()
+ */
+bool tenant_watch_read(struct tenant_table *t)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool refresh = false, rewatch = false;
+	ssize_t n;
+
+	if (t->ifd < 0)
+		return false;
+	while ((n = read(t->ifd, buf, sizeof(buf))) > 0) {
+		ssize_t off = 0;
+
+		while (off + (ssize_t)sizeof(struct inotify_event) <= n) {
+			const struct inotify_event *ev =
+				(const void *)(buf + off);
+
+			if (off + (ssize_t)(sizeof(*ev) + ev->len) > n)
+				break;
+			if (tenant_watch_event(t, ev, &rewatch))
+				refresh = true;
+			off += (ssize_t)(sizeof(*ev) + ev->len);
+		}
+	}
+	if (rewatch)
+		tenant_rewatch(t);
+	return refresh;
+}
+
+/**
+ * tenant_needs_poll() - must the caller read the bound tenants' weights on
+ *			 a timer (tenant_refresh()), events not covering
+ *			 them all?
+ * @t:		table
+ *
+ * Return: true if so
+ */
+bool tenant_needs_poll(const struct tenant_table *t)
+{
+	return !t->watched;
 }
 
 /**
@@ -369,6 +597,8 @@ int tenant_add(struct tenant_table *t, const struct tenant_spec *spec,
 	tenant_apply(t, s, spec, &b);
 	t->count++;
 	t->next = (i + 1) % TENANT_MAX;
+	if (s->tn.cgroup[0])
+		tenant_rewatch(t);
 	if (id)
 		*id = i;
 	return 0;
@@ -416,6 +646,8 @@ int tenant_set(struct tenant_table *t, const struct tenant_spec *spec,
 			return ret;
 	}
 	tenant_apply(t, s, spec, rebind ? &b : NULL);
+	if (rebind)
+		tenant_rewatch(t);
 	return 0;
 }
 
@@ -429,13 +661,17 @@ int tenant_set(struct tenant_table *t, const struct tenant_spec *spec,
 int tenant_del(struct tenant_table *t, const char *name)
 {
 	struct tenant_slot *s = tenant_slot_find(t, name);
+	bool bound;
 
 	if (!s)
 		return -ENOENT;
 	if (!s->tn.id)
 		return -EBUSY;
+	bound = s->tn.cgroup[0];
 	memset(s, 0, sizeof(*s));
 	t->count--;
+	if (bound)
+		tenant_rewatch(t);
 	return 0;
 }
 

@@ -67,5 +67,8 @@ typedef void (*tenant_event_fn)(const struct tenant *tn,
 				int err, void *ctx);
 unsigned tenant_refresh(struct tenant_table *t, tenant_event_fn fn,
 			void *ctx);
+int tenant_watch_fd(const struct tenant_table *t);
+bool tenant_watch_read(struct tenant_table *t);
+bool tenant_needs_poll(const struct tenant_table *t);
 
 #endif /* VSTACK_TENANT_H */

@@ -116,26 +116,39 @@ void cmd_tick(struct cmd_ctx *c)
 	cmd_ports_check_gone(c);
 }
 
-static void cmd_bound(const struct tenant *tn, void *ctx)
-{
-	if (tn->cgroup[0])
-		*(bool *)ctx = true;
-}
-
 /**
- * cmd_follows_cgroups() - is some tenant bound to a cgroup (whose weight
- *			   the tick follows)?
+ * cmd_cgroups_need_tick() - must the tick follow some tenant's cgroup
+ *			     (inotify cannot)?
  * @c:		state
  *
  * Return: true if so
  */
-bool cmd_follows_cgroups(const struct cmd_ctx *c)
+bool cmd_cgroups_need_tick(const struct cmd_ctx *c)
 {
-	bool bound = false;
+	return c->tenants && tenant_needs_poll(c->tenants);
+}
 
-	if (c->tenants)
-		tenant_foreach(c->tenants, cmd_bound, &bound);
-	return bound;
+/**
+ * cmd_cgroup_fd() - descriptor to poll for changes of the tenants'
+ *		     cgroups; it can change after every cmd_cgroup_events()
+ *		     or tenant command
+ * @c:		state
+ *
+ * Return: the descriptor, or -1
+ */
+int cmd_cgroup_fd(const struct cmd_ctx *c)
+{
+	return c->tenants ? tenant_watch_fd(c->tenants) : -1;
+}
+
+/**
+ * cmd_cgroup_events() - cmd_cgroup_fd() is readable: follow the cgroups
+ * @c:		state
+ */
+void cmd_cgroup_events(struct cmd_ctx *c)
+{
+	if (c->tenants && tenant_watch_read(c->tenants))
+		cmd_tick_tenants(c);
 }
 
 /**

@@ -139,7 +139,9 @@ struct cmd_ctx {
 void cmd_ctx_init(struct cmd_ctx *c, struct vnet *v, struct tenant_table *t);
 void cmd_ctx_fini(struct cmd_ctx *c);
 void cmd_tick(struct cmd_ctx *c);
-bool cmd_follows_cgroups(const struct cmd_ctx *c);
+bool cmd_cgroups_need_tick(const struct cmd_ctx *c);
+int cmd_cgroup_fd(const struct cmd_ctx *c);
+void cmd_cgroup_events(struct cmd_ctx *c);
 
 int cmd_tenant_add(struct cmd_ctx *c, const struct spec_tenant *t,
 		   const char *config, char *err, size_t errlen);

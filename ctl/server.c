@@ -16,8 +16,10 @@
  * Resting. An idle vstackd should cost nothing, and the half-second tick
  * is most of what it costs then. After two seconds in which the workers
  * did nothing (not one frame, timer or wake-up: vnet_ctl_quiet()), no
- * client, metrics connection or throttled client was there and no tenant
- * follows a cgroup (that needs the tick), the loop rests: the timer fires
+ * client, metrics connection or throttled client was there and every
+ * tenant bound to a cgroup can be followed through inotify (tenant.c;
+ * its events are read as they come, and do not end a rest), the loop
+ * rests: the timer fires
  * once a minute (FDB entries expire on lookup anyway; the tick only frees
  * their slots and keeps times far from wrapping). The first worker to
  * wake from its sleep writes the switch's eventfd (vnet_ctl_rest() has
@@ -96,6 +98,7 @@ enum server_fd {
 	SERVER_FD_TIMER,
 	SERVER_FD_APPS,
 	SERVER_FD_SWITCH, /* a worker woke while the loop rests */
+	SERVER_FD_CGROUPS, /* a tenant's cgroup changed */
 	SERVER_FIXED_FDS
 };
 
@@ -832,7 +835,7 @@ static bool server_needs_tick(const struct server *s, struct cmd_ctx *cmd)
 {
 	unsigned i;
 
-	if (cmd_follows_cgroups(cmd) || (s->http && http_busy(s->http)))
+	if (cmd_cgroups_need_tick(cmd) || (s->http && http_busy(s->http)))
 		return true;
 	for (i = 0; i < SERVER_MAX_CLIENTS; i++)
 		if (s->clients[i].fd >= 0)
@@ -871,7 +874,8 @@ static void server_pace_wake(struct server_pace *p, struct cmd_ctx *cmd,
 	nfds_t i;
 
 	for (i = 0; i < n; i++)
-		if (i != SERVER_FD_TIMER && pfd[i].revents)
+		if (i != SERVER_FD_TIMER && i != SERVER_FD_CGROUPS &&
+		    pfd[i].revents)
 			break;
 	if (i == n)
 		return;
@@ -935,6 +939,9 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 		};
 		pfd[SERVER_FD_SWITCH] = (struct pollfd){ .fd = vnet_ctl_fd(v),
 							 .events = POLLIN };
+		pfd[SERVER_FD_CGROUPS] = (struct pollfd){
+			.fd = cmd_cgroup_fd(cmd), .events = POLLIN
+		};
 		cmd->ctl.clients = 0;
 		for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
 			struct server_client *cl = &s->clients[i];
@@ -982,6 +989,8 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 				stop = true;
 			}
 		}
+		if (pfd[SERVER_FD_CGROUPS].revents & POLLIN)
+			cmd_cgroup_events(cmd);
 		if (pfd[SERVER_FD_TIMER].revents & POLLIN) {
 			uint64_t ticks;
 

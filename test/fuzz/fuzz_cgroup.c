@@ -15,7 +15,9 @@
  *   1  a --cgroup argument, resolved under fixture roots (v2, and hybrid
  *      with unified/ and cpu,cpuacct/): a path accepted is normal ("/a/b",
  *      no empty, "." or ".." component, no trailing '/') and names a
- *      directory of that root, never one outside it
+ *      directory of that root, never one outside it; the directories its
+ *      weight is read from (and watched) are that path under each
+ *      hierarchy present that may hold one, in reading order
  *   2  three strings for cgroup_contains(), checked against the rule
  *      "the cgroup is the path or one of its ancestors"
  *   3  a cpu.weight file (v2 root) and a cpu.shares file (hybrid root):
@@ -272,6 +274,40 @@ static bool inside(const char *root, const char *dir)
 	return !strncmp(rd, rr, n) && (rd[n] == '\0' || rd[n] == '/');
 }
 
+/* cgroup_weight_dirs() for a resolved path, against its model: the path
+ * under each hierarchy present that may hold a weight, in reading order */
+static void check_weight_dirs(const char *root, const char *path)
+{
+	static const char *const model[] = { "unified", "cpu", "cpu,cpuacct",
+					     "cpuacct,cpu" };
+	char dirs[CGROUP_WEIGHT_DIRS][PATH_MAX], want[PATH_MAX * 2];
+	const char *p = strcmp(path, "/") ? path : "";
+	unsigned n, k = 0;
+	struct stat st;
+	size_t i;
+	int r;
+
+	r = cgroup_weight_dirs(root, path, path, dirs, &n);
+	CHECK(r == 0 || r == -ENAMETOOLONG);
+	if (r)
+		return;
+	CHECK(n <= CGROUP_WEIGHT_DIRS);
+	if (root == v2_root) {
+		snprintf(want, sizeof(want), "%s%s", root, p);
+		CHECK(n == 1 && !strcmp(dirs[0], want));
+		return;
+	}
+	for (i = 0; i < sizeof(model) / sizeof(model[0]); i++) {
+		snprintf(want, sizeof(want), "%s/%s", root, model[i]);
+		if (stat(want, &st) || !S_ISDIR(st.st_mode))
+			continue;
+		snprintf(want, sizeof(want), "%s/%s%s", root, model[i], p);
+		CHECK(k < n && !strcmp(dirs[k], want));
+		k++;
+	}
+	CHECK(k == n);
+}
+
 static void fuzz_resolve(const uint8_t *data, size_t size)
 {
 	static const char *const hiers[] = { "unified", "cpu,cpuacct",
@@ -315,6 +351,7 @@ static void fuzz_resolve(const uint8_t *data, size_t size)
 				inside(root, dir);
 		}
 		CHECK(found);
+		check_weight_dirs(root, path);
 	}
 	free(spec);
 }

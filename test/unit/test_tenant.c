@@ -5,12 +5,15 @@
  * cgroup layouts are faked as directory trees in a temporary directory:
  * v2 (cgroup.controllers at the root, cpu.weight files), v1 (cpu/ and
  * cpu,cpuacct/ hierarchies with cpu.shares) and hybrid (unified/ beside v1
- * hierarchies). Process resolution uses the real /proc of the test.
+ * hierarchies). Process resolution uses the real /proc of the test. The
+ * inotify watches that follow bound cgroups are tested on such trees too.
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -754,6 +757,125 @@ static void test_tenant_refresh(void)
 	tenant_table_destroy(t1);
 }
 
+/* The watch descriptor turns readable within a second, and its events
+ * call for a refresh. */
+static bool test_watch_wait(struct tenant_table *t)
+{
+	struct pollfd p = { .fd = tenant_watch_fd(t), .events = POLLIN };
+
+	if (p.fd < 0 || poll(&p, 1, 1000) != 1)
+		return false;
+	return tenant_watch_read(t);
+}
+
+/* Nothing that calls for a refresh arrives within 100 ms. */
+static bool test_watch_quiet(struct tenant_table *t)
+{
+	struct pollfd p = { .fd = tenant_watch_fd(t), .events = POLLIN };
+
+	if (p.fd < 0 || poll(&p, 1, 100) == 0)
+		return true;
+	return !tenant_watch_read(t);
+}
+
+/**
+ * test_tenant_watch() - bound cgroups followed through inotify: a weight
+ *			 written or its file chmod'ed is an event, other
+ *			 files and other cgroups are not; the cgroup
+ *			 removed and made again are events, and the new
+ *			 directory is watched; v1 shares on a hybrid tree;
+ *			 a cgroup whose parent is missing in a hierarchy
+ *			 needs the timer; no descriptor without bound
+ *			 tenants
+ */
+static void test_tenant_watch(void)
+{
+	struct tenant_table *t = tenant_table_create(test_path("wt/"));
+	struct tenant_table *t1 = tenant_table_create(test_path("wt1"));
+	struct test_events e = { 0 };
+	char err[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t1);
+	CU_ASSERT_EQUAL(test_write("wt/cgroup.controllers", "cpu\n"), 0);
+	CU_ASSERT_EQUAL(test_write("wt/s/g/cpu.weight", "100\n"), 0);
+	test_mkdirs("wt1/unified/s");
+	CU_ASSERT_EQUAL(test_write("wt1/cpu/s/h/cpu.shares", "1024\n"), 0);
+	CU_ASSERT_EQUAL(test_write("wt1/cpu/d/e/cpu.shares", "1024\n"), 0);
+
+	/* Nothing bound: nothing to watch or poll */
+	CU_ASSERT_EQUAL(test_add(t, "free", NULL, 0, err), 0);
+	CU_ASSERT_EQUAL(tenant_watch_fd(t), -1);
+	CU_ASSERT_FALSE(tenant_needs_poll(t));
+	CU_ASSERT_FALSE(tenant_watch_read(t));
+
+	CU_ASSERT_EQUAL(test_add(t, "g", "s/g", 0, err), 0);
+	CU_ASSERT_TRUE(tenant_watch_fd(t) >= 0);
+	CU_ASSERT_FALSE(tenant_needs_poll(t));
+	CU_ASSERT_TRUE(test_watch_quiet(t));
+
+	/* The weight written: an event, and the refresh takes it */
+	CU_ASSERT_EQUAL(test_write("wt/s/g/cpu.weight", "300\n"), 0);
+	CU_ASSERT_TRUE(test_watch_wait(t));
+	CU_ASSERT_EQUAL(tenant_refresh(t, test_event, &e), 1);
+	CU_ASSERT_EQUAL(tenant_find(t, "g")->weight, 300);
+
+	/* Other files of the cgroup, other cgroups beside it: noise */
+	CU_ASSERT_EQUAL(test_write("wt/s/g/cgroup.procs", "1\n"), 0);
+	CU_ASSERT_EQUAL(test_write("wt/s/other/cpu.weight", "9\n"), 0);
+	CU_ASSERT_TRUE(test_watch_quiet(t));
+
+	/* The weight file's mode changed (it may have become unreadable) */
+	CU_ASSERT_EQUAL(chmod(test_path("wt/s/g/cpu.weight"), 0600), 0);
+	CU_ASSERT_TRUE(test_watch_wait(t));
+
+	/* The cgroup removed: an event, and the refresh finds it lost */
+	CU_ASSERT_EQUAL(unlink(test_path("wt/s/g/cpu.weight")), 0);
+	CU_ASSERT_EQUAL(unlink(test_path("wt/s/g/cgroup.procs")), 0);
+	CU_ASSERT_EQUAL(rmdir(test_path("wt/s/g")), 0);
+	CU_ASSERT_TRUE(test_watch_wait(t));
+	tenant_refresh(t, test_event, &e);
+	CU_ASSERT_EQUAL(e.lost, 1);
+	CU_ASSERT_FALSE(tenant_needs_poll(t)); /* its parent is watched */
+
+	/* Made again: an event on the parent, back with its weight; then
+	 * the new directory is watched */
+	CU_ASSERT_EQUAL(test_write("wt/s/g/cpu.weight", "700\n"), 0);
+	CU_ASSERT_TRUE(test_watch_wait(t));
+	tenant_refresh(t, test_event, &e);
+	CU_ASSERT_EQUAL(e.back, 1);
+	CU_ASSERT_EQUAL(tenant_find(t, "g")->weight, 700);
+	CU_ASSERT_TRUE(test_watch_quiet(t));
+	CU_ASSERT_EQUAL(test_write("wt/s/g/cpu.weight", "800\n"), 0);
+	CU_ASSERT_TRUE(test_watch_wait(t));
+	tenant_refresh(t, test_event, &e);
+	CU_ASSERT_EQUAL(tenant_find(t, "g")->weight, 800);
+
+	/* The last bound tenant gone: no descriptor */
+	CU_ASSERT_EQUAL(tenant_del(t, "g"), 0);
+	CU_ASSERT_EQUAL(tenant_watch_fd(t), -1);
+	CU_ASSERT_FALSE(tenant_needs_poll(t));
+
+	/* Hybrid: v1 cpu.shares followed */
+	CU_ASSERT_EQUAL(test_add(t1, "h", "s/h", 0, err), 0);
+	CU_ASSERT_FALSE(tenant_needs_poll(t1));
+	CU_ASSERT_EQUAL(test_write("wt1/cpu/s/h/cpu.shares", "2048\n"), 0);
+	CU_ASSERT_TRUE(test_watch_wait(t1));
+	tenant_refresh(t1, NULL, NULL);
+	CU_ASSERT_EQUAL(tenant_find(t1, "h")->weight, 200);
+
+	/* unified/d is missing: d/e could appear there unseen, so the timer
+	 * must follow it; not once that tenant is gone */
+	CU_ASSERT_EQUAL(test_add(t1, "deep", "d/e", 0, err), 0);
+	CU_ASSERT_TRUE(tenant_needs_poll(t1));
+	CU_ASSERT_EQUAL(tenant_del(t1, "deep"), 0);
+	CU_ASSERT_FALSE(tenant_needs_poll(t1));
+	CU_ASSERT_TRUE(tenant_watch_fd(t1) >= 0);
+
+	tenant_table_destroy(t);
+	tenant_table_destroy(t1);
+}
+
 /* Which tenant an application belongs to: the deepest containing cgroup. */
 static void test_cgroup_contains(void)
 {
@@ -791,7 +913,8 @@ int main(void)
 	    !CU_add_test(suite, "cgroup contains", test_cgroup_contains) ||
 	    !CU_add_test(suite, "set", test_tenant_set) ||
 	    !CU_add_test(suite, "table", test_tenant_table) ||
-	    !CU_add_test(suite, "refresh", test_tenant_refresh)) {
+	    !CU_add_test(suite, "refresh", test_tenant_refresh) ||
+	    !CU_add_test(suite, "watch", test_tenant_watch)) {
 		CU_cleanup_registry();
 		return CU_get_error() ? (int)CU_get_error() : 1;
 	}
