@@ -11,6 +11,7 @@
 # not the tick), and so are the cgroup's removal and its return.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd ping
+[[ -r /proc/self/schedstat ]] || skip "no /proc/PID/schedstat (CONFIG_SCHED_INFO) to count runs with"
 
 # No IPv6: idle interfaces then send nothing (no solicitations, no MLD).
 A=$(mk_ns a --no-ipv6)
