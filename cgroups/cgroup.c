@@ -486,15 +486,17 @@ static const char *const cgroup_v1_cpu[] = { "cpu", "cpu,cpuacct",
  * @path:	cgroup path in the v2 hierarchy
  * @cpu_path:	cgroup path in the v1 cpu hierarchy (hybrid or v1 layouts)
  * @dirs:	set to the directories, in the order cgroup_read_weight_split()
- *		tries them; only hierarchies present under @root are named,
- *		the directories themselves may be missing
+ *		tries them, each with the file it holds the weight in; only
+ *		hierarchies present under @root are named, the directories
+ *		themselves may be missing
  * @n:		set to their number
  *
  * Return: 0, or -ENAMETOOLONG
  */
 int cgroup_weight_dirs(const char *root, const char *path,
 		       const char *cpu_path,
-		       char dirs[CGROUP_WEIGHT_DIRS][PATH_MAX], unsigned *n)
+		       struct cgroup_weight_dir dirs[CGROUP_WEIGHT_DIRS],
+		       unsigned *n)
 {
 	char r[PATH_MAX], h[PATH_MAX];
 	size_t i;
@@ -505,27 +507,29 @@ int cgroup_weight_dirs(const char *root, const char *path,
 	if (ret)
 		return ret;
 	if (cgroup_is_v2(r)) {
-		ret = cgroup_join(dirs[0], PATH_MAX, r, NULL, path, NULL);
+		ret = cgroup_join(dirs[0].path, PATH_MAX, r, NULL, path, NULL);
+		dirs[0].shares = false;
 		if (!ret)
 			*n = 1;
 		return ret;
 	}
 	if (!cgroup_join(h, sizeof(h), r, "unified", "/", NULL) &&
 	    cgroup_is_dir(h)) {
-		ret = cgroup_join(dirs[*n], PATH_MAX, r, "unified", path, NULL);
+		ret = cgroup_join(dirs[*n].path, PATH_MAX, r, "unified", path,
+				  NULL);
 		if (ret)
 			return ret;
-		(*n)++;
+		dirs[(*n)++].shares = false;
 	}
 	for (i = 0; i < sizeof(cgroup_v1_cpu) / sizeof(cgroup_v1_cpu[0]); i++) {
 		if (cgroup_join(h, sizeof(h), r, cgroup_v1_cpu[i], "/", NULL) ||
 		    !cgroup_is_dir(h))
 			continue;
-		ret = cgroup_join(dirs[*n], PATH_MAX, r, cgroup_v1_cpu[i],
+		ret = cgroup_join(dirs[*n].path, PATH_MAX, r, cgroup_v1_cpu[i],
 				  cpu_path, NULL);
 		if (ret)
 			return ret;
-		(*n)++;
+		dirs[(*n)++].shares = true;
 	}
 	return 0;
 }
@@ -543,31 +547,24 @@ int cgroup_weight_dirs(const char *root, const char *path,
 int cgroup_read_weight_split(const char *root, const char *path,
 			     const char *cpu_path, uint32_t *weight)
 {
-	char r[PATH_MAX], p[PATH_MAX];
+	struct cgroup_weight_dir dirs[CGROUP_WEIGHT_DIRS];
+	char p[PATH_MAX + sizeof("/cpu.weight")];
 	int ret, err = -ENOENT;
-	size_t i;
+	unsigned n, i;
 
-	ret = cgroup_root_norm(root, r, sizeof(r));
+	ret = cgroup_weight_dirs(root, path, cpu_path, dirs, &n);
 	if (ret)
 		return ret;
+	for (i = 0; i < n; i++) {
+		/* path is shorter than PATH_MAX: a copy, not a format (gcc
+		 * misjudges the sizes of a "%s/%s" here) */
+		size_t len = strnlen(dirs[i].path, PATH_MAX - 1);
 
-	if (cgroup_is_v2(r)) {
-		ret = cgroup_join(p, sizeof(p), r, NULL, path, "cpu.weight");
-		return ret ? ret : cgroup_try_weight(p, weight);
-	}
-
-	if (!cgroup_join(p, sizeof(p), r, "unified", path, "cpu.weight")) {
-		ret = cgroup_try_weight(p, weight);
-		if (!ret)
-			return 0;
-		if (ret != -ENOENT)
-			err = ret;
-	}
-	for (i = 0; i < sizeof(cgroup_v1_cpu) / sizeof(cgroup_v1_cpu[0]); i++) {
-		if (cgroup_join(p, sizeof(p), r, cgroup_v1_cpu[i], cpu_path,
-				"cpu.shares"))
-			continue;
-		ret = cgroup_try_shares(p, weight);
+		memcpy(p, dirs[i].path, len);
+		memcpy(p + len, dirs[i].shares ? "/cpu.shares" : "/cpu.weight",
+		       sizeof("/cpu.weight"));
+		ret = dirs[i].shares ? cgroup_try_shares(p, weight)
+				     : cgroup_try_weight(p, weight);
 		if (!ret)
 			return 0;
 		if (ret != -ENOENT)

@@ -15,6 +15,7 @@
 #define VSTACK_CGROUP_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,8 +34,14 @@ uint32_t cgroup_shares_to_weight(uint64_t shares);
 int cgroup_read_weight_split(const char *root, const char *path,
 			     const char *cpu_path, uint32_t *weight);
 int cgroup_read_weight(const char *root, const char *path, uint32_t *weight);
+/* A directory a CPU weight is read from, and the file holding it */
+struct cgroup_weight_dir {
+	char path[PATH_MAX];
+	bool shares; /* v1: cpu.shares; else cpu.weight */
+};
 int cgroup_weight_dirs(const char *root, const char *path,
 		       const char *cpu_path,
-		       char dirs[CGROUP_WEIGHT_DIRS][PATH_MAX], unsigned *n);
+		       struct cgroup_weight_dir dirs[CGROUP_WEIGHT_DIRS],
+		       unsigned *n);
 
 #endif /* VSTACK_CGROUP_H */

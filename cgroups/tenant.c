@@ -256,7 +256,7 @@ static int tenant_watch_add(struct tenant_table *t, const char *dir,
 static int tenant_watch_slot(struct tenant_table *t,
 			     const struct tenant_slot *s)
 {
-	char dirs[CGROUP_WEIGHT_DIRS][PATH_MAX];
+	struct cgroup_weight_dir dirs[CGROUP_WEIGHT_DIRS];
 	unsigned n, i;
 	int ret;
 
@@ -268,15 +268,15 @@ static int tenant_watch_slot(struct tenant_table *t,
 	if (!n)
 		return -ENOENT;
 	for (i = 0; i < n; i++) {
-		char *slash = strrchr(dirs[i], '/');
+		char *dir = dirs[i].path, *slash = strrchr(dir, '/');
 
-		ret = tenant_watch_add(t, dirs[i], "", TENANT_DIR_EVENTS);
+		ret = tenant_watch_add(t, dir, "", TENANT_DIR_EVENTS);
 		if (ret && ret != -ENOENT && ret != -ENOTDIR)
 			return ret;
-		if (!slash || slash == dirs[i])
+		if (!slash || slash == dir)
 			return -EINVAL; /* a cgroup root is never "/" */
 		*slash = '\0';
-		ret = tenant_watch_add(t, dirs[i], slash + 1,
+		ret = tenant_watch_add(t, dir, slash + 1,
 				       TENANT_PARENT_EVENTS);
 		if (ret)
 			return ret;

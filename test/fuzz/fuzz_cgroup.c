@@ -280,7 +280,8 @@ static void check_weight_dirs(const char *root, const char *path)
 {
 	static const char *const model[] = { "unified", "cpu", "cpu,cpuacct",
 					     "cpuacct,cpu" };
-	char dirs[CGROUP_WEIGHT_DIRS][PATH_MAX], want[PATH_MAX * 2];
+	struct cgroup_weight_dir dirs[CGROUP_WEIGHT_DIRS];
+	char want[PATH_MAX * 2];
 	const char *p = strcmp(path, "/") ? path : "";
 	unsigned n, k = 0;
 	struct stat st;
@@ -294,7 +295,7 @@ static void check_weight_dirs(const char *root, const char *path)
 	CHECK(n <= CGROUP_WEIGHT_DIRS);
 	if (root == v2_root) {
 		snprintf(want, sizeof(want), "%s%s", root, p);
-		CHECK(n == 1 && !strcmp(dirs[0], want));
+		CHECK(n == 1 && !strcmp(dirs[0].path, want) && !dirs[0].shares);
 		return;
 	}
 	for (i = 0; i < sizeof(model) / sizeof(model[0]); i++) {
@@ -302,7 +303,8 @@ static void check_weight_dirs(const char *root, const char *path)
 		if (stat(want, &st) || !S_ISDIR(st.st_mode))
 			continue;
 		snprintf(want, sizeof(want), "%s/%s%s", root, model[i], p);
-		CHECK(k < n && !strcmp(dirs[k], want));
+		CHECK(k < n && !strcmp(dirs[k].path, want) &&
+		      dirs[k].shares == (i > 0));
 		k++;
 	}
 	CHECK(k == n);
@@ -448,24 +450,12 @@ static void fuzz_shares(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!size)
-		return 0;
-	switch (data[0] % 5) {
-	case 0:
-		fuzz_proc(data + 1, size - 1);
-		break;
-	case 1:
-		fuzz_resolve(data + 1, size - 1);
-		break;
-	case 2:
-		fuzz_contains(data + 1, size - 1);
-		break;
-	case 3:
-		fuzz_files(data + 1, size - 1);
-		break;
-	default:
-		fuzz_shares(data + 1, size - 1);
-		break;
-	}
+	static void (*const modes[])(const uint8_t *, size_t) = {
+		fuzz_proc, fuzz_resolve, fuzz_contains, fuzz_files, fuzz_shares,
+	};
+
+	if (size)
+		modes[data[0] % (sizeof(modes) / sizeof(modes[0]))](data + 1,
+								    size - 1);
 	return 0;
 }

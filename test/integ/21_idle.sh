@@ -86,7 +86,9 @@ vctl port del "$PB"
 log "a device deleted while resting was reported"
 
 # --- a tenant bound to a cgroup: followed by events, no tick --------------
+cgroup_part=
 if kind=$(cgroup_cpu_kind 2>/dev/null) && [[ -n $kind ]]; then
+	cgroup_part=1
 	mk_cgroup tc 100
 	CG=$CGROUP_DIR
 	vctl tenant add tc --cgroup "$CG"
@@ -113,9 +115,9 @@ if kind=$(cgroup_cpu_kind 2>/dev/null) && [[ -n $kind ]]; then
 	assert_eq "$(tenant_field tc cgroup_state)" ok "cgroup state of tc after it came back"
 	vctl tenant del tc
 	log "a cgroup tenant followed while resting: weight change, removal, return"
-else
-	log "no cgroup with a CPU weight here: cgroup part not run"
 fi
 
 daemon_alive || fail "vstackd gone"
 stop_vstackd
+# Not a pass: part of the test could not run here.
+[[ -n $cgroup_part ]] || skip "no cgroup with a CPU weight can be made here: the cgroup part did not run"
