@@ -1006,12 +1006,15 @@ bool vnet_ctl_quiet(struct vnet *v)
  * vnet_ctl_rest() - the control thread would rest: may it?
  * @v:		switch
  *
- * Marks it resting, then looks at the workers once more: a worker that
- * wakes from a sleep in its ring counts its wake-up and then reads the
- * mark (vnet_worker_woke()), so either it sees the mark and writes
- * vnet_ctl_fd(), or this look sees its wake-up. Call it only after the
- * workers have been quiet (vnet_ctl_quiet()) for longer than they spin
- * before sleeping (busy-poll, at most a second): they are all asleep then.
+ * Marks it resting, then looks at the workers once more: a worker back
+ * from a sleep in its ring counts its wake-up at the first work it finds
+ * and then reads the mark (vnet_worker_woke()), so either it sees the mark
+ * and writes vnet_ctl_fd(), or this look sees its wake-up. A wake-up that
+ * brought only a command (vnet_tenant_set() from the control thread
+ * itself) is no work and leaves the control thread resting. Call it only
+ * after the workers have been quiet (vnet_ctl_quiet()) for longer than
+ * they spin before sleeping (busy-poll, at most a second): they are all
+ * asleep then.
  *
  * Return: true if resting is fine (vnet_ctl_fd() turns readable when a
  * worker wakes), false if a worker did something meanwhile
@@ -1051,7 +1054,7 @@ int vnet_ctl_fd(const struct vnet *v)
 }
 
 /**
- * vnet_worker_woke() - a worker is back from sleeping in its ring
+ * vnet_worker_woke() - a worker back from sleeping in its ring found work
  * @w:		worker
  *
  * The other half of vnet_ctl_rest(): count the wake-up, then look at the

@@ -216,9 +216,12 @@ struct worker {
 					    * ports (TCP timers must not wrap
 					    * after 49 days) */
 
+	bool woke; /* back from a sleep in the ring, no work seen since */
+
 	/* Read by the control thread (stat_read) */
 	uint64_t batches, frames, idle_sleeps, express, express_yields;
-	_Atomic uint64_t wakes; /* returns from a sleep in the ring */
+	_Atomic uint64_t wakes; /* returns from a sleep in the ring that
+				 * brought work (worker_active()) */
 	char features[128];
 };
 

@@ -30,8 +30,11 @@
  * command from the control thread (eventfd) wakes it. It does not poll
  * while bulk (GSO) traffic flows: there the CPU is worth more to the
  * tenants producing it than the microseconds polling would save. Back
- * from that sleep it wakes the control thread too if that one rests
- * (vnet_worker_woke()): it does while nothing happens at all.
+ * from that sleep, the first work it finds (a completion other than the
+ * eventfd's, a local port's request) wakes the control thread too if that
+ * one rests (worker_active()): it does while nothing happens at all. A
+ * wake-up that brought only a command from the control thread, such as a
+ * tenant's new weight, is not work and leaves it resting.
  *
  * Commands (attach/detach a port, stop) arrive through a single-producer
  * single-consumer queue and are applied between batches. A detach cancels
@@ -657,6 +660,18 @@ static void worker_held_push(struct worker *w, uint64_t ud, int res,
 	w->ports[ring_ud_obj(ud) & 0xffff].nheld++;
 }
 
+/*
+ * Work found: if it is the first since a sleep in the ring, a resting
+ * control thread is told (vnet_worker_woke()).
+ */
+static void worker_active(struct worker *w)
+{
+	if (!w->woke)
+		return;
+	w->woke = false;
+	vnet_worker_woke(w);
+}
+
 static void worker_reap(struct worker *w, uint32_t now_ms)
 {
 	struct io_uring_cqe *cqe;
@@ -668,6 +683,9 @@ static void worker_reap(struct worker *w, uint32_t now_ms)
 		uint64_t ud = io_uring_cqe_get_data64(cqe);
 
 		n++;
+		if (ring_ud_op(ud) != RING_OP_WAKE &&
+		    ring_ud_op(ud) != RING_OP_CANCEL)
+			worker_active(w);
 		switch (ring_ud_op(ud)) {
 		case WOP_READ:
 		case WOP_READ_NOWAIT:
@@ -1191,6 +1209,7 @@ void *worker_main(void *arg)
 		/* Local ports first: what they send joins this round's
 		 * submissions. */
 		if (w->nlocals && lport_run(w, false)) {
+			worker_active(w);
 			busy = true;
 			spin_until = now + busy_ns;
 		}
@@ -1231,7 +1250,9 @@ void *worker_main(void *arg)
 				 * nothing else ready it costs a system call.
 				 */
 				sched_yield();
-			} else if (!w->nlocals || !lport_run(w, true)) {
+			} else if (w->nlocals && lport_run(w, true)) {
+				worker_active(w);
+			} else {
 				/* Local ports got a last look: their
 				 * applications wake us through the ring's
 				 * eventfd once they know we sleep. */
@@ -1241,7 +1262,7 @@ void *worker_main(void *arg)
 		}
 		ring_wait(&w->ring, block);
 		if (block)
-			vnet_worker_woke(w);
+			w->woke = true;
 		if (busy && w->sched) {
 			/* The round's cycles, less those other programs ran
 			 * in while we stepped aside for them. */

@@ -8,7 +8,9 @@
 # after. A port whose device is deleted while it rests is reported within
 # seconds. A tenant bound to a cgroup does not keep it awake: a change of
 # the cgroup's weight is followed within a second while it rests (inotify,
-# not the tick), and so are the cgroup's removal and its return.
+# not the tick), and so are the cgroup's removal and its return, all
+# without waking it (handing a weight to the worker is no traffic); frames
+# after that still wake it.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd ping
 [[ -r /proc/self/schedstat ]] || skip "no /proc/PID/schedstat (CONFIG_SCHED_INFO) to count runs with"
@@ -36,6 +38,7 @@ main_runs() { awk '{print $3}' "/proc/$VSTACKD_PID/task/$VSTACKD_PID/schedstat";
 rests() { grep -c "idle: the control loop ticks once a minute" "$VSTACKD_LOG" || true; }
 wakes() { grep -c "busy: the control loop ticks every half second" "$VSTACKD_LOG" || true; }
 rested_since() { (($(rests) > $1)); }
+woke_since() { (($(wakes) > $1)); }
 resting_now() { [[ $(grep "control loop ticks" "$VSTACKD_LOG" | tail -n 1) == *"once a minute" ]]; }
 # idle_window - 0 if no thread of vstackd ran in 3 s; prints the count.
 idle_window() {
@@ -95,13 +98,15 @@ if kind=$(cgroup_cpu_kind 2>/dev/null) && [[ -n $kind ]]; then
 	r0=$(rests)
 	wait_until 10 rested_since "$r0" || fail "no rest with a tenant bound to a cgroup"
 	# Resting, the loop's timer is a minute away: only the event can
-	# make it follow within a second. (Handing the new weight to the
-	# worker wakes it, and so the loop, which rests again after.)
-	r0=$(rests)
+	# make it follow within a second. Handing the new weight to the
+	# worker wakes it, but that is no traffic: the loop keeps resting.
+	w0=$(wakes)
 	cgroup_set_weight "$CG" 250
 	followed() { grep -q "tenant tc: cgroup .* weight 100 -> 250" "$VSTACKD_LOG"; }
 	wait_until 1 followed || fail "tenant tc did not follow its cgroup to 250 within a second while resting"
-	wait_until 10 rested_since "$r0" || fail "no rest after the weight change"
+	sleep 1
+	assert_eq "$(wakes)" "$w0" "control loop wake-ups after a weight change while resting"
+	resting_now || fail "the control loop stopped resting after a weight change"
 	# The cgroup removed and made again while resting: lost, then back.
 	rmdir "$CG"
 	lost() { grep -q "tenant tc: cgroup .*; keeping weight 250" "$VSTACKD_LOG"; }
@@ -111,6 +116,12 @@ if kind=$(cgroup_cpu_kind 2>/dev/null) && [[ -n $kind ]]; then
 	back() { grep -q "tenant tc: cgroup .* readable again" "$VSTACKD_LOG" &&
 		grep -q "tenant tc: cgroup .* weight [0-9]* -> 400" "$VSTACKD_LOG"; }
 	wait_until 2 back || fail "cgroup made again not followed within 2 s: $(grep 'tenant tc' "$VSTACKD_LOG")"
+	assert_eq "$(wakes)" "$w0" "control loop wake-ups while a cgroup went and came back"
+	# Traffic still wakes it: the worker woken by the weights first does
+	# not swallow the wake-up of the frames after. ($PB is gone: the
+	# pings go unanswered, but their frames, or A's ARP, reach vstack.)
+	nsx_to 10 "$A" ping -q -c 2 -i 0.25 -W 1 10.86.0.2 >/dev/null || true
+	wait_until 5 woke_since "$w0" || fail "frames after a weight change did not wake the control loop"
 	assert_eq "$(tenant_field tc weight)" 400 "weight of tc after its cgroup came back"
 	assert_eq "$(tenant_field tc cgroup_state)" ok "cgroup state of tc after it came back"
 	vctl tenant del tc
