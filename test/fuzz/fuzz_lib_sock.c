@@ -6,7 +6,8 @@
  * vstackd writes the socket slots and the receive rings an application
  * reads; libvstack trusts none of it. Each input builds a real context (a
  * memfd mapped by both sides, a welcome on a socketpair, as vstackd hands
- * it over: vs_ctx_attach_fd()) and plays vstackd badly:
+ * it over: vs_ctx_attach_fd(); test/lib/fake_vstackd.h) and plays vstackd
+ * badly:
  *
  *   - two slots (a stream and a datagram socket) with geometry from the
  *     input, either any numbers at all or rings that fit, taken with
@@ -31,8 +32,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <pthread.h>
@@ -41,6 +40,8 @@
 
 #include "fuzz_check.h"
 #include "vs_priv.h"
+
+#include "../lib/fake_vstackd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,109 +67,17 @@ static uint64_t take(struct in *in, unsigned n)
 	return v;
 }
 
-static uint64_t align64(uint64_t v)
-{
-	return (v + 63) & ~63ull;
-}
-
-/* vstackd's side of one context */
-struct fake {
-	int app, peer, memfd, bell, wake;
-	uint8_t *map;
-	size_t size;
-	struct vsapp_shm *shm;
-};
-
-static int fake_open(struct fake *f)
-{
-	int sv[2];
-	uint64_t off = align64(sizeof(struct vsapp_shm));
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
-		return -1;
-	f->app = sv[0];
-	f->peer = sv[1];
-	f->bell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	f->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	f->size = off + NSOCKS * sizeof(struct vsapp_sock);
-	f->size = align64(f->size + SQ * sizeof(struct vsapp_cmd));
-	f->size = align64(f->size + CQ * sizeof(struct vsapp_cqe));
+/* What our vstackd announces */
+static const struct fake_cfg announced = {
+	.nsocks = NSOCKS,
+	.sq = SQ,
+	.cq = CQ,
+	.data = DATA,
 	/* The data area ends the mapping at a page's end: one byte past it
 	 * faults. */
-	f->size = ((f->size + 4095) & ~(size_t)4095) + DATA;
-	f->memfd = memfd_create("fuzz-ctx", MFD_CLOEXEC);
-	if (f->bell < 0 || f->wake < 0 || f->memfd < 0 ||
-	    ftruncate(f->memfd, (off_t)f->size))
-		return -1;
-	f->map = mmap(NULL, f->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      f->memfd, 0);
-	if (f->map == MAP_FAILED)
-		return -1;
-	f->shm = (struct vsapp_shm *)f->map;
-	*f->shm = (struct vsapp_shm){
-		.magic = VSAPP_MAGIC,
-		.version = VSAPP_VERSION,
-		.size = f->size,
-		.nsocks = NSOCKS,
-		.sq_entries = SQ,
-		.cq_entries = CQ,
-		.socks_off = off,
-		.sq_off = off + NSOCKS * sizeof(struct vsapp_sock),
-	};
-	f->shm->cq_off =
-		align64(f->shm->sq_off + SQ * sizeof(struct vsapp_cmd));
-	f->shm->data_off = f->size - DATA;
-	f->shm->data_size = DATA;
-	return 0;
-}
-
-static void fake_close(struct fake *f)
-{
-	if (f->app >= 0)
-		close(f->app);
-	close(f->peer);
-	close(f->memfd);
-	close(f->bell);
-	close(f->wake);
-	munmap(f->map, f->size);
-}
-
-/* The welcome with the memfd and both eventfds, then the attach */
-static struct vs_ctx *fake_attach(struct fake *f)
-{
-	struct vsapp_welcome w = {
-		.magic = VSAPP_MAGIC,
-		.version = VSAPP_VERSION,
-		.tenant = 1,
-		.shm_size = f->size,
-		.addr = htonl(0x0a000005),
-		.prefix_len = 24,
-		.endpoint = "ep0",
-	};
-	union {
-		struct cmsghdr h;
-		char raw[CMSG_SPACE(sizeof(int) * 3)];
-	} ctl;
-	struct iovec iov = {.iov_base = &w, .iov_len = sizeof(w)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = ctl.raw,
-			     .msg_controllen = sizeof(ctl.raw)};
-	int fds[3] = {f->memfd, f->bell, f->wake};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	struct vs_ctx *ctx = NULL;
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	if (sendmsg(f->peer, &msg, 0) != sizeof(w))
-		return NULL;
-	if (vs_ctx_attach_fd(f->app, "ep0", &ctx))
-		ctx = NULL;
-	f->app = -1;
-	return ctx;
-}
+	.data_align = 4096,
+	.tenant = 1,
+};
 
 /* vstackd's command queue: every command completes with res 0 */
 struct responder {
@@ -179,39 +88,24 @@ struct responder {
 static void *responder_main(void *arg)
 {
 	struct responder *r = arg;
-	struct vsapp_shm *shm = r->f->shm;
-	struct vsapp_cmd *sq = (struct vsapp_cmd *)(r->f->map + shm->sq_off);
-	struct vsapp_cqe *cq = (struct vsapp_cqe *)(r->f->map + shm->cq_off);
-	static const uint64_t one = 1;
+	struct fake *f = r->f;
 
 	/* "Asleep": libvstack rings the bell for every command */
-	atomic_store(&shm->stack_waiting, 1);
+	atomic_store(&f->shm->stack_waiting, 1);
 	while (!atomic_load(&r->stop)) {
-		uint32_t h = atomic_load(&shm->sq_head), t;
-		struct pollfd p = {.fd = r->f->bell, .events = POLLIN};
+		struct pollfd p = {.fd = f->bell, .events = POLLIN};
+		struct vsapp_cmd cmd;
 		uint64_t v;
 
-		if (atomic_load(&shm->sq_tail) == h) {
+		if (fake_take(f, &cmd)) {
 			if (poll(&p, 1, 100) > 0)
-				(void)!read(r->f->bell, &v, sizeof(v));
+				(void)!read(f->bell, &v, sizeof(v));
 			continue;
 		}
-		t = atomic_load(&shm->cq_tail);
-		cq[t & (CQ - 1)] = (struct vsapp_cqe){
-			.tag = sq[h & (SQ - 1)].tag,
-			.sock = sq[h & (SQ - 1)].sock,
-		};
-		atomic_store(&shm->sq_head, h + 1);
-		atomic_store(&shm->cq_tail, t + 1);
-		if (atomic_load(&shm->app_waiting))
-			(void)!write(r->f->wake, &one, sizeof(one));
+		(void)fake_post(f, &(struct vsapp_cqe){.tag = cmd.tag,
+						       .sock = cmd.sock});
 	}
 	return NULL;
-}
-
-static struct vsapp_sock *slot_of(struct fake *f, unsigned idx)
-{
-	return (struct vsapp_sock *)(f->map + f->shm->socks_off) + idx;
 }
 
 /* Slot @idx of @type as vstackd publishes it: rings that fit in the
@@ -220,7 +114,7 @@ static struct vsapp_sock *slot_of(struct fake *f, unsigned idx)
 static void slot_fill(struct fake *f, struct in *in, unsigned idx,
 		      uint32_t type)
 {
-	struct vsapp_sock *s = slot_of(f, idx);
+	struct vsapp_sock *s = fake_sock(f, idx);
 	uint64_t mode = take(in, 1), quarter = DATA / NSOCKS;
 
 	memset(s, 0, sizeof(*s));
@@ -315,7 +209,7 @@ static void play(struct fake *f, struct vs_ctx *ctx, struct in *in,
 	for (n = 0; n < MAXOPS && in->left; n++) {
 		unsigned op = (unsigned)take(in, 1);
 		int s = socks[(op >> 4) % nsocks];
-		struct vsapp_sock *slot = slot_of(f, (unsigned)s);
+		struct vsapp_sock *slot = fake_sock(f, (unsigned)s);
 		size_t len = take(in, 2) % sizeof(buf);
 		struct sockaddr_in sa = {.sin_family = AF_INET};
 		struct vs_pollfd pf[2];
@@ -417,15 +311,19 @@ static void play(struct fake *f, struct vs_ctx *ctx, struct in *in,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = {data, size};
-	struct fake f = {.app = -1};
+	struct vsapp_welcome w;
+	struct fake f;
 	struct responder r = {.f = &f};
 	struct vs_ctx *ctx;
 	int socks[2], n = 0, i;
 	pthread_t rt;
 
-	if (fake_open(&f))
+	if (fake_open(&f, &announced))
 		__builtin_trap(); /* the machine, not the input */
-	ctx = fake_attach(&f);
+	/* The welcome with the memfd and both eventfds, then the attach */
+	w = fake_good_welcome(&f);
+	if (fake_send(&f, &w, sizeof(w), 3) || fake_attach(&f, &ctx))
+		ctx = NULL;
 	CHECK(ctx);
 	CHECK(!pthread_create(&rt, NULL, responder_main, &r));
 	slot_fill(&f, &in, 0, VSAPP_SOCK_STREAM);
@@ -451,6 +349,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)!write(f.bell, &(uint64_t){1}, sizeof(uint64_t));
 	pthread_join(rt, NULL);
 	vs_close_ctx(ctx);
-	fake_close(&f);
+	fake_free(&f);
 	return 0;
 }

@@ -22,12 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "vs_priv.h"
+
+#include "../lib/fake_vstackd.h"
 
 /* ---- ring arithmetic ------------------------------------------------- */
 
@@ -240,126 +241,28 @@ static void test_ring_dgram_many(void)
 
 /* ---- a hand-built context -------------------------------------------- */
 
+/* vstackd's side of it (memfd, layout, welcome, queues) is
+ * test/lib/fake_vstackd.h, shared with fuzz_lib_sock. */
+
 #define FAKE_NSOCKS 4
 #define FAKE_SQ	    8
 #define FAKE_CQ	    8
 #define FAKE_DATA   4096
 
-/**
- * struct fake - what vstackd would hold for one application
- * @app:	the application's end of the socketpair (to vs_ctx_attach_fd)
- * @peer:	ours
- * @memfd:	the context
- * @map:	our mapping of it, @size bytes
- * @bell, @wake: the eventfds
- */
-struct fake {
-	int app, peer, memfd, bell, wake;
-	uint8_t *map;
-	size_t size;
-	struct vsapp_shm *shm;
+/* What our vstackd announces */
+static const struct fake_cfg announced = {
+	.nsocks = FAKE_NSOCKS,
+	.sq = FAKE_SQ,
+	.cq = FAKE_CQ,
+	.data = FAKE_DATA,
+	.data_align = 64,
+	.tenant = 7,
 };
 
-static uint64_t fake_align(uint64_t v)
-{
-	return (v + 63) & ~63ull;
-}
-
+/* A fresh context; the test stops if the machine cannot make one */
 static void fake_init(struct fake *f)
 {
-	int sv[2];
-	uint64_t off;
-
-	CU_ASSERT_FATAL(
-		socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
-	f->app = sv[0];
-	f->peer = sv[1];
-	f->bell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	f->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	CU_ASSERT_FATAL(f->bell >= 0 && f->wake >= 0);
-	off = fake_align(sizeof(struct vsapp_shm));
-	f->size = off + FAKE_NSOCKS * sizeof(struct vsapp_sock);
-	f->size = fake_align(f->size + FAKE_SQ * sizeof(struct vsapp_cmd));
-	f->size = fake_align(f->size + FAKE_CQ * sizeof(struct vsapp_cqe));
-	f->size += FAKE_DATA;
-	f->memfd = memfd_create("vsapp-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	CU_ASSERT_FATAL(f->memfd >= 0);
-	CU_ASSERT_FATAL(ftruncate(f->memfd, (off_t)f->size) == 0);
-	f->map = mmap(NULL, f->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      f->memfd, 0);
-	CU_ASSERT_FATAL(f->map != MAP_FAILED);
-	f->shm = (struct vsapp_shm *)f->map;
-	f->shm->magic = VSAPP_MAGIC;
-	f->shm->version = VSAPP_VERSION;
-	f->shm->size = f->size;
-	f->shm->nsocks = FAKE_NSOCKS;
-	f->shm->sq_entries = FAKE_SQ;
-	f->shm->cq_entries = FAKE_CQ;
-	f->shm->socks_off = off;
-	f->shm->sq_off = off + FAKE_NSOCKS * sizeof(struct vsapp_sock);
-	f->shm->cq_off =
-		fake_align(f->shm->sq_off + FAKE_SQ * sizeof(struct vsapp_cmd));
-	f->shm->data_off =
-		fake_align(f->shm->cq_off + FAKE_CQ * sizeof(struct vsapp_cqe));
-	f->shm->data_size = FAKE_DATA;
-}
-
-static void fake_free(struct fake *f)
-{
-	if (f->app >= 0)
-		close(f->app);
-	close(f->peer);
-	close(f->memfd);
-	close(f->bell);
-	close(f->wake);
-	munmap(f->map, f->size);
-}
-
-static struct vsapp_welcome fake_good_welcome(const struct fake *f)
-{
-	struct vsapp_welcome w = {
-		.magic = VSAPP_MAGIC,
-		.version = VSAPP_VERSION,
-		.tenant = 7,
-		.shm_size = f->size,
-		.addr = htonl(0x0a000005),
-		.prefix_len = 24,
-		.endpoint = "ep0",
-	};
-
-	return w;
-}
-
-/* Send a welcome of @len bytes (a welcome, maybe followed by junk) with
- * the first @nfds of memfd, bell, wake, and one extra eventfd. */
-static void fake_send(struct fake *f, const struct vsapp_welcome *w, size_t len,
-		      int nfds)
-{
-	char raw[sizeof(*w) + 8] = {0};
-	union {
-		struct cmsghdr h;
-		char raw[CMSG_SPACE(sizeof(int) * 4)];
-	} ctl;
-	struct iovec iov = {.iov_base = raw, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	int fds[4] = {f->memfd, f->bell, f->wake, -1};
-	struct cmsghdr *c;
-
-	memcpy(raw, w, len < sizeof(*w) ? len : sizeof(*w));
-	if (nfds > 3)
-		fds[3] = eventfd(0, EFD_CLOEXEC);
-	if (nfds) {
-		msg.msg_control = ctl.raw;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	}
-	CU_ASSERT(sendmsg(f->peer, &msg, 0) == (ssize_t)len);
-	if (fds[3] >= 0)
-		close(fds[3]);
+	CU_ASSERT_FATAL(fake_open(f, &announced) == 0);
 }
 
 static int count_fds(void)
@@ -377,16 +280,13 @@ static int count_fds(void)
 }
 
 /* Attach with a welcome @len bytes long carrying @nfds descriptors; the
- * fake is freed. Return: what vs_ctx_attach_fd() said (0: *out is set). */
-static int fake_attach(struct fake *f, const struct vsapp_welcome *w,
+ * app's end is handed over. Return: what vs_ctx_attach_fd() said (0:
+ * *out is set). */
+static int attach_with(struct fake *f, const struct vsapp_welcome *w,
 		       size_t len, int nfds, struct vs_ctx **out)
 {
-	int ret;
-
-	fake_send(f, w, len, nfds);
-	ret = vs_ctx_attach_fd(f->app, "ep0", out);
-	f->app = -1;
-	return ret;
+	CU_ASSERT(fake_send(f, w, len, nfds) == 0);
+	return fake_attach(f, out);
 }
 
 /* Attach something that must be refused with @want; no descriptor may
@@ -398,7 +298,7 @@ static void expect_refused(struct fake *f, const struct vsapp_welcome *w,
 	int before, ret;
 
 	before = count_fds();
-	ret = fake_attach(f, w, len, nfds, &ctx);
+	ret = attach_with(f, w, len, nfds, &ctx);
 	CU_ASSERT(ret == want);
 	if (ret != want)
 		fprintf(stderr, "\n  got %d (%s), want %d\n", ret,
@@ -420,7 +320,7 @@ static void test_welcome_good(void)
 
 	fake_init(&f);
 	w = fake_good_welcome(&f);
-	CU_ASSERT_FATAL(fake_attach(&f, &w, sizeof(w), 3, &ctx) == 0);
+	CU_ASSERT_FATAL(attach_with(&f, &w, sizeof(w), 3, &ctx) == 0);
 	CU_ASSERT_FATAL(ctx != NULL);
 	CU_ASSERT(vs_open_error()[0] == '\0');
 	/* The hello the library sent */
@@ -702,26 +602,13 @@ struct responder {
 	uint64_t extra;
 };
 
-static void responder_post(struct fake *f, const struct vsapp_cqe *c)
-{
-	struct vsapp_cqe *cq = (struct vsapp_cqe *)(f->map + f->shm->cq_off);
-	uint32_t t = atomic_load(&f->shm->cq_tail);
-	static const uint64_t one = 1;
-
-	cq[t & (FAKE_CQ - 1)] = *c;
-	atomic_store(&f->shm->cq_tail, t + 1);
-	if (atomic_load(&f->shm->app_waiting))
-		CU_ASSERT(write(f->wake, &one, sizeof(one)) == sizeof(one));
-}
-
 static void *responder_main(void *arg)
 {
 	struct responder *r = arg;
 	struct fake *f = r->f;
-	struct vsapp_cmd *sq = (struct vsapp_cmd *)(f->map + f->shm->sq_off);
 	struct vsapp_cqe c;
 	unsigned i, spins;
-	uint32_t h;
+	int empty;
 
 	for (i = 0; i < r->n; i++) {
 		if (r->batch && i == 0) {
@@ -733,25 +620,22 @@ static void *responder_main(void *arg)
 			     spins++)
 				usleep(1000);
 		}
-		h = atomic_load(&f->shm->sq_head);
 		for (spins = 0;
-		     atomic_load(&f->shm->sq_tail) == h && spins < 5000;
+		     (empty = fake_take(f, &r->cmds[i])) && spins < 5000;
 		     spins++)
 			usleep(1000);
-		if (atomic_load(&f->shm->sq_tail) == h)
+		if (empty)
 			break; /* the test fails on what is missing */
-		r->cmds[i] = sq[h & (FAKE_SQ - 1)];
-		atomic_store(&f->shm->sq_head, h + 1);
 		if (r->extra) {
 			memset(&c, 0, sizeof(c));
 			c.tag = r->extra;
-			responder_post(f, &c);
+			CU_ASSERT(fake_post(f, &c) == 0);
 		}
 		memset(&c, 0, sizeof(c));
 		c.tag = r->cmds[i].tag;
 		c.res = r->res[i];
 		usleep(2000); /* let the caller go to sleep first */
-		responder_post(f, &c);
+		CU_ASSERT(fake_post(f, &c) == 0);
 	}
 	return NULL;
 }
@@ -760,8 +644,7 @@ static void *responder_main(void *arg)
 static void fake_slot(struct fake *f, unsigned idx, uint32_t type,
 		      uint32_t state)
 {
-	struct vsapp_sock *s =
-		(struct vsapp_sock *)(f->map + f->shm->socks_off) + idx;
+	struct vsapp_sock *s = fake_sock(f, idx);
 
 	memset(s, 0, sizeof(*s));
 	atomic_store(&s->gen, 3);
@@ -773,11 +656,6 @@ static void fake_slot(struct fake *f, unsigned idx, uint32_t type,
 	s->rbuf_off = s->sbuf_off + 512;
 }
 
-static struct vsapp_sock *fake_sock(struct fake *f, unsigned idx)
-{
-	return (struct vsapp_sock *)(f->map + f->shm->socks_off) + idx;
-}
-
 static struct vs_ctx *fake_ctx(struct fake *f)
 {
 	struct vsapp_welcome w;
@@ -785,9 +663,8 @@ static struct vs_ctx *fake_ctx(struct fake *f)
 
 	fake_init(f);
 	w = fake_good_welcome(f);
-	fake_send(f, &w, sizeof(w), 3);
-	CU_ASSERT_FATAL(vs_ctx_attach_fd(f->app, "ep0", &ctx) == 0);
-	f->app = -1;
+	CU_ASSERT(fake_send(f, &w, sizeof(w), 3) == 0);
+	CU_ASSERT_FATAL(fake_attach(f, &ctx) == 0);
 	return ctx;
 }
 
@@ -1175,7 +1052,7 @@ static void test_nonblocking_connect(void)
 	/* Refused: the completion lands in the socket */
 	c.tag = cmd.tag;
 	c.res = -ECONNREFUSED;
-	responder_post(&f, &c);
+	CU_ASSERT(fake_post(&f, &c) == 0);
 	atomic_store(&fake_sock(&f, 0)->state, VSAPP_S_CLOSED);
 	CU_ASSERT(vs_poll(ctx, &p, 1, 0) == 1 && (p.revents & VS_POLLERR));
 	CU_ASSERT(ctx->stray == 0);
