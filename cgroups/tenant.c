@@ -31,9 +31,9 @@
  * writes and permission changes of cpu.weight and cpu.shares, and on each
  * such directory's parent, for the cgroup being removed, renamed or made
  * again. tenant_watch_read() tells the caller when to call
- * tenant_refresh(). The watches are made afresh, on a new inotify
- * descriptor, whenever the bound tenants change or a watched directory
- * comes or goes. Where a directory or its parent cannot be watched (no
+ * tenant_refresh(). A new bound tenant's watches are added; they are all
+ * made afresh, on a new inotify descriptor, when a tenant is unbound or
+ * rebound or a watched directory comes or goes. Where a directory or its parent cannot be watched (no
  * inotify, out of watches, the parent missing too) tenant_needs_poll()
  * says so, and the caller keeps reading on its timer.
  *
@@ -284,6 +284,18 @@ static int tenant_watch_slot(struct tenant_table *t,
 	return 0;
 }
 
+/* Add one bound tenant's watches, making the descriptor if there is
+ * none yet; a tenant that cannot be watched leaves the table needing the
+ * timer until the watches are made afresh without it. */
+static void tenant_watch_one(struct tenant_table *t,
+			     const struct tenant_slot *s)
+{
+	if (t->ifd < 0)
+		t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (t->ifd < 0 || tenant_watch_slot(t, s))
+		t->watched = false;
+}
+
 /* Make every watch afresh, on a new descriptor (the old one's pending
  * events go with it). */
 static void tenant_rewatch(struct tenant_table *t)
@@ -295,16 +307,9 @@ static void tenant_rewatch(struct tenant_table *t)
 	t->ifd = -1;
 	t->nwatch = 0;
 	t->watched = true;
-	for (i = 0; i < TENANT_MAX; i++) {
-		const struct tenant_slot *s = &t->slot[i];
-
-		if (!s->used || !s->tn.cgroup[0])
-			continue;
-		if (t->ifd < 0)
-			t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (t->ifd < 0 || tenant_watch_slot(t, s))
-			t->watched = false;
-	}
+	for (i = 0; i < TENANT_MAX; i++)
+		if (t->slot[i].used && t->slot[i].tn.cgroup[0])
+			tenant_watch_one(t, &t->slot[i]);
 }
 
 /* Is @ev about a bound tenant's weight or directory? */
@@ -597,8 +602,11 @@ int tenant_add(struct tenant_table *t, const struct tenant_spec *spec,
 	tenant_apply(t, s, spec, &b);
 	t->count++;
 	t->next = (i + 1) % TENANT_MAX;
+	/* The others' watches stand: only the new tenant's are added (made
+	 * all afresh for each, restoring n tenants at start would take on
+	 * the order of n * n inotify calls). */
 	if (s->tn.cgroup[0])
-		tenant_rewatch(t);
+		tenant_watch_one(t, s);
 	if (id)
 		*id = i;
 	return 0;

@@ -868,6 +868,11 @@ static void test_tenant_watch(void)
 	 * must follow it; not once that tenant is gone */
 	CU_ASSERT_EQUAL(test_add(t1, "deep", "d/e", 0, err), 0);
 	CU_ASSERT_TRUE(tenant_needs_poll(t1));
+	/* A tenant added beside it leaves its watches standing */
+	CU_ASSERT_EQUAL(test_write("wt1/cpu/s/h/cpu.shares", "3072\n"), 0);
+	CU_ASSERT_TRUE(test_watch_wait(t1));
+	tenant_refresh(t1, NULL, NULL);
+	CU_ASSERT_EQUAL(tenant_find(t1, "h")->weight, 300);
 	CU_ASSERT_EQUAL(tenant_del(t1, "deep"), 0);
 	CU_ASSERT_FALSE(tenant_needs_poll(t1));
 	CU_ASSERT_TRUE(tenant_watch_fd(t1) >= 0);
