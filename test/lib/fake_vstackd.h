@@ -84,6 +84,27 @@ static inline uint64_t fake_align64(uint64_t v)
 }
 
 /**
+ * fake_free() - close our descriptors (and the app's end if never handed
+ * over) and unmap; what was never opened is skipped
+ * @f:		from fake_open()
+ */
+static inline void fake_free(struct fake *f)
+{
+	if (f->map != MAP_FAILED)
+		munmap(f->map, f->size);
+	if (f->memfd >= 0)
+		close(f->memfd);
+	if (f->wake >= 0)
+		close(f->wake);
+	if (f->bell >= 0)
+		close(f->bell);
+	if (f->peer >= 0)
+		close(f->peer);
+	if (f->app >= 0)
+		close(f->app);
+}
+
+/**
  * fake_open() - make a context: descriptors, memfd, mapping and a good
  * header (socket slots, command queue and completion queue 64-byte
  * aligned, then the data area at a multiple of @cfg->data_align)
@@ -94,15 +115,23 @@ static inline uint64_t fake_align64(uint64_t v)
  */
 static inline int fake_open(struct fake *f, const struct fake_cfg *cfg)
 {
-	uint64_t off = fake_align64(sizeof(struct vsapp_shm)), end;
+	uint64_t socks_off = fake_align64(sizeof(struct vsapp_shm));
+	uint64_t sq_off = socks_off + cfg->nsocks * sizeof(struct vsapp_sock);
+	uint64_t cq_off =
+		fake_align64(sq_off + cfg->sq * sizeof(struct vsapp_cmd));
+	uint64_t data_off =
+		fake_align64(cq_off + cfg->cq * sizeof(struct vsapp_cqe));
 	int sv[2], ret;
 
+	data_off = (data_off + cfg->data_align - 1) / cfg->data_align *
+		   cfg->data_align;
 	*f = (struct fake){.app = -1,
 			   .peer = -1,
 			   .memfd = -1,
 			   .bell = -1,
 			   .wake = -1,
 			   .map = MAP_FAILED,
+			   .size = data_off + cfg->data,
 			   .cfg = *cfg};
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		goto fail;
@@ -112,11 +141,6 @@ static inline int fake_open(struct fake *f, const struct fake_cfg *cfg)
 	f->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (f->bell < 0 || f->wake < 0)
 		goto fail;
-	end = off + cfg->nsocks * sizeof(struct vsapp_sock);
-	end = fake_align64(end + cfg->sq * sizeof(struct vsapp_cmd));
-	end = fake_align64(end + cfg->cq * sizeof(struct vsapp_cqe));
-	end = (end + cfg->data_align - 1) / cfg->data_align * cfg->data_align;
-	f->size = end + cfg->data;
 	f->memfd =
 		memfd_create("fake-vstackd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (f->memfd < 0 || ftruncate(f->memfd, (off_t)f->size))
@@ -133,45 +157,17 @@ static inline int fake_open(struct fake *f, const struct fake_cfg *cfg)
 		.nsocks = cfg->nsocks,
 		.sq_entries = cfg->sq,
 		.cq_entries = cfg->cq,
-		.socks_off = off,
-		.sq_off = off + cfg->nsocks * sizeof(struct vsapp_sock),
+		.socks_off = socks_off,
+		.sq_off = sq_off,
+		.cq_off = cq_off,
+		.data_off = data_off,
+		.data_size = cfg->data,
 	};
-	f->shm->cq_off = fake_align64(f->shm->sq_off +
-				      cfg->sq * sizeof(struct vsapp_cmd));
-	f->shm->data_off = end;
-	f->shm->data_size = cfg->data;
 	return 0;
 fail:
 	ret = -errno;
-	if (f->map != MAP_FAILED)
-		munmap(f->map, f->size);
-	if (f->memfd >= 0)
-		close(f->memfd);
-	if (f->wake >= 0)
-		close(f->wake);
-	if (f->bell >= 0)
-		close(f->bell);
-	if (f->peer >= 0)
-		close(f->peer);
-	if (f->app >= 0)
-		close(f->app);
+	fake_free(f);
 	return ret;
-}
-
-/**
- * fake_free() - close our descriptors (and the app's end if never handed
- * over) and unmap
- * @f:		from fake_open()
- */
-static inline void fake_free(struct fake *f)
-{
-	if (f->app >= 0)
-		close(f->app);
-	close(f->peer);
-	close(f->memfd);
-	close(f->bell);
-	close(f->wake);
-	munmap(f->map, f->size);
 }
 
 /**
