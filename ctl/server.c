@@ -19,13 +19,13 @@
  * client, metrics connection or throttled client was there and every
  * tenant bound to a cgroup can be followed through inotify (tenant.c;
  * its events are read as they come, and do not end a rest), the loop
- * rests: the timer fires
- * once a minute (FDB entries expire on lookup anyway; the tick only frees
- * their slots and keeps times far from wrapping). The first worker to
- * wake from its sleep writes the switch's eventfd (vnet_ctl_rest() has
- * the handshake), and that, a signal or any connection brings the
- * half-second tick back at once, starting with a tick so that rates are
- * taken over the rest (nothing moved in it).
+ * rests: the timer fires once a minute (FDB entries expire on lookup
+ * anyway; the tick only frees their slots and keeps times far from
+ * wrapping). The first worker to find work after sleeping writes the
+ * switch's eventfd (vnet_ctl_rest() has the handshake; a wake-up that
+ * only brought a command is not work), and that, a signal or any
+ * connection brings the half-second tick back at once, starting with a
+ * tick so that rates are taken over the rest (nothing moved in it).
  *
  * A client is a non-blocking stream connection carrying newline-delimited
  * requests. Its input buffer holds one request of at most
