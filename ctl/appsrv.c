@@ -39,6 +39,7 @@
 #include "app_proto.h"
 #include "appsrv.h"
 #include "cgroup.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "server.h"
 #include "stack.h"
@@ -237,10 +238,17 @@ static void appsrv_accept(struct appsrv *a)
 {
 	int fd;
 
-	while ((fd = accept4(a->lfd, NULL, NULL,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+	static const struct vsapp_welcome nofd = {
+		.magic = VSAPP_MAGIC,
+		.version = VSAPP_VERSION,
+		.err = EMFILE,
+		.msg = "vstackd is out of file descriptors (its open-files limit)",
+	};
+
+	while ((fd = fdlimit_accept(a->lfd, "application", &nofd,
+				    sizeof(nofd))) >= 0)
 		appsrv_accept_one(a, fd);
-	if (errno != EAGAIN && errno != EINTR)
+	if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 		log_warn("accept on %s: %s", a->path, strerror(errno));
 }
 

@@ -46,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdlimit.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -578,12 +579,15 @@ static void http_conn_read(struct http *h, struct http_conn *c)
  */
 static void http_accept(struct http *h)
 {
+	/* No free slot, or no descriptor: the same answer. */
+	static const char busy[] =
+		"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 	unsigned i, k;
 
 	for (k = 0; k < HTTP_ACCEPTS_PER_WAKE; k++) {
 		struct http_conn *c = NULL;
-		int fd = accept4(h->lfd, NULL, NULL,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = fdlimit_accept(h->lfd, "metrics", busy,
+					sizeof(busy) - 1);
 
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR &&
@@ -599,9 +603,6 @@ static void http_accept(struct http *h)
 			}
 		}
 		if (!c) {
-			static const char busy[] =
-				"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-
 			if (send(fd, busy, sizeof(busy) - 1,
 				 MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 				/* It sees the connection close instead. */

@@ -174,7 +174,7 @@ int netlink_link_exists(const char *ifname)
 static int netlink_socket(int netns_fd, struct nl_sock **sk, char *err,
 			  size_t errlen)
 {
-	int rc = 0, nlrc;
+	int rc = 0, nlrc, sys_errno;
 
 	*sk = nl_socket_alloc();
 	if (!*sk) {
@@ -187,7 +187,11 @@ static int netlink_socket(int netns_fd, struct nl_sock **sk, char *err,
 			 strerror(-rc));
 		goto out;
 	}
+	errno = 0;
 	nlrc = nl_connect(*sk, NETLINK_ROUTE);
+	/* libnl turns most system errors (EMFILE among them) into "Unspecific
+	 * failure"; the errno of its failed call says more. */
+	sys_errno = nlrc == -NLE_FAILURE ? errno : 0;
 	if (netns_fd >= 0 && setns(netlink_self_fd, CLONE_NEWNET)) {
 		/* Cannot happen with the fd we opened ourselves; if it does,
 		 * this thread is stranded in the tenant's namespace.
@@ -199,9 +203,9 @@ static int netlink_socket(int netns_fd, struct nl_sock **sk, char *err,
 		goto out;
 	}
 	if (nlrc < 0) {
-		rc = netlink_errno(nlrc);
+		rc = sys_errno ? -sys_errno : netlink_errno(nlrc);
 		snprintf(err, errlen, "cannot open a netlink socket: %s",
-			 nl_geterror(nlrc));
+			 sys_errno ? strerror(sys_errno) : nl_geterror(nlrc));
 	}
 out:
 	if (rc) {

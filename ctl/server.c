@@ -68,6 +68,7 @@
 
 #include "appsrv.h"
 #include "cmd.h"
+#include "fdlimit.h"
 #include "http.h"
 #include "log.h"
 #include "notify.h"
@@ -686,10 +687,6 @@ static int server_read(struct server_client *cl, struct cmd_ctx *cmd)
 }
 
 /**
- * server_accept() - take a new connection, if there is room
- * @s:		server
- */
-/**
  * server_idlest() - the client quiet for longest that is not being answered
  * @s:		server
  *
@@ -755,15 +752,21 @@ static void server_resume(struct server *s, struct cmd_ctx *cmd)
 	}
 }
 
+/**
+ * server_accept() - take a new connection, if there is room
+ * @s:		server
+ */
 static void server_accept(struct server *s)
 {
+	static const char nofd[] =
+		"{\"version\":1,\"ok\":false,\"error\":\"vstackd is out of file descriptors (its open-files limit)\"}\n";
 	struct server_client *cl = NULL;
 	unsigned i;
 	int fd, rc;
 
-	fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = fdlimit_accept(s->lfd, "control", nofd, sizeof(nofd) - 1);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			log_warn("accept on %s: %s", s->path, strerror(errno));
 		return;
 	}

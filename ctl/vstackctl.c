@@ -1708,7 +1708,7 @@ static int ctl_call(const char *line, size_t len, char **resp,
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t cap = 65536, n = 0, off = 0;
 	char *buf = NULL, *nl;
-	int fd = -1, rc = 1;
+	int fd = -1, rc = 1, send_errno = 0;
 
 	if (strlen(ctl_socket) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "vstackctl: socket path too long: %s\n",
@@ -1740,6 +1740,13 @@ static int ctl_call(const char *line, size_t len, char **resp,
 			goto out;
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			/* vstackd answered and closed before reading: a
+			 * refusal (too many connections, no descriptors)
+			 * may be waiting to be read. */
+			send_errno = errno;
+			break;
+		}
 		if (w < 0) {
 			fprintf(stderr, "vstackctl: cannot send to %s: %s\n",
 				ctl_socket, strerror(errno));
@@ -1779,6 +1786,11 @@ static int ctl_call(const char *line, size_t len, char **resp,
 				"vstackctl: no answer from vstackd on %s within "
 				"%ld s\n",
 				ctl_socket, (long)reply_timeout.tv_sec);
+			goto out;
+		}
+		if ((r < 0 || (r == 0 && !n)) && send_errno) {
+			fprintf(stderr, "vstackctl: cannot send to %s: %s\n",
+				ctl_socket, strerror(send_errno));
 			goto out;
 		}
 		if (r < 0) {

@@ -35,6 +35,7 @@
 #include "caps.h"
 #include "cmd.h"
 #include "config.h"
+#include "fdlimit.h"
 #include "http.h"
 #include "log.h"
 #include "netlink.h"
@@ -441,6 +442,13 @@ int main(int argc, char **argv)
 
 	if ((rc = caps_check(err, sizeof(err)))) {
 		fprintf(stderr, "vstackd: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	fdlimit_raise(VNET_MAX_PORTS);
+	if ((rc = fdlimit_reserve())) {
+		fprintf(stderr, "vstackd: cannot open /dev/null: %s\n",
+			strerror(-rc));
 		config_free(&cfg);
 		return 1;
 	}

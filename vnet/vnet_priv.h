@@ -32,7 +32,7 @@ enum {
 };
 
 #define WORKER_RING_ENTRIES 1024
-#define WORKER_FILE_SLOTS 16384
+#define WORKER_FILE_SLOTS 16384  /* at most: fewer under a lower open-files limit */
 #define WORKER_CMDS 1024         /* power of two */
 #define WORKER_READS_MAX 16      /* reads in flight per queue, at most */
 #define WORKER_QUEUES_MAX 8      /* queues of one port on one worker */
@@ -175,7 +175,7 @@ struct worker {
 	struct vnet_port_stats *stats;     /* [VNET_MAX_PORTS] */
 	int32_t *net_head;                 /* [VNET_MAX_NETWORKS] */
 	int *free_slots;                   /* stack of file slots */
-	unsigned nfree_slots;
+	unsigned nslots, nfree_slots;      /* table size (open-files limit) */
 	uint16_t *starved;                 /* ports waiting for buffers */
 	unsigned nstarved;
 	struct wheld *held;                /* FIFO of held completions */

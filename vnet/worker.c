@@ -70,6 +70,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -1063,6 +1064,23 @@ static void worker_charge(void *ctx, uint32_t id, uint64_t cycles)
 
 /* ---- thread ---------------------------------------------------------- */
 
+/*
+ * The size of a worker's table of registered files. The kernel refuses a
+ * table larger than the open-files limit (EMFILE), and every slot holds a
+ * queue descriptor the process also keeps open, so a table of the limit's
+ * size can never be the one to run out: the limit is reached first, where
+ * opening the queue fails with a clear message.
+ */
+static unsigned worker_file_slots(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= WORKER_FILE_SLOTS)
+		return WORKER_FILE_SLOTS;
+	return rl.rlim_cur ? (unsigned)rl.rlim_cur : 1;
+}
+
 static int worker_setup(struct worker *w)
 {
 	const struct vnet_config *c = &w->v->cfg;
@@ -1075,11 +1093,19 @@ static int worker_setup(struct worker *w)
 	if (ret)
 		return ret;
 	w->ring_ok = true;
-	ret = ring_files_init(&w->ring, WORKER_FILE_SLOTS);
+	w->nslots = worker_file_slots();
+	ret = ring_files_init(&w->ring, w->nslots);
+	if (ret == -EMFILE) {
+		snprintf(w->init_err, sizeof(w->init_err),
+			 "cannot register %u io_uring file slots: over the "
+			 "open-files limit (ulimit -n, LimitNOFILE=)",
+			 w->nslots);
+		return ret;
+	}
 	if (ret) {
 		snprintf(w->init_err, sizeof(w->init_err),
-			 "cannot register %d io_uring file slots: %s",
-			 WORKER_FILE_SLOTS, strerror(-ret));
+			 "cannot register %u io_uring file slots: %s",
+			 w->nslots, strerror(-ret));
 		return ret;
 	}
 	ret = arena_init(&w->arena, c->arena_bufs, ARENA_BUF_SIZE);
@@ -1097,7 +1123,7 @@ static int worker_setup(struct worker *w)
 	w->ports = calloc(nports, sizeof(*w->ports));
 	w->stats = calloc(nports, sizeof(*w->stats));
 	w->net_head = malloc(VNET_MAX_NETWORKS * sizeof(*w->net_head));
-	w->free_slots = malloc(WORKER_FILE_SLOTS * sizeof(*w->free_slots));
+	w->free_slots = malloc(w->nslots * sizeof(*w->free_slots));
 	w->starved = malloc(nports * sizeof(*w->starved));
 	w->held_cap = c->arena_bufs;
 	w->held = malloc(w->held_cap * sizeof(*w->held));
@@ -1118,9 +1144,9 @@ static int worker_setup(struct worker *w)
 		w->tenant_head[i] = -1;
 	timer_init(&w->sched_timer, worker_sched_timer);
 	worker_tenants_sync(w, ring_now_ns());
-	for (i = 0; i < WORKER_FILE_SLOTS; i++)
-		w->free_slots[i] = WORKER_FILE_SLOTS - 1 - (int)i;
-	w->nfree_slots = WORKER_FILE_SLOTS;
+	for (i = 0; i < w->nslots; i++)
+		w->free_slots[i] = (int)(w->nslots - 1 - i);
+	w->nfree_slots = w->nslots;
 	ring_features_describe(&w->ring.feat, w->features, sizeof(w->features));
 	ret = lport_worker_init(w);
 	if (ret)
