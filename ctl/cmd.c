@@ -857,6 +857,66 @@ static int cmd_port_netns(const struct spec_port *p, int *fd, uint64_t *dev,
 }
 
 /**
+ * cmd_port_unlink() - delete a port's device through netlink
+ * @spec:	the port as it was asked for (name, namespace)
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 (also if it was gone) or -errno
+ */
+static int cmd_port_unlink(const struct spec_port *spec, char *err,
+			   size_t errlen)
+{
+	uint64_t dev, ino;
+	char desc[300];
+	int rc, fd;
+
+	if ((rc = cmd_port_netns(spec, &fd, &dev, &ino, desc, sizeof(desc),
+				 err, errlen)))
+		return rc;
+	rc = netlink_link_delete(fd, spec->name, err, errlen);
+	if (fd >= 0)
+		close(fd);
+	return rc == -ENODEV || rc == -ENOENT ? 0 : rc;
+}
+
+/**
+ * cmd_port_vanish() - make sure the device of a port just deleted is gone
+ * @netns_fd:	its namespace, -1 for ours
+ * @name:	its name
+ *
+ * vnet turns the device's persistence off and closes its queues, and the
+ * device goes with the last reference to them. But io_uring holds
+ * references of its own to the files it has registered, and older kernels
+ * (Debian 12's 6.1 among them) let go of a file taken out of the table
+ * only once every request submitted before had completed: on a switch
+ * with idle ports, not at all, so the device stayed and a new port of
+ * the same name was refused. Deleting it through netlink does not wait
+ * for that; where it is already gone this costs one request.
+ */
+static void cmd_port_vanish(int netns_fd, const char *name)
+{
+	char err[256];
+	int rc = netlink_link_delete(netns_fd, name, err, sizeof(err));
+
+	if (rc && rc != -ENODEV && rc != -ENOENT)
+		log_warn("port %s: its device may outlive it: %s", name, err);
+}
+
+/* As cmd_port_vanish(), finding the namespace from the port's spec. */
+static void cmd_port_vanish_spec(const struct spec_port *spec)
+{
+	char err[256];
+	int rc = cmd_port_unlink(spec, err, sizeof(err));
+
+	/* No namespace any more (its process or name went): nothing in it
+	 * to delete that anyone could see. */
+	if (rc && rc != -ENOENT && rc != -ESRCH)
+		log_warn("port %s: its device may outlive it: %s", spec->name,
+			 err);
+}
+
+/**
  * cmd_port_add() - add a port: TAP through vnet, then netlink set-up
  * @c:		state
  * @p:		the port
@@ -975,6 +1035,8 @@ out:
 		if (drc)
 			log_err("port %s: rollback failed: %s", p->name,
 				strerror(-drc));
+		else
+			cmd_port_vanish(fd, p->name);
 	}
 	if (rc)
 		free(port.config);
@@ -1038,30 +1100,6 @@ out:
 }
 
 /**
- * cmd_port_unlink() - delete a recorded port's device through netlink
- * @sp:		the port's record
- * @err:	message on failure
- * @errlen:	size of @err
- *
- * Return: 0 (also if it was gone) or -errno
- */
-static int cmd_port_unlink(const struct state_port *sp, char *err,
-			   size_t errlen)
-{
-	uint64_t dev, ino;
-	char desc[300];
-	int rc, fd;
-
-	if ((rc = cmd_port_netns(&sp->spec, &fd, &dev, &ino, desc, sizeof(desc),
-				 err, errlen)))
-		return rc;
-	rc = netlink_link_delete(fd, sp->spec.name, err, errlen);
-	if (fd >= 0)
-		close(fd);
-	return rc == -ENODEV || rc == -ENOENT ? 0 : rc;
-}
-
-/**
  * cmd_port_restore() - bring back a port from its state record
  * @c:		state
  * @sp:		the record
@@ -1106,7 +1144,7 @@ int cmd_port_restore(struct cmd_ctx *c, const struct state_port *sp,
 		 * tenant sees the link go and come back). */
 		log_warn("port %s: %s; making its device again", sp->spec.name,
 			 err);
-		if ((rc = cmd_port_unlink(sp, err, errlen)))
+		if ((rc = cmd_port_unlink(&sp->spec, err, errlen)))
 			return rc;
 		rc = -ENODEV;
 	}
@@ -1229,6 +1267,7 @@ int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 			 strerror(-rc));
 		return rc;
 	}
+	cmd_port_vanish_spec(&c->ports[i].spec);
 	cmd_port_forget(c, (unsigned)i);
 	return 0;
 }
@@ -1275,6 +1314,7 @@ static int cmd_port_del_many(struct cmd_ctx *c, const char *const *names,
 		if (!vnet_port_get(c->vnet, names[i], &info) ||
 		    (k = cmd_port_find(c, names[i])) < 0)
 			continue;
+		cmd_port_vanish_spec(&c->ports[k].spec);
 		cmd_port_forget(c, (unsigned)k);
 	}
 	if (rc)

@@ -73,14 +73,23 @@ static int port_tap_offload(int fd, bool offload, unsigned *got)
  * Without @destroy a persistent device stays, with its addresses, routes
  * and neighbours, and merely loses its carrier until a queue is attached
  * again: that is what lets a tenant's connections ride out a restart.
+ *
+ * The carrier is turned off here rather than left to the kernel, which
+ * does it when the last reference to the queues goes: io_uring holds
+ * references of its own, and older kernels (Debian 12's 6.1) drop them
+ * only when the ring is torn down, some time after vstackd exits. The
+ * next attach (TUNSETIFF) turns it on again.
  */
 static void port_tap_close(struct port_dev *dev, bool destroy)
 {
+	int off = 0;
 	unsigned q;
 
 	if (destroy && dev->persist && dev->nqueues &&
 	    ioctl(dev->fds[0], TUNSETPERSIST, 0) == 0)
 		dev->persist = false;
+	else if (!destroy && dev->nqueues)
+		ioctl(dev->fds[0], TUNSETCARRIER, &off);
 	for (q = 0; q < dev->nqueues; q++)
 		if (dev->fds[q] >= 0)
 			close(dev->fds[q]);

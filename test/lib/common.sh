@@ -520,7 +520,13 @@ assert_port_in_ns() {
 	line=$(ip -n "$ns" -o link show dev "$dev" 2>&1) || fail "port $dev not found in netns $ns: $line"
 	[[ $line =~ \<([A-Z_,-]*)\> ]] || fail "cannot parse flags of $dev in $ns: $line"
 	[[ ,${BASH_REMATCH[1]}, == *,UP,* ]] || fail "port $dev in $ns is not up: $line"
-	[[ ,${BASH_REMATCH[1]}, == *,$carrier,* ]] || fail "port $dev in $ns: expected $carrier: $line"
+	# LOWER_UP is the carrier itself; NO-CARRIER (not RUNNING) follows it
+	# through the kernel's link watch, up to a second later.
+	if [[ $carrier == NO-CARRIER ]]; then
+		[[ ,${BASH_REMATCH[1]}, != *,LOWER_UP,* ]] || fail "port $dev in $ns: expected no carrier: $line"
+	else
+		[[ ,${BASH_REMATCH[1]}, == *,$carrier,* ]] || fail "port $dev in $ns: expected $carrier: $line"
+	fi
 	addrs=$(ip -n "$ns" -o addr show dev "$dev")
 	for a in "$@"; do
 		grep -qF -- " $a " <<<"$addrs " || fail "port $dev in $ns lacks address $a: $addrs"
