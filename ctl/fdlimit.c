@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -34,6 +35,8 @@
 #include "log.h"
 
 static int fdlimit_spare = -1;
+static uint64_t fdlimit_last_log_s, fdlimit_shed_since_log;
+static const char *fdlimit_shed_what = "";
 
 /**
  * fdlimit_raise() - raise the soft open-files limit to the hard one
@@ -81,14 +84,29 @@ static uint64_t fdlimit_now_s(void)
 	return (uint64_t)ts.tv_sec;
 }
 
+/*
+ * Report the connections shed. A client retrying in a loop must not flood
+ * the log: a line a second at most, with the count since the last; what
+ * is left is reported with the next connection taken (@flush).
+ */
+static void fdlimit_log(bool flush)
+{
+	uint64_t now = fdlimit_now_s();
+
+	if (!fdlimit_shed_since_log || (!flush && now == fdlimit_last_log_s))
+		return;
+	log_warn("refused %llu %s connection(s): out of file descriptors (see ulimit -n, LimitNOFILE=)",
+		 (unsigned long long)fdlimit_shed_since_log, fdlimit_shed_what);
+	fdlimit_shed_since_log = 0;
+	fdlimit_last_log_s = now;
+}
+
 /* Take the connection the limit keeps in the backlog, answer, close it.
  * Returns ECONNABORTED if there was one, else what accept4() said (an
  * accept fails for the limit before it looks at the backlog). */
 static int fdlimit_shed(int lfd, const char *what, const void *refusal,
 			size_t refusal_len)
 {
-	static uint64_t last_log_s, shed_since_log;
-	uint64_t now = fdlimit_now_s();
 	int fd, ret = ECONNABORTED;
 
 	close(fdlimit_spare);
@@ -100,19 +118,13 @@ static int fdlimit_shed(int lfd, const char *what, const void *refusal,
 			/* It sees the connection close instead. */
 		}
 		close(fd);
-		shed_since_log++;
+		fdlimit_shed_since_log++;
+		fdlimit_shed_what = what;
 	} else {
 		ret = errno;
 	}
 	fdlimit_reserve();
-	/* A client retrying in a loop must not flood the log: a line a
-	 * second at most, with the count since the last. */
-	if (shed_since_log && now != last_log_s) {
-		log_warn("refused %llu %s connection(s): out of file descriptors (see ulimit -n, LimitNOFILE=)",
-			 (unsigned long long)shed_since_log, what);
-		shed_since_log = 0;
-		last_log_s = now;
-	}
+	fdlimit_log(false);
 	return ret;
 }
 
@@ -132,6 +144,8 @@ int fdlimit_accept(int lfd, const char *what, const void *refusal,
 {
 	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+	if (fd >= 0)
+		fdlimit_log(true);
 	if (fd >= 0 || (errno != EMFILE && errno != ENFILE) ||
 	    fdlimit_spare < 0)
 		return fd;

@@ -86,6 +86,9 @@ assert_match "$(<"$VSTACKD_LOG")" "refused [0-9]+ control connection" "log of re
 kill "${IDLE[@]}" 2>/dev/null || true
 wait_until 10 nfds_below "$LIMIT" || fail "idle connections not closed"
 wait_until 10 daemon_alive || fail "vstackctl does not work again after the idle connections closed"
+# Every refusal is in the log, the last ones with the next connection taken.
+refused=$(grep -oE 'refused [0-9]+ control' "$VSTACKD_LOG" | awk '{n += $2} END {print n + 0}')
+assert_eq "$refused" 21 "control connections the log says were refused"
 ping_ok "$A" 10.72.0.2 || fail "ping through vstack after the limit was reached"
 for ((i = 0; i < n; i++)); do vctl port del "$(ifname "r$i")"; done
 assert_eq "$(port_names | grep -c -E "^$P")" 2 "ports left after deleting the extra ones"
