@@ -1190,8 +1190,8 @@ int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
 
 	if (rc == -ENODEV || rc == -ESRCH)
 		rc = 0;
-	else if (!rc)
-		rc = vnet_port_del(c->vnet, sp->spec.name);
+	else if (!rc && !(rc = vnet_port_del(c->vnet, sp->spec.name)))
+		cmd_port_vanish_spec(&sp->spec);
 	if (!rc && c->state)
 		state_del_port(c->state, sp->spec.name);
 	return rc;

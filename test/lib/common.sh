@@ -806,6 +806,7 @@ cgroup_cpu_kind() {
 # $(...): the cgroup must be registered in this shell.)
 mk_cgroup() {
 	local kind dir
+	cgroup_cpu_kind >/dev/null # in this shell: its skip ends the test
 	kind=$(cgroup_cpu_kind)
 	if [[ $kind == v2 ]]; then
 		dir=/sys/fs/cgroup/$P$1
