@@ -43,8 +43,9 @@ moving() { # PREV -> true once the port to B carries frames beyond PREV
 	n=$(rx_of) && ((n > $1 + 200))
 }
 
-# ~3 GiB: at full speed some seconds, so both crashes land mid-stream.
-SIZE=$((3 << 30))
+# ~3 GiB: at full speed some seconds, so both crashes land mid-stream
+# (less in a slow guest: VSTACK_TCP_BYTES, as 11_tcp_1g_sha).
+SIZE=${VSTACK_TCP_BYTES:-$((3 << 30))}
 tcp_transfer_start "$A" "$B" 10.74.0.2 7401 "$SIZE" 240 74
 wait_until 30 moving 0 || fail "transfer did not start"
 

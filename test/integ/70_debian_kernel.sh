@@ -31,7 +31,7 @@ VMLINUZ=$KDIR/boot/vmlinuz-$KVER
 	skip "no static /bin/busybox (package busybox-static)"
 
 # The tests to run in the guest: those that lean on kernel features.
-TESTS=${VSTACK_GUEST_TESTS:-"01_daemon_lifecycle 02_ping_arp 04_udp 10_offload_mix 12_io_uring_errors 18_device_gone 22_open_files"}
+TESTS=${VSTACK_GUEST_TESTS:-"01_daemon_lifecycle 02_ping_arp 04_udp 12_io_uring_errors 13_config_state_reload 14_crash_tcp 18_device_gone 22_open_files"}
 # Modules the tests need that Debian builds as modules.
 MODULES="tun veth bridge"
 
@@ -62,12 +62,16 @@ EOF
 chmod +x "$T/initrd/init"
 (cd "$T/initrd" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$T/initrd.gz")
 
-# What the guest runs, and with which build.
+# What the guest runs, and with which build. Its init is a copy: bash
+# reads a script as it goes, and an edit to the tree must not reach it.
+cp "$VSTACK_SRC/test/lib/guest_init.sh" "$T/out/init.sh"
 {
 	printf 'export VSTACK_SRC=%q VSTACK_BUILD=%q\n' "$VSTACK_SRC" "$VSTACK_BUILD"
 	printf 'export ASAN_OPTIONS=%q UBSAN_OPTIONS=%q\n' "${ASAN_OPTIONS:-}" "${UBSAN_OPTIONS:-}"
 	printf 'GUEST_TESTS=%q GUEST_MODULES=%q GUEST_KROOT=%q\n' "$TESTS" "$MODULES" "$KDIR"
 	printf 'GUEST_TEST_TIMEOUT=%q\n' 600
+	# Software emulation moves some MB/s: smaller TCP transfers.
+	printf 'export VSTACK_TCP_BYTES=%q\n' $((256 << 20))
 } >"$T/out/env"
 
 # --- boot -------------------------------------------------------------------
@@ -77,7 +81,7 @@ timeout -k 10 $((VSTACK_TEST_DEADLINE - 60)) qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
 	-nographic -no-reboot -nic none \
 	-kernel "$VMLINUZ" -initrd "$T/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1 vstack.init=$VSTACK_SRC/test/lib/guest_init.sh" \
+	-append "console=ttyS0 quiet panic=-1 vstack.init=$T/out/init.sh" \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$T/out,mount_tag=out,security_model=none,multidevs=remap" \
 	</dev/null >"$T/console.log" 2>&1 || rc=$?
@@ -98,6 +102,7 @@ while read -r name status secs; do
 		failed+=("$name")
 		echo "----- $name on $KVER (exit $status after $secs s) -----" >&2
 		tail -n 40 "$T/out/$name.log" >&2
+		[[ -d $T/out/keep ]] && echo "(its files: $T/out/keep)" >&2
 		;;
 	esac
 done <"$T/out/results"

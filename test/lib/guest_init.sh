@@ -31,7 +31,8 @@ for d in /tmp /run /var/tmp /var/lib /var/log /root; do
 	mount -t tmpfs -o mode=0755 tmpfs "$d"
 done
 chmod 1777 /tmp /var/tmp
-mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null || true
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null &&
+	echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
 mkdir -p /run/guest
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out /run/guest || {
 	echo "guest: cannot mount the output directory" >&2
@@ -54,6 +55,12 @@ for t in $GUEST_TESTS; do
 	timeout -k 10 "$GUEST_TEST_TIMEOUT" bash "test/integ/$t.sh" \
 		>"/run/guest/$t.log" 2>&1 </dev/null || rc=$?
 	echo "$t $rc $(($(date +%s) - start))" >>/run/guest/results
+	# A failed test keeps its files (common.sh): bring them out.
+	if ((rc != 0 && rc != 77)); then
+		mkdir -p /run/guest/keep
+		(cd /tmp && tar -cf - "vstack-integ.$t".*) 2>/dev/null |
+			tar -C /run/guest/keep -xf - 2>/dev/null || true
+	fi
 	echo "guest: $t exit $rc after $(($(date +%s) - start)) s"
 done
 sync
