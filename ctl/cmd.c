@@ -892,28 +892,37 @@ static int cmd_port_unlink(const struct spec_port *spec, char *err,
  * only once every request submitted before had completed: on a switch
  * with idle ports, not at all, so the device stayed and a new port of
  * the same name was refused. Deleting it through netlink does not wait
- * for that; where it is already gone this costs one request.
+ * for that; where it is already gone this costs one request. Only a TAP
+ * is deleted: a device of the name that is something else is not ours.
  */
 static void cmd_port_vanish(int netns_fd, const char *name)
 {
 	char err[256];
-	int rc = netlink_link_delete(netns_fd, name, err, sizeof(err));
+	int rc = netlink_tap_delete(netns_fd, name, err, sizeof(err));
 
-	if (rc && rc != -ENODEV && rc != -ENOENT)
+	if (rc && rc != -ENODEV && rc != -ENOENT && rc != -EMEDIUMTYPE)
 		log_warn("port %s: its device may outlive it: %s", name, err);
 }
 
-/* As cmd_port_vanish(), finding the namespace from the port's spec. */
-static void cmd_port_vanish_spec(const struct spec_port *spec)
+/* As cmd_port_vanish(), finding the namespace from the port's spec; one
+ * that is not the namespace @dev/@ino the port was made in is left be. */
+static void cmd_port_vanish_spec(const struct spec_port *spec, uint64_t dev,
+				 uint64_t ino)
 {
-	char err[256];
-	int rc = cmd_port_unlink(spec, err, sizeof(err));
+	uint64_t d, i;
+	char desc[300], err[256];
+	int fd;
 
-	/* No namespace any more (its process or name went): nothing in it
-	 * to delete that anyone could see. */
-	if (rc && rc != -ENOENT && rc != -ESRCH)
-		log_warn("port %s: its device may outlive it: %s", spec->name,
-			 err);
+	/* No namespace any more (its process or name went), or another one
+	 * by that name (namespace inode numbers are reused, so this only
+	 * catches some): nothing of ours to delete. */
+	if (cmd_port_netns(spec, &fd, &d, &i, desc, sizeof(desc), err,
+			   sizeof(err)))
+		return;
+	if (!ino || (d == dev && i == ino))
+		cmd_port_vanish(fd, spec->name);
+	if (fd >= 0)
+		close(fd);
 }
 
 /**
@@ -1191,7 +1200,7 @@ int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
 	if (rc == -ENODEV || rc == -ESRCH)
 		rc = 0;
 	else if (!rc && !(rc = vnet_port_del(c->vnet, sp->spec.name)))
-		cmd_port_vanish_spec(&sp->spec);
+		cmd_port_vanish_spec(&sp->spec, sp->netns_dev, sp->netns_ino);
 	if (!rc && c->state)
 		state_del_port(c->state, sp->spec.name);
 	return rc;
@@ -1257,17 +1266,24 @@ int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 		 size_t errlen)
 {
 	int i = cmd_port_find(c, name), rc;
+	struct vnet_port_info info;
+	bool gone;
 
 	if (i < 0) {
 		snprintf(err, errlen, "port '%s' not found", name);
 		return -ENOENT;
 	}
+	/* A device deleted from outside is not looked for again: a device
+	 * of its name now may be someone else's. */
+	gone = !vnet_port_get(c->vnet, name, &info) && info.gone;
 	if ((rc = vnet_port_del(c->vnet, name))) {
 		snprintf(err, errlen, "cannot delete port '%s': %s", name,
 			 strerror(-rc));
 		return rc;
 	}
-	cmd_port_vanish_spec(&c->ports[i].spec);
+	if (!gone)
+		cmd_port_vanish_spec(&c->ports[i].spec, c->ports[i].netns_dev,
+				     c->ports[i].netns_ino);
 	cmd_port_forget(c, (unsigned)i);
 	return 0;
 }
@@ -1289,6 +1305,7 @@ static int cmd_port_del_many(struct cmd_ctx *c, const char *const *names,
 			     unsigned n, char *err, size_t errlen)
 {
 	unsigned i, j;
+	bool *gone;
 	int rc, k;
 
 	for (i = 0; i < n; i++) {
@@ -1305,6 +1322,18 @@ static int cmd_port_del_many(struct cmd_ctx *c, const char *const *names,
 			}
 		}
 	}
+	/* Devices deleted from outside are not looked for again (see
+	 * cmd_port_del()). */
+	gone = calloc(n ? n : 1, sizeof(*gone));
+	if (!gone) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct vnet_port_info info;
+
+		gone[i] = !vnet_port_get(c->vnet, names[i], &info) && info.gone;
+	}
 	rc = vnet_port_del_many(c->vnet, names, n);
 	/* What vnet let go of is gone; a port it kept (a worker did not
 	 * let go in time) stays in our table too. */
@@ -1314,9 +1343,13 @@ static int cmd_port_del_many(struct cmd_ctx *c, const char *const *names,
 		if (!vnet_port_get(c->vnet, names[i], &info) ||
 		    (k = cmd_port_find(c, names[i])) < 0)
 			continue;
-		cmd_port_vanish_spec(&c->ports[k].spec);
+		if (!gone[i])
+			cmd_port_vanish_spec(&c->ports[k].spec,
+					     c->ports[k].netns_dev,
+					     c->ports[k].netns_ino);
 		cmd_port_forget(c, (unsigned)k);
 	}
+	free(gone);
 	if (rc)
 		snprintf(err, errlen, "cannot delete every port: %s",
 			 strerror(-rc));

@@ -5,7 +5,8 @@
 # namespace, while a third tenant pair moves a TCP stream: vstackd stays up
 # and its CPU idle, the ports show state "gone" and are reported once in
 # the log, the stream's SHA-256 matches, and port del and a fresh port add
-# under the same name work.
+# under the same name work; port del of the port whose namespace went
+# leaves alone a device of its name in a new namespace of the same name.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd socat openssl
 
@@ -37,8 +38,13 @@ cpu() { awk '{print $14 + $15}' "/proc/$VSTACKD_PID/stat"; }
 c0=$(cpu); sleep 2; c1=$(cpu)
 assert_le "$((c1 - c0))" 20 "vstackd CPU ticks over 2 idle seconds with gone ports"
 
+# Someone else's namespace by the old one's name, with a device by the
+# port's name in it: deleting the port leaves that device alone.
+ip netns add "$D"
+ip -n "$D" link add "$PD" type veth peer name "${PD}x"
 vctl port del "$PB"
 vctl port del "$PD"
+link_exists "$D" "$PD" || fail "port del $PD deleted a device of that name in a new namespace of the same name"
 vctl port add "$PB" --netns "$B" --address 10.81.0.2/24 --mac 02:81:00:00:00:02
 ping_ok "$A" 10.81.0.2 || fail "no ping to a port re-added under the same name"
 assert_eq "$(state_of "$PB")" up "state of the re-added port"
