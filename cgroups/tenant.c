@@ -33,9 +33,10 @@
  * again. tenant_watch_read() tells the caller when to call
  * tenant_refresh(). A new bound tenant's watches are added; they are all
  * made afresh, on a new inotify descriptor, when a tenant is unbound or
- * rebound or a watched directory comes or goes. Where a directory or its parent cannot be watched (no
- * inotify, out of watches, the parent missing too) tenant_needs_poll()
- * says so, and the caller keeps reading on its timer.
+ * rebound or a watched directory comes or goes. Where a directory or its
+ * parent cannot be watched (no inotify, out of watches, the parent
+ * missing too) tenant_needs_poll() says so, and the caller keeps reading
+ * on its timer.
  *
  * tenant_set() replaces a tenant's settings with the spec's, field by
  * field as tenant_add() would set them, except that a spec without cgroup

@@ -859,31 +859,42 @@ static int cmd_port_netns(const struct spec_port *p, int *fd, uint64_t *dev,
 /**
  * cmd_port_unlink() - delete a port's device through netlink
  * @spec:	the port as it was asked for (name, namespace)
+ * @kind:	only a device of this kind ("tun"), or NULL for any
+ * @dev:	device of the namespace the port was made in (0: not known)
+ * @ino:	inode of that namespace (0: not known)
  * @err:	message on failure
  * @errlen:	size of @err
  *
- * Return: 0 (also if it was gone) or -errno
+ * A namespace found by the port's name or process id that is not the one
+ * it was made in (@dev, @ino) is someone else's, and so is a device of the
+ * name that is not of @kind: nothing is deleted then. (Namespace inode
+ * numbers are reused, so the first catches only some replacements.)
+ *
+ * Return: 0 (also if it was gone, or not ours) or -errno
  */
-static int cmd_port_unlink(const struct spec_port *spec, char *err,
+static int cmd_port_unlink(const struct spec_port *spec, const char *kind,
+			   uint64_t dev, uint64_t ino, char *err,
 			   size_t errlen)
 {
-	uint64_t dev, ino;
+	uint64_t d, i;
 	char desc[300];
 	int rc, fd;
 
-	if ((rc = cmd_port_netns(spec, &fd, &dev, &ino, desc, sizeof(desc),
-				 err, errlen)))
+	if ((rc = cmd_port_netns(spec, &fd, &d, &i, desc, sizeof(desc), err,
+				 errlen)))
 		return rc;
-	rc = netlink_link_delete(fd, spec->name, err, errlen);
+	if (!ino || (d == dev && i == ino))
+		rc = netlink_link_delete(fd, spec->name, kind, err, errlen);
 	if (fd >= 0)
 		close(fd);
-	return rc == -ENODEV || rc == -ENOENT ? 0 : rc;
+	return rc == -ENODEV || rc == -ENOENT || rc == -EMEDIUMTYPE ? 0 : rc;
 }
 
 /**
  * cmd_port_vanish() - make sure the device of a port just deleted is gone
- * @netns_fd:	its namespace, -1 for ours
- * @name:	its name
+ * @spec:	the port as it was asked for
+ * @dev:	device of the namespace it was made in
+ * @ino:	inode of that namespace
  *
  * vnet turns the device's persistence off and closes its queues, and the
  * device goes with the last reference to them. But io_uring holds
@@ -893,36 +904,19 @@ static int cmd_port_unlink(const struct spec_port *spec, char *err,
  * with idle ports, not at all, so the device stayed and a new port of
  * the same name was refused. Deleting it through netlink does not wait
  * for that; where it is already gone this costs one request. Only a TAP
- * is deleted: a device of the name that is something else is not ours.
+ * in the port's own namespace is deleted (see cmd_port_unlink()).
  */
-static void cmd_port_vanish(int netns_fd, const char *name)
+static void cmd_port_vanish(const struct spec_port *spec, uint64_t dev,
+			    uint64_t ino)
 {
 	char err[256];
-	int rc = netlink_tap_delete(netns_fd, name, err, sizeof(err));
+	int rc = cmd_port_unlink(spec, "tun", dev, ino, err, sizeof(err));
 
-	if (rc && rc != -ENODEV && rc != -ENOENT && rc != -EMEDIUMTYPE)
-		log_warn("port %s: its device may outlive it: %s", name, err);
-}
-
-/* As cmd_port_vanish(), finding the namespace from the port's spec; one
- * that is not the namespace @dev/@ino the port was made in is left be. */
-static void cmd_port_vanish_spec(const struct spec_port *spec, uint64_t dev,
-				 uint64_t ino)
-{
-	uint64_t d, i;
-	char desc[300], err[256];
-	int fd;
-
-	/* No namespace any more (its process or name went), or another one
-	 * by that name (namespace inode numbers are reused, so this only
-	 * catches some): nothing of ours to delete. */
-	if (cmd_port_netns(spec, &fd, &d, &i, desc, sizeof(desc), err,
-			   sizeof(err)))
-		return;
-	if (!ino || (d == dev && i == ino))
-		cmd_port_vanish(fd, spec->name);
-	if (fd >= 0)
-		close(fd);
+	/* No namespace any more (its process or name went): nothing in it
+	 * to delete that anyone could see. */
+	if (rc && rc != -ENOENT && rc != -ESRCH)
+		log_warn("port %s: its device may outlive it: %s", spec->name,
+			 err);
 }
 
 /**
@@ -1045,7 +1039,7 @@ out:
 			log_err("port %s: rollback failed: %s", p->name,
 				strerror(-drc));
 		else
-			cmd_port_vanish(fd, p->name);
+			cmd_port_vanish(p, port.netns_dev, port.netns_ino);
 	}
 	if (rc)
 		free(port.config);
@@ -1153,7 +1147,8 @@ int cmd_port_restore(struct cmd_ctx *c, const struct state_port *sp,
 		 * tenant sees the link go and come back). */
 		log_warn("port %s: %s; making its device again", sp->spec.name,
 			 err);
-		if ((rc = cmd_port_unlink(&sp->spec, err, errlen)))
+		if ((rc = cmd_port_unlink(&sp->spec, NULL, 0, 0, err,
+					  errlen)))
 			return rc;
 		rc = -ENODEV;
 	}
@@ -1200,7 +1195,7 @@ int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
 	if (rc == -ENODEV || rc == -ESRCH)
 		rc = 0;
 	else if (!rc && !(rc = vnet_port_del(c->vnet, sp->spec.name)))
-		cmd_port_vanish_spec(&sp->spec, sp->netns_dev, sp->netns_ino);
+		cmd_port_vanish(&sp->spec, sp->netns_dev, sp->netns_ino);
 	if (!rc && c->state)
 		state_del_port(c->state, sp->spec.name);
 	return rc;
@@ -1282,8 +1277,8 @@ int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 		return rc;
 	}
 	if (!gone)
-		cmd_port_vanish_spec(&c->ports[i].spec, c->ports[i].netns_dev,
-				     c->ports[i].netns_ino);
+		cmd_port_vanish(&c->ports[i].spec, c->ports[i].netns_dev,
+				c->ports[i].netns_ino);
 	cmd_port_forget(c, (unsigned)i);
 	return 0;
 }
@@ -1344,9 +1339,9 @@ static int cmd_port_del_many(struct cmd_ctx *c, const char *const *names,
 		    (k = cmd_port_find(c, names[i])) < 0)
 			continue;
 		if (!gone[i])
-			cmd_port_vanish_spec(&c->ports[k].spec,
-					     c->ports[k].netns_dev,
-					     c->ports[k].netns_ino);
+			cmd_port_vanish(&c->ports[k].spec,
+					c->ports[k].netns_dev,
+					c->ports[k].netns_ino);
 		cmd_port_forget(c, (unsigned)k);
 	}
 	free(gone);

@@ -216,78 +216,40 @@ out:
 }
 
 /**
- * netlink_tap_delete() - delete a TAP device, in a namespace or in ours
- * @netns_fd:	namespace the device is in, -1 for ours
- * @ifname:	device
- * @err:	message on failure
- * @errlen:	size of @err
- *
- * A device of that name that is not a TAP (tun) is left alone.
- *
- * Return: 0, -ENODEV if there is no such device, -EMEDIUMTYPE if it is
- * not a TAP, or -errno
- */
-int netlink_tap_delete(int netns_fd, const char *ifname, char *err,
-		       size_t errlen)
-{
-	struct rtnl_link *link = NULL;
-	const char *kind;
-	struct nl_sock *sk;
-	int rc, nlrc;
-
-	if ((rc = netlink_socket(netns_fd, &sk, err, errlen)))
-		return rc;
-	nlrc = rtnl_link_get_kernel(sk, 0, ifname, &link);
-	if (nlrc >= 0) {
-		kind = rtnl_link_get_type(link);
-		if (!kind || strcmp(kind, "tun")) {
-			rtnl_link_put(link);
-			nl_socket_free(sk);
-			snprintf(err, errlen, "%s is not a TAP device", ifname);
-			return -EMEDIUMTYPE;
-		}
-		nlrc = rtnl_link_delete(sk, link);
-		rtnl_link_put(link);
-	}
-	nl_socket_free(sk);
-	if (nlrc < 0) {
-		rc = netlink_errno(nlrc);
-		snprintf(err, errlen, "cannot delete %s: %s", ifname,
-			 nl_geterror(nlrc));
-	}
-	return rc;
-}
-
-/**
  * netlink_link_delete() - delete a device, in a namespace or in ours
  * @netns_fd:	namespace the device is in, -1 for ours
  * @ifname:	device
+ * @kind:	delete it only if it is of this kind ("tun" for a TAP), or
+ *		NULL for any
  * @err:	message on failure
  * @errlen:	size of @err
  *
  * For a persistent TAP that cannot be attached to as it is (see
  * cmd_port_restore()): RTM_DELLINK removes it whoever holds it.
  *
- * Return: 0, -ENODEV if there is no such device, or -errno
+ * Return: 0, -ENODEV (or -ENOENT) if there is no such device,
+ * -EMEDIUMTYPE if it is not of @kind, or -errno
  */
-int netlink_link_delete(int netns_fd, const char *ifname, char *err,
-			size_t errlen)
+int netlink_link_delete(int netns_fd, const char *ifname, const char *kind,
+			char *err, size_t errlen)
 {
-	struct rtnl_link *link;
+	struct rtnl_link *link = NULL;
+	const char *type;
 	struct nl_sock *sk;
 	int rc, nlrc;
 
 	if ((rc = netlink_socket(netns_fd, &sk, err, errlen)))
 		return rc;
-	link = rtnl_link_alloc();
-	if (!link) {
-		nl_socket_free(sk);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+	nlrc = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (nlrc >= 0 && kind &&
+	    (!(type = rtnl_link_get_type(link)) || strcmp(type, kind))) {
+		snprintf(err, errlen, "%s is not a %s device", ifname, kind);
+		rc = -EMEDIUMTYPE;
+	} else if (nlrc >= 0) {
+		nlrc = rtnl_link_delete(sk, link);
 	}
-	rtnl_link_set_name(link, ifname);
-	nlrc = rtnl_link_delete(sk, link);
-	rtnl_link_put(link);
+	if (link)
+		rtnl_link_put(link);
 	nl_socket_free(sk);
 	if (nlrc < 0) {
 		rc = netlink_errno(nlrc);

@@ -41,10 +41,8 @@ void netlink_fini(void);
 int netlink_netns_open(const char *name, int pid, int *fd, char *err,
 		       size_t errlen);
 int netlink_link_exists(const char *ifname);
-int netlink_tap_delete(int netns_fd, const char *ifname, char *err,
-		       size_t errlen);
-int netlink_link_delete(int netns_fd, const char *ifname, char *err,
-			size_t errlen);
+int netlink_link_delete(int netns_fd, const char *ifname, const char *kind,
+			char *err, size_t errlen);
 int netlink_link_setup(const struct netlink_setup *s, char *err,
 		       size_t errlen);
 

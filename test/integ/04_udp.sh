@@ -43,7 +43,7 @@ log "GSO bursts, order kept: $(cat "$T/udp.order.rx")"
 # The bursts crossed as GSO frames (else this checked nothing new), where
 # the kernel's TAPs take UDP segmentation offload (USO, Linux 6.2); before,
 # the tenant's kernel segments them and they cross as single datagrams.
-offl=$(vctl_json port list | jq_py "' '.join([p for p in d['ports'] if p['name'] == '$PA'][0]['offloads'])")
+offl=$(port_offloads "$PA")
 frames=$(($(port_stat "$PA" rx_packets) - rx0))
 if [[ " $offl " == *" uso4 "* ]]; then
 	assert_le "$frames" 1000 "frames from $PA for 6800 datagrams (offloads: $offl)"

@@ -27,12 +27,9 @@ assert_eq "$(feature "$OFF" "$POFF" tx-checksumming)" off "tx-checksumming on th
 assert_eq "$(feature "$OFF" "$POFF" tcp-segmentation-offload)" off "TSO on the --offload off port"
 assert_eq "$(feature "$ON" "$PON" tx-checksumming)" on "tx-checksumming on the --offload on port"
 assert_eq "$(feature "$ON" "$PON" tcp-segmentation-offload)" on "TSO on the --offload on port"
-offl() { # PORT -> its negotiated offloads from port list, space-separated
-	vctl_json port list | jq_py "' '.join([p for p in d['ports'] if p['name'] == '$1'][0]['offloads'])"
-}
-assert_match "$(offl "$PON")" '(^| )csum( |$)' "offloads listed for $PON"
-assert_match "$(offl "$PON")" '(^| )tso4( |$)' "offloads listed for $PON"
-assert_eq "$(offl "$POFF")" "" "offloads listed for $POFF"
+assert_match "$(port_offloads "$PON")" '(^| )csum( |$)' "offloads listed for $PON"
+assert_match "$(port_offloads "$PON")" '(^| )tso4( |$)' "offloads listed for $PON"
+assert_eq "$(port_offloads "$POFF")" "" "offloads listed for $POFF"
 
 # Receive-side GRO would merge frames before tcpdump sees them; turn it off
 # so the capture shows the frames exactly as vstack wrote them.

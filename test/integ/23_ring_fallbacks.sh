@@ -27,17 +27,6 @@ B=$(mk_ns b --no-ipv6)
 PA=$(ifname a)
 PB=$(ifname b)
 
-# CPU ticks (1/100 s) of vstackd's worker threads so far.
-worker_ticks() {
-	local f sum=0 t
-	for f in /proc/"$VSTACKD_PID"/task/*/stat; do
-		[[ $(<"${f%/stat}/comm") == vstack-w* ]] || continue
-		t=$(awk '{print $14 + $15}' "$f")
-		sum=$((sum + t))
-	done
-	echo "$sum"
-}
-
 round=0
 for version in 5.19 5.15; do
 	round=$((round + 1))
@@ -59,9 +48,9 @@ for version in 5.19 5.15; do
 
 	# Idle: the worker sleeps in its ring (a spinning one: 100 a second).
 	sleep 1
-	ticks=$(worker_ticks)
+	ticks=$(vstackd_ticks vstack-w)
 	sleep 3
-	ticks=$(($(worker_ticks) - ticks))
+	ticks=$(($(vstackd_ticks vstack-w) - ticks))
 	assert_le "$ticks" 10 "worker CPU ticks in 3 idle seconds on $version rings"
 
 	# Deleted means gone: the same name can be added again at once.

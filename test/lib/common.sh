@@ -496,6 +496,26 @@ fdb_ports() {
 		"[e['port'] for e in d['entries'] if e['mac'].lower() == '$mac' and ('$net' == '' or e['network'] == '$net')]"
 }
 
+# port_offloads PORT - the offloads port list shows for PORT, space-separated.
+port_offloads() {
+	vctl_json port list | jq_py "' '.join([p for p in d['ports'] if p['name'] == '$1'][0]['offloads'])"
+}
+
+# vstackd_ticks [THREAD-PREFIX] - CPU time (1/100 s, user + system) of
+# vstackd so far, or of its threads whose name starts with THREAD-PREFIX.
+vstackd_ticks() {
+	local f sum=0
+	if (($# == 0)); then
+		awk '{print $14 + $15}' "/proc/$VSTACKD_PID/stat"
+		return
+	fi
+	for f in /proc/"$VSTACKD_PID"/task/*; do
+		[[ $(<"$f/comm") == "$1"* ]] || continue
+		sum=$((sum + $(awk '{print $14 + $15}' "$f/stat")))
+	done
+	echo "$sum"
+}
+
 # port_stat PORT KEY - a counter from stats --port PORT (KEY: rx_packets, ...).
 port_stat() {
 	vctl_json stats --port "$1" | jq_py \
