@@ -20,11 +20,18 @@
  * makes progress, and the client gets an answer instead of a hang.
  *
  * The reserve is the control thread's: every listener is served there.
+ *
+ * Descriptors a parent leaks into vstackd (a shell's, a test harness's
+ * pipe) are closed at start (fdlimit_close_inherited()), as a daemon
+ * should: they count against the limit, and a pipe held open by vstackd
+ * keeps whoever reads its other end waiting for an end that never comes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -61,6 +68,47 @@ void fdlimit_raise(unsigned long want)
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
 		log_warn("the open-files limit is %llu, below the %lu descriptors vstackd may need: every port queue and connection takes one (raise it with ulimit -n or LimitNOFILE=)",
 			 (unsigned long long)rl.rlim_cur, want);
+}
+
+/**
+ * fdlimit_close_listed() - close every descriptor above stderr that
+ *			    /proc/self/fd lists: fdlimit_close_inherited()'s
+ *			    way on kernels without close_range()
+ *
+ * Return: 0 or -errno
+ */
+int fdlimit_close_listed(void)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/proc/self/fd");
+
+	if (!dir)
+		return -errno;
+	/* procfs lists by descriptor number: closing as we go is safe. */
+	while ((de = readdir(dir))) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+
+		if (!*end && end != de->d_name && fd >= 3 && fd != dirfd(dir))
+			close((int)fd);
+	}
+	closedir(dir);
+	return 0;
+}
+
+/**
+ * fdlimit_close_inherited() - close every descriptor above stderr
+ *
+ * Called first thing in main(), before vstackd opens anything of its own.
+ * close_range() where the kernel has it (5.9), else fdlimit_close_listed().
+ *
+ * Return: 0 or -errno
+ */
+int fdlimit_close_inherited(void)
+{
+	if (!close_range(3, ~0U, 0))
+		return 0;
+	return fdlimit_close_listed();
 }
 
 /**

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+int fdlimit_close_inherited(void);
+int fdlimit_close_listed(void);
 void fdlimit_raise(unsigned long want);
 int fdlimit_reserve(void);
 int fdlimit_accept(int lfd, const char *what, const void *refusal,

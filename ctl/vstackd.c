@@ -410,6 +410,9 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int rc;
 
+	if ((rc = fdlimit_close_inherited()))
+		fprintf(stderr, "vstackd: cannot close inherited descriptors: %s\n",
+			strerror(-rc));
 	cmd_ctx_init(&cmd, NULL, NULL);
 	vstackd_args(argc, argv, &cli, &config, &foreground);
 	if (cli.set & CONFIG_LOG_LEVEL)

@@ -8,7 +8,8 @@
 # Stopping in the middle of a TCP stream is clean, as is deleting a port;
 # a second daemon on a busy socket refuses with one clear line; bad
 # requests get one clear error line and leave the daemon up and unchanged;
-# vstackctl without a daemon says so.
+# vstackctl without a daemon says so. A descriptor leaked by its parent is
+# closed at start.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd ping socat openssl
 
@@ -20,7 +21,16 @@ PR=$(ifname r) # a port in the root namespace, no addresses
 
 for round in 1 2 3; do
 	log "round $round"
-	start_vstackd --workers 1
+	if ((round == 1)); then
+		# A descriptor its parent leaks is closed, not kept.
+		exec 9>"$T/leaked"
+		start_vstackd --workers 1
+		exec 9>&-
+		held=$(find "/proc/$VSTACKD_PID/fd" -lname "$T/leaked" | wc -l)
+		assert_eq "$held" 0 "descriptors vstackd kept from its parent"
+	else
+		start_vstackd --workers 1
+	fi
 	if ((round == 1)); then
 		vctl port add "$PA" --netns "$A" --address 10.71.0.1/24
 		vctl port add "$PB" --netns "$B" --address 10.71.0.2/24

@@ -12,6 +12,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "../lib/cunit_run.h"
@@ -178,12 +180,55 @@ static void test_raise(void)
 	CU_ASSERT(setrlimit(RLIMIT_NOFILE, &saved) == 0);
 }
 
+/*
+ * In a child (the suite's own descriptors stay): a pipe, a socket and a
+ * descriptor far up are closed by @close_fn; stdin, stdout and stderr are
+ * kept. The child's exit status is the number of checks that failed.
+ */
+static int closed_in_child(int (*close_fn)(void))
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int p[2], s, bad = 0;
+
+		if (pipe(p) || (s = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+		    dup2(p[0], 1000) != 1000)
+			_exit(100);
+		if (close_fn())
+			_exit(101);
+		bad += fcntl(p[0], F_GETFD) != -1 || errno != EBADF;
+		bad += fcntl(p[1], F_GETFD) != -1 || errno != EBADF;
+		bad += fcntl(s, F_GETFD) != -1 || errno != EBADF;
+		bad += fcntl(1000, F_GETFD) != -1 || errno != EBADF;
+		bad += fcntl(0, F_GETFD) == -1;
+		bad += fcntl(1, F_GETFD) == -1;
+		bad += fcntl(2, F_GETFD) == -1;
+		/* The numbers are free again: the next descriptor is 3. */
+		s = open("/dev/null", O_RDONLY);
+		bad += s != 3;
+		_exit(bad);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_FATAL(waitpid(pid, &status, 0) == pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* What a parent leaks is closed, by close_range() and by the /proc walk. */
+static void test_close_inherited(void)
+{
+	CU_ASSERT_EQUAL(closed_in_child(fdlimit_close_inherited), 0);
+	CU_ASSERT_EQUAL(closed_in_child(fdlimit_close_listed), 0);
+}
+
 int main(void)
 {
 	static const struct cunit_test tests[] = {
 		{ "shed at the limit", test_shed_at_limit },
 		{ "other accept errors", test_other_errors },
 		{ "raise the soft limit", test_raise },
+		{ "close inherited descriptors", test_close_inherited },
 	};
 
 	return cunit_run("fdlimit", tests, sizeof(tests) / sizeof(tests[0]),
