@@ -95,6 +95,13 @@ static void cmd_tick_worker(const struct vnet_worker_info *wi, void *ctx)
 				(now - cpu->at_ns);
 	cpu->cpu_ns = wi->cpu_ns;
 	cpu->at_ns = now;
+	/* Not a fault, but a backlog is then drained one read at a time,
+	 * and whoever reads the log should know which path runs. */
+	if (wi->nowait_refused && !cpu->told_nowait) {
+		cpu->told_nowait = true;
+		log_info("worker %u: this kernel's TAP queues refuse non-blocking reads (RWF_NOWAIT, before Linux 6.4): one read in flight per queue",
+			 wi->id);
+	}
 }
 
 static void cmd_ports_check_gone(struct cmd_ctx *c);
@@ -1749,6 +1756,7 @@ static void cmd_walk_worker(const struct vnet_worker_info *wi, void *ctx)
 	cmd_ju64(o, "idle_sleeps", wi->idle_sleeps);
 	cmd_ju64(o, "express_rounds", wi->express);
 	cmd_ju64(o, "express_yields", wi->express_yields);
+	cmd_ju64(o, "nowait_refused", wi->nowait_refused);
 	cmd_jstr(o, "ring_features", wi->ring_features);
 	json_object_array_add(s->workers, o);
 }

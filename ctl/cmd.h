@@ -75,11 +75,13 @@ struct cmd_tenant_origin {
  * @cpu_ns:	its CPU time at the last tick
  * @at_ns:	CLOCK_MONOTONIC of the last tick, 0 before the first
  * @pct_x100:	CPU use between the last two ticks, in 1/100 %
+ * @told_nowait: the log has said that its TAP queues refuse RWF_NOWAIT
  */
 struct cmd_cpu {
 	uint64_t cpu_ns;
 	uint64_t at_ns;
 	uint64_t pct_x100;
+	bool told_nowait;
 };
 
 /**

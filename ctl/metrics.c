@@ -171,6 +171,10 @@ static const struct metrics_family metrics_families[] = {
 	{ "vstack_worker_express_rounds_total", true,
 	  "Rounds whose small frames were sent ahead of held bulk.",
 	  "workers", "express_rounds", METRICS_VALUE, METRICS_L_WORKER },
+	{ "vstack_worker_nowait_refused_total", true,
+	  "TAP queues on which the kernel refused non-blocking reads "
+	  "(RWF_NOWAIT, before Linux 6.4): one read in flight each.",
+	  "workers", "nowait_refused", METRICS_VALUE, METRICS_L_WORKER },
 	{ "vstack_worker_express_yields_total", true,
 	  "Express rounds after which the worker yielded its CPU to a quiet "
 	  "tenant's woken program.",

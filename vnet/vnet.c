@@ -780,6 +780,7 @@ void vnet_worker_foreach(struct vnet *v,
 		info.idle_sleeps = stat_read(&w->idle_sleeps);
 		info.express = stat_read(&w->express);
 		info.express_yields = stat_read(&w->express_yields);
+		info.nowait_refused = stat_read(&w->nowait_refused);
 		snprintf(info.ring_features, sizeof(info.ring_features), "%s",
 			 w->features);
 		fn(&info, ctx);

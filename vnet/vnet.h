@@ -156,6 +156,7 @@ struct vnet_worker_info {
 	uint64_t idle_sleeps;
 	uint64_t express;    /* rounds whose small frames went ahead */
 	uint64_t express_yields; /* ... and then gave a woken tenant the CPU */
+	uint64_t nowait_refused; /* queues refusing RWF_NOWAIT reads (< 6.4) */
 	char ring_features[128];
 };
 

@@ -220,6 +220,7 @@ struct worker {
 
 	/* Read by the control thread (stat_read) */
 	uint64_t batches, frames, idle_sleeps, express, express_yields;
+	uint64_t nowait_refused; /* queues whose RWF_NOWAIT reads failed */
 	_Atomic uint64_t wakes; /* returns from a sleep in the ring that
 				 * brought work (worker_active()) */
 	char features[128];

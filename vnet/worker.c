@@ -119,9 +119,12 @@ void worker_ack(struct worker *w, uint64_t seq)
  * waiting reads would instead all be woken for every frame, which costs
  * latency when traffic is light.
  *
- * Kernels before 6.4 complete a waiting read on a non-blocking TAP with
- * EAGAIN instead of parking it; there we wait with a POLL_ADD instead and
- * read when it fires.
+ * Kernels before 6.4 refuse RWF_NOWAIT reads of a TAP (EOPNOTSUPP: tun
+ * lacked FMODE_NOWAIT): there each queue keeps its one waiting read and no
+ * more, counted once per queue in nowait_refused. The waiting read itself
+ * parks on those kernels too (io_uring takes any O_NONBLOCK character
+ * device as able to), as it does on 6.18. A kernel that completed it with
+ * EAGAIN instead would get a POLL_ADD, and a read when that fires.
  *
  * Buffers are the worker's, shared by all tenants: the RWF_NOWAIT reads
  * of a tenant whose posted reads hold tbuf_cap of them (three quarters of
@@ -538,8 +541,10 @@ static void worker_read_cqe(struct worker *w, unsigned op, uint32_t obj,
 		if (res == -EAGAIN && op == WOP_READ && !wp->detaching)
 			worker_poll(w, id, qi);
 		else if ((res == -EOPNOTSUPP || res == -EINVAL) &&
-			 op == WOP_READ_NOWAIT)
+			 op == WOP_READ_NOWAIT && q->nowait_ok) {
 			q->nowait_ok = false;
+			counter_inc(&w->nowait_refused);
+		}
 		else if (res != -EAGAIN && res != -ECANCELED &&
 			 res != -EINTR && !wp->detaching)
 			/* EOF or EBADFD: the device went away under us

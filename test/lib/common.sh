@@ -127,6 +127,13 @@ require_kernel() {
 	[[ -e /proc/self/ns/net ]] || skip "kernel without network namespaces"
 }
 
+# kernel_older_than MAJOR MINOR - true if the running kernel is older.
+kernel_older_than() {
+	local maj min
+	IFS=. read -r maj min _ < <(uname -r)
+	((maj < $1 || (maj == $1 && ${min%%[!0-9]*} < $2)))
+}
+
 require_binaries() {
 	[[ -x $VSTACKD ]] || fail "vstackd not built: $VSTACKD (build first: cmake --build $VSTACK_BUILD)"
 	[[ -x $VSTACKCTL ]] || fail "vstackctl not built: $VSTACKCTL"
