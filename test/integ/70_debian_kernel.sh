@@ -31,7 +31,7 @@ VMLINUZ=$KDIR/boot/vmlinuz-$KVER
 	skip "no static /bin/busybox (package busybox-static)"
 
 # The tests to run in the guest: those that lean on kernel features.
-TESTS=${VSTACK_GUEST_TESTS:-"01_daemon_lifecycle 02_ping_arp 04_udp 10_offload_mix 12_io_uring_errors 13_config_state_reload 14_crash_tcp 18_device_gone 22_open_files"}
+TESTS=${VSTACK_GUEST_TESTS:-"01_daemon_lifecycle 02_ping_arp 04_udp 10_offload_mix 12_io_uring_errors 13_config_state_reload 14_crash_tcp 18_device_gone 21_idle 22_open_files"}
 # Modules the tests need that Debian builds as modules.
 MODULES="tun veth bridge"
 
