@@ -191,8 +191,14 @@ static int closed_in_child(int (*close_fn)(void))
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		int p[2], s, bad = 0;
+		int p[2], s, fd, bad = 0;
 
+		/* Standard descriptors the runner left closed are taken by
+		 * /dev/null first, or the pipe would get their numbers. */
+		for (fd = 0; fd < 3; fd++)
+			if (fcntl(fd, F_GETFD) == -1 &&
+			    open("/dev/null", O_RDWR) != fd)
+				_exit(102);
 		if (pipe(p) || (s = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
 		    dup2(p[0], 1000) != 1000)
 			_exit(100);
