@@ -25,6 +25,7 @@
  * pipe) are closed at start (fdlimit_close_inherited()), as a daemon
  * should: they count against the limit, and a pipe held open by vstackd
  * keeps whoever reads its other end waiting for an end that never comes.
+ * Standard descriptors a parent left closed are opened on /dev/null.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -97,18 +98,28 @@ int fdlimit_close_listed(void)
 }
 
 /**
- * fdlimit_close_inherited() - close every descriptor above stderr
+ * fdlimit_close_inherited() - close every descriptor above stderr, and
+ *			       open standard ones that are closed
  *
  * Called first thing in main(), before vstackd opens anything of its own.
  * close_range() where the kernel has it (5.9), else fdlimit_close_listed().
+ * A standard descriptor the parent left closed gets /dev/null: otherwise
+ * the first socket vstackd opens would take its number, and the log,
+ * written to stderr, would go into it.
  *
  * Return: 0 or -errno
  */
 int fdlimit_close_inherited(void)
 {
-	if (!close_range(3, ~0U, 0))
-		return 0;
-	return fdlimit_close_listed();
+	int fd, ret = 0, rc;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", O_RDWR) != fd)
+			ret = -EBADF;
+	if (close_range(3, ~0U, 0) && (rc = fdlimit_close_listed()))
+		ret = rc;
+	return ret;
 }
 
 /**

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <fcntl.h>
@@ -228,6 +229,34 @@ static void test_close_inherited(void)
 	CU_ASSERT_EQUAL(closed_in_child(fdlimit_close_listed), 0);
 }
 
+/* A standard descriptor left closed is opened on /dev/null, so that no
+ * socket takes the number the log is written to. */
+static void test_std_reopened(void)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct stat st, null;
+		int bad = 0;
+
+		close(2);
+		close(0);
+		if (fdlimit_close_inherited())
+			_exit(101);
+		if (stat("/dev/null", &null))
+			_exit(102);
+		bad += fstat(0, &st) || st.st_rdev != null.st_rdev;
+		bad += fstat(2, &st) || st.st_rdev != null.st_rdev;
+		bad += fcntl(1, F_GETFD) == -1;
+		bad += open("/dev/null", O_RDONLY) != 3;
+		_exit(bad);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_FATAL(waitpid(pid, &status, 0) == pid);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	static const struct cunit_test tests[] = {
@@ -235,6 +264,7 @@ int main(void)
 		{ "other accept errors", test_other_errors },
 		{ "raise the soft limit", test_raise },
 		{ "close inherited descriptors", test_close_inherited },
+		{ "closed standard descriptors reopened", test_std_reopened },
 	};
 
 	return cunit_run("fdlimit", tests, sizeof(tests) / sizeof(tests[0]),
