@@ -1255,6 +1255,18 @@ static void cmd_port_forget(struct cmd_ctx *c, unsigned i)
 	log_info("port %s deleted", name);
 }
 
+/*
+ * Was port @name's device deleted from outside (vnet saw it go)? Asked
+ * before the port is deleted: its device is then not looked for again,
+ * since a device of its name now may be someone else's.
+ */
+static bool cmd_port_device_gone(struct cmd_ctx *c, const char *name)
+{
+	struct vnet_port_info info;
+
+	return !vnet_port_get(c->vnet, name, &info) && info.gone;
+}
+
 /**
  * cmd_port_del() - delete a port; its device vanishes wherever it is
  * @c:		state
@@ -1268,16 +1280,13 @@ int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 		 size_t errlen)
 {
 	int i = cmd_port_find(c, name), rc;
-	struct vnet_port_info info;
 	bool gone;
 
 	if (i < 0) {
 		snprintf(err, errlen, "port '%s' not found", name);
 		return -ENOENT;
 	}
-	/* A device deleted from outside is not looked for again: a device
-	 * of its name now may be someone else's. */
-	gone = !vnet_port_get(c->vnet, name, &info) && info.gone;
+	gone = cmd_port_device_gone(c, name);
 	if ((rc = vnet_port_del(c->vnet, name))) {
 		snprintf(err, errlen, "cannot delete port '%s': %s", name,
 			 strerror(-rc));
@@ -1324,18 +1333,13 @@ static int cmd_port_del_many(struct cmd_ctx *c, const char *const *names,
 			}
 		}
 	}
-	/* Devices deleted from outside are not looked for again (see
-	 * cmd_port_del()). */
 	gone = calloc(n ? n : 1, sizeof(*gone));
 	if (!gone) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (i = 0; i < n; i++) {
-		struct vnet_port_info info;
-
-		gone[i] = !vnet_port_get(c->vnet, names[i], &info) && info.gone;
-	}
+	for (i = 0; i < n; i++)
+		gone[i] = cmd_port_device_gone(c, names[i]);
 	rc = vnet_port_del_many(c->vnet, names, n);
 	/* What vnet let go of is gone; a port it kept (a worker did not
 	 * let go in time) stays in our table too. */

@@ -541,11 +541,13 @@ static void worker_read_cqe(struct worker *w, unsigned op, uint32_t obj,
 		if (res == -EAGAIN && op == WOP_READ && !wp->detaching)
 			worker_poll(w, id, qi);
 		else if ((res == -EOPNOTSUPP || res == -EINVAL) &&
-			 op == WOP_READ_NOWAIT && q->nowait_ok) {
+			 op == WOP_READ_NOWAIT) {
+			/* Counted once per queue; a second refused read
+			 * in flight is no sign of a device gone. */
+			if (q->nowait_ok)
+				counter_inc(&w->nowait_refused);
 			q->nowait_ok = false;
-			counter_inc(&w->nowait_refused);
-		}
-		else if (res != -EAGAIN && res != -ECANCELED &&
+		} else if (res != -EAGAIN && res != -ECANCELED &&
 			 res != -EINTR && !wp->detaching)
 			/* EOF or EBADFD: the device went away under us
 			 * (deleted from outside). Stop reading; the port
