@@ -846,10 +846,11 @@ static void ctl_print_stats(struct json_object *result)
 {
 	static const char *const whdr[] = { "WORKER", ">CPU", ">CPU-TIME",
 		">CPU%", ">FRAMES", ">BATCHES", ">IDLE-SLEEPS", "RING", NULL };
-	char b[8][32];
+	char b[8][32], ring[160];
 	struct json_object *a, *o;
 	struct ctl_table tab;
 	size_t i, n;
+	uint64_t refused;
 
 	if (ctl_stats_tenants_only) {
 		ctl_print_work(ctl_get(result, "tenants"),
@@ -878,12 +879,17 @@ static void ctl_print_stats(struct json_object *result)
 				 1e9);
 		snprintf(b[7], 32, "%.1f",
 			 json_object_get_double(ctl_get(o, "cpu_percent")));
+		/* kernels before 6.4: one read in flight per such queue */
+		refused = json_object_get_uint64(ctl_get(o, "nowait_refused"));
+		snprintf(ring, sizeof(ring), refused ?
+			 "%s (RWF_NOWAIT refused: %llu queues)" : "%s",
+			 ctl_str(o, "ring_features", NULL, 0),
+			 (unsigned long long)refused);
 		ctl_table_row(&tab, ctl_str(o, "id", b[0], 32),
 			      ctl_str(o, "cpu", b[1], 32), b[6], b[7],
 			      ctl_str(o, "frames", b[2], 32),
 			      ctl_str(o, "batches", b[3], 32),
-			      ctl_str(o, "idle_sleeps", b[4], 32),
-			      ctl_str(o, "ring_features", NULL, 0));
+			      ctl_str(o, "idle_sleeps", b[4], 32), ring);
 	}
 	ctl_table_print(&tab);
 

@@ -45,13 +45,18 @@ ping_ok "$B" 10.72.0.1 || fail "ping $B -> 10.72.0.1"
 # the log says it once; newer kernels take them.
 refused=$(worker_stat nowait_refused)
 said() { grep -c "refuse non-blocking reads" "$VSTACKD_LOG"; }
+vctl stats >"$T/stats.txt"
+shown=$(grep -c "RWF_NOWAIT refused" "$T/stats.txt" || true)
 if kernel_older_than 6 4; then
 	assert_eq "$refused" 2 "queues refusing RWF_NOWAIT reads on $(uname -r)"
+	grep -q "RWF_NOWAIT refused: 2 queues" "$T/stats.txt" ||
+		fail "stats' worker table does not show the refused queues: $(cat "$T/stats.txt")"
 	wait_until 3 grep -q "refuse non-blocking reads" "$VSTACKD_LOG" ||
 		fail "the log does not say that TAPs refuse RWF_NOWAIT reads on $(uname -r)"
 	assert_eq "$(said)" 1 "times the log says TAPs refuse RWF_NOWAIT reads"
 else
 	assert_eq "$refused" 0 "queues refusing RWF_NOWAIT reads on $(uname -r)"
+	assert_eq "$shown" 0 "workers shown with refused RWF_NOWAIT reads"
 	assert_eq "$(said)" 0 "times the log says TAPs refuse RWF_NOWAIT reads"
 fi
 
