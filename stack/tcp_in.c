@@ -406,6 +406,7 @@ static int tcp_in_ack(struct tcp_conn *c, const struct tcp_seg *seg,
 		tcp_in_challenge(c, now_ms);
 		return -1;
 	}
+	c->n_probe = 0; /* the peer answers, if with a shut window */
 	news = tcp_in_sack(c, seg);
 
 	if (SEQ_GT(ack, c->snd_una)) {
@@ -689,6 +690,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 						       : 0;
 	uint32_t seq = seg->seq, off = 0, len = seg->len;
 	bool fin = seg->flags & TCP_F_FIN, has_ts = seg->opts.has & TCP_O_TS;
+	bool stale = false; /* an old duplicate, kept for its ACK field */
 	uint8_t flags = seg->flags;
 
 	/* a retransmitted SYN: our SYN-ACK got lost, send it again */
@@ -752,6 +754,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 			if (!old || (flags & TCP_F_SYN) || !(flags & TCP_F_ACK) ||
 			    c->state == TCP_SYN_RECEIVED)
 				return;
+			stale = true;
 			seq = c->rcv_nxt;
 			len = 0;
 			fin = false;
@@ -809,15 +812,18 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 		tcp_set_state(c, TCP_ESTABLISHED, now_ms);
 	}
 
-	/* RFC 7323 4.3: TS.Recent from a segment that covers Last.ACK.sent */
-	if (c->ts_on && has_ts && SEQ_LEQ(seq, c->last_ack_sent) &&
+	if (tcp_in_ack(c, seg, now_ms))
+		return;
+
+	/* RFC 7323 4.3: TS.Recent from a segment that covers Last.ACK.sent,
+	 * once it has passed the window and ACK checks (RFC 7323 5.3 R3,
+	 * RFC 5961): never from an old duplicate, whose SEQ an off-path
+	 * sender can pick from half the space, nor from an unacceptable ACK */
+	if (c->ts_on && has_ts && !stale && SEQ_LEQ(seq, c->last_ack_sent) &&
 	    SEQ_GEQ(seg->opts.tsval, c->ts_recent)) {
 		c->ts_recent = seg->opts.tsval;
 		c->ts_recent_age = now_ms;
 	}
-
-	if (tcp_in_ack(c, seg, now_ms))
-		return;
 	if (c->state == TCP_TIME_WAIT) {
 		if (fin) {
 			c->ack_now = true;

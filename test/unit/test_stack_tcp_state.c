@@ -1312,6 +1312,59 @@ static void test_persist(void)
 }
 
 /**
+ * test_persist_gives_up() - a shut window is waited out for as long as
+ * the peer answers the probes; probes nobody answers end the connection
+ * after max_retries, and a closed one gives up after TCP_ORPHAN_PROBES
+ * whether they are answered or not
+ */
+static void test_persist_gives_up(void)
+{
+	uint8_t d[100];
+	unsigned i;
+
+	st_setup();
+	cfg.max_retries = 5;
+	memset(d, 'p', sizeof(d));
+	st_active(100, 500, 0);
+	CU_ASSERT_EQUAL(tcp_send(&conn, d, sizeof(d), now), sizeof(d));
+	CU_ASSERT(conn.persist);
+	for (i = 0; i < 3 * cfg.max_retries; i++) {
+		st_timer_run(&conn);
+		st_in(&conn, TCP_F_ACK, 501, 101, 0, NULL, 0);
+	}
+	CU_ASSERT_EQUAL(conn.state, TCP_ESTABLISHED);
+	/* the peer goes silent: max_retries probes, then a RST */
+	for (i = 0; i < cfg.max_retries; i++) {
+		nout = 0;
+		st_timer_run(&conn);
+		st_check(st_last(), TCP_F_ACK, 101, 501, 1);
+	}
+	CU_ASSERT_EQUAL(conn.state, TCP_ESTABLISHED);
+	st_timer_run(&conn);
+	CU_ASSERT_EQUAL(conn.state, TCP_CLOSED);
+	CU_ASSERT_EQUAL(conn.err, -ETIMEDOUT);
+	CU_ASSERT(st_last()->seg.flags & TCP_F_RST);
+	tcp_close(&conn, now);
+	st_done(&conn, 1);
+
+	/* closed by its application, the peer answering with a shut window */
+	st_setup();
+	st_active(100, 500, 0);
+	CU_ASSERT_EQUAL(tcp_send(&conn, d, sizeof(d), now), sizeof(d));
+	tcp_close(&conn, now);
+	CU_ASSERT_EQUAL(conn.state, TCP_FIN_WAIT_1);
+	for (i = 0; i < TCP_ORPHAN_PROBES; i++) {
+		st_timer_run(&conn);
+		CU_ASSERT_EQUAL(conn.state, TCP_FIN_WAIT_1);
+		st_in(&conn, TCP_F_ACK, 501, 101, 0, NULL, 0);
+	}
+	st_timer_run(&conn);
+	CU_ASSERT_EQUAL(conn.state, TCP_CLOSED);
+	CU_ASSERT(st_last()->seg.flags & TCP_F_RST);
+	st_done(&conn, 1);
+}
+
+/**
  * test_small_window_override() - a window below one MSS is used after
  * the persist timeout (RFC 9293 3.8.6.2.1 (d))
  */
@@ -1882,6 +1935,7 @@ static void test_newreno_recovery(void)
 static void test_timestamps_paws(void)
 {
 	struct tcp_seg s;
+	uint32_t tsr;
 
 	st_setup();
 	cfg.use_ts = true;
@@ -1918,6 +1972,20 @@ static void test_timestamps_paws(void)
 	now += 80;
 	st_in(&conn, TCP_F_ACK, 504, 102, 4000, NULL, 0);
 	CU_ASSERT(rto_srtt(&conn.rto) > 20);
+	/* forgeries with a timestamp far ahead leave TS.Recent alone (RFC
+	 * 7323 5.3, RFC 5961): an old duplicate, its ACK acceptable or not,
+	 * and a segment in the window acknowledging data never sent.
+	 * Otherwise PAWS would drop every real segment after them. */
+	tsr = conn.ts_recent;
+	peer_tsval = tsr + 0x40000000u;
+	st_in(&conn, TCP_F_ACK, 504 - 0x10000000u, 102, 4000, NULL, 0);
+	st_in(&conn, TCP_F_ACK, 504 - 0x10000000u, 0xdeadbeef, 4000, NULL, 0);
+	st_in(&conn, TCP_F_ACK, 504, 102 + 0x40000000u, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.ts_recent, tsr);
+	peer_tsval = tsr + 10;
+	st_in(&conn, TCP_F_ACK | TCP_F_PSH, 504, 102, 4000, "ghi", 3);
+	CU_ASSERT_EQUAL(tcp_readable(&conn), 6);
+	CU_ASSERT_EQUAL(conn.ts_recent, tsr + 10);
 	st_abort_conn(&conn);
 	st_done(&conn, 1);
 }
@@ -2096,6 +2164,7 @@ int main(void)
 		{"out-of-order FIN", test_ooo_fin},
 		{"receive zero window", test_receive_zero_window},
 		{"persist probes", test_persist},
+		{"persist gives up", test_persist_gives_up},
 		{"small window override", test_small_window_override},
 		{"Nagle and TCP_NODELAY", test_nagle},
 		{"sequence wrap-around", test_wraparound},
