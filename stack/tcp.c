@@ -926,6 +926,32 @@ static void tcp_timer_rexmt(struct tcp_conn *c, uint64_t now_ms)
 }
 
 /**
+ * tcp_timer_persist() - a zero window probe is due
+ * @c:		connection
+ * @now_ms:	current time
+ *
+ * A receiver may keep its window shut for as long as it answers the
+ * probes (RFC 1122 4.2.2.17). Probes nobody answers count as
+ * retransmissions do, max_retries of them end the connection; and one
+ * its application has closed, which nobody would ever write to or read
+ * from again, gives up after TCP_ORPHAN_PROBES, answered or not (as
+ * Linux does with tcp_orphan_retries). Otherwise a peer that shuts its
+ * window and then goes away, or keeps it shut, holds the connection and
+ * its buffers for ever.
+ */
+static void tcp_timer_persist(struct tcp_conn *c, uint64_t now_ms)
+{
+	if (c->n_probe >= c->cfg.max_retries ||
+	    (c->user_closed && c->persist_shift >= TCP_ORPHAN_PROBES)) {
+		tcp_out_rst(c, now_ms);
+		tcp_done(c, -ETIMEDOUT);
+		return;
+	}
+	c->n_probe++;
+	tcp_out_persist_probe(c, now_ms);
+}
+
+/**
  * tcp_timer_keep() - keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6)
  * @c:		connection
  * @now_ms:	current time
@@ -983,7 +1009,7 @@ void tcp_timer(struct tcp_conn *c, uint64_t now_ms)
 	if (c->t_persist && c->t_persist <= now_ms) {
 		c->t_persist = 0;
 		if (c->persist)
-			tcp_out_persist_probe(c, now_ms);
+			tcp_timer_persist(c, now_ms);
 	}
 	if (c->t_keep && c->t_keep <= now_ms)
 		tcp_timer_keep(c, now_ms);

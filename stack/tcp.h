@@ -233,6 +233,7 @@ struct tcp_conn {
 	uint32_t wupd_nxt;		/* rcv_nxt when it was sent */
 	uint8_t wupd_n;			/* times resent */
 	uint32_t n_rexmt, persist_shift, n_keep;
+	uint32_t n_probe;		/* zero window probes unanswered */
 	bool persist;
 	uint64_t chal_epoch;		/* challenge ACK rate limit window */
 	uint32_t chal_count;

@@ -773,6 +773,7 @@ persist:
 	     (c->fin_queued && !tcp_fin_sent(c)))) {
 		c->persist = true;
 		c->persist_shift = 0;
+		c->n_probe = 0;
 		c->t_persist = now_ms + tcp_out_persist_ival(c);
 	}
 ack:

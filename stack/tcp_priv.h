@@ -15,6 +15,7 @@
 #define TCP_MIN_MSS	    48		/* payload floor, whatever we are told */
 #define TCP_PERSIST_MIN_MS  200
 #define TCP_PERSIST_MAX_MS  60000
+#define TCP_ORPHAN_PROBES   8		/* zero window probes to a closed conn */
 #define TCP_PAWS_IDLE_MS    (24ULL * 24 * 3600 * 1000) /* RFC 7323 5.5 */
 #define TCP_CHALLENGE_MAX   10		/* per connection and second */
 
