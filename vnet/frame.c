@@ -423,18 +423,42 @@ static enum frame_drop frame_parse_l4(const struct frame_ctx *c,
  * Ethernet header and, for IP, inside the IP packet, which is where
  * gso_csum_complete() stops summing.
  *
+ * Completing it writes two bytes of the tenant's choosing into a frame
+ * that has been checked (these headers, port security) and that other
+ * ports receive. So for IP the field must be the TCP or UDP checksum
+ * itself, or lie in the L4 payload (a tunnel's inner checksum), or past
+ * the start of an L4 header we do not parse (GRE...): never in the IP
+ * header, the addresses, the ports or ICMP. ARP has no checksum; a frame
+ * of another ethertype is not looked into beyond its MAC addresses.
+ *
  * Return: FRAME_OK or FRAME_DROP_CSUM
  */
 static enum frame_drop frame_check_csum(const struct frame_ctx *c,
 					const struct frame_info *fi)
 {
 	uint32_t end = fi->l3 ? c->ip_end : fi->eth_len;
+	uint32_t start = fi->csum_start, off = fi->csum_offset;
 
-	if (fi->csum_start < fi->l3_off)
+	if (start < fi->l3_off || start + off + 2 > end)
 		return FRAME_DROP_CSUM;
-	if ((uint32_t)fi->csum_start + fi->csum_offset + 2 > end)
+	if (fi->ethertype == ETH_P_ARP)
 		return FRAME_DROP_CSUM;
-	return FRAME_OK;
+	if (!fi->l3)
+		return FRAME_OK;
+	if (!fi->l4_off || start < fi->l4_off)
+		return FRAME_DROP_CSUM; /* a fragment, or the IP header */
+	if (fi->l4_proto == IPPROTO_ICMP || fi->l4_proto == IPPROTO_ICMPV6)
+		return FRAME_DROP_CSUM; /* never offloaded; port security
+					 * reads neighbour discovery */
+	if (fi->l4_proto != IPPROTO_TCP && fi->l4_proto != IPPROTO_UDP)
+		return FRAME_OK;
+	if (start >= (uint32_t)fi->l4_off + fi->l4_hlen)
+		return FRAME_OK;
+	if (start == fi->l4_off &&
+	    off == (fi->l4_proto == IPPROTO_TCP ? FRAME_TCP_CSUM_OFF
+						: FRAME_UDP_CSUM_OFF))
+		return FRAME_OK;
+	return FRAME_DROP_CSUM;
 }
 
 /**
@@ -601,17 +625,16 @@ enum frame_drop frame_parse(const uint8_t *buf, size_t len,
 	if (ret != FRAME_OK)
 		return ret;
 
-	if (fi->needs_csum) {
-		ret = frame_check_csum(&c, fi);
-		if (ret != FRAME_OK)
-			return ret;
-	}
-
-	if (gso)
+	/* a GSO request names its checksum too: its own checks go first */
+	if (gso) {
 		ret = frame_check_gso(
 			&c, fi, gso_raw,
 			frame_le16(buf + offsetof(struct vnet_hdr, gso_size)));
-
+		if (ret != FRAME_OK)
+			return ret;
+	}
+	if (fi->needs_csum)
+		ret = frame_check_csum(&c, fi);
 	return ret;
 }
 

@@ -13,7 +13,7 @@ A=$(mk_ns a); B=$(mk_ns b)
 PA=$(ifname a); PB=$(ifname b)
 start_vstackd --workers 1
 vctl port add "$PA" --netns "$A" --address 10.80.0.1/24 --address fd80::1/64 --lock on
-vctl port add "$PB" --netns "$B" --address 10.80.0.2/24 --address fd80::2/64
+vctl port add "$PB" --netns "$B" --address 10.80.0.2/24 --address fd80::2/64 --offload off
 assert_eq "$(vctl_json port list | jq_py "[p['lock'] for p in d['ports'] if p['name'] == '$PA'][0]")" true "lock in port list"
 wait_no_tentative "$A"
 wait_no_tentative "$B"
@@ -47,6 +47,22 @@ nsx_to 30 "$A" "$PY" "$LIB/badframes.py" macflood --iface "$PA" --dst ff:ff:ff:f
 assert_ge "$(spoofed)" "$((s2 + 50))" "frames from a made-up MAC counted as spoofed"
 fdb=$(vctl_json fdb show | jq_py "sorted(e['port'] for e in d['entries'])" | tr '\n' ' ')
 assert_eq "$fdb" "$(printf '%s\n' "$PA" "$PB" | sort | tr '\n' ' ')" "FDB learned nothing from spoofed frames"
+
+# A frame port security passes, with a checksum request over ARP's sender
+# address: completing it for B (no checksum offload) would write there
+# what the tenant chose, 10.80.0.3's low half. Refused as "csum"; B's
+# neighbour entry for 10.80.0.3 (stale, so an ARP may update it) stays.
+csum() { vctl_json stats --port "$PA" | jq_py 'd["ports"][0]["drops"]["csum"]'; }
+ip -n "$B" neigh add 10.80.0.3 lladdr 02:80:00:00:00:33 dev "$PB" nud stale
+sleep 1.2 # locktime: an ARP may replace an entry older than a second
+c0=$(csum)
+sent=$(nsx_to 30 "$A" "$PY" "$LIB/badframes.py" csumspoof --iface "$PA" --dst ff:ff:ff:ff:ff:ff \
+	--src-ip 10.80.0.1 --victim-ip 10.80.0.3 --count 20 --seconds 5 | jq_py 'd["sent"]')
+assert_eq "$sent" 20 "checksum requests over ARP sent"
+wait_until 3 test "$(csum)" -ge "$((c0 + 20))" ||
+	fail "checksum requests over ARP's sender not refused: csum drops $c0 -> $(csum)"
+neigh=$(ip -n "$B" neigh show 10.80.0.3 dev "$PB")
+[[ $neigh == *02:80:00:00:00:33* ]] || fail "B's neighbour entry for 10.80.0.3 changed: $neigh"
 
 # The unlocked port may do all that.
 ip -n "$B" addr add 10.80.0.98/24 dev "$PB"

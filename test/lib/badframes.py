@@ -17,6 +17,11 @@ malformed: for --seconds (at most --count frames), cycle through broken
     refused); the rest reach the switch.
 macflood: --count frames, each from a new random unicast source MAC, to
     --dst (the first one), as fast as the socket takes them.
+csumspoof: --count gratuitous ARPs from our own MAC and --src-ip (which
+    port security lets through) whose virtio-net header asks for a checksum
+    to be completed over the sender address: completing it would write
+    --victim-ip's low half there, claiming that address after the check.
+    The switch must refuse the request (drop reason csum).
 spoof: UDP datagrams to --dst (the first one) and --dst-ip that claim to
     come from someone else, in turn: --src-mac with --src-ip (impersonating
     that host), our own MAC with --src-ip (a forged address only), and a
@@ -142,9 +147,28 @@ def spoofed(rnd, dst, src, victim_mac, victim_ip, dst_ip):
             yield none + dst + smac + b"\x08\x00" + ipv4(17, payload, src=sip, dst=dst_ip)
 
 
+def csum_spoof_arp(dst, src, own_ip, victim_ip):
+    """A gratuitous ARP from own_ip with NEEDS_CSUM over its sender address.
+
+    The checksum covers eth[30:] (the low half of the sender address and
+    on) and is stored at eth[30]; one padding word is chosen so that it
+    comes out as the victim's low half: the sum of the rest, S, plus the
+    word P must fold to ~V, so P = ~V + ~S (ones' complement)."""
+    arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + src + own_ip + bytes(6) + own_ip
+    eth = bytearray(dst + src + b"\x08\x06" + arp + bytes(60 - 14 - len(arp)))
+    want = ~struct.unpack("!H", victim_ip[2:])[0] & 0xFFFF
+    rest = ~ip_csum(bytes(eth[30:])) & 0xFFFF  # S, folded
+    p = want + (~rest & 0xFFFF)
+    while p >> 16:
+        p = (p & 0xFFFF) + (p >> 16)
+    struct.pack_into("!H", eth, 44, p)
+    hdr = VNET_HDR.pack(NEEDS_CSUM, GSO_NONE, 0, 0, 30, 0)
+    return hdr + bytes(eth)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=("malformed", "macflood", "spoof"))
+    ap.add_argument("mode", choices=("malformed", "macflood", "spoof", "csumspoof"))
     ap.add_argument("--iface", required=True)
     ap.add_argument("--dst", action="append", required=True)
     ap.add_argument("--seconds", type=float, default=10)
@@ -153,6 +177,7 @@ def main():
     ap.add_argument("--src-mac", help="spoof: the MAC to impersonate")
     ap.add_argument("--src-ip", help="spoof: the IPv4 address to impersonate")
     ap.add_argument("--dst-ip", help="spoof: destination IPv4 address")
+    ap.add_argument("--victim-ip", help="csumspoof: the IPv4 address to claim")
     a = ap.parse_args()
     if a.mode == "spoof" and not (a.src_mac and a.src_ip and a.dst_ip):
         ap.error("spoof needs --src-mac, --src-ip and --dst-ip")
@@ -166,7 +191,18 @@ def main():
     deadline = time.monotonic() + a.seconds
     sent = refused = 0
 
-    if a.mode == "malformed":
+    if a.mode == "csumspoof":
+        if not (a.src_ip and a.victim_ip):
+            ap.error("csumspoof needs --src-ip and --victim-ip")
+        frame = csum_spoof_arp(dsts[0], src, socket.inet_aton(a.src_ip),
+                               socket.inet_aton(a.victim_ip))
+        while sent + refused < a.count and time.monotonic() < deadline:
+            try:
+                s.send(frame)
+                sent += 1
+            except OSError:
+                refused += 1
+    elif a.mode == "malformed":
         gens = [malformed(rnd, d, src) for d in dsts]
         i = 0
         while sent + refused < a.count and time.monotonic() < deadline:

@@ -341,12 +341,11 @@ static void test_ipv4_frag(void)
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	CU_ASSERT_EQUAL(fi.l4_off, 0);
 
-	/* checksum offload is generic: fine on a later fragment too */
+	/* a later fragment has no L4 checksum to complete */
 	buf[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	tb_le16(buf + 6, 34);
 	tb_le16(buf + 8, 6);
-	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
-	CU_ASSERT_TRUE(fi.needs_csum);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
 }
 
 /**
@@ -602,13 +601,53 @@ static void test_csum(void)
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
 	tb_le16(buf + 6, 0);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
-	/* checksum field at the very end of the IP packet: fine */
-	tb_le16(buf + 6, 34);
-	tb_le16(buf + 8, (uint16_t)(f.ip_end - 34 - 2));
+	/* in the payload (a tunnel's inner checksum), up to the very end of
+	 * the IP packet: fine */
+	tb_le16(buf + 6, 54);
+	tb_le16(buf + 8, (uint16_t)(f.ip_end - 54 - 2));
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	/* one further and it is in the padding */
-	tb_le16(buf + 8, (uint16_t)(f.ip_end - 34 - 1));
+	tb_le16(buf + 8, (uint16_t)(f.ip_end - 54 - 1));
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+	/* Completing it writes two bytes the tenant picks: nowhere a check
+	 * has looked. Not in the IP header (addresses), not in the TCP
+	 * header but at its checksum (ports, data offset). */
+	tb_le16(buf + 8, 0);
+	for (unsigned at = 14; at < 54; at++) {
+		if (at == 34 + 16)
+			continue;
+		tb_le16(buf + 6, (uint16_t)at);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+		tb_le16(buf + 6, 14);
+		tb_le16(buf + 8, (uint16_t)(at - 14));
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+		tb_le16(buf + 8, 0);
+	}
+	tb_le16(buf + 6, 34);
+	tb_le16(buf + 8, 16);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	/* UDP: its checksum is at 6 */
+	s = udp4;
+	s.csum = true;
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	CU_ASSERT_EQUAL(fi.csum_offset, 6);
+	tb_le16(buf + 8, 0); /* the source port */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+	tb_le16(buf + 8, 2); /* the destination port */
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+	/* ICMPv6 (neighbour discovery, which port security reads): never */
+	s = (struct tb_spec){.l3 = 6, .proto = IPPROTO_ICMPV6, .payload = 24};
+	tb_build(buf, &s, &f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	buf[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	tb_le16(buf + 6, 54);
+	tb_le16(buf + 8, 2);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+	s = tcp4;
+	s.csum = true;
+	s.pad = 10;
+	tb_build(buf, &s, &f);
 	tb_le16(buf + 8, 0xffff);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
 	tb_le16(buf + 6, 0xffff);
@@ -622,8 +661,16 @@ static void test_csum(void)
 	tb_le16(buf + 6, 14);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
 
-	/* not IP: bounded by the frame */
+	/* ARP has no checksum: completing one would rewrite the sender's
+	 * addresses after port security passed them */
 	tb_build(buf, &arp, &f);
+	buf[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	tb_le16(buf + 6, 28);
+	tb_le16(buf + 8, 0);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+	/* another ethertype: bounded by the frame */
+	tb_build(buf, &arp, &f);
+	tb_be16(f.eth + 12, 0x88b5); /* local experimental */
 	buf[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	tb_le16(buf + 6, 14);
 	tb_le16(buf + 8, 26);

@@ -421,9 +421,12 @@ static void test_csum_complete(void)
 	gso_csum_complete(in, f.len, &fi);
 	CU_ASSERT_EQUAL(memcmp(copy, in, sizeof(copy)), 0);
 
-	/* not IP: summed to the end of the frame */
+	/* not IP (nor ARP, which has no checksum): summed to the end of
+	 * the frame */
 	s = (struct tb_spec){.l3 = 0};
 	tb_build(in, &s, &f);
+	f.eth[12] = 0x88;
+	f.eth[13] = 0xb5; /* local experimental ethertype */
 	in[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	in[6] = 14;
 	in[8] = 4;
