@@ -6,6 +6,7 @@
  * its L3 header (if IP) is complete and its offsets are within the frame;
  * ARP is checked for length here.
  */
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -59,6 +60,79 @@ static bool portsec_ipv4(const struct portsec *ps, const uint8_t *eth,
 	       ((udp[2] << 8) | udp[3]) == DHCP_SERVER_PORT;
 }
 
+static bool portsec_ip6_ok(const struct portsec *ps, const uint8_t *a)
+{
+	unsigned i;
+
+	for (i = 0; i < ps->n6; i++)
+		if (!memcmp(ps->ip6[i], a, 16))
+			return true;
+	return false;
+}
+
+static bool portsec_link_local(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/**
+ * portsec_nd() - may this ICMPv6 message leave the port?
+ * @ps:		policy
+ * @icmp:	the ICMPv6 message
+ * @len:	its length, up to the end of the IPv6 packet
+ *
+ * Neighbour discovery is IPv6's ARP, and is held to the same rule: a
+ * neighbour advertisement may only announce one of the port's addresses
+ * (or a link-local one, which the tenant's kernel makes up), and a
+ * link-layer address option in any of them only the port's MAC. Router
+ * advertisements and redirects, which redirect other tenants' traffic,
+ * do not leave a locked port (RFC 6104: rogue RAs).
+ *
+ * Return: true to let it go
+ */
+static bool portsec_nd(const struct portsec *ps, const uint8_t *icmp,
+		       uint32_t len)
+{
+	uint32_t off, olen;
+
+	if (len < 4)
+		return false;
+	switch (icmp[0]) {
+	case ND_ROUTER_SOLICIT:
+		off = 8;
+		break;
+	case ND_NEIGHBOR_SOLICIT:
+		off = 24;
+		break;
+	case ND_NEIGHBOR_ADVERT:
+		if (len < 24 || !(portsec_ip6_ok(ps, icmp + 8) ||
+				  portsec_link_local(icmp + 8)))
+			return false;
+		off = 24;
+		break;
+	case ND_ROUTER_ADVERT:
+	case ND_REDIRECT:
+		return false;
+	default:
+		return true;
+	}
+	if (len < off)
+		return false;
+	/* options: type, length in units of 8 bytes (RFC 4861 4.6) */
+	for (; off < len; off += olen) {
+		if (len - off < 2 || !icmp[off + 1])
+			return false;
+		olen = icmp[off + 1] * 8U;
+		if (olen > len - off)
+			return false;
+		if ((icmp[off] == ND_OPT_SOURCE_LINKADDR ||
+		     icmp[off] == ND_OPT_TARGET_LINKADDR) &&
+		    (olen < 8 || memcmp(icmp + off + 2, ps->mac, 6)))
+			return false;
+	}
+	return true;
+}
+
 /**
  * portsec_ipv6() - may this IPv6 packet leave the port?
  * @ps:		policy
@@ -70,18 +144,20 @@ static bool portsec_ipv4(const struct portsec *ps, const uint8_t *eth,
 static bool portsec_ipv6(const struct portsec *ps, const uint8_t *eth,
 			 const struct frame_info *fi)
 {
-	const uint8_t *src = eth + fi->l3_off + 8;
-	unsigned i;
+	const uint8_t *ip = eth + fi->l3_off, *src = ip + 8;
+	uint32_t end = fi->l3_off + 40U + (uint32_t)((ip[4] << 8) | ip[5]);
 
-	for (i = 0; i < ps->n6; i++)
-		if (!memcmp(ps->ip6[i], src, 16))
-			return true;
-	if (src[0] == 0xfe && (src[1] & 0xc0) == 0x80)
+	if (end > fi->eth_len)
+		end = fi->eth_len; /* frame_parse() saw to it; to be sure */
+	if (fi->l4_proto == IPPROTO_ICMPV6 && fi->l4_off &&
+	    !portsec_nd(ps, eth + fi->l4_off, end - fi->l4_off))
+		return false;
+	if (portsec_ip6_ok(ps, src) || portsec_link_local(src))
 		return true;
 	/* Next header right after the fixed header only: DAD messages
 	 * carry no extension headers (RFC 4861 7.1 forbids none, but a
 	 * kernel sends none). */
-	return portsec_zero(src, 16) && eth[fi->l3_off + 6] == IPPROTO_ICMPV6;
+	return portsec_zero(src, 16) && ip[6] == IPPROTO_ICMPV6;
 }
 
 /**

@@ -8,8 +8,12 @@
  * stays allowed: 0.0.0.0 as a DHCP client and in ARP probes (RFC 5227), ::
  * in ICMPv6 for duplicate address detection (RFC 4862 5.4), and IPv6
  * link-local sources (fe80::/10), which the tenant's kernel makes up
- * itself. Everything else (other ethertypes, VLAN-tagged frames, whose
- * inner addresses we do not police) is dropped and counted as spoofed.
+ * itself. Neighbour discovery, IPv6's ARP, follows ARP's rule: an
+ * advertisement only for one of the port's addresses (or a link-local
+ * one), link-layer address options only with the port's MAC, and no
+ * router advertisements or redirects. Everything else (other ethertypes,
+ * VLAN-tagged frames, whose inner addresses we do not police) is dropped
+ * and counted as spoofed.
  */
 #ifndef VSTACK_PORTSEC_H
 #define VSTACK_PORTSEC_H

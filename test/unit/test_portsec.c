@@ -68,6 +68,45 @@ static void edit_ip6_ll(struct tb_frame *f)
 	f->eth[f->l3_off + 23] = 9;
 }
 static void edit_ip6_zero(struct tb_frame *f) { memset(f->eth + f->l3_off + 8, 0, 16); }
+
+/* Neighbour discovery (32 bytes of ICMPv6) from our link-local address:
+ * @type, target fd00::@tgt (fe80::9 for 0), one link-layer address
+ * option (type @opt) with our MAC, or another if @other_mac. */
+static void nd_edit(struct tb_frame *f, uint8_t type, uint8_t tgt,
+		    uint8_t opt, bool other_mac)
+{
+	uint8_t *icmp = f->eth + f->l4_off;
+
+	edit_ip6_ll(f);
+	memset(icmp, 0, 32);
+	icmp[0] = type;
+	icmp[8] = tgt ? 0xfd : 0xfe;
+	icmp[9] = tgt ? 0 : 0x80;
+	icmp[23] = tgt ? tgt : 9;
+	icmp[24] = opt;
+	icmp[25] = 1;
+	memcpy(icmp + 26, our_mac, 6);
+	if (other_mac)
+		icmp[31] = 0x77;
+}
+static void edit_na_ours(struct tb_frame *f) { nd_edit(f, 136, 1, 2, false); }
+static void edit_na_ll(struct tb_frame *f) { nd_edit(f, 136, 0, 2, false); }
+static void edit_na_theirs(struct tb_frame *f) { nd_edit(f, 136, 2, 2, false); }
+static void edit_na_their_mac(struct tb_frame *f) { nd_edit(f, 136, 1, 2, true); }
+static void edit_ns_theirs(struct tb_frame *f) { nd_edit(f, 135, 2, 1, false); }
+static void edit_ns_their_mac(struct tb_frame *f) { nd_edit(f, 135, 2, 1, true); }
+static void edit_ns_opt_len0(struct tb_frame *f)
+{
+	nd_edit(f, 135, 2, 1, false);
+	f->eth[f->l4_off + 25] = 0;
+}
+static void edit_ns_opt_long(struct tb_frame *f)
+{
+	nd_edit(f, 135, 2, 1, false);
+	f->eth[f->l4_off + 25] = 2; /* 16 bytes: past the packet */
+}
+static void edit_ra(struct tb_frame *f) { nd_edit(f, 134, 0, 1, false); }
+static void edit_redirect(struct tb_frame *f) { nd_edit(f, 137, 2, 2, false); }
 static void edit_arp_sender_ip(struct tb_frame *f) { f->eth[f->l3_off + 17] = 5; }
 static void edit_arp_sender_mac(struct tb_frame *f) { f->eth[f->l3_off + 13] = 5; }
 static void edit_arp_probe(struct tb_frame *f) { memset(f->eth + f->l3_off + 14, 0, 4); }
@@ -123,6 +162,32 @@ static void test_ipv6(void)
 	CU_ASSERT(test_judge(&ps, &icmp6, edit_ip6_zero));
 }
 
+/**
+ * test_nd() - neighbour discovery is held to ARP's rule: advertise only
+ * our own addresses and MAC; no router advertisements or redirects
+ */
+static void test_nd(void)
+{
+	struct tb_spec nd = { .l3 = 6, .proto = IPPROTO_ICMPV6, .payload = 32 };
+	struct portsec ps;
+
+	test_policy(&ps, true);
+	CU_ASSERT(test_judge(&ps, &nd, edit_na_ours));
+	CU_ASSERT(test_judge(&ps, &nd, edit_na_ll));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_na_theirs));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_na_their_mac));
+	CU_ASSERT(test_judge(&ps, &nd, edit_ns_theirs));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_ns_their_mac));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_ns_opt_len0));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_ns_opt_long));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_ra));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_redirect));
+	/* a port locked to its MAC only does not police IP */
+	test_policy(&ps, false);
+	CU_ASSERT(test_judge(&ps, &nd, edit_na_theirs));
+	CU_ASSERT(test_judge(&ps, &nd, edit_ra));
+}
+
 static void test_arp_and_others(void)
 {
 	struct tb_spec arp = { .l3 = 0 };
@@ -142,6 +207,7 @@ int main(void)
 		{ "MAC lock only", test_mac_only },
 		{ "IPv4 sources", test_ipv4 },
 		{ "IPv6 sources", test_ipv6 },
+		{ "neighbour discovery", test_nd },
 		{ "ARP and other ethertypes", test_arp_and_others },
 	};
 
