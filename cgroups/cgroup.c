@@ -277,6 +277,27 @@ static int cgroup_root_norm(const char *root, char *buf, size_t len)
 }
 
 /**
+ * cgroup_has_dotdot() - does a path have a ".." component?
+ * @path:	cgroup path
+ *
+ * The kernel shows a process outside the reader's cgroup namespace with
+ * one ("/../../system.slice/x"): a path vstackd cannot reach.
+ *
+ * Return: true if it has
+ */
+bool cgroup_has_dotdot(const char *path)
+{
+	while (*path) {
+		const char *e = strchrnul(path, '/');
+
+		if (e - path == 2 && path[0] == '.' && path[1] == '.')
+			return true;
+		path = *e ? e + 1 : e;
+	}
+	return false;
+}
+
+/**
  * cgroup_norm() - normalise a cgroup path: "/a/b", "/" for the root
  * @in:		path, with or without leading '/'
  * @out:	output

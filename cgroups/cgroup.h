@@ -28,6 +28,7 @@ int cgroup_parse_proc(const char *text, char *path, size_t len, char *cpu_path,
 int cgroup_of_pid(int pid, char *path, size_t len, char *cpu_path,
 		  size_t cpu_len);
 int cgroup_resolve(const char *root, const char *spec, char *path, size_t len);
+bool cgroup_has_dotdot(const char *path);
 int cgroup_contains(const char *cgroup, const char *path,
 		    const char *cpu_path);
 uint32_t cgroup_shares_to_weight(uint64_t shares);

@@ -10,8 +10,13 @@
  *
  * Binding: a tenant may be bound to a cgroup, given as a path (--cgroup,
  * which must exist) or as the cgroup of a process (--pid, read from
- * /proc/PID/cgroup: the v2 path, and on hybrid hosts also the v1 cpu
- * controller's path, which is where cpu.shares is read; see cgroup.c).
+ * /proc/PID/cgroup; see cgroup.c). A process's cgroup is the one in the
+ * hierarchy that holds the cpu controller: the v1 cpu path where there is
+ * one (v1 and hybrid hosts), else the v2 path. The v2 path of a process
+ * on such a host may name nothing of its own: "/" on a v1 host where
+ * cgroup2 was ever mounted, or the container runtime's service for every
+ * container whose runtime does not join the unified hierarchy; a tenant
+ * bound to it would hold every application.
  *
  * Weight: an explicit weight (1..10000) overrides; otherwise the cgroup's
  * CPU weight, or TENANT_WEIGHT_DEFAULT for an unbound tenant or when no
@@ -64,12 +69,10 @@
  * struct tenant_slot - a tenant and what only this module needs
  * @tn:		the tenant
  * @used:	slot holds a tenant
- * @cpu_path:	v1 cpu controller path when it differs from @tn.cgroup, or ""
  */
 struct tenant_slot {
 	struct tenant tn;
 	bool used;
-	char cpu_path[TENANT_CGROUP_MAX];
 };
 
 /**
@@ -117,11 +120,9 @@ struct tenant_table {
 /**
  * struct tenant_binding - a resolved cgroup binding
  * @cgroup:	cgroup path, or "" for none
- * @cpu_path:	v1 cpu path if it differs, or ""
  */
 struct tenant_binding {
 	char cgroup[TENANT_CGROUP_MAX];
-	char cpu_path[TENANT_CGROUP_MAX];
 };
 
 /**
@@ -261,9 +262,8 @@ static int tenant_watch_slot(struct tenant_table *t,
 	unsigned n, i;
 	int ret;
 
-	ret = cgroup_weight_dirs(t->root, s->tn.cgroup,
-				 s->cpu_path[0] ? s->cpu_path : s->tn.cgroup,
-				 dirs, &n);
+	ret = cgroup_weight_dirs(t->root, s->tn.cgroup, s->tn.cgroup, dirs,
+				 &n);
 	if (ret)
 		return ret;
 	if (!n)
@@ -478,16 +478,25 @@ static int tenant_bind(const struct tenant_table *t,
 
 	memset(b, 0, sizeof(*b));
 	if (spec->pid > 0) {
-		ret = cgroup_of_pid(spec->pid, b->cgroup, sizeof(b->cgroup),
-				    b->cpu_path, sizeof(b->cpu_path));
+		char v2[TENANT_CGROUP_MAX];
+
+		ret = cgroup_of_pid(spec->pid, v2, sizeof(v2), b->cgroup,
+				    sizeof(b->cgroup));
 		if (ret) {
 			tenant_err(err, errlen,
 				   "cannot find the cgroup of pid %d: %s",
 				   spec->pid, strerror(-ret));
 			return ret;
 		}
-		if (!strcmp(b->cpu_path, b->cgroup))
-			b->cpu_path[0] = '\0';
+		if (!b->cgroup[0]) /* no v1 cpu hierarchy: v2 */
+			memcpy(b->cgroup, v2, sizeof(b->cgroup));
+		if (cgroup_has_dotdot(b->cgroup)) {
+			tenant_err(err, errlen,
+				   "pid %d is outside vstackd's cgroup "
+				   "namespace (its cgroup is %s)",
+				   spec->pid, b->cgroup);
+			return -EINVAL;
+		}
 		return 0;
 	}
 
@@ -525,9 +534,7 @@ static void tenant_apply(const struct tenant_table *t, struct tenant_slot *s,
 		 * -Wformat-truncation).
 		 */
 		_Static_assert(sizeof(tn->cgroup) == sizeof(b->cgroup), "cgroup");
-		_Static_assert(sizeof(s->cpu_path) == sizeof(b->cpu_path), "cpu");
 		memcpy(tn->cgroup, b->cgroup, sizeof(tn->cgroup));
-		memcpy(s->cpu_path, b->cpu_path, sizeof(s->cpu_path));
 	}
 	tn->rate_bps = spec->rate_bps;
 	if (b)
@@ -540,10 +547,7 @@ static void tenant_apply(const struct tenant_table *t, struct tenant_slot *s,
 	}
 	tn->weight_override = false;
 	tn->weight = TENANT_WEIGHT_DEFAULT;
-	if (tn->cgroup[0] &&
-	    !cgroup_read_weight_split(t->root, tn->cgroup,
-				      s->cpu_path[0] ? s->cpu_path : tn->cgroup,
-				      &w))
+	if (tn->cgroup[0] && !cgroup_read_weight(t->root, tn->cgroup, &w))
 		tn->weight = w;
 }
 
@@ -751,10 +755,7 @@ unsigned tenant_refresh(struct tenant_table *t, tenant_event_fn fn, void *ctx)
 
 		if (!s->used || !tn->cgroup[0])
 			continue;
-		ret = cgroup_read_weight_split(t->root, tn->cgroup,
-					       s->cpu_path[0] ? s->cpu_path
-							      : tn->cgroup,
-					       &w);
+		ret = cgroup_read_weight(t->root, tn->cgroup, &w);
 		if (ret) {
 			if (!tn->cgroup_lost) {
 				tn->cgroup_lost = true;

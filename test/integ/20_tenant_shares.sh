@@ -29,6 +29,22 @@ assert_eq "$(tenant_field tb weight)" 300 "weight of tb from its cgroup"
 assert_eq "$(tenant_field ta weight_from)" cgroup "ta's weight source"
 assert_eq "$(tenant_field ta cgroup_state)" ok "ta's cgroup state"
 
+# Bound through a process (--pid): to the cgroup that holds its CPU weight,
+# ta's. On a v1 or hybrid host the process's v2 path may name nothing of
+# its own ("0::/" on this kind of host): a tenant bound to "/" would take
+# in every application.
+# shellcheck disable=SC2016 # expanded by the inner bash
+bash -c 'echo $$ >"$1/cgroup.procs" && exec sleep 120' _ "$CGA" &
+SLEEPER=$!
+wait_until 3 grep -q "/$(basename "$CGA")\$" "/proc/$SLEEPER/cgroup" ||
+	fail "the sleeping process did not join $CGA"
+vctl tenant add tp --pid "$SLEEPER"
+assert_eq "$(tenant_field tp cgroup)" "$(tenant_field ta cgroup)" "cgroup of a tenant bound by --pid"
+assert_eq "$(tenant_field tp weight)" 100 "weight of tp from its process's cgroup"
+vctl tenant del tp
+kill "$SLEEPER"
+wait "$SLEEPER" 2>/dev/null || true
+
 # The cgroup's weight changes: the tenant follows within about a second.
 cgroup_set_weight "$CGA" 200
 t0=$(date +%s%N)

@@ -452,6 +452,12 @@ static void test_tenant_parse(void)
 {
 	char p[64], c[64];
 
+	/* outside the reader's cgroup namespace, as the kernel shows it */
+	CU_ASSERT(cgroup_has_dotdot("/../../system.slice/x"));
+	CU_ASSERT(cgroup_has_dotdot("/a/.."));
+	CU_ASSERT(!cgroup_has_dotdot("/"));
+	CU_ASSERT(!cgroup_has_dotdot("/a/..b/b../.c"));
+
 	CU_ASSERT_EQUAL(cgroup_parse_proc("0::/user.slice/a.scope\n", p,
 					  sizeof(p), c, sizeof(c)),
 			0);
