@@ -449,6 +449,27 @@ void sched_idle(struct sched *s, uint64_t now_ns)
 }
 
 /**
+ * sched_release_due() - release tenants parked for their rate cap or
+ *			 garbage budget whose time has come, and nothing else
+ * @s:		scheduler
+ * @now_ns:	current time
+ *
+ * For a worker that found no work while nobody is parked for a share: a
+ * moment's gap in the others' traffic says nothing about their backlog
+ * (unlike the idle grace sched_idle() ends), so busy tenants stay busy.
+ * @s->released lists the released tenants.
+ */
+void sched_release_due(struct sched *s, uint64_t now_ns)
+{
+	uint32_t i;
+
+	s->nreleased = 0;
+	for (i = 0; i < s->nactive && s->nparked; i++)
+		if (s->t[s->active[i]].park)
+			sched_timed_check(s, s->active[i], now_ns);
+}
+
+/**
  * sched_share_parked() - is any tenant parked for its share?
  * @s:		scheduler
  *

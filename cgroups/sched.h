@@ -163,6 +163,7 @@ void sched_detach(struct sched *s, uint32_t id);
 void sched_round_end(struct sched *s, uint64_t cycles, uint64_t now_ns,
 		     sched_charge_fn charge, void *ctx);
 void sched_idle(struct sched *s, uint64_t now_ns);
+void sched_release_due(struct sched *s, uint64_t now_ns);
 bool sched_share_parked(const struct sched *s);
 uint64_t sched_next_release(const struct sched *s);
 

@@ -1041,7 +1041,7 @@ static void worker_sched_idle(struct worker *w, uint64_t now)
 	uint64_t end;
 
 	if (!sched_share_parked(s)) {
-		sched_idle(s, now); /* timed releases only */
+		sched_release_due(s, now);
 		worker_sched_apply(w, now);
 		return;
 	}

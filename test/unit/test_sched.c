@@ -49,6 +49,15 @@ struct sim {
 	uint64_t parked_rounds[SIM_TENANTS];
 };
 
+/* sched_round_end() callback: cycles per tenant, for 3 tenants */
+static void test_charge3(void *ctx, uint32_t id, uint64_t cycles)
+{
+	uint64_t *cyc = ctx;
+
+	if (id < 3)
+		cyc[id] += cycles;
+}
+
 static void sim_charge(void *ctx, uint32_t id, uint64_t cycles)
 {
 	struct sim *m = ctx;
@@ -406,6 +415,73 @@ static void test_sched_rate_and_share(void)
 	sim_fini(&m);
 }
 
+/**
+ * test_sched_release_due() - releasing rate-parked tenants whose time came
+ * leaves everyone else as it was
+ *
+ * A worker that finds no work while a tenant sits out its rate cap, and
+ * nobody is parked for a share, calls sched_release_due(): a moment's gap
+ * is no idle grace. B (weight 300) refills its queue one round in three,
+ * A (weight 100) always; every tenth round finds nothing, as the worker
+ * does with reads in flight. With C parked for its cap all along, A and B
+ * still share 1:3 (forgetting their backlog at each gap turned it to 3:1).
+ */
+static void test_sched_release_due(void)
+{
+	struct sched *s = sched_create(0);
+	uint64_t now = 1000000000ull, idle_since = 0, cyc[3] = { 0 };
+	unsigned step, f, any;
+	double r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	sched_tenant_set(s, 0, 100, 0, now);
+	sched_tenant_set(s, 1, 300, 0, now);
+	sched_tenant_set(s, 2, 100, 1000, now); /* 1000 bytes/s */
+	sched_attach(s, 0);
+	sched_attach(s, 1);
+	sched_attach(s, 2);
+	sched_note(s, 2, 400000);
+	sched_round_end(s, 1000, now, NULL, NULL);
+	CU_ASSERT_FATAL(s->t[2].park & SCHED_PARK_RATE);
+
+	for (step = 0; step < 200000; step++) {
+		now += 20000;
+		if (step % 10 == 9) {
+			/* worker_sched_idle(), without its ring timer */
+			if (!sched_share_parked(s)) {
+				sched_release_due(s, now);
+			} else {
+				if (!idle_since)
+					idle_since = now;
+				if (now >= idle_since + SCHED_IDLE_GRACE_NS) {
+					sched_idle(s, now);
+					idle_since = 0;
+				}
+			}
+			continue;
+		}
+		any = 0;
+		if (!sched_parked(s, 0))
+			for (f = 0; f < 4; f++, any++)
+				sched_note(s, 0, 60000);
+		if (!sched_parked(s, 1)) {
+			if (step % 3 == 0)
+				for (f = 0; f < 4; f++, any++)
+					sched_note(s, 1, 60000);
+			else
+				sched_drained(s, 1);
+		}
+		if (s->ntouched)
+			idle_since = 0;
+		sched_round_end(s, (uint64_t)any * 10000 + 1000, now,
+				test_charge3, cyc);
+	}
+	r = (double)cyc[1] / (double)cyc[0];
+	CU_ASSERT(r > 2.7 && r < 3.3);
+	CU_ASSERT(s->t[2].park & SCHED_PARK_RATE); /* still in debt */
+	sched_destroy(s);
+}
+
 /* Tenants coming and going, also while parked; counts stay consistent. */
 static void test_sched_churn(void)
 {
@@ -602,6 +678,7 @@ int main(void)
 		{ "no banked credit after idle", test_sched_no_banked_credit },
 		{ "rate cap, fake clock", test_sched_rate_cap },
 		{ "rate cap beside a share", test_sched_rate_and_share },
+		{ "timed releases leave the others' backlog", test_sched_release_due },
 		{ "tenants coming and going", test_sched_churn },
 		{ "no stall", test_sched_no_stall },
 		{ "dropped frames cost their sender", test_sched_drop_penalty },
