@@ -209,8 +209,8 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 		d->busy_poll_us = (uint32_t)v;
 		d->set |= CONFIG_BUSY_POLL;
 	} else if (!strcmp(key, "arena-bufs")) {
-		if ((rc = config_uint(key, val, 64, 1U << 22, &v, err,
-				      errlen)))
+		if ((rc = config_uint(key, val, 64, CONFIG_ARENA_BUFS_MAX, &v,
+				      err, errlen)))
 			return rc;
 		d->arena_bufs = (uint32_t)v;
 		d->set |= CONFIG_ARENA_BUFS;

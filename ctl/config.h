@@ -31,6 +31,9 @@
 #define CONFIG_SOCKET_DEFAULT "/run/vstack/vstackd.sock"
 #define CONFIG_SOCKET_MAX 108 /* sizeof(sun_path) */
 #define CONFIG_MAX_CPUS 64    /* VNET_MAX_WORKERS */
+/* A worker's arena is registered as one buffer, which io_uring takes up to
+ * 1 GiB: 1 GiB / ARENA_BUF_SIZE (68 KiB, ring/arena.h) */
+#define CONFIG_ARENA_BUFS_MAX 15420
 #define CONFIG_PATH_MAX 256
 
 enum config_key {

@@ -32,6 +32,7 @@
 
 #include "app_proto.h"
 #include "appsrv.h"
+#include "arena.h"
 #include "caps.h"
 #include "cmd.h"
 #include "config.h"
@@ -45,6 +46,10 @@
 #include "stack.h"
 #include "tenant.h"
 #include "vnet.h"
+
+_Static_assert((unsigned long long)CONFIG_ARENA_BUFS_MAX * ARENA_BUF_SIZE <=
+		       1ULL << 30,
+	       "an arena io_uring can register in one buffer");
 
 #ifndef VSTACK_VERSION
 #define VSTACK_VERSION "0.0.0"

@@ -819,7 +819,8 @@ int vnet_tenant_set(struct vnet *v, uint32_t id, uint32_t weight,
 	vnet_tenant_seen(v, id);
 	atomic_store_explicit(&v->tenant_weight[id], weight,
 			      memory_order_relaxed);
-	atomic_store_explicit(&v->tenant_rate[id], rate_bps / 8,
+	/* in bytes, rounded up: 1 to 7 bit/s is a cap too, not none */
+	atomic_store_explicit(&v->tenant_rate[id], rate_bps / 8 + !!(rate_bps % 8),
 			      memory_order_relaxed);
 	atomic_fetch_add_explicit(&v->tenant_gen, 1, memory_order_release);
 	{

@@ -166,7 +166,7 @@ static void fuzz_check_daemon(const struct config_daemon *d)
 	    (!d->fdb_limit || d->fdb_limit > 1U << 24))
 		abort();
 	if ((d->set & CONFIG_ARENA_BUFS) &&
-	    (d->arena_bufs < 64 || d->arena_bufs > 1U << 22))
+	    (d->arena_bufs < 64 || d->arena_bufs > CONFIG_ARENA_BUFS_MAX))
 		abort();
 }
 

@@ -571,6 +571,9 @@ static void test_config_bad(void)
 		   "t.ini:2: workers 65 out of range (1..64)");
 	config_err("[daemon]\nfdb-aging = 2000001\n",
 		   "t.ini:2: fdb-aging 2000001 out of range (1..2000000)");
+	/* more than io_uring registers in one buffer (1 GiB) */
+	config_err("[daemon]\narena-bufs = 15421\n",
+		   "t.ini:2: arena-bufs 15421 out of range (64..15420)");
 	config_err("\n\n[port p1]\nmtu = 70000\n",
 		   "t.ini:4: MTU 70000 out of range (68..65521)");
 	config_err("[daemon]\nworkers 2\n",

@@ -33,6 +33,7 @@
 #include "../lib/cunit_run.h"
 #include "gso.h"
 #include "vnet.h"
+#include "vnet_priv.h" /* white box: the workers' view of a rate cap */
 
 #define NPORTS 4
 static struct vnet *sw;
@@ -635,6 +636,9 @@ static void test_tenant_buffer_cap(void)
 	CU_ASSERT(vnet_tenant_get(v, 1, &t1) == 0);
 	CU_ASSERT(t1.throttles > 0);
 	CU_ASSERT(t1.packets < 600);
+	/* a cap below a byte a second is a cap (1 byte/s), not none (0) */
+	CU_ASSERT_FATAL(vnet_tenant_set(v, 1, 100, 7) == 0);
+	CU_ASSERT_EQUAL(atomic_load(&v->tenant_rate[1]), 1);
 	CU_ASSERT_FATAL(vnet_tenant_set(v, 1, 100, 0) == 0);
 	usleep(500000);
 	CU_ASSERT(vnet_tenant_get(v, 1, &t1) == 0);
