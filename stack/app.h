@@ -26,6 +26,11 @@
 #define APP_RING_DEFAULT  (4096u << 10) /* a window for 40 Gbit/s at 800 us */
 #define APP_RING_MAX	  (4u << 20)
 #define APP_ACCEPTS_MAX	  64  /* ACCEPTs waiting, per context */
+/* Children in SYN-RECEIVED per context: each holds a slot and its rings
+ * until the handshake completes, so a SYN flood would otherwise take every
+ * slot (and, with no SYN cookies ever engaging, refuse the rest). At the
+ * bound SYNs are answered with cookies, or dropped with cookies off. */
+#define APP_HALFOPEN_MAX  (APP_NSOCKS / 4)
 #define APP_CMDS_PER_POLL 256 /* commands taken per round */
 
 #define APP_CHUNK	  APP_RING_MAX /* the area is cut in chunks of this */
@@ -71,6 +76,7 @@ struct app_mem {
  * @type:	0 free, VSAPP_SOCK_STREAM or _DGRAM
  * @state:	enum vsapp_state as published
  * @hidden:	an accepted connection not handed to the application yet
+ * @halfopen:	a hidden child still in SYN-RECEIVED (counted in nhalfopen)
  * @bad:	reset for counters that made no sense: they are not read again
  * @wr_shut:	our FIN is queued
  * @rd_shut:	the application said SHUT_RD
@@ -99,7 +105,8 @@ struct app_mem {
  */
 struct app_sock {
 	uint8_t type, state;
-	bool hidden, bad, wr_shut, rd_shut, nodelay, keepalive, reuseaddr;
+	bool hidden, halfopen, bad, wr_shut, rd_shut, nodelay, keepalive,
+		reuseaddr;
 	bool connecting;
 	uint32_t listener, anext, ahead, atail, aq;
 	uint16_t backlog;
@@ -139,6 +146,7 @@ struct app_accept {
  * @mem:	ring allocator
  * @socks:	private state of each slot
  * @open:	slots in use (also hidden ones), @nopen of them
+ * @nhalfopen:	hidden children in SYN-RECEIVED (APP_HALFOPEN_MAX at most)
  * @sq_head:	commands taken
  * @cq_tail:	completions posted
  * @inflight:	CONNECT and ACCEPT commands waiting (CQ room kept for them)
@@ -161,6 +169,7 @@ struct app_ctx {
 	struct app_sock socks[APP_NSOCKS];
 	uint32_t open[APP_NSOCKS];
 	uint32_t nopen;
+	uint32_t nhalfopen;
 	uint32_t sq_head, cq_tail;
 	uint32_t inflight;
 	struct app_accept accepts[APP_ACCEPTS_MAX];

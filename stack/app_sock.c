@@ -324,6 +324,10 @@ void app_sock_free(struct app_ctx *a, uint32_t i, bool rings)
 		udp_close(&a->ep->ni, s->udp);
 		a->ep->udp_ctx[s->udp] = NULL;
 	}
+	if (s->halfopen) {
+		s->halfopen = false;
+		a->nhalfopen--;
+	}
 	last = a->open[--a->nopen];
 	a->open[s->pos] = last;
 	a->socks[last].pos = s->pos;
@@ -461,13 +465,16 @@ static int app_sock_tcp_accept(void *user, struct ep_conn *lec,
 	/* Completed connections waiting for ACCEPT: ours (aq) and TCP's
 	 * (established, not yet handed over); the half-open ones have their
 	 * own bound (tcp_listen_synq_full()). */
-	if ((uint32_t)l->aq + lec->tcp.qlen - lec->tcp.qsyn >= l->backlog)
+	if ((uint32_t)l->aq + lec->tcp.qlen - lec->tcp.qsyn >= l->backlog ||
+	    a->nhalfopen >= APP_HALFOPEN_MAX)
 		return -EAGAIN;
 	ci = app_sock_alloc(a, VSAPP_SOCK_STREAM, l->ssize, l->rsize);
 	if (ci < 0)
 		return ci;
 	c = &a->socks[ci];
 	c->hidden = true;
+	c->halfopen = true;
+	a->nhalfopen++;
 	c->listener = li;
 	c->state = VSAPP_S_CONNECTING;
 	c->ec = ec;
@@ -504,6 +511,10 @@ static void app_sock_tcp_event(void *user, struct ep_conn *ec, unsigned ev)
 
 			if (ci >= APP_NSOCKS)
 				continue;
+			if (a->socks[ci].halfopen) {
+				a->socks[ci].halfopen = false;
+				a->nhalfopen--;
+			}
 			a->socks[ci].raddr = wire_be32(c->raddr).be;
 			a->socks[ci].rport = c->rport;
 			a->socks[ci].lport = c->lport;
@@ -582,8 +593,24 @@ static void app_sock_tcp_release(void *user, struct ep_conn *ec)
 	app_sock_sync(a, i);
 }
 
+/**
+ * app_sock_tcp_synq_full() - ep_user_ops.synq_full
+ * @user:	context
+ * @lec:	listener
+ *
+ * Return: true when the context holds APP_HALFOPEN_MAX half-open children
+ */
+static bool app_sock_tcp_synq_full(void *user, struct ep_conn *lec)
+{
+	const struct app_ctx *a = user;
+
+	(void)lec;
+	return a->nhalfopen >= APP_HALFOPEN_MAX;
+}
+
 const struct ep_user_ops app_sock_tcp_ops = {
 	.accept = app_sock_tcp_accept,
+	.synq_full = app_sock_tcp_synq_full,
 	.event = app_sock_tcp_event,
 	.release = app_sock_tcp_release,
 };

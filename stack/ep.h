@@ -52,12 +52,16 @@ struct app_ctx;
  *		rings (ep_tcp_set_rings()) and return 0, -EAGAIN to drop the
  *		SYN (accept queue full: the client retries), or another
  *		negative errno to refuse it (answered with a reset)
+ * @synq_full:	optional: the user holds as many half-open children as it
+ *		will; a SYN to @lec is then answered with a SYN cookie (or
+ *		dropped, with cookies off)
  * @event:	TCP_EV_* bits on @ec (a child: only once accepted by TCP)
  * @release:	TCP is done with @ec; its rings are the user's again and
  *		@ec is gone when this returns
  */
 struct ep_user_ops {
 	int (*accept)(void *user, struct ep_conn *lec, struct ep_conn *ec);
+	bool (*synq_full)(void *user, struct ep_conn *lec);
 	void (*event)(void *user, struct ep_conn *ec, unsigned ev);
 	void (*release)(void *user, struct ep_conn *ec);
 };

@@ -1064,7 +1064,9 @@ void ep_tcp_seg_input(struct ep *ep, struct tcp_seg *seg, uint64_t now_ms)
 			    TCP_F_SYN &&
 		    t->syncookies &&
 		    (t->nhalfopen >= t->max_halfopen ||
-		     tcp_listen_synq_full(&ec->tcp)) &&
+		     tcp_listen_synq_full(&ec->tcp) ||
+		     (ec->uops && ec->uops->synq_full &&
+		      ec->uops->synq_full(ec->user, ec))) &&
 		    !tcp_listen_acceptq_full(&ec->tcp)) {
 			ep_cookie_syn(ep, ec, seg);
 			return;

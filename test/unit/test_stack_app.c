@@ -1083,6 +1083,45 @@ static void test_backlog(void)
 }
 
 /**
+ * test_synflood() - spoofed SYNs take at most APP_HALFOPEN_MAX of a
+ * context's slots; beyond that they are answered with SYN cookies, and
+ * the application can still open sockets
+ */
+static void test_synflood(void)
+{
+	struct tc sv;
+	uint32_t ls, k;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
+	ls = (uint32_t)tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
+			     0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_BIND, ls, 0, 80, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 4096, 0), 0);
+	for (k = 0; k < 2000; k++) {
+		struct tcp_seg seg;
+
+		memset(&seg, 0, sizeof(seg));
+		seg.saddr = 0x0a000063; /* 10.0.0.99, never answers */
+		seg.daddr = 0x0a000002;
+		seg.sport = (uint16_t)(1024 + k);
+		seg.dport = 80;
+		seg.seq = 1000 * k;
+		seg.flags = TCP_F_SYN;
+		seg.win = 65535;
+		ep_tcp_seg_input(epb, &seg, now);
+		ep_tcp_flush(epb);
+	}
+	CU_ASSERT(epb->apps->nhalfopen <= APP_HALFOPEN_MAX);
+	CU_ASSERT(epb->apps->nopen <= APP_HALFOPEN_MAX + 1);
+	CU_ASSERT(epb->stats[EP_STAT_COOKIE_SENT] >= 2000 - APP_HALFOPEN_MAX);
+	CU_ASSERT(tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0) >=
+		  0);
+	tc_detach(&sv);
+	t_teardown();
+}
+
+/**
  * test_accept_refused() - a listener's context without free slots: the
  * connection is refused with a reset and counted
  */
@@ -1214,6 +1253,7 @@ int main(void)
 		{"300 connections between two contexts, twice",
 		 test_many_sockets},
 		{"accept queue full: SYNs dropped", test_backlog},
+		{"SYN flood: half-open children bounded", test_synflood},
 		{"accept refused when the context is full",
 		 test_accept_refused},
 		{"endpoint deleted under an application", test_ep_deleted},
