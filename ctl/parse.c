@@ -323,8 +323,11 @@ bad:
  * parse_ifname_ok() - is @s a valid interface name?
  * @s:		name
  *
- * Follows the kernel's dev_valid_name(): 1..15 bytes, not "." or "..", no
- * '/', ':' or blanks; we also keep to printable ASCII.
+ * Follows the kernel's dev_valid_name(): 1..15 bytes, no '/', ':' or
+ * blanks; we also keep to printable ASCII. Stricter than the kernel, a name
+ * may not start with '.' (so not "." or ".." either): the name is also the
+ * name of the port's or endpoint's record in the state directory, where a
+ * leading dot marks a write in progress (state.c).
  *
  * Return: true if valid
  */
@@ -332,7 +335,7 @@ bool parse_ifname_ok(const char *s)
 {
 	size_t len = s ? strlen(s) : 0;
 
-	if (!len || len > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
+	if (!len || len > 15 || s[0] == '.')
 		return false;
 	for (; *s; s++) {
 		if (*s <= ' ' || *s > '~' || *s == '/' || *s == ':')
@@ -343,7 +346,11 @@ bool parse_ifname_ok(const char *s)
 
 /**
  * parse_name_ok() - is @s a valid network or tenant name?
- * @s:		name, [A-Za-z0-9_.-]{1,31}
+ * @s:		name, [A-Za-z0-9_.-]{1,31}, not starting with '.'
+ *
+ * A tenant's name is the name of its record in the state directory, where
+ * a leading dot marks a write in progress (state.c); networks follow the
+ * same rule so that the two kinds of name read alike.
  *
  * Return: true if valid
  */
@@ -351,7 +358,7 @@ bool parse_name_ok(const char *s)
 {
 	size_t len = s ? strlen(s) : 0;
 
-	if (!len || len > 31)
+	if (!len || len > 31 || s[0] == '.')
 		return false;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
 			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

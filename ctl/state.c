@@ -576,6 +576,26 @@ int state_endpoint_parse(struct json_object *o, struct state_endpoint *e,
 	return state_record_meta(o, &e->config, err, errlen);
 }
 
+/* A record is written to ".NAME.json.tmp" and renamed to "NAME.json";
+ * names never start with '.' (parse.c), so the two cannot meet. */
+#define STATE_TMP_PREFIX "."
+#define STATE_TMP_SUFFIX ".json.tmp"
+
+/**
+ * state_is_tmp() - is @file a temporary file of state_write()?
+ * @file:	directory entry name
+ *
+ * Return: true if so
+ */
+static bool state_is_tmp(const char *file)
+{
+	size_t len = strlen(file), pre = strlen(STATE_TMP_PREFIX),
+	       suf = strlen(STATE_TMP_SUFFIX);
+
+	return len > pre + suf && !strncmp(file, STATE_TMP_PREFIX, pre) &&
+	       !strcmp(file + len - suf, STATE_TMP_SUFFIX);
+}
+
 /**
  * state_write() - write one record, atomically
  * @s:		state
@@ -607,7 +627,8 @@ static int state_write(struct state *s, enum state_kind kind, const char *name,
 							 JSON_C_TO_STRING_SPACED);
 	len = strlen(text);
 	snprintf(file, sizeof(file), "%s.json", name);
-	snprintf(tmp, sizeof(tmp), ".%s.json.tmp", name);
+	snprintf(tmp, sizeof(tmp), STATE_TMP_PREFIX "%s" STATE_TMP_SUFFIX,
+		 name);
 	fd = openat(s->kindfd[kind], tmp,
 		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -909,12 +930,14 @@ static int state_load_kind(struct state *s, enum state_kind kind,
 		char name[64];
 		int rc = 0;
 
-		if (de->d_name[0] == '.') {
+		if (state_is_tmp(de->d_name)) {
 			/* A write cut short by a crash. */
-			if (len > 4 && !strcmp(de->d_name + len - 4, ".tmp"))
-				unlinkat(s->kindfd[kind], de->d_name, 0);
+			unlinkat(s->kindfd[kind], de->d_name, 0);
 			continue;
 		}
+		/* Anything else named *.json is read, whatever its first
+		 * character: a record the setters would refuse (".t1") is
+		 * reported below, never dropped without a word. */
 		if (len <= 5 || len - 5 >= sizeof(name) ||
 		    strcmp(de->d_name + len - 5, ".json"))
 			continue;

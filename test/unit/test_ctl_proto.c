@@ -383,13 +383,13 @@ static void test_spec_endpoint(void)
 
 	/* The port's words for the keys they share. */
 	ep_err(&e, "name", "a/b",
-	       "invalid endpoint name 'a/b': 1..15 characters, no '/', ':' or blanks");
+	       "invalid endpoint name 'a/b': 1..15 characters, no '/', ':' or blanks, not starting with '.'");
 	ep_err(&e, "name", "sixteen-chars-xx",
-	       "invalid endpoint name 'sixteen-chars-xx': 1..15 characters, no '/', ':' or blanks");
+	       "invalid endpoint name 'sixteen-chars-xx': 1..15 characters, no '/', ':' or blanks, not starting with '.'");
 	ep_err(&e, "tenant", "a b",
-	       "invalid tenant name 'a b': 1..31 characters of A-Z a-z 0-9 _ . -");
+	       "invalid tenant name 'a b': 1..31 characters of A-Z a-z 0-9 _ . -, not starting with '.'");
 	ep_err(&e, "network", "",
-	       "invalid network name '': 1..31 characters of A-Z a-z 0-9 _ . -");
+	       "invalid network name '': 1..31 characters of A-Z a-z 0-9 _ . -, not starting with '.'");
 	ep_err(&e, "mac", "01:00:00:00:00:01",
 	       "MAC address 01:00:00:00:00:01 is not a unicast address");
 	ep_err(&e, "mac", "zz", "invalid MAC address 'zz': expected six hex pairs like 02:00:00:00:00:01");

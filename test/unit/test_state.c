@@ -6,6 +6,7 @@
  * records are planted by hand, as a crash, a full disk or a curious
  * operator would leave them.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -373,6 +374,58 @@ static void test_open_errors(void)
 	state_close(s);
 }
 
+/*
+ * A name is the name of its record file, and the loader skips the writer's
+ * temporary files (".NAME.json.tmp"): no name may start with '.', and every
+ * name accepted, dots inside included, must come back from the directory.
+ */
+static void test_dot_names(void)
+{
+	static const char *const bad[] = { ".t1", ".", "..", ".json" };
+	struct state_snapshot snap;
+	struct state_tenant t = { 0 };
+	struct state_port p = { 0 };
+	struct spec_endpoint e;
+	struct state *s;
+	char err[256], path[PATH_MAX];
+	unsigned i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		spec_tenant_init(&t.spec);
+		CU_ASSERT(spec_tenant_set(&t.spec, "name", bad[i], err,
+					  sizeof(err)) == -EINVAL);
+		CU_ASSERT(strstr(err, "not starting with '.'") != NULL);
+		spec_port_init(&p.spec);
+		CU_ASSERT(spec_port_set(&p.spec, "name", bad[i], err,
+					sizeof(err)) == -EINVAL);
+		CU_ASSERT(spec_port_set(&p.spec, "tenant", bad[i], err,
+					sizeof(err)) == -EINVAL);
+		CU_ASSERT(spec_port_set(&p.spec, "network", bad[i], err,
+					sizeof(err)) == -EINVAL);
+		spec_endpoint_init(&e);
+		CU_ASSERT(spec_endpoint_set(&e, "name", bad[i], err,
+					    sizeof(err)) == -EINVAL);
+	}
+
+	snprintf(path, sizeof(path), "%s/dots", test_dir);
+	CU_ASSERT_FATAL(!state_open(&s, path, err, sizeof(err)));
+	spec_tenant_init(&t.spec);
+	CU_ASSERT_FATAL(!spec_tenant_set(&t.spec, "name", "t.1.", err,
+					 sizeof(err)));
+	CU_ASSERT(!state_put_tenant(s, &t));
+	test_port(&p.spec, "p..1.json");
+	CU_ASSERT(!state_put_port(s, &p));
+	CU_ASSERT_FATAL(!state_load(s, &snap, err, sizeof(err)));
+	CU_ASSERT_EQUAL(snap.ntenants, 1);
+	CU_ASSERT_EQUAL(snap.nports, 1);
+	if (snap.ntenants)
+		CU_ASSERT_STRING_EQUAL(snap.tenants[0].spec.name, "t.1.");
+	if (snap.nports)
+		CU_ASSERT_STRING_EQUAL(snap.ports[0].spec.name, "p..1.json");
+	state_snapshot_free(&snap);
+	state_close(s);
+}
+
 static int test_init(void)
 {
 	snprintf(test_dir, sizeof(test_dir), "/tmp/vstack-state.XXXXXX");
@@ -396,6 +449,7 @@ int main(void)
 		{ "damaged endpoint records are skipped", test_endpoint_damaged },
 		{ "fingerprints", test_fingerprint },
 		{ "open errors", test_open_errors },
+		{ "no name starts with a dot", test_dot_names },
 	};
 
 	return cunit_run("state", tests, sizeof(tests) / sizeof(tests[0]),
