@@ -271,21 +271,44 @@ int cmd_tenant_origin(struct cmd_ctx *c, const char *name,
 }
 
 /**
+ * cmd_state_rc() - what a failed state write or removal means for the
+ *		    command that made it
+ * @c:		state
+ * @rc:		what state_put_*() or state_del_*() returned (they log)
+ *
+ * A change the state directory does not hold is lost at the next start,
+ * so a command fails, and undoes its change, when its record cannot be
+ * written. Not so while reconcile_start() restores: what it writes is
+ * already on disk (a record) or comes back with the config file, and
+ * the record in place is left as it was (writes go through a rename).
+ *
+ * Return: @rc, or 0 while restoring
+ */
+int cmd_state_rc(const struct cmd_ctx *c, int rc)
+{
+	return c->restoring ? 0 : rc;
+}
+
+/**
  * cmd_tenant_record() - write a tenant's state record
  * @c:		state
  * @name:	tenant
+ * @config:	canonical text of its config section, NULL for vstackctl
  *
  * The record is made from the tenant table, not from what was asked:
  * a --pid is kept as the cgroup it resolved to (the process may be gone
  * at the next start), a weight only if it overrides the cgroup's.
+ *
+ * Return: 0 or -errno (see cmd_state_rc())
  */
-static void cmd_tenant_record(struct cmd_ctx *c, const char *name)
+static int cmd_tenant_record(struct cmd_ctx *c, const char *name,
+			     const char *config)
 {
 	const struct tenant *tn = tenant_find(c->tenants, name);
 	struct state_tenant st;
 
 	if (!c->state || !tn)
-		return;
+		return 0;
 	memset(&st, 0, sizeof(st));
 	spec_tenant_init(&st.spec);
 	snprintf(st.spec.name, sizeof(st.spec.name), "%s", tn->name);
@@ -302,24 +325,25 @@ static void cmd_tenant_record(struct cmd_ctx *c, const char *name)
 		st.spec.rate_bps = tn->rate_bps;
 		st.spec.has_rate = true;
 	}
-	st.config = (char *)cmd_tenant_config(c, name);
-	state_put_tenant(c->state, &st);
+	st.config = (char *)config;
+	return cmd_state_rc(c, state_put_tenant(c->state, &st));
 }
 
 /**
  * cmd_port_record() - write a port's state record
  * @c:		state
  * @p:		port
+ *
+ * Return: 0 or -errno (see cmd_state_rc())
  */
-static void cmd_port_record(struct cmd_ctx *c, const struct cmd_port *p)
+static int cmd_port_record(struct cmd_ctx *c, const struct cmd_port *p)
 {
 	struct state_port sp = { .spec = p->spec,
 				 .config = p->config,
 				 .netns_dev = p->netns_dev,
 				 .netns_ino = p->netns_ino };
 
-	if (c->state)
-		state_put_port(c->state, &sp);
+	return c->state ? cmd_state_rc(c, state_put_port(c->state, &sp)) : 0;
 }
 
 /**
@@ -644,10 +668,16 @@ int cmd_tenant_add(struct cmd_ctx *c, const struct spec_tenant *t,
 				 t->name, strerror(-rc));
 		return rc;
 	}
+	if ((rc = cmd_tenant_record(c, t->name, config))) {
+		tenant_del(c->tenants, t->name);
+		snprintf(err, errlen,
+			 "tenant '%s' not added: cannot write its record in %s: %s",
+			 t->name, state_dir(c->state), strerror(-rc));
+		return rc;
+	}
 	if (cmd_tenant_origin(c, t->name, config))
 		log_warn("tenant %s: out of memory noting its config section",
 			 t->name);
-	cmd_tenant_record(c, t->name);
 	if (c->vnet)
 		vnet_tenant_clear(c->vnet, id);
 	cmd_tenant_push(c, tenant_get(c->tenants, id));
@@ -669,9 +699,10 @@ int cmd_tenant_add(struct cmd_ctx *c, const struct spec_tenant *t,
 int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
 		   const char *config, char *err, size_t errlen)
 {
+	char was_cgroup[TENANT_CGROUP_MAX];
+	struct tenant_spec ts, was;
 	const struct tenant *cur;
-	struct tenant_spec ts;
-	int rc;
+	int rc, wrc;
 
 	if ((rc = spec_tenant_check(t, err, errlen)))
 		return rc;
@@ -695,6 +726,14 @@ int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
 		ts.weight = cur->weight_override ? cur->weight : 0;
 	if (!t->has_rate)
 		ts.rate_bps = cur->rate_bps;
+	/* And what it is now, to go back to if the record cannot be
+	 * written ("" unbinds). */
+	snprintf(was_cgroup, sizeof(was_cgroup), "%s", cur->cgroup);
+	memset(&was, 0, sizeof(was));
+	was.name = t->name;
+	was.cgroup = was_cgroup;
+	was.weight = cur->weight_override ? cur->weight : 0;
+	was.rate_bps = cur->rate_bps;
 
 	err[0] = '\0';
 	rc = tenant_set(c->tenants, &ts, err, errlen);
@@ -704,10 +743,26 @@ int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
 				 t->name, strerror(-rc));
 		return rc;
 	}
+	if ((rc = cmd_tenant_record(c, t->name,
+				    config ? config
+					   : cmd_tenant_config(c, t->name)))) {
+		wrc = tenant_set(c->tenants, &was, NULL, 0);
+		if (wrc)
+			log_err("tenant %s: cannot undo the change: %s",
+				t->name, strerror(-wrc));
+		snprintf(err, errlen,
+			 "tenant '%s' %s: cannot write its record in %s: %s",
+			 t->name,
+			 wrc ? "changed but not saved (lost at restart)"
+			     : "not changed",
+			 state_dir(c->state), strerror(-rc));
+		if (wrc)
+			cmd_tenant_push(c, tenant_find(c->tenants, t->name));
+		return rc;
+	}
 	if (config && cmd_tenant_origin(c, t->name, config))
 		log_warn("tenant %s: out of memory noting its config section",
 			 t->name);
-	cmd_tenant_record(c, t->name);
 	cmd_tenant_push(c, tenant_find(c->tenants, t->name));
 	log_info("tenant %s changed", t->name);
 	return 0;
@@ -753,14 +808,24 @@ int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
 			 name, n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
 		return -EBUSY;
 	}
+	/* The record first: a tenant that cannot be forgotten on disk
+	 * would come back at the next start. */
+	if (c->state &&
+	    (rc = cmd_state_rc(c, state_del_tenant(c->state, name)))) {
+		snprintf(err, errlen,
+			 "tenant '%s' not deleted: cannot remove its record in %s: %s",
+			 name, state_dir(c->state), strerror(-rc));
+		return rc;
+	}
 	if ((rc = tenant_del(c->tenants, name))) {
 		snprintf(err, errlen, "cannot delete tenant '%s': %s", name,
 			 strerror(-rc));
+		if (cmd_tenant_record(c, name, cmd_tenant_config(c, name)))
+			log_err("tenant %s: its record is gone, the tenant is not",
+				name);
 		return rc;
 	}
 	cmd_tenant_origin(c, name, NULL);
-	if (c->state)
-		state_del_tenant(c->state, name);
 	log_info("tenant %s deleted", name);
 	return 0;
 }
@@ -1033,8 +1098,13 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
 	if ((rc = netlink_link_setup(&ns, err, errlen)))
 		goto out;
 
+	if ((rc = cmd_port_record(c, &port))) {
+		snprintf(err, errlen,
+			 "port '%s' not added: cannot write its record in %s: %s",
+			 p->name, state_dir(c->state), strerror(-rc));
+		goto out;
+	}
 	c->ports[c->nports++] = port;
-	cmd_port_record(c, &port);
 	log_info("port %s added (network %s, tenant %s%s%s)", p->name,
 		 p->network, tn->name, fd >= 0 ? ", in " : "",
 		 fd >= 0 ? desc : "");
@@ -1237,7 +1307,8 @@ static void cmd_ports_check_gone(struct cmd_ctx *c)
 }
 
 /**
- * cmd_port_forget() - drop a deleted port from our table and the state
+ * cmd_port_forget() - drop a deleted port from our table (its record is
+ *		       already gone: cmd_port_unrecord())
  * @c:		state
  * @i:		its index in @c->ports
  */
@@ -1250,9 +1321,46 @@ static void cmd_port_forget(struct cmd_ctx *c, unsigned i)
 	memmove(&c->ports[i], &c->ports[i + 1],
 		(c->nports - i - 1) * sizeof(c->ports[0]));
 	c->nports--;
-	if (c->state)
-		state_del_port(c->state, name);
 	log_info("port %s deleted", name);
+}
+
+/**
+ * cmd_port_unrecord() - remove a port's record before the port goes
+ * @c:		state
+ * @i:		its index in @c->ports
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * First the record, then the device: a device cannot be brought back,
+ * a record can (cmd_port_record()) if deleting the device fails.
+ *
+ * Return: 0 or -errno (see cmd_state_rc())
+ */
+static int cmd_port_unrecord(struct cmd_ctx *c, unsigned i, char *err,
+			     size_t errlen)
+{
+	const char *name = c->ports[i].spec.name;
+	int rc;
+
+	if (!c->state ||
+	    !(rc = cmd_state_rc(c, state_del_port(c->state, name))))
+		return 0;
+	snprintf(err, errlen,
+		 "port '%.64s' not deleted: cannot remove its record in %s: %s",
+		 name, state_dir(c->state), strerror(-rc));
+	return rc;
+}
+
+/**
+ * cmd_port_rerecord() - write again the record of a port that stays
+ * @c:		state
+ * @i:		its index in @c->ports
+ */
+static void cmd_port_rerecord(struct cmd_ctx *c, unsigned i)
+{
+	if (cmd_port_record(c, &c->ports[i]))
+		log_err("port %s: not deleted, but its record is gone (lost at restart)",
+			c->ports[i].spec.name);
 }
 
 /*
@@ -1287,9 +1395,12 @@ int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 		return -ENOENT;
 	}
 	gone = cmd_port_device_gone(c, name);
+	if ((rc = cmd_port_unrecord(c, (unsigned)i, err, errlen)))
+		return rc;
 	if ((rc = vnet_port_del(c->vnet, name))) {
 		snprintf(err, errlen, "cannot delete port '%s': %s", name,
 			 strerror(-rc));
+		cmd_port_rerecord(c, (unsigned)i);
 		return rc;
 	}
 	if (!gone)
@@ -1338,17 +1449,30 @@ static int cmd_port_del_many(struct cmd_ctx *c, const char *const *names,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		k = cmd_port_find(c, names[i]);
+		if ((rc = cmd_port_unrecord(c, (unsigned)k, err, errlen))) {
+			while (i--)
+				cmd_port_rerecord(c, (unsigned)cmd_port_find(
+							     c, names[i]));
+			free(gone);
+			return rc;
+		}
 		gone[i] = cmd_port_device_gone(c, names[i]);
+	}
 	rc = vnet_port_del_many(c->vnet, names, n);
 	/* What vnet let go of is gone; a port it kept (a worker did not
-	 * let go in time) stays in our table too. */
+	 * let go in time) stays in our table too, and gets its record
+	 * back. */
 	for (i = 0; i < n; i++) {
 		struct vnet_port_info info;
 
-		if (!vnet_port_get(c->vnet, names[i], &info) ||
-		    (k = cmd_port_find(c, names[i])) < 0)
+		if ((k = cmd_port_find(c, names[i])) < 0)
 			continue;
+		if (!vnet_port_get(c->vnet, names[i], &info)) {
+			cmd_port_rerecord(c, (unsigned)k);
+			continue;
+		}
 		if (!gone[i])
 			cmd_port_vanish(&c->ports[k].spec,
 					c->ports[k].netns_dev,

@@ -116,6 +116,8 @@ struct cmd_ctl_stats {
  * @start_ns:	CLOCK_MONOTONIC at cmd_ctx_init(), for the uptime in stats
  * @cpu:	per-worker CPU use, updated by cmd_tick()
  * @ctl:	the control socket's counters
+ * @restoring:	reconcile_start() is running: a record that cannot be
+ *		written does not fail the change (cmd_state_rc())
  */
 struct cmd_ctx {
 	struct vnet *vnet;
@@ -136,6 +138,7 @@ struct cmd_ctx {
 	uint64_t start_ns;
 	struct cmd_cpu cpu[CMD_MAX_WORKERS];
 	struct cmd_ctl_stats ctl;
+	bool restoring;
 };
 
 void cmd_ctx_init(struct cmd_ctx *c, struct vnet *v, struct tenant_table *t);

@@ -108,13 +108,15 @@ static int cmd_ep_room(struct cmd_ctx *c, char *err, size_t errlen)
  * cmd_ep_record() - write an endpoint's state record
  * @c:		state
  * @ep:		endpoint
+ *
+ * Return: 0 or -errno (see cmd_state_rc())
  */
-static void cmd_ep_record(struct cmd_ctx *c, const struct cmd_endpoint *ep)
+static int cmd_ep_record(struct cmd_ctx *c, const struct cmd_endpoint *ep)
 {
 	struct state_endpoint se = { .spec = ep->spec, .config = ep->config };
 
-	if (c->state)
-		state_put_endpoint(c->state, &se);
+	return c->state ? cmd_state_rc(c, state_put_endpoint(c->state, &se))
+			: 0;
 }
 
 /**
@@ -216,8 +218,19 @@ int cmd_ep_add(struct cmd_ctx *c, const struct spec_endpoint *e,
 		if (!ep.spec.mtu)
 			ep.spec.mtu = SPEC_MTU_DEFAULT;
 	}
+	if ((rc = cmd_ep_record(c, &ep))) {
+		int drc = stack_ep_del(c->stack, e->name);
+
+		if (drc)
+			log_err("endpoint %s: rollback failed: %s", e->name,
+				strerror(-drc));
+		snprintf(err, errlen,
+			 "endpoint '%s' not added: cannot write its record in %s: %s",
+			 e->name, state_dir(c->state), strerror(-rc));
+		free(ep.config);
+		return rc;
+	}
 	c->eps[c->neps++] = ep;
-	cmd_ep_record(c, &ep);
 	log_info("endpoint %s added (network %s, tenant %s)", e->name,
 		 e->network, tn->name);
 	return 0;
@@ -241,10 +254,22 @@ int cmd_ep_del(struct cmd_ctx *c, const char *name, char *err, size_t errlen)
 		snprintf(err, errlen, "endpoint '%.64s' not found", name);
 		return -ENOENT;
 	}
+	/* The record first, as for ports: it can be written again if the
+	 * stack refuses, sockets reset cannot be brought back. */
+	if (c->state &&
+	    (rc = cmd_state_rc(c, state_del_endpoint(c->state, name)))) {
+		snprintf(err, errlen,
+			 "endpoint '%.64s' not deleted: cannot remove its record in %s: %s",
+			 name, state_dir(c->state), strerror(-rc));
+		return rc;
+	}
 	/* Already gone from the stack is what we want. */
 	if (c->stack && (rc = stack_ep_del(c->stack, name)) && rc != -ENOENT) {
 		snprintf(err, errlen, "cannot delete endpoint '%s': %s", name,
 			 strerror(-rc));
+		if (cmd_ep_record(c, &c->eps[i]))
+			log_err("endpoint %s: not deleted, but its record is gone (lost at restart)",
+				name);
 		return rc;
 	}
 	snprintf(n, sizeof(n), "%s", c->eps[i].spec.name);
@@ -252,8 +277,6 @@ int cmd_ep_del(struct cmd_ctx *c, const char *name, char *err, size_t errlen)
 	memmove(&c->eps[i], &c->eps[i + 1],
 		(c->neps - (unsigned)i - 1) * sizeof(c->eps[0]));
 	c->neps--;
-	if (c->state)
-		state_del_endpoint(c->state, n);
 	log_info("endpoint %s deleted", n);
 	return 0;
 }

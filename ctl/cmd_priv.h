@@ -19,6 +19,7 @@ void cmd_jstr(struct json_object *o, const char *k, const char *v);
 void cmd_ju64(struct json_object *o, const char *k, uint64_t v);
 void cmd_ji64(struct json_object *o, const char *k, int64_t v);
 
+int cmd_state_rc(const struct cmd_ctx *c, int rc);
 unsigned cmd_tenant_eps(const struct cmd_ctx *c, uint32_t id);
 int cmd_ep_handle(struct cmd_ctx *c, const struct proto_request *req,
 		  struct json_object *result, char *err, size_t errlen);

@@ -440,10 +440,14 @@ int reconcile_start(struct cmd_ctx *c, const struct config *cfg,
 	int rc;
 
 	memset(n, 0, sizeof(*n));
-	if ((rc = reconcile_start_tenants(c, cfg, snap, n, err, errlen)) ||
-	    (rc = reconcile_start_ports(c, cfg, snap, n, err, errlen)))
-		return rc;
-	return reconcile_start_endpoints(c, cfg, snap, n, err, errlen);
+	/* A full state directory must not keep objects from coming back:
+	 * their records are on disk already, or their sections are. */
+	c->restoring = true;
+	if (!(rc = reconcile_start_tenants(c, cfg, snap, n, err, errlen)) &&
+	    !(rc = reconcile_start_ports(c, cfg, snap, n, err, errlen)))
+		rc = reconcile_start_endpoints(c, cfg, snap, n, err, errlen);
+	c->restoring = false;
+	return rc;
 }
 
 /**

@@ -15,7 +15,10 @@
 #   - sections changed or removed while vstackd was down are applied at
 #     the next start; a damaged state record is reported and skipped;
 #   - a restart with more workers than the (single-queue) devices have
-#     queues makes them anew.
+#     queues makes them anew;
+#   - a state directory that is full or read-only: a change it cannot
+#     record fails with one line and is undone, so a restart shows what
+#     the daemon showed.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 A=$(mk_ns a); B=$(mk_ns b); C=$(mk_ns c); D=$(mk_ns d); E=$(mk_ns e)
@@ -142,4 +145,43 @@ assert_eq "$(vctl_json port list | jq_py "[p['queues'] for p in d['ports'] if p[
 	"queues of $PA with two workers"
 assert_port_in_ns "$B" "$PB" 10.75.0.22/24
 ping_ok "$A" 10.75.0.22 || fail "no ping after the devices were made anew"
+stop_vstackd
+
+# --- a state directory that cannot take a record -------------------------------
+# A change the directory does not hold would be gone at the next start: the
+# command fails with one line and is undone. A small tmpfs, filled up, then
+# read-only.
+SMALL=$T/small-state
+mkdir "$SMALL"
+mount -t tmpfs -o size=256k,mode=0700 "${P}state" "$SMALL" || skip "cannot mount a tmpfs"
+on_cleanup "umount -l '$SMALL'"
+start_vstackd --workers 1 --state "$SMALL"
+vctl tenant add bronze --weight 70
+vctl tenant add lead
+vctl port add "$PE" --tenant bronze --netns "$E" --address 10.77.0.5/24
+dd if=/dev/zero of="$SMALL/filler" bs=4k 2>/dev/null || true
+PF=$(ifname f)
+expect_ctl_error "tenant add, state full" tenant add tin
+assert_contains "$(<"$T/ctl.err")" "No space left on device" "tenant add on a full state directory"
+expect_ctl_error "tenant set, state full" tenant set bronze --weight 90
+assert_contains "$(<"$T/ctl.err")" "not changed" "tenant set on a full state directory"
+expect_ctl_error "port add, state full" port add "$PF" --netns "$E"
+assert_contains "$(<"$T/ctl.err")" "not added" "port add on a full state directory"
+! link_exists "$E" "$PF" || fail "$PF's device left after its record could not be written"
+rm -f "$SMALL/filler"
+mount -o remount,ro "$SMALL"
+expect_ctl_error "tenant del, state read-only" tenant del lead
+expect_ctl_error "port del, state read-only" port del "$PE"
+assert_port_in_ns "$E" "$PE" 10.77.0.5/24
+mount -o remount,rw "$SMALL"
+tenants() { vctl_json tenant list | jq_py "sorted(t['name'] for t in d['tenants'])" | tr '\n' ' '; }
+before=$(tenants)
+assert_eq "$before" "bronze default lead " "tenants after the refused changes"
+assert_eq "$(tenant_field bronze weight)" 70 "bronze's weight after a refused set"
+stop_vstackd
+start_vstackd --workers 1 --state "$SMALL"
+assert_eq "$(tenants)" "$before" "tenants after a restart"
+assert_eq "$(tenant_field bronze weight)" 70 "bronze's weight after a restart"
+assert_eq "$(names)" "$PE " "ports after a restart"
+vctl port del "$PE"
 stop_vstackd
