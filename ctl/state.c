@@ -4,11 +4,13 @@
  *	     endpoint
  *
  * See state.h for the layout and what a record holds. Writes are atomic by
- * rename(2); they are not fsync'ed one by one (a vstackd crash cannot lose
- * a renamed file, only a power cut can, and that takes the TAP devices
- * with it anyway). state_sync(), called from the control loop's tick,
- * flushes the file system once after a burst of changes, so a power cut
- * loses at most the last second of them.
+ * rename(2), and each temporary file is fsync'ed before it is renamed, so
+ * a crash leaves the old record or the new one, never an empty file. The
+ * directory is not synced one record at a time (a lost rename only loses
+ * the change, and a power cut takes the TAP devices with it anyway):
+ * state_sync(), called from the control loop's tick, flushes the file
+ * system once after a burst of changes, so a power cut loses at most the
+ * last second of them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -648,6 +650,11 @@ static int state_write(struct state *s, enum state_kind kind, const char *name,
 	}
 	if (!rc && write(fd, "\n", 1) != 1)
 		rc = -EIO;
+	/* The data before the name: a rename can reach the disk before the
+	 * file's blocks do (ext4 without auto_da_alloc, xfs), and a crash
+	 * then leaves an empty record where the old one was. */
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
 	if (close(fd) < 0 && !rc)
 		rc = -errno;
 	if (!rc && renameat(s->kindfd[kind], tmp, s->kindfd[kind], file) < 0)
