@@ -34,7 +34,10 @@
  * starts. Requests are answered in order, one at a time: while a response
  * has not been written out completely, the client's further input waits
  * (we stop polling for POLLIN), so a client that does not read cannot make
- * us buffer without bound. The number of clients is bounded too, and so is
+ * us buffer without bound. Nor can it keep its slot: a response that has
+ * not moved for SERVER_WRITE_MS closes the connection, and when every slot
+ * is taken, the client quiet for longest makes room, counting a response
+ * stuck in its socket as quiet. The number of clients is bounded too, and so is
  * the rate at which one client's requests are answered: a budget of
  * SERVER_REQ_PER_SEC requests a second, in bursts of SERVER_REQ_BURST. A
  * client beyond it is not refused; its requests wait (we stop reading from
@@ -82,6 +85,7 @@
 
 #define SERVER_MAX_CLIENTS 32
 #define SERVER_REQUEST_MS 10000 /* to finish sending a request once begun */
+#define SERVER_WRITE_MS 10000 /* to take some of a response (like http.c) */
 #define SERVER_BACKLOG 16
 #define SERVER_REQ_PER_SEC 200 /* requests one client gets answered */
 #define SERVER_REQ_BURST 100
@@ -118,6 +122,7 @@ enum server_fd {
  * @outoff:	bytes of @out already written
  * @eof:	the peer closed its side, or we decided to hang up
  * @active_ms:	when it last sent something
+ * @moved_ms:	when @out was queued or last took a write
  * @reqs:	requests it may have answered (SERVER_REQ_PER_SEC)
  * @throttled:	its requests wait for its budget
  */
@@ -135,6 +140,7 @@ struct server_client {
 	size_t outoff;
 	bool eof;
 	uint64_t active_ms;
+	uint64_t moved_ms;
 	struct tbucket reqs;
 	bool throttled;
 };
@@ -525,6 +531,7 @@ static int server_flush(struct server_client *cl)
 		if (n < 0)
 			return -errno;
 		cl->outoff += (size_t)n;
+		cl->moved_ms = server_now_ms();
 	}
 	free(cl->out);
 	cl->out = NULL;
@@ -547,6 +554,7 @@ static int server_respond(struct server_client *cl, char *line, size_t len)
 	cl->out = line;
 	cl->outlen = len;
 	cl->outoff = 0;
+	cl->moved_ms = server_now_ms();
 	return server_flush(cl);
 }
 
@@ -687,10 +695,26 @@ static int server_read(struct server_client *cl, struct cmd_ctx *cmd)
 }
 
 /**
- * server_idlest() - the client quiet for longest that is not being answered
+ * server_quiet_since() - when a client last moved a byte either way
+ * @cl:		client
+ *
+ * A client that is not reading its response is as quiet as one that
+ * sends nothing: what counts then is when the response last moved.
+ *
+ * Return: CLOCK_MONOTONIC milliseconds
+ */
+static uint64_t server_quiet_since(const struct server_client *cl)
+{
+	if (cl->out && cl->moved_ms > cl->active_ms)
+		return cl->moved_ms;
+	return cl->active_ms;
+}
+
+/**
+ * server_idlest() - the client quiet for longest
  * @s:		server
  *
- * Return: client, or NULL if every client has a response in flight
+ * Return: client, or NULL if there is none
  */
 static struct server_client *server_idlest(struct server *s)
 {
@@ -700,19 +724,22 @@ static struct server_client *server_idlest(struct server *s)
 	for (i = 0; i < SERVER_MAX_CLIENTS; i++) {
 		struct server_client *cl = &s->clients[i];
 
-		if (cl->fd >= 0 && !cl->out &&
-		    (!best || cl->active_ms < best->active_ms))
+		if (cl->fd >= 0 &&
+		    (!best || server_quiet_since(cl) < server_quiet_since(best)))
 			best = cl;
 	}
 	return best;
 }
 
 /**
- * server_reap_stalled() - close clients stuck halfway through a request
+ * server_reap_stalled() - close clients stuck halfway through a request,
+ *			   or not reading their response
  * @s:		server
  *
  * A request is one line, sent at once by any real client; one begun more
- * than SERVER_REQUEST_MS ago and still not ended is not coming.
+ * than SERVER_REQUEST_MS ago and still not ended is not coming. A response
+ * none of which the client has taken for SERVER_WRITE_MS will not be read
+ * either (vstackctl reads as soon as it has sent).
  */
 static void server_reap_stalled(struct server *s)
 {
@@ -726,6 +753,11 @@ static void server_reap_stalled(struct server *s)
 		    now - cl->active_ms > SERVER_REQUEST_MS) {
 			log_info("control connection of pid %d sent half a request and stopped; closing it",
 				 (int)cl->pid);
+			server_client_close(cl);
+		} else if (cl->fd >= 0 && cl->out &&
+			   now - cl->moved_ms > SERVER_WRITE_MS) {
+			log_info("control connection of pid %d has not read its response for %u s; closing it",
+				 (int)cl->pid, SERVER_WRITE_MS / 1000);
 			server_client_close(cl);
 		}
 	}
@@ -777,12 +809,13 @@ static void server_accept(struct server *s)
 		}
 	}
 	if (!cl && (cl = server_idlest(s))) {
-		/* Full: the connection that has been quiet longest (and is
-		 * not being answered) makes room, so idle or stalled clients
-		 * cannot lock everyone else out. */
+		/* Full: the connection that has been quiet longest makes
+		 * room, so idle or stalled clients, or clients that do not
+		 * read, cannot lock everyone else out. */
 		log_info("closing the control connection of pid %d, idle for %llu ms, to make room",
 			 (int)cl->pid,
-			 (unsigned long long)(server_now_ms() - cl->active_ms));
+			 (unsigned long long)(server_now_ms() -
+					      server_quiet_since(cl)));
 		server_client_close(cl);
 	}
 	if (!cl) {

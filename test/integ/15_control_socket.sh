@@ -4,8 +4,9 @@
 #   - an unprivileged user is refused state changes with one clear line
 #     and a non-zero exit; a member of the "vstack" group is allowed;
 #   - malformed, oversized, binary, wrong-version and wrong-typed requests,
-#     half-sent requests and a crowd of idle connections each get an error
-#     (or are cut off) and leave the daemon up and unchanged;
+#     half-sent requests, a crowd of idle connections and a crowd that
+#     never reads its responses each get an error (or are cut off) and
+#     leave the daemon up and unchanged;
 #   - after start-up vstackd holds only CAP_NET_ADMIN, CAP_SYS_ADMIN and
 #     CAP_SYS_PTRACE (main thread: effective, permitted and bounding sets,
 #     as read from /proc), its workers none, and it says so in its log.
@@ -176,6 +177,31 @@ wait "$FLOOD" || fail "the pipelining client failed"
 assert_eq "$(cat "$T/flood.out")" 1000 "pipelined requests answered"
 assert_ge "$(vctl_json stats | jq_py 'd["control"]["throttled"]')" $((thr0 + 1)) \
 	"budget waits counted"
+# Every slot taken by a client that pipelines requests and never reads the
+# answers: the one whose response has not moved for longest makes room for
+# vstackctl, and all of them are closed once their responses have not moved
+# for 10 s.
+"$PY" - "$VSTACK_SOCK" <<'PYEOF' &
+import socket, sys, time
+req = b'{"version":1,"command":"stats","args":{}}\n'
+socks = []
+for i in range(32):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    s.sendall(req * 400)
+    socks.append(s)
+time.sleep(40)
+PYEOF
+DEAF=$!
+sleep 3
+assert_eq "$(port_names | sort | tr '\n' ' ')" "$(printf '%s\n' "$PA" "$PB" | sort | tr '\n' ' ')" \
+	"port list while 32 clients do not read their responses"
+clients_left() { (($(vctl_json stats | jq_py 'd["control"]["clients"]') <= 1)); }
+wait_until 20 clients_left || fail "clients that do not read still connected after 20 s"
+grep -q "has not read its response for 10 s; closing it" "$VSTACKD_LOG" ||
+	fail "no word about closing clients that do not read"
+kill "$DEAF" 2>/dev/null || true
+wait "$DEAF" 2>/dev/null || true
 assert_eq "$(port_names | sort | tr '\n' ' ')" "$(printf '%s\n' "$PA" "$PB" | sort | tr '\n' ' ')" \
 	"ports after the hostile requests"
 ping_ok "$A" 10.77.0.2 || fail "switching broken after the hostile requests"
