@@ -22,8 +22,13 @@
  *
  * The socket is mode 0666: who may use the stack is decided by tenant, not
  * by file permissions (an application in a container runs as any user).
- * The number of connections is bounded (APPSRV_MAX_APPS); the stack bounds
- * the contexts of each tenant.
+ * So any local user can connect, and the bounds are what keep one from
+ * locking the others out: the number of connections (APPSRV_MAX_APPS), of
+ * them those of one peer uid (APPSRV_MAX_APPS_PER_UID; root is only held
+ * to the first), and the time from connect to hello (APPSRV_HELLO_MS,
+ * enforced by appsrv_tick() from the control loop's tick): a connection
+ * that has not sent it by then, or that is being refused and never sent
+ * it, is closed. The stack bounds the contexts of each tenant.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -34,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app_proto.h"
@@ -56,6 +62,8 @@
  * @app:	its state in the stack, NULL for a connection being refused
  * @fd:		the connection (the stack's once @app is set)
  * @pid:	the peer's pid, for messages
+ * @uid:	the peer's uid (APPSRV_MAX_APPS_PER_UID)
+ * @since_ms:	when it connected (APPSRV_HELLO_MS)
  * @refuse_err:	why it is refused (positive errno), with @refuse_msg
  * @next, @prev: in the server's list of connections
  */
@@ -63,6 +71,8 @@ struct appsrv_conn {
 	struct stack_app *app;
 	int fd;
 	pid_t pid;
+	uid_t uid;
+	uint64_t since_ms;
 	int refuse_err;
 	char refuse_msg[VSAPP_MSG_MAX];
 	struct appsrv_conn *next, *prev;
@@ -123,6 +133,36 @@ static uint32_t appsrv_tenant_of(struct appsrv *a, pid_t pid,
 		tenant_foreach(a->tenants, appsrv_walk_tenant, &f);
 	*name = f.name;
 	return f.id;
+}
+
+/**
+ * appsrv_now_ms() - CLOCK_MONOTONIC in milliseconds
+ *
+ * Return: now
+ */
+static uint64_t appsrv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/**
+ * appsrv_uid_count() - connections of one peer uid
+ * @a:		server
+ * @uid:	the uid
+ *
+ * Return: their number
+ */
+static unsigned appsrv_uid_count(const struct appsrv *a, uid_t uid)
+{
+	const struct appsrv_conn *c;
+	unsigned n = 0;
+
+	for (c = a->conns; c; c = c->next)
+		n += c->uid == uid;
+	return n;
 }
 
 /**
@@ -188,6 +228,17 @@ static void appsrv_accept_one(struct appsrv *a, int fd)
 			      "vstackd is busy: too many applications attached");
 		return;
 	}
+	if (cred.uid != 0 &&
+	    appsrv_uid_count(a, cred.uid) >= APPSRV_MAX_APPS_PER_UID) {
+		log_warn("refusing app pid %d: uid %u has %u applications attached already",
+			 (int)cred.pid, (unsigned)cred.uid,
+			 APPSRV_MAX_APPS_PER_UID);
+		snprintf(msg, sizeof(msg),
+			 "too many applications of uid %u attached (at most %u)",
+			 (unsigned)cred.uid, APPSRV_MAX_APPS_PER_UID);
+		appsrv_refuse(fd, EMFILE, msg);
+		return;
+	}
 	tenant = appsrv_tenant_of(a, cred.pid, &tname);
 	conn = calloc(1, sizeof(*conn));
 	if (!conn) {
@@ -195,6 +246,8 @@ static void appsrv_accept_one(struct appsrv *a, int fd)
 		return;
 	}
 	conn->pid = cred.pid;
+	conn->uid = cred.uid;
+	conn->since_ms = appsrv_now_ms();
 	rc = stack_app_new(a->stack, fd, tenant, cred.pid, &conn->app);
 	if (rc) {
 		if (rc == -EPERM)
@@ -296,6 +349,58 @@ void appsrv_handle(struct appsrv *a)
 			appsrv_conn_close(a, conn);
 		}
 	}
+}
+
+/* Has @conn yet to send its hello (or is it being refused)? */
+static bool appsrv_conn_waiting(const struct appsrv_conn *conn)
+{
+	return !conn->app || !stack_app_running(conn->app);
+}
+
+/**
+ * appsrv_tick() - close the connections that sent no hello in time
+ * @a:		server, or NULL
+ *
+ * From the control loop's tick. A refused connection is told why first.
+ */
+void appsrv_tick(struct appsrv *a)
+{
+	struct appsrv_conn *conn, *next;
+	uint64_t now = appsrv_now_ms();
+	unsigned n = 0;
+
+	if (!a)
+		return;
+	for (conn = a->conns; conn; conn = next) {
+		next = conn->next;
+		if (!appsrv_conn_waiting(conn) ||
+		    now - conn->since_ms <= APPSRV_HELLO_MS)
+			continue;
+		if (!conn->app)
+			appsrv_refuse_now(conn);
+		appsrv_conn_close(a, conn);
+		n++;
+	}
+	if (n)
+		log_info("closed %u application connection%s that sent no hello within %u ms",
+			 n, n == 1 ? "" : "s", APPSRV_HELLO_MS);
+}
+
+/**
+ * appsrv_waiting() - does some connection wait for its hello (so the
+ *		      control loop must keep ticking)?
+ * @a:		server, or NULL
+ *
+ * Return: true if so
+ */
+bool appsrv_waiting(const struct appsrv *a)
+{
+	const struct appsrv_conn *conn;
+
+	for (conn = a ? a->conns : NULL; conn; conn = conn->next)
+		if (appsrv_conn_waiting(conn))
+			return true;
+	return false;
 }
 
 /**

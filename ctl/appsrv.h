@@ -16,6 +16,7 @@
 #ifndef VSTACK_CTL_APPSRV_H
 #define VSTACK_CTL_APPSRV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,12 +25,18 @@ struct stack;
 struct tenant_table;
 
 #define APPSRV_MAX_APPS 4096 /* application connections at once */
+/* Of them, for one peer uid other than root: one user cannot take them
+ * all (the socket is open to every user). */
+#define APPSRV_MAX_APPS_PER_UID 512
+#define APPSRV_HELLO_MS 3000 /* from connect to hello */
 
 int appsrv_open(struct appsrv **out, const char *path, struct stack *stack,
 		struct tenant_table *tenants, char *err, size_t errlen);
 int appsrv_fd(const struct appsrv *a);
 void appsrv_handle(struct appsrv *a);
 unsigned appsrv_count(const struct appsrv *a);
+void appsrv_tick(struct appsrv *a);
+bool appsrv_waiting(const struct appsrv *a);
 void appsrv_close(struct appsrv *a);
 
 #endif /* VSTACK_CTL_APPSRV_H */

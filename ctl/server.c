@@ -871,7 +871,8 @@ static bool server_needs_tick(const struct server *s, struct cmd_ctx *cmd)
 {
 	unsigned i;
 
-	if (cmd_cgroups_need_tick(cmd) || (s->http && http_busy(s->http)))
+	if (cmd_cgroups_need_tick(cmd) || (s->http && http_busy(s->http)) ||
+	    appsrv_waiting(s->apps))
 		return true;
 	for (i = 0; i < SERVER_MAX_CLIENTS; i++)
 		if (s->clients[i].fd >= 0)
@@ -1037,6 +1038,7 @@ int server_run(struct server *s, struct cmd_ctx *cmd, struct vnet *v,
 			if (cmd->state)
 				state_sync(cmd->state);
 			server_reap_stalled(s);
+			appsrv_tick(s->apps);
 			server_resume(s, cmd);
 			server_pace_tick(&pace, s, cmd, v);
 		}

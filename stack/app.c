@@ -443,6 +443,17 @@ int stack_app_fd(const struct stack_app *a)
 }
 
 /**
+ * stack_app_running() - has the application been welcomed (past HELLO)?
+ * @a:	application
+ *
+ * Return: true once its context is running
+ */
+bool stack_app_running(const struct stack_app *a)
+{
+	return a->running;
+}
+
+/**
  * stack_app_free() - release everything of an application
  * @a:	application (NULL is fine)
  */

@@ -116,6 +116,7 @@ int stack_app_new(struct stack *s, int fd, uint32_t tenant, pid_t pid,
 /* The connection is readable or hung up: 0 to keep it, < 0 to free it. */
 int stack_app_io(struct stack_app *a);
 int stack_app_fd(const struct stack_app *a);
+bool stack_app_running(const struct stack_app *a);
 void stack_app_free(struct stack_app *a);
 
 #endif /* VSTACK_STACK_H */
