@@ -2032,15 +2032,31 @@ static const struct ctl_cmd *ctl_find(int argc, char **argv, int *used)
 			return c;
 		}
 	}
-	if (noun_ok && (argc < 2 || !strcmp(argv[1], "--help") ||
-			!strcmp(argv[1], "-h"))) {
+	/* A noun alone is an error: one line naming its verbs, on stderr.
+	 * Asked for, the list of its commands is the help, on stdout. */
+	if (noun_ok && argc < 2) {
+		char verbs[128] = "";
+		size_t off = 0;
+
+		for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
+			if (strcmp(ctl_cmds[i].noun, argv[0]) ||
+			    off >= sizeof(verbs))
+				continue;
+			off += (size_t)snprintf(verbs + off, sizeof(verbs) - off,
+						"%s%s", off ? ", " : "",
+						ctl_cmds[i].verb);
+		}
+		ctl_usage_error(NULL, "'%s' needs a command: %s", argv[0],
+				verbs);
+	}
+	if (noun_ok && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("Usage:\n");
 		for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
 			if (!strcmp(ctl_cmds[i].noun, argv[0]))
 				printf("  vstackctl %s %s ...\n", argv[0],
 				       ctl_cmds[i].verb);
 		}
-		exit(argc < 2 ? 2 : 0);
+		exit(0);
 	}
 	if (noun_ok)
 		ctl_usage_error(NULL, "unknown command '%s %s'", argv[0],
@@ -2083,10 +2099,8 @@ int main(int argc, char **argv)
 					argv[optind - 1]);
 		}
 	}
-	if (optind >= argc) {
-		fputs(ctl_usage, stderr);
-		return 2;
-	}
+	if (optind >= argc)
+		ctl_usage_error(NULL, "missing COMMAND");
 
 	cmd = ctl_find(argc - optind, argv + optind, &used);
 	/* The command's own getopt sees "noun verb ARGS": skip the name. */

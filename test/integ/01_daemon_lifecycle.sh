@@ -7,7 +7,8 @@
 # a namespace or in the root namespace, and a start after that has none.
 # Stopping in the middle of a TCP stream is clean, as is deleting a port;
 # a second daemon on a busy socket refuses with one clear line; bad
-# requests get one clear error line and leave the daemon up and unchanged;
+# requests (a noun without its verb, a name starting with '.', ...) get one
+# clear error line and leave the daemon up and unchanged;
 # vstackctl without a daemon says so. A descriptor leaked by its parent is
 # closed at start.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -118,6 +119,19 @@ expect_ctl_error "MTU not a number" port add "$(ifname u3)" --netns "$B" --mtu j
 expect_ctl_error "nonexistent netns" port add "$(ifname n1)" --netns "${P}no-such-ns"
 expect_ctl_error "name longer than 15" port add "${P}too-long-name" --netns "$B"
 expect_ctl_error "unknown command" frobnicate
+expect_ctl_error "no command"
+for noun in tenant port endpoint network fdb; do
+	expect_ctl_error "'$noun' without a verb" "$noun"
+	out=$(vctl "$noun" 2>/dev/null) || true
+	[[ -z $out ]] || fail "'vstackctl $noun' wrote to stdout: $out"
+done
+# A leading dot would hide the record in the state directory.
+expect_ctl_error "tenant name starting with a dot" tenant add .t1
+expect_ctl_error "tenant name '..'" tenant add ..
+expect_ctl_error "port name starting with a dot" port add .rvp1
+expect_ctl_error "network name starting with a dot" port add "$(ifname d1)" --network .net
+assert_contains "$(vctl tenant list)" "default" "tenant list after the dotted names"
+assert_not_contains "$(vctl tenant list)" ".t1" "tenant list after the dotted names"
 assert_eq "$(port_names)" "$PA" "port list after the failed requests"
 left=$(_our_root_links)
 [[ -z $left ]] || fail "failed requests left devices in the root namespace: $left"
