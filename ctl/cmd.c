@@ -132,7 +132,7 @@ void cmd_tick(struct cmd_ctx *c)
  */
 bool cmd_cgroups_need_tick(const struct cmd_ctx *c)
 {
-	return c->tenants && tenant_needs_poll(c->tenants);
+	return c->nunbound || (c->tenants && tenant_needs_poll(c->tenants));
 }
 
 /**
@@ -178,6 +178,9 @@ void cmd_ctx_fini(struct cmd_ctx *c)
 	free(c->torigin);
 	c->torigin = NULL;
 	c->ntorigin = 0;
+	free(c->unbound);
+	c->unbound = NULL;
+	c->nunbound = 0;
 }
 
 /**
@@ -290,6 +293,37 @@ int cmd_state_rc(const struct cmd_ctx *c, int rc)
 }
 
 /**
+ * cmd_tenant_unbound_find() - a tenant waiting for its cgroup
+ * @c:		state
+ * @name:	tenant
+ *
+ * Return: its entry, or NULL
+ */
+static struct cmd_tenant_unbound *cmd_tenant_unbound_find(struct cmd_ctx *c,
+							  const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nunbound; i++)
+		if (!strcmp(c->unbound[i].name, name))
+			return &c->unbound[i];
+	return NULL;
+}
+
+/**
+ * cmd_tenant_unbound_drop() - a tenant no longer waits for its cgroup
+ * @c:		state
+ * @name:	tenant
+ */
+static void cmd_tenant_unbound_drop(struct cmd_ctx *c, const char *name)
+{
+	struct cmd_tenant_unbound *ub = cmd_tenant_unbound_find(c, name);
+
+	if (ub)
+		*ub = c->unbound[--c->nunbound];
+}
+
+/**
  * cmd_tenant_record() - write a tenant's state record
  * @c:		state
  * @name:	tenant
@@ -305,6 +339,7 @@ static int cmd_tenant_record(struct cmd_ctx *c, const char *name,
 			     const char *config)
 {
 	const struct tenant *tn = tenant_find(c->tenants, name);
+	const struct cmd_tenant_unbound *ub;
 	struct state_tenant st;
 
 	if (!c->state || !tn)
@@ -315,6 +350,11 @@ static int cmd_tenant_record(struct cmd_ctx *c, const char *name,
 	if (tn->cgroup[0]) {
 		snprintf(st.spec.cgroup, sizeof(st.spec.cgroup), "%s",
 			 tn->cgroup);
+		st.spec.has_cgroup = true;
+	} else if ((ub = cmd_tenant_unbound_find(c, name))) {
+		/* Still the record's cgroup, not yet back. */
+		snprintf(st.spec.cgroup, sizeof(st.spec.cgroup), "%s",
+			 ub->cgroup);
 		st.spec.has_cgroup = true;
 	}
 	if (tn->weight_override) {
@@ -479,8 +519,71 @@ static void cmd_tenant_event(const struct tenant *tn, enum tenant_event ev,
  */
 static void cmd_tick_tenants(struct cmd_ctx *c)
 {
-	if (c->tenants)
-		tenant_refresh(c->tenants, cmd_tenant_event, c);
+	unsigned i;
+
+	if (!c->tenants)
+		return;
+	tenant_refresh(c->tenants, cmd_tenant_event, c);
+	/* Tenants restored without their cgroup: bind each again as soon
+	 * as its cgroup is back (its record never stopped naming it). */
+	for (i = c->nunbound; i-- > 0;) {
+		struct cmd_tenant_unbound ub = c->unbound[i];
+		const struct tenant *tn = tenant_find(c->tenants, ub.name);
+		struct tenant_spec ts;
+
+		if (!tn || tn->cgroup[0]) {
+			cmd_tenant_unbound_drop(c, ub.name);
+			continue;
+		}
+		memset(&ts, 0, sizeof(ts));
+		ts.name = ub.name;
+		ts.cgroup = ub.cgroup;
+		ts.weight = tn->weight_override ? tn->weight : 0;
+		ts.rate_bps = tn->rate_bps;
+		if (tenant_set(c->tenants, &ts, NULL, 0))
+			continue;
+		cmd_tenant_unbound_drop(c, ub.name);
+		tn = tenant_find(c->tenants, ub.name);
+		log_info("tenant %s: cgroup %s is back; bound to it again (weight %u)",
+			 ub.name, ub.cgroup, tn->weight);
+		cmd_tenant_push(c, tn);
+	}
+}
+
+/**
+ * cmd_tenant_restore_unbound() - restore a tenant whose cgroup is missing
+ * @c:		state
+ * @t:		its record's spec, with the cgroup
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * The account comes back (its ports and endpoints need it) without a
+ * binding; its record keeps naming the cgroup, and the tick binds the
+ * tenant to it again once it exists (cmd_tick_tenants()).
+ *
+ * Return: 0 or -errno
+ */
+int cmd_tenant_restore_unbound(struct cmd_ctx *c, const struct spec_tenant *t,
+			       char *err, size_t errlen)
+{
+	struct cmd_tenant_unbound *ub;
+	struct spec_tenant bare = *t;
+	int rc;
+
+	ub = realloc(c->unbound, (c->nunbound + 1) * sizeof(*ub));
+	if (!ub) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	c->unbound = ub;
+	ub = &c->unbound[c->nunbound++];
+	snprintf(ub->name, sizeof(ub->name), "%s", t->name);
+	snprintf(ub->cgroup, sizeof(ub->cgroup), "%s", t->cgroup);
+	bare.has_cgroup = false;
+	bare.cgroup[0] = '\0';
+	if ((rc = cmd_tenant_add(c, &bare, NULL, err, errlen)))
+		cmd_tenant_unbound_drop(c, t->name);
+	return rc;
 }
 
 /**
@@ -699,8 +802,10 @@ int cmd_tenant_add(struct cmd_ctx *c, const struct spec_tenant *t,
 int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
 		   const char *config, char *err, size_t errlen)
 {
+	struct cmd_tenant_unbound *ub, ub_was;
 	char was_cgroup[TENANT_CGROUP_MAX];
 	struct tenant_spec ts, was;
+	bool had_ub = false;
 	const struct tenant *cur;
 	int rc, wrc;
 
@@ -743,9 +848,21 @@ int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
 				 t->name, strerror(-rc));
 		return rc;
 	}
+	/* A new binding (or none) replaces the one waiting for its cgroup. */
+	if ((t->has_cgroup || t->has_pid) &&
+	    (ub = cmd_tenant_unbound_find(c, t->name))) {
+		ub_was = *ub;
+		cmd_tenant_unbound_drop(c, t->name);
+		had_ub = true;
+	}
 	if ((rc = cmd_tenant_record(c, t->name,
 				    config ? config
 					   : cmd_tenant_config(c, t->name)))) {
+		if (had_ub && (ub = realloc(c->unbound, (c->nunbound + 1) *
+							 sizeof(*ub)))) {
+			c->unbound = ub;
+			c->unbound[c->nunbound++] = ub_was;
+		}
 		wrc = tenant_set(c->tenants, &was, NULL, 0);
 		if (wrc)
 			log_err("tenant %s: cannot undo the change: %s",
@@ -826,6 +943,7 @@ int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
 		return rc;
 	}
 	cmd_tenant_origin(c, name, NULL);
+	cmd_tenant_unbound_drop(c, name);
 	log_info("tenant %s deleted", name);
 	return 0;
 }

@@ -59,6 +59,16 @@ struct cmd_endpoint {
 };
 
 /**
+ * struct cmd_tenant_unbound - a tenant restored without its missing cgroup
+ * @name:	tenant
+ * @cgroup:	the cgroup its record names, bound again once it is back
+ */
+struct cmd_tenant_unbound {
+	char name[SPEC_NAME_MAX];
+	char cgroup[SPEC_CGROUP_MAX];
+};
+
+/**
  * struct cmd_tenant_origin - a tenant that came from the config file
  * @name:	tenant
  * @config:	canonical text of its section
@@ -109,6 +119,8 @@ struct cmd_ctl_stats {
  * @epcap:	room in @eps
  * @torigin:	tenants from the config file
  * @ntorigin:	number of @torigin
+ * @unbound:	tenants waiting for their cgroup to come back
+ * @nunbound:	number of @unbound
  * @state:	state directory every change is recorded in, or NULL
  * @config_path: config file for reload, or NULL
  * @daemon:	[daemon] settings in force (command line merged in)
@@ -131,6 +143,8 @@ struct cmd_ctx {
 	unsigned epcap;
 	struct cmd_tenant_origin *torigin;
 	unsigned ntorigin;
+	struct cmd_tenant_unbound *unbound;
+	unsigned nunbound;
 	struct state *state;
 	const char *config_path;
 	struct config_daemon daemon;
@@ -154,6 +168,8 @@ int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
 		   const char *config, char *err, size_t errlen);
 int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
 		   size_t errlen);
+int cmd_tenant_restore_unbound(struct cmd_ctx *c, const struct spec_tenant *t,
+			       char *err, size_t errlen);
 const char *cmd_tenant_config(const struct cmd_ctx *c, const char *name);
 int cmd_tenant_origin(struct cmd_ctx *c, const char *name,
 		      const char *config);

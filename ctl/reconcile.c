@@ -220,7 +220,6 @@ static int reconcile_start_tenants(struct cmd_ctx *c, const struct config *cfg,
 	}
 	for (i = 0; i < snap->ntenants; i++) {
 		const struct state_tenant *rec = &snap->tenants[i];
-		struct spec_tenant bare;
 
 		if (reconcile_config_tenant(cfg, rec->spec.name))
 			continue;
@@ -233,16 +232,15 @@ static int reconcile_start_tenants(struct cmd_ctx *c, const struct config *cfg,
 		}
 		rc = reconcile_tenant_put(c, &rec->spec, NULL, why,
 					  sizeof(why));
-		if (rc && rec->spec.has_cgroup) {
+		if (rc && rec->spec.has_cgroup &&
+		    !tenant_find(c->tenants, rec->spec.name)) {
 			/* Most likely its cgroup is gone: keep the account
-			 * (and its ports) with the weight it had. */
-			log_warn("tenant %s: %s; restored without its cgroup",
+			 * (and its ports), and the record as it is; it is
+			 * bound again when the cgroup comes back. */
+			log_warn("tenant %s: %s; restored without its cgroup until it is back",
 				 rec->spec.name, why);
-			bare = rec->spec;
-			bare.has_cgroup = false;
-			bare.cgroup[0] = '\0';
-			rc = reconcile_tenant_put(c, &bare, NULL, why,
-						  sizeof(why));
+			rc = cmd_tenant_restore_unbound(c, &rec->spec, why,
+							sizeof(why));
 		}
 		if (rc) {
 			snprintf(msg, sizeof(msg),

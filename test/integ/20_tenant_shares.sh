@@ -11,7 +11,8 @@
 #     capped tenant is throttled and released again (traffic keeps flowing,
 #     and flows at full speed once the cap is lifted: no stall);
 #   - a cgroup that disappears is reported once, not every tick, and the
-#     tenant keeps its last weight.
+#     tenant keeps its last weight; restarted while it is gone, the tenant
+#     keeps the cgroup in its record and is bound again once it is back.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd iperf3 ping socat openssl
 
@@ -227,5 +228,25 @@ assert_eq "$(tenant_field tb weight)" 300 "tb keeps its last weight"
 assert_eq "$(tenant_field tb cgroup_state)" lost "tb's cgroup state"
 # ... and it still gets through.
 ping_ok "$B" 10.120.0.9 || fail "ping from tb after its cgroup went"
+
+# A restart while the cgroup is gone: tb comes back without a binding, its
+# record still names the cgroup, and once the cgroup is made again tb is
+# bound to it within a tick or two, and stays bound across a restart.
+stop_vstackd
+start_vstackd --workers 1
+assert_eq "$(tenant_field tb cgroup)" "" "tb's cgroup after a restart without it"
+rec_cgroup() { jq_py 'd.get("cgroup", "")' <"$VSTACK_STATE/tenants/tb.json"; }
+assert_ne "$(rec_cgroup)" "" "the cgroup in tb's record after a restart without it"
+mkdir "$CGB"
+cgroup_set_weight "$CGB" 250
+tb_bound() { [[ $(tenant_field tb cgroup_state) == ok ]]; }
+wait_until 5 tb_bound || fail "tb not bound to its cgroup 5 s after it came back"
+assert_eq "$(tenant_field tb weight)" 250 "tb's weight from its cgroup once back"
+grep -q "tenant tb: cgroup .* is back; bound to it again" "$VSTACKD_LOG" ||
+	fail "no word about tb's cgroup coming back"
+stop_vstackd
+start_vstackd --workers 1
+assert_eq "$(tenant_field tb cgroup_state)" ok "tb's cgroup state after another restart"
+assert_eq "$(tenant_field tb weight)" 250 "tb's weight after another restart"
 
 stop_vstackd
