@@ -256,6 +256,7 @@ int udp_close(struct netif *ni, int sock)
 		netif_free(ni, s->q[s->head].buf);
 		s->head = (uint8_t)((s->head + 1) % UDP_RXQ_LEN);
 		s->count--;
+		ni->udp.held--;
 	}
 	memset(s, 0, sizeof(*s));
 	return 0;
@@ -352,6 +353,7 @@ ssize_t udp_recvfrom(struct netif *ni, int sock, void *data, size_t cap,
 	netif_free(ni, e->buf);
 	s->head = (uint8_t)((s->head + 1) % UDP_RXQ_LEN);
 	s->count--;
+	ni->udp.held--;
 	return len;
 }
 
@@ -430,7 +432,7 @@ void udp_input(struct netif *ni, struct ipv4_rx *rx, uint64_t now_ms)
 				now_ms);
 		goto drop;
 	}
-	if (s->count == UDP_RXQ_LEN) {
+	if (s->count == UDP_RXQ_LEN || udp->held >= UDP_HELD_MAX) {
 		s->drops++;
 		udp->stats[UDP_STAT_RX_QUEUE_FULL]++;
 		goto drop;
@@ -442,6 +444,7 @@ void udp_input(struct netif *ni, struct ipv4_rx *rx, uint64_t now_ms)
 	e->saddr = rx->saddr;
 	e->sport = wire_h16(u->sport);
 	s->count++;
+	udp->held++;
 	udp->stats[UDP_STAT_RX_DELIVERED]++;
 	return;
 drop:

@@ -20,6 +20,11 @@ struct ipv4_rx;
 
 #define UDP_SOCK_MAX 64 /* sockets per endpoint */
 #define UDP_RXQ_LEN  16 /* datagrams queued per socket */
+/* Datagrams queued in all of an endpoint's sockets. Each holds the buffer
+ * it came in, which may be one of its worker's I/O buffers, shared by every
+ * tenant's ports on that worker (512 by default): sockets whose
+ * application does not read must not take them all. */
+#define UDP_HELD_MAX 32
 /* Ephemeral ports: the IANA dynamic range (RFC 6335 section 6), searched
  * from a random point (RFC 6056 section 3.3.1, algorithm 1). */
 #define UDP_EPHEMERAL_MIN 49152
@@ -87,11 +92,13 @@ enum udp_stat {
  * struct udp - per-endpoint UDP state
  * @s:		socket table
  * @rng:	state of the port randomiser (xorshift64*)
+ * @held:	datagrams queued in all sockets (UDP_HELD_MAX at most)
  * @stats:	counters, enum udp_stat
  */
 struct udp {
 	struct udp_sock s[UDP_SOCK_MAX];
 	uint64_t rng;
+	uint32_t held;
 	uint64_t stats[UDP_STAT__COUNT];
 };
 

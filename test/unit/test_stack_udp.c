@@ -234,6 +234,42 @@ static void test_queue_full(void)
 }
 
 /**
+ * test_held_bound() - sockets nobody reads hold at most UDP_HELD_MAX
+ * buffers of the endpoint in all; reading or closing gives them back
+ */
+static void test_held_bound(void)
+{
+	uint8_t f[200], r[64];
+	int s[UDP_SOCK_MAX], i, k;
+	size_t n;
+
+	h_setup();
+	for (k = 0; k < UDP_SOCK_MAX; k++) {
+		s[k] = udp_bind(&ni, (uint16_t)(8000 + k));
+		CU_ASSERT_FATAL(s[k] >= 0);
+		for (i = 0; i < UDP_RXQ_LEN; i++) {
+			n = mk_udp(f, ip4(9), 6000, (uint16_t)(8000 + k), 8,
+				   true);
+			h_in(f, n, 1);
+		}
+	}
+	CU_ASSERT_EQUAL(h.live, UDP_HELD_MAX);
+	CU_ASSERT_EQUAL(ni.udp.held, UDP_HELD_MAX);
+	CU_ASSERT_EQUAL(ni.udp.stats[UDP_STAT_RX_QUEUE_FULL],
+			UDP_SOCK_MAX * UDP_RXQ_LEN - UDP_HELD_MAX);
+	/* one read makes room for one more, anywhere */
+	CU_ASSERT_EQUAL(udp_recvfrom(&ni, s[0], r, sizeof(r), NULL, NULL), 8);
+	n = mk_udp(f, ip4(9), 6000, 8000 + UDP_SOCK_MAX - 1, 8, true);
+	h_in(f, n, 1);
+	CU_ASSERT_EQUAL(ni.udp.held, UDP_HELD_MAX);
+	for (k = 0; k < UDP_SOCK_MAX; k++)
+		CU_ASSERT_EQUAL(udp_close(&ni, s[k]), 0);
+	CU_ASSERT_EQUAL(h.live, 0);
+	CU_ASSERT_EQUAL(ni.udp.held, 0);
+	h_teardown();
+}
+
+/**
  * test_send() - the datagram on the wire, byte by byte
  */
 static void test_send(void)
@@ -406,6 +442,7 @@ int main(void)
 		{"receive", test_receive},
 		{"bad_input", test_bad_input},
 		{"queue_full", test_queue_full},
+		{"held_bound", test_held_bound},
 		{"send", test_send},
 		{"send_zero_csum", test_send_zero_csum},
 		{"send_errors", test_send_errors},
