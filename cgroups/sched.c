@@ -207,7 +207,7 @@ static void sched_timed_check(struct sched *s, uint32_t id, uint64_t now_ns)
 		done |= SCHED_PARK_BAD;
 	if (!done)
 		return;
-	if (t->vtime < s->vnow)
+	if (sched_vt_before(t->vtime, s->vnow))
 		t->vtime = s->vnow;
 	sched_release(s, id, done);
 }
@@ -257,7 +257,7 @@ void sched_attach(struct sched *s, uint32_t id)
 		return;
 	t->act = (int32_t)s->nactive;
 	s->active[s->nactive++] = (uint16_t)id;
-	if (t->vtime < s->vnow)
+	if (sched_vt_before(t->vtime, s->vnow))
 		t->vtime = s->vnow;
 }
 
@@ -296,7 +296,7 @@ void sched_detach(struct sched *s, uint32_t id)
  */
 static void sched_decide(struct sched *s, uint64_t now_ns)
 {
-	uint64_t vmin = UINT64_MAX;
+	uint64_t vmin = 0;
 	unsigned nbusy = 0;
 	uint32_t i;
 
@@ -305,11 +305,10 @@ static void sched_decide(struct sched *s, uint64_t now_ns)
 
 		if (!sched_busy(s, t))
 			continue;
-		nbusy++;
-		if (t->vtime < vmin)
+		if (!nbusy++ || sched_vt_before(t->vtime, vmin))
 			vmin = t->vtime;
 	}
-	if (nbusy && vmin > s->vnow)
+	if (nbusy && sched_vt_before(s->vnow, vmin))
 		s->vnow = vmin;
 
 	for (i = 0; i < s->nactive; i++) {
@@ -319,7 +318,7 @@ static void sched_decide(struct sched *s, uint64_t now_ns)
 		sched_timed_check(s, id, now_ns);
 		if (!sched_busy(s, t))
 			continue;
-		if (t->vtime > s->vnow + s->quantum) {
+		if (sched_vt_before(s->vnow + s->quantum, t->vtime)) {
 			/* Alone busy means vtime == vnow: never parked. */
 			if (nbusy > 1)
 				sched_park(s, t, SCHED_PARK_SHARE);

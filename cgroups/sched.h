@@ -125,7 +125,10 @@ struct sched_tenant {
 /**
  * struct sched - one worker's scheduler
  * @vnow:	system virtual time: never decreases; the least virtual time
- *		of the busy tenants
+ *		of the busy tenants. Virtual times are compared as signed
+ *		differences (sched_vt_before()): they wrap after some years
+ *		of weight-1 tenants keeping a worker busy, and stay within
+ *		2^63 of each other.
  * @quantum:	lead over @vnow (virtual time) at which intake is parked
  * @round:	busy rounds so far (rounds in which frames were noted)
  * @nactive:	tenants with ports on this worker
@@ -150,6 +153,18 @@ struct sched {
 	uint16_t released[SCHED_MAX_TENANTS];
 	struct sched_tenant t[SCHED_MAX_TENANTS];
 };
+
+/**
+ * sched_vt_before() - is virtual time @a before @b?
+ * @a:		virtual time
+ * @b:		virtual time
+ *
+ * Return: true if so, across the wrap of 64 bits
+ */
+static inline bool sched_vt_before(uint64_t a, uint64_t b)
+{
+	return (int64_t)(a - b) < 0;
+}
 
 /* Called by sched_round_end() with the cycles charged to each tenant */
 typedef void (*sched_charge_fn)(void *ctx, uint32_t id, uint64_t cycles);
@@ -230,7 +245,7 @@ static inline void sched_note(struct sched *s, uint32_t id, uint64_t bytes)
 	if (!t->touched) {
 		t->touched = true;
 		s->touched[s->ntouched++] = (uint16_t)id;
-		if (!sched_busy(s, t) && t->vtime < s->vnow)
+		if (!sched_busy(s, t) && sched_vt_before(t->vtime, s->vnow))
 			t->vtime = s->vnow;
 	}
 	t->units += 1 + bytes / SCHED_BYTES_PER_UNIT;

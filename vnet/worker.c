@@ -1301,6 +1301,11 @@ void *worker_main(void *arg)
 			 * in while we stepped aside for them. */
 			uint64_t cycles = sched_cycles() - c0 - w->yielded;
 
+			/* a counter that went back (a thread moved to a
+			 * CPU whose TSC lags) charges nothing, not 2^64 */
+			if ((int64_t)cycles < 0)
+				cycles = 0;
+
 			if (w->sched->ntouched)
 				w->idle_since = 0;
 			sched_round_end(w->sched, cycles, now, worker_charge,
