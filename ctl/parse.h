@@ -39,6 +39,11 @@ void parse_cidr_format(const struct parse_cidr *c,
 		       char buf[PARSE_CIDR_STRLEN]);
 int parse_cpus(const char *s, int *cpus, unsigned max, unsigned *n,
 	       char *err, size_t errlen);
+/* What parse_ifname_ok() and parse_name_ok() accept, for messages */
+#define PARSE_IFNAME_RULE \
+	"1..15 characters, no '/', ':' or blanks, not starting with '.'"
+#define PARSE_NAME_RULE \
+	"1..31 characters of A-Z a-z 0-9 _ . -, not starting with '.'"
 bool parse_ifname_ok(const char *s);
 bool parse_name_ok(const char *s);
 bool parse_netns_ok(const char *s);

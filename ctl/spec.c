@@ -69,7 +69,7 @@ static int spec_set_ifname(char *dst, const char *what, const char *val,
 {
 	if (!parse_ifname_ok(val)) {
 		snprintf(err, errlen,
-			 "invalid %s name '%s': 1..15 characters, no '/', ':' or blanks, not starting with '.'",
+			 "invalid %s name '%s': " PARSE_IFNAME_RULE,
 			 what, val);
 		return -EINVAL;
 	}
@@ -94,7 +94,7 @@ static int spec_set_owner(char *network, char *tenant, const char *key,
 
 	if (!parse_name_ok(val)) {
 		snprintf(err, errlen,
-			 "invalid %s name '%s': 1..31 characters of A-Z a-z 0-9 _ . -, not starting with '.'",
+			 "invalid %s name '%s': " PARSE_NAME_RULE,
 			 net ? "network" : "tenant", val);
 		return -EINVAL;
 	}
@@ -599,7 +599,7 @@ int spec_tenant_set(struct spec_tenant *t, const char *key, const char *val,
 	if (spec_key_is(key, "name")) {
 		if (!parse_name_ok(val)) {
 			snprintf(err, errlen,
-				 "invalid tenant name '%s': 1..31 characters of A-Z a-z 0-9 _ . -, not starting with '.'",
+				 "invalid tenant name '%s': " PARSE_NAME_RULE,
 				 val);
 			return -EINVAL;
 		}

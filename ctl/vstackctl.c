@@ -1256,7 +1256,8 @@ static int ctl_run_port_del(const struct ctl_cmd *cmd, int argc, char **argv,
 	names = json_object_new_array();
 	for (i = optind; i < argc; i++) {
 		if (!parse_ifname_ok(argv[i]))
-			ctl_usage_error(cmd, "invalid port name '%s'", argv[i]);
+			ctl_usage_error(cmd, "invalid port name '%s': " PARSE_IFNAME_RULE,
+					argv[i]);
 		json_object_array_add(names, json_object_new_string(argv[i]));
 	}
 	json_object_object_add(args, "names", names);
@@ -1402,7 +1403,8 @@ static int ctl_run_fdb(const struct ctl_cmd *cmd, int argc, char **argv,
 
 	while ((c = ctl_getopt(cmd, argc, argv, opts)) != -1) {
 		if (!parse_name_ok(optarg))
-			ctl_usage_error(cmd, "invalid network name '%s'", optarg);
+			ctl_usage_error(cmd, "invalid network name '%s': " PARSE_NAME_RULE,
+					optarg);
 		json_object_object_add(args, "network",
 				       json_object_new_string(optarg));
 	}
@@ -1507,8 +1509,12 @@ static int ctl_run_stats(const struct ctl_cmd *cmd, int argc, char **argv,
 			count = true;
 			continue;
 		}
-		if (c == 't' ? !parse_name_ok(optarg) : !parse_ifname_ok(optarg))
-			ctl_usage_error(cmd, "invalid %s name '%s'", key, optarg);
+		if (c == 't' && !parse_name_ok(optarg))
+			ctl_usage_error(cmd, "invalid %s name '%s': " PARSE_NAME_RULE,
+					key, optarg);
+		if (c != 't' && !parse_ifname_ok(optarg))
+			ctl_usage_error(cmd, "invalid %s name '%s': " PARSE_IFNAME_RULE,
+					key, optarg);
 		json_object_object_add(args, key, json_object_new_string(optarg));
 	}
 	ctl_no_args(cmd, argc, argv);

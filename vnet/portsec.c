@@ -150,7 +150,8 @@ static bool portsec_ipv6(const struct portsec *ps, const uint8_t *eth,
 	if (end > fi->eth_len)
 		end = fi->eth_len; /* frame_parse() saw to it; to be sure */
 	if (fi->l4_proto == IPPROTO_ICMPV6 && fi->l4_off &&
-	    !portsec_nd(ps, eth + fi->l4_off, end - fi->l4_off))
+	    (fi->l4_off > end ||
+	     !portsec_nd(ps, eth + fi->l4_off, end - fi->l4_off)))
 		return false;
 	if (portsec_ip6_ok(ps, src) || portsec_link_local(src))
 		return true;

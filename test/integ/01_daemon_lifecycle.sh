@@ -130,6 +130,11 @@ expect_ctl_error "tenant name starting with a dot" tenant add .t1
 expect_ctl_error "tenant name '..'" tenant add ..
 expect_ctl_error "port name starting with a dot" port add .rvp1
 expect_ctl_error "network name starting with a dot" port add "$(ifname d1)" --network .net
+# vstackctl's own checks name the rule too
+expect_ctl_error "a dotted name among several ports to delete" port del "$(ifname d1)" .p2
+assert_contains "$(<"$T/ctl.err")" "not starting with '.'" "the rule in vstackctl's own message"
+expect_ctl_error "a dotted tenant for stats" stats --tenant .t1
+assert_contains "$(<"$T/ctl.err")" "not starting with '.'" "the rule in vstackctl's own message"
 assert_contains "$(vctl tenant list)" "default" "tenant list after the dotted names"
 assert_not_contains "$(vctl tenant list)" ".t1" "tenant list after the dotted names"
 assert_eq "$(port_names)" "$PA" "port list after the failed requests"
