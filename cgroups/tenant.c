@@ -618,6 +618,34 @@ int tenant_add(struct tenant_table *t, const struct tenant_spec *spec,
 }
 
 /**
+ * tenant_set_unbound_weight() - the weight of a tenant waiting for its
+ *				 cgroup
+ * @t:		table
+ * @name:	tenant, without a cgroup and without a weight of its own
+ * @weight:	1..10000: the weight its cgroup last had
+ *
+ * Nothing else gives such a tenant a weight until its cgroup is bound
+ * again, when the cgroup's takes over: it keeps its last weight, across a
+ * restart too (the caller keeps it in the tenant's record).
+ *
+ * Return: 0, -ENOENT (no such tenant), -EINVAL (bound, an override of its
+ *	   own, or a weight out of range)
+ */
+int tenant_set_unbound_weight(struct tenant_table *t, const char *name,
+			      uint32_t weight)
+{
+	struct tenant_slot *s = tenant_slot_find(t, name);
+
+	if (!s)
+		return -ENOENT;
+	if (s->tn.cgroup[0] || s->tn.weight_override || !weight ||
+	    weight > CGROUP_WEIGHT_MAX)
+		return -EINVAL;
+	s->tn.weight = weight;
+	return 0;
+}
+
+/**
  * tenant_set() - change a tenant's binding, weight and rate
  * @t:		table
  * @spec:	name of the tenant, and its new settings: weight 0 means the

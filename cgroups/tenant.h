@@ -47,6 +47,8 @@ struct tenant_table *tenant_table_create(const char *cgroup_root);
 void tenant_table_destroy(struct tenant_table *t);
 int tenant_add(struct tenant_table *t, const struct tenant_spec *spec,
 	       uint32_t *id, char *err, size_t errlen);
+int tenant_set_unbound_weight(struct tenant_table *t, const char *name,
+			      uint32_t weight);
 int tenant_set(struct tenant_table *t, const struct tenant_spec *spec,
 	       char *err, size_t errlen);
 int tenant_del(struct tenant_table *t, const char *name);

@@ -360,6 +360,9 @@ static int cmd_tenant_record(struct cmd_ctx *c, const char *name,
 	if (tn->weight_override) {
 		st.spec.weight = tn->weight;
 		st.spec.has_weight = true;
+	} else if (st.spec.has_cgroup) {
+		/* for a start without the cgroup: its last weight */
+		st.cgroup_weight = tn->weight;
 	}
 	if (tn->rate_bps) {
 		st.spec.rate_bps = tn->rate_bps;
@@ -492,13 +495,15 @@ static void cmd_tenant_push(const struct cmd_ctx *c, const struct tenant *tn)
 static void cmd_tenant_event(const struct tenant *tn, enum tenant_event ev,
 			     uint32_t old_weight, int err, void *ctx)
 {
-	const struct cmd_ctx *c = ctx;
+	struct cmd_ctx *c = ctx;
 
 	switch (ev) {
 	case TENANT_WEIGHT_CHANGED:
 		log_info("tenant %s: cgroup %s weight %u -> %u", tn->name,
 			 tn->cgroup, old_weight, tn->weight);
 		cmd_tenant_push(c, tn);
+		/* the record keeps the last weight (a failure is logged) */
+		cmd_tenant_record(c, tn->name, cmd_tenant_config(c, tn->name));
 		break;
 	case TENANT_CGROUP_LOST:
 		log_warn("tenant %s: cgroup %s %s (%s); keeping weight %u",
@@ -547,6 +552,7 @@ static void cmd_tick_tenants(struct cmd_ctx *c)
 		log_info("tenant %s: cgroup %s is back; bound to it again (weight %u)",
 			 ub.name, ub.cgroup, tn->weight);
 		cmd_tenant_push(c, tn);
+		cmd_tenant_record(c, ub.name, NULL); /* its weight now */
 	}
 }
 
@@ -554,6 +560,7 @@ static void cmd_tick_tenants(struct cmd_ctx *c)
  * cmd_tenant_restore_unbound() - restore a tenant whose cgroup is missing
  * @c:		state
  * @t:		its record's spec, with the cgroup
+ * @weight:	the weight its cgroup last had (the record's), 0 if unknown
  * @err:	message on failure
  * @errlen:	size of @err
  *
@@ -564,7 +571,7 @@ static void cmd_tick_tenants(struct cmd_ctx *c)
  * Return: 0 or -errno
  */
 int cmd_tenant_restore_unbound(struct cmd_ctx *c, const struct spec_tenant *t,
-			       char *err, size_t errlen)
+			       uint32_t weight, char *err, size_t errlen)
 {
 	struct cmd_tenant_unbound *ub;
 	struct spec_tenant bare = *t;
@@ -581,9 +588,17 @@ int cmd_tenant_restore_unbound(struct cmd_ctx *c, const struct spec_tenant *t,
 	snprintf(ub->cgroup, sizeof(ub->cgroup), "%s", t->cgroup);
 	bare.has_cgroup = false;
 	bare.cgroup[0] = '\0';
-	if ((rc = cmd_tenant_add(c, &bare, NULL, err, errlen)))
+	if ((rc = cmd_tenant_add(c, &bare, NULL, err, errlen))) {
 		cmd_tenant_unbound_drop(c, t->name);
-	return rc;
+		return rc;
+	}
+	/* It keeps the weight it had until its cgroup is back. */
+	if (!t->has_weight && weight &&
+	    !tenant_set_unbound_weight(c->tenants, t->name, weight)) {
+		cmd_tenant_record(c, t->name, NULL);
+		cmd_tenant_push(c, tenant_find(c->tenants, t->name));
+	}
+	return 0;
 }
 
 /**

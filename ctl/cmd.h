@@ -169,7 +169,7 @@ int cmd_tenant_set(struct cmd_ctx *c, const struct spec_tenant *t,
 int cmd_tenant_del(struct cmd_ctx *c, const char *name, char *err,
 		   size_t errlen);
 int cmd_tenant_restore_unbound(struct cmd_ctx *c, const struct spec_tenant *t,
-			       char *err, size_t errlen);
+			       uint32_t weight, char *err, size_t errlen);
 const char *cmd_tenant_config(const struct cmd_ctx *c, const char *name);
 int cmd_tenant_origin(struct cmd_ctx *c, const char *name,
 		      const char *config);

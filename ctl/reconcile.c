@@ -239,8 +239,9 @@ static int reconcile_start_tenants(struct cmd_ctx *c, const struct config *cfg,
 			 * bound again when the cgroup comes back. */
 			log_warn("tenant %s: %s; restored without its cgroup until it is back",
 				 rec->spec.name, why);
-			rc = cmd_tenant_restore_unbound(c, &rec->spec, why,
-							sizeof(why));
+			rc = cmd_tenant_restore_unbound(c, &rec->spec,
+							rec->cgroup_weight,
+							why, sizeof(why));
 		}
 		if (rc) {
 			snprintf(msg, sizeof(msg),

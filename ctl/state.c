@@ -344,7 +344,7 @@ static bool state_meta_key(const char *k)
 {
 	return !strcmp(k, "version") || !strcmp(k, "origin") ||
 	       !strcmp(k, "config") || !strcmp(k, "netns_dev") ||
-	       !strcmp(k, "netns_ino");
+	       !strcmp(k, "netns_ino") || !strcmp(k, "cgroup_weight");
 }
 
 typedef int (*state_set_fn)(void *spec, const char *key, const char *val,
@@ -546,12 +546,24 @@ int state_tenant_parse(struct json_object *o, struct state_tenant *t,
 {
 	int rc;
 
+	struct json_object *v;
+	int64_t w;
+
 	memset(t, 0, sizeof(*t));
 	spec_tenant_init(&t->spec);
 	if ((rc = state_spec_parse(o, &t->spec, state_tenant_set,
 				   state_tenant_set_uint, err, errlen)) ||
 	    (rc = spec_tenant_check(&t->spec, err, errlen)))
 		return rc;
+	if (json_object_object_get_ex(o, "cgroup_weight", &v)) {
+		w = json_object_get_int64(v);
+		if (!json_object_is_type(v, json_type_int) || w < 1 ||
+		    w > 10000) {
+			snprintf(err, errlen, "cgroup_weight: not 1..10000");
+			return -EINVAL;
+		}
+		t->cgroup_weight = (uint32_t)w;
+	}
 	return state_record_meta(o, &t->config, err, errlen);
 }
 
@@ -700,8 +712,12 @@ int state_put_port(struct state *s, const struct state_port *p)
  */
 int state_put_tenant(struct state *s, const struct state_tenant *t)
 {
-	return state_write(s, STATE_TENANTS, t->spec.name,
-			   state_tenant_json(&t->spec), t->config);
+	struct json_object *o = state_tenant_json(&t->spec);
+
+	if (o && t->cgroup_weight)
+		json_object_object_add(o, "cgroup_weight",
+				       json_object_new_int64(t->cgroup_weight));
+	return state_write(s, STATE_TENANTS, t->spec.name, o, t->config);
 }
 
 /**

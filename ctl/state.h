@@ -59,6 +59,7 @@ struct state_port {
 struct state_tenant {
 	struct spec_tenant spec;
 	char *config;
+	uint32_t cgroup_weight; /* last read from its cgroup, 0: none */
 };
 
 /**

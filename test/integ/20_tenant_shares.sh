@@ -235,6 +235,7 @@ ping_ok "$B" 10.120.0.9 || fail "ping from tb after its cgroup went"
 stop_vstackd
 start_vstackd --workers 1
 assert_eq "$(tenant_field tb cgroup)" "" "tb's cgroup after a restart without it"
+assert_eq "$(tenant_field tb weight)" 300 "tb keeps its last weight across a restart without its cgroup"
 rec_cgroup() { jq_py 'd.get("cgroup", "")' <"$VSTACK_STATE/tenants/tb.json"; }
 assert_ne "$(rec_cgroup)" "" "the cgroup in tb's record after a restart without it"
 mkdir "$CGB"

@@ -100,6 +100,7 @@ static void test_roundtrip(void)
 					 sizeof(err)));
 	CU_ASSERT_FATAL(!spec_tenant_set(&t.spec, "weight", "300", err, sizeof(err)));
 	CU_ASSERT_FATAL(!spec_tenant_set(&t.spec, "rate", "1G", err, sizeof(err)));
+	t.cgroup_weight = 250;
 
 	CU_ASSERT(!state_put_port(s, &p));
 	CU_ASSERT(!state_put_port(s, &q));
@@ -123,8 +124,20 @@ static void test_roundtrip(void)
 	CU_ASSERT_STRING_EQUAL(snap.tenants[0].spec.cgroup, "/acme.slice");
 	CU_ASSERT_EQUAL(snap.tenants[0].spec.weight, 300);
 	CU_ASSERT_EQUAL(snap.tenants[0].spec.rate_bps, 1000000000ULL);
+	CU_ASSERT_EQUAL(snap.tenants[0].cgroup_weight, 250);
 	CU_ASSERT_PTR_NULL(snap.tenants[0].config);
 	state_snapshot_free(&snap);
+	{
+		struct json_object *o = json_tokener_parse(
+			"{\"version\":1,\"origin\":\"vstackctl\","
+			"\"name\":\"x\",\"cgroup_weight\":0}");
+		struct state_tenant bad;
+
+		CU_ASSERT_EQUAL(state_tenant_parse(o, &bad, err, sizeof(err)),
+				-EINVAL);
+		CU_ASSERT_STRING_EQUAL(err, "cgroup_weight: not 1..10000");
+		json_object_put(o);
+	}
 
 	/* Replace, then delete. */
 	p.spec.mtu = 1400;
