@@ -467,9 +467,16 @@ void worker_rx(struct worker *w, uint16_t src, uint32_t buf, size_t len,
 	}
 
 	/* The destination sees our idea of the header length, not the
-	 * tenant's claim. */
-	if (fi.gso_type)
+	 * tenant's claim; without GSO, no length and no lone ECN bit (the
+	 * destination's kernel would refuse the write, counted against its
+	 * port rather than the sender). */
+	if (fi.gso_type) {
 		vh->hdr_len = htole16(fi.l4_off + fi.l4_hlen);
+	} else {
+		vh->hdr_len = 0;
+		vh->gso_type = VIRTIO_NET_HDR_GSO_NONE;
+		vh->gso_size = 0;
+	}
 	vh->num_buffers = 0;
 	worker_csum_fixup(w, data, len, &fi, src, dst);
 
