@@ -75,6 +75,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1260,10 +1261,46 @@ static int pl_check_one(void *arg)
 }
 
 /**
+ * pl_signals_restart() - would the kernel restart a socket call that a
+ *			  signal handler interrupted?
+ *
+ * Yes if the handler has SA_RESTART. Which signal came is not known here,
+ * so: yes if every handler of a signal that can interrupt a wait (not a
+ * fault) has SA_RESTART. glibc's signal() sets it; Python's handlers, for
+ * one, do not, and rely on EINTR to run.
+ *
+ * Return: true if so
+ */
+static bool pl_signals_restart(void)
+{
+	struct sigaction sa;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
+		    sig == SIGILL || sig == SIGTRAP || sig == SIGKILL ||
+		    sig == SIGSTOP)
+			continue;
+		if (sigaction(sig, NULL, &sa))
+			continue; /* reserved by the C library */
+		if (!(sa.sa_flags & SA_SIGINFO) &&
+		    (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))
+			continue;
+		if (!(sa.sa_flags & SA_RESTART))
+			return false;
+	}
+	return true;
+}
+
+/**
  * pl_wait_sock() - a blocking call's wait for one socket
  * @s:		the socket
  * @events:	POLLIN or POLLOUT
  * @timeout_ns:	0 for none (SO_RCVTIMEO/SO_SNDTIMEO)
+ *
+ * A signal handler ends the wait with EINTR, as on Linux: unless the
+ * handlers have SA_RESTART and the socket no timeout (signal(7)), when
+ * the caller looks again and waits on.
  *
  * Return: 0 to try again, or -errno (EBADF closed, EAGAIN timed out,
  * EINTR)
@@ -1279,6 +1316,6 @@ int pl_wait_sock(struct pl_sock *s, short events, int64_t timeout_ns)
 	if (r == 0)
 		return -EAGAIN;
 	if (r == -EINTR)
-		return 0; /* SA_RESTART-like: the caller looks again */
+		return timeout_ns <= 0 && pl_signals_restart() ? 0 : -EINTR;
 	return r < 0 ? r : 0;
 }

@@ -18,8 +18,9 @@
  * Blocking. libvstack sockets are all non-blocking; a blocking call waits
  * in pl_wait_sock() (see pl_core.c), which a close() from another thread
  * ends with EBADF, and which honours SO_RCVTIMEO/SO_SNDTIMEO (EAGAIN).
- * A signal ends a wait with EINTR, as a handler without SA_RESTART does on
- * Linux; the caller retries. Writing to a connection the peer closed fails
+ * A signal handler ends a wait with EINTR, unless every handler has
+ * SA_RESTART and the socket no timeout: then the call goes on, as on Linux
+ * (signal(7)). Writing to a connection the peer closed fails
  * with EPIPE and raises SIGPIPE unless MSG_NOSIGNAL, as on Linux.
  */
 #include <errno.h>
@@ -459,6 +460,7 @@ PL_API int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct sockaddr_in sa;
 	struct vs_ctx *ctx;
 	struct pl_sock *s;
+	int64_t deadline;
 	int r, err, w;
 
 	r = pl_begin(fd, &s, &ctx);
@@ -493,9 +495,18 @@ PL_API int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	atomic_store(&s->bound, true);
 	if (atomic_load(&s->nonblock))
 		return pl_done(s, pl_fail(EINPROGRESS));
-	w = pl_wait_sock(s, POLLOUT, s->sndtimeo_ns);
-	if (w)
-		return pl_done(s, pl_fail(w == -EAGAIN ? ETIMEDOUT : -w));
+	/* Until it is connected or failed: a wait a restarting signal
+	 * ended is no answer (the handshake goes on meanwhile; EINTR too) */
+	deadline = s->sndtimeo_ns > 0 ? pl_now() + s->sndtimeo_ns : 0;
+	do {
+		int64_t left = deadline ? deadline - pl_now() : 0;
+
+		if (deadline && left <= 0)
+			return pl_done(s, pl_fail(ETIMEDOUT));
+		w = pl_wait_sock(s, POLLOUT, left);
+		if (w)
+			return pl_done(s, pl_fail(w == -EAGAIN ? ETIMEDOUT : -w));
+	} while (!pl_sock_poll(s, POLLOUT));
 	err = pl_sock_error(ctx, s);
 	return pl_done(s, err ? pl_fail(err) : 0);
 }

@@ -753,11 +753,24 @@ static void probe_on_alarm(int sig)
 	probe_alarms++;
 }
 
+/* Thread: 50 ms, then one byte into the echo connection */
+static void *probe_send_later(void *arg)
+{
+	int s = *(int *)arg;
+
+	usleep(50000);
+	if (send(s, "x", 1, MSG_NOSIGNAL) != 1)
+		return (void *)1;
+	return NULL;
+}
+
 /*
  * A signal handler interrupts poll() and epoll_wait() on a vstack socket
  * with EINTR (they are never restarted), also when the signal comes while
  * the shim still looks before sleeping: run once with VSTACK_SPIN_US=10000
- * (a 10 ms look) and the alarm 2 ms into the wait.
+ * (a 10 ms look) and the alarm 2 ms into the wait. A blocking recv() is
+ * interrupted too, but with SA_RESTART it goes on and gets its byte
+ * (signal(7)).
  */
 static int check_signal(void)
 {
@@ -787,6 +800,29 @@ static int check_signal(void)
 	CHECK(r < 0 && e == EINTR && probe_alarms == 2,
 	      "epoll_wait: want EINTR after the handler, got %d (%s), %d alarms",
 	      r, strerror(e), (int)probe_alarms);
+	{
+		char c;
+		pthread_t t;
+		void *tr;
+
+		CHECK(!setitimer(ITIMER_REAL, &it, NULL), "setitimer");
+		r = (int)recv(s, &c, 1, 0);
+		e = errno;
+		CHECK(r < 0 && e == EINTR && probe_alarms == 3,
+		      "recv: want EINTR after the handler, got %d (%s), %d alarms",
+		      r, strerror(e), (int)probe_alarms);
+		sa.sa_flags = SA_RESTART;
+		CHECK(!sigaction(SIGALRM, &sa, NULL), "sigaction");
+		CHECK(!pthread_create(&t, NULL, probe_send_later, &s), "thread");
+		CHECK(!setitimer(ITIMER_REAL, &it, NULL), "setitimer");
+		r = (int)recv(s, &c, 1, 0);
+		e = errno;
+		pthread_join(t, &tr);
+		CHECK(!tr, "the thread's send");
+		CHECK(r == 1 && c == 'x' && probe_alarms == 4,
+		      "recv with SA_RESTART: want the byte after the handler, got %d (%s), %d alarms",
+		      r, strerror(e), (int)probe_alarms);
+	}
 	signal(SIGALRM, SIG_DFL);
 	close(ep);
 	close(s);
