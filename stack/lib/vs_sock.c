@@ -375,8 +375,10 @@ static bool vs_sock_ready(struct vs_ctx *ctx, void *arg)
 		return true;
 	if (w->dgram_len) {
 		/* Called in the sending thread: its own tail is current. */
-		if (vs_sock_get(ctx, w->s, &ls, &slot))
-			return true;
+		if (vs_sock_get(ctx, w->s, &ls, &slot) ||
+		    atomic_load_explicit(&slot->state, memory_order_acquire) ==
+			    VSAPP_S_CLOSED)
+			return true; /* closed by vstackd: nobody drains it */
 		return vs_ring_dgram_fits(
 			&ls->snd,
 			atomic_load_explicit(&slot->snd_head,
@@ -602,23 +604,31 @@ static ssize_t vs_sock_stream_recv(struct vs_ctx *ctx, int s,
  *
  * Datagram errors (ICMP) are reported once, like SO_ERROR: a GETOPT
  * fetches and clears it, so that a persistent error bit cannot make
- * every call fail or a blocked call spin.
+ * every call fail or a blocked call spin. A socket vstackd closed (reset
+ * for counters that made no sense) reports its error once too, and
+ * EBADFD from then on: it never becomes ready again, and a blocked call
+ * must not spin or sleep for ever on it.
  *
  * Return: 0 none, or -errno
  */
 static int vs_sock_dgram_error(struct vs_ctx *ctx, int s,
 			       struct vsapp_sock *slot)
 {
+	bool closed = atomic_load_explicit(&slot->state,
+					   memory_order_acquire) ==
+		      VSAPP_S_CLOSED;
 	int r;
 
 	if (!(atomic_load_explicit(&slot->events, memory_order_acquire) &
 	      VSAPP_EV_ERR))
-		return 0;
+		return closed ? -EBADFD : 0;
 	r = vs_sock_call(ctx, VSAPP_OP_GETOPT, s, NULL, VSAPP_OPT_ERROR, 0,
 			 NULL);
 	if (r < 0)
 		return r;
-	return r > 0 && r < 4096 ? -r : 0;
+	if (r > 0 && r < 4096)
+		return -r;
+	return closed ? -EBADFD : 0;
 }
 
 /**
@@ -681,6 +691,9 @@ static ssize_t vs_sock_dgram_send(struct vs_ctx *ctx, int s,
 		if (ret != -EAGAIN)
 			return ret;
 		ret = vs_sock_block(ctx, ls, &w);
+		if (ret)
+			return ret;
+		ret = vs_sock_dgram_error(ctx, s, slot);
 		if (ret)
 			return ret;
 	}

@@ -1062,6 +1062,34 @@ static void test_nonblocking_connect(void)
 	fake_free(&f);
 }
 
+/*
+ * A datagram socket vstackd closed (reset: counters that made no sense),
+ * its error already taken: a blocking receive fails with EBADFD at once,
+ * where it used to spin for ever (the closed slot reads as readable).
+ */
+static void test_dgram_closed_blocking(void)
+{
+	struct sockaddr_in from, to = {.sin_family = AF_INET,
+				       .sin_port = htons(53)};
+	struct responder r;
+	struct vs_ctx *ctx;
+	struct fake f;
+	char b[16];
+	int s, err;
+
+	to.sin_addr.s_addr = htonl(0x0a000002);
+	ctx = fake_ctx(&f);
+	fake_slot(&f, 0, VSAPP_SOCK_DGRAM, VSAPP_S_OPEN);
+	s = socket_via(&f, ctx, VS_SOCK_DGRAM, 0, 0, &r, &err);
+	CU_ASSERT_FATAL(s == 0);
+	atomic_store(&fake_sock(&f, 0)->state, VSAPP_S_CLOSED);
+	CU_ASSERT(vs_recvfrom(ctx, s, b, sizeof(b), &from) == -1 &&
+		  errno == EBADFD);
+	CU_ASSERT(vs_sendto(ctx, s, "x", 1, &to) == -1 && errno == EBADFD);
+	vs_close_ctx(ctx);
+	fake_free(&f);
+}
+
 /* ---- vstackd gone ----------------------------------------------------- */
 
 static void *closer_main(void *arg)
@@ -1236,6 +1264,7 @@ int main(void)
 	CU_add_test(s, "cq_overrun", test_cq_overrun);
 	CU_add_test(s, "close_wakes_blocked", test_close_wakes_blocked);
 	CU_add_test(s, "nonblocking_connect", test_nonblocking_connect);
+	CU_add_test(s, "dgram_closed_blocking", test_dgram_closed_blocking);
 	CU_add_test(s, "peek_nread", test_peek_nread);
 	CU_add_test(s, "slot_reused_while_closing",
 		    test_slot_reused_while_closing);
