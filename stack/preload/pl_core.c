@@ -845,6 +845,19 @@ struct pl_sock *pl_sock_new(struct pl_ctx *c, int vs, int type)
 }
 
 /**
+ * pl_sock_discard() - undo pl_sock_new() for a socket never installed
+ * @s:		the socket, or NULL; its libvstack socket stays the caller's
+ */
+void pl_sock_discard(struct pl_sock *s)
+{
+	if (!s)
+		return;
+	atomic_fetch_sub(&pl_nsocks, 1);
+	pl_ctx_put(atomic_load(&s->ctx));
+	free(s);
+}
+
+/**
  * pl_placeholder() - a kernel descriptor to name a vstack socket
  *
  * Return: the descriptor, or -1 with errno

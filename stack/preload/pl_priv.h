@@ -175,6 +175,7 @@ PL_HIDDEN bool pl_stale(const struct pl_sock *s);
 PL_HIDDEN int pl_install(int fd, struct pl_sock *s);
 PL_HIDDEN struct pl_sock *pl_uninstall(int fd);
 PL_HIDDEN void pl_drop_fd(struct pl_sock *s);
+PL_HIDDEN void pl_sock_discard(struct pl_sock *s);
 PL_HIDDEN struct pl_sock *pl_sock_new(struct pl_ctx *c, int vs, int type);
 PL_HIDDEN int pl_placeholder(void);
 PL_HIDDEN bool pl_fd_cloexec(int fd);

@@ -81,7 +81,7 @@ static int pl_new_fd(struct pl_ctx *c, int vs, int type, int flags)
 	s = pl_sock_new(c, vs, type);
 	if (!s || pl_install(fd, s)) {
 		err = errno;
-		free(s);
+		pl_sock_discard(s); /* its context reference and count */
 		PL_REAL(close)(fd);
 		errno = err;
 		goto fail;
