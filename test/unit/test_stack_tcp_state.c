@@ -296,6 +296,21 @@ static void st_done(struct tcp_conn *c, unsigned want)
 }
 
 /**
+ * st_expect_timeout() - the next timer gives @c up: a RST, CLOSED with
+ * ETIMEDOUT; then the application closes it and it is released once
+ * @c:		connection
+ */
+static void st_expect_timeout(struct tcp_conn *c)
+{
+	st_timer_run(c);
+	CU_ASSERT_EQUAL(c->state, TCP_CLOSED);
+	CU_ASSERT_EQUAL(c->err, -ETIMEDOUT);
+	CU_ASSERT(st_last()->seg.flags & TCP_F_RST);
+	tcp_close(c, now);
+	st_done(c, 1);
+}
+
+/**
  * st_active() - connect and complete the handshake
  * @iss:	our ISS
  * @irs:	peer's ISS
@@ -1340,12 +1355,7 @@ static void test_persist_gives_up(void)
 		st_check(st_last(), TCP_F_ACK, 101, 501, 1);
 	}
 	CU_ASSERT_EQUAL(conn.state, TCP_ESTABLISHED);
-	st_timer_run(&conn);
-	CU_ASSERT_EQUAL(conn.state, TCP_CLOSED);
-	CU_ASSERT_EQUAL(conn.err, -ETIMEDOUT);
-	CU_ASSERT(st_last()->seg.flags & TCP_F_RST);
-	tcp_close(&conn, now);
-	st_done(&conn, 1);
+	st_expect_timeout(&conn);
 
 	/* closed by its application, the peer answering with a shut window */
 	st_setup();
@@ -1483,12 +1493,7 @@ static void test_rto_backoff(void)
 		CU_ASSERT_EQUAL(conn.cc.cwnd, conn.mss);
 	}
 	CU_ASSERT_EQUAL(conn.stats.rtos, 3);
-	st_timer_run(&conn);
-	CU_ASSERT_EQUAL(conn.state, TCP_CLOSED);
-	CU_ASSERT_EQUAL(conn.err, -ETIMEDOUT);
-	CU_ASSERT(st_last()->seg.flags & TCP_F_RST);
-	tcp_close(&conn, now);
-	st_done(&conn, 1);
+	st_expect_timeout(&conn);
 }
 
 /**
