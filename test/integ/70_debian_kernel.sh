@@ -32,8 +32,10 @@ VMLINUZ=$KDIR/boot/vmlinuz-$KVER
 
 # The tests to run in the guest: those that lean on kernel features.
 TESTS=${VSTACK_GUEST_TESTS:-"01_daemon_lifecycle 02_ping_arp 04_udp 10_offload_mix 12_io_uring_errors 13_config_state_reload 14_crash_tcp 18_device_gone 21_idle 22_open_files"}
-# Modules the tests need that Debian builds as modules.
-MODULES="tun veth bridge"
+# Modules the tests need that Debian builds as modules (the guest cannot
+# load one on demand: its /lib/modules is the host's). tcp_diag: ss -K,
+# which tcp_transfer_abort uses to end an aborted transfer's sockets.
+MODULES="tun veth bridge tcp_diag"
 
 # --- the initramfs: busybox, the modules to mount the host's root -----------
 mkdir -p "$T/initrd/bin" "$T/initrd/mods" "$T/out"

@@ -203,10 +203,28 @@ _our_netns() {
 	ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$P" || true
 }
 
+# _dump_failure_state - on a failure, what the running daemon and our
+# namespaces saw (stats, FDB, neighbour tables): what a log alone cannot
+# tell after the fact. Bounded in time and lines.
+_dump_failure_state() {
+	local ns
+	if [[ -n $VSTACKD_PID ]] && ! _proc_gone "$VSTACKD_PID"; then
+		echo "----- vstackctl stats / fdb show at the failure -----" >&2
+		{ vctl stats; vctl fdb show; } 2>&1 | head -n 80 >&2
+	fi
+	for ns in $(_our_netns); do
+		echo "----- ip neigh / ip -s link in $ns -----" >&2
+		{ timeout 5 ip -n "$ns" neigh show; timeout 5 ip -n "$ns" -s link show; } 2>&1 |
+			awk '/^[0-9]+: /{lo = $2 == "lo:"} !lo' | head -n 24 >&2
+	done
+}
+
 _cleanup() {
 	local rc=$? ns dev
 	trap - ERR
 	set +e
+
+	((rc != 0 && rc != 77)) && _dump_failure_state
 
 	# 1. The daemon first, politely (its TAPs are persistent and go with
 	#    the namespaces or the device sweep below).
@@ -680,14 +698,21 @@ tcp_transfer_wait() {
 
 # tcp_transfer_abort PORT - end a transfer that is meant to break (its
 # port deleted, the daemon stopped): kill both sides, ignore the outcome.
+# Their sockets go too (ss -K): an orphan still holding unsent data would
+# retransmit towards a peer that is gone for minutes, and each attempt
+# re-resolves the peer's address; a ping of a re-added peer could then
+# queue behind a resolution that began before it came back, and fail.
 tcp_transfer_abort() {
-	local port=$1 pid
+	local port=$1 pid src dst addr rest
 	local -a plist
+	read -r src dst addr rest <<<"${_TCP_INFO[$port]}"
 	for pid in "${_TCP_SPID[$port]}" "${_TCP_RPID[$port]}"; do
 		mapfile -t plist < <(_descendants "$pid")
 		kill -TERM "$pid" "${plist[@]}" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+	nsx_to 5 "$src" ss -K -tn "dport = :$port" >/dev/null 2>&1 || true
+	nsx_to 5 "$dst" ss -K -tn "sport = :$port" >/dev/null 2>&1 || true
 	unset "_TCP_SPID[$port]" "_TCP_RPID[$port]" "_TCP_INFO[$port]"
 }
 
