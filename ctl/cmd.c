@@ -566,7 +566,8 @@ static void cmd_tick_tenants(struct cmd_ctx *c)
  *
  * The account comes back (its ports and endpoints need it) without a
  * binding; its record keeps naming the cgroup, and the tick binds the
- * tenant to it again once it exists (cmd_tick_tenants()).
+ * tenant to it again once it exists (cmd_tick_tenants()). The tenant
+ * "default" is there from the start (unbound); it only waits.
  *
  * Return: 0 or -errno
  */
@@ -588,7 +589,15 @@ int cmd_tenant_restore_unbound(struct cmd_ctx *c, const struct spec_tenant *t,
 	snprintf(ub->cgroup, sizeof(ub->cgroup), "%s", t->cgroup);
 	bare.has_cgroup = false;
 	bare.cgroup[0] = '\0';
-	if ((rc = cmd_tenant_add(c, &bare, NULL, err, errlen))) {
+	if (!tenant_find(c->tenants, t->name))
+		rc = cmd_tenant_add(c, &bare, NULL, err, errlen);
+	else if (bare.has_weight || bare.has_rate)
+		/* "default", which is always there: what the record says
+		 * but the cgroup */
+		rc = cmd_tenant_set(c, &bare, NULL, err, errlen);
+	else
+		rc = 0;
+	if (rc) {
 		cmd_tenant_unbound_drop(c, t->name);
 		return rc;
 	}

@@ -220,6 +220,7 @@ static int reconcile_start_tenants(struct cmd_ctx *c, const struct config *cfg,
 	}
 	for (i = 0; i < snap->ntenants; i++) {
 		const struct state_tenant *rec = &snap->tenants[i];
+		const struct tenant *tn;
 
 		if (reconcile_config_tenant(cfg, rec->spec.name))
 			continue;
@@ -232,8 +233,8 @@ static int reconcile_start_tenants(struct cmd_ctx *c, const struct config *cfg,
 		}
 		rc = reconcile_tenant_put(c, &rec->spec, NULL, why,
 					  sizeof(why));
-		if (rc && rec->spec.has_cgroup &&
-		    !tenant_find(c->tenants, rec->spec.name)) {
+		tn = tenant_find(c->tenants, rec->spec.name);
+		if (rc && rec->spec.has_cgroup && (!tn || !tn->cgroup[0])) {
 			/* Most likely its cgroup is gone: keep the account
 			 * (and its ports), and the record as it is; it is
 			 * bound again when the cgroup comes back. */

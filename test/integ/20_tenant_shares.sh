@@ -12,7 +12,8 @@
 #     and flows at full speed once the cap is lifted: no stall);
 #   - a cgroup that disappears is reported once, not every tick, and the
 #     tenant keeps its last weight; restarted while it is gone, the tenant
-#     keeps the cgroup in its record and is bound again once it is back.
+#     keeps the cgroup in its record and is bound again once it is back
+#     (also the tenant "default", which is there before any record).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_cmd iperf3 ping socat openssl
 
@@ -231,10 +232,18 @@ ping_ok "$B" 10.120.0.9 || fail "ping from tb after its cgroup went"
 
 # A restart while the cgroup is gone: tb comes back without a binding, its
 # record still names the cgroup, and once the cgroup is made again tb is
-# bound to it within a tick or two, and stays bound across a restart.
+# bound to it within a tick or two, and stays bound across a restart. The
+# same for the tenant "default", bound to a cgroup that goes too.
+mk_cgroup td 200
+CGD=$CGROUP_DIR
+vctl tenant set default --cgroup "$CGD"
+assert_eq "$(tenant_field default weight)" 200 "weight of default from its cgroup"
 stop_vstackd
+rmdir "$CGD"
 start_vstackd --workers 1
 assert_eq "$(tenant_field tb cgroup)" "" "tb's cgroup after a restart without it"
+assert_eq "$(tenant_field default cgroup)" "" "default's cgroup after a restart without it"
+assert_eq "$(tenant_field default weight)" 200 "default keeps its last weight across a restart without its cgroup"
 assert_eq "$(tenant_field tb weight)" 300 "tb keeps its last weight across a restart without its cgroup"
 rec_cgroup() { jq_py 'd.get("cgroup", "")' <"$VSTACK_STATE/tenants/tb.json"; }
 assert_ne "$(rec_cgroup)" "" "the cgroup in tb's record after a restart without it"
@@ -245,9 +254,15 @@ wait_until 5 tb_bound || fail "tb not bound to its cgroup 5 s after it came back
 assert_eq "$(tenant_field tb weight)" 250 "tb's weight from its cgroup once back"
 grep -q "tenant tb: cgroup .* is back; bound to it again" "$VSTACKD_LOG" ||
 	fail "no word about tb's cgroup coming back"
+mkdir "$CGD"
+cgroup_set_weight "$CGD" 150
+default_bound() { [[ $(tenant_field default cgroup_state) == ok ]]; }
+wait_until 5 default_bound || fail "default not bound to its cgroup 5 s after it came back"
+assert_eq "$(tenant_field default weight)" 150 "default's weight from its cgroup once back"
 stop_vstackd
 start_vstackd --workers 1
 assert_eq "$(tenant_field tb cgroup_state)" ok "tb's cgroup state after another restart"
 assert_eq "$(tenant_field tb weight)" 250 "tb's weight after another restart"
+assert_eq "$(tenant_field default cgroup_state)" ok "default's cgroup state after another restart"
 
 stop_vstackd
