@@ -270,7 +270,7 @@ static bool frame_ipv6_is_ext(uint8_t nh)
 /**
  * frame_parse_ipv6() - validate an IPv6 header, walk extension headers
  * @c:		parser state, @c->ip_end, @c->frag and @c->rthdr set here
- * @fi:		frame info, l3_off and eth_len set
+ * @fi:		frame info, l3_off and eth_len set; l4_unknown set here
  * @l4_off:	set to the L4 header offset, 0 when there is none to find
  * @proto:	set to the protocol of the header at @l4_off
  *
@@ -282,7 +282,7 @@ static bool frame_ipv6_is_ext(uint8_t nh)
  * Return: FRAME_OK or FRAME_DROP_L3
  */
 static enum frame_drop frame_parse_ipv6(struct frame_ctx *c,
-					const struct frame_info *fi,
+					struct frame_info *fi,
 					uint32_t *l4_off, uint8_t *proto)
 {
 	uint32_t room = fi->eth_len - fi->l3_off;
@@ -345,8 +345,10 @@ static enum frame_drop frame_parse_ipv6(struct frame_ctx *c,
 		off += hlen;
 
 		/* chain too long to follow: forwarded without an L4 header */
-		if (i + 1 == FRAME_IPV6_MAX_EXT && frame_ipv6_is_ext(nh))
+		if (i + 1 == FRAME_IPV6_MAX_EXT && frame_ipv6_is_ext(nh)) {
+			fi->l4_unknown = true;
 			return FRAME_OK;
+		}
 	}
 }
 

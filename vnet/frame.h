@@ -77,6 +77,9 @@ enum frame_drop {
  * @l4_off:	offset of the L4 header, 0 when not found
  * @l4_proto:	IPPROTO_TCP, IPPROTO_UDP, other, or 0
  * @l4_hlen:	TCP header length (data offset * 4) or 8 for UDP
+ * @l4_unknown:	IPv6 extension header chain too long to follow: there may
+ *		be an L4 header, not found (@l4_off 0); unlike a fragment's
+ *		past offset 0, one that every receiver will find
  * @gso_type:	VIRTIO_NET_HDR_GSO_* without the ECN bit
  * @gso_size:	segment payload size for GSO frames, 0 otherwise
  * @needs_csum:	the frame carries a partial checksum to complete
@@ -89,6 +92,7 @@ struct frame_info {
 	uint8_t l4_proto;
 	uint16_t l4_off;
 	uint16_t l4_hlen;
+	bool l4_unknown;
 	uint8_t gso_type;
 	bool gso_ecn;
 	uint16_t gso_size;

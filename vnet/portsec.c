@@ -149,6 +149,13 @@ static bool portsec_ipv6(const struct portsec *ps, const uint8_t *eth,
 
 	if (end > fi->eth_len)
 		end = fi->eth_len; /* frame_parse() saw to it; to be sure */
+	/* An upper-layer header we could not find is not judged, but the
+	 * receivers find it: a router advertisement or a neighbour
+	 * advertisement for another's address behind nine destination
+	 * options headers is one to Linux. What we cannot police does
+	 * not leave, as for VLAN tags. */
+	if (fi->l4_unknown)
+		return false;
 	if (fi->l4_proto == IPPROTO_ICMPV6 && fi->l4_off &&
 	    (fi->l4_off > end ||
 	     !portsec_nd(ps, eth + fi->l4_off, end - fi->l4_off)))

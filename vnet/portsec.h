@@ -12,8 +12,9 @@
  * advertisement only for one of the port's addresses (or a link-local
  * one), link-layer address options only with the port's MAC, and no
  * router advertisements or redirects. Everything else (other ethertypes,
- * VLAN-tagged frames, whose inner addresses we do not police) is dropped
- * and counted as spoofed.
+ * VLAN-tagged frames, whose inner addresses we do not police, IPv6
+ * packets whose extension header chain is too long for frame_parse() to
+ * reach their upper-layer header) is dropped and counted as spoofed.
  */
 #ifndef VSTACK_PORTSEC_H
 #define VSTACK_PORTSEC_H

@@ -399,6 +399,7 @@ static void test_ipv6_ok(void)
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	CU_ASSERT_EQUAL(fi.l4_off, 0);
 	CU_ASSERT_EQUAL(fi.l4_proto, 0);
+	CU_ASSERT_FALSE(fi.l4_unknown); /* there is none to find */
 
 	/* no next header, empty payload */
 	s = udp6;
@@ -430,12 +431,14 @@ static void test_ipv6_long_chain(void)
 	tb_build(buf, &s, &f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	CU_ASSERT_EQUAL(fi.l4_off, 54 + 64);
+	CU_ASSERT_FALSE(fi.l4_unknown);
 
-	/* beyond the bound: forwarded without L4 */
+	/* beyond the bound: forwarded without L4, saying so (portsec) */
 	s.n_ext6 = 9;
 	tb_build(buf, &s, &f);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	CU_ASSERT_EQUAL(fi.l4_off, 0);
+	CU_ASSERT_TRUE(fi.l4_unknown);
 	/* ... and refused where an offload needs the L4 header */
 	s.csum = true;
 	s.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;

@@ -188,6 +188,37 @@ static void test_nd(void)
 	CU_ASSERT(test_judge(&ps, &nd, edit_ra));
 }
 
+/**
+ * test_nd_long_chain() - neighbour discovery behind an extension header
+ * chain too long for frame_parse() to follow is not let through unseen:
+ * a Linux receiver walks any number of them to the router advertisement
+ */
+static void test_nd_long_chain(void)
+{
+	static const uint8_t ext[] = {
+		IPPROTO_DSTOPTS, IPPROTO_DSTOPTS, IPPROTO_DSTOPTS,
+		IPPROTO_DSTOPTS, IPPROTO_DSTOPTS, IPPROTO_DSTOPTS,
+		IPPROTO_DSTOPTS, IPPROTO_DSTOPTS, IPPROTO_DSTOPTS};
+	struct tb_spec nd = { .l3 = 6, .proto = IPPROTO_ICMPV6, .payload = 32,
+			      .ext6 = ext, .n_ext6 = 8 };
+	struct tb_spec tcp6 = { .l3 = 6, .proto = IPPROTO_TCP, .payload = 100,
+				.ext6 = ext, .n_ext6 = 9 };
+	struct portsec ps;
+
+	test_policy(&ps, true);
+	/* eight: frame_parse() finds the ICMPv6 header, portsec judges it */
+	CU_ASSERT(!test_judge(&ps, &nd, edit_ra));
+	CU_ASSERT(test_judge(&ps, &nd, edit_na_ours));
+	/* nine: it does not; neither passes unjudged */
+	nd.n_ext6 = 9;
+	CU_ASSERT(!test_judge(&ps, &nd, edit_ra));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_na_theirs));
+	CU_ASSERT(!test_judge(&ps, &tcp6, NULL));
+	/* a port locked to its MAC only does not police IP */
+	test_policy(&ps, false);
+	CU_ASSERT(test_judge(&ps, &tcp6, NULL));
+}
+
 static void test_arp_and_others(void)
 {
 	struct tb_spec arp = { .l3 = 0 };
@@ -208,6 +239,7 @@ int main(void)
 		{ "IPv4 sources", test_ipv4 },
 		{ "IPv6 sources", test_ipv6 },
 		{ "neighbour discovery", test_nd },
+		{ "neighbour discovery behind a long chain", test_nd_long_chain },
 		{ "ARP and other ethertypes", test_arp_and_others },
 	};
 
