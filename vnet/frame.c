@@ -513,6 +513,10 @@ static enum frame_drop frame_check_gso(const struct frame_ctx *c,
 	case VIRTIO_NET_HDR_GSO_UDP_L4:
 		if (fi->l3 != 4 && fi->l3 != 6)
 			return FRAME_DROP_GSO;
+		/* ECN is TCP's: Linux refuses USO with the bit (EINVAL on
+		 * the write), so a port we passed it to would not take it */
+		if (fi->gso_ecn)
+			return FRAME_DROP_GSO;
 		proto = IPPROTO_UDP;
 		break;
 	default:
