@@ -52,6 +52,9 @@
 #define FRAME_UDP_HLEN	    8
 #define FRAME_TCP_CSUM_OFF  16 /* offsetof(struct tcphdr, check) */
 #define FRAME_UDP_CSUM_OFF  6  /* offsetof(struct udphdr, check) */
+/* Linux refuses a NEEDS_CSUM start below an IPv4 header's length from the
+ * start of the frame (virtio_net_hdr_to_skb(), nh_min_len) */
+#define FRAME_CSUM_START_MIN 20
 
 #define FRAME_ARP_HLEN	    8  /* hardware/protocol types and lengths, op */
 
@@ -423,7 +426,10 @@ static enum frame_drop frame_parse_l4(const struct frame_ctx *c,
  * The checksum covers csum_start up to the end of the packet and is stored
  * at csum_start + csum_offset (virtio 1.2, 5.1.6.2): both must lie past the
  * Ethernet header and, for IP, inside the IP packet, which is where
- * gso_csum_complete() stops summing.
+ * gso_csum_complete() stops summing. The start must also be where Linux
+ * takes it, FRAME_CSUM_START_MIN bytes in or more: a frame passed on with
+ * an earlier one makes the destination's tun refuse the write, an error
+ * counted against the destination.
  *
  * Completing it writes two bytes of the tenant's choosing into a frame
  * that has been checked (these headers, port security) and that other
@@ -441,7 +447,8 @@ static enum frame_drop frame_check_csum(const struct frame_ctx *c,
 	uint32_t end = fi->l3 ? c->ip_end : fi->eth_len;
 	uint32_t start = fi->csum_start, off = fi->csum_offset;
 
-	if (start < fi->l3_off || start + off + 2 > end)
+	if (start < fi->l3_off || start < FRAME_CSUM_START_MIN ||
+	    start + off + 2 > end)
 		return FRAME_DROP_CSUM;
 	if (fi->ethertype == ETH_P_ARP)
 		return FRAME_DROP_CSUM;

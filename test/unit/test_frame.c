@@ -675,12 +675,28 @@ static void test_csum(void)
 	tb_build(buf, &arp, &f);
 	tb_be16(f.eth + 12, 0x88b5); /* local experimental */
 	buf[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	tb_le16(buf + 6, 14);
-	tb_le16(buf + 8, 26);
+	tb_le16(buf + 6, 20);
+	tb_le16(buf + 8, 20);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 	CU_ASSERT_TRUE(fi.needs_csum);
-	tb_le16(buf + 8, 27);
+	tb_le16(buf + 8, 21);
 	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+	/* ... and starting no earlier than Linux takes it, 20 bytes into
+	 * the frame (an IPv4 header's length): a destination's tun would
+	 * refuse the write */
+	tb_le16(buf + 8, 0);
+	for (unsigned at = 14; at < 20; at++) {
+		tb_le16(buf + 6, (uint16_t)at);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+	}
+	s = (struct tb_spec){.vlan = ETH_P_8021Q};
+	tb_build(buf, &s, &f);
+	tb_be16(f.eth + 16, 0x88b5);
+	buf[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	tb_le16(buf + 6, 18);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_CSUM);
+	tb_le16(buf + 6, 20);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
 }
 
 /**
