@@ -155,6 +155,35 @@ static bool frame_ipv4_opts_ok(const uint8_t *o, uint32_t len)
 }
 
 /**
+ * frame_ipv4_srr() - look for a source route among IPv4 options
+ * @o:		first option byte, options laid out as frame_ipv4_opts_ok()
+ *		checked
+ * @len:	bytes of options
+ *
+ * RFC 791 3.1: Loose (131) and Strict (137) Source and Record Route. A
+ * source-routed packet carries its next hop as destination address and
+ * its final destination last in the route, and the TCP/UDP pseudo-header
+ * sums the final one (as Linux's sockets send it).
+ *
+ * Return: true if there is one
+ */
+static bool frame_ipv4_srr(const uint8_t *o, uint32_t len)
+{
+	uint32_t i = 0;
+
+	while (i < len && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (o[i] == 131 || o[i] == 137)
+			return true;
+		i += o[i + 1];
+	}
+	return false;
+}
+
+/**
  * frame_ipv4_csum_ok() - check an IPv4 header checksum
  * @ip:		the header
  * @ihl:	its length in bytes, a multiple of 4 from 20 to 60
@@ -482,7 +511,8 @@ static enum frame_drop frame_check_csum(const struct frame_ctx *c,
  * at the TCP/UDP checksum, and one segment's headers plus gso_size fit in an
  * IP packet. Fragments are never segmented; an IPv6 routing header would
  * change the pseudo-header's destination (RFC 8200 8.1), which the
- * segmenter does not follow, so it is refused as well.
+ * segmenter does not follow, so it is refused as well, and so is an IPv4
+ * source route (frame_ipv4_srr()).
  *
  * Return: FRAME_OK or FRAME_DROP_GSO
  */
@@ -531,6 +561,10 @@ static enum frame_drop frame_check_gso(const struct frame_ctx *c,
 	}
 
 	if (!fi->l4_off || fi->l4_proto != proto || c->frag || c->rthdr)
+		return FRAME_DROP_GSO;
+	if (fi->l3 == 4 &&
+	    frame_ipv4_srr(c->eth + fi->l3_off + FRAME_IPV4_HLEN_MIN,
+			   fi->l4_off - fi->l3_off - FRAME_IPV4_HLEN_MIN))
 		return FRAME_DROP_GSO;
 	if (!fi->needs_csum || !gso_size)
 		return FRAME_DROP_GSO;

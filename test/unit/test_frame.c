@@ -976,6 +976,46 @@ static void test_gso_l4_bad(void)
 }
 
 /**
+ * test_gso_source_route() - no GSO under an IPv4 source route: the
+ * TCP/UDP pseudo-header holds the final destination, not the IP header's
+ * next hop, which the segmenter sums (as an IPv6 routing header)
+ */
+static void test_gso_source_route(void)
+{
+	static const uint8_t types[] = {VIRTIO_NET_HDR_GSO_TCPV4,
+					VIRTIO_NET_HDR_GSO_UDP,
+					VIRTIO_NET_HDR_GSO_UDP_L4};
+	static const uint8_t lsrr[8] = {1, 0x83, 7, 4, 10, 0, 0, 9};
+	static const uint8_t ssrr[8] = {1, 0x89, 7, 4, 10, 0, 0, 9};
+	static const uint8_t rr[8] = {1, 7, 7, 4, 0, 0, 0, 0};
+	struct frame_info fi;
+	struct tb_spec s;
+	struct tb_frame f;
+	size_t i;
+
+	for (i = 0; i < sizeof(types); i++) {
+		s = gso_spec(types[i], 4);
+		s.ip_opts = 8;
+		tb_build(buf, &s, &f);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+		memcpy(f.eth + 34, rr, 8); /* Record Route: fine */
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+		memcpy(f.eth + 34, lsrr, 8);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_GSO);
+		memcpy(f.eth + 34, ssrr, 8);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_GSO);
+	}
+	/* without GSO a source route is the receivers' business */
+	s = tcp4;
+	s.ip_opts = 8;
+	s.csum = true;
+	tb_build(buf, &s, &f);
+	memcpy(f.eth + 34, lsrr, 8);
+	tb_ip4_csum(&f);
+	CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+}
+
+/**
  * test_ipv4_options() - the layout of IPv4 options is checked
  */
 static void test_ipv4_options(void)
@@ -1169,6 +1209,7 @@ int main(void)
 		{"valid TSO/USO/UFO accepted", test_gso_ok},
 		{"GSO type, size and header mismatches", test_gso_bad},
 		{"GSO with malformed L3/L4 headers", test_gso_l4_bad},
+		{"GSO under an IPv4 source route", test_gso_source_route},
 		{"IPv4 option layout", test_ipv4_options},
 		{"IPv4 header checksum", test_ipv4_csum},
 		{"UDP lengths, tiny and oversize fragments", test_l4_lengths},
