@@ -240,13 +240,17 @@ void lport_deliver(struct worker *w, uint16_t dst, uint32_t buf,
 		goto sent;
 	}
 
+	/* Copy before giving the buffer back: ours may be its last
+	 * reference (a segment's), and a buffer back in the arena is the
+	 * next read's, which may be submitted at once (worker_read()). */
 	e.buf = malloc(len);
+	if (e.buf)
+		memcpy(e.buf, data, len);
 	worker_buf_put(w, buf);
 	if (!e.buf) {
 		stat_add(&st->drops[VNET_DROP_NO_BUFFER], 1);
 		return;
 	}
-	memcpy(e.buf, data, len);
 	pthread_mutex_lock(&o->ho_lock);
 	if (o->ho_n == WORKER_LQ_MAX) {
 		pthread_mutex_unlock(&o->ho_lock);
