@@ -115,4 +115,17 @@ static inline bool frame_mac_is_multicast(const uint8_t *mac)
 	return mac[0] & 1;
 }
 
+/*
+ * frame_mac_is_bridge_local() - an IEEE 802.1D reserved group address a
+ * bridge does not forward: 01:80:c2:00:00:01 to :0f (pause frames, LACP,
+ * 802.1X, LLDP, ...), as a Linux bridge with its default group_fwd_mask.
+ * :00, the spanning tree's, is forwarded, as by a Linux bridge without
+ * STP (loops stay detectable).
+ */
+static inline bool frame_mac_is_bridge_local(const uint8_t *mac)
+{
+	return mac[0] == 0x01 && mac[1] == 0x80 && mac[2] == 0xc2 &&
+	       !mac[3] && !mac[4] && mac[5] && mac[5] <= 0x0f;
+}
+
 #endif /* VSTACK_FRAME_H */

@@ -30,6 +30,7 @@ static const char *const vnet_drop_names[VNET_DROP__COUNT] = {
 	[VNET_DROP_SEGMENT] = "segment",
 	[VNET_DROP_HAIRPIN] = "hairpin",
 	[VNET_DROP_SPOOF] = "spoofed",
+	[VNET_DROP_LINK_LOCAL] = "link_local",
 };
 
 /**

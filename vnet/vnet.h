@@ -56,6 +56,7 @@ enum vnet_drop {
 	VNET_DROP_SEGMENT,   /* software segmentation failed */
 	VNET_DROP_HAIRPIN,   /* destination is the source port */
 	VNET_DROP_SPOOF,     /* source not the locked port's (portsec.h) */
+	VNET_DROP_LINK_LOCAL, /* to 01:80:c2:00:00:01-0f, which bridges keep */
 	VNET_DROP__COUNT
 };
 

@@ -454,6 +454,13 @@ void worker_rx(struct worker *w, uint16_t src, uint32_t buf, size_t len,
 		return;
 	}
 	fdb_learn(sp->fdb, eth + 6, src, now_ms);
+	/* Link-local protocols end at the link, as at a bridge: one
+	 * tenant's LLDP or 802.1X does not reach the others. Not garbage:
+	 * no penalty. */
+	if (frame_mac_is_bridge_local(eth)) {
+		stat_add(&st->drops[VNET_DROP_LINK_LOCAL], 1);
+		return;
+	}
 
 	if (!frame_mac_is_multicast(eth)) {
 		dst = fdb_lookup(sp->fdb, eth, now_ms);

@@ -337,6 +337,39 @@ static void test_malformed_counted(void)
 	CU_ASSERT(port_drops(0, FRAME_DROP_L3) == before_l3 + 1);
 }
 
+/* Reserved group addresses: :01-:0f end at the switch, as at a Linux
+ * bridge (counted, not forwarded); :00, the spanning tree's, floods. */
+static void test_link_local_kept(void)
+{
+	uint8_t dst[6] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 };
+	static const uint8_t last[] = { 0x01, 0x02, 0x03, 0x0e, 0x0f };
+	uint64_t before = port_drops(0, VNET_DROP_LINK_LOCAL);
+	uint8_t b[2048];
+	size_t len, i;
+
+	drain();
+	for (i = 0; i < sizeof(last); i++) {
+		dst[5] = last[i];
+		len = build_udp(b, dst, mac[0], 1, 64);
+		CU_ASSERT_FATAL(send_frame(0, b, len) == 0);
+	}
+	CU_ASSERT(count_from(1, mac[0], 200) == 0);
+	CU_ASSERT(count_from(2, mac[0], 100) == 0);
+	CU_ASSERT(port_drops(0, VNET_DROP_LINK_LOCAL) == before + sizeof(last));
+
+	dst[5] = 0x00;
+	len = build_udp(b, dst, mac[0], 2, 64);
+	CU_ASSERT_FATAL(send_frame(0, b, len) == 0);
+	CU_ASSERT(count_from(1, mac[0], 200) == 1);
+	CU_ASSERT(count_from(2, mac[0], 200) == 1);
+	/* and :10 is no longer reserved */
+	dst[5] = 0x10;
+	len = build_udp(b, dst, mac[0], 3, 64);
+	CU_ASSERT_FATAL(send_frame(0, b, len) == 0);
+	CU_ASSERT(count_from(1, mac[0], 200) == 1);
+	CU_ASSERT(port_drops(0, VNET_DROP_LINK_LOCAL) == before + sizeof(last));
+}
+
 static void test_mtu_enforced(void)
 {
 	static uint8_t b[4096];
@@ -675,6 +708,7 @@ int main(void)
 		{ "flood_and_learn", test_flood_and_learn },
 		{ "fdb_contents", test_fdb_contents },
 		{ "malformed_counted", test_malformed_counted },
+		{ "link_local_kept", test_link_local_kept },
 		{ "mtu_enforced", test_mtu_enforced },
 		{ "order_kept", test_order_kept },
 		{ "order_kept_bulk", test_order_kept_bulk },
