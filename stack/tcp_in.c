@@ -814,6 +814,14 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 
 	if (tcp_in_ack(c, seg, now_ms))
 		return;
+	/* RFC 9293 3.8.4: the peer answered; only a segment that passed the
+	 * sequence and ACK checks says so (anything else is dropped, and may
+	 * be forged: it must not keep a dead connection alive) */
+	if (c->cfg.keepalive && c->state != TCP_CLOSED &&
+	    c->state != TCP_TIME_WAIT) {
+		c->t_keep = now_ms + c->cfg.keep_idle_ms;
+		c->n_keep = 0;
+	}
 
 	/* RFC 7323 4.3: TS.Recent from a segment that covers Last.ACK.sent,
 	 * once it has passed the window and ACK checks (RFC 7323 5.3 R3,
@@ -903,14 +911,8 @@ void tcp_input(struct tcp_conn *c, const struct tcp_seg *seg, uint64_t now_ms)
 		break;
 	default:
 		tcp_in_sync(c, seg, now_ms);
-		if (c->state != TCP_CLOSED) {
-			if (c->cfg.keepalive && tcp_synchronized(c) &&
-			    c->state != TCP_TIME_WAIT) {
-				c->t_keep = now_ms + c->cfg.keep_idle_ms;
-				c->n_keep = 0;
-			}
+		if (c->state != TCP_CLOSED)
 			tcp_output(c, now_ms);
-		}
 		break;
 	}
 	c->depth--;

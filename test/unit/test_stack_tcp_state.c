@@ -2055,6 +2055,60 @@ static void test_keepalive(void)
 }
 
 /**
+ * test_keepalive_forged() - segments that fail the sequence or ACK checks
+ * (forged, or old duplicates) are dropped: they do not show the peer is
+ * alive, so the idle timer and the unanswered probes go on; an acceptable
+ * segment restarts them
+ */
+static void test_keepalive_forged(void)
+{
+	uint64_t due;
+	unsigned i;
+
+	st_setup();
+	cfg.keepalive = true;
+	cfg.keep_idle_ms = 10000;
+	cfg.keep_intvl_ms = 1000;
+	cfg.keep_cnt = 3;
+	st_active(100, 500, 4000);
+	due = tcp_next_deadline(&conn);
+	CU_ASSERT_EQUAL(due, now + 10000);
+	now += 5000;
+	/* out of window: data, an ACK, a RST, a FIN far away */
+	st_in(&conn, TCP_F_ACK, 500 + 100000, 101, 4000, "x", 1);
+	st_in(&conn, TCP_F_ACK, 500 - 100000, 101 - 100000, 4000, "x", 1);
+	st_in(&conn, TCP_F_RST, 500 + 100000, 0, 0, NULL, 0);
+	/* in window, but acknowledging what was never sent */
+	st_in(&conn, TCP_F_ACK, 501, 5000, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.state, TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(tcp_next_deadline(&conn), due);
+	/* the probes go unanswered but for forged segments: given up */
+	st_timer_run(&conn);
+	st_check(st_last(), TCP_F_ACK, 100, 501, 0);
+	for (i = 0; i < 3; i++) {
+		st_in(&conn, TCP_F_ACK, 500 + 100000 + i, 101, 4000, NULL, 0);
+		st_timer_run(&conn);
+	}
+	CU_ASSERT_EQUAL(conn.state, TCP_CLOSED);
+	CU_ASSERT_EQUAL(conn.err, -ETIMEDOUT);
+	tcp_close(&conn, now);
+	st_done(&conn, 1);
+
+	/* an acceptable segment restarts the idle time */
+	st_setup();
+	cfg.keepalive = true;
+	cfg.keep_idle_ms = 10000;
+	cfg.keep_intvl_ms = 1000;
+	cfg.keep_cnt = 3;
+	st_active(100, 500, 4000);
+	now += 5000;
+	st_in(&conn, TCP_F_ACK, 501, 101, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(tcp_next_deadline(&conn), now + 10000);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_close_unread() - closing with unread data resets (RFC 2525 2.17)
  */
 static void test_close_unread(void)
@@ -2188,6 +2242,7 @@ int main(void)
 		{"timestamps and PAWS", test_timestamps_paws},
 		{"window scaling", test_window_scale},
 		{"keepalive", test_keepalive},
+		{"keepalive: forged segments", test_keepalive_forged},
 		{"close with unread data", test_close_unread},
 		{"data after close", test_data_after_close},
 		{"MSS", test_mss_clamp},
