@@ -400,6 +400,16 @@ void ipv4_input(struct netif *ni, uint8_t *buf, size_t len, bool link_bcast,
 		ip->stats[IPV4_STAT_RX_SADDR]++;
 		goto drop;
 	}
+	/* Same section: { 127, <any> } "MUST NOT appear outside a host"
+	 * (an application may trust it as local), and { 0, <any> } is only
+	 * the source of a host that does not know its address yet, talking
+	 * to the limited broadcast (RFC 2131 4.1). Linux calls both martian. */
+	if ((wire_h32(h->saddr) >> 24) == 127 ||
+	    ((wire_h32(h->saddr) >> 24) == 0 &&
+	     !wire_ip4_is_bcast(h->daddr))) {
+		ip->stats[IPV4_STAT_RX_SADDR]++;
+		goto drop;
+	}
 	dst_bcast = netif_is_bcast(ni, h->daddr);
 	/* RFC 1122 section 3.3.6: a unicast datagram received in a
 	 * link-layer broadcast SHOULD be discarded. */

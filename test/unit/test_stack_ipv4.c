@@ -367,6 +367,48 @@ static void test_accept_variants(void)
 }
 
 /**
+ * test_martian_src() - RFC 1122 3.2.1.3: a loopback source (127/8) never
+ * comes from a wire, and "this network" (0/8) only as the source of a
+ * host that does not know its address yet, to the limited broadcast: the
+ * rest is discarded, answered with nothing
+ */
+static void test_martian_src(void)
+{
+	static const uint8_t srcs[][4] = {
+		{127, 0, 0, 1}, {127, 9, 8, 7}, {0, 0, 0, 0}, {0, 1, 2, 3}};
+	uint8_t f[200];
+	be32_t a;
+	size_t n;
+	unsigned i;
+	int s;
+
+	h_setup();
+	s = udp_bind(&ni, 7777);
+	for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+		memcpy(&a, srcs[i], 4);
+		n = mk_udp(f, a, 5000, 7777, 20, true);
+		h_in(f, n, 1);
+		n = mk_udp(f, a, 5000, 7778, 20, true); /* no such port */
+		h_in(f, n, 1);
+	}
+	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_RX_SADDR], 8);
+	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_RX_DELIVERED], 0);
+	CU_ASSERT_EQUAL(udp_recvfrom(&ni, s, rbuf, 100, NULL, NULL), -EAGAIN);
+	CU_ASSERT_EQUAL(h.nout, 0);
+
+	/* 0.0.0.0 to 255.255.255.255 (a DHCP client, RFC 2131 4.1) */
+	n = mk_udp(f, wire_ip4(0, 0, 0, 0), 68, 7777, 4, false);
+	memcpy(f + 12, BCAST_MAC, 6);
+	memset(f + 26 + 16, 0xff, 4);
+	put16(f + 36, 0);
+	put16(f + 36, (uint16_t)~ref_csum(f + 26, 20, 0));
+	h_in(f, n, 1);
+	CU_ASSERT_EQUAL(udp_recvfrom(&ni, s, rbuf, 100, NULL, NULL), 4);
+	CU_ASSERT_EQUAL(ni.ip.stats[IPV4_STAT_RX_SADDR], 8);
+	h_teardown();
+}
+
+/**
  * test_reass_orders() - in order, reverse, middle first
  */
 static void test_reass_orders(void)
@@ -836,6 +878,7 @@ int main(void)
 		{"bad_headers", test_bad_headers},
 		{"link_drops", test_link_drops},
 		{"accept_variants", test_accept_variants},
+		{"martian_src", test_martian_src},
 		{"udp_shared_port", test_udp_shared_port},
 		{"reass_orders", test_reass_orders},
 		{"reass_dup_overlap", test_reass_dup_overlap},
