@@ -454,8 +454,8 @@ drop:
  *
  * Return: 0 when sent or queued for ARP; -ENETDOWN, -EMSGSIZE (longer than
  * a datagram can be, or than the MTU with @df), -EHOSTUNREACH (our own
- * address: there is no loopback here) or -ENETUNREACH (off-link, no
- * gateway)
+ * address, 127/8 or 0/8: there is no loopback here) or -ENETUNREACH
+ * (off-link, no gateway)
  */
 int ipv4_output(struct netif *ni, uint8_t *buf, size_t l4_len, uint8_t proto,
 		be32_t daddr, bool df, uint64_t now_ms)
@@ -489,7 +489,11 @@ int ipv4_output(struct netif *ni, uint8_t *buf, size_t l4_len, uint8_t proto,
 		mac[3] = (uint8_t)(a >> 16 & 0x7f);
 		mac[4] = (uint8_t)(a >> 8);
 		mac[5] = (uint8_t)a;
-	} else if (wire_eq32(daddr, ni->cfg.addr) || !daddr.be) {
+	} else if (wire_eq32(daddr, ni->cfg.addr) ||
+		   (wire_h32(daddr) >> 24) == 127 ||
+		   (wire_h32(daddr) >> 24) == 0) {
+		/* RFC 1122 3.2.1.3: loopback and "this network" addresses
+		 * never leave a host; the gateway is no way to them */
 		ni->ip.stats[IPV4_STAT_TX_NO_ROUTE]++;
 		ret = -EHOSTUNREACH;
 		goto err;

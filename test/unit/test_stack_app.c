@@ -809,6 +809,12 @@ static void test_hostile(void)
 	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CONNECT, (uint32_t)t,
 			      wire_ip4(10, 0, 0, 255).be, 80, 0, 0),
 			-ENETUNREACH);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CONNECT, (uint32_t)t,
+			      wire_ip4(127, 0, 0, 1).be, 80, 0, 0),
+			-EHOSTUNREACH);
+	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CONNECT, (uint32_t)t,
+			      wire_ip4(0, 1, 2, 3).be, 80, 0, 0),
+			-EHOSTUNREACH);
 	CU_ASSERT_EQUAL(tc_do(&cl, VSAPP_OP_CLOSE, (uint32_t)t, 0, 0, 0, 0), 0);
 	CU_ASSERT_EQUAL(
 		tc_do(&cl, VSAPP_OP_SETOPT, cs, 0, 0, VSAPP_OPT_KEEPALIVE, 1),

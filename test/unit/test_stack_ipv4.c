@@ -802,6 +802,18 @@ static void test_route(void)
 	s = udp_bind(&ni, 4000);
 	CU_ASSERT_EQUAL(udp_sendto(&ni, s, ip4(2), 1, "x", 1, 1),
 			-EHOSTUNREACH);
+	/* RFC 1122 3.2.1.3: loopback and "this network" never leave a
+	 * host (they would go to the gateway) */
+	CU_ASSERT_EQUAL(
+		udp_sendto(&ni, s, wire_ip4(127, 0, 0, 1), 1, "x", 1, 1),
+		-EHOSTUNREACH);
+	CU_ASSERT_EQUAL(
+		udp_sendto(&ni, s, wire_ip4(127, 3, 2, 1), 1, "x", 1, 1),
+		-EHOSTUNREACH);
+	CU_ASSERT_EQUAL(udp_sendto(&ni, s, wire_ip4(0, 1, 2, 3), 1, "x", 1, 1),
+			-EHOSTUNREACH);
+	CU_ASSERT_EQUAL(h.nout, 0);
+	CU_ASSERT_EQUAL(ni.arp.stats[ARP_STAT_TX_REQUEST], 0);
 	CU_ASSERT_EQUAL(
 		udp_sendto(&ni, s, wire_ip4(255, 255, 255, 255), 1, "x", 1, 1),
 		0);
