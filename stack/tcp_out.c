@@ -196,6 +196,10 @@ void tcp_out_syn(struct tcp_conn *c, uint64_t now_ms)
 
 	if (c->state == TCP_SYN_RECEIVED)
 		fl |= TCP_F_ACK;
+	/* sent before: the ACK may answer either copy, so it gives no RTT
+	 * sample (Karn, RFC 6298 3), whatever made us send it again */
+	if (SEQ_GT(c->snd_max, c->iss))
+		c->rtt_timing = false;
 	tcp_out_segment(c, c->iss, 0, fl, now_ms);
 }
 

@@ -1560,6 +1560,51 @@ static void test_old_segment_ack(void)
 }
 
 /**
+ * test_rtt_karn_synack() - Karn (RFC 6298 3) for the SYN-ACK: one sent
+ * again for the peer's retransmitted SYN (or as an ACK in SYN-RECEIVED)
+ * gives no RTT sample; a SYN-ACK sent once does
+ */
+static void test_rtt_karn_synack(void)
+{
+	struct tcp_conn *c;
+	unsigned k;
+
+	for (k = 0; k < 3; k++) {
+		st_setup();
+		tcp_conn_init(&lconn, &st_ops, NULL, &cfg, NULL, 0, NULL, 0);
+		CU_ASSERT_EQUAL(tcp_listen(&lconn, ME, MYPORT), 0);
+		st_in(&lconn, TCP_F_SYN, 7000, 0, 4000, NULL, 0);
+		c = &kids[0];
+		CU_ASSERT_EQUAL_FATAL(c->state, TCP_SYN_RECEIVED);
+		now += 1000;
+		if (k == 1) {
+			/* our SYN-ACK was lost: the peer's SYN again */
+			st_in(c, TCP_F_SYN, 7000, 0, 4000, NULL, 0);
+			st_check(st_last(), TCP_F_SYN | TCP_F_ACK, 9000, 7001,
+				 0);
+		} else if (k == 2) {
+			/* an out-of-window segment: answered by a SYN-ACK */
+			st_in(c, TCP_F_ACK, 7000 + 100000, 9001, 4000, NULL,
+			      0);
+			st_check(st_last(), TCP_F_SYN | TCP_F_ACK, 9000, 7001,
+				 0);
+		}
+		now += 10;
+		st_in(c, TCP_F_ACK, 7001, 9001, 4000, NULL, 0);
+		CU_ASSERT_EQUAL(c->state, TCP_ESTABLISHED);
+		if (k) {
+			CU_ASSERT_EQUAL(c->rto.srtt8, 0); /* no sample */
+		} else {
+			CU_ASSERT_EQUAL(rto_srtt(&c->rto), 1010);
+		}
+		CU_ASSERT_PTR_EQUAL(tcp_accept(&lconn), c);
+		tcp_close(&lconn, now);
+		st_abort_conn(c);
+		st_done(c, 2);
+	}
+}
+
+/**
  * test_rtt_karn() - the RTT of a retransmitted segment is not sampled
  */
 static void test_rtt_karn(void)
@@ -2231,6 +2276,7 @@ int main(void)
 		{"ACK after a timeout", test_ack_after_rto},
 		{"ACK of an old segment, window edge", test_old_segment_ack},
 		{"Karn", test_rtt_karn},
+		{"Karn: SYN-ACK sent again", test_rtt_karn_synack},
 		{"SACK loss recovery", test_sack_recovery},
 		{"SACK rescue retransmission", test_sack_rescue},
 		{"tail loss probe", test_tlp},
