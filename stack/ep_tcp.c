@@ -387,6 +387,7 @@ int ep_tcp_init(struct ep *ep, uint32_t max_conns)
 	 * of microseconds and Linux's 200 ms floor is what they use
 	 * themselves: a lost retransmission then costs 200 ms, not 1 s. */
 	t->cfg.rto_min_ms = EP_RTO_MIN_MS;
+	t->cfg.ts_key = ep_tcp_mix(t, 0x7473, 0x6b6579);
 	return 0;
 }
 

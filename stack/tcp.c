@@ -150,6 +150,30 @@ uint8_t tcp_wscale_for(uint32_t size)
 }
 
 /**
+ * tcp_ts_offset() - the timestamp clock offset of a connection
+ * @c:	connection whose ISS is set
+ *
+ * RFC 7323 5.4 and 7.1: random per connection, so that TSval does not
+ * give away the clock (the host's uptime) or link connections to one
+ * host. The peer knows our ISS, so the offset must not follow from it
+ * alone: a keyed mix of the ISS (the ISS is already unique per
+ * connection and unpredictable, RFC 6528).
+ *
+ * Return: the offset added to the millisecond clock
+ */
+uint32_t tcp_ts_offset(const struct tcp_conn *c)
+{
+	uint64_t x = ((uint64_t)c->iss << 32 | c->iss) ^ c->cfg.ts_key;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= (c->cfg.ts_key >> 7) + (x >> 29);
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 32;
+	return (uint32_t)x;
+}
+
+/**
  * tcp_synq_leave() - a listener's child is no longer half-open
  * @c:		the child (SYN-RECEIVED until now, or leaving the listener)
  *
@@ -397,7 +421,7 @@ int tcp_connect(struct tcp_conn *c, uint32_t laddr, uint16_t lport,
 	c->snd_end = iss + 1;
 	c->recover = iss;
 	c->high_rxt = iss;
-	c->ts_offset = iss * 2654435761u;
+	c->ts_offset = tcp_ts_offset(c);
 	/* our offer; tcp_negotiate() keeps what the peer accepts */
 	c->ws_on = c->cfg.use_ws;
 	c->rcv_wscale = c->ws_on ? tcp_wscale_for(c->rbuf.size) : 0;

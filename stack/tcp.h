@@ -102,6 +102,8 @@ struct tcp_ops {
  * @keep_intvl_ms:	time between probes
  * @keep_cnt:		unanswered probes before the connection is dropped
  * @cc:			congestion control, NULL for CUBIC
+ * @ts_key:		secret for the timestamp clock offsets (RFC 7323
+ *			7.1), random per endpoint
  */
 struct tcp_cfg {
 	uint16_t mss;
@@ -121,6 +123,7 @@ struct tcp_cfg {
 	uint32_t keep_intvl_ms;
 	uint32_t keep_cnt;
 	const struct cc_ops *cc;
+	uint64_t ts_key;
 };
 
 /**

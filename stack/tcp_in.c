@@ -579,7 +579,7 @@ static void tcp_in_listen(struct tcp_conn *lc, const struct tcp_seg *seg,
 	c->snd_end = iss + 1;
 	c->recover = iss;
 	c->high_rxt = iss;
-	c->ts_offset = iss * 2654435761u;
+	c->ts_offset = tcp_ts_offset(c);
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
 	c->rcv_read = c->rcv_nxt;

@@ -27,6 +27,7 @@ void tcp_enter_time_wait(struct tcp_conn *c, uint64_t now_ms);
 void tcp_negotiate(struct tcp_conn *c, const struct tcp_seg *syn,
 		   uint64_t now_ms);
 uint8_t tcp_wscale_for(uint32_t size);
+uint32_t tcp_ts_offset(const struct tcp_conn *c);
 
 /* tcp_out.c */
 void tcp_out_segment(struct tcp_conn *c, uint32_t seq, uint32_t len,

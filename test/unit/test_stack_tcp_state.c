@@ -2041,6 +2041,37 @@ static void test_timestamps_paws(void)
 }
 
 /**
+ * test_ts_offset_secret() - RFC 7323 7.1: the timestamp clock's offset is
+ * random per connection and secret; the peer, who sees our ISS, must not
+ * be able to take it off our TSval and read our clock (uptime). Same ISS
+ * and time: the offset follows the key, and is not a function of the
+ * ISS alone
+ */
+static void test_ts_offset_secret(void)
+{
+	uint32_t tsval[3];
+	unsigned k;
+
+	for (k = 0; k < 3; k++) {
+		st_setup();
+		cfg.use_ts = true;
+		cfg.ts_key = k < 2 ? 0x1234567890abcdefULL : 42;
+		tcp_conn_init(&conn, &st_ops, NULL, &cfg, sbuf, SRING, rbuf,
+			      RING);
+		CU_ASSERT_FATAL(tcp_connect(&conn, ME, MYPORT, PEER, PPORT,
+					    100, now) == 0);
+		CU_ASSERT_FATAL(st_last()->seg.opts.has & TCP_O_TS);
+		tsval[k] = st_last()->seg.opts.tsval;
+		CU_ASSERT_NOT_EQUAL(tsval[k] - (uint32_t)now,
+				    100u * 2654435761u);
+		st_abort_conn(&conn);
+		st_done(&conn, 1);
+	}
+	CU_ASSERT_EQUAL(tsval[0], tsval[1]);
+	CU_ASSERT_NOT_EQUAL(tsval[0], tsval[2]);
+}
+
+/**
  * test_window_scale() - our window field is shifted, the peer's scaled
  */
 static void test_window_scale(void)
@@ -2287,6 +2318,7 @@ int main(void)
 		{"limited transmit", test_limited_transmit},
 		{"timestamps and PAWS", test_timestamps_paws},
 		{"window scaling", test_window_scale},
+		{"timestamp offset is secret", test_ts_offset_secret},
 		{"keepalive", test_keepalive},
 		{"keepalive: forged segments", test_keepalive_forged},
 		{"close with unread data", test_close_unread},
