@@ -933,7 +933,13 @@ static void tcp_timer_rexmt(struct tcp_conn *c, uint64_t now_ms)
 		tcp_done(c, -ETIMEDOUT);
 		return;
 	}
-	c->cc.ops->on_rto(&c->cc, c->snd_max - c->snd_una, now_ms);
+	/* RFC 5681 3.1: ssthresh comes down on the first timeout of a
+	 * segment and "is held constant" when it times out again (RFC 9438
+	 * 4.8: CUBIC follows Reno there); cwnd is one segment since then */
+	if (c->n_rexmt == 1)
+		c->cc.ops->on_rto(&c->cc, c->snd_max - c->snd_una, now_ms);
+	else
+		c->cc.cwnd = c->cc.mss;
 	rto_backoff(&c->rto);
 	c->in_recovery = false;
 	c->rxt_first = false;

@@ -1497,6 +1497,43 @@ static void test_rto_backoff(void)
 }
 
 /**
+ * test_rto_ssthresh_held() - RFC 5681 3.1: ssthresh comes down on the
+ * first timeout of a segment and is held constant when the same segment
+ * times out again (RFC 9438 4.8: CUBIC follows Reno there); cwnd stays
+ * one segment
+ */
+static void test_rto_ssthresh_held(void)
+{
+	static uint8_t d[8000];
+	const struct cc_ops *ops[] = {NULL, &cc_reno_ops};
+	uint32_t ssthresh;
+	unsigned k, i;
+
+	for (k = 0; k < 2; k++) {
+		st_setup();
+		cfg.cc = ops[k];
+		st_active(100, 500, 60000);
+		CU_ASSERT_EQUAL(tcp_send(&conn, d, sizeof(d), now), sizeof(d));
+		CU_ASSERT_EQUAL(conn.snd_max, 101 + 8000);
+		st_timer_run(&conn);
+		ssthresh = conn.cc.ssthresh;
+		CU_ASSERT(ssthresh >= 4 * conn.mss);
+		CU_ASSERT_EQUAL(conn.cc.cwnd, conn.mss);
+		for (i = 0; i < 3; i++) {
+			st_timer_run(&conn);
+			CU_ASSERT_EQUAL(conn.stats.rtos, 2 + i);
+			CU_ASSERT_EQUAL(conn.cc.ssthresh, ssthresh);
+			CU_ASSERT_EQUAL(conn.cc.cwnd, conn.mss);
+		}
+		/* progress: the next timeout is a first one again */
+		st_in(&conn, TCP_F_ACK, 501, 101 + conn.mss, 60000, NULL, 0);
+		CU_ASSERT_EQUAL(conn.n_rexmt, 0);
+		st_abort_conn(&conn);
+		st_done(&conn, 1);
+	}
+}
+
+/**
  * test_ack_after_rto() - after a timeout snd_nxt goes back for go-back-N,
  * but ACKs carry the highest sequence sent: the peer has seen it, and an
  * older one would fail its acceptability test with the ACK inside
@@ -2305,6 +2342,7 @@ int main(void)
 		{"sequence wrap-around", test_wraparound},
 		{"RTO backoff and give-up", test_rto_backoff},
 		{"ACK after a timeout", test_ack_after_rto},
+		{"ssthresh held on repeated timeouts", test_rto_ssthresh_held},
 		{"ACK of an old segment, window edge", test_old_segment_ack},
 		{"Karn", test_rtt_karn},
 		{"Karn: SYN-ACK sent again", test_rtt_karn_synack},
