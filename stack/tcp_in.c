@@ -639,6 +639,10 @@ static void tcp_in_syn_sent(struct tcp_conn *c, const struct tcp_seg *seg,
 	if (ack_ok) {
 		c->snd_una = seg->ack;
 		tcp_in_rtt(c, seg, seg->ack, now_ms);
+		/* RFC 5681 3.1, RFC 6928 2: our SYN was lost, the initial
+		 * window is one segment */
+		if (c->n_rexmt)
+			c->cc.cwnd = c->cc.mss;
 		c->n_rexmt = 0;
 		c->t_rexmt = 0;
 		tcp_set_state(c, TCP_ESTABLISHED, now_ms);
@@ -808,6 +812,10 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 		c->max_snd_wnd = c->snd_wnd;
 		c->snd_wl1 = seg->seq;
 		c->snd_wl2 = seg->ack;
+		/* RFC 5681 3.1, RFC 6928 2: the SYN-ACK (or, in a
+		 * simultaneous open, the SYN) was lost: one segment */
+		if (c->n_rexmt)
+			c->cc.cwnd = c->cc.mss;
 		c->n_rexmt = 0;
 		tcp_set_state(c, TCP_ESTABLISHED, now_ms);
 	}

@@ -964,6 +964,67 @@ static void test_syn_sent_timeout(void)
 }
 
 /**
+ * test_iw_after_syn_loss() - RFC 5681 3.1, RFC 6928 2: when the SYN or
+ * the SYN-ACK had to be sent again, the initial window is one segment;
+ * otherwise it is the usual one (both ends, CUBIC and Reno)
+ */
+static void test_iw_after_syn_loss(void)
+{
+	const struct cc_ops *ops[] = {NULL, &cc_reno_ops};
+	struct tcp_seg s;
+	struct tcp_conn *c;
+	unsigned k, lost;
+
+	for (k = 0; k < 4; k++) {
+		lost = k & 1;
+		/* active */
+		st_setup();
+		cfg.cc = ops[k >> 1];
+		tcp_conn_init(&conn, &st_ops, NULL, &cfg, sbuf, SRING, rbuf,
+			      RING);
+		CU_ASSERT_FATAL(tcp_connect(&conn, ME, MYPORT, PEER, PPORT,
+					    100, now) == 0);
+		if (lost) {
+			st_timer_run(&conn);
+			st_check(st_last(), TCP_F_SYN, 100, 0, 0);
+		}
+		s = st_seg(TCP_F_SYN | TCP_F_ACK, 500, 101, 60000, NULL, 0);
+		s.opts.has = TCP_O_MSS;
+		s.opts.mss = 1000;
+		tcp_input(&conn, &s, now);
+		CU_ASSERT_EQUAL_FATAL(conn.state, TCP_ESTABLISHED);
+		CU_ASSERT_EQUAL(conn.cc.cwnd,
+				lost ? conn.mss : cc_initial_window(conn.mss));
+		st_abort_conn(&conn);
+		st_done(&conn, 1);
+
+		/* passive */
+		st_setup();
+		cfg.cc = ops[k >> 1];
+		tcp_conn_init(&lconn, &st_ops, NULL, &cfg, NULL, 0, NULL, 0);
+		CU_ASSERT_EQUAL(tcp_listen(&lconn, ME, MYPORT), 0);
+		s = st_seg(TCP_F_SYN, 7000, 0, 60000, NULL, 0);
+		s.opts.has = TCP_O_MSS;
+		s.opts.mss = 1000;
+		tcp_input(&lconn, &s, now);
+		c = &kids[0];
+		if (lost) {
+			st_timer_run(c);
+			st_check(st_last(), TCP_F_SYN | TCP_F_ACK, 9000, 7001,
+				 0);
+		}
+		st_in(c, TCP_F_ACK, 7001, 9001, 60000, NULL, 0);
+		CU_ASSERT_EQUAL_FATAL(c->state, TCP_ESTABLISHED);
+		CU_ASSERT_EQUAL(c->cc.cwnd,
+				lost ? c->mss : cc_initial_window(c->mss));
+		CU_ASSERT_PTR_EQUAL(tcp_accept(&lconn), c);
+		tcp_close(&lconn, now);
+		st_abort_conn(c);
+		st_done(c, 2);
+	}
+}
+
+/**
  * test_data_in_order() - data, delayed ACK, every second segment ACKed
  */
 static void test_data_in_order(void)
@@ -2330,6 +2391,7 @@ int main(void)
 		{"listen backlog", test_listen_backlog},
 		{"SYN-RECEIVED timeout", test_syn_received_timeout},
 		{"SYN-SENT timeout", test_syn_sent_timeout},
+		{"initial window after a lost SYN", test_iw_after_syn_loss},
 		{"data in order, delayed ACK", test_data_in_order},
 		{"out of order, duplicates, SACK", test_out_of_order},
 		{"out-of-order queue bounded", test_ooo_bounded},
