@@ -44,6 +44,7 @@ struct cc_ops {
  * @cwnd_seg:	precise window, segments (cwnd in bytes is rounded)
  * @t_epoch:	start of the congestion avoidance epoch, ms; 0 = none
  * @cwnd_synced: cwnd in bytes that @cwnd_seg was last written as
+ * @t_last:	time of the last on_ack() in the epoch, ms
  */
 struct cc_cubic {
 	double w_max;
@@ -53,6 +54,7 @@ struct cc_cubic {
 	double cwnd_seg;
 	uint64_t t_epoch;
 	uint32_t cwnd_synced;
+	uint64_t t_last;
 };
 
 /**
@@ -79,6 +81,8 @@ extern const struct cc_ops cc_cubic_ops;
 #define CC_CWND_MAX	(1u << 30)	/* bytes: far above any window */
 #define CC_CUBIC_C	0.4	/* RFC 9438 4.1 */
 #define CC_CUBIC_BETA	0.7	/* RFC 9438 4.6 */
+#define CC_CUBIC_GAP_MS	200	/* more than an RTT of this without an ACK
+				 * that grows cwnd: not cwnd-limited */
 
 void cc_init(struct cc *c, const struct cc_ops *ops, uint32_t mss);
 uint32_t cc_initial_window(uint32_t mss);

@@ -87,6 +87,7 @@ static void cc_cubic_init(struct cc *c)
 	c->cubic.k = 0;
 	c->cubic.w_est = 0;
 	c->cubic.t_epoch = 0;
+	c->cubic.t_last = 0;
 	cc_cubic_store(c, (double)cc_initial_window(c->mss) / c->mss);
 }
 
@@ -121,7 +122,13 @@ static void cc_cubic_on_ack(struct cc *c, uint32_t acked, uint64_t now_ms,
 			s->w_max = cwnd;
 		}
 		s->w_est = cwnd;
+	} else if (now_ms - s->t_last > (uint64_t)srtt_ms + CC_CUBIC_GAP_MS) {
+		/* 5.8: t MUST NOT include the time the flow was limited by
+		 * the application or idle (TCP calls here only when cwnd
+		 * limited it): the epoch moves by that time */
+		s->t_epoch += now_ms - s->t_last;
 	}
+	s->t_last = now_ms;
 	segs = (double)acked / c->mss;
 
 	/* 4.3: W_est += alpha_cubic * segments_acked / cwnd */

@@ -441,6 +441,37 @@ static void test_cubic_friendly(void)
 }
 
 /**
+ * test_cubic_app_limited() - RFC 9438 5.8: t in W_cubic(t) MUST NOT count
+ * the time the flow was limited by the application (TCP calls on_ack()
+ * only while cwnd limits it): after 30 s without growth the window goes
+ * on from where it was, not from W_cubic(30 s) (there the 1.5 cwnd
+ * bound would let it grow by half in one RTT)
+ */
+static void test_cubic_app_limited(void)
+{
+	const uint32_t rtt = 100;
+	struct cc a, b;
+	uint64_t now = 1000;
+	unsigned r;
+
+	cc_init(&a, &cc_cubic_ops, 1000);
+	a.cwnd = 100000;
+	a.ops->on_loss(&a, 100000, now);
+	a.ops->on_exit(&a, now);
+	for (r = 0; r < 10; r++) {
+		cubic_rtt(&a, now, rtt);
+		now += rtt;
+	}
+	b = a;
+	/* a: goes on at once; b: 30 s of application-limited time first */
+	cubic_rtt(&a, now, rtt);
+	cubic_rtt(&b, now + 30000, rtt);
+	CU_ASSERT(b.cwnd < a.cwnd + a.mss);
+	CU_ASSERT(b.cwnd > a.cwnd - a.mss);
+	CU_ASSERT(b.cwnd < 95000); /* W_cubic(1.2 s) is about 89 */
+}
+
+/**
  * test_cc_bounds() - windows never pass CC_CWND_MAX, however long they grow
  */
 static void test_cc_bounds(void)
@@ -490,6 +521,7 @@ int main(void)
 		{"NewReno (RFC 5681)", test_reno},
 		{"CUBIC window curve (RFC 9438)", test_cubic_curve},
 		{"CUBIC Reno-friendly region", test_cubic_friendly},
+		{"CUBIC: application-limited time", test_cubic_app_limited},
 		{"window bounds", test_cc_bounds},
 	};
 
