@@ -338,7 +338,11 @@ void tcp_rack_timer(struct tcp_conn *c, uint64_t now_ms)
  */
 void tcp_tlp_arm(struct tcp_conn *c, uint64_t now_ms)
 {
-	uint64_t pto = 2ULL * rto_srtt(&c->rto) + TCP_TLP_EXTRA_MS;
+	/* 7.2: 2 SRTT, or TCP_RTO_INIT while there is no RTT sample (the
+	 * handshake gave none when a SYN was sent again) */
+	uint64_t pto = c->rto.srtt8 ? 2ULL * rto_srtt(&c->rto) +
+					      TCP_TLP_EXTRA_MS
+				    : RTO_INITIAL_MS;
 
 	c->t_tlp = 0;
 	if (!c->sack_on || c->in_recovery || c->persist || c->tlp_out ||

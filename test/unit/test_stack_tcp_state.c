@@ -1943,6 +1943,33 @@ static void test_tlp(void)
 }
 
 /**
+ * test_tlp_no_srtt() - RFC 8985 7.2: without an RTT sample (the SYN was
+ * sent again, Karn) the probe timeout is TCP_RTO_INIT, 1 s, not 2 * 0 ms
+ */
+static void test_tlp_no_srtt(void)
+{
+	static uint8_t d[4000];
+	struct tcp_seg s;
+
+	st_setup();
+	cfg.use_sack = true;
+	tcp_conn_init(&conn, &st_ops, NULL, &cfg, sbuf, SRING, rbuf, RING);
+	tcp_connect(&conn, ME, MYPORT, PEER, PPORT, 100, now);
+	st_timer_run(&conn); /* the SYN again: no sample from the handshake */
+	s = st_seg(TCP_F_SYN | TCP_F_ACK, 500, 101, 60000, NULL, 0);
+	s.opts.has = TCP_O_SACKOK | TCP_O_MSS;
+	s.opts.mss = 1000;
+	tcp_input(&conn, &s, now);
+	CU_ASSERT_EQUAL_FATAL(conn.state, TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(conn.rto.srtt8, 0);
+	tcp_send(&conn, d, sizeof(d), now);
+	CU_ASSERT(conn.snd_max != conn.snd_una);
+	CU_ASSERT(conn.t_tlp == 0 || conn.t_tlp >= now + 1000);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_rack_lost_rexmit() - RFC 8985 6.2: a lost retransmission is seen
  * when data sent after it is delivered, and sent again before any RTO
  */
@@ -2411,6 +2438,7 @@ int main(void)
 		{"SACK loss recovery", test_sack_recovery},
 		{"SACK rescue retransmission", test_sack_rescue},
 		{"tail loss probe", test_tlp},
+		{"tail loss probe without an RTT", test_tlp_no_srtt},
 		{"RACK: lost retransmission", test_rack_lost_rexmit},
 		{"RACK: retransmission log", test_rack_log},
 		{"NewReno loss recovery", test_newreno_recovery},
