@@ -398,8 +398,11 @@ static int tcp_in_ack(struct tcp_conn *c, const struct tcp_seg *seg,
 	/* RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND <= SEG.ACK
 	 * <= SND.NXT (our snd_max); otherwise ACK and drop */
 	if (SEQ_GT(ack, c->snd_max)) {
+		/* a challenge ACK, throttled as the others (section 7): two
+		 * ends that disagree on what was sent would otherwise answer
+		 * each other's ACKs for ever */
 		c->stats.bad_acks++;
-		c->ack_now = true;
+		tcp_in_challenge(c, now_ms);
 		return -1;
 	}
 	if (SEQ_LT(ack, c->snd_una - c->max_snd_wnd)) {

@@ -825,7 +825,7 @@ static void test_bad_acks(void)
 	/* far behind SND.UNA - MAX.SND.WND: challenge */
 	st_in(&conn, TCP_F_ACK, 501, 100 - 5000, 4000, "x", 1);
 	CU_ASSERT_EQUAL(tcp_recv(&conn, b, 4, now), 0);
-	CU_ASSERT_EQUAL(conn.stats.challenge_acks, 1);
+	CU_ASSERT_EQUAL(conn.stats.challenge_acks, 2);
 	/* no ACK bit: dropped */
 	st_in(&conn, 0, 501, 0, 4000, "x", 1);
 	CU_ASSERT_EQUAL(tcp_readable(&conn), 0);
@@ -844,6 +844,87 @@ static void test_bad_acks(void)
 	CU_ASSERT_EQUAL(tcp_readable(&conn), 1);
 	st_abort_conn(&conn);
 	st_done(&conn, 1);
+}
+
+/**
+ * test_bad_ack_throttled() - RFC 5961 5.2 and 7: the ACK sent back for an
+ * ACK of data never sent is a challenge ACK, throttled like the others:
+ * two ends that disagree on what was sent (a peer's bug, or a segment
+ * injected into one of them) must not answer each other's ACKs for ever
+ */
+static void test_bad_ack_throttled(void)
+{
+	unsigned i;
+
+	st_setup();
+	st_active(100, 500, 4000);
+	nout = 0;
+	for (i = 0; i < 30; i++)
+		st_in(&conn, TCP_F_ACK, 501, 200 + i, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.stats.bad_acks, 30);
+	CU_ASSERT(nout <= 10);
+	CU_ASSERT(nout >= 1);
+	now += 1000;
+	nout = 0;
+	st_in(&conn, TCP_F_ACK, 501, 300, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(nout, 1);
+	st_check(st_last(), TCP_F_ACK, 101, 501, 0);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
+ * test_ack_loop() - two ends that disagree on what was sent: data
+ * injected into one makes it acknowledge bytes the other never sent;
+ * the other's answer is an old duplicate to the first, which ACKs it
+ * again. The challenge ACK throttle ends the exchange
+ */
+static void test_ack_loop(void)
+{
+	static struct tcp_conn peer;
+	static uint8_t ps[RING], pr[RING];
+	struct tcp_seg s;
+	unsigned n = 0, next;
+
+	st_setup();
+	st_active(100, 500, 4000);
+	/* the peer's end of the same connection: ISS 500, our ISS 100 */
+	tcp_conn_init(&peer, &st_ops, NULL, &cfg, ps, RING, pr, RING);
+	CU_ASSERT_FATAL(tcp_connect(&peer, PEER, PPORT, ME, MYPORT, 500,
+				    now) == 0);
+	memset(&s, 0, sizeof(s));
+	s.saddr = ME;
+	s.daddr = PEER;
+	s.sport = MYPORT;
+	s.dport = PPORT;
+	s.flags = TCP_F_SYN | TCP_F_ACK;
+	s.seq = 100;
+	s.ack = 501;
+	s.win = 4000;
+	tcp_input(&peer, &s, now);
+	CU_ASSERT_EQUAL_FATAL(peer.state, TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(peer.snd_max, conn.rcv_nxt);
+	CU_ASSERT_EQUAL(peer.rcv_nxt, conn.snd_max);
+	/* ten bytes the peer never sent, in our window */
+	nout = 0;
+	st_in(&conn, TCP_F_ACK, 501, 101, 4000, "0123456789", 10);
+	tcp_timer(&conn, now + 500); /* the delayed ACK */
+	/* each ACK goes to the other end, at the same instant */
+	for (next = 0; next < nout && n < 1000; next++, n++) {
+		struct tcp_seg a = out[next].seg;
+
+		CU_ASSERT_EQUAL(a.len, 0);
+		tcp_input(out[next].conn == &conn ? &peer : &conn, &a,
+			  now + 500);
+		if (nout >= ST_OUT - 2)
+			break;
+	}
+	CU_ASSERT(n < 50);
+	tcp_abort(&peer, now);
+	tcp_close(&peer, now);
+	CU_ASSERT(peer.released);
+	st_abort_conn(&conn);
+	st_done(&conn, 2);
 }
 
 /**
@@ -2414,6 +2495,8 @@ int main(void)
 		{"SYN in ESTABLISHED", test_syn_in_established},
 		{"challenge ACK limit", test_challenge_limit},
 		{"bad ACKs", test_bad_acks},
+		{"ACKs of unsent data: throttled", test_bad_ack_throttled},
+		{"no ACK loop between ends that disagree", test_ack_loop},
 		{"no connection", test_nomatch},
 		{"listen backlog", test_listen_backlog},
 		{"SYN-RECEIVED timeout", test_syn_received_timeout},
