@@ -748,8 +748,12 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 			c->ack_now = true;
 			if (len && old)
 				tcp_in_dsack(c, seq, seq + len);
-			/* a resent FIN in TIME-WAIT restarts 2 MSL */
-			if (c->state == TCP_TIME_WAIT && fin)
+			/* a resent FIN in TIME-WAIT restarts 2 MSL: the one
+			 * taken (its number is RCV.NXT - 1), not a FIN anywhere
+			 * else, which anyone knowing the 4-tuple could send to
+			 * keep the connection (and an orphan's rings) for ever */
+			if (c->state == TCP_TIME_WAIT && fin &&
+			    seq + seg_len == c->rcv_nxt)
 				tcp_enter_time_wait(c, now_ms);
 			/* An old duplicate is ACKed, and (as BSD-derived
 			 * stacks do) its ACK field is still used: a sender

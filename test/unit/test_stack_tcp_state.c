@@ -510,6 +510,38 @@ static void test_active_close(void)
 }
 
 /**
+ * test_time_wait_forged_fin() - only a retransmission of the peer's FIN
+ * restarts 2 MSL (RFC 9293 3.10.7.4); a FIN elsewhere in the sequence
+ * space is an unacceptable segment: ACKed and dropped, the TIME-WAIT (and
+ * the rings an orphan holds) ends on time
+ */
+static void test_time_wait_forged_fin(void)
+{
+	uint64_t due;
+	unsigned i;
+
+	st_setup();
+	st_active(100, 500, 4000);
+	tcp_close(&conn, now);
+	st_in(&conn, TCP_F_ACK, 501, 102, 4000, NULL, 0);
+	st_in(&conn, TCP_F_ACK | TCP_F_FIN, 501, 102, 4000, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(conn.state, TCP_TIME_WAIT);
+	due = tcp_next_deadline(&conn);
+	for (i = 0; i < 4; i++) {
+		now += 400;
+		nout = 0;
+		st_in(&conn, TCP_F_ACK | TCP_F_FIN, 501 + 100000 * (i + 1),
+		      102, 4000, NULL, 0);
+		st_in(&conn, TCP_F_ACK | TCP_F_FIN, 501 - 100000 * (i + 1),
+		      102, 4000, "x", 1);
+		CU_ASSERT_EQUAL(nout, 2); /* ACKed */
+		CU_ASSERT_EQUAL(tcp_next_deadline(&conn), due);
+	}
+	st_timer_run(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_fin_wait_2_orphan() - closed by the user, the peer never sends its
  * FIN: FIN-WAIT-2 ends after 2 MSL; after shutdown() only, it stays
  */
@@ -2484,6 +2516,7 @@ int main(void)
 		{"simultaneous open", test_simultaneous_open},
 		{"active close, TIME-WAIT", test_active_close},
 		{"FIN-WAIT-2 orphan", test_fin_wait_2_orphan},
+		{"TIME-WAIT: a FIN elsewhere", test_time_wait_forged_fin},
 		{"passive close", test_passive_close},
 		{"simultaneous close", test_simultaneous_close},
 		{"FIN and ACK together", test_fin_ack_together},
