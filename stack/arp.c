@@ -323,7 +323,10 @@ void arp_input(struct netif *ni, uint8_t *buf, size_t len, uint64_t now_ms)
 	if (spa.be && !merged) {
 		e = arp_slot(ni);
 		e->ip = spa;
-		e->used_ms = now_ms;
+		/* Never used for output: the first to make room, so that
+		 * requests from a flood of made-up senders push out each
+		 * other, not the peers we send to (arp_slot()). */
+		e->used_ms = 0;
 		arp_resolved(ni, e, sha, now_ms);
 	}
 

@@ -46,7 +46,8 @@ enum arp_state {
  * @tries:	requests or probes sent in this state
  * @qlen:	datagrams in @q
  * @confirmed_ms: last time the mapping was confirmed by a packet
- * @used_ms:	last time it was used for output (for LRU replacement)
+ * @used_ms:	last time it was used for output (for LRU replacement),
+ *		0 for one learned from a request and not used since
  * @next_ms:	when to send the next request or probe, or give up
  * @q:		buffers waiting for resolution, oldest first
  */

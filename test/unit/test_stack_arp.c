@@ -554,6 +554,43 @@ static void test_flood_keeps_resolved(void)
 }
 
 /**
+ * test_request_flood_keeps_used() - requests for our address from many
+ * forged senders (learned, RFC 826) do not push out the peers we send to:
+ * an entry never used for output is the first to make room
+ */
+static void test_request_flood_keeps_used(void)
+{
+	uint8_t mac[6] = {0x02, 0, 0, 0, 2, 0};
+	uint64_t now = 1000;
+	unsigned i;
+	int s;
+
+	h_setup();
+	s = udp_bind(&ni, 1000);
+	for (i = 0; i < 8; i++) {
+		mac[5] = (uint8_t)(i + 10);
+		h_learn(mac, ip4((uint8_t)(i + 10)), now);
+		CU_ASSERT_EQUAL(send_udp(s, ip4((uint8_t)(i + 10)), now), 0);
+	}
+	h_drain();
+	/* 200 requests from as many made-up senders, 1 ms apart */
+	mac[4] = 3;
+	for (i = 0; i < 200; i++, now++) {
+		mac[5] = (uint8_t)i;
+		h_learn(mac, ip4((uint8_t)(i + 30)), now);
+	}
+	for (i = 0; i < 8; i++)
+		CU_ASSERT_PTR_NOT_NULL(arp_lookup(&ni.arp, ip4((uint8_t)(i + 10))));
+	/* the latest sender is known (and answered) all the same */
+	CU_ASSERT_PTR_NOT_NULL(arp_lookup(&ni.arp, ip4(229)));
+	/* the peers still get datagrams at once, with no request */
+	h.nout = 0;
+	CU_ASSERT_EQUAL(send_udp(s, ip4(12), now), 0);
+	CU_ASSERT_EQUAL(h.nout, 1);
+	h_teardown();
+}
+
+/**
  * test_close_releases() - closing with datagrams queued releases them
  */
 static void test_close_releases(void)
@@ -626,6 +663,7 @@ int main(void)
 		{"next_timer", test_next_timer},
 		{"lru", test_lru},
 		{"flood_keeps_resolved", test_flood_keeps_resolved},
+		{"request_flood_keeps_used", test_request_flood_keeps_used},
 		{"close_releases", test_close_releases},
 		{"nobuf", test_nobuf},
 		{"stat_names", test_stat_names},
