@@ -240,6 +240,9 @@ struct tcp_conn {
 	bool persist;
 	uint64_t chal_epoch;		/* challenge ACK rate limit window */
 	uint32_t chal_count;
+	uint32_t oow_ack_ms;		/* last ACK for a bare segment out of
+					 * the window: low 32 bits of the ms,
+					 * + 1 (0: none yet) */
 
 	/* listener and children */
 	struct tcp_conn *listener;

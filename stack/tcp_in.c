@@ -313,6 +313,33 @@ static void tcp_in_challenge(struct tcp_conn *c, uint64_t now_ms)
 }
 
 /**
+ * tcp_in_dupack() - owe an ACK for a segment refused as out of the window
+ *		     or as an old duplicate (PAWS)
+ * @c:		connection
+ * @seg_len:	its length, SYN and FIN included
+ * @now_ms:	current time
+ *
+ * One carrying data (or FIN) is always answered: the sender is
+ * retransmitting and needs to hear where we are. A bare ACK is answered
+ * at most every TCP_OOW_ACK_MS, as by Linux: two ends that disagree on
+ * the sequence space, or a forger, would otherwise have ACKs answer ACKs
+ * without end. A keepalive probe (bare, one below RCV.NXT) gets its
+ * answer.
+ */
+static void tcp_in_dupack(struct tcp_conn *c, uint32_t seg_len,
+			  uint64_t now_ms)
+{
+	/* oow_ack_ms holds the time + 1: 0 is never */
+	if (!seg_len) {
+		if (c->oow_ack_ms &&
+		    (uint32_t)now_ms + 1 - c->oow_ack_ms < TCP_OOW_ACK_MS)
+			return;
+		c->oow_ack_ms = (uint32_t)now_ms + 1;
+	}
+	c->ack_now = true;
+}
+
+/**
  * tcp_in_dsack() - remember duplicate data to report (RFC 2883)
  * @c:		connection
  * @s:		first duplicate sequence number
@@ -726,7 +753,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 	    SEQ_LT(seg->opts.tsval, c->ts_recent) &&
 	    now_ms - c->ts_recent_age < TCP_PAWS_IDLE_MS) {
 		c->stats.paws_drops++;
-		c->ack_now = true;
+		tcp_in_dupack(c, seg_len, now_ms);
 		return;
 	}
 
@@ -745,7 +772,7 @@ static void tcp_in_sync(struct tcp_conn *c, const struct tcp_seg *seg,
 			if (flags & TCP_F_RST)
 				return;
 			c->stats.dup_segs++;
-			c->ack_now = true;
+			tcp_in_dupack(c, seg_len, now_ms);
 			if (len && old)
 				tcp_in_dsack(c, seq, seq + len);
 			/* a resent FIN in TIME-WAIT restarts 2 MSL: the one

@@ -18,6 +18,9 @@
 #define TCP_ORPHAN_PROBES   8		/* zero window probes to a closed conn */
 #define TCP_PAWS_IDLE_MS    (24ULL * 24 * 3600 * 1000) /* RFC 7323 5.5 */
 #define TCP_CHALLENGE_MAX   10		/* per connection and second */
+#define TCP_OOW_ACK_MS	    500		/* between ACKs for bare segments out
+					 * of the window (Linux's
+					 * tcp_invalid_ratelimit) */
 
 /* tcp.c */
 void tcp_set_state(struct tcp_conn *c, enum tcp_state st, uint64_t now_ms);

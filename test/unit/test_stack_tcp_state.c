@@ -839,6 +839,36 @@ static void test_challenge_limit(void)
 }
 
 /**
+ * test_oow_ack_throttled() - bare segments out of the window get at most
+ * one ACK per TCP_OOW_ACK_MS (no ACK answering ACKs without end); ones
+ * with data always get theirs; a keepalive probe is answered
+ */
+static void test_oow_ack_throttled(void)
+{
+	unsigned i;
+
+	st_setup();
+	st_active(100, 500, 4000);
+	for (i = 0; i < 5; i++)
+		st_in(&conn, TCP_F_ACK, 501 + 100000 + i, 101, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(nout, 1);
+	st_check(st_last(), TCP_F_ACK, 101, 501, 0);
+	for (i = 0; i < 2; i++)
+		st_in(&conn, TCP_F_ACK, 501 + 100000, 101, 4000, "x", 1);
+	CU_ASSERT_EQUAL(nout, 3);
+	now += 500;
+	/* a keepalive probe: RCV.NXT - 1, nothing in it */
+	st_in(&conn, TCP_F_ACK, 500, 101, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(nout, 4);
+	st_check(st_last(), TCP_F_ACK, 101, 501, 0);
+	st_in(&conn, TCP_F_ACK, 501 + 100000, 101, 4000, NULL, 0);
+	CU_ASSERT_EQUAL(nout, 4);
+	CU_ASSERT_EQUAL(conn.state, TCP_ESTABLISHED);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_bad_acks() - RFC 5961 5.2: ACK beyond SND.NXT, ACK far behind
  */
 static void test_bad_acks(void)
@@ -2527,6 +2557,7 @@ int main(void)
 		{"RST after simultaneous open; CLOSED", test_rst_simultaneous},
 		{"SYN in ESTABLISHED", test_syn_in_established},
 		{"challenge ACK limit", test_challenge_limit},
+		{"out-of-window ACKs throttled", test_oow_ack_throttled},
 		{"bad ACKs", test_bad_acks},
 		{"ACKs of unsent data: throttled", test_bad_ack_throttled},
 		{"no ACK loop between ends that disagree", test_ack_loop},
