@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 """udpcheck.py - numbered UDP datagrams with verifiable content.
 
-send: COUNT datagrams to ADDR:PORT, paced at PPS. Datagram i carries a
+send: COUNT datagrams to ADDR:PORT, paced at PPS (a sender kept off its
+      CPU for a while resumes at PPS, it does not make up for the pause
+      in a burst). Datagram i carries a
       header (magic, tag, i, length) and a body derived from (tag, i), so the
       receiver can check every byte without shared state.
       With --gso K, datagrams go out in bursts: K of --size bytes in one
@@ -56,27 +58,48 @@ def addr(s):
     return host.strip("[]"), int(port)
 
 
+class Pacer:
+    """Send at most one datagram a gap, on a schedule that may lag the
+    clock by at most MAX_LAG: small oversleeps are made up, but a sender
+    that was kept off its CPU (a busy host) does not catch up in a burst
+    of its backlog, which could overrun the sender's TAP queue (tun drops
+    what does not fit) while the switch is kept off its CPU too."""
+
+    MAX_LAG = 0.01
+
+    def __init__(self, gap):
+        self.gap = gap
+        self.due = time.monotonic()
+
+    def wait(self, n=1):
+        """Before the next send, after n datagrams went out."""
+        if not self.gap:
+            return
+        self.due += n * self.gap
+        now = time.monotonic()
+        if self.due > now:
+            time.sleep(self.due - now)
+        elif now - self.due > self.MAX_LAG:
+            self.due = now - self.MAX_LAG
+
+
 def cmd_send(a):
     host, port = addr(a.to)
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
     if a.broadcast:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-    gap = 1.0 / a.pps if a.pps > 0 else 0
-    t0 = time.monotonic()
+    pacer = Pacer(1.0 / a.pps if a.pps > 0 else 0)
     if a.gso:
-        send_gso(a, s, (host, port), gap, t0)
+        send_gso(a, s, (host, port), pacer)
         return
     for i in range(a.count):
         s.sendto(make(a.tag, i, size_of(a.size, i)), (host, port))
-        if gap:
-            delay = t0 + (i + 1) * gap - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
+        pacer.wait()
     print(json.dumps({"sent": a.count}))
 
 
-def send_gso(a, s, dst, gap, t0):
+def send_gso(a, s, dst, pacer):
     """Bursts of a.gso datagrams in one UDP_SEGMENT send, a.tail behind."""
     size = int(a.size)
     i = 0
@@ -86,12 +109,12 @@ def send_gso(a, s, dst, gap, t0):
         s.sendmsg([burst], [(socket.SOL_UDP, UDP_SEGMENT, struct.pack("=H", size))],
                   0, dst)
         i += k
+        n = k
         for _ in range(min(a.tail, a.count - i)):
             s.sendto(make(a.tag, i, 64), dst)
             i += 1
-        delay = t0 + i * gap - time.monotonic()
-        if gap and delay > 0:
-            time.sleep(delay)
+            n += 1
+        pacer.wait(n)
     print(json.dumps({"sent": a.count}))
 
 
