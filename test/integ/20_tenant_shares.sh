@@ -249,15 +249,14 @@ rec_cgroup() { jq_py 'd.get("cgroup", "")' <"$VSTACK_STATE/tenants/tb.json"; }
 assert_ne "$(rec_cgroup)" "" "the cgroup in tb's record after a restart without it"
 mkdir "$CGB"
 cgroup_set_weight "$CGB" 250
-tb_bound() { [[ $(tenant_field tb cgroup_state) == ok ]]; }
-wait_until 5 tb_bound || fail "tb not bound to its cgroup 5 s after it came back"
+tenant_bound() { [[ $(tenant_field "$1" cgroup_state) == ok ]]; }
+wait_until 5 tenant_bound tb || fail "tb not bound to its cgroup 5 s after it came back"
 assert_eq "$(tenant_field tb weight)" 250 "tb's weight from its cgroup once back"
 grep -q "tenant tb: cgroup .* is back; bound to it again" "$VSTACKD_LOG" ||
 	fail "no word about tb's cgroup coming back"
 mkdir "$CGD"
 cgroup_set_weight "$CGD" 150
-default_bound() { [[ $(tenant_field default cgroup_state) == ok ]]; }
-wait_until 5 default_bound || fail "default not bound to its cgroup 5 s after it came back"
+wait_until 5 tenant_bound default || fail "default not bound to its cgroup 5 s after it came back"
 assert_eq "$(tenant_field default weight)" 150 "default's weight from its cgroup once back"
 stop_vstackd
 start_vstackd --workers 1

@@ -514,6 +514,34 @@ static void test_lru(void)
 	h_teardown();
 }
 
+#define PEERS 8 /* resolved neighbours 10.0.0.10 .. 10.0.0.17 */
+
+/* Teach the endpoint PEERS neighbours at @now; with @s >= 0 also send
+ * each a datagram on socket @s (an entry used for output). */
+static void peers_learn(int s, uint64_t now)
+{
+	uint8_t mac[6] = {0x02, 0, 0, 0, 2, 0};
+	unsigned i;
+
+	for (i = 0; i < PEERS; i++) {
+		mac[5] = (uint8_t)(i + 10);
+		h_learn(mac, ip4((uint8_t)(i + 10)), now);
+		if (s >= 0)
+			CU_ASSERT_EQUAL(send_udp(s, ip4((uint8_t)(i + 10)), now),
+					0);
+	}
+	h_drain();
+}
+
+/* Every one of the PEERS neighbours is still in the cache. */
+static void peers_check_kept(void)
+{
+	unsigned i;
+
+	for (i = 0; i < PEERS; i++)
+		CU_ASSERT_PTR_NOT_NULL(arp_lookup(&ni.arp, ip4((uint8_t)(i + 10))));
+}
+
 /**
  * test_flood_keeps_resolved() - datagrams to many unresolved addresses
  * (replies to a forged-source flood) neither push out the peers we talk to
@@ -521,23 +549,18 @@ static void test_lru(void)
  */
 static void test_flood_keeps_resolved(void)
 {
-	uint8_t mac[6] = {0x02, 0, 0, 0, 2, 0};
 	unsigned i, inc = 0;
 	uint64_t now = 1000;
 	int s;
 
 	h_setup();
 	s = udp_bind(&ni, 1000);
-	for (i = 0; i < 8; i++) {
-		mac[5] = (uint8_t)(i + 10);
-		h_learn(mac, ip4((uint8_t)(i + 10)), now);
-	}
+	peers_learn(-1, now);
 	/* 200 other addresses of the prefix, 1 ms apart */
 	for (i = 0; i < 200; i++, now++)
 		send_udp(s, ip4((uint8_t)(i + 30)), now);
 	h_drain();
-	for (i = 0; i < 8; i++)
-		CU_ASSERT_PTR_NOT_NULL(arp_lookup(&ni.arp, ip4((uint8_t)(i + 10))));
+	peers_check_kept();
 	for (i = 0; i < ARP_CACHE_SIZE; i++)
 		inc += ni.arp.e[i].state == ARP_INCOMPLETE;
 	CU_ASSERT(inc <= ARP_INCOMPLETE_MAX);
@@ -560,27 +583,20 @@ static void test_flood_keeps_resolved(void)
  */
 static void test_request_flood_keeps_used(void)
 {
-	uint8_t mac[6] = {0x02, 0, 0, 0, 2, 0};
+	uint8_t mac[6] = {0x02, 0, 0, 0, 3, 0};
 	uint64_t now = 1000;
 	unsigned i;
 	int s;
 
 	h_setup();
 	s = udp_bind(&ni, 1000);
-	for (i = 0; i < 8; i++) {
-		mac[5] = (uint8_t)(i + 10);
-		h_learn(mac, ip4((uint8_t)(i + 10)), now);
-		CU_ASSERT_EQUAL(send_udp(s, ip4((uint8_t)(i + 10)), now), 0);
-	}
-	h_drain();
+	peers_learn(s, now);
 	/* 200 requests from as many made-up senders, 1 ms apart */
-	mac[4] = 3;
 	for (i = 0; i < 200; i++, now++) {
 		mac[5] = (uint8_t)i;
 		h_learn(mac, ip4((uint8_t)(i + 30)), now);
 	}
-	for (i = 0; i < 8; i++)
-		CU_ASSERT_PTR_NOT_NULL(arp_lookup(&ni.arp, ip4((uint8_t)(i + 10))));
+	peers_check_kept();
 	/* the latest sender is known (and answered) all the same */
 	CU_ASSERT_PTR_NOT_NULL(arp_lookup(&ni.arp, ip4(229)));
 	/* the peers still get datagrams at once, with no request */
