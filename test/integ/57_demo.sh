@@ -56,8 +56,10 @@ log "demo: exit 0, iperf3 $rate $unit, nothing left"
 
 # --- --keep, the suggested commands, then SIGTERM ----------------------------
 mkfifo "$T/enter"
-# timeout(1) itself in the background: it passes SIGTERM on to the demo
-VSTACK_BUILD=$VSTACK_BUILD timeout -k 5 240 "$DEMO" --no-build --keep \
+# timeout(1) itself in the background: it passes SIGTERM on to the demo,
+# once (--foreground: not also to its process group, whose second TERM
+# could land in the demo's cleanup and kill the commands it runs).
+VSTACK_BUILD=$VSTACK_BUILD timeout --foreground -k 5 240 "$DEMO" --no-build --keep \
 	<"$T/enter" >"$T/keep.out" 2>&1 &
 DPID=$!
 exec 7>"$T/enter" # the demo's stdin stays open: it waits for Enter
