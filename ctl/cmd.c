@@ -1785,6 +1785,7 @@ static void cmd_walk_fdb(const struct vnet_fdb_row *r, void *ctx)
 	cmd_jstr(o, "mac", mac);
 	cmd_jstr(o, "port", r->port ? r->port : "");
 	cmd_ju64(o, "age_ms", r->age_ms);
+	json_object_object_add(o, "pinned", json_object_new_boolean(r->pinned));
 	json_object_array_add(w->arr, o);
 }
 
@@ -1992,6 +1993,7 @@ static void cmd_walk_network(const struct vnet_network_info *n, void *ctx)
 	cmd_ju64(f, "moved", n->fdb.moved);
 	cmd_ju64(f, "full", n->fdb.full);
 	cmd_ju64(f, "aged", n->fdb.aged);
+	cmd_ju64(f, "refused", n->fdb.refused);
 	json_object_object_add(o, "fdb", f);
 	json_object_array_add(s->networks, o);
 }

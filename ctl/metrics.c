@@ -144,6 +144,9 @@ static const struct metrics_family metrics_families[] = {
 	{ "vstack_network_fdb_aged_total", true,
 	  "MAC addresses forgotten after their aging time.", "networks",
 	  "fdb.aged", METRICS_VALUE, METRICS_L_NETWORK },
+	{ "vstack_network_fdb_refused_total", true,
+	  "Frames dropped for a source MAC address pinned to another port.",
+	  "networks", "fdb.refused", METRICS_VALUE, METRICS_L_NETWORK },
 
 	M_TRAFFIC("tenant", "tenants", METRICS_L_TENANT,
 		  "the tenant's ports"),

@@ -436,7 +436,7 @@ static void ctl_print_endpoints(struct json_object *result)
 static void ctl_print_fdb(struct json_object *result)
 {
 	static const char *const hdr[] = { "NETWORK", "MAC", "PORT",
-					   ">AGE-S", NULL };
+					   ">AGE-S", "PINNED", NULL };
 	struct json_object *a, *e;
 	struct ctl_table tab;
 	char age[32];
@@ -451,7 +451,10 @@ static void ctl_print_fdb(struct json_object *result)
 				 1000.0);
 		ctl_table_row(&tab, ctl_str(e, "network", NULL, 0),
 			      ctl_str(e, "mac", NULL, 0),
-			      ctl_str(e, "port", NULL, 0), age);
+			      ctl_str(e, "port", NULL, 0), age,
+			      json_object_get_boolean(ctl_get(e, "pinned"))
+				      ? "yes"
+				      : "no");
 	}
 	ctl_table_print(&tab);
 }
@@ -766,10 +769,11 @@ static void ctl_print_extras(struct json_object *a)
 static void ctl_print_fdb_stats(struct json_object *result)
 {
 	static const char *const nhdr[] = { "NETWORK", ">PORTS", ">FDB",
-		">LIMIT", ">LEARNED", ">MOVED", ">FULL", ">AGED", NULL };
+		">LIMIT", ">LEARNED", ">MOVED", ">FULL", ">AGED", ">REFUSED",
+		NULL };
 	struct json_object *a, *o, *f;
 	struct ctl_table tab;
-	char b[7][32];
+	char b[8][32];
 	size_t i, n;
 
 	ctl_table_init(&tab, nhdr);
@@ -784,7 +788,8 @@ static void ctl_print_fdb_stats(struct json_object *result)
 			      ctl_str(f, "learned", b[3], 32),
 			      ctl_str(f, "moved", b[4], 32),
 			      ctl_str(f, "full", b[5], 32),
-			      ctl_str(f, "aged", b[6], 32));
+			      ctl_str(f, "aged", b[6], 32),
+			      ctl_str(f, "refused", b[7], 32));
 	}
 	ctl_table_print(&tab);
 }

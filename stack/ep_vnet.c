@@ -148,6 +148,7 @@ static int ep_vnet_add(void *host, struct ep *ep, char *err, size_t errlen)
 		.network = ep->network,
 		.tenant = ep->spec.tenant,
 		.mtu = ep->spec.mtu,
+		.mac = ep->spec.mac,
 		/* TCP takes a tenant kernel's TSO super-frame as one large
 		 * segment: no software segmentation, one input per 64 KiB */
 		.offloads = TUN_F_CSUM | TUN_F_TSO4,

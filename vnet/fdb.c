@@ -14,7 +14,8 @@
  * slots, at least twice the entry limit, so the load factor of live entries
  * stays at or below 1/2. A slot is
  *
- *   word: _Atomic uint64_t, MAC address in bits 63..16, port in bits 15..0
+ *   word: _Atomic uint64_t, MAC address in bits 63..16, FDB_PIN (bit 15),
+ *         port in bits 14..0
  *   seen: _Atomic uint32_t, last time the address was seen (ms)
  *
  * Two word values can never be a learned pair and mark free slots:
@@ -72,6 +73,16 @@
  * remembered, so a flood of new source addresses against a full table is
  * refused without another scan until that time.
  *
+ * Pinned entries (fdb_pin()) carry FDB_PIN in their word, so a lock-free
+ * reader sees it with the port. They never expire: lookups ignore their
+ * time, aging and making room skip them, and learning the address from
+ * another port is refused and counted (refused), on the lock-free path
+ * too, so a port sending as a pinned address cannot make the workers
+ * contend for the lock. They count towards the limit; pinning an absent
+ * address at the limit removes the expired entries and, if that is not
+ * enough, the least recently seen entry that is not pinned (ties: the
+ * lowest address). Flushing the port removes them.
+ *
  * Multicast and broadcast source addresses (and 00:00:00:00:00:00) are
  * never learned: they are not the address of a port. fdb_learn() returns
  * FDB_LEARN_REFRESH for them and changes nothing, like for port
@@ -95,6 +106,7 @@
 
 #define FDB_EMPTY     ((uint64_t)0)
 #define FDB_TOMBSTONE (~(uint64_t)0)
+#define FDB_PIN	      ((uint64_t)0x8000)
 
 #define FDB_CAPACITY_MIN 16U
 #define FDB_LIMIT_MAX	 (1U << 24)
@@ -138,6 +150,7 @@ struct fdb_slot {
  * @moved:	addresses moved to another port
  * @full:	addresses not learned because of the limit
  * @aged:	entries removed because they expired
+ * @refused:	frames refused because their address is pinned elsewhere
  */
 struct fdb {
 	struct fdb_slot *slots;
@@ -157,6 +170,7 @@ struct fdb {
 	_Atomic uint64_t moved;
 	_Atomic uint64_t full;
 	_Atomic uint64_t aged;
+	_Atomic uint64_t refused;
 };
 
 /**
@@ -215,7 +229,18 @@ static inline uint64_t fdb_word_mac(uint64_t w)
  */
 static inline uint16_t fdb_word_port(uint64_t w)
 {
-	return (uint16_t)w;
+	return (uint16_t)(w & (FDB_PIN - 1));
+}
+
+/**
+ * fdb_word_pinned() - is a slot word a pinned entry?
+ * @w:		slot word, not FDB_EMPTY or FDB_TOMBSTONE
+ *
+ * Return: true if pinned
+ */
+static inline bool fdb_word_pinned(uint64_t w)
+{
+	return w & FDB_PIN;
 }
 
 /**
@@ -394,7 +419,7 @@ int fdb_lookup(struct fdb *f, const uint8_t mac[6], uint32_t now_ms)
 		return -1;
 	seen = atomic_load_explicit(&f->slots[i].seen, memory_order_relaxed);
 	aging = atomic_load_explicit(&f->aging_ms, memory_order_relaxed);
-	if (fdb_expired(seen, now_ms, aging))
+	if (!fdb_word_pinned(w) && fdb_expired(seen, now_ms, aging))
 		return -1;
 	return fdb_word_port(w);
 }
@@ -454,7 +479,7 @@ static unsigned fdb_age_range_locked(struct fdb *f, uint32_t from, uint32_t to,
 						  memory_order_relaxed);
 		uint32_t seen;
 
-		if (w == FDB_EMPTY || w == FDB_TOMBSTONE)
+		if (w == FDB_EMPTY || w == FDB_TOMBSTONE || fdb_word_pinned(w))
 			continue;
 		seen = atomic_load_explicit(&f->slots[i].seen,
 					    memory_order_relaxed);
@@ -504,6 +529,51 @@ static bool fdb_make_room_locked(struct fdb *f, uint32_t now)
 }
 
 /**
+ * fdb_free_slot_locked() - where an absent address would be inserted
+ * @f:		table, lock held, below its limit
+ * @m:		address from fdb_mac48(), absent
+ *
+ * Live entries are at most half the slots, so there is always one.
+ *
+ * Return: the first empty slot or tombstone of its probe sequence
+ */
+static int64_t fdb_free_slot_locked(const struct fdb *f, uint64_t m)
+{
+	uint32_t i = fdb_hash(f, m), n;
+
+	for (n = 0; n <= f->mask; n++, i = (i + 1) & f->mask) {
+		uint64_t w = atomic_load_explicit(&f->slots[i].word,
+						  memory_order_relaxed);
+
+		if (w == FDB_EMPTY || w == FDB_TOMBSTONE)
+			return i;
+	}
+	return -1;
+}
+
+/**
+ * fdb_learn_pinned() - a frame's source address is pinned
+ * @f:		table
+ * @s:		its slot
+ * @w:		the slot's word (pinned)
+ * @port:	port the frame came from
+ * @now:	current time, ms
+ *
+ * Return: FDB_LEARN_REFRESH from its own port, else FDB_LEARN_PINNED
+ */
+static enum fdb_learn fdb_learn_pinned(struct fdb *f, struct fdb_slot *s,
+				       uint64_t w, uint16_t port, uint32_t now)
+{
+	if (fdb_word_port(w) != port) {
+		atomic_fetch_add_explicit(&f->refused, 1, memory_order_relaxed);
+		return FDB_LEARN_PINNED;
+	}
+	if (atomic_load_explicit(&s->seen, memory_order_relaxed) != now)
+		atomic_store_explicit(&s->seen, now, memory_order_relaxed);
+	return FDB_LEARN_REFRESH;
+}
+
+/**
  * fdb_learn_locked() - slow path of fdb_learn(), lock held
  * @f:		table
  * @m:		address from fdb_mac48(), learnable
@@ -545,6 +615,9 @@ static enum fdb_learn fdb_learn_locked(struct fdb *f, uint64_t m, uint16_t port,
 	if (found >= 0) {
 		enum fdb_learn ret;
 
+		if (fdb_word_pinned(w))
+			return fdb_learn_pinned(f, &f->slots[found], w, port,
+						now);
 		seen = atomic_load_explicit(&f->slots[found].seen,
 					    memory_order_relaxed);
 		if (fdb_expired(seen, now, aging)) {
@@ -578,16 +651,7 @@ static enum fdb_learn fdb_learn_locked(struct fdb *f, uint64_t m, uint16_t port,
 		}
 		/* Removals may have emptied slots: find the first free one
 		 * again. The address is still absent. */
-		room = -1;
-		for (n = 0, i = fdb_hash(f, m); n <= f->mask;
-		     n++, i = (i + 1) & f->mask) {
-			w = atomic_load_explicit(&f->slots[i].word,
-						 memory_order_relaxed);
-			if (w == FDB_EMPTY || w == FDB_TOMBSTONE) {
-				room = i;
-				break;
-			}
-		}
+		room = fdb_free_slot_locked(f, m);
 	}
 
 	/* Live entries are at most half the slots: there is always room */
@@ -613,8 +677,10 @@ static enum fdb_learn fdb_learn_locked(struct fdb *f, uint64_t m, uint16_t port,
  * @now_ms:	current time, ms
  *
  * A known address on the same port is refreshed without the lock, writing
- * the time only if it changed. Group addresses, 00:00:00:00:00:00 and port
- * FDB_PORT_NONE are never learned: FDB_LEARN_REFRESH, nothing changes.
+ * the time only if it changed. Group addresses, 00:00:00:00:00:00 and ports
+ * from FDB_PORT_MAX on (FDB_PORT_NONE) are never learned:
+ * FDB_LEARN_REFRESH, nothing changes. An address pinned to another port is
+ * refused: FDB_LEARN_PINNED, nothing changes.
  *
  * Return: what happened, see enum fdb_learn
  */
@@ -625,11 +691,13 @@ enum fdb_learn fdb_learn(struct fdb *f, const uint8_t mac[6], uint16_t port,
 	enum fdb_learn ret;
 	int64_t i;
 
-	if (!fdb_mac_learnable(m) || port == FDB_PORT_NONE)
+	if (!fdb_mac_learnable(m) || port >= FDB_PORT_MAX)
 		return FDB_LEARN_REFRESH;
 
 	i = fdb_find(f, m, &w);
-	if (i >= 0 && fdb_word_port(w) == port) {
+	if (i >= 0 && fdb_word_pinned(w)) {
+		return fdb_learn_pinned(f, &f->slots[i], w, port, now_ms);
+	} else if (i >= 0 && fdb_word_port(w) == port) {
 		struct fdb_slot *s = &f->slots[i];
 		uint32_t seen, aging;
 
@@ -660,6 +728,109 @@ enum fdb_learn fdb_learn(struct fdb *f, const uint8_t mac[6], uint16_t port,
 	ret = fdb_learn_locked(f, m, port, now_ms);
 	pthread_mutex_unlock(&f->lock);
 	return ret;
+}
+
+/**
+ * fdb_evict_locked() - remove the least recently seen entry not pinned
+ * @f:		table, lock held
+ * @now:	current time, ms
+ *
+ * Ties go to the lowest address, so the choice does not depend on where
+ * the entries sit.
+ *
+ * Return: true if one was removed, false if every entry is pinned
+ */
+static bool fdb_evict_locked(struct fdb *f, uint32_t now)
+{
+	int64_t victim = -1;
+	uint32_t i, age = 0;
+	uint64_t vm = 0;
+
+	for (i = 0; i <= f->mask; i++) {
+		uint64_t w = atomic_load_explicit(&f->slots[i].word,
+						  memory_order_relaxed);
+		uint32_t seen, a;
+
+		if (w == FDB_EMPTY || w == FDB_TOMBSTONE || fdb_word_pinned(w))
+			continue;
+		seen = atomic_load_explicit(&f->slots[i].seen,
+					    memory_order_relaxed);
+		a = (int32_t)(now - seen) > 0 ? now - seen : 0;
+		if (victim < 0 || a > age ||
+		    (a == age && fdb_word_mac(w) < vm)) {
+			victim = i;
+			age = a;
+			vm = fdb_word_mac(w);
+		}
+	}
+	if (victim < 0)
+		return false;
+	fdb_remove_locked(f, (uint32_t)victim);
+	return true;
+}
+
+/**
+ * fdb_pin() - pin an address to a port
+ * @f:		table
+ * @mac:	address (a locked port's, an endpoint's)
+ * @port:	its port, below FDB_PORT_MAX
+ * @now_ms:	current time, ms
+ *
+ * The entry is made or moved to @port, pinned: it never ages and frames
+ * with this source from other ports are refused until fdb_flush_port()
+ * of @port. Counted like learning it (learned, or moved from another
+ * port). At the limit, expired entries are removed (aged) and, if none
+ * had expired, the least recently seen entry that is not pinned.
+ *
+ * Return: 0, -EINVAL for a group or all-zeros address or a bad port,
+ *	   -ENOSPC if every entry is pinned already
+ */
+int fdb_pin(struct fdb *f, const uint8_t mac[6], uint16_t port, uint32_t now_ms)
+{
+	uint32_t aging =
+		atomic_load_explicit(&f->aging_ms, memory_order_relaxed);
+	uint64_t m = fdb_mac48(mac), w;
+	int64_t i;
+
+	if (!fdb_mac_learnable(m) || port >= FDB_PORT_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&f->lock);
+	i = fdb_find(f, m, &w);
+	if (i >= 0) {
+		uint32_t seen = atomic_load_explicit(&f->slots[i].seen,
+						     memory_order_relaxed);
+
+		if (!fdb_word_pinned(w) && fdb_expired(seen, now_ms, aging))
+			atomic_fetch_add_explicit(&f->learned, 1,
+						  memory_order_relaxed);
+		else if (fdb_word_port(w) != port)
+			atomic_fetch_add_explicit(&f->moved, 1,
+						  memory_order_relaxed);
+	} else {
+		if (atomic_load_explicit(&f->entries, memory_order_relaxed) >=
+			    f->limit &&
+		    !fdb_make_room_locked(f, now_ms) &&
+		    !fdb_evict_locked(f, now_ms)) {
+			pthread_mutex_unlock(&f->lock);
+			return -ENOSPC;
+		}
+		i = fdb_free_slot_locked(f, m);
+		if (i < 0) { /* cannot be: live entries are at most half */
+			pthread_mutex_unlock(&f->lock);
+			return -ENOSPC;
+		}
+		atomic_store_explicit(
+			&f->entries,
+			atomic_load_explicit(&f->entries,
+					     memory_order_relaxed) + 1,
+			memory_order_relaxed);
+		atomic_fetch_add_explicit(&f->learned, 1, memory_order_relaxed);
+	}
+	atomic_store_explicit(&f->slots[i].seen, now_ms, memory_order_relaxed);
+	atomic_store_explicit(&f->slots[i].word, fdb_word(m, port) | FDB_PIN,
+			      memory_order_release);
+	pthread_mutex_unlock(&f->lock);
+	return 0;
 }
 
 /**
@@ -761,6 +932,7 @@ void fdb_get_stats(struct fdb *f, struct fdb_stats *st)
 	st->moved = atomic_load_explicit(&f->moved, memory_order_relaxed);
 	st->full = atomic_load_explicit(&f->full, memory_order_relaxed);
 	st->aged = atomic_load_explicit(&f->aged, memory_order_relaxed);
+	st->refused = atomic_load_explicit(&f->refused, memory_order_relaxed);
 }
 
 /**
@@ -792,13 +964,14 @@ void fdb_walk(struct fdb *f, uint32_t now_ms, fdb_walk_fn fn, void *ctx)
 			continue;
 		seen = atomic_load_explicit(&f->slots[i].seen,
 					    memory_order_relaxed);
-		if (fdb_expired(seen, now_ms, aging))
+		if (!fdb_word_pinned(w) && fdb_expired(seen, now_ms, aging))
 			continue;
 
 		m = fdb_word_mac(w);
 		for (k = 0; k < 6; k++)
 			e.mac[k] = (uint8_t)(m >> (40 - 8 * k));
 		e.port = fdb_word_port(w);
+		e.pinned = fdb_word_pinned(w);
 		e.age_ms = (int32_t)(now_ms - seen) > 0 ? now_ms - seen : 0;
 		fn(&e, ctx);
 	}

@@ -8,6 +8,12 @@
  * a last-seen time. Inserting a new address, moving one to another port,
  * aging and flushing take the table's lock; they are rare next to lookups.
  *
+ * An address can be pinned to a port (fdb_pin()): a locked port's own, a
+ * stack endpoint's. A pinned entry never ages, and frames from any other
+ * port with that source are refused (FDB_LEARN_PINNED) instead of moving
+ * it, so no port can take over another's address and receive its traffic.
+ * Only flushing its port removes it.
+ *
  * Times are milliseconds of a monotonic clock as uint32_t, compared
  * wrap-safely. An entry not seen for the aging time is treated as absent by
  * lookups at once and removed by the next fdb_age().
@@ -15,9 +21,11 @@
 #ifndef VSTACK_FDB_H
 #define VSTACK_FDB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define FDB_PORT_NONE 0xffff /* lookups return -1 instead */
+#define FDB_PORT_MAX  0x7fff /* ports are below this */
 
 struct fdb;
 
@@ -26,6 +34,7 @@ enum fdb_learn {
 	FDB_LEARN_NEW,         /* inserted */
 	FDB_LEARN_MOVED,       /* known address, now on another port */
 	FDB_LEARN_FULL,        /* table at its limit: not learned, counted */
+	FDB_LEARN_PINNED,      /* pinned to another port: refused, counted */
 };
 
 struct fdb_stats {
@@ -35,12 +44,14 @@ struct fdb_stats {
 	uint64_t moved;
 	uint64_t full;    /* addresses not learned because of the limit */
 	uint64_t aged;
+	uint64_t refused; /* frames from a port other than an address's pin */
 };
 
 struct fdb_entry {
 	uint8_t mac[6];
 	uint16_t port;
 	uint32_t age_ms; /* since last seen */
+	bool pinned;
 };
 
 struct fdb *fdb_create(uint32_t limit, uint32_t aging_ms);
@@ -48,6 +59,7 @@ void fdb_destroy(struct fdb *f);
 void fdb_set_aging(struct fdb *f, uint32_t aging_ms);
 enum fdb_learn fdb_learn(struct fdb *f, const uint8_t mac[6], uint16_t port,
 			 uint32_t now_ms);
+int fdb_pin(struct fdb *f, const uint8_t mac[6], uint16_t port, uint32_t now_ms);
 int fdb_lookup(struct fdb *f, const uint8_t mac[6], uint32_t now_ms);
 unsigned fdb_age(struct fdb *f, uint32_t now_ms);
 unsigned fdb_flush_port(struct fdb *f, uint16_t port);

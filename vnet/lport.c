@@ -538,6 +538,11 @@ int vnet_lport_add(struct vnet *v, const struct vnet_lport_spec *spec,
 		p->loffloads = 0;
 	p->owner = lport_pick_owner(v);
 	snprintf(p->name, sizeof(p->name), "%s", spec->name);
+	if (spec->mac && (ret = vnet_port_pin(v, p, spec->mac, err, errlen))) {
+		vnet_net_put(v, net);
+		free(p);
+		return ret;
+	}
 	v->ports[id] = p;
 
 	ret = vnet_broadcast(v, WCMD_ATTACH, p);

@@ -276,7 +276,7 @@ int vnet_net_get(struct vnet *v, const char *name, char *err, size_t errlen)
 }
 
 /* A network with no port left goes away with its FDB. */
-static void vnet_net_put(struct vnet *v, uint16_t net)
+void vnet_net_put(struct vnet *v, uint16_t net)
 {
 	struct vnet_net *n = &v->nets[net];
 
@@ -305,7 +305,7 @@ int vnet_port_find(const struct vnet *v, const char *name)
  * @err:	one-line reason when there is none
  * @errlen:	size of @err
  *
- * Slot FDB_PORT_NONE is reserved by the FDB.
+ * Slots from FDB_PORT_MAX on are beyond the FDB.
  *
  * Return: the slot, or -ENOSPC
  */
@@ -313,7 +313,7 @@ int vnet_port_slot(const struct vnet *v, char *err, size_t errlen)
 {
 	unsigned i;
 
-	for (i = 0; i < VNET_MAX_PORTS && i < FDB_PORT_NONE; i++)
+	for (i = 0; i < VNET_MAX_PORTS && i < FDB_PORT_MAX; i++)
 		if (!v->ports[i])
 			return (int)i;
 	snprintf(err, errlen, "too many ports (at most %d)", VNET_MAX_PORTS);
@@ -330,6 +330,35 @@ static void vnet_port_unlink(struct vnet *v, struct vnet_port *p)
 	fdb_flush_port(v->nets[p->net].fdb, p->id);
 	v->ports[p->id] = NULL;
 	vnet_net_put(v, p->net);
+}
+
+/**
+ * vnet_port_pin() - pin a port's own MAC address in its network's FDB
+ * @v:		switch
+ * @p:		port, not yet in @v->ports (its id, network and name set)
+ * @mac:	its address (a locked port's, a local port's)
+ * @err:	one-line reason on failure
+ * @errlen:	size of @err
+ *
+ * No other port of the network can then take the address over (fdb.h).
+ *
+ * Return: 0, or -ENOSPC when the FDB holds nothing but pinned addresses
+ */
+int vnet_port_pin(struct vnet *v, struct vnet_port *p, const uint8_t mac[6],
+		  char *err, size_t errlen)
+{
+	int ret = fdb_pin(v->nets[p->net].fdb, mac, p->id,
+			  vnet_now_ms(v, ring_now_ns()));
+
+	if (ret == -ENOSPC)
+		snprintf(err, errlen,
+			 "network %s: forwarding database full of pinned "
+			 "addresses (fdb limit)",
+			 v->nets[p->net].name);
+	else if (ret)
+		snprintf(err, errlen, "port %s: cannot pin its MAC address",
+			 p->name);
+	return ret;
 }
 
 /**
@@ -409,6 +438,12 @@ int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
 		p->locked = true;
 	}
 	snprintf(p->name, sizeof(p->name), "%s", spec->name);
+	if (p->locked && (ret = vnet_port_pin(v, p, p->sec.mac, err, errlen))) {
+		vnet_net_put(v, p->net);
+		p->ops->close(&p->dev, !spec->attach);
+		free(p);
+		return ret;
+	}
 	v->ports[id] = p;
 
 	ret = vnet_broadcast(v, WCMD_ATTACH, p);
@@ -682,6 +717,7 @@ static void vnet_fdb_entry(const struct fdb_entry *e, void *ctx)
 	row.port = wk->v->ports[e->port]->name;
 	memcpy(row.mac, e->mac, 6);
 	row.age_ms = e->age_ms;
+	row.pinned = e->pinned;
 	wk->fn(&row, wk->ctx);
 }
 

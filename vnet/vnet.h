@@ -55,7 +55,8 @@ enum vnet_drop {
 	VNET_DROP_MTU,       /* bigger than the destination's MTU */
 	VNET_DROP_SEGMENT,   /* software segmentation failed */
 	VNET_DROP_HAIRPIN,   /* destination is the source port */
-	VNET_DROP_SPOOF,     /* source not the locked port's (portsec.h) */
+	VNET_DROP_SPOOF,     /* source not the locked port's (portsec.h), or
+			      * another port's pinned MAC (fdb.h) */
 	VNET_DROP_LINK_LOCAL, /* to 01:80:c2:00:00:01-0f, which bridges keep */
 	VNET_DROP__COUNT
 };
@@ -179,6 +180,7 @@ struct vnet_fdb_row {
 	const char *port;
 	uint8_t mac[6];
 	uint32_t age_ms;
+	bool pinned; /* a locked port's or an endpoint's own (fdb.h) */
 };
 typedef void (*vnet_fdb_fn)(const struct vnet_fdb_row *r, void *ctx);
 void vnet_fdb_foreach(struct vnet *v, const char *network, vnet_fdb_fn fn,
@@ -261,6 +263,8 @@ struct vnet_lport_ops {
  * @network:	network name, NULL for "default"
  * @tenant:	tenant charged for its traffic
  * @mtu:	largest L3 packet it takes, 0 for 1500
+ * @mac:	its MAC address, pinned in the network's FDB (fdb_pin()) so
+ *		that no other port can take it over; NULL: learned as usual
  * @offloads:	TUN_F_* bits: TUN_F_CSUM, the port takes frames with
  *		VIRTIO_NET_HDR_F_NEEDS_CSUM (partial checksum); with it,
  *		TUN_F_TSO4/TSO6, GSO super-frames, which it treats as one
@@ -273,6 +277,7 @@ struct vnet_lport_spec {
 	const char *network;
 	uint32_t tenant;
 	unsigned mtu;
+	const uint8_t *mac;
 	unsigned offloads;
 	const struct vnet_lport_ops *ops;
 	void *ctx;

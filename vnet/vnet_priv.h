@@ -267,6 +267,9 @@ struct vnet {
 /* vnet.c, for lport.c */
 int vnet_broadcast(struct vnet *v, enum wcmd_type type, struct vnet_port *p);
 int vnet_net_get(struct vnet *v, const char *name, char *err, size_t errlen);
+void vnet_net_put(struct vnet *v, uint16_t net);
+int vnet_port_pin(struct vnet *v, struct vnet_port *p, const uint8_t mac[6],
+		  char *err, size_t errlen);
 int vnet_port_find(const struct vnet *v, const char *name);
 int vnet_port_slot(const struct vnet *v, char *err, size_t errlen);
 int vnet_port_remove(struct vnet *v, int id, bool destroy);

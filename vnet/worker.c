@@ -446,6 +446,11 @@ void worker_rx(struct worker *w, uint16_t src, uint32_t buf, size_t len,
 	if (why == FRAME_OK && sp->p->locked &&
 	    !portsec_allows(&sp->p->sec, eth, &fi))
 		why = VNET_DROP_SPOOF;
+	/* Learn the source; another port's pinned address (a locked port's,
+	 * an endpoint's) is not to be taken over: spoofed too. */
+	if (why == FRAME_OK &&
+	    fdb_learn(sp->fdb, eth + 6, src, now_ms) == FDB_LEARN_PINNED)
+		why = VNET_DROP_SPOOF;
 	if (why != FRAME_OK) {
 		/* The sender's fault: it pays for the garbage (sched.c). */
 		stat_add(&st->drops[why], 1);
@@ -453,7 +458,6 @@ void worker_rx(struct worker *w, uint16_t src, uint32_t buf, size_t len,
 			sched_penalize(w->sched, sp->tenant, len - VNET_HDR_LEN);
 		return;
 	}
-	fdb_learn(sp->fdb, eth + 6, src, now_ms);
 	/* Link-local protocols end at the link, as at a bridge: one
 	 * tenant's LLDP or 802.1X does not reach the others. Not garbage:
 	 * no penalty. */

@@ -9,8 +9,9 @@
  *     limit - 1 (mod 32), aging time / 16 ms (0: 0 ms), start time (4 bytes,
  *     little endian, so the clock wraps in some runs)
  *   then 3 bytes per operation:
- *     op:    bits 0..2 kind (0-2 learn, 3-4 lookup, 5 age, 6 flush port,
- *            7 check walk and counters, or change the aging time if bit 3)
+ *     op:    bits 0..2 kind (0-2 learn, or pin if kind 2 and bit 3,
+ *            3-4 lookup, 5 age, 6 flush port, 7 check walk and counters,
+ *            or change the aging time if bit 3)
  *            bit 4: time advance in units of 64 ms instead of 1 ms
  *     addr:  bits 0..5 address number, bit 6 group address, 0xff all-zeros;
  *            for kind 7 with bit 3: new aging time / 16 ms
@@ -137,9 +138,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fdb_mac(mac, addr);
 
 		switch (kind) {
+		case 2:
+			if (data[p] & 0x08) {
+				a = fdb_pin(f, mac, port, now);
+				b = fdbm_pin(&md, mac, port, now);
+				if (a != b)
+					fuzz_fdb_fail("pin", op, a, b);
+				break;
+			}
+			/* fall through */
 		case 0:
 		case 1:
-		case 2:
 			a = fdb_learn(f, mac, port, now);
 			b = fdbm_learn(&md, mac, port, now);
 			if (a != b)

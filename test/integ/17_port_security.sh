@@ -6,7 +6,8 @@
 # tenant's kernel works as usual). From inside the locked tenant's
 # namespace: an extra address, a changed MAC and a hand-made frame with
 # someone else's source are each dropped and counted as "spoofed"; the same
-# tricks from an unlocked port go through. The lock survives a restart.
+# tricks from an unlocked port go through, but not taking over the locked
+# port's MAC, which is pinned to it. The lock survives a restart.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 A=$(mk_ns a); B=$(mk_ns b)
@@ -74,10 +75,33 @@ neigh=$(ip -n "$B" neigh show 10.80.0.3 dev "$PB")
 ip -n "$B" addr add 10.80.0.98/24 dev "$PB"
 ping_ok "$B" 10.80.0.1 -I 10.80.0.98 || fail "an extra address on an unlocked port was dropped"
 
-# The lock survives a restart.
+# But it cannot take the locked port's MAC over: that address is pinned
+# to the locked port in the FDB, and frames with it as their source from
+# any other port are dropped as spoofed (and counted as refused), so the
+# locked tenant's traffic cannot be pulled away to another port.
+C=$(mk_ns c); PC=$(ifname c)
+vctl port add "$PC" --netns "$C" --address 10.80.0.3/24 --offload off
+pinned_port() { # MAC -> the port it is pinned to, or nothing
+	vctl_json fdb show | jq_py "' '.join(e['port'] for e in d['entries'] if e['mac'] == '$1' and e['pinned'])"
+}
+assert_eq "$(pinned_port "$MAC")" "$PA" "the locked port's MAC pinned to it"
+refused() { vctl_json stats | jq_py 'sum(n["fdb"]["refused"] for n in d["networks"])'; }
+r0=$(refused)
+ip -n "$C" link set "$PC" address "$MAC"
+ping_fails "$C" 10.80.0.2 || fail "frames with the locked port's MAC got through from another port"
+spoofed_c() { vctl_json stats --port "$PC" | jq_py 'd["ports"][0]["drops"]["spoofed"]'; }
+refused_ge() { local n; n=$(refused) && ((n >= $1)); }
+assert_ge "$(spoofed_c)" 1 "their frames counted as spoofed"
+wait_until 10 refused_ge "$((r0 + 1))" || fail "and as refused by the FDB: $r0 -> $(refused)"
+assert_eq "$(pinned_port "$MAC")" "$PA" "the locked port's MAC still with it"
+ip -n "$B" neigh flush dev "$PB"
+ping_ok "$B" 10.80.0.1 || fail "the locked port lost its traffic to a port using its MAC"
+
+# The lock survives a restart, and the pin with it.
 stop_vstackd
 start_vstackd --workers 1
 ping_ok "$A" 10.80.0.2 || fail "no ping after a restart"
+assert_eq "$(pinned_port "$MAC")" "$PA" "the pin back after a restart"
 s3=$(spoofed)
 ping_fails "$A" 10.80.0.2 -I 10.80.0.99 || fail "a spoofed source got through after a restart"
 assert_ge "$(spoofed)" "$((s3 + 1))" "spoofed drops after a restart"

@@ -14,11 +14,17 @@
  *   nothing and returns FDB_LEARN_REFRESH;
  * - learning a live address: same port REFRESH, other port MOVED;
  *   an expired present one: NEW, in place; an absent one at the limit:
- *   every expired entry is removed (aged) first, then NEW or FULL.
+ *   every expired entry is removed (aged) first, then NEW or FULL;
+ * - a pinned entry (fdbm_pin()) never expires and is never aged; learning
+ *   it from its port is REFRESH, from another PINNED (counted refused);
+ *   pinning counts as learning (learned, moved) and, at the limit after
+ *   aging, removes the least recently seen unpinned entry (lowest address
+ *   on a tie), failing with -ENOSPC if every entry is pinned.
  */
 #ifndef VSTACK_TEST_FDB_MODEL_H
 #define VSTACK_TEST_FDB_MODEL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +38,7 @@ struct fdbm_entry {
 	uint64_t mac;
 	uint16_t port;
 	uint32_t seen;
+	bool pinned;
 };
 
 struct fdbm {
@@ -83,7 +90,7 @@ static inline void fdbm_init(struct fdbm *md, uint32_t limit, uint32_t aging)
 static inline bool fdbm_expired(const struct fdbm *md,
 				const struct fdbm_entry *e, uint32_t now)
 {
-	return (int32_t)(now - e->seen) >= (int32_t)md->aging;
+	return !e->pinned && (int32_t)(now - e->seen) >= (int32_t)md->aging;
 }
 
 /**
@@ -152,10 +159,14 @@ static inline enum fdb_learn fdbm_learn(struct fdbm *md, const uint8_t mac[6],
 	uint64_t m = fdbm_mac48(mac);
 	struct fdbm_entry *e;
 
-	if (!m || (mac[0] & 1) || port == FDB_PORT_NONE)
+	if (!m || (mac[0] & 1) || port >= FDB_PORT_MAX)
 		return FDB_LEARN_REFRESH;
 
 	e = fdbm_find(md, m);
+	if (e && e->pinned && e->port != port) {
+		md->st.refused++;
+		return FDB_LEARN_PINNED;
+	}
 	if (e) {
 		enum fdb_learn ret;
 
@@ -183,10 +194,66 @@ static inline enum fdb_learn fdbm_learn(struct fdbm *md, const uint8_t mac[6],
 	md->e[md->n].mac = m;
 	md->e[md->n].port = port;
 	md->e[md->n].seen = now;
+	md->e[md->n].pinned = false;
 	md->n++;
 	md->st.entries = md->n;
 	md->st.learned++;
 	return FDB_LEARN_NEW;
+}
+
+/**
+ * fdbm_pin() - pin an address to a port
+ * @md:		model
+ * @mac:	address
+ * @port:	port
+ * @now:	time, ms
+ *
+ * Return: as fdb_pin()
+ */
+static inline int fdbm_pin(struct fdbm *md, const uint8_t mac[6], uint16_t port,
+			   uint32_t now)
+{
+	uint64_t m = fdbm_mac48(mac);
+	struct fdbm_entry *e;
+
+	if (!m || (mac[0] & 1) || port >= FDB_PORT_MAX)
+		return -EINVAL;
+	e = fdbm_find(md, m);
+	if (e) {
+		if (fdbm_expired(md, e, now))
+			md->st.learned++;
+		else if (e->port != port)
+			md->st.moved++;
+	} else {
+		if (md->n >= md->limit)
+			fdbm_age(md, now);
+		if (md->n >= md->limit) {
+			unsigned i, v = md->n;
+
+			for (i = 0; i < md->n; i++) {
+				const struct fdbm_entry *c = &md->e[i];
+
+				if (c->pinned)
+					continue;
+				if (v == md->n ||
+				    (int32_t)(c->seen - md->e[v].seen) < 0 ||
+				    (c->seen == md->e[v].seen &&
+				     c->mac < md->e[v].mac))
+					v = i;
+			}
+			if (v == md->n)
+				return -ENOSPC;
+			fdbm_remove(md, v);
+		}
+		e = &md->e[md->n++];
+		e->mac = m;
+		md->st.entries = md->n;
+		md->st.learned++;
+	}
+	e->port = port;
+	e->seen = now;
+	e->pinned = true;
+	return 0;
 }
 
 /**
@@ -271,7 +338,9 @@ static inline void fdbm_walk_check(const struct fdb_entry *en, void *ctx)
 
 	w->count++;
 	if (!e || fdbm_expired(w->md, e, w->now) || e->port != en->port ||
-	    en->age_ms != w->now - e->seen)
+	    e->pinned != en->pinned ||
+	    en->age_ms !=
+		    ((int32_t)(w->now - e->seen) > 0 ? w->now - e->seen : 0))
 		w->bad++;
 }
 
@@ -307,7 +376,8 @@ static inline bool fdbm_stats_match(struct fdb *f, const struct fdbm *md)
 	fdb_get_stats(f, &st);
 	return st.entries == md->st.entries && st.limit == md->st.limit &&
 	       st.learned == md->st.learned && st.moved == md->st.moved &&
-	       st.full == md->st.full && st.aged == md->st.aged;
+	       st.full == md->st.full && st.aged == md->st.aged &&
+	       st.refused == md->st.refused;
 }
 
 #endif /* VSTACK_TEST_FDB_MODEL_H */

@@ -105,9 +105,12 @@ static void test_fdb_learn_lookup(void)
 	CU_ASSERT_EQUAL(fdb_learn(f, b, FDB_PORT_NONE, 30), FDB_LEARN_REFRESH);
 	CU_ASSERT_EQUAL(fdb_lookup(f, b, 30), -1);
 
+	CU_ASSERT_EQUAL(fdb_learn(f, b, FDB_PORT_MAX, 30), FDB_LEARN_REFRESH);
+	CU_ASSERT_EQUAL(fdb_lookup(f, b, 30), -1);
+
 	/* The highest real port is stored and returned intact */
-	CU_ASSERT_EQUAL(fdb_learn(f, b, 0xfffe, 30), FDB_LEARN_NEW);
-	CU_ASSERT_EQUAL(fdb_lookup(f, b, 30), 0xfffe);
+	CU_ASSERT_EQUAL(fdb_learn(f, b, FDB_PORT_MAX - 1, 30), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, b, 30), FDB_PORT_MAX - 1);
 
 	fdb_get_stats(f, &st);
 	CU_ASSERT_EQUAL(st.entries, 3);
@@ -415,6 +418,57 @@ struct test_walk {
 };
 
 /**
+ * test_fdb_pin() - a pinned address stays with its port
+ *
+ * Another port sending as it is refused and counted (the entry does not
+ * move), it never ages, flushing its port removes it, and pinning at the
+ * limit makes room by removing the least recently seen unpinned entry.
+ */
+static void test_fdb_pin(void)
+{
+	struct fdb_stats st;
+	uint8_t a[6], b[6], c[6];
+	struct fdb *f = fdb_create(2, 1000);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	test_mac(a, 1);
+	test_mac(b, 2);
+	test_mac(c, 3);
+
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 5, 0), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_pin(f, a, 1, 10), 0); /* taken back */
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 10), 1);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 5, 20), FDB_LEARN_PINNED);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 5, 21), FDB_LEARN_PINNED);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 21), 1);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 1, 30), FDB_LEARN_REFRESH);
+	fdb_get_stats(f, &st);
+	CU_ASSERT_EQUAL(st.refused, 2);
+	CU_ASSERT_EQUAL(st.moved, 1);
+
+	/* never ages */
+	CU_ASSERT_EQUAL(fdb_age(f, 100000), 0);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 100000), 1);
+
+	/* at the limit: the unpinned, least recently seen entry goes */
+	CU_ASSERT_EQUAL(fdb_learn(f, b, 2, 100000), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_learn(f, c, 3, 100001), FDB_LEARN_FULL);
+	CU_ASSERT_EQUAL(fdb_pin(f, c, 3, 100001), 0);
+	CU_ASSERT_EQUAL(fdb_lookup(f, b, 100001), -1);
+	CU_ASSERT_EQUAL(fdb_lookup(f, c, 100001), 3);
+	/* all pinned: no room for another pin */
+	CU_ASSERT_EQUAL(fdb_pin(f, b, 2, 100002), -ENOSPC);
+	CU_ASSERT_EQUAL(fdb_pin(f, b, FDB_PORT_MAX, 100002), -EINVAL);
+	b[0] |= 1;
+	CU_ASSERT_EQUAL(fdb_pin(f, b, 2, 100002), -EINVAL);
+
+	CU_ASSERT_EQUAL(fdb_flush_port(f, 1), 1);
+	CU_ASSERT_EQUAL(fdb_learn(f, a, 5, 100003), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_lookup(f, a, 100003), 5);
+	fdb_destroy(f);
+}
+
+/**
  * test_walk_fn() - fdb_walk() callback summing entries
  * @e:		entry
  * @ctx:	struct test_walk
@@ -491,6 +545,9 @@ static void test_fdb_model_run(uint32_t limit, uint32_t aging, unsigned macs,
 			int b = fdbm_learn(&md, m, port, now);
 
 			mismatches += a != b;
+		} else if (op < 51) {
+			mismatches += fdb_pin(f, m, port, now) !=
+				      fdbm_pin(&md, m, port, now);
 		} else if (op < 95) {
 			mismatches += fdb_lookup(f, m, now) !=
 				      fdbm_lookup(&md, m, now);
@@ -715,6 +772,7 @@ int main(void)
 	    !CU_add_test(suite, "longest aging time", test_fdb_aging_max) ||
 	    !CU_add_test(suite, "limit", test_fdb_limit) ||
 	    !CU_add_test(suite, "flush port", test_fdb_flush_port) ||
+	    !CU_add_test(suite, "pin", test_fdb_pin) ||
 	    !CU_add_test(suite, "walk", test_fdb_walk) ||
 	    !CU_add_test(suite, "model check", test_fdb_model) ||
 	    !CU_add_test(suite, "concurrency", test_fdb_concurrency)) {

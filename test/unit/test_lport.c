@@ -256,10 +256,13 @@ static int suite_init(void)
 			 'a' + i);
 		memcpy(t->mac, (uint8_t[6]){ 0x02, 0, 0, 0, 0x7b, (uint8_t)i },
 		       6);
+		/* The first one's MAC is pinned, as an endpoint's is */
 		id = vnet_lport_add(sw,
-				    &(struct vnet_lport_spec){ .name = t->name,
-							       .ops = &tl_ops,
-							       .ctx = t },
+				    &(struct vnet_lport_spec){
+					    .name = t->name,
+					    .mac = i == 0 ? t->mac : NULL,
+					    .ops = &tl_ops,
+					    .ctx = t },
 				    err, sizeof(err));
 		if (id < 0) {
 			fprintf(stderr, "lport add: %s\n", err);
@@ -371,6 +374,36 @@ static void test_local_to_local_unicast(void)
 	CU_ASSERT_FALSE(tap_sees(loc[0].mac, 0x3000, 50));
 }
 
+/* The TAP sending as local port 0 (pinned) cannot pull its frames away. */
+static void test_pinned_mac_kept(void)
+{
+	struct vnet_port_info pi;
+	uint64_t spoofed;
+	uint8_t b[FRAME];
+	unsigned g0, k;
+	uint32_t tag;
+
+	CU_ASSERT_EQUAL_FATAL(vnet_port_get(sw, tap, &pi), 0);
+	spoofed = pi.stats.drops[VNET_DROP_SPOOF];
+	for (k = 0; k < 4; k++) {
+		frame_build(b, bcast, loc[0].mac, 0x5000 + k);
+		CU_ASSERT_EQUAL(send(psock, b + 12, FRAME - 12, 0), FRAME - 12);
+	}
+	for (k = 0; k < 400; k++) {
+		CU_ASSERT_EQUAL_FATAL(vnet_port_get(sw, tap, &pi), 0);
+		if (pi.stats.drops[VNET_DROP_SPOOF] >= spoofed + 4)
+			break;
+		usleep(5000);
+	}
+	CU_ASSERT_EQUAL(pi.stats.drops[VNET_DROP_SPOOF], spoofed + 4);
+	g0 = tl_got(0);
+	tl_send(1, loc[0].mac, 0x5100);
+	CU_ASSERT(tl_wait(0, g0 + 1));
+	memcpy(&tag, loc[0].last + 26, 4);
+	CU_ASSERT_EQUAL(tag, 0x5100);
+	CU_ASSERT_FALSE(tap_sees(loc[1].mac, 0x5100, 50));
+}
+
 static void test_del_returns_held_buffers(void)
 {
 	struct vnet_port_info pi;
@@ -403,6 +436,7 @@ int main(void)
 		  test_tap_to_local_unicast },
 		{ "local to local unicast across workers",
 		  test_local_to_local_unicast },
+		{ "a pinned MAC stays with its port", test_pinned_mac_kept },
 		{ "del returns held buffers", test_del_returns_held_buffers },
 	};
 
