@@ -783,7 +783,8 @@ static bool fdb_evict_locked(struct fdb *f, uint32_t now)
  * had expired, the least recently seen entry that is not pinned.
  *
  * Return: 0, -EINVAL for a group or all-zeros address or a bad port,
- *	   -ENOSPC if every entry is pinned already
+ *	   -EEXIST if it is pinned to another port, -ENOSPC if every entry
+ *	   is pinned already
  */
 int fdb_pin(struct fdb *f, const uint8_t mac[6], uint16_t port, uint32_t now_ms)
 {
@@ -796,6 +797,10 @@ int fdb_pin(struct fdb *f, const uint8_t mac[6], uint16_t port, uint32_t now_ms)
 		return -EINVAL;
 	pthread_mutex_lock(&f->lock);
 	i = fdb_find(f, m, &w);
+	if (i >= 0 && fdb_word_pinned(w) && fdb_word_port(w) != port) {
+		pthread_mutex_unlock(&f->lock);
+		return -EEXIST;
+	}
 	if (i >= 0) {
 		uint32_t seen = atomic_load_explicit(&f->slots[i].seen,
 						     memory_order_relaxed);

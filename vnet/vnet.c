@@ -342,15 +342,27 @@ static void vnet_port_unlink(struct vnet *v, struct vnet_port *p)
  *
  * No other port of the network can then take the address over (fdb.h).
  *
- * Return: 0, or -ENOSPC when the FDB holds nothing but pinned addresses
+ * Return: 0, -EEXIST when another port of the network has that address
+ *	   pinned, -ENOSPC when the FDB holds nothing but pinned addresses
  */
 int vnet_port_pin(struct vnet *v, struct vnet_port *p, const uint8_t mac[6],
 		  char *err, size_t errlen)
 {
-	int ret = fdb_pin(v->nets[p->net].fdb, mac, p->id,
-			  vnet_now_ms(v, ring_now_ns()));
+	uint32_t now = vnet_now_ms(v, ring_now_ns());
+	struct fdb *f = v->nets[p->net].fdb;
+	int ret = fdb_pin(f, mac, p->id, now), other;
 
-	if (ret == -ENOSPC)
+	if (ret == -EEXIST) {
+		other = fdb_lookup(f, mac, now);
+		snprintf(err, errlen,
+			 "MAC address %02x:%02x:%02x:%02x:%02x:%02x is port "
+			 "%s's in network %s",
+			 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+			 other >= 0 && other < VNET_MAX_PORTS && v->ports[other]
+				 ? v->ports[other]->name
+				 : "?",
+			 v->nets[p->net].name);
+	} else if (ret == -ENOSPC)
 		snprintf(err, errlen,
 			 "network %s: forwarding database full of pinned "
 			 "addresses (fdb limit)",

@@ -96,6 +96,12 @@ wait_until 10 refused_ge "$((r0 + 1))" || fail "and as refused by the FDB: $r0 -
 assert_eq "$(pinned_port "$MAC")" "$PA" "the locked port's MAC still with it"
 ip -n "$B" neigh flush dev "$PB"
 ping_ok "$B" 10.80.0.1 || fail "the locked port lost its traffic to a port using its MAC"
+# Nor can a second locked port be given it: one clear error, no port.
+PD=$(ifname d)
+expect_ctl_error "a locked port with another locked port's MAC" \
+	port add "$PD" --netns "$C" --mac "$MAC" --lock on
+assert_contains "$(<"$T/ctl.err")" "port $PA's" "the error names the port that has it"
+link_exists "$C" "$PD" && fail "the refused port's device was left behind"
 
 # The lock survives a restart, and the pin with it.
 stop_vstackd

@@ -19,7 +19,8 @@
  *   it from its port is REFRESH, from another PINNED (counted refused);
  *   pinning counts as learning (learned, moved) and, at the limit after
  *   aging, removes the least recently seen unpinned entry (lowest address
- *   on a tie), failing with -ENOSPC if every entry is pinned.
+ *   on a tie), failing with -ENOSPC if every entry is pinned; an address
+ *   pinned to another port is not pinned again (-EEXIST).
  */
 #ifndef VSTACK_TEST_FDB_MODEL_H
 #define VSTACK_TEST_FDB_MODEL_H
@@ -219,6 +220,8 @@ static inline int fdbm_pin(struct fdbm *md, const uint8_t mac[6], uint16_t port,
 	if (!m || (mac[0] & 1) || port >= FDB_PORT_MAX)
 		return -EINVAL;
 	e = fdbm_find(md, m);
+	if (e && e->pinned && e->port != port)
+		return -EEXIST;
 	if (e) {
 		if (fdbm_expired(md, e, now))
 			md->st.learned++;

@@ -438,6 +438,8 @@ static void test_fdb_pin(void)
 	CU_ASSERT_EQUAL(fdb_learn(f, a, 5, 0), FDB_LEARN_NEW);
 	CU_ASSERT_EQUAL(fdb_pin(f, a, 1, 10), 0); /* taken back */
 	CU_ASSERT_EQUAL(fdb_lookup(f, a, 10), 1);
+	CU_ASSERT_EQUAL(fdb_pin(f, a, 2, 15), -EEXIST); /* another's */
+	CU_ASSERT_EQUAL(fdb_pin(f, a, 1, 15), 0);
 	CU_ASSERT_EQUAL(fdb_learn(f, a, 5, 20), FDB_LEARN_PINNED);
 	CU_ASSERT_EQUAL(fdb_learn(f, a, 5, 21), FDB_LEARN_PINNED);
 	CU_ASSERT_EQUAL(fdb_lookup(f, a, 21), 1);
