@@ -18,6 +18,28 @@
 #define ARP_LEN 28 /* Ethernet/IPv4 ARP */
 #define DHCP_CLIENT_PORT 68
 #define DHCP_SERVER_PORT 67
+#define DHCP6_CLIENT_PORT 546
+#define DHCP6_SERVER_PORT 547
+
+/**
+ * portsec_udp_is() - is this a UDP datagram from port @sport to @dport?
+ * @eth:	frame
+ * @fi:		what frame_parse() found
+ * @sport:	source port
+ * @dport:	destination port
+ *
+ * Return: true if its UDP header is there and has those ports
+ */
+static bool portsec_udp_is(const uint8_t *eth, const struct frame_info *fi,
+			   int sport, int dport)
+{
+	const uint8_t *udp = eth + fi->l4_off;
+
+	return fi->l4_proto == IPPROTO_UDP && fi->l4_off &&
+	       fi->l4_off + 8u <= fi->eth_len &&
+	       ((udp[0] << 8) | udp[1]) == sport &&
+	       ((udp[2] << 8) | udp[3]) == dport;
+}
 
 static bool portsec_ip4_ok(const struct portsec *ps, const uint8_t *a)
 {
@@ -43,21 +65,23 @@ static bool portsec_zero(const uint8_t *a, unsigned n)
  * @eth:	frame
  * @fi:		what frame_parse() found
  *
+ * A locked tenant is a DHCP client, never a server: a DHCP reply (server
+ * port to client port) does not leave, whatever its source, or it could
+ * hand its neighbours another gateway or DNS server.
+ *
  * Return: true if its source is ours, or 0.0.0.0 from the DHCP client port
  */
 static bool portsec_ipv4(const struct portsec *ps, const uint8_t *eth,
 			 const struct frame_info *fi)
 {
-	const uint8_t *ip = eth + fi->l3_off, *udp;
+	const uint8_t *ip = eth + fi->l3_off;
 
+	if (portsec_udp_is(eth, fi, DHCP_SERVER_PORT, DHCP_CLIENT_PORT))
+		return false;
 	if (portsec_ip4_ok(ps, ip + 12))
 		return true;
-	if (!portsec_zero(ip + 12, 4) || fi->l4_proto != IPPROTO_UDP ||
-	    !fi->l4_off || fi->l4_off + 8u > fi->eth_len)
-		return false;
-	udp = eth + fi->l4_off;
-	return ((udp[0] << 8) | udp[1]) == DHCP_CLIENT_PORT &&
-	       ((udp[2] << 8) | udp[3]) == DHCP_SERVER_PORT;
+	return portsec_zero(ip + 12, 4) &&
+	       portsec_udp_is(eth, fi, DHCP_CLIENT_PORT, DHCP_SERVER_PORT);
 }
 
 static bool portsec_ip6_ok(const struct portsec *ps, const uint8_t *a)
@@ -139,6 +163,9 @@ static bool portsec_nd(const struct portsec *ps, const uint8_t *icmp,
  * @eth:	frame
  * @fi:		what frame_parse() found
  *
+ * DHCPv6 replies (server or relay port to client port) do not leave, as
+ * for IPv4 (portsec_ipv4()).
+ *
  * Return: true if its source is ours, link-local, or :: in ICMPv6 (DAD)
  */
 static bool portsec_ipv6(const struct portsec *ps, const uint8_t *eth,
@@ -154,7 +181,8 @@ static bool portsec_ipv6(const struct portsec *ps, const uint8_t *eth,
 	 * advertisement for another's address behind nine destination
 	 * options headers is one to Linux. What we cannot police does
 	 * not leave, as for VLAN tags. */
-	if (fi->l4_unknown)
+	if (fi->l4_unknown ||
+	    portsec_udp_is(eth, fi, DHCP6_SERVER_PORT, DHCP6_CLIENT_PORT))
 		return false;
 	if (fi->l4_proto == IPPROTO_ICMPV6 && fi->l4_off &&
 	    (fi->l4_off > end ||

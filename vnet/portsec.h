@@ -11,7 +11,8 @@
  * itself. Neighbour discovery, IPv6's ARP, follows ARP's rule: an
  * advertisement only for one of the port's addresses (or a link-local
  * one), link-layer address options only with the port's MAC, and no
- * router advertisements or redirects. Everything else (other ethertypes,
+ * router advertisements or redirects. Nor DHCP or DHCPv6 replies: a locked
+ * tenant is a DHCP client, not a server. Everything else (other ethertypes,
  * VLAN-tagged frames, whose inner addresses we do not police, IPv6
  * packets whose extension header chain is too long for frame_parse() to
  * reach their upper-layer header) is dropped and counted as spoofed.

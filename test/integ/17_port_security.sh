@@ -4,10 +4,11 @@
 # whose source MAC is the port's and whose source IPv4/IPv6 address is one
 # of its addresses (DAD, ARP probes and link-local are allowed, so the
 # tenant's kernel works as usual). From inside the locked tenant's
-# namespace: an extra address, a changed MAC and a hand-made frame with
-# someone else's source are each dropped and counted as "spoofed"; the same
-# tricks from an unlocked port go through, but not taking over the locked
-# port's MAC, which is pinned to it. The lock survives a restart.
+# namespace: an extra address, a changed MAC, a hand-made frame with
+# someone else's source and a DHCP reply are each dropped and counted as
+# "spoofed"; the same tricks from an unlocked port go through, but not
+# taking over the locked port's MAC, which is pinned to it. The lock
+# survives a restart.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 A=$(mk_ns a); B=$(mk_ns b)
@@ -70,6 +71,20 @@ wait_until 10 csum_ge "$((c0 + 20))" ||
 	fail "checksum requests over ARP's sender not refused: csum drops $c0 -> $(csum)"
 neigh=$(ip -n "$B" neigh show 10.80.0.3 dev "$PB")
 [[ $neigh == *02:80:00:00:00:33* ]] || fail "B's neighbour entry for 10.80.0.3 changed: $neigh"
+
+# A locked tenant is a DHCP client, not a server: its replies (67 -> 68)
+# do not leave, even from its own address.
+s3=$(spoofed)
+nsx_to 10 "$A" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.bind(("10.80.0.1", 67))
+for _ in range(5):
+    s.sendto(b"\x02" + bytes(299), ("10.80.0.255", 68))
+'
+wait_until 10 spoofed_ge "$((s3 + 5))" ||
+	fail "DHCP replies from a locked port not dropped as spoofed: $s3 -> $(spoofed)"
 
 # The unlocked port may do all that.
 ip -n "$B" addr add 10.80.0.98/24 dev "$PB"

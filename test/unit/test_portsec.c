@@ -60,6 +60,12 @@ static void edit_dhcp(struct tb_frame *f)
 	tb_be16(f->eth + f->l4_off, 68);
 	tb_be16(f->eth + f->l4_off + 2, 67);
 }
+/* A DHCP reply from our own address, or a DHCPv6 one from link-local */
+static void edit_dhcp_reply(struct tb_frame *f)
+{
+	tb_be16(f->eth + f->l4_off, 67);
+	tb_be16(f->eth + f->l4_off + 2, 68);
+}
 static void edit_ip6_src(struct tb_frame *f) { f->eth[f->l3_off + 23] = 9; }
 static void edit_ip6_ll(struct tb_frame *f)
 {
@@ -68,6 +74,18 @@ static void edit_ip6_ll(struct tb_frame *f)
 	f->eth[f->l3_off + 23] = 9;
 }
 static void edit_ip6_zero(struct tb_frame *f) { memset(f->eth + f->l3_off + 8, 0, 16); }
+static void edit_dhcp6(struct tb_frame *f)
+{
+	edit_ip6_ll(f);
+	tb_be16(f->eth + f->l4_off, 546);
+	tb_be16(f->eth + f->l4_off + 2, 547);
+}
+static void edit_dhcp6_reply(struct tb_frame *f)
+{
+	edit_ip6_ll(f);
+	tb_be16(f->eth + f->l4_off, 547);
+	tb_be16(f->eth + f->l4_off + 2, 546);
+}
 
 /* Neighbour discovery (32 bytes of ICMPv6) from our link-local address:
  * @type, target fd00::@tgt (fe80::9 for 0), one link-layer address
@@ -141,6 +159,8 @@ static void test_ipv4(void)
 	CU_ASSERT(!test_judge(&ps, &tcp4, edit_ip4_zero));
 	CU_ASSERT(!test_judge(&ps, &udp4, edit_ip4_zero));
 	CU_ASSERT(test_judge(&ps, &udp4, edit_dhcp));
+	CU_ASSERT(test_judge(&ps, &udp4, NULL));
+	CU_ASSERT(!test_judge(&ps, &udp4, edit_dhcp_reply));
 	CU_ASSERT(!test_judge(&ps, &vlan, NULL));
 	/* A second address of the port is as good as the first. */
 	inet_pton(AF_INET, "10.0.0.7", ps.ip4[1]);
@@ -152,6 +172,7 @@ static void test_ipv6(void)
 {
 	struct tb_spec tcp6 = { .l3 = 6, .proto = IPPROTO_TCP, .payload = 100 };
 	struct tb_spec icmp6 = { .l3 = 6, .proto = IPPROTO_ICMPV6, .payload = 24 };
+	struct tb_spec udp6 = { .l3 = 6, .proto = IPPROTO_UDP, .payload = 100 };
 	struct portsec ps;
 
 	test_policy(&ps, true);
@@ -160,6 +181,8 @@ static void test_ipv6(void)
 	CU_ASSERT(test_judge(&ps, &tcp6, edit_ip6_ll));
 	CU_ASSERT(!test_judge(&ps, &tcp6, edit_ip6_zero));
 	CU_ASSERT(test_judge(&ps, &icmp6, edit_ip6_zero));
+	CU_ASSERT(test_judge(&ps, &udp6, edit_dhcp6));
+	CU_ASSERT(!test_judge(&ps, &udp6, edit_dhcp6_reply));
 }
 
 /**
