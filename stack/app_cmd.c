@@ -261,8 +261,10 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			*res = -EINVAL;
 			return true;
 		}
-		if (c->arg != SHUT_WR)
+		if (c->arg != SHUT_WR) {
 			s->rd_shut = true;
+			app_sock_sync(a, c->sock); /* EOF, wakes a reader */
+		}
 		*res = 0;
 		if (c->arg != SHUT_RD && s->type == VSAPP_SOCK_STREAM) {
 			if (!s->ec || s->state != VSAPP_S_CONNECTED) {

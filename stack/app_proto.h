@@ -194,7 +194,7 @@ enum vsapp_state {
 };
 
 /* Socket event bits (vsapp_sock.events), written by the stack */
-#define VSAPP_EV_EOF	0x01 /* the peer's FIN: reads end after rcv_tail */
+#define VSAPP_EV_EOF	0x01 /* peer's FIN or SHUT_RD: reads end at rcv_tail */
 #define VSAPP_EV_ERR	0x02 /* err is set (reset, timeout, refused) */
 #define VSAPP_EV_ACCEPT 0x04 /* listener: ACCEPT completes at once */
 #define VSAPP_EV_SHUTWR 0x08 /* our FIN is queued: no more writes */

@@ -160,7 +160,8 @@ void app_sock_sync(struct app_ctx *a, uint32_t i)
 		if (!s->err)
 			s->err = -c->err;
 	}
-	if (c->fin_rcvd)
+	/* shutdown(2) SHUT_RD: reads end after the bytes already there */
+	if (c->fin_rcvd || s->rd_shut)
 		s->events |= VSAPP_EV_EOF;
 	if (c->fin_queued)
 		s->events |= VSAPP_EV_SHUTWR;

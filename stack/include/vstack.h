@@ -383,7 +383,10 @@ VS_API ssize_t vs_peek(struct vs_ctx *ctx, int s, void *buf, size_t len,
  * @s:		the socket
  * @how:	VS_SHUT_RD, VS_SHUT_WR or VS_SHUT_RDWR
  *
- * The FIN goes after every byte already passed to vs_send().
+ * The FIN goes after every byte already passed to vs_send(). After
+ * VS_SHUT_RD (or VS_SHUT_RDWR) reads of a stream end at once, as at the
+ * peer's FIN: the bytes already received, then 0 (a blocked vs_recv()
+ * returns).
  *
  * Return: 0, or -1 with errno
  */

@@ -430,6 +430,9 @@ static void test_nonblock(void)
 	CU_ASSERT(vs_ctx_ack(ca) == 0);
 	CU_ASSERT(vs_poll(ca, &p, 1, 0) == 1);
 	CU_ASSERT(vs_recv(ca, s, buf, sizeof(buf)) == 5);
+	/* SHUT_RD: reads end at once, the peer still connected */
+	CU_ASSERT(vs_shutdown(ca, s, VS_SHUT_RD) == 0);
+	CU_ASSERT(vs_recv(ca, s, buf, sizeof(buf)) == 0);
 
 	/* Refused, non-blocking: error and hang-up, then SO_ERROR */
 	c2 = vs_socket(cb, VS_SOCK_STREAM);

@@ -604,6 +604,48 @@ static void test_stream(void)
 }
 
 /**
+ * test_shut_rd() - SHUT_RD ends a stream's reads at once, after the bytes
+ * already received (shutdown(2): a reader blocked in recv() gets 0), and
+ * leaves the other direction open
+ */
+static void test_shut_rd(void)
+{
+	struct tc cl, sv;
+	uint32_t cs, ss, ls;
+	unsigned rounds;
+	bool bad = false;
+
+	t_setup();
+	t_pair(&cl, &sv, &cs, &ss, &ls);
+	CU_ASSERT_EQUAL(tc_write(&cl, cs, NULL, 100, 0), 100);
+	for (rounds = 0;
+	     rounds < 100 && atomic_load(&tc_sock(&sv, ss)->rcv_tail) != 100;
+	     rounds++)
+		pump();
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ss)->rcv_tail), 100);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_SHUTDOWN, ss, 0, 0, SHUT_RD, 0), 0);
+	CU_ASSERT(atomic_load(&tc_sock(&sv, ss)->events) & VSAPP_EV_EOF);
+	CU_ASSERT_FALSE(atomic_load(&tc_sock(&sv, ss)->events) &
+			VSAPP_EV_SHUTWR);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ss)->state),
+			VSAPP_S_CONNECTED);
+	CU_ASSERT_EQUAL(tc_read(&sv, ss, NULL, 1000, 0, &bad), 100);
+	CU_ASSERT(!bad);
+	/* the server still writes */
+	CU_ASSERT_EQUAL(tc_write(&sv, ss, NULL, 50, 0), 50);
+	for (rounds = 0;
+	     rounds < 100 && atomic_load(&tc_sock(&cl, cs)->rcv_tail) != 50;
+	     rounds++)
+		pump();
+	CU_ASSERT_EQUAL(tc_read(&cl, cs, NULL, 1000, 0, &bad), 50);
+	CU_ASSERT(!bad);
+	CU_ASSERT_FALSE(atomic_load(&tc_sock(&cl, cs)->events) & VSAPP_EV_EOF);
+	tc_detach(&cl);
+	tc_detach(&sv);
+	t_teardown();
+}
+
+/**
  * t_dgram_send() - write one datagram record
  * @c:		client
  * @i:		socket
@@ -1256,6 +1298,7 @@ int main(void)
 	static const struct cunit_test tests[] = {
 		{"hello and welcome", test_hello},
 		{"stream: connect, accept, transfer, close", test_stream},
+		{"SHUT_RD ends the reads", test_shut_rd},
 		{"datagrams", test_dgram},
 		{"hostile values", test_hostile},
 		{"application freed mid-transfer", test_free_mid_transfer},
