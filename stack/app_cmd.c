@@ -58,6 +58,32 @@ static struct ep_conn *app_cmd_stream_conn(struct app_ctx *a, uint32_t i)
 	return s->ec;
 }
 
+static void app_cmd_close(struct app_ctx *a, uint32_t i, bool abort);
+
+/**
+ * app_cmd_unlisten() - a listener goes: the ACCEPTs waiting on it fail,
+ * the connections it has not handed over are reset
+ * @a:		context
+ * @i:		slot
+ * @res:	what the ACCEPTs complete with
+ */
+static void app_cmd_unlisten(struct app_ctx *a, uint32_t i, int32_t res)
+{
+	struct app_sock *s = &a->socks[i];
+
+	app_sock_accept_cancel(a, i, res);
+	while (s->ahead != EP_NONE) {
+		uint32_t ci = s->ahead;
+
+		s->ahead = a->socks[ci].anext;
+		a->socks[ci].hidden = true;
+		a->socks[ci].listener = EP_NONE;
+		app_cmd_close(a, ci, true);
+	}
+	s->atail = EP_NONE;
+	s->aq = 0;
+}
+
 /**
  * app_cmd_close() - CLOSE: the slot is free at once; TCP keeps the rings
  * @a:		context
@@ -77,19 +103,8 @@ static void app_cmd_close(struct app_ctx *a, uint32_t i, bool abort)
 		a->inflight--;
 		app_sock_post(a, s->connect_tag, -ECONNABORTED, i, 0, 0);
 	}
-	if (s->state == VSAPP_S_LISTEN || s->ahead != EP_NONE) {
-		app_sock_accept_cancel(a, i, -ECONNABORTED);
-		while (s->ahead != EP_NONE) {
-			uint32_t ci = s->ahead;
-
-			s->ahead = a->socks[ci].anext;
-			a->socks[ci].hidden = true;
-			a->socks[ci].listener = EP_NONE;
-			app_cmd_close(a, ci, true);
-		}
-		s->atail = EP_NONE;
-		s->aq = 0;
-	}
+	if (s->state == VSAPP_S_LISTEN || s->ahead != EP_NONE)
+		app_cmd_unlisten(a, i, -ECONNABORTED);
 	app_sock_free(a, i, !ec);
 	if (ec) {
 		ec->uid = EP_NONE; /* an orphan owning the rings */
@@ -259,6 +274,15 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 	case VSAPP_OP_SHUTDOWN:
 		if (c->arg > SHUT_RDWR) {
 			*res = -EINVAL;
+			return true;
+		}
+		if (c->arg != SHUT_WR && s->state == VSAPP_S_LISTEN) {
+			/* As Linux (tcp_disconnect()): the listener stops, and
+			 * an accept() blocked on it returns EINVAL. TCP gives
+			 * the slot back its rings (app_sock_tcp_release()). */
+			app_cmd_unlisten(a, c->sock, -EINVAL);
+			ep_tcp_close(ep, s->ec, true);
+			*res = 0;
 			return true;
 		}
 		if (c->arg != SHUT_WR) {

@@ -135,7 +135,8 @@ enum vsapp_op {
 			    * (res 0) or failed (-ECONNREFUSED, -ETIMEDOUT,
 			    * ...); DGRAM: sets the default destination */
 	VSAPP_OP_SHUTDOWN, /* sock, arg: SHUT_RD/SHUT_WR/SHUT_RDWR; the FIN
-			    * goes after every byte written before it */
+			    * goes after every byte written before it; a
+			    * listener's SHUT_RD stops it (ACCEPTs: -EINVAL) */
 	VSAPP_OP_CLOSE,    /* sock; arg: VSAPP_F_ABORT to reset instead of
 			    * an orderly close; the slot is free again once
 			    * this completes */

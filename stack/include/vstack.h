@@ -386,7 +386,9 @@ VS_API ssize_t vs_peek(struct vs_ctx *ctx, int s, void *buf, size_t len,
  * The FIN goes after every byte already passed to vs_send(). After
  * VS_SHUT_RD (or VS_SHUT_RDWR) reads of a stream end at once, as at the
  * peer's FIN: the bytes already received, then 0 (a blocked vs_recv()
- * returns).
+ * returns). On a listener they stop it, as on Linux: the connections not
+ * accepted yet are reset, and vs_accept() (also one blocked in another
+ * thread) fails with EINVAL.
  *
  * Return: 0, or -1 with errno
  */

@@ -524,5 +524,7 @@ PL_API int shutdown(int fd, int how)
 	if (r <= 0)
 		return r ? r : PL_REAL(shutdown)(fd, how);
 	r = vs_shutdown(ctx, s->vs, how);
+	if (!r && how != SHUT_WR)
+		atomic_store(&s->listening, false); /* a listener stopped */
 	return pl_ctl_done(s, r);
 }

@@ -646,6 +646,64 @@ static void test_shut_rd(void)
 }
 
 /**
+ * test_shut_listener() - SHUT_RD on a listener stops it, as on Linux: an
+ * ACCEPT waiting (a thread blocked in accept()) fails with EINVAL, and so
+ * does the next one; the slot is still the application's to close
+ */
+static void test_shut_listener(void)
+{
+	struct vsapp_cqe e = {0};
+	struct tcp_seg seg;
+	struct tc sv;
+	uint32_t ls;
+	uint64_t atag;
+	unsigned k;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
+	ls = (uint32_t)tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
+			     0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_BIND, ls, 0, 80, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 16, 0), 0);
+	atag = tc_cmd(&sv, VSAPP_OP_ACCEPT, ls, 0, 0, 0, 0);
+	for (k = 0; k < 10; k++)
+		pump();
+	/* a half-open child, from a peer that never answers */
+	memset(&seg, 0, sizeof(seg));
+	seg.saddr = 0x0a000063;
+	seg.daddr = 0x0a000002;
+	seg.sport = 1024;
+	seg.dport = 80;
+	seg.flags = TCP_F_SYN;
+	seg.win = 65535;
+	ep_tcp_seg_input(epb, &seg, now);
+	ep_tcp_flush(epb);
+	CU_ASSERT_EQUAL(epb->apps->nhalfopen, 1);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_SHUTDOWN, ls, 0, 0, SHUT_RDWR, 0),
+			0);
+	CU_ASSERT_EQUAL(epb->apps->nhalfopen, 0);
+	CU_ASSERT_FATAL(tc_wait(&sv, atag, &e));
+	CU_ASSERT_EQUAL(e.res, -EINVAL);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_ACCEPT, ls, 0, 0, 0, 0), -EINVAL);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ls)->state), VSAPP_S_CLOSED);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ls)->err), 0);
+	CU_ASSERT_EQUAL(epb->tcp.nlisten, 0);
+	CU_ASSERT_EQUAL(epb->tcp.nconns, 0);
+	CU_ASSERT_EQUAL(epb->apps->inflight, 0);
+	/* the port is free again */
+	k = (uint32_t)tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
+			    0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_BIND, k, 0, 80, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, k, 0, 0, 16, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_CLOSE, k, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_CLOSE, ls, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(epb->apps->nopen, 0);
+	CU_ASSERT_EQUAL(epb->apps->mem.used, 0);
+	tc_detach(&sv);
+	t_teardown();
+}
+
+/**
  * t_dgram_send() - write one datagram record
  * @c:		client
  * @i:		socket
@@ -1299,6 +1357,7 @@ int main(void)
 		{"hello and welcome", test_hello},
 		{"stream: connect, accept, transfer, close", test_stream},
 		{"SHUT_RD ends the reads", test_shut_rd},
+		{"SHUT_RD on a listener fails the ACCEPTs", test_shut_listener},
 		{"datagrams", test_dgram},
 		{"hostile values", test_hostile},
 		{"application freed mid-transfer", test_free_mid_transfer},
