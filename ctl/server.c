@@ -122,6 +122,7 @@ enum server_fd {
  * @outoff:	bytes of @out already written
  * @eof:	the peer closed its side, or we decided to hang up
  * @active_ms:	when it last sent something
+ * @req_ms:	when the request at the start of @in began to arrive
  * @moved_ms:	when @out was queued or last took a write
  * @reqs:	requests it may have answered (SERVER_REQ_PER_SEC)
  * @throttled:	its requests wait for its budget
@@ -140,6 +141,7 @@ struct server_client {
 	size_t outoff;
 	bool eof;
 	uint64_t active_ms;
+	uint64_t req_ms;
 	uint64_t moved_ms;
 	struct tbucket reqs;
 	bool throttled;
@@ -533,6 +535,9 @@ static int server_flush(struct server_client *cl)
 		cl->outoff += (size_t)n;
 		cl->moved_ms = server_now_ms();
 	}
+	/* What the client sent after the request just answered waited for
+	 * us, not the reverse: its clock starts now. */
+	cl->req_ms = server_now_ms();
 	free(cl->out);
 	cl->out = NULL;
 	cl->outlen = cl->outoff = 0;
@@ -690,6 +695,8 @@ static int server_read(struct server_client *cl, struct cmd_ctx *cmd)
 	if (n == 0)
 		cl->eof = true;
 	cl->active_ms = server_now_ms();
+	if (!cl->inlen)
+		cl->req_ms = cl->active_ms;
 	cl->inlen += (size_t)n;
 	return server_process(cl, cmd);
 }
@@ -750,7 +757,7 @@ static void server_reap_stalled(struct server *s)
 		struct server_client *cl = &s->clients[i];
 
 		if (cl->fd >= 0 && cl->inlen && !cl->out && !cl->throttled &&
-		    now - cl->active_ms > SERVER_REQUEST_MS) {
+		    now - cl->req_ms > SERVER_REQUEST_MS) {
 			log_info("control connection of pid %d sent half a request and stopped; closing it",
 				 (int)cl->pid);
 			server_client_close(cl);

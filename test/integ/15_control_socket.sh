@@ -4,9 +4,9 @@
 #   - an unprivileged user is refused state changes with one clear line
 #     and a non-zero exit; a member of the "vstack" group is allowed;
 #   - malformed, oversized, binary, wrong-version and wrong-typed requests,
-#     half-sent requests, a crowd of idle connections and a crowd that
-#     never reads its responses each get an error (or are cut off) and
-#     leave the daemon up and unchanged;
+#     half-sent requests, one sent a byte at a time, a crowd of idle
+#     connections and a crowd that never reads its responses each get an
+#     error (or are cut off) and leave the daemon up and unchanged;
 #   - after start-up vstackd holds only CAP_NET_ADMIN, CAP_SYS_ADMIN and
 #     CAP_SYS_PTRACE (main thread: effective, permitted and bounding sets,
 #     as read from /proc), its workers none, and it says so in its log.
@@ -146,6 +146,30 @@ IDLE=$!
 sleep 1
 daemon_alive || fail "daemon does not answer while 200 idle half-requests are open"
 wait "$IDLE" || true
+# A request sent a byte at a time, never finished (a slowloris): cut off
+# 10 s after it began, however often a byte comes.
+drip=$("$PY" - "$VSTACK_SOCK" <<'PYEOF'
+import select, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+t0 = time.monotonic()
+req = b'{"version":1,"command":"port.list","args":{"name":"' + b"x" * 64
+for i in range(len(req)):
+    try:
+        s.send(req[i:i + 1])
+    except OSError:
+        break
+    r, _, _ = select.select([s], [], [], 1)
+    try:
+        if r and s.recv(4096) == b"":
+            break
+    except OSError:
+        break
+print(int(time.monotonic() - t0))
+PYEOF
+)
+((drip <= 13)) || fail "a request dripping a byte a second kept its connection for ${drip} s"
+log "a request dripped a byte a second: cut off after ${drip} s"
 # One client pipelines 1000 requests at once: every one is answered, in
 # order, but at its budget (200 a second after a burst of 100), so it is
 # still waiting when another client is served; the wait is counted.
