@@ -164,9 +164,11 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 		}
 		d->set |= CONFIG_CPUS;
 	} else if (!strcmp(key, "socket")) {
-		if (!*val || strlen(val) >= sizeof(d->socket)) {
+		/* Absolute: a daemon that forks leaves for "/" first. */
+		if (*val != '/' || strlen(val) >= sizeof(d->socket)) {
 			snprintf(err, errlen,
-				 "invalid socket path '%.64s': 1..%zu characters",
+				 "invalid socket path '%.64s': an absolute "
+				 "path of at most %zu characters",
 				 val, sizeof(d->socket) - 1);
 			return -EINVAL;
 		}
@@ -175,9 +177,10 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 	} else if (!strcmp(key, "app-socket")) {
 		/* Only carried for now: the app socket is opened with the
 		 * shared stack's app interface. */
-		if (!*val || strlen(val) >= sizeof(d->app_socket)) {
+		if (*val != '/' || strlen(val) >= sizeof(d->app_socket)) {
 			snprintf(err, errlen,
-				 "invalid app socket path '%.64s': 1..%zu characters",
+				 "invalid app socket path '%.64s': an absolute "
+				 "path of at most %zu characters",
 				 val, sizeof(d->app_socket) - 1);
 			return -EINVAL;
 		}

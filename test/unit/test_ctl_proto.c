@@ -611,7 +611,16 @@ static void test_config_bad(void)
 	config_err("[endpoint e]\naddress = 10.0.0.2/24\n[port e]\n",
 		   "t.ini:3: duplicate section [endpoint e] (first on line 1)");
 	config_err("[daemon]\napp-socket = \n",
-		   "t.ini:2: invalid app socket path '': 1..107 characters");
+		   "t.ini:2: invalid app socket path '': an absolute path of "
+		   "at most 107 characters");
+	/* vstackd leaves for "/" when it forks: a relative path would be
+	 * bound there, not where the user is. */
+	config_err("[daemon]\nsocket = v.sock\n",
+		   "t.ini:2: invalid socket path 'v.sock': an absolute path of "
+		   "at most 107 characters");
+	config_err("[daemon]\napp-socket = run/app.sock\n",
+		   "t.ini:2: invalid app socket path 'run/app.sock': an "
+		   "absolute path of at most 107 characters");
 	/* inih would take these lines for more of the key's value */
 	config_err("[daemon]\nsocket = /x\n  [daemon]\n",
 		   "t.ini:3: indented line after a key (it would continue that key's value): start it at the beginning of the line");
