@@ -230,13 +230,21 @@ const char *cmd_tenant_config(const struct cmd_ctx *c, const char *name)
 	return NULL;
 }
 
+static int cmd_tenant_record(struct cmd_ctx *c, const char *name,
+			     const char *config);
+
 /**
  * cmd_tenant_origin() - remember where a tenant came from
  * @c:		state
  * @name:	tenant
  * @config:	canonical text of its config section, NULL for vstackctl
  *
- * Return: 0 or -ENOMEM
+ * A tenant that still exists and no longer has a section gets its record
+ * rewritten as vstackctl's: one that still named the section would be
+ * taken for a section removed while vstackd was down at the next start,
+ * and the tenant deleted with it.
+ *
+ * Return: 0, -ENOMEM, or -errno if its record cannot be rewritten
  */
 int cmd_tenant_origin(struct cmd_ctx *c, const char *name,
 		      const char *config)
@@ -253,7 +261,7 @@ int cmd_tenant_origin(struct cmd_ctx *c, const char *name,
 			return 0;
 		free(c->torigin[i].config);
 		c->torigin[i] = c->torigin[--c->ntorigin];
-		return 0;
+		return cmd_tenant_record(c, name, NULL);
 	}
 	if (!(dup = strdup(config)))
 		return -ENOMEM;

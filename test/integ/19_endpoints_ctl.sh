@@ -15,7 +15,9 @@
 #     reported and skipped;
 #   - reload adds, changes and removes [endpoint] sections and leaves
 #     unchanged ones alone, reports a changed [daemon] app-socket, and
-#     refuses a file that gives a port and an endpoint the same name.
+#     refuses a file that gives a port and an endpoint the same name;
+#   - a tenant whose section is removed while an endpoint added by
+#     vstackctl uses it stays, and is still there after a restart.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 CONF=$T/vstackd.conf
@@ -159,6 +161,21 @@ gone() { [[ $(ep_names) == "$(want web app1 app2 "$EP")" ]]; }
 wait_until 10 gone || fail "db and api still there 10 s after SIGHUP: $(ep_names)"
 [[ ! -e $VSTACK_STATE/endpoints/db.json && ! -e $VSTACK_STATE/endpoints/api.json ]] ||
 	fail "records of removed sections left: $(ls "$VSTACK_STATE/endpoints")"
+
+# A tenant whose section leaves the file while a vstackctl endpoint uses
+# it stays, as if vstackctl had added it: after a restart too.
+printf '[tenant copper]\nweight = 30\n' >>"$CONF"
+assert_eq "$(vctl reload)" "reloaded: 1 added, 0 changed, 0 removed, 2 unchanged" "copper's section added"
+vctl endpoint add cu1 --tenant copper --address 10.77.8.10/24
+sed -i '/^\[tenant copper\]/,$d' "$CONF"
+assert_eq "$(vctl reload)" "reloaded: 0 added, 0 changed, 0 removed, 2 unchanged" "copper's section removed"
+assert_eq "$(tenant_field copper weight)" 30 "copper stays while cu1 uses it"
+stop_vstackd
+VSTACK_APP_SOCKET_FROM_CONFIG=1 start_vstackd --config "$CONF"
+assert_eq "$(tenant_field copper weight)" 30 "copper after a restart"
+assert_eq "$(ep_names)" "$(want web app1 app2 "$EP" cu1)" "endpoints after a restart, cu1 among them"
+vctl endpoint del cu1
+vctl tenant del copper
 
 # --- delete -----------------------------------------------------------------
 vctl endpoint del app1
