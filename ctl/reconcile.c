@@ -20,7 +20,9 @@
  *   - a section that is new or changed while vstackd was down: applied
  *     from C (a changed port's old device is destroyed first);
  *   - a config record of S whose section has left C: its device is
- *     destroyed, its record removed;
+ *     destroyed, its record removed (but a tenant that sections of C or
+ *     vstackctl records of S still use is kept, as vstackctl's, as on
+ *     reload);
  *   - a vstackctl record of S: restored (a port by reattaching its TAP, or
  *     creating it again if the device is gone, e.g. after a reboot). A port
  *     whose namespace is gone is forgotten with a warning: the device died
@@ -177,6 +179,38 @@ static const void *reconcile_find(const void *base, unsigned n, size_t size,
 		(cfg)->nendpoints, sizeof(*(cfg)->endpoints), (name)))
 
 /**
+ * reconcile_tenant_used() - will ports or endpoints still use a tenant?
+ * @cfg:	config file
+ * @snap:	state records
+ * @name:	tenant
+ *
+ * Return: true if a [port] or [endpoint] section, or a port or endpoint
+ * record of vstackctl's, names it
+ */
+static bool reconcile_tenant_used(const struct config *cfg,
+				  const struct state_snapshot *snap,
+				  const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->nports; i++)
+		if (!strcmp(cfg->ports[i].spec.tenant, name))
+			return true;
+	for (i = 0; i < cfg->nendpoints; i++)
+		if (!strcmp(cfg->endpoints[i].spec.tenant, name))
+			return true;
+	for (i = 0; i < snap->nports; i++)
+		if (!snap->ports[i].config &&
+		    !strcmp(snap->ports[i].spec.tenant, name))
+			return true;
+	for (i = 0; i < snap->nendpoints; i++)
+		if (!snap->endpoints[i].config &&
+		    !strcmp(snap->endpoints[i].spec.tenant, name))
+			return true;
+	return false;
+}
+
+/**
  * reconcile_start_tenants() - the tenants at start-up
  * @c:		state
  * @cfg:	config file
@@ -224,13 +258,23 @@ static int reconcile_start_tenants(struct cmd_ctx *c, const struct config *cfg,
 
 		if (reconcile_config_tenant(cfg, rec->spec.name))
 			continue;
-		if (rec->config) {
-			/* Its section left the file while we were down. */
+		if (rec->config &&
+		    (!strcmp(rec->spec.name, TENANT_DEFAULT) ||
+		     !reconcile_tenant_used(cfg, snap, rec->spec.name))) {
+			/* Its section left the file while we were down
+			 * ("default", always there, is back to its
+			 * defaults). */
 			if (c->state)
 				state_del_tenant(c->state, rec->spec.name);
 			n->removed++;
 			continue;
 		}
+		/* Ports or endpoints still use it: keep it, as if vstackctl
+		 * had added it (as a reload does). */
+		if (rec->config)
+			log_warn("tenant %s left the config file but stays: "
+				 "ports or endpoints use it",
+				 rec->spec.name);
 		rc = reconcile_tenant_put(c, &rec->spec, NULL, why,
 					  sizeof(why));
 		tn = tenant_find(c->tenants, rec->spec.name);

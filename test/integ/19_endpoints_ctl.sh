@@ -16,8 +16,9 @@
 #   - reload adds, changes and removes [endpoint] sections and leaves
 #     unchanged ones alone, reports a changed [daemon] app-socket, and
 #     refuses a file that gives a port and an endpoint the same name;
-#   - a tenant whose section is removed while an endpoint added by
-#     vstackctl uses it stays, and is still there after a restart.
+#   - a tenant whose section is removed (by a reload, or while vstackd
+#     is down) while an endpoint (added by vstackctl, or a section) uses
+#     it stays, and is still there after a restart.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 CONF=$T/vstackd.conf
@@ -174,7 +175,26 @@ stop_vstackd
 VSTACK_APP_SOCKET_FROM_CONFIG=1 start_vstackd --config "$CONF"
 assert_eq "$(tenant_field copper weight)" 30 "copper after a restart"
 assert_eq "$(ep_names)" "$(want web app1 app2 "$EP" cu1)" "endpoints after a restart, cu1 among them"
+# The same with the section removed while vstackd is down.
+cp "$CONF" "$T/good.conf"
+printf '[tenant copper]\nweight = 40\n' >>"$CONF"
+assert_eq "$(vctl reload)" "reloaded: 0 added, 1 changed, 0 removed, 2 unchanged" "copper's section back"
+stop_vstackd
+cp "$T/good.conf" "$CONF"
+VSTACK_APP_SOCKET_FROM_CONFIG=1 start_vstackd --config "$CONF"
+assert_eq "$(tenant_field copper weight)" 40 "copper after its section left while vstackd was down"
+assert_eq "$(ep_names)" "$(want web app1 app2 "$EP" cu1)" "endpoints after copper's section left while down"
 vctl endpoint del cu1
+# And with an [endpoint] section the only one to use it.
+printf '[tenant copper]\nweight = 50\n[endpoint cu2]\ntenant = copper\naddress = 10.77.9.10/24\n' >>"$CONF"
+assert_eq "$(vctl reload)" "reloaded: 1 added, 1 changed, 0 removed, 2 unchanged" "copper's section and cu2's"
+stop_vstackd
+sed -i '/^\[tenant copper\]/,/^weight = 50/d' "$CONF"
+VSTACK_APP_SOCKET_FROM_CONFIG=1 start_vstackd --config "$CONF"
+assert_eq "$(tenant_field copper weight)" 50 "copper, used by cu2's section, after its own section left"
+assert_eq "$(ep_field cu2 tenant)" copper "cu2 after copper's section left while down"
+cp "$T/good.conf" "$CONF"
+assert_eq "$(vctl reload)" "reloaded: 0 added, 0 changed, 1 removed, 2 unchanged" "cu2's section removed"
 vctl tenant del copper
 
 # --- delete -----------------------------------------------------------------
