@@ -418,7 +418,7 @@ static void config_endpoint_section(struct config_ctx *ctx, const char *name)
  */
 static void config_section(struct config_ctx *ctx, const char *raw)
 {
-	char text[256], *kind, *name, *end;
+	char text[256], *kind, *name, *end, *rest;
 	struct config *c = ctx->c;
 	size_t indent;
 	unsigned i;
@@ -439,6 +439,15 @@ static void config_section(struct config_ctx *ctx, const char *raw)
 	if (!(end = strchr(text, ']')))
 		return; /* inih reports the syntax error */
 	ctx->key_seen = false;
+	/* inih ignores whatever follows the ']': "[port a] mtu = 9000"
+	 * would lose its key without a word. */
+	rest = end + 1 + strspn(end + 1, " \t\n\v\f\r");
+	if (*rest && !strchr(";#", *rest)) {
+		config_fail(ctx, ctx->line, -EINVAL,
+			    "text after the section header (a KEY = VALUE goes "
+			    "on a line of its own)");
+		return;
+	}
 	*end = '\0';
 	kind = config_trim(text);
 	name = kind + strcspn(kind, " \t");

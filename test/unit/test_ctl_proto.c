@@ -621,6 +621,25 @@ static void test_config_bad(void)
 	config_err("[daemon]\napp-socket = run/app.sock\n",
 		   "t.ini:2: invalid app socket path 'run/app.sock': an "
 		   "absolute path of at most 107 characters");
+	/* inih ignores what follows a section header */
+	config_err("[port a] mtu = 9000\n",
+		   "t.ini:1: text after the section header (a KEY = VALUE goes "
+		   "on a line of its own)");
+	config_err("[daemon]\nworkers = 2\n[tenant t]x\n",
+		   "t.ini:3: text after the section header (a KEY = VALUE goes "
+		   "on a line of its own)");
+	{
+		static const char hdr[] = "[port a] ; c\nmtu = 9000\n";
+		struct config c;
+
+		/* but a comment may */
+		CU_ASSERT_EQUAL(config_parse_buffer(&c, "t.ini", hdr,
+						    strlen(hdr), err,
+						    sizeof(err)),
+				0);
+		CU_ASSERT_EQUAL(c.nports, 1);
+		config_free(&c);
+	}
 	/* inih would take these lines for more of the key's value */
 	config_err("[daemon]\nsocket = /x\n  [daemon]\n",
 		   "t.ini:3: indented line after a key (it would continue that key's value): start it at the beginning of the line");
