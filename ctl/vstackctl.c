@@ -2099,7 +2099,11 @@ int main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:s:jh", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': ctl_socket = optarg; break;
+		case 's':
+			if (!*optarg)
+				ctl_usage_error(NULL, "empty socket path");
+			ctl_socket = optarg;
+			break;
 		case 'j': ctl_json = true; break;
 		case 'h': fputs(ctl_usage, stdout); return 0;
 		case ':':

@@ -67,6 +67,7 @@ usage_error "a port's option" endpoint add e1 --address 10.77.2.1/24 --netns x
 usage_error "two addresses" endpoint add e1 --address 10.77.2.1/24 --address 10.77.2.2/24
 usage_error "two names" endpoint del a b
 usage_error "argument to list" endpoint list x
+usage_error "empty socket path" --socket '' endpoint list
 expect_ctl_error "unknown tenant" endpoint add e1 --tenant nosuch --address 10.77.2.1/24
 expect_ctl_error "name taken" endpoint add web --address 10.77.2.1/24
 expect_ctl_error "unknown endpoint" endpoint del nosuch
