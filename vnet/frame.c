@@ -77,7 +77,9 @@
  * @eth:	start of the Ethernet frame
  * @ip_end:	end of the IP packet (without Ethernet padding) from @eth
  * @frag:	IPv4 fragment, or IPv6 packet with a fragment header
- * @rthdr:	IPv6 packet with a routing header
+ * @srcroute:	IPv6 packet with a routing header, or IPv4 packet with a
+ *		source route option: the TCP/UDP pseudo-header's destination
+ *		is not the header's (RFC 8200 8.1, RFC 791 3.1)
  * @offload:	NEEDS_CSUM or GSO requested: L4 headers must be sound
  * @gso:	GSO requested
  */
@@ -85,7 +87,7 @@ struct frame_ctx {
 	const uint8_t *eth;
 	uint32_t ip_end;
 	bool frag;
-	bool rthdr;
+	bool srcroute;
 	bool offload;
 	bool gso;
 };
@@ -129,6 +131,9 @@ static bool frame_src_mac_bad(const uint8_t *mac)
  * frame_ipv4_opts_ok() - check the layout of IPv4 options
  * @o:		first option byte
  * @len:	bytes of options (IHL * 4 - 20)
+ * @srcroute:	set if there is a Loose (131) or Strict (137) Source and
+ *		Record Route: the packet's destination is then its next hop
+ *		and the pseudo-header sums the final one, last in the route
  *
  * RFC 791 3.1: End of Option List (0) ends them, No Operation (1) is one
  * byte, every other option has a length byte of at least 2 that keeps it
@@ -136,7 +141,7 @@ static bool frame_src_mac_bad(const uint8_t *mac)
  *
  * Return: true if every option lies inside the header
  */
-static bool frame_ipv4_opts_ok(const uint8_t *o, uint32_t len)
+static bool frame_ipv4_opts_ok(const uint8_t *o, uint32_t len, bool *srcroute)
 {
 	uint32_t i = 0;
 
@@ -149,38 +154,11 @@ static bool frame_ipv4_opts_ok(const uint8_t *o, uint32_t len)
 		}
 		if (len - i < 2 || o[i + 1] < 2 || o[i + 1] > len - i)
 			return false;
+		if (o[i] == 131 || o[i] == 137)
+			*srcroute = true;
 		i += o[i + 1];
 	}
 	return true;
-}
-
-/**
- * frame_ipv4_srr() - look for a source route among IPv4 options
- * @o:		first option byte, options laid out as frame_ipv4_opts_ok()
- *		checked
- * @len:	bytes of options
- *
- * RFC 791 3.1: Loose (131) and Strict (137) Source and Record Route. A
- * source-routed packet carries its next hop as destination address and
- * its final destination last in the route, and the TCP/UDP pseudo-header
- * sums the final one (as Linux's sockets send it).
- *
- * Return: true if there is one
- */
-static bool frame_ipv4_srr(const uint8_t *o, uint32_t len)
-{
-	uint32_t i = 0;
-
-	while (i < len && o[i] != 0) {
-		if (o[i] == 1) {
-			i++;
-			continue;
-		}
-		if (o[i] == 131 || o[i] == 137)
-			return true;
-		i += o[i + 1];
-	}
-	return false;
 }
 
 /**
@@ -228,7 +206,7 @@ static enum frame_drop frame_parse_arp(const struct frame_info *fi,
 
 /**
  * frame_parse_ipv4() - validate an IPv4 header, find the L4 header
- * @c:		parser state, @c->ip_end and @c->frag set here
+ * @c:		parser state, @c->ip_end, @c->frag and @c->srcroute set here
  * @fi:		frame info, l3_off and eth_len set, l4_off/l4_proto set here
  * @l4_off:	set to the L4 header offset, 0 for a non-first fragment
  * @proto:	set to the IP protocol number
@@ -267,7 +245,7 @@ static enum frame_drop frame_parse_ipv4(struct frame_ctx *c,
 		return FRAME_DROP_L3;
 
 	if (!frame_ipv4_opts_ok(ip + FRAME_IPV4_HLEN_MIN,
-				ihl - FRAME_IPV4_HLEN_MIN))
+				ihl - FRAME_IPV4_HLEN_MIN, &c->srcroute))
 		return FRAME_DROP_L3;
 	if (!c->gso && !frame_ipv4_csum_ok(ip, ihl))
 		return FRAME_DROP_IP_CSUM;
@@ -301,7 +279,7 @@ static bool frame_ipv6_is_ext(uint8_t nh)
 
 /**
  * frame_parse_ipv6() - validate an IPv6 header, walk extension headers
- * @c:		parser state, @c->ip_end, @c->frag and @c->rthdr set here
+ * @c:		parser state, @c->ip_end, @c->frag and @c->srcroute set here
  * @fi:		frame info, l3_off and eth_len set; l4_unknown set here
  * @l4_off:	set to the L4 header offset, 0 when there is none to find
  * @proto:	set to the protocol of the header at @l4_off
@@ -356,7 +334,7 @@ static enum frame_drop frame_parse_ipv6(struct frame_ctx *c,
 			if (c->ip_end - off < hlen)
 				return FRAME_DROP_L3;
 			if (nh == IPPROTO_ROUTING)
-				c->rthdr = true;
+				c->srcroute = true;
 			break;
 		case IPPROTO_FRAGMENT:
 			hlen = 8;
@@ -512,7 +490,7 @@ static enum frame_drop frame_check_csum(const struct frame_ctx *c,
  * IP packet. Fragments are never segmented; an IPv6 routing header would
  * change the pseudo-header's destination (RFC 8200 8.1), which the
  * segmenter does not follow, so it is refused as well, and so is an IPv4
- * source route (frame_ipv4_srr()).
+ * source route (both in @c->srcroute).
  *
  * Return: FRAME_OK or FRAME_DROP_GSO
  */
@@ -560,11 +538,7 @@ static enum frame_drop frame_check_gso(const struct frame_ctx *c,
 		return FRAME_DROP_GSO;
 	}
 
-	if (!fi->l4_off || fi->l4_proto != proto || c->frag || c->rthdr)
-		return FRAME_DROP_GSO;
-	if (fi->l3 == 4 &&
-	    frame_ipv4_srr(c->eth + fi->l3_off + FRAME_IPV4_HLEN_MIN,
-			   fi->l4_off - fi->l3_off - FRAME_IPV4_HLEN_MIN))
+	if (!fi->l4_off || fi->l4_proto != proto || c->frag || c->srcroute)
 		return FRAME_DROP_GSO;
 	if (!fi->needs_csum || !gso_size)
 		return FRAME_DROP_GSO;
