@@ -574,22 +574,66 @@ static enum fdb_learn fdb_learn_pinned(struct fdb *f, struct fdb_slot *s,
 }
 
 /**
- * fdb_learn_locked() - slow path of fdb_learn(), lock held
+ * fdb_evict_locked() - remove the least recently seen entry not pinned
+ * @f:		table, lock held
+ * @now:	current time, ms
+ *
+ * Ties go to the lowest address, so the choice does not depend on where
+ * the entries sit.
+ *
+ * Return: true if one was removed, false if every entry is pinned
+ */
+static bool fdb_evict_locked(struct fdb *f, uint32_t now)
+{
+	int64_t victim = -1;
+	uint32_t i, age = 0;
+	uint64_t vm = 0;
+
+	for (i = 0; i <= f->mask; i++) {
+		uint64_t w = atomic_load_explicit(&f->slots[i].word,
+						  memory_order_relaxed);
+		uint32_t seen, a;
+
+		if (w == FDB_EMPTY || w == FDB_TOMBSTONE || fdb_word_pinned(w))
+			continue;
+		seen = atomic_load_explicit(&f->slots[i].seen,
+					    memory_order_relaxed);
+		a = (int32_t)(now - seen) > 0 ? now - seen : 0;
+		if (victim < 0 || a > age ||
+		    (a == age && fdb_word_mac(w) < vm)) {
+			victim = i;
+			age = a;
+			vm = fdb_word_mac(w);
+		}
+	}
+	if (victim < 0)
+		return false;
+	fdb_remove_locked(f, (uint32_t)victim);
+	return true;
+}
+
+/**
+ * fdb_learn_locked() - slow path of fdb_learn(), and fdb_pin(), lock held
  * @f:		table
  * @m:		address from fdb_mac48(), learnable
  * @port:	port it was seen on
  * @now:	current time, ms
+ * @pin:	fdb_pin(): the entry made or moved is pinned; an entry pinned
+ *		to another port is not taken over (FDB_LEARN_PINNED, not
+ *		counted as refused) and, at the limit, the least recently
+ *		seen unpinned entry makes room (FDB_LEARN_FULL, not counted
+ *		as full, only if every entry is pinned)
  *
  * Return: what happened, see enum fdb_learn
  */
 static enum fdb_learn fdb_learn_locked(struct fdb *f, uint64_t m, uint16_t port,
-				       uint32_t now)
+				       uint32_t now, bool pin)
 {
 	uint32_t aging =
 		atomic_load_explicit(&f->aging_ms, memory_order_relaxed);
 	uint32_t i = fdb_hash(f, m), n, seen;
+	uint64_t w = FDB_EMPTY, pw = fdb_word(m, port) | (pin ? FDB_PIN : 0);
 	int64_t found = -1, room = -1;
-	uint64_t w = FDB_EMPTY;
 
 	/* Probe to the end of the sequence: the address may sit beyond a
 	 * tombstone we would otherwise reuse. */
@@ -615,12 +659,14 @@ static enum fdb_learn fdb_learn_locked(struct fdb *f, uint64_t m, uint16_t port,
 	if (found >= 0) {
 		enum fdb_learn ret;
 
-		if (fdb_word_pinned(w))
+		if (fdb_word_pinned(w) && !pin)
 			return fdb_learn_pinned(f, &f->slots[found], w, port,
 						now);
+		if (fdb_word_pinned(w) && fdb_word_port(w) != port)
+			return FDB_LEARN_PINNED;
 		seen = atomic_load_explicit(&f->slots[found].seen,
 					    memory_order_relaxed);
-		if (fdb_expired(seen, now, aging)) {
+		if (!fdb_word_pinned(w) && fdb_expired(seen, now, aging)) {
 			/* Absent for lookups already: learned anew, in place */
 			atomic_fetch_add_explicit(&f->learned, 1,
 						  memory_order_relaxed);
@@ -635,18 +681,19 @@ static enum fdb_learn fdb_learn_locked(struct fdb *f, uint64_t m, uint16_t port,
 		}
 		atomic_store_explicit(&f->slots[found].seen, now,
 				      memory_order_relaxed);
-		if (fdb_word_port(w) != port)
-			atomic_store_explicit(&f->slots[found].word,
-					      fdb_word(m, port),
+		if (w != pw)
+			atomic_store_explicit(&f->slots[found].word, pw,
 					      memory_order_release);
 		return ret;
 	}
 
 	if (atomic_load_explicit(&f->entries, memory_order_relaxed) >=
 	    f->limit) {
-		if (!fdb_make_room_locked(f, now)) {
-			atomic_fetch_add_explicit(&f->full, 1,
-						  memory_order_relaxed);
+		if (!fdb_make_room_locked(f, now) &&
+		    !(pin && fdb_evict_locked(f, now))) {
+			if (!pin)
+				atomic_fetch_add_explicit(&f->full, 1,
+							  memory_order_relaxed);
 			return FDB_LEARN_FULL;
 		}
 		/* Removals may have emptied slots: find the first free one
@@ -659,8 +706,7 @@ static enum fdb_learn fdb_learn_locked(struct fdb *f, uint64_t m, uint16_t port,
 		return FDB_LEARN_FULL;
 
 	atomic_store_explicit(&f->slots[room].seen, now, memory_order_relaxed);
-	atomic_store_explicit(&f->slots[room].word, fdb_word(m, port),
-			      memory_order_release);
+	atomic_store_explicit(&f->slots[room].word, pw, memory_order_release);
 	atomic_store_explicit(
 		&f->entries,
 		atomic_load_explicit(&f->entries, memory_order_relaxed) + 1,
@@ -725,48 +771,9 @@ enum fdb_learn fdb_learn(struct fdb *f, const uint8_t mac[6], uint16_t port,
 	}
 
 	pthread_mutex_lock(&f->lock);
-	ret = fdb_learn_locked(f, m, port, now_ms);
+	ret = fdb_learn_locked(f, m, port, now_ms, false);
 	pthread_mutex_unlock(&f->lock);
 	return ret;
-}
-
-/**
- * fdb_evict_locked() - remove the least recently seen entry not pinned
- * @f:		table, lock held
- * @now:	current time, ms
- *
- * Ties go to the lowest address, so the choice does not depend on where
- * the entries sit.
- *
- * Return: true if one was removed, false if every entry is pinned
- */
-static bool fdb_evict_locked(struct fdb *f, uint32_t now)
-{
-	int64_t victim = -1;
-	uint32_t i, age = 0;
-	uint64_t vm = 0;
-
-	for (i = 0; i <= f->mask; i++) {
-		uint64_t w = atomic_load_explicit(&f->slots[i].word,
-						  memory_order_relaxed);
-		uint32_t seen, a;
-
-		if (w == FDB_EMPTY || w == FDB_TOMBSTONE || fdb_word_pinned(w))
-			continue;
-		seen = atomic_load_explicit(&f->slots[i].seen,
-					    memory_order_relaxed);
-		a = (int32_t)(now - seen) > 0 ? now - seen : 0;
-		if (victim < 0 || a > age ||
-		    (a == age && fdb_word_mac(w) < vm)) {
-			victim = i;
-			age = a;
-			vm = fdb_word_mac(w);
-		}
-	}
-	if (victim < 0)
-		return false;
-	fdb_remove_locked(f, (uint32_t)victim);
-	return true;
 }
 
 /**
@@ -788,54 +795,17 @@ static bool fdb_evict_locked(struct fdb *f, uint32_t now)
  */
 int fdb_pin(struct fdb *f, const uint8_t mac[6], uint16_t port, uint32_t now_ms)
 {
-	uint32_t aging =
-		atomic_load_explicit(&f->aging_ms, memory_order_relaxed);
-	uint64_t m = fdb_mac48(mac), w;
-	int64_t i;
+	uint64_t m = fdb_mac48(mac);
+	enum fdb_learn ret;
 
 	if (!fdb_mac_learnable(m) || port >= FDB_PORT_MAX)
 		return -EINVAL;
 	pthread_mutex_lock(&f->lock);
-	i = fdb_find(f, m, &w);
-	if (i >= 0 && fdb_word_pinned(w) && fdb_word_port(w) != port) {
-		pthread_mutex_unlock(&f->lock);
-		return -EEXIST;
-	}
-	if (i >= 0) {
-		uint32_t seen = atomic_load_explicit(&f->slots[i].seen,
-						     memory_order_relaxed);
-
-		if (!fdb_word_pinned(w) && fdb_expired(seen, now_ms, aging))
-			atomic_fetch_add_explicit(&f->learned, 1,
-						  memory_order_relaxed);
-		else if (fdb_word_port(w) != port)
-			atomic_fetch_add_explicit(&f->moved, 1,
-						  memory_order_relaxed);
-	} else {
-		if (atomic_load_explicit(&f->entries, memory_order_relaxed) >=
-			    f->limit &&
-		    !fdb_make_room_locked(f, now_ms) &&
-		    !fdb_evict_locked(f, now_ms)) {
-			pthread_mutex_unlock(&f->lock);
-			return -ENOSPC;
-		}
-		i = fdb_free_slot_locked(f, m);
-		if (i < 0) { /* cannot be: live entries are at most half */
-			pthread_mutex_unlock(&f->lock);
-			return -ENOSPC;
-		}
-		atomic_store_explicit(
-			&f->entries,
-			atomic_load_explicit(&f->entries,
-					     memory_order_relaxed) + 1,
-			memory_order_relaxed);
-		atomic_fetch_add_explicit(&f->learned, 1, memory_order_relaxed);
-	}
-	atomic_store_explicit(&f->slots[i].seen, now_ms, memory_order_relaxed);
-	atomic_store_explicit(&f->slots[i].word, fdb_word(m, port) | FDB_PIN,
-			      memory_order_release);
+	ret = fdb_learn_locked(f, m, port, now_ms, true);
 	pthread_mutex_unlock(&f->lock);
-	return 0;
+	if (ret == FDB_LEARN_PINNED)
+		return -EEXIST;
+	return ret == FDB_LEARN_FULL ? -ENOSPC : 0;
 }
 
 /**
