@@ -59,6 +59,7 @@
 #include <sys/mman.h>
 
 #include "ep.h"
+#include "mix.h"
 #include "netif_priv.h"
 #include "seq.h"
 #include "tcp_wire.h"
@@ -92,29 +93,16 @@ static uint32_t ep_tcp_idx(const struct ep_tcp *t, const struct ep_conn *ec)
 }
 
 /**
- * ep_tcp_mix() - keyed 64-bit mixing (a multiply-xorshift finaliser)
+ * ep_tcp_mix() - keyed 64-bit mixing with the TCP layer's secret (mix.h)
  * @t:	TCP layer (the key)
  * @a:	first word
  * @b:	second word
- *
- * Not a cryptographic function: it spreads the 4-tuple over the buckets
- * and, keyed with a secret from getrandom(), keeps hash collisions, ports
- * and ISS unpredictable to an outside observer.
  *
  * Return: 64 mixed bits
  */
 uint64_t ep_tcp_mix(const struct ep_tcp *t, uint64_t a, uint64_t b)
 {
-	uint64_t x = a ^ t->secret[0];
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= b + t->secret[1] + (x >> 29);
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 32;
-	x *= 0x9E3779B97F4A7C15ULL;
-	x ^= x >> 29;
-	return x;
+	return mix64(a, b, t->secret[0], t->secret[1]);
 }
 
 /**

@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "mix.h"
 #include "tcp_priv.h"
 
 static const char *const tcp_state_names[TCP_STATE__COUNT] = {
@@ -163,14 +164,7 @@ uint8_t tcp_wscale_for(uint32_t size)
  */
 uint32_t tcp_ts_offset(const struct tcp_conn *c)
 {
-	uint64_t x = ((uint64_t)c->iss << 32 | c->iss) ^ c->cfg.ts_key;
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= (c->cfg.ts_key >> 7) + (x >> 29);
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 32;
-	return (uint32_t)x;
+	return (uint32_t)mix64(c->iss, 0, c->cfg.ts_key, c->cfg.ts_key >> 7);
 }
 
 /**
