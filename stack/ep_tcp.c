@@ -553,8 +553,9 @@ int ep_tcp_connect(struct ep *ep, struct ep_conn *ec, uint32_t raddr,
 		return -EINVAL;
 	/* no loopback in the endpoint (ipv4_output() refuses it), and TCP
 	 * is for unicast peers only (RFC 1122 4.2.3.10) */
-	if (raddr == wire_h32(ep->ni.cfg.addr) || raddr >> 24 == 127 ||
-	    raddr >> 24 == 0)
+	if (raddr == wire_h32(ep->ni.cfg.addr) ||
+	    wire_ip4_is_loopback(wire_be32(raddr)) ||
+	    wire_ip4_is_this_net(wire_be32(raddr)))
 		return -EHOSTUNREACH;
 	if (netif_is_bcast(&ep->ni, wire_be32(raddr)) ||
 	    wire_ip4_is_multicast(wire_be32(raddr)))

@@ -404,9 +404,8 @@ void ipv4_input(struct netif *ni, uint8_t *buf, size_t len, bool link_bcast,
 	 * (an application may trust it as local), and { 0, <any> } is only
 	 * the source of a host that does not know its address yet, talking
 	 * to the limited broadcast (RFC 2131 4.1). Linux calls both martian. */
-	if ((wire_h32(h->saddr) >> 24) == 127 ||
-	    ((wire_h32(h->saddr) >> 24) == 0 &&
-	     !wire_ip4_is_bcast(h->daddr))) {
+	if (wire_ip4_is_loopback(h->saddr) ||
+	    (wire_ip4_is_this_net(h->saddr) && !wire_ip4_is_bcast(h->daddr))) {
 		ip->stats[IPV4_STAT_RX_SADDR]++;
 		goto drop;
 	}
@@ -490,8 +489,7 @@ int ipv4_output(struct netif *ni, uint8_t *buf, size_t l4_len, uint8_t proto,
 		mac[4] = (uint8_t)(a >> 8);
 		mac[5] = (uint8_t)a;
 	} else if (wire_eq32(daddr, ni->cfg.addr) ||
-		   (wire_h32(daddr) >> 24) == 127 ||
-		   (wire_h32(daddr) >> 24) == 0) {
+		   wire_ip4_is_loopback(daddr) || wire_ip4_is_this_net(daddr)) {
 		/* RFC 1122 3.2.1.3: loopback and "this network" addresses
 		 * never leave a host; the gateway is no way to them */
 		ni->ip.stats[IPV4_STAT_TX_NO_ROUTE]++;

@@ -364,4 +364,28 @@ static inline bool wire_ip4_is_bcast(be32_t a)
 	return a.be == 0xffffffffu;
 }
 
+/**
+ * wire_ip4_is_loopback() - loopback address (127.0.0.0/8), which "MUST
+ * NOT appear outside a host" (RFC 1122 3.2.1.3)
+ * @a:	address
+ *
+ * Return: true when loopback
+ */
+static inline bool wire_ip4_is_loopback(be32_t a)
+{
+	return wire_h32(a) >> 24 == 127;
+}
+
+/**
+ * wire_ip4_is_this_net() - "this network" (0.0.0.0/8, RFC 1122 3.2.1.3):
+ * only ever a source, of a host that does not know its address yet
+ * @a:	address
+ *
+ * Return: true when in 0.0.0.0/8
+ */
+static inline bool wire_ip4_is_this_net(be32_t a)
+{
+	return wire_h32(a) >> 24 == 0;
+}
+
 #endif /* VSTACK_WIRE_H */
