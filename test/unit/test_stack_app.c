@@ -489,6 +489,29 @@ static void test_hello(void)
 }
 
 /**
+ * t_listen() - a listening stream socket of @sv
+ * @sv:		server app
+ * @port:	port to bind
+ * @sndbuf:	its send ring's bytes (0: the default)
+ * @backlog:	LISTEN's backlog
+ *
+ * Return: the socket
+ */
+static uint32_t t_listen(struct tc *sv, uint16_t port, uint32_t sndbuf,
+			 uint32_t backlog)
+{
+	int32_t r =
+		tc_do(sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, sndbuf);
+
+	CU_ASSERT_FATAL(r >= 0);
+	CU_ASSERT_EQUAL(tc_do(sv, VSAPP_OP_BIND, (uint32_t)r, 0, port, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(
+		tc_do(sv, VSAPP_OP_LISTEN, (uint32_t)r, 0, 0, backlog, 0), 0);
+	return (uint32_t)r;
+}
+
+/**
  * t_pair() - a client on a connected to a server on b
  * @cl:		client app (a)
  * @sv:		server app (b)
@@ -505,11 +528,7 @@ static void t_pair(struct tc *cl, struct tc *sv, uint32_t *cs, uint32_t *ss,
 
 	CU_ASSERT_FATAL(tc_attach(cl, 1, "") == 0);
 	CU_ASSERT_FATAL(tc_attach(sv, 2, "b") == 0);
-	r = tc_do(sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
-	CU_ASSERT_FATAL(r >= 0);
-	*ls = (uint32_t)r;
-	CU_ASSERT_EQUAL(tc_do(sv, VSAPP_OP_BIND, *ls, 0, 80, 0, 0), 0);
-	CU_ASSERT_EQUAL(tc_do(sv, VSAPP_OP_LISTEN, *ls, 0, 0, 16, 0), 0);
+	*ls = t_listen(sv, 80, 0, 16);
 	CU_ASSERT_EQUAL(atomic_load(&tc_sock(sv, *ls)->state), VSAPP_S_LISTEN);
 	CU_ASSERT_EQUAL(
 		tc_do(sv, VSAPP_OP_ACCEPT, *ls, 0, 0, VSAPP_F_NONBLOCK, 0),
@@ -661,10 +680,7 @@ static void test_shut_listener(void)
 
 	t_setup();
 	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
-	ls = (uint32_t)tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
-			     0);
-	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_BIND, ls, 0, 80, 0, 0), 0);
-	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 16, 0), 0);
+	ls = t_listen(&sv, 80, 0, 16);
 	atag = tc_cmd(&sv, VSAPP_OP_ACCEPT, ls, 0, 0, 0, 0);
 	for (k = 0; k < 10; k++)
 		pump();
@@ -1075,10 +1091,7 @@ static void test_many_sockets(void)
 	t_setup();
 	CU_ASSERT_FATAL(tc_attach(&cl, 1, "") == 0);
 	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
-	ls = (uint32_t)tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
-			     4096);
-	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_BIND, ls, 0, 7000, 0, 0), 0);
-	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 1000, 0), 0);
+	ls = t_listen(&sv, 7000, 4096, 1000);
 	for (round = 0; round < 2; round++) {
 		for (i = 0; i < N; i++) {
 			uint64_t t = tc_cmd(&cl, VSAPP_OP_SOCKET, 0, 0, 0,
@@ -1161,10 +1174,7 @@ static void test_backlog(void)
 	t_setup();
 	CU_ASSERT_FATAL(tc_attach(&cl, 1, "") == 0);
 	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
-	ls = (uint32_t)tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
-			     0);
-	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_BIND, ls, 0, 81, 0, 0), 0);
-	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 1, 0), 0);
+	ls = t_listen(&sv, 81, 0, 1);
 	c1 = (uint32_t)tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
 			     0);
 	c2 = (uint32_t)tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
@@ -1199,14 +1209,11 @@ static void test_backlog(void)
 static void test_synflood(void)
 {
 	struct tc sv;
-	uint32_t ls, k;
+	uint32_t k;
 
 	t_setup();
 	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
-	ls = (uint32_t)tc_do(&sv, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
-			     0);
-	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_BIND, ls, 0, 80, 0, 0), 0);
-	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 4096, 0), 0);
+	t_listen(&sv, 80, 0, 4096);
 	for (k = 0; k < 2000; k++) {
 		struct tcp_seg seg;
 
