@@ -1889,13 +1889,16 @@ static void st_sack_ack(uint32_t ack, unsigned n, const uint32_t *b)
 
 /**
  * st_sack_conn() - connected with SACK, peer MSS 1000, nothing sent yet
+ * @syn_resent:	the SYN timed out and went again before the SYN-ACK came
  */
-static void st_sack_conn(void)
+static void st_sack_conn(bool syn_resent)
 {
 	st_setup();
 	cfg.use_sack = true;
 	tcp_conn_init(&conn, &st_ops, NULL, &cfg, sbuf, SRING, rbuf, RING);
 	tcp_connect(&conn, ME, MYPORT, PEER, PPORT, 100, now);
+	if (syn_resent)
+		st_timer_run(&conn);
 	{
 		struct tcp_seg s = st_seg(TCP_F_SYN | TCP_F_ACK, 500, 101,
 					  60000, NULL, 0);
@@ -1917,7 +1920,7 @@ static void test_sack_recovery(void)
 	uint32_t cwnd, blk[6];
 	unsigned i;
 
-	st_sack_conn();
+	st_sack_conn(false);
 	CU_ASSERT_EQUAL(tcp_send(&conn, d, 4000, now), 4000);
 	CU_ASSERT_EQUAL(nout, 4); /* IW 10 allows all */
 	cwnd = conn.cc.cwnd;
@@ -2021,7 +2024,7 @@ static void test_sack_rescue(void)
 	uint32_t blk[2] = {1101, 5101};
 	unsigned i, found = 0;
 
-	st_sack_conn();
+	st_sack_conn(false);
 	tcp_send(&conn, d, 6000, now);
 	nout = 0;
 	/* segments 1 and 6 lost, 2-5 SACKed */
@@ -2055,7 +2058,7 @@ static void test_tlp(void)
 	static uint8_t d[4000];
 	uint32_t blk[2] = {3101, 4101}, cwnd;
 
-	st_sack_conn();
+	st_sack_conn(false);
 	tcp_send(&conn, d, sizeof(d), now);
 	nout = 0;
 	cwnd = conn.cc.cwnd;
@@ -2092,22 +2095,14 @@ static void test_tlp(void)
 static void test_tlp_no_srtt(void)
 {
 	static uint8_t d[4000];
-	struct tcp_seg s;
 
-	st_setup();
-	cfg.use_sack = true;
-	tcp_conn_init(&conn, &st_ops, NULL, &cfg, sbuf, SRING, rbuf, RING);
-	tcp_connect(&conn, ME, MYPORT, PEER, PPORT, 100, now);
-	st_timer_run(&conn); /* the SYN again: no sample from the handshake */
-	s = st_seg(TCP_F_SYN | TCP_F_ACK, 500, 101, 60000, NULL, 0);
-	s.opts.has = TCP_O_SACKOK | TCP_O_MSS;
-	s.opts.mss = 1000;
-	tcp_input(&conn, &s, now);
+	st_sack_conn(true); /* no RTT sample from the handshake */
 	CU_ASSERT_EQUAL_FATAL(conn.state, TCP_ESTABLISHED);
 	CU_ASSERT_EQUAL(conn.rto.srtt8, 0);
 	tcp_send(&conn, d, sizeof(d), now);
 	CU_ASSERT(conn.snd_max != conn.snd_una);
-	CU_ASSERT(conn.t_tlp == 0 || conn.t_tlp >= now + 1000);
+	/* armed, and not at 2 * 0 ms + a little */
+	CU_ASSERT(conn.t_tlp >= now + 1000);
 	st_abort_conn(&conn);
 	st_done(&conn, 1);
 }
@@ -2122,7 +2117,7 @@ static void test_rack_lost_rexmit(void)
 	uint32_t blk[4] = {1101, 4101}, cnt = 0, hi;
 	unsigned i;
 
-	st_sack_conn();
+	st_sack_conn(false);
 	tcp_send(&conn, d, 4000, now);
 	nout = 0;
 	/* segment 1 lost, 2-4 SACKed: recovery, 1 resent */
