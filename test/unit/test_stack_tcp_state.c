@@ -2364,18 +2364,27 @@ static void test_window_scale(void)
 }
 
 /**
- * test_keepalive() - probes on an idle connection, then ETIMEDOUT
+ * st_keepalive_conn() - connected with keepalive: probes after 10 s idle,
+ * then every second, given up after 3 unanswered
  */
-static void test_keepalive(void)
+static void st_keepalive_conn(void)
 {
-	unsigned i;
-
 	st_setup();
 	cfg.keepalive = true;
 	cfg.keep_idle_ms = 10000;
 	cfg.keep_intvl_ms = 1000;
 	cfg.keep_cnt = 3;
 	st_active(100, 500, 4000);
+}
+
+/**
+ * test_keepalive() - probes on an idle connection, then ETIMEDOUT
+ */
+static void test_keepalive(void)
+{
+	unsigned i;
+
+	st_keepalive_conn();
 	CU_ASSERT_EQUAL(tcp_next_deadline(&conn), now + 10000);
 	st_timer_run(&conn);
 	st_check(st_last(), TCP_F_ACK, 100, 501, 0); /* SND.UNA - 1 */
@@ -2404,12 +2413,7 @@ static void test_keepalive_forged(void)
 	uint64_t due;
 	unsigned i;
 
-	st_setup();
-	cfg.keepalive = true;
-	cfg.keep_idle_ms = 10000;
-	cfg.keep_intvl_ms = 1000;
-	cfg.keep_cnt = 3;
-	st_active(100, 500, 4000);
+	st_keepalive_conn();
 	due = tcp_next_deadline(&conn);
 	CU_ASSERT_EQUAL(due, now + 10000);
 	now += 5000;
@@ -2434,12 +2438,7 @@ static void test_keepalive_forged(void)
 	st_done(&conn, 1);
 
 	/* an acceptable segment restarts the idle time */
-	st_setup();
-	cfg.keepalive = true;
-	cfg.keep_idle_ms = 10000;
-	cfg.keep_intvl_ms = 1000;
-	cfg.keep_cnt = 3;
-	st_active(100, 500, 4000);
+	st_keepalive_conn();
 	now += 5000;
 	st_in(&conn, TCP_F_ACK, 501, 101, 4000, NULL, 0);
 	CU_ASSERT_EQUAL(tcp_next_deadline(&conn), now + 10000);
