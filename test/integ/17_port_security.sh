@@ -20,10 +20,9 @@ assert_eq "$(vctl_json port list | jq_py "[p['lock'] for p in d['ports'] if p['n
 wait_no_tentative "$A"
 wait_no_tentative "$B"
 spoofed() { vctl_json stats --port "$PA" | jq_py 'd["ports"][0]["drops"]["spoofed"]'; }
-# spoofed_ge N - at least N spoofed drops counted so far. The frames sit in
-# the TAP's queue until the worker reads them: a sender that has exited
-# may still have frames there.
-spoofed_ge() { local n; n=$(spoofed) && ((n >= $1)); }
+# Counters are waited for (at_least): the frames sit in the TAP's queue
+# until the worker reads them, and a sender that has exited may still
+# have frames there.
 
 ping_ok "$A" 10.80.0.2 || fail "IPv4 from the locked port's own address"
 ping_ok "$A" fd80::2 || fail "IPv6 from the locked port's own address"
@@ -50,7 +49,7 @@ ping_ok "$A" 10.80.0.2 || fail "no ping after the MAC was put back"
 MAC_B=$(ns_mac "$B" "$PB")
 s2=$(spoofed)
 nsx_to 30 "$A" "$PY" "$LIB/badframes.py" macflood --iface "$PA" --dst ff:ff:ff:ff:ff:ff --count 50 --seconds 5 >/dev/null
-wait_until 10 spoofed_ge "$((s2 + 50))" ||
+wait_until 10 at_least "$((s2 + 50))" spoofed ||
 	fail "frames from a made-up MAC counted as spoofed: $(spoofed), expected >= $((s2 + 50))"
 fdb=$(vctl_json fdb show | jq_py "sorted(e['port'] for e in d['entries'])" | tr '\n' ' ')
 assert_eq "$fdb" "$(printf '%s\n' "$PA" "$PB" | sort | tr '\n' ' ')" "FDB learned nothing from spoofed frames"
@@ -60,14 +59,13 @@ assert_eq "$fdb" "$(printf '%s\n' "$PA" "$PB" | sort | tr '\n' ' ')" "FDB learne
 # what the tenant chose, 10.80.0.3's low half. Refused as "csum"; B's
 # neighbour entry for 10.80.0.3 (stale, so an ARP may update it) stays.
 csum() { vctl_json stats --port "$PA" | jq_py 'd["ports"][0]["drops"]["csum"]'; }
-csum_ge() { local n; n=$(csum) && ((n >= $1)); }
 ip -n "$B" neigh add 10.80.0.3 lladdr 02:80:00:00:00:33 dev "$PB" nud stale
 sleep 1.2 # locktime: an ARP may replace an entry older than a second
 c0=$(csum)
 sent=$(nsx_to 30 "$A" "$PY" "$LIB/badframes.py" csumspoof --iface "$PA" --dst ff:ff:ff:ff:ff:ff \
 	--src-ip 10.80.0.1 --victim-ip 10.80.0.3 --count 20 --seconds 5 | jq_py 'd["sent"]')
 assert_eq "$sent" 20 "checksum requests over ARP sent"
-wait_until 10 csum_ge "$((c0 + 20))" ||
+wait_until 10 at_least "$((c0 + 20))" csum ||
 	fail "checksum requests over ARP's sender not refused: csum drops $c0 -> $(csum)"
 neigh=$(ip -n "$B" neigh show 10.80.0.3 dev "$PB")
 [[ $neigh == *02:80:00:00:00:33* ]] || fail "B's neighbour entry for 10.80.0.3 changed: $neigh"
@@ -83,7 +81,7 @@ s.bind(("10.80.0.1", 67))
 for _ in range(5):
     s.sendto(b"\x02" + bytes(299), ("10.80.0.255", 68))
 '
-wait_until 10 spoofed_ge "$((s3 + 5))" ||
+wait_until 10 at_least "$((s3 + 5))" spoofed ||
 	fail "DHCP replies from a locked port not dropped as spoofed: $s3 -> $(spoofed)"
 
 # The unlocked port may do all that.
@@ -105,9 +103,8 @@ r0=$(refused)
 ip -n "$C" link set "$PC" address "$MAC"
 ping_fails "$C" 10.80.0.2 || fail "frames with the locked port's MAC got through from another port"
 spoofed_c() { vctl_json stats --port "$PC" | jq_py 'd["ports"][0]["drops"]["spoofed"]'; }
-refused_ge() { local n; n=$(refused) && ((n >= $1)); }
-assert_ge "$(spoofed_c)" 1 "their frames counted as spoofed"
-wait_until 10 refused_ge "$((r0 + 1))" || fail "and as refused by the FDB: $r0 -> $(refused)"
+wait_until 10 at_least 1 spoofed_c || fail "their frames counted as spoofed: $(spoofed_c)"
+wait_until 10 at_least "$((r0 + 1))" refused || fail "and as refused by the FDB: $r0 -> $(refused)"
 assert_eq "$(pinned_port "$MAC")" "$PA" "the locked port's MAC still with it"
 ip -n "$B" neigh flush dev "$PB"
 ping_ok "$B" 10.80.0.1 || fail "the locked port lost its traffic to a port using its MAC"

@@ -343,6 +343,14 @@ wait_until() {
 	"$@" >/dev/null 2>&1
 }
 
+# at_least MIN CMD... - does CMD print an integer of at least MIN? For
+# wait_until on a counter: wait_until 10 at_least 5 my_counter
+at_least() {
+	local min=$1 n
+	shift
+	n=$("$@") && [[ $n =~ ^[0-9]+$ ]] && ((n >= min))
+}
+
 # --- namespaces -------------------------------------------------------------
 
 # mk_ns NAME [--no-ipv6] - create namespace $P$NAME with lo up; print its name.
