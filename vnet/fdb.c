@@ -83,6 +83,22 @@
  * enough, the least recently seen entry that is not pinned (ties: the
  * lowest address). Flushing the port removes them.
  *
+ * Port limits (fdb_port_set_max()): each port below FDB_PORT_LIMITS has a
+ * count of the unpinned entries present on it, live or expired, and a
+ * limit (0: none). Both live in a per-port array next to the slots. The
+ * count changes only under the lock, where an entry is inserted, moves
+ * between ports, is pinned or is removed, never when an address is
+ * refreshed, so the refresh path neither reads nor writes it. An address
+ * that is absent, or present on another port and not pinned, is refused
+ * while its port is at its limit: FDB_LEARN_PORT_FULL, counted
+ * (port_full), the entry left where it was. That test comes before the
+ * table's own limit, and is made without the lock too, from a relaxed
+ * read of the count, so a port flooding new source addresses costs other
+ * workers no contention; the locked path repeats it. Expired entries keep
+ * their place in the count until they are removed, by fdb_age() (the
+ * control thread's tick) or by making room at the table's limit: a port
+ * at its limit is not worth a scan of the whole table per frame.
+ *
  * Multicast and broadcast source addresses (and 00:00:00:00:00:00) are
  * never learned: they are not the address of a port. fdb_learn() returns
  * FDB_LEARN_REFRESH for them and changes nothing, like for port
@@ -132,8 +148,19 @@ struct fdb_slot {
 };
 
 /**
+ * struct fdb_port - a port's share of the table
+ * @learned:	unpinned entries present on the port, changed under the lock
+ * @max:	at most this many (0: no limit), set by fdb_port_set_max()
+ */
+struct fdb_port {
+	_Atomic uint32_t learned;
+	_Atomic uint32_t max;
+};
+
+/**
  * struct fdb - forwarding database of one network
  * @slots:	@mask + 1 slots
+ * @ports:	FDB_PORT_LIMITS ports' counts and limits
  * @mask:	capacity - 1
  * @shift:	64 - log2(capacity), for the hash
  * @limit:	most entries (live or expired, not yet removed)
@@ -151,9 +178,11 @@ struct fdb_slot {
  * @full:	addresses not learned because of the limit
  * @aged:	entries removed because they expired
  * @refused:	frames refused because their address is pinned elsewhere
+ * @port_full:	addresses not learned because their port is at its limit
  */
 struct fdb {
 	struct fdb_slot *slots;
+	struct fdb_port *ports;
 	uint32_t mask;
 	unsigned shift;
 	uint32_t limit;
@@ -171,6 +200,7 @@ struct fdb {
 	_Atomic uint64_t full;
 	_Atomic uint64_t aged;
 	_Atomic uint64_t refused;
+	_Atomic uint64_t port_full;
 };
 
 /**
@@ -281,6 +311,59 @@ static uint32_t fdb_clamp_aging(uint32_t aging_ms)
 }
 
 /**
+ * fdb_port_count_locked() - count an entry in or out of its port's share
+ * @f:		table, lock held
+ * @w:		the entry's slot word
+ * @delta:	+1 when it appears on its port, -1 when it leaves
+ *
+ * Pinned entries and ports without a share (FDB_PORT_LIMITS on) are not
+ * counted.
+ */
+static void fdb_port_count_locked(struct fdb *f, uint64_t w, int delta)
+{
+	uint16_t port = fdb_word_port(w);
+	_Atomic uint32_t *c;
+
+	if (fdb_word_pinned(w) || port >= FDB_PORT_LIMITS)
+		return;
+	c = &f->ports[port].learned;
+	atomic_store_explicit(c,
+			      atomic_load_explicit(c, memory_order_relaxed) +
+				      (uint32_t)delta,
+			      memory_order_relaxed);
+}
+
+/**
+ * fdb_port_full() - is a port at its limit?
+ * @f:		table (lock held or not: the count may then be stale)
+ * @port:	port
+ *
+ * Return: true if it has a limit and as many entries as that
+ */
+static inline bool fdb_port_full(struct fdb *f, uint16_t port)
+{
+	uint32_t max;
+
+	if (port >= FDB_PORT_LIMITS)
+		return false;
+	max = atomic_load_explicit(&f->ports[port].max, memory_order_relaxed);
+	return max && atomic_load_explicit(&f->ports[port].learned,
+					   memory_order_relaxed) >= max;
+}
+
+/**
+ * fdb_port_refuse() - count an address not learned for its port's limit
+ * @f:		table
+ *
+ * Return: FDB_LEARN_PORT_FULL
+ */
+static enum fdb_learn fdb_port_refuse(struct fdb *f)
+{
+	atomic_fetch_add_explicit(&f->port_full, 1, memory_order_relaxed);
+	return FDB_LEARN_PORT_FULL;
+}
+
+/**
  * fdb_create() - create a forwarding database
  * @limit:	most entries, 1 to 2^24
  * @aging_ms:	aging time in ms (0: every entry is expired at once)
@@ -310,7 +393,10 @@ struct fdb *fdb_create(uint32_t limit, uint32_t aging_ms)
 		return NULL;
 	memset(f, 0, sizeof(*f));
 	f->slots = calloc(cap, sizeof(*f->slots));
-	if (!f->slots) {
+	f->ports = calloc(FDB_PORT_LIMITS, sizeof(*f->ports));
+	if (!f->slots || !f->ports) {
+		free(f->slots);
+		free(f->ports);
 		free(f);
 		errno = ENOMEM;
 		return NULL;
@@ -319,8 +405,13 @@ struct fdb *fdb_create(uint32_t limit, uint32_t aging_ms)
 		atomic_init(&f->slots[i].word, FDB_EMPTY);
 		atomic_init(&f->slots[i].seen, 0);
 	}
+	for (i = 0; i < FDB_PORT_LIMITS; i++) {
+		atomic_init(&f->ports[i].learned, 0);
+		atomic_init(&f->ports[i].max, 0);
+	}
 	if (pthread_mutex_init(&f->lock, NULL)) {
 		free(f->slots);
+		free(f->ports);
 		free(f);
 		errno = ENOMEM;
 		return NULL;
@@ -337,6 +428,8 @@ struct fdb *fdb_create(uint32_t limit, uint32_t aging_ms)
 	atomic_init(&f->moved, 0);
 	atomic_init(&f->full, 0);
 	atomic_init(&f->aged, 0);
+	atomic_init(&f->refused, 0);
+	atomic_init(&f->port_full, 0);
 	return f;
 }
 
@@ -350,6 +443,7 @@ void fdb_destroy(struct fdb *f)
 		return;
 	pthread_mutex_destroy(&f->lock);
 	free(f->slots);
+	free(f->ports);
 	free(f);
 }
 
@@ -436,6 +530,10 @@ static void fdb_remove_locked(struct fdb *f, uint32_t i)
 {
 	uint32_t n;
 
+	fdb_port_count_locked(
+		f,
+		atomic_load_explicit(&f->slots[i].word, memory_order_relaxed),
+		-1);
 	atomic_store_explicit(&f->slots[i].word, FDB_TOMBSTONE,
 			      memory_order_release);
 	atomic_store_explicit(
@@ -622,7 +720,8 @@ static bool fdb_evict_locked(struct fdb *f, uint32_t now)
  *		to another port is not taken over (FDB_LEARN_PINNED, not
  *		counted as refused) and, at the limit, the least recently
  *		seen unpinned entry makes room (FDB_LEARN_FULL, not counted
- *		as full, only if every entry is pinned)
+ *		as full, only if every entry is pinned); port limits do
+ *		not apply
  *
  * Return: what happened, see enum fdb_learn
  */
@@ -664,6 +763,9 @@ static enum fdb_learn fdb_learn_locked(struct fdb *f, uint64_t m, uint16_t port,
 						now);
 		if (fdb_word_pinned(w) && fdb_word_port(w) != port)
 			return FDB_LEARN_PINNED;
+		/* Moving in takes a slot of the port's share */
+		if (!pin && fdb_word_port(w) != port && fdb_port_full(f, port))
+			return fdb_port_refuse(f);
 		seen = atomic_load_explicit(&f->slots[found].seen,
 					    memory_order_relaxed);
 		if (!fdb_word_pinned(w) && fdb_expired(seen, now, aging)) {
@@ -681,12 +783,17 @@ static enum fdb_learn fdb_learn_locked(struct fdb *f, uint64_t m, uint16_t port,
 		}
 		atomic_store_explicit(&f->slots[found].seen, now,
 				      memory_order_relaxed);
-		if (w != pw)
+		if (w != pw) {
+			fdb_port_count_locked(f, w, -1);
+			fdb_port_count_locked(f, pw, 1);
 			atomic_store_explicit(&f->slots[found].word, pw,
 					      memory_order_release);
+		}
 		return ret;
 	}
 
+	if (!pin && fdb_port_full(f, port))
+		return fdb_port_refuse(f);
 	if (atomic_load_explicit(&f->entries, memory_order_relaxed) >=
 	    f->limit) {
 		if (!fdb_make_room_locked(f, now) &&
@@ -707,6 +814,7 @@ static enum fdb_learn fdb_learn_locked(struct fdb *f, uint64_t m, uint16_t port,
 
 	atomic_store_explicit(&f->slots[room].seen, now, memory_order_relaxed);
 	atomic_store_explicit(&f->slots[room].word, pw, memory_order_release);
+	fdb_port_count_locked(f, pw, 1);
 	atomic_store_explicit(
 		&f->entries,
 		atomic_load_explicit(&f->entries, memory_order_relaxed) + 1,
@@ -726,7 +834,9 @@ static enum fdb_learn fdb_learn_locked(struct fdb *f, uint64_t m, uint16_t port,
  * the time only if it changed. Group addresses, 00:00:00:00:00:00 and ports
  * from FDB_PORT_MAX on (FDB_PORT_NONE) are never learned:
  * FDB_LEARN_REFRESH, nothing changes. An address pinned to another port is
- * refused: FDB_LEARN_PINNED, nothing changes.
+ * refused: FDB_LEARN_PINNED, nothing changes. A new address, or one moving
+ * in, while the port is at its limit: FDB_LEARN_PORT_FULL, nothing
+ * changes.
  *
  * Return: what happened, see enum fdb_learn
  */
@@ -756,6 +866,10 @@ enum fdb_learn fdb_learn(struct fdb *f, const uint8_t mac[6], uint16_t port,
 						      memory_order_relaxed);
 			return FDB_LEARN_REFRESH;
 		}
+	} else if (fdb_port_full(f, port)) {
+		/* Absent, or on another port: not for a port at its limit.
+		 * The known address on this port took the branch above. */
+		return fdb_port_refuse(f);
 	} else if (i < 0 &&
 		   atomic_load_explicit(&f->entries, memory_order_relaxed) >=
 			   f->limit &&
@@ -908,6 +1022,44 @@ void fdb_get_stats(struct fdb *f, struct fdb_stats *st)
 	st->full = atomic_load_explicit(&f->full, memory_order_relaxed);
 	st->aged = atomic_load_explicit(&f->aged, memory_order_relaxed);
 	st->refused = atomic_load_explicit(&f->refused, memory_order_relaxed);
+	st->port_full =
+		atomic_load_explicit(&f->port_full, memory_order_relaxed);
+}
+
+/**
+ * fdb_port_set_max() - limit the addresses learned from a port
+ * @f:		table
+ * @port:	port, below FDB_PORT_LIMITS
+ * @max:	most unpinned entries on it, 0 for no limit
+ *
+ * A port above a new, lower limit keeps its entries; it learns again once
+ * aging, flushing or moves took it below. The limit stays with the port
+ * number: set it again when the number goes to another port.
+ *
+ * Return: 0, or -EINVAL for a port from FDB_PORT_LIMITS on with a limit
+ */
+int fdb_port_set_max(struct fdb *f, uint16_t port, uint32_t max)
+{
+	if (port >= FDB_PORT_LIMITS)
+		return max ? -EINVAL : 0;
+	atomic_store_explicit(&f->ports[port].max, max, memory_order_relaxed);
+	return 0;
+}
+
+/**
+ * fdb_port_learned() - unpinned entries on a port
+ * @f:		table
+ * @port:	port
+ *
+ * Return: entries present (live or expired, not yet removed), 0 for a port
+ *	   from FDB_PORT_LIMITS on (not counted)
+ */
+uint32_t fdb_port_learned(struct fdb *f, uint16_t port)
+{
+	if (port >= FDB_PORT_LIMITS)
+		return 0;
+	return atomic_load_explicit(&f->ports[port].learned,
+				    memory_order_relaxed);
 }
 
 /**

@@ -14,6 +14,14 @@
  * it, so no port can take over another's address and receive its traffic.
  * Only flushing its port removes it.
  *
+ * A port can have a limit on the addresses learned from it
+ * (fdb_port_set_max(), like a Linux bridge port's fdb_max_learned): at it,
+ * new addresses from the port, and addresses moving to it, are not learned
+ * (FDB_LEARN_PORT_FULL), so one port cannot fill the network's table and
+ * push the other ports' addresses out into flooding. Pinned entries do not
+ * count; an entry that is removed (aged, flushed) or moves away frees its
+ * slot.
+ *
  * Times are milliseconds of a monotonic clock as uint32_t, compared
  * wrap-safely. An entry not seen for the aging time is treated as absent by
  * lookups at once and removed by the next fdb_age().
@@ -26,6 +34,7 @@
 
 #define FDB_PORT_NONE 0xffff /* lookups return -1 instead */
 #define FDB_PORT_MAX  0x7fff /* ports are below this */
+#define FDB_PORT_LIMITS 4096 /* ports below this can have a learning limit */
 
 struct fdb;
 
@@ -35,6 +44,8 @@ enum fdb_learn {
 	FDB_LEARN_MOVED,       /* known address, now on another port */
 	FDB_LEARN_FULL,        /* table at its limit: not learned, counted */
 	FDB_LEARN_PINNED,      /* pinned to another port: refused, counted */
+	FDB_LEARN_PORT_FULL,   /* the port at its own limit: not learned,
+				* counted */
 };
 
 struct fdb_stats {
@@ -45,6 +56,8 @@ struct fdb_stats {
 	uint64_t full;    /* addresses not learned because of the limit */
 	uint64_t aged;
 	uint64_t refused; /* frames from a port other than an address's pin */
+	uint64_t port_full; /* addresses not learned because of their port's
+			     * limit */
 };
 
 struct fdb_entry {
@@ -64,6 +77,8 @@ int fdb_lookup(struct fdb *f, const uint8_t mac[6], uint32_t now_ms);
 unsigned fdb_age(struct fdb *f, uint32_t now_ms);
 unsigned fdb_flush_port(struct fdb *f, uint16_t port);
 void fdb_get_stats(struct fdb *f, struct fdb_stats *st);
+int fdb_port_set_max(struct fdb *f, uint16_t port, uint32_t max);
+uint32_t fdb_port_learned(struct fdb *f, uint16_t port);
 typedef void (*fdb_walk_fn)(const struct fdb_entry *e, void *ctx);
 void fdb_walk(struct fdb *f, uint32_t now_ms, fdb_walk_fn fn, void *ctx);
 

@@ -10,11 +10,13 @@
  *     little endian, so the clock wraps in some runs)
  *   then 3 bytes per operation:
  *     op:    bits 0..2 kind (0-2 learn, or pin if kind 2 and bit 3,
- *            3-4 lookup, 5 age, 6 flush port, 7 check walk and counters,
- *            or change the aging time if bit 3)
+ *            3-4 lookup, 5 age, 6 flush port, or set the port's limit
+ *            if bit 3, 7 check walk and counters, or change the aging
+ *            time if bit 3)
  *            bit 4: time advance in units of 64 ms instead of 1 ms
  *     addr:  bits 0..5 address number, bit 6 group address, 0xff all-zeros;
- *            for kind 7 with bit 3: new aging time / 16 ms
+ *            for kind 7 with bit 3: new aging time / 16 ms; for kind 6
+ *            with bit 3: bits 0..2 the port's limit (0: none)
  *     arg:   bits 0..2 port (7: FDB_PORT_NONE), bits 3..7 time advance
  *
  * The aging time only changes after both sides aged: the table keeps
@@ -81,6 +83,8 @@ static void fuzz_fdb_check(struct fdb *f, struct fdbm *md, uint32_t now,
 		fuzz_fdb_fail("walk", op, 0, 0);
 	if (!fdbm_stats_match(f, md))
 		fuzz_fdb_fail("stats", op, 0, 0);
+	if (!fdbm_ports_match(f, md, 7))
+		fuzz_fdb_fail("port counts", op, 0, 0);
 	for (i = 0; i < FUZZ_MACS; i++) {
 		uint8_t mac[6];
 
@@ -168,6 +172,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fuzz_fdb_fail("age", op, a, b);
 			break;
 		case 6:
+			if (data[p] & 0x08) {
+				a = fdb_port_set_max(f, port, addr & 7U);
+				b = fdbm_port_set_max(&md, port, addr & 7U);
+				if (a != b)
+					fuzz_fdb_fail("port limit", op, a, b);
+				break;
+			}
 			a = fdb_flush_port(f, port);
 			b = fdbm_flush_port(&md, port);
 			if (a != b)

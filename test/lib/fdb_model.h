@@ -20,7 +20,11 @@
  *   pinning counts as learning (learned, moved) and, at the limit after
  *   aging, removes the least recently seen unpinned entry (lowest address
  *   on a tie), failing with -ENOSPC if every entry is pinned; an address
- *   pinned to another port is not pinned again (-EEXIST).
+ *   pinned to another port is not pinned again (-EEXIST);
+ * - a port below FDB_PORT_LIMITS with a limit (fdbm_port_set_max()) holding
+ *   that many present unpinned entries learns no absent address and takes
+ *   no unpinned address from another port: PORT_FULL (counted port_full),
+ *   checked before the table's limit; pinning ignores port limits.
  */
 #ifndef VSTACK_TEST_FDB_MODEL_H
 #define VSTACK_TEST_FDB_MODEL_H
@@ -47,6 +51,7 @@ struct fdbm {
 	unsigned n;
 	uint32_t limit;
 	uint32_t aging;
+	uint32_t port_max[FDB_PORT_LIMITS]; /* 0: no limit */
 	struct fdb_stats st;
 };
 
@@ -146,6 +151,55 @@ static inline unsigned fdbm_age(struct fdbm *md, uint32_t now)
 }
 
 /**
+ * fdbm_port_learned() - present unpinned entries of a port
+ * @md:		model
+ * @port:	port
+ *
+ * Return: count (0 for ports from FDB_PORT_LIMITS on: not counted)
+ */
+static inline uint32_t fdbm_port_learned(const struct fdbm *md, uint16_t port)
+{
+	uint32_t n = 0;
+	unsigned i;
+
+	if (port >= FDB_PORT_LIMITS)
+		return 0;
+	for (i = 0; i < md->n; i++)
+		n += md->e[i].port == port && !md->e[i].pinned;
+	return n;
+}
+
+/**
+ * fdbm_port_full() - is a port at its limit?
+ * @md:		model
+ * @port:	port
+ *
+ * Return: true if it has a limit and that many entries
+ */
+static inline bool fdbm_port_full(const struct fdbm *md, uint16_t port)
+{
+	return port < FDB_PORT_LIMITS && md->port_max[port] &&
+	       fdbm_port_learned(md, port) >= md->port_max[port];
+}
+
+/**
+ * fdbm_port_set_max() - limit a port's learned addresses
+ * @md:		model
+ * @port:	port
+ * @max:	limit, 0 for none
+ *
+ * Return: as fdb_port_set_max()
+ */
+static inline int fdbm_port_set_max(struct fdbm *md, uint16_t port,
+				    uint32_t max)
+{
+	if (port >= FDB_PORT_LIMITS)
+		return max ? -EINVAL : 0;
+	md->port_max[port] = max;
+	return 0;
+}
+
+/**
  * fdbm_learn() - learn a source address
  * @md:		model
  * @mac:	address
@@ -167,6 +221,10 @@ static inline enum fdb_learn fdbm_learn(struct fdbm *md, const uint8_t mac[6],
 	if (e && e->pinned && e->port != port) {
 		md->st.refused++;
 		return FDB_LEARN_PINNED;
+	}
+	if ((!e || e->port != port) && fdbm_port_full(md, port)) {
+		md->st.port_full++;
+		return FDB_LEARN_PORT_FULL;
 	}
 	if (e) {
 		enum fdb_learn ret;
@@ -380,7 +438,27 @@ static inline bool fdbm_stats_match(struct fdb *f, const struct fdbm *md)
 	return st.entries == md->st.entries && st.limit == md->st.limit &&
 	       st.learned == md->st.learned && st.moved == md->st.moved &&
 	       st.full == md->st.full && st.aged == md->st.aged &&
-	       st.refused == md->st.refused;
+	       st.refused == md->st.refused && st.port_full == md->st.port_full;
+}
+
+/**
+ * fdbm_ports_match() - are the table's per-port counts the model's?
+ * @f:		table
+ * @md:		model
+ * @ports:	ports 0 .. @ports - 1 are compared
+ *
+ * Return: true if equal
+ */
+static inline bool fdbm_ports_match(struct fdb *f, const struct fdbm *md,
+				    unsigned ports)
+{
+	unsigned p;
+
+	for (p = 0; p < ports; p++)
+		if (fdb_port_learned(f, (uint16_t)p) !=
+		    fdbm_port_learned(md, (uint16_t)p))
+			return false;
+	return true;
 }
 
 #endif /* VSTACK_TEST_FDB_MODEL_H */

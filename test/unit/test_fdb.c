@@ -406,6 +406,127 @@ static void test_fdb_flush_port(void)
 }
 
 /**
+ * test_fdb_port_limit() - one port cannot fill the table
+ *
+ * A port at its limit learns no new address and takes none over from
+ * another port, without changing anything; other ports still learn,
+ * refreshes go on, pinned addresses do not count, and aging, flushing and
+ * moving away free slots.
+ */
+static void test_fdb_port_limit(void)
+{
+	struct fdb_stats st;
+	struct fdb *f;
+	uint8_t m[6], v[6];
+	unsigned i;
+
+	f = fdb_create(64, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fdb_port_set_max(f, 1, 4), 0);
+	CU_ASSERT_EQUAL(fdb_port_set_max(f, FDB_PORT_LIMITS, 4), -EINVAL);
+	CU_ASSERT_EQUAL(fdb_port_set_max(f, FDB_PORT_LIMITS, 0), 0);
+
+	/* The attacker: port 1 sends from many addresses */
+	for (i = 0; i < 40; i++) {
+		test_mac(m, 1000 + i);
+		CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 0),
+				i < 4 ? FDB_LEARN_NEW : FDB_LEARN_PORT_FULL);
+	}
+	CU_ASSERT_EQUAL(fdb_port_learned(f, 1), 4);
+	test_mac(m, 1000 + 20);
+	CU_ASSERT_EQUAL(fdb_lookup(f, m, 0), -1);
+	/* its known addresses refresh */
+	test_mac(m, 1000);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 500), FDB_LEARN_REFRESH);
+
+	/* The victim on port 2 is learned, and cannot be taken over */
+	test_mac(v, 7);
+	CU_ASSERT_EQUAL(fdb_learn(f, v, 2, 10), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_learn(f, v, 1, 11), FDB_LEARN_PORT_FULL);
+	CU_ASSERT_EQUAL(fdb_lookup(f, v, 11), 2);
+	CU_ASSERT_EQUAL(fdb_port_learned(f, 2), 1);
+
+	fdb_get_stats(f, &st);
+	CU_ASSERT_EQUAL(st.entries, 5);
+	CU_ASSERT_EQUAL(st.learned, 5);
+	CU_ASSERT_EQUAL(st.port_full, 37);
+	CU_ASSERT_EQUAL(st.full, 0);
+	CU_ASSERT_EQUAL(st.moved, 0);
+
+	/* Pinned: not counted, and pinning an address frees its slot */
+	test_mac(m, 1001);
+	CU_ASSERT_EQUAL(fdb_pin(f, m, 1, 20), 0);
+	CU_ASSERT_EQUAL(fdb_port_learned(f, 1), 3);
+	test_mac(m, 2000);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 20), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 21), FDB_LEARN_REFRESH);
+	test_mac(m, 2001);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 21), FDB_LEARN_PORT_FULL);
+
+	/* Moving away frees a slot; so does an address of the port that
+	 * another port sends from */
+	test_mac(m, 1002);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 3, 30), FDB_LEARN_MOVED);
+	CU_ASSERT_EQUAL(fdb_port_learned(f, 1), 3);
+	CU_ASSERT_EQUAL(fdb_port_learned(f, 3), 1);
+	test_mac(m, 2001);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 31), FDB_LEARN_NEW);
+
+	/* Aging frees the port's slots: 1003 (seen at 0) goes, 1000 (seen
+	 * at 500) stays; the victim (seen at 10) goes too */
+	CU_ASSERT_EQUAL(fdb_age(f, 1020), 2);
+	CU_ASSERT_EQUAL(fdb_port_learned(f, 1), 3);
+	test_mac(m, 2002);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 1020), FDB_LEARN_NEW);
+
+	/* Flushing frees them all; a lower limit keeps what is there */
+	CU_ASSERT_EQUAL(fdb_port_set_max(f, 1, 1), 0);
+	test_mac(m, 2003);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 1021), FDB_LEARN_PORT_FULL);
+	CU_ASSERT_EQUAL(fdb_flush_port(f, 1), 5);
+	CU_ASSERT_EQUAL(fdb_port_learned(f, 1), 0);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 1022), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_port_set_max(f, 1, 0), 0);
+	test_mac(m, 2004);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 1022), FDB_LEARN_NEW);
+	fdb_destroy(f);
+}
+
+/**
+ * test_fdb_port_limit_table_full() - the port limit comes first, and room
+ * made at the table's limit frees the port's expired slots
+ */
+static void test_fdb_port_limit_table_full(void)
+{
+	struct fdb_stats st;
+	struct fdb *f;
+	uint8_t m[6];
+
+	f = fdb_create(3, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fdb_port_set_max(f, 1, 2), 0);
+	test_mac(m, 1);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 0), FDB_LEARN_NEW);
+	test_mac(m, 2);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 0), FDB_LEARN_NEW);
+	test_mac(m, 3);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 2, 600), FDB_LEARN_NEW);
+	test_mac(m, 4);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 700), FDB_LEARN_PORT_FULL);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 2, 700), FDB_LEARN_FULL);
+	/* 1 and 2 expired; another port's new address makes room */
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 2, 1000), FDB_LEARN_NEW);
+	CU_ASSERT_EQUAL(fdb_port_learned(f, 1), 0);
+	test_mac(m, 5);
+	CU_ASSERT_EQUAL(fdb_learn(f, m, 1, 1001), FDB_LEARN_NEW);
+	fdb_get_stats(f, &st);
+	CU_ASSERT_EQUAL(st.port_full, 1);
+	CU_ASSERT_EQUAL(st.full, 1);
+	CU_ASSERT_EQUAL(st.aged, 2);
+	fdb_destroy(f);
+}
+
+/**
  * struct test_walk - what a walk reported
  * @n:		entries
  * @port_sum:	sum of ports
@@ -530,6 +651,13 @@ static void test_fdb_model_run(uint32_t limit, uint32_t aging, unsigned macs,
 	f = fdb_create(limit, aging);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fdbm_init(&md, limit, aging);
+	/* Port 0 limited to a quarter of the table, port 1 to 2 */
+	if (ports > 2) {
+		CU_ASSERT_EQUAL(fdb_port_set_max(f, 0, limit / 4 + 1), 0);
+		CU_ASSERT_EQUAL(fdbm_port_set_max(&md, 0, limit / 4 + 1), 0);
+		CU_ASSERT_EQUAL(fdb_port_set_max(f, 1, 2), 0);
+		CU_ASSERT_EQUAL(fdbm_port_set_max(&md, 1, 2), 0);
+	}
 
 	for (i = 0; i < ops && mismatches < 10; i++) {
 		uint64_t r = test_rand(&seed);
@@ -562,6 +690,7 @@ static void test_fdb_model_run(uint32_t limit, uint32_t aging, unsigned macs,
 		if (i % 1000 == 0) {
 			mismatches += !fdbm_stats_match(f, &md);
 			mismatches += !fdbm_walk_matches(f, &md, now);
+			mismatches += !fdbm_ports_match(f, &md, ports);
 		}
 		if (mismatches != before)
 			fprintf(stderr, "fdb model mismatch at op %u (%u)\n", i,
@@ -775,6 +904,9 @@ int main(void)
 	    !CU_add_test(suite, "limit", test_fdb_limit) ||
 	    !CU_add_test(suite, "flush port", test_fdb_flush_port) ||
 	    !CU_add_test(suite, "pin", test_fdb_pin) ||
+	    !CU_add_test(suite, "port limit", test_fdb_port_limit) ||
+	    !CU_add_test(suite, "port limit and table limit",
+			 test_fdb_port_limit_table_full) ||
 	    !CU_add_test(suite, "walk", test_fdb_walk) ||
 	    !CU_add_test(suite, "model check", test_fdb_model) ||
 	    !CU_add_test(suite, "concurrency", test_fdb_concurrency)) {
