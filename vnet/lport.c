@@ -530,6 +530,7 @@ int vnet_lport_add(struct vnet *v, const struct vnet_lport_spec *spec,
 	p->net = (uint16_t)net;
 	p->tenant = spec->tenant;
 	p->mtu = spec->mtu ? spec->mtu : 1500;
+	vnet_port_fdb_max(v, p, NULL);
 	p->lops = spec->ops;
 	p->lops_ctx = spec->ctx;
 	/* TSO only with checksum offload, as for a TAP (TUNSETOFFLOAD). */

@@ -60,6 +60,7 @@ void vnet_config_default(struct vnet_config *c)
 	c->reads_per_queue = 4;
 	c->fdb_limit = 8192;
 	c->fdb_aging_ms = 300 * 1000;
+	c->fdb_port_max = 1024; /* README.md, "Port security" */
 	c->busy_poll_us = 50;
 	c->napi = false;
 	c->sched = true;
@@ -321,6 +322,24 @@ int vnet_port_slot(const struct vnet *v, char *err, size_t errlen)
 }
 
 /**
+ * vnet_port_fdb_max() - give a new port its share of the FDB
+ * @v:		switch
+ * @p:		port, not published to the workers yet
+ * @max:	addresses it may have learned at most (0: no limit), NULL
+ *		for the switch's default
+ *
+ * The limit belongs to the port's slot in the FDB: set for every port that
+ * takes the slot, so none inherits the one before's.
+ */
+void vnet_port_fdb_max(struct vnet *v, struct vnet_port *p,
+		       const uint32_t *max)
+{
+	p->fdb_max = max ? *max : v->cfg.fdb_port_max;
+	/* Slots are below VNET_MAX_PORTS, which the FDB covers */
+	fdb_port_set_max(v->nets[p->net].fdb, p->id, p->fdb_max);
+}
+
+/**
  * vnet_port_unlink() - take a port no worker uses any more out of the tables
  * @v:		switch
  * @p:		port (its device is the caller's to close)
@@ -445,6 +464,7 @@ int vnet_port_add(struct vnet *v, const struct vnet_port_spec *spec,
 	p->net = (uint16_t)net;
 	p->tenant = spec->tenant;
 	p->mtu = spec->mtu ? spec->mtu : 1500;
+	vnet_port_fdb_max(v, p, spec->fdb_max);
 	if (spec->lock) {
 		p->sec = *spec->lock;
 		p->locked = true;
@@ -638,6 +658,8 @@ static void vnet_port_fill(struct vnet *v, const struct vnet_port *p,
 	out->locked = p->locked;
 	out->local = p->lops != NULL;
 	out->gone = atomic_load_explicit(&p->gone, memory_order_relaxed);
+	out->fdb_max = p->fdb_max;
+	out->fdb_learned = fdb_port_learned(v->nets[p->net].fdb, p->id);
 	for (i = 0; i < v->nworkers; i++) {
 		const struct vnet_port_stats *s = &v->workers[i].stats[p->id];
 
@@ -647,6 +669,7 @@ static void vnet_port_fill(struct vnet *v, const struct vnet_port *p,
 		sum->tx_bytes += stat_read(&s->tx_bytes);
 		for (r = 0; r < VNET_DROP__COUNT; r++)
 			sum->drops[r] += stat_read(&s->drops[r]);
+		sum->fdb_full += stat_read(&s->fdb_full);
 	}
 }
 

@@ -72,6 +72,8 @@ struct vnet_config {
 					 * the rest drain a backlog */
 	uint32_t fdb_limit;             /* entries per network */
 	uint32_t fdb_aging_ms;
+	uint32_t fdb_port_max;          /* addresses learned per port, unless
+					 * the port says (0: no limit) */
 	uint32_t busy_poll_us;          /* spin this long after the last work */
 	bool napi;                      /* IFF_NAPI on new TAPs (GRO on rx) */
 	int (*thread_setup)(void);      /* run by each worker once its ring
@@ -108,6 +110,9 @@ unsigned vnet_workers(const struct vnet *v);
  *		-ENODEV if it is gone
  * @netns_fd:	with @attach, the namespace the device is in (-1: ours)
  * @lock:	lock the port to these source addresses (portsec.h), or NULL
+ * @fdb_max:	most addresses the FDB learns from the port (0: no limit;
+ *		its pinned address does not count), NULL for the switch's
+ *		fdb_port_max
  */
 struct vnet_port_spec {
 	const char *name;
@@ -120,12 +125,15 @@ struct vnet_port_spec {
 	bool attach;
 	int netns_fd;
 	const struct portsec *lock;
+	const uint32_t *fdb_max;
 };
 
 struct vnet_port_stats {
 	uint64_t rx_packets, rx_bytes; /* frames read from the port */
 	uint64_t tx_packets, tx_bytes; /* frames written to the port */
 	uint64_t drops[VNET_DROP__COUNT];
+	uint64_t fdb_full; /* frames whose source was not learned: the port
+			    * was at its fdb_max (forwarded all the same) */
 };
 
 struct vnet_port_info {
@@ -139,6 +147,8 @@ struct vnet_port_info {
 	bool locked;          /* port security on (portsec.h) */
 	bool gone;            /* its device was deleted from outside */
 	bool local;           /* a local port (no device): an endpoint */
+	uint32_t fdb_max;     /* addresses learned from it at most, 0: any */
+	uint32_t fdb_learned; /* addresses learned from it in the FDB now */
 	struct vnet_port_stats stats; /* summed over workers */
 };
 

@@ -22,6 +22,7 @@
 #include "vnet.h"
 
 _Static_assert(VNET_MAX_TENANTS == SCHED_MAX_TENANTS, "tenant id range");
+_Static_assert(VNET_MAX_PORTS <= FDB_PORT_LIMITS, "every port has an FDB share");
 
 /* Operations in user_data (see ring.h) */
 enum {
@@ -56,6 +57,7 @@ struct vnet_port {
 	atomic_bool gone;     /* a worker found the device deleted */
 	bool locked;          /* @sec applies; both fixed for the port's life */
 	struct portsec sec;
+	uint32_t fdb_max;     /* its share of the FDB (fdb_port_set_max()) */
 	/* Local ports (lport.c): no device (@ops NULL), one owning worker */
 	const struct vnet_lport_ops *lops;
 	void *lops_ctx;
@@ -272,6 +274,8 @@ int vnet_port_pin(struct vnet *v, struct vnet_port *p, const uint8_t mac[6],
 		  char *err, size_t errlen);
 int vnet_port_find(const struct vnet *v, const char *name);
 int vnet_port_slot(const struct vnet *v, char *err, size_t errlen);
+void vnet_port_fdb_max(struct vnet *v, struct vnet_port *p,
+		       const uint32_t *max);
 int vnet_port_remove(struct vnet *v, int id, bool destroy);
 
 void *worker_main(void *arg);

@@ -447,10 +447,21 @@ void worker_rx(struct worker *w, uint16_t src, uint32_t buf, size_t len,
 	    !portsec_allows(&sp->p->sec, eth, &fi))
 		why = VNET_DROP_SPOOF;
 	/* Learn the source; another port's pinned address (a locked port's,
-	 * an endpoint's) is not to be taken over: spoofed too. */
-	if (why == FRAME_OK &&
-	    fdb_learn(sp->fdb, eth + 6, src, now_ms) == FDB_LEARN_PINNED)
-		why = VNET_DROP_SPOOF;
+	 * an endpoint's) is not to be taken over: spoofed too. A port at
+	 * its share of the FDB (fdb_port_set_max()) is not learned from,
+	 * but its frame is forwarded: the replies are flooded, to it too. */
+	if (why == FRAME_OK) {
+		switch (fdb_learn(sp->fdb, eth + 6, src, now_ms)) {
+		case FDB_LEARN_PINNED:
+			why = VNET_DROP_SPOOF;
+			break;
+		case FDB_LEARN_PORT_FULL:
+			counter_inc(&st->fdb_full);
+			break;
+		default:
+			break;
+		}
+	}
 	if (why != FRAME_OK) {
 		/* The sender's fault: it pays for the garbage (sched.c). */
 		stat_add(&st->drops[why], 1);

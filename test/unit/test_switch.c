@@ -702,6 +702,101 @@ static void test_tenant_buffer_cap(void)
 	vnet_stop(v);
 }
 
+struct net_fdb {
+	const char *name;
+	struct fdb_stats fdb;
+};
+
+static void net_fdb(const struct vnet_network_info *n, void *ctx)
+{
+	struct net_fdb *nf = ctx;
+
+	if (!strcmp(n->name, nf->name))
+		nf->fdb = n->fdb;
+}
+
+/* A port at its share of the FDB (fdb_max) is not learned from, and
+ * counted; the others' addresses are learned all the same and their
+ * unicast does not reach it. */
+static void test_fdb_port_limit(void)
+{
+	static const uint32_t four = 4;
+	struct net_fdb nf = { .name = "lim" };
+	struct vnet_port_info pi;
+	struct vnet_config c;
+	struct vnet *v = NULL;
+	char nm[3][16], err[256], path[128];
+	int s[3] = { -1, -1, -1 };
+	uint8_t b[2048], src[6];
+	static uint8_t rb[70000];
+	unsigned i, k, to_a = 0, to_b = 0;
+	size_t len;
+
+	vnet_config_default(&c);
+	c.workers = 1;
+	c.arena_bufs = 64;
+	CU_ASSERT_FATAL(vnet_start(&c, &v, err, sizeof(err)) == 0);
+	for (i = 0; i < 3; i++) {
+		/* a: the attacker, 4 addresses at most; b, c: defaults */
+		struct vnet_port_spec ps = { .name = nm[i], .network = "lim",
+					     .offload = true,
+					     .fdb_max = i ? NULL : &four };
+
+		snprintf(nm[i], sizeof(nm[i]), "vsl%d%c", (int)getpid(),
+			 'a' + i);
+		CU_ASSERT_FATAL(vnet_port_add(v, &ps, err, sizeof(err)) == 0);
+		snprintf(path, sizeof(path),
+			 "/proc/sys/net/ipv6/conf/%s/disable_ipv6", nm[i]);
+		sysctl_write(path, "1");
+		CU_ASSERT_FATAL(link_up(nm[i]) == 0);
+		s[i] = packet_socket(nm[i], true);
+		CU_ASSERT_FATAL(s[i] >= 0);
+	}
+	usleep(100000);
+
+	for (k = 0; k < 20; k++) {
+		uint8_t r[6] = { 0x02, 0xee, 0, 0, 0, (uint8_t)k };
+
+		len = build_udp(b, bcast, r, k, 64);
+		CU_ASSERT(send(s[0], b, len, 0) == (ssize_t)len);
+	}
+	memcpy(src, mac[1], 6);
+	len = build_udp(b, bcast, src, 100, 64);
+	CU_ASSERT(send(s[1], b, len, 0) == (ssize_t)len);
+	usleep(200000);
+
+	CU_ASSERT_FATAL(vnet_port_get(v, nm[0], &pi) == 0);
+	CU_ASSERT_EQUAL(pi.fdb_max, 4);
+	CU_ASSERT_EQUAL(pi.fdb_learned, 4);
+	CU_ASSERT_EQUAL(pi.stats.fdb_full, 16);
+	CU_ASSERT_EQUAL(pi.stats.rx_packets, 20); /* forwarded all the same */
+	CU_ASSERT_FATAL(vnet_port_get(v, nm[1], &pi) == 0);
+	CU_ASSERT_EQUAL(pi.fdb_max, c.fdb_port_max);
+	CU_ASSERT_EQUAL(pi.fdb_learned, 1);
+	vnet_network_foreach(v, net_fdb, &nf);
+	CU_ASSERT_EQUAL(nf.fdb.port_full, 16);
+	CU_ASSERT_EQUAL(nf.fdb.entries, 5);
+
+	/* c to b: b's address was learned, a does not see it */
+	for (i = 0; i < 3; i++)
+		while (recv(s[i], rb, sizeof(rb), MSG_DONTWAIT) > 0)
+			;
+	len = build_udp(b, src, mac[2], 200, 64);
+	CU_ASSERT(send(s[2], b, len, 0) == (ssize_t)len);
+	usleep(200000);
+	while (recv(s[0], rb, sizeof(rb), MSG_DONTWAIT) > 0)
+		to_a++;
+	while (recv(s[1], rb, sizeof(rb), MSG_DONTWAIT) > 0)
+		to_b++;
+	CU_ASSERT_EQUAL(to_a, 0);
+	CU_ASSERT_EQUAL(to_b, 1);
+
+	for (i = 0; i < 3; i++)
+		if (s[i] >= 0)
+			close(s[i]);
+	vnet_stop(v);
+}
+
 int main(void)
 {
 	static const struct cunit_test tests[] = {
@@ -716,6 +811,7 @@ int main(void)
 		  test_tso_to_port_without_offload },
 		{ "port_del_removes_device", test_port_del_removes_device },
 		{ "tenant_buffer_cap", test_tenant_buffer_cap },
+		{ "fdb_port_limit", test_fdb_port_limit },
 	};
 
 	if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK)) {
