@@ -733,6 +733,9 @@ static struct json_object *cmd_json_port_info(const struct cmd_ctx *c,
 	}
 	json_object_object_add(o, "offloads", a);
 	json_object_object_add(o, "lock", json_object_new_boolean(p->spec.lock));
+	cmd_ju64(o, "fdb_max", info->fdb_max);
+	cmd_ju64(o, "fdb_learned", info->fdb_learned);
+	cmd_ju64(o, "fdb_full", info->stats.fdb_full);
 	cmd_jstr(o, "state", info->gone ? "gone" : "up");
 	cmd_traffic_add(&t, &info->stats);
 	cmd_json_traffic(o, &t);
@@ -1228,6 +1231,7 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
 	vs.mtu = port.spec.mtu;
 	vs.persist = true;
 	vs.lock = cmd_portsec(&port.spec, &sec);
+	vs.fdb_max = p->has_fdb_max ? &p->fdb_max : NULL;
 	err[0] = '\0';
 	if ((rc = vnet_port_add(c->vnet, &vs, err, errlen))) {
 		if (!err[0])
@@ -1319,6 +1323,7 @@ static int cmd_port_attach(struct cmd_ctx *c, const struct state_port *sp,
 	vs.attach = true;
 	vs.netns_fd = fd;
 	vs.lock = cmd_portsec(&sp->spec, &sec);
+	vs.fdb_max = sp->spec.has_fdb_max ? &sp->spec.fdb_max : NULL;
 	err[0] = '\0';
 	rc = vnet_port_add(c->vnet, &vs, err, errlen);
 	if (rc && !err[0])
@@ -1721,7 +1726,8 @@ static int cmd_req_port(const struct proto_request *req, struct spec_port *p,
 {
 	static const char *const skeys[] = { "name", "network", "tenant",
 					     "type", "netns", "mac" };
-	static const char *const ukeys[] = { "netns_pid", "mtu", "queues" };
+	static const char *const ukeys[] = { "netns_pid", "mtu", "queues",
+					     "fdb_max" };
 	const char *s;
 	uint64_t u;
 	size_t i, n;
@@ -2002,6 +2008,7 @@ static void cmd_walk_network(const struct vnet_network_info *n, void *ctx)
 	cmd_ju64(f, "full", n->fdb.full);
 	cmd_ju64(f, "aged", n->fdb.aged);
 	cmd_ju64(f, "refused", n->fdb.refused);
+	cmd_ju64(f, "port_full", n->fdb.port_full);
 	json_object_object_add(o, "fdb", f);
 	json_object_array_add(s->networks, o);
 }

@@ -133,7 +133,8 @@ static int config_onoff(const char *key, const char *val, bool *out,
  * config_daemon_set() - set one daemon setting from its text form
  * @d:		settings
  * @key:	workers, cpus, socket, app-socket, log-level, fdb-limit,
- *		fdb-aging (seconds), busy-poll (microseconds), arena-bufs,
+ *		fdb-aging (seconds), fdb-max (addresses learned per port,
+ *		0: no limit), busy-poll (microseconds), arena-bufs,
  *		napi or state (directory), metrics (ADDR:PORT of the
  *		Prometheus endpoint), sched or one-hop
  * @val:	value as written
@@ -206,6 +207,12 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 			return rc;
 		d->fdb_aging_s = (uint32_t)v;
 		d->set |= CONFIG_FDB_AGING;
+	} else if (!strcmp(key, "fdb-max")) {
+		if ((rc = config_uint(key, val, 0, SPEC_FDB_MAX_MAX, &v, err,
+				      errlen)))
+			return rc;
+		d->fdb_max = (uint32_t)v;
+		d->set |= CONFIG_FDB_MAX;
 	} else if (!strcmp(key, "busy-poll")) {
 		if ((rc = config_uint(key, val, 0, 1000000, &v, err, errlen)))
 			return rc;
@@ -283,6 +290,8 @@ void config_daemon_merge(struct config_daemon *dst,
 		dst->fdb_limit = src->fdb_limit;
 	if (src->set & CONFIG_FDB_AGING)
 		dst->fdb_aging_s = src->fdb_aging_s;
+	if (src->set & CONFIG_FDB_MAX)
+		dst->fdb_max = src->fdb_max;
 	if (src->set & CONFIG_BUSY_POLL)
 		dst->busy_poll_us = src->busy_poll_us;
 	if (src->set & CONFIG_ARENA_BUFS)

@@ -5,12 +5,13 @@
  * The file is INI (parsed by inih) with the same keys as the command line:
  *
  *	[daemon]		workers, cpus, socket, app-socket, log-level,
- *				fdb-limit, fdb-aging, busy-poll, arena-bufs,
- *				napi, state, metrics, sched, one-hop
+ *				fdb-limit, fdb-aging, fdb-max, busy-poll,
+ *				arena-bufs, napi, state, metrics, sched,
+ *				one-hop
  *	[tenant NAME]		cgroup, pid, weight, rate
  *	[port NAME]		tenant, network, type, netns, netns-pid, mac,
  *				address (repeatable), mtu, queues, offload,
- *				lock
+ *				lock, fdb-max
  *	[endpoint NAME]		tenant, network, address, gateway, mtu,
  *				mac
  *
@@ -51,6 +52,7 @@ enum config_key {
 	CONFIG_SCHED = 1U << 11,
 	CONFIG_APP_SOCKET = 1U << 12,
 	CONFIG_ONE_HOP = 1U << 13,
+	CONFIG_FDB_MAX = 1U << 14,
 };
 
 #define CONFIG_METRICS_MAX 64 /* HTTP_ADDR_MAX */
@@ -69,6 +71,7 @@ struct config_daemon {
 	enum log_level log_level;
 	uint32_t fdb_limit;
 	uint32_t fdb_aging_s;
+	uint32_t fdb_max; /* addresses learned per port, 0: no limit */
 	uint32_t busy_poll_us;
 	uint32_t arena_bufs;
 	bool napi;

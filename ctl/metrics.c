@@ -121,6 +121,16 @@ static const struct metrics_family metrics_families[] = {
 	  METRICS_VALUE, METRICS_L_PORT },
 	{ "vstack_port_queues", false, "TAP queues of the port.", "ports",
 	  "queues", METRICS_VALUE, METRICS_L_PORT },
+	{ "vstack_port_fdb_learned", false,
+	  "MAC addresses learned from the port in its network's FDB.",
+	  "ports", "fdb_learned", METRICS_VALUE, METRICS_L_PORT },
+	{ "vstack_port_fdb_max", false,
+	  "MAC addresses the FDB learns from the port at most (0: no limit).",
+	  "ports", "fdb_max", METRICS_VALUE, METRICS_L_PORT },
+	{ "vstack_port_fdb_full_total", true,
+	  "Frames from the port whose source was not learned: the port was "
+	  "at its fdb-max.", "ports", "fdb_full", METRICS_VALUE,
+	  METRICS_L_PORT },
 
 	M_TRAFFIC("network", "networks", METRICS_L_NETWORK,
 		  "the network's ports"),
@@ -147,6 +157,9 @@ static const struct metrics_family metrics_families[] = {
 	{ "vstack_network_fdb_refused_total", true,
 	  "Frames dropped for a source MAC address pinned to another port.",
 	  "networks", "fdb.refused", METRICS_VALUE, METRICS_L_NETWORK },
+	{ "vstack_network_fdb_port_full_total", true,
+	  "MAC addresses not learned because their port was at its fdb-max.",
+	  "networks", "fdb.port_full", METRICS_VALUE, METRICS_L_NETWORK },
 
 	M_TRAFFIC("tenant", "tenants", METRICS_L_TENANT,
 		  "the tenant's ports"),

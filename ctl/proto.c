@@ -88,6 +88,7 @@ static const struct proto_arg proto_args_port_add[] = {
 	{ "queues", PROTO_T_UINT, false },
 	{ "offload", PROTO_T_BOOL, false },
 	{ "lock", PROTO_T_BOOL, false },
+	{ "fdb_max", PROTO_T_UINT, false },
 	{ NULL, 0, false },
 };
 

@@ -510,6 +510,7 @@ static void reconcile_daemon(struct cmd_ctx *c, const struct config_daemon *file
 		{ CONFIG_FDB_AGING, "fdb-aging" }, { CONFIG_BUSY_POLL, "busy-poll" },
 		{ CONFIG_ARENA_BUFS, "arena-bufs" }, { CONFIG_NAPI, "napi" },
 		{ CONFIG_APP_SOCKET, "app-socket" }, { CONFIG_ONE_HOP, "one-hop" },
+		{ CONFIG_FDB_MAX, "fdb-max" },
 	};
 	struct config_daemon d = *file;
 	unsigned i;
@@ -540,6 +541,7 @@ static void reconcile_daemon(struct cmd_ctx *c, const struct config_daemon *file
 			case CONFIG_SOCKET: differs = strcmp(d.socket, c->daemon.socket); break;
 			case CONFIG_FDB_LIMIT: differs = d.fdb_limit != c->daemon.fdb_limit; break;
 			case CONFIG_FDB_AGING: differs = d.fdb_aging_s != c->daemon.fdb_aging_s; break;
+			case CONFIG_FDB_MAX: differs = d.fdb_max != c->daemon.fdb_max; break;
 			case CONFIG_BUSY_POLL: differs = d.busy_poll_us != c->daemon.busy_poll_us; break;
 			case CONFIG_ARENA_BUFS: differs = d.arena_bufs != c->daemon.arena_bufs; break;
 			case CONFIG_APP_SOCKET:

@@ -173,7 +173,7 @@ void spec_port_init(struct spec_port *p)
 /**
  * spec_port_set_uint() - set a numeric port key
  * @p:		port
- * @key:	"mtu", "queues" or "netns-pid"
+ * @key:	"mtu", "queues", "netns-pid" or "fdb-max"
  * @val:	value
  * @err:	message on failure
  * @errlen:	size of @err
@@ -199,6 +199,15 @@ int spec_port_set_uint(struct spec_port *p, const char *key, uint64_t val,
 			return -EINVAL;
 		}
 		p->netns_pid = (int)val;
+	} else if (spec_key_is(key, "fdb-max")) {
+		if (val > SPEC_FDB_MAX_MAX) {
+			snprintf(err, errlen,
+				 "fdb-max %llu out of range (0..%u, 0: no limit)",
+				 (unsigned long long)val, SPEC_FDB_MAX_MAX);
+			return -EINVAL;
+		}
+		p->fdb_max = (uint32_t)val;
+		p->has_fdb_max = true;
 	} else {
 		snprintf(err, errlen, "unknown port key '%s'", key);
 		return -ENOENT;
@@ -247,7 +256,7 @@ static int spec_port_add_address(struct spec_port *p, const char *val,
  * spec_port_set() - set a port key from its text form
  * @p:		port
  * @key:	name, tenant, network, type, netns, netns-pid, mac, address
- *		(repeatable), mtu, queues, offload or lock
+ *		(repeatable), mtu, queues, offload, lock or fdb-max
  * @val:	value as written
  * @err:	message on failure
  * @errlen:	size of @err
@@ -302,7 +311,7 @@ int spec_port_set(struct spec_port *p, const char *key, const char *val,
 		return 0;
 	}
 	if (spec_key_is(key, "mtu") || spec_key_is(key, "queues") ||
-	    spec_key_is(key, "netns-pid")) {
+	    spec_key_is(key, "netns-pid") || spec_key_is(key, "fdb-max")) {
 		if (parse_uint(val, &u)) {
 			snprintf(err, errlen, "invalid %s '%s': expected a number",
 				 key, val);

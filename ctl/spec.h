@@ -32,6 +32,7 @@
 #define SPEC_MTU_DEFAULT 1500
 #define SPEC_EP_MTU_MAX 65535 /* no device in between: the IPv4 limit */
 #define SPEC_QUEUES_MAX 64
+#define SPEC_FDB_MAX_MAX (1U << 24) /* fdb-max: the largest fdb-limit */
 #define SPEC_WEIGHT_MIN 1    /* cgroup v2 cpu.weight range */
 #define SPEC_WEIGHT_MAX 10000
 
@@ -48,6 +49,8 @@
  * @queues:	TAP queues, 0 for one per worker
  * @offload:	negotiate checksum/segmentation offloads
  * @lock:	port security: only its MAC (and addresses) as source
+ * @has_fdb_max: @fdb_max was given (otherwise the daemon's fdb-max)
+ * @fdb_max:	MAC addresses the FDB learns from it at most, 0: no limit
  * @naddrs:	number of @addrs
  * @addrs:	addresses to add inside the target namespace
  */
@@ -63,6 +66,8 @@ struct spec_port {
 	unsigned queues;
 	bool offload;
 	bool lock;
+	bool has_fdb_max;
+	uint32_t fdb_max;
 	unsigned naddrs;
 	struct parse_cidr addrs[SPEC_MAX_ADDRS];
 };

@@ -214,6 +214,9 @@ struct json_object *state_port_json(const struct spec_port *p)
 	 * security existed stay as they were. */
 	if (p->lock)
 		json_object_object_add(o, "lock", json_object_new_string("on"));
+	if (p->has_fdb_max)
+		json_object_object_add(o, "fdb-max",
+				       json_object_new_int64(p->fdb_max));
 	a = json_object_new_array();
 	for (i = 0; i < p->naddrs; i++) {
 		parse_cidr_format(&p->addrs[i], buf);

@@ -68,7 +68,7 @@ static const char ctl_usage[] =
 "  port add NAME [--tenant T] [--network NET] [--type tap]\n"
 "           [--netns NAME | --netns-pid PID] [--mac MAC]\n"
 "           [--address ADDR/LEN]... [--mtu N] [--queues N] [--offload on|off]\n"
-"           [--lock on|off]\n"
+"           [--lock on|off] [--fdb-max N]\n"
 "  port del NAME [NAME]...\n"
 "  port list\n"
 "  endpoint add NAME --address ADDR/LEN [--tenant T] [--network NET]\n"
@@ -770,10 +770,10 @@ static void ctl_print_fdb_stats(struct json_object *result)
 {
 	static const char *const nhdr[] = { "NETWORK", ">PORTS", ">FDB",
 		">LIMIT", ">LEARNED", ">MOVED", ">FULL", ">AGED", ">REFUSED",
-		NULL };
+		">PORT-FULL", NULL };
 	struct json_object *a, *o, *f;
 	struct ctl_table tab;
-	char b[8][32];
+	char b[9][32];
 	size_t i, n;
 
 	ctl_table_init(&tab, nhdr);
@@ -789,7 +789,8 @@ static void ctl_print_fdb_stats(struct json_object *result)
 			      ctl_str(f, "moved", b[4], 32),
 			      ctl_str(f, "full", b[5], 32),
 			      ctl_str(f, "aged", b[6], 32),
-			      ctl_str(f, "refused", b[7], 32));
+			      ctl_str(f, "refused", b[7], 32),
+			      ctl_str(f, "port_full", b[8], 32));
 	}
 	ctl_table_print(&tab);
 }
@@ -1322,6 +1323,7 @@ static int ctl_run_port_add(const struct ctl_cmd *cmd, int argc, char **argv,
 		{ "queues", required_argument, NULL, 'q' },
 		{ "offload", required_argument, NULL, 'o' },
 		{ "lock", required_argument, NULL, 'L' },
+		{ "fdb-max", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
@@ -1379,6 +1381,9 @@ static int ctl_run_port_add(const struct ctl_cmd *cmd, int argc, char **argv,
 			       json_object_new_boolean(p.offload));
 	if (p.lock)
 		json_object_object_add(args, "lock", json_object_new_boolean(true));
+	if (p.has_fdb_max)
+		json_object_object_add(args, "fdb_max",
+				       json_object_new_int64(p.fdb_max));
 	if (json_object_array_length(addrs))
 		json_object_object_add(args, "addresses", addrs);
 	else
@@ -1634,7 +1639,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "  --offload on|off    negotiate checksum/segmentation offloads (default on)\n"
 	  "  --lock on|off       port security: drop frames whose source MAC is not\n"
 	  "                      the port's, or (with addresses) whose source IP is\n"
-	  "                      not one of them (default off)\n",
+	  "                      not one of them (default off)\n"
+	  "  --fdb-max N         learn at most N MAC addresses from it, 0: no limit\n"
+	  "                      (default: vstackd's fdb-max, 1024 unless set)\n",
 	  ctl_run_port_add, "port.add", NULL },
 	{ "port", "del",
 	  "Usage: vstackctl port del NAME [NAME]...\n"

@@ -75,6 +75,8 @@ static const char vstackd_usage[] =
 "  -l, --log-level LEVEL   error, warn, info (default) or debug\n"
 "      --fdb-limit N       MAC addresses per network\n"
 "      --fdb-aging SECONDS forget a MAC address not seen for this long\n"
+"      --fdb-max N         MAC addresses learned per port (default 1024,\n"
+"                          0: no limit; a port's own fdb-max wins)\n"
 "      --busy-poll USEC    workers spin this long after their last work\n"
 "      --arena-bufs N      frame buffers per worker\n"
 "      --napi              create TAPs with IFF_NAPI (GRO on receive)\n"
@@ -247,7 +249,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 {
 	enum { OPT_CPUS = 256, OPT_FDB_LIMIT, OPT_FDB_AGING, OPT_BUSY_POLL,
 	       OPT_ARENA_BUFS, OPT_NAPI, OPT_STATE, OPT_METRICS, OPT_NO_SCHED,
-	       OPT_APP_SOCKET, OPT_NO_ONE_HOP };
+	       OPT_APP_SOCKET, OPT_NO_ONE_HOP, OPT_FDB_MAX };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -258,6 +260,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "fdb-limit", required_argument, NULL, OPT_FDB_LIMIT },
 		{ "fdb-aging", required_argument, NULL, OPT_FDB_AGING },
+		{ "fdb-max", required_argument, NULL, OPT_FDB_MAX },
 		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 		{ "arena-bufs", required_argument, NULL, OPT_ARENA_BUFS },
 		{ "napi", no_argument, NULL, OPT_NAPI },
@@ -290,6 +293,7 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 		case OPT_CPUS: key = "cpus"; break;
 		case OPT_FDB_LIMIT: key = "fdb-limit"; break;
 		case OPT_FDB_AGING: key = "fdb-aging"; break;
+		case OPT_FDB_MAX: key = "fdb-max"; break;
 		case OPT_BUSY_POLL: key = "busy-poll"; break;
 		case OPT_ARENA_BUFS: key = "arena-bufs"; break;
 		case OPT_NAPI: key = "napi"; optarg = (char *)"on"; break;
@@ -344,6 +348,8 @@ static void vstackd_vnet_config(const struct config_daemon *d,
 		vc->fdb_limit = d->fdb_limit;
 	if (d->set & CONFIG_FDB_AGING)
 		vc->fdb_aging_ms = d->fdb_aging_s * 1000U;
+	if (d->set & CONFIG_FDB_MAX)
+		vc->fdb_port_max = d->fdb_max;
 	if (d->set & CONFIG_BUSY_POLL)
 		vc->busy_poll_us = d->busy_poll_us;
 	if (d->set & CONFIG_ARENA_BUFS)

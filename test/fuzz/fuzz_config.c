@@ -98,6 +98,8 @@ static void fuzz_daemon(FILE *f, const struct config_daemon *d)
 		fprintf(f, "fdb-limit = %u\n", d->fdb_limit);
 	if (d->set & CONFIG_FDB_AGING)
 		fprintf(f, "fdb-aging = %u\n", d->fdb_aging_s);
+	if (d->set & CONFIG_FDB_MAX)
+		fprintf(f, "fdb-max = %u\n", d->fdb_max);
 	if (d->set & CONFIG_BUSY_POLL)
 		fprintf(f, "busy-poll = %u\n", d->busy_poll_us);
 	if (d->set & CONFIG_ARENA_BUFS)
@@ -137,6 +139,7 @@ static bool fuzz_daemon_same(const struct config_daemon *a,
 	       (!(s & CONFIG_LOG_LEVEL) || a->log_level == b->log_level) &&
 	       (!(s & CONFIG_FDB_LIMIT) || a->fdb_limit == b->fdb_limit) &&
 	       (!(s & CONFIG_FDB_AGING) || a->fdb_aging_s == b->fdb_aging_s) &&
+	       (!(s & CONFIG_FDB_MAX) || a->fdb_max == b->fdb_max) &&
 	       (!(s & CONFIG_BUSY_POLL) ||
 		a->busy_poll_us == b->busy_poll_us) &&
 	       (!(s & CONFIG_ARENA_BUFS) || a->arena_bufs == b->arena_bufs) &&
@@ -164,6 +167,8 @@ static void fuzz_check_daemon(const struct config_daemon *d)
 		abort();
 	if ((d->set & CONFIG_FDB_LIMIT) &&
 	    (!d->fdb_limit || d->fdb_limit > 1U << 24))
+		abort();
+	if ((d->set & CONFIG_FDB_MAX) && d->fdb_max > 1U << 24)
 		abort();
 	if ((d->set & CONFIG_ARENA_BUFS) &&
 	    (d->arena_bufs < 64 || d->arena_bufs > CONFIG_ARENA_BUFS_MAX))

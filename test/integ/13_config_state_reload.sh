@@ -57,7 +57,7 @@ vctl port add "$PD" --tenant silver --network other --netns "$D" --address 10.76
 
 # The JSON of every command, keys as documented.
 j=$(vctl_json port list)
-assert_eq "$(jq_py "sorted(d['ports'][0].keys()) == sorted(['name','network','tenant','netns','mac','mtu','addresses','id','queues','offloads','lock','state','rx_packets','rx_bytes','tx_packets','tx_bytes','drops','drops_total'])" <<<"$j")" true "port list keys: $j"
+assert_eq "$(jq_py "sorted(d['ports'][0].keys()) == sorted(['name','network','tenant','netns','mac','mtu','addresses','id','queues','offloads','lock','fdb_max','fdb_learned','fdb_full','state','rx_packets','rx_bytes','tx_packets','tx_bytes','drops','drops_total'])" <<<"$j")" true "port list keys: $j"
 j=$(vctl_json tenant list)
 assert_eq "$(jq_py "all(set(['id','name','cgroup','weight','weight_from','rate_bps','ports']) <= set(t) for t in d['tenants'])" <<<"$j")" true "tenant list keys: $j"
 j=$(vctl_json network list)

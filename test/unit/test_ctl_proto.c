@@ -333,6 +333,17 @@ static void test_spec_port(void)
 	CU_ASSERT_EQUAL(spec_port_set(&p, "name", "tap1", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(spec_port_check(&p, err, sizeof(err)), -EINVAL); /* both netns */
 	CU_ASSERT_EQUAL(spec_port_set(&p, "colour", "red", err, sizeof(err)), -ENOENT);
+	/* fdb-max: 0 (no limit) up to the largest fdb-limit */
+	CU_ASSERT_FALSE(p.has_fdb_max);
+	CU_ASSERT_EQUAL(spec_port_set(&p, "fdb-max", "16777217", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "fdb-max 16777217 out of range (0..16777216, 0: no limit)");
+	CU_ASSERT_EQUAL(spec_port_set(&p, "fdb-max", "many", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_FALSE(p.has_fdb_max);
+	CU_ASSERT_EQUAL(spec_port_set(&p, "fdb_max", "0", err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(p.has_fdb_max);
+	CU_ASSERT_EQUAL(p.fdb_max, 0);
+	CU_ASSERT_EQUAL(spec_port_set_uint(&p, "fdb-max", 300, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(p.fdb_max, 300);
 }
 
 /**
@@ -680,7 +691,12 @@ static void test_config_bad(void)
 	CU_ASSERT_EQUAL(config_daemon_set(&cli, "workers", "4", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(config_daemon_set(&d, "app-socket", "/a", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(config_daemon_set(&cli, "app-socket", "/b", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(config_daemon_set(&d, "fdb-max", "100", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(config_daemon_set(&cli, "fdb-max", "0", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(config_daemon_set(&cli, "fdb-max", "16777217", err, sizeof(err)), -EINVAL);
 	config_daemon_merge(&d, &cli);
+	CU_ASSERT_TRUE(d.set & CONFIG_FDB_MAX);
+	CU_ASSERT_EQUAL(d.fdb_max, 0);
 	CU_ASSERT_EQUAL(d.workers, 4);
 	CU_ASSERT_STRING_EQUAL(d.app_socket, "/b");
 	CU_ASSERT_EQUAL(d.fdb_limit, 10);

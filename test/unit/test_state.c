@@ -75,6 +75,8 @@ static void test_port_equal(const struct spec_port *a, const struct spec_port *b
 	CU_ASSERT_EQUAL(a->naddrs, b->naddrs);
 	CU_ASSERT(!memcmp(a->mac, b->mac, 6));
 	CU_ASSERT_EQUAL(a->offload, b->offload);
+	CU_ASSERT_EQUAL(a->has_fdb_max, b->has_fdb_max);
+	CU_ASSERT_EQUAL(a->fdb_max, b->fdb_max);
 	free(fa);
 	free(fb);
 }
@@ -92,6 +94,8 @@ static void test_roundtrip(void)
 	p.netns_dev = 4;
 	p.netns_ino = 4026532177ULL;
 	test_port(&q.spec, "tap-b");
+	CU_ASSERT_FATAL(!spec_port_set(&q.spec, "fdb-max", "300", err,
+				       sizeof(err)));
 	q.config = state_port_fingerprint(&q.spec);
 	CU_ASSERT_FATAL(q.config != NULL);
 	spec_tenant_init(&t.spec);
