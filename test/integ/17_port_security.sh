@@ -9,6 +9,11 @@
 # "spoofed"; the same tricks from an unlocked port go through, but not
 # taking over the locked port's MAC, which is pinned to it. The lock
 # survives a restart.
+# Last, a port's share of the FDB (fdb-max): a tenant sending from many
+# random source MACs gets no more than its share of the table, so another
+# tenant's address, aged out meanwhile, is learned again, and unicast to
+# it is not flooded to the attacker (checked on both receivers); the
+# limit survives a restart.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 A=$(mk_ns a); B=$(mk_ns b)
@@ -123,4 +128,63 @@ assert_eq "$(pinned_port "$MAC")" "$PA" "the pin back after a restart"
 s3=$(spoofed)
 ping_fails "$A" 10.80.0.2 -I 10.80.0.99 || fail "a spoofed source got through after a restart"
 assert_ge "$(spoofed)" "$((s3 + 1))" "spoofed drops after a restart"
+stop_vstackd
+
+# --- A port's share of the FDB (fdb-max) ------------------------------------
+# A table of 256 with a 4 s aging time: without shares, a flood cycling
+# through 4096 source addresses keeps the 256 it got fresh and the table
+# full, and F's address, once aged out, is not learned again.
+start_vstackd --workers 1 --fdb-limit 256 --fdb-aging 4 --fdb-max 64
+E=$(mk_ns e --no-ipv6); F=$(mk_ns f --no-ipv6); G=$(mk_ns g --no-ipv6)
+PE=$(ifname e); PF=$(ifname f); PG=$(ifname g)
+vctl tenant add mallory
+vctl port add "$PE" --tenant mallory --network shared --netns "$E" --address 10.81.0.1/24 --fdb-max 32
+vctl port add "$PF" --network shared --netns "$F" --address 10.81.0.2/24
+vctl port add "$PG" --network shared --netns "$G" --address 10.81.0.3/24
+pfield() { vctl_json stats --port "$1" | jq_py "d['ports'][0]['$2']"; }
+shared() { vctl_json stats | jq_py "[n['fdb']['$1'] for n in d['networks'] if n['name'] == 'shared'][0]"; }
+assert_eq "$(pfield "$PE" fdb_max)" 32 "the port's own fdb-max"
+assert_eq "$(pfield "$PF" fdb_max)" 64 "vstackd's fdb-max for a port without one"
+MAC_F=$(ns_mac "$F" "$PF")
+# Static neighbours: no ARP probe refreshes F's entry while it is quiet.
+ip -n "$F" neigh replace 10.81.0.3 lladdr "$(ns_mac "$G" "$PG")" dev "$PF" nud permanent
+ip -n "$G" neigh replace 10.81.0.2 lladdr "$MAC_F" dev "$PG" nud permanent
+in_fdb() { vctl_json fdb show --network shared | jq_py "'$1' in [e['mac'] for e in d['entries']]"; }
+ping_ok "$F" 10.81.0.3 || fail "no ping between the victims before the flood"
+assert_eq "$(in_fdb "$MAC_F")" true "F's address learned before the flood"
+
+log "MAC flood from $PE for 14 s, while F stays quiet long enough to age out"
+nsx_to 60 "$E" "$PY" "$LIB/badframes.py" macflood --iface "$PE" \
+	--dst ff:ff:ff:ff:ff:ff --pool 4096 --seconds 14 --count 100000000 >"$T/flood.out" 2>&1 &
+FLOOD=$!
+wait_until 10 at_least 1 pfield "$PE" fdb_full || fail "the flood did not reach the share: $(pfield "$PE" fdb_full)"
+sleep 5
+assert_eq "$(in_fdb "$MAC_F")" false "F's address aged out during the flood"
+# F talks again (a ping every 0.2 s keeps its entry fresh): learned.
+nsx_to 30 "$F" ping -q -c 40 -i 0.2 10.81.0.3 >"$T/ping_f.out" 2>&1 &
+PINGF=$!
+f_learned() { [[ $(in_fdb "$MAC_F") == true ]]; }
+wait_until 5 f_learned ||
+	fail "F's address not learned again during the flood (network fdb: entries $(shared entries), full $(shared full))"
+# G's unicast to F reaches F (udp_exchange checks every datagram), and not
+# the attacker.
+start_capture flood_e "$E" -i "$PE" ether dst "$MAC_F"
+udp_exchange "$G" "$F" 10.81.0.2 7811 200 200
+stop_capture flood_e
+assert_eq "$(pcap_count flood_e --dst-mac "$MAC_F")" 0 "frames to F seen by the attacker"
+wait "$PINGF" || true
+wait "$FLOOD" || fail "the flooder failed: $(cat "$T/flood.out")"
+log "flooder: $(cat "$T/flood.out")"
+learned_e=$(pfield "$PE" fdb_learned)
+log "attacker: $learned_e addresses learned, $(pfield "$PE" fdb_full) frames over its share; network: $(shared entries) entries, port_full $(shared port_full), full $(shared full)"
+assert_le "$learned_e" 32 "addresses learned from the attacker's port"
+assert_ge "$(shared port_full)" 1 "addresses refused for a port's share, in the network's counters"
+assert_eq "$(shared full)" 0 "the network's table never full"
+daemon_alive || fail "vstackd gone after the flood"
+
+# The share survives a restart, as the port's other options.
+stop_vstackd
+start_vstackd --workers 1 --fdb-limit 256 --fdb-aging 4 --fdb-max 64
+assert_eq "$(pfield "$PE" fdb_max)" 32 "the port's fdb-max after a restart"
+assert_eq "$(pfield "$PF" fdb_max)" 64 "vstackd's fdb-max after a restart"
 stop_vstackd

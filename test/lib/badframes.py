@@ -16,7 +16,9 @@ malformed: for --seconds (at most --count frames), cycle through broken
     UDP, UDP metadata on TCP). The kernel refuses some of them (counted as
     refused); the rest reach the switch.
 macflood: --count frames, each from a new random unicast source MAC, to
-    --dst (the first one), as fast as the socket takes them.
+    --dst (the first one), as fast as the socket takes them; with --pool N,
+    the sources cycle through N random addresses, so that those a switch
+    learned stay fresh and its table stays full.
 csumspoof: --count gratuitous ARPs from our own MAC and --src-ip (which
     port security lets through) whose virtio-net header asks for a checksum
     to be completed over the sender address: completing it would write
@@ -174,6 +176,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--count", type=int, default=1000000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--pool", type=int, default=0,
+                    help="macflood: cycle through this many sources (0: new ones)")
     ap.add_argument("--src-mac", help="spoof: the MAC to impersonate")
     ap.add_argument("--src-ip", help="spoof: the IPv4 address to impersonate")
     ap.add_argument("--dst-ip", help="spoof: destination IPv4 address")
@@ -228,11 +232,16 @@ def main():
         none = VNET_HDR.pack(0, GSO_NONE, 0, 0, 0, 0)
         payload = b"\x08\x00" + ipv4(17, udp(payload=b"x" * 18))
         dst = dsts[0]
+
+        def source():
+            m = rnd.getrandbits(48).to_bytes(6, "big")
+            return bytes([(m[0] & 0xFC) | 0x02]) + m[1:]  # unicast, local
+
+        pool = [source() for _ in range(a.pool)]
         while sent + refused < a.count:
             if (sent & 1023) == 0 and time.monotonic() > deadline:
                 break
-            m = rnd.getrandbits(48).to_bytes(6, "big")
-            m = bytes([(m[0] & 0xFC) | 0x02]) + m[1:]  # unicast, local
+            m = pool[(sent + refused) % a.pool] if pool else source()
             try:
                 s.send(none + dst + m + payload)
                 sent += 1
