@@ -111,6 +111,32 @@ int vnet_port_slot(const struct vnet *v, char *err, size_t errlen)
 	return -ENOSPC;
 }
 
+
+void vnet_net_put(struct vnet *v, uint16_t net)
+{
+	(void)v;
+	(void)net;
+}
+
+int vnet_port_pin(struct vnet *v, struct vnet_port *p, const uint8_t mac[6],
+		  char *err, size_t errlen)
+{
+	(void)v;
+	(void)p;
+	(void)mac;
+	(void)err;
+	(void)errlen;
+	return -ENOSYS;
+}
+
+void vnet_port_fdb_max(struct vnet *v, struct vnet_port *p,
+		       const uint32_t *max)
+{
+	(void)v;
+	(void)p;
+	(void)max;
+}
+
 int vnet_port_remove(struct vnet *v, int id, bool destroy)
 {
 	(void)v;
