@@ -880,6 +880,103 @@ static void test_fdb_concurrency(void)
 	fdb_destroy(s.f);
 }
 
+/* Port limits under concurrency: TC_MACS addresses on TC_PL_PORTS ports */
+#define TC_PL_PORTS 4
+#define TC_PL_MAX   5
+
+/**
+ * tc_pl_worker() - learn addresses on random ports, moving them about
+ * @arg:	struct tc_state
+ *
+ * Return: NULL
+ */
+static void *tc_pl_worker(void *arg)
+{
+	struct tc_state *s = arg;
+	uint64_t seed = (uintptr_t)&seed | 1;
+	unsigned n;
+
+	for (n = 0; n < TC_ITER; n++) {
+		uint64_t r = test_rand(&seed);
+		uint8_t m[6];
+
+		test_mac(m, (uint32_t)(r % TC_MACS));
+		fdb_learn(s->f, m, (uint16_t)((r >> 40) % TC_PL_PORTS),
+			  atomic_load(&s->now));
+	}
+	return NULL;
+}
+
+/**
+ * tc_pl_control() - advance the clock, age, now and then flush a port
+ * @arg:	struct tc_state
+ *
+ * Return: NULL
+ */
+static void *tc_pl_control(void *arg)
+{
+	struct tc_state *s = arg;
+	unsigned n = 0;
+
+	while (!atomic_load(&s->stop)) {
+		atomic_fetch_add(&s->now, 3);
+		fdb_age(s->f, atomic_load(&s->now));
+		if (++n % 32 == 0)
+			fdb_flush_port(s->f, (uint16_t)(n / 32 % TC_PL_PORTS));
+	}
+	return NULL;
+}
+
+/**
+ * test_fdb_port_limit_concurrency() - per-port counts stay exact
+ *
+ * Workers learn and move addresses between ports with a limit, through
+ * both the lock-free refusal and the locked path, while the control
+ * thread ages and flushes. Quiescent again, no port is above its limit
+ * and each port's count is the number of entries flushing it removes.
+ */
+static void test_fdb_port_limit_concurrency(void)
+{
+	pthread_t workers[TC_WORKERS], control;
+	struct fdb_stats st;
+	struct tc_state s;
+	uint16_t p;
+	int i;
+
+	s.f = fdb_create(TC_MACS, 200);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.f);
+	for (p = 0; p < TC_PL_PORTS; p++)
+		CU_ASSERT_EQUAL(fdb_port_set_max(s.f, p, TC_PL_MAX), 0);
+	atomic_init(&s.now, UINT32_MAX - 5000);
+	atomic_init(&s.stop, false);
+	atomic_init(&s.bad, 0);
+	atomic_init(&s.hits, 0);
+
+	CU_ASSERT_EQUAL_FATAL(
+		pthread_create(&control, NULL, tc_pl_control, &s), 0);
+	for (i = 0; i < TC_WORKERS; i++)
+		CU_ASSERT_EQUAL_FATAL(
+			pthread_create(&workers[i], NULL, tc_pl_worker, &s), 0);
+	for (i = 0; i < TC_WORKERS; i++)
+		pthread_join(workers[i], NULL);
+	atomic_store(&s.stop, true);
+	pthread_join(control, NULL);
+
+	fdb_get_stats(s.f, &st);
+	CU_ASSERT(st.port_full > 0);
+	CU_ASSERT(st.entries <= TC_PL_PORTS * TC_PL_MAX);
+	for (p = 0; p < TC_PL_PORTS; p++) {
+		uint32_t l = fdb_port_learned(s.f, p);
+
+		CU_ASSERT(l <= TC_PL_MAX);
+		CU_ASSERT_EQUAL(fdb_flush_port(s.f, p), l);
+		CU_ASSERT_EQUAL(fdb_port_learned(s.f, p), 0);
+	}
+	fdb_get_stats(s.f, &st);
+	CU_ASSERT_EQUAL(st.entries, 0);
+	fdb_destroy(s.f);
+}
+
 /**
  * main() - run the suite
  *
@@ -909,7 +1006,9 @@ int main(void)
 			 test_fdb_port_limit_table_full) ||
 	    !CU_add_test(suite, "walk", test_fdb_walk) ||
 	    !CU_add_test(suite, "model check", test_fdb_model) ||
-	    !CU_add_test(suite, "concurrency", test_fdb_concurrency)) {
+	    !CU_add_test(suite, "concurrency", test_fdb_concurrency) ||
+	    !CU_add_test(suite, "port limit concurrency",
+			 test_fdb_port_limit_concurrency)) {
 		CU_cleanup_registry();
 		return CU_get_error() ? (int)CU_get_error() : 1;
 	}
