@@ -40,6 +40,8 @@ _Static_assert(CONFIG_METRICS_MAX == HTTP_ADDR_MAX, "metrics address size");
 #define CONFIG_FILE_MAX (1U << 20)
 #define CONFIG_MAX_TENANTS 1024 /* TENANT_MAX */
 #define CONFIG_MAX_PORTS 4096   /* VNET_MAX_PORTS; endpoints count as ports */
+#define CONFIG_KEYS_MAX 32      /* more distinct keys than a section has */
+#define CONFIG_KEY_LEN 24       /* longer than any key */
 
 enum config_section {
 	CONFIG_SEC_NONE,
@@ -47,6 +49,16 @@ enum config_section {
 	CONFIG_SEC_TENANT,
 	CONFIG_SEC_PORT,
 	CONFIG_SEC_ENDPOINT,
+};
+
+/**
+ * struct config_seen - a key given in a section, to refuse it a second time
+ * @name:	key, '_' written as '-'
+ * @line:	line it is on
+ */
+struct config_seen {
+	char name[CONFIG_KEY_LEN];
+	unsigned line;
 };
 
 /**
@@ -59,6 +71,11 @@ enum config_section {
  * @sec:	kind of the current section
  * @key_seen:	inih has passed a key since the last section header, so it
  *		would take an indented line for a continuation of that key
+ * @sec_name:	the current section, "port a", for messages
+ * @keys:	keys given in the current section
+ * @nkeys:	number of @keys
+ * @dkeys:	keys given in [daemon], which may come in several sections
+ * @ndkeys:	number of @dkeys
  * @rc:		first error, 0 if none
  * @err_line:	line of @rc
  * @msg:	message of @rc, without FILE:LINE
@@ -71,6 +88,11 @@ struct config_ctx {
 	unsigned line;
 	enum config_section sec;
 	bool key_seen;
+	char sec_name[80];
+	struct config_seen keys[CONFIG_KEYS_MAX];
+	unsigned nkeys;
+	struct config_seen dkeys[CONFIG_KEYS_MAX];
+	unsigned ndkeys;
 	int rc;
 	unsigned err_line;
 	char msg[256];
@@ -463,6 +485,9 @@ static void config_section(struct config_ctx *ctx, const char *raw)
 	if (*name)
 		*name++ = '\0';
 	name = config_trim(name);
+	snprintf(ctx->sec_name, sizeof(ctx->sec_name), "%.32s%s%.40s", kind,
+		 *name ? " " : "", name);
+	ctx->nkeys = 0;
 
 	if (!strcmp(kind, "daemon") && !*name) {
 		ctx->sec = CONFIG_SEC_DAEMON;
@@ -571,6 +596,54 @@ static char *config_read_line(char *str, int num, void *stream)
 }
 
 /**
+ * config_key_again() - refuse a key given twice in a section
+ * @ctx:	parse state
+ * @name:	key
+ *
+ * inih hands over every KEY = VALUE, and a setter called twice keeps the
+ * last value: "mtu = 9000" lost to an "mtu = 1500" further down without a
+ * word. A key may be given once per section, except a port's address,
+ * which adds one address each time. [daemon] keys are counted across all
+ * [daemon] sections, since they set the same settings. Aliases count as
+ * one key: netns_pid and netns-pid, a tenant's rate and rate-bps.
+ *
+ * Return: true if @name was given before (the error is recorded)
+ */
+static bool config_key_again(struct config_ctx *ctx, const char *name)
+{
+	bool daemon = ctx->sec == CONFIG_SEC_DAEMON;
+	struct config_seen *keys = daemon ? ctx->dkeys : ctx->keys;
+	unsigned *n = daemon ? &ctx->ndkeys : &ctx->nkeys, i;
+	char key[CONFIG_KEY_LEN];
+
+	/* Longer than every key: the setter refuses it. */
+	if (strlen(name) >= sizeof(key))
+		return false;
+	for (i = 0; name[i]; i++)
+		key[i] = name[i] == '_' ? '-' : name[i];
+	key[i] = '\0';
+	if (ctx->sec == CONFIG_SEC_TENANT && !strcmp(key, "rate-bps"))
+		snprintf(key, sizeof(key), "rate");
+	if (ctx->sec == CONFIG_SEC_PORT && !strcmp(key, "address"))
+		return false;
+	for (i = 0; i < *n; i++) {
+		if (!strcmp(keys[i].name, key)) {
+			config_fail(ctx, ctx->line, -EINVAL,
+				    "duplicate key '%s' in [%s] (first on line %u)",
+				    name, ctx->sec_name, keys[i].line);
+			return true;
+		}
+	}
+	/* Only keys the setters take stay in the list (an unknown one ends
+	 * the parse), so it does not fill up. */
+	if (*n < CONFIG_KEYS_MAX) {
+		memcpy(keys[*n].name, key, sizeof(key));
+		keys[(*n)++].line = ctx->line;
+	}
+	return false;
+}
+
+/**
  * config_handler() - inih handler: one KEY = VALUE in the current section
  * @user:	struct config_ctx
  * @section:	section as inih saw it (we use our own, see above)
@@ -591,6 +664,8 @@ static int config_handler(void *user, const char *section, const char *name,
 	if (ctx->rc || !name)
 		return 1;
 	ctx->key_seen = true;
+	if (ctx->sec != CONFIG_SEC_NONE && config_key_again(ctx, name))
+		return 1;
 
 	switch (ctx->sec) {
 	case CONFIG_SEC_NONE:

@@ -112,6 +112,12 @@ printf '[port %s]\nmtu = lots\n' "$(ifname z)" >>"$CONF"
 expect_ctl_error "reload of a broken config" reload >/dev/null
 assert_eq "$(names)" "$(want "$PA" "$PB" "$PC" "$PD" "$PE")" "ports after a refused reload"
 cp "$T/good.conf" "$CONF"
+# Nor one with a key given twice: not the last value taken.
+sed -i 's/^weight = 250$/&\nweight = 700/' "$CONF"
+expect_ctl_error "reload of a config with a key given twice" reload >/dev/null
+assert_contains "$(<"$T/ctl.err")" "duplicate key 'weight' in [tenant gold]" "reload with a key given twice"
+assert_eq "$(tenant_field gold weight)" 250 "gold's weight after a refused reload"
+cp "$T/good.conf" "$CONF"
 
 # SIGHUP does the same: PE's section removed.
 write_conf 10.75.0.33/24 250

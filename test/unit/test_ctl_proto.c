@@ -676,6 +676,36 @@ static void test_config_bad(void)
 		CU_ASSERT_EQUAL(c.tenants[0].spec.weight, 5);
 		config_free(&c);
 	}
+	/* A key given twice in a section is refused, not the last one
+	 * taken: its aliases too, and [daemon] keys across sections. */
+	config_err("[port p]\nmtu = 9000\ntenant = t\nmtu = 1500\n",
+		   "t.ini:4: duplicate key 'mtu' in [port p] (first on line 2)");
+	config_err("[port p]\nnetns-pid = 3\nnetns_pid = 4\n",
+		   "t.ini:3: duplicate key 'netns_pid' in [port p] (first on line 2)");
+	config_err("[tenant t]\nrate = 1M\nrate_bps = 2M\n",
+		   "t.ini:3: duplicate key 'rate_bps' in [tenant t] (first on line 2)");
+	config_err("[endpoint e]\naddress = 10.0.0.2/24\ngateway = 10.0.0.1\n"
+		   "gateway = 10.0.0.3\n",
+		   "t.ini:4: duplicate key 'gateway' in [endpoint e] (first on line 3)");
+	config_err("[daemon]\nworkers = 2\n[port p]\n[daemon]\nworkers = 4\n",
+		   "t.ini:5: duplicate key 'workers' in [daemon] (first on line 2)");
+	{
+		static const char ok[] =
+			"[port p]\nmtu = 9000\naddress = 10.0.0.1/24\n"
+			"address = 10.0.0.2/24\n[port q]\nmtu = 1500\n"
+			"[daemon]\nworkers = 2\n[daemon]\nsocket = /s\n";
+		struct config c;
+
+		/* A port's address adds one each time; the same key in
+		 * another section is that section's. */
+		CU_ASSERT_EQUAL(config_parse_buffer(&c, "t.ini", ok, strlen(ok),
+						    err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL_FATAL(c.nports, 2);
+		CU_ASSERT_EQUAL(c.ports[0].spec.naddrs, 2);
+		CU_ASSERT_EQUAL(c.ports[1].spec.mtu, 1500);
+		CU_ASSERT_EQUAL(c.daemon.workers, 2);
+		config_free(&c);
+	}
 	{
 		char line[400];
 
