@@ -268,6 +268,75 @@ static int proto_check_args(const struct proto_cmd_def *def,
 }
 
 /**
+ * proto_check_ints() - refuse integers json-c would clamp
+ * @buf:	a JSON text json-c has parsed
+ * @len:	its length
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * json-c (0.16) reads an integer above UINT64_MAX as UINT64_MAX and one
+ * below INT64_MIN as INT64_MIN, strict mode or not, and says nothing: a
+ * "rate_bps" of 10^20 became a cap of 2^64 - 1. Its objects do not keep
+ * the text, so the text is looked at: outside strings, a '-' or a digit
+ * starts a number, and an integer (no fraction, no exponent: those are
+ * doubles, refused where an integer is expected) must fit.
+ *
+ * Return: 0 or -EINVAL
+ */
+static int proto_check_ints(const char *buf, size_t len, char *err,
+			    size_t errlen)
+{
+	bool in_str = false;
+	size_t i, start;
+
+	for (i = 0; i < len; i++) {
+		uint64_t v = 0, max = UINT64_MAX;
+		bool over = false;
+
+		if (in_str) {
+			if (buf[i] == '\\')
+				i++;
+			else if (buf[i] == '"')
+				in_str = false;
+			continue;
+		}
+		if (buf[i] == '"') {
+			in_str = true;
+			continue;
+		}
+		if (buf[i] != '-' && (buf[i] < '0' || buf[i] > '9'))
+			continue;
+		start = i;
+		if (buf[i] == '-') {
+			max = (uint64_t)INT64_MAX + 1;
+			i++;
+		}
+		for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
+			unsigned d = (unsigned)(buf[i] - '0');
+
+			if (v > (max - d) / 10)
+				over = true;
+			else
+				v = v * 10 + d;
+		}
+		if (i < len && strchr(".eE", buf[i])) {
+			while (i < len && strchr("0123456789.eE+-", buf[i]))
+				i++;
+			over = false;
+		}
+		if (over) {
+			snprintf(err, errlen,
+				 "invalid JSON: integer %.*s%s out of range",
+				 (int)(i - start > 24 ? 24 : i - start),
+				 buf + start, i - start > 24 ? "..." : "");
+			return -EINVAL;
+		}
+		i--;
+	}
+	return 0;
+}
+
+/**
  * proto_parse_json() - parse one complete JSON text
  * @buf:	text, not necessarily NUL-terminated
  * @len:	its length
@@ -323,6 +392,7 @@ static int proto_parse_json(const char *buf, size_t len,
 			goto out;
 		}
 	}
+	rc = proto_check_ints(buf, len, err, errlen);
 out:
 	if (rc) {
 		json_object_put(*obj);

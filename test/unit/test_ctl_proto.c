@@ -129,6 +129,30 @@ static void test_proto_types(void)
 	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.list\",\"args\":[]}", &req), -EINVAL);
 	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"port.list\",\"extra\":1}", &req), -EINVAL);
 	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":3}", &req), -EINVAL);
+
+	/* json-c reads an integer beyond 64 bits as the nearest that fits:
+	 * refused, not a cap of 2^64 - 1. */
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"tenant.set\",\"args\":{\"name\":\"a\",\"rate_bps\":18446744073709551616}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "invalid JSON: integer 18446744073709551616 out of range");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"tenant.set\",\"args\":{\"name\":\"a\",\"weight\":1000000000000000000000000000000}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "invalid JSON: integer 100000000000000000000000... out of range");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":99999999999999999999,\"command\":\"stats\"}", &req), -EINVAL);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"tenant.set\",\"args\":{\"name\":\"a\",\"pid\":-9223372036854775809}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "invalid JSON: integer -9223372036854775809 out of range");
+	/* The largest integers are kept; digits in strings and in doubles
+	 * are not integers. */
+	CU_ASSERT_EQUAL_FATAL(parse_req("{\"version\":1,\"command\":\"tenant.set\",\"args\":{\"name\":\"a\\\"99999999999999999999\",\"rate_bps\":18446744073709551615}}", &req), 0);
+	{
+		uint64_t u;
+
+		CU_ASSERT_EQUAL(proto_arg_uint(&req, "rate_bps", &u), 0);
+		CU_ASSERT_EQUAL(u, UINT64_MAX);
+	}
+	proto_request_free(&req);
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"tenant.set\",\"args\":{\"name\":\"a\",\"pid\":-9223372036854775808}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "tenant.set: argument 'pid' must be a non-negative integer");
+	CU_ASSERT_EQUAL(parse_req("{\"version\":1,\"command\":\"tenant.set\",\"args\":{\"name\":\"a\",\"weight\":1e99999999999999999999}}", &req), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "tenant.set: argument 'weight' must be a non-negative integer");
 }
 
 static void test_proto_unknown_command(void)
