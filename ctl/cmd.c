@@ -1408,6 +1408,27 @@ int cmd_port_restore(struct cmd_ctx *c, const struct state_port *sp,
 }
 
 /**
+ * cmd_port_unmake() - delete the device of a port we do not have
+ * @c:		state
+ * @sp:		its record (the port is not in the table)
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0 (also if the device or its namespace is gone) or -errno
+ */
+static int cmd_port_unmake(struct cmd_ctx *c, const struct state_port *sp,
+			   char *err, size_t errlen)
+{
+	int rc = cmd_port_attach(c, sp, 0, err, errlen);
+
+	if (rc == -ENODEV || rc == -ESRCH)
+		rc = 0;
+	else if (!rc && !(rc = vnet_port_del(c->vnet, sp->spec.name)))
+		cmd_port_vanish(&sp->spec, sp->netns_dev, sp->netns_ino);
+	return rc;
+}
+
+/**
  * cmd_port_destroy() - destroy the device of a port we no longer have
  * @c:		state
  * @sp:		its record (the port is not in the table)
@@ -1422,14 +1443,34 @@ int cmd_port_restore(struct cmd_ctx *c, const struct state_port *sp,
 int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
 		     char *err, size_t errlen)
 {
-	int rc = cmd_port_attach(c, sp, 0, err, errlen);
+	int rc = cmd_port_unmake(c, sp, err, errlen);
 
-	if (rc == -ENODEV || rc == -ESRCH)
-		rc = 0;
-	else if (!rc && !(rc = vnet_port_del(c->vnet, sp->spec.name)))
-		cmd_port_vanish(&sp->spec, sp->netns_dev, sp->netns_ino);
 	if (!rc && c->state)
 		state_del_port(c->state, sp->spec.name);
+	return rc;
+}
+
+/**
+ * cmd_port_finish_del() - finish a port deletion a crash cut short
+ * @c:		state
+ * @sp:		its record, as renamed by cmd_port_unrecord()
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * vstackd died between renaming the record and deleting the device: the
+ * persistent TAP is left, with no record to claim it. It is found as any
+ * port's device is, by the record (name, kind, the namespace it was made
+ * in), so only a device that vstackd made goes.
+ *
+ * Return: 0 or -errno
+ */
+int cmd_port_finish_del(struct cmd_ctx *c, const struct state_port *sp,
+			char *err, size_t errlen)
+{
+	int rc = cmd_port_unmake(c, sp, err, errlen);
+
+	if (!rc && c->state)
+		state_port_deleted(c->state, sp->spec.name);
 	return rc;
 }
 
@@ -1462,8 +1503,8 @@ static void cmd_ports_check_gone(struct cmd_ctx *c)
 }
 
 /**
- * cmd_port_forget() - drop a deleted port from our table (its record is
- *		       already gone: cmd_port_unrecord())
+ * cmd_port_forget() - drop a deleted port from our table, and the record
+ *		       cmd_port_unrecord() set aside
  * @c:		state
  * @i:		its index in @c->ports
  */
@@ -1472,6 +1513,8 @@ static void cmd_port_forget(struct cmd_ctx *c, unsigned i)
 	char name[SPEC_IFNAME_MAX];
 
 	snprintf(name, sizeof(name), "%s", c->ports[i].spec.name);
+	if (c->state)
+		state_port_deleted(c->state, name);
 	free(c->ports[i].config);
 	memmove(&c->ports[i], &c->ports[i + 1],
 		(c->nports - i - 1) * sizeof(c->ports[0]));
@@ -1487,7 +1530,12 @@ static void cmd_port_forget(struct cmd_ctx *c, unsigned i)
  * @errlen:	size of @err
  *
  * First the record, then the device: a device cannot be brought back,
- * a record can (cmd_port_record()) if deleting the device fails.
+ * a record can (cmd_port_record()) if deleting the device fails. The
+ * record is set aside (state_port_deleting()), not removed, until the
+ * device is gone (cmd_port_forget()): were vstackd killed in between,
+ * the next start would find a device without a record, and no way to
+ * tell it from a user's; it finds the set-aside record instead, and
+ * finishes the deletion (cmd_port_finish_del()).
  *
  * Return: 0 or -errno (see cmd_state_rc())
  */
@@ -1498,7 +1546,7 @@ static int cmd_port_unrecord(struct cmd_ctx *c, unsigned i, char *err,
 	int rc;
 
 	if (!c->state ||
-	    !(rc = cmd_state_rc(c, state_del_port(c->state, name))))
+	    !(rc = cmd_state_rc(c, state_port_deleting(c->state, name))))
 		return 0;
 	snprintf(err, errlen,
 		 "port '%.64s' not deleted: cannot remove its record in %s: %s",

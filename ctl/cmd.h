@@ -179,6 +179,8 @@ int cmd_port_restore(struct cmd_ctx *c, const struct state_port *sp,
 		     char *err, size_t errlen);
 int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
 		     char *err, size_t errlen);
+int cmd_port_finish_del(struct cmd_ctx *c, const struct state_port *sp,
+			char *err, size_t errlen);
 int cmd_port_del(struct cmd_ctx *c, const char *name, char *err,
 		 size_t errlen);
 int cmd_port_index(const struct cmd_ctx *c, const char *name);

@@ -597,6 +597,8 @@ int state_endpoint_parse(struct json_object *o, struct state_endpoint *e,
  * names never start with '.' (parse.c), so the two cannot meet. */
 #define STATE_TMP_PREFIX "."
 #define STATE_TMP_SUFFIX ".json.tmp"
+/* A port being deleted: its record renamed (see state.h). */
+#define STATE_DEL_SUFFIX ".json.del"
 
 /**
  * state_is_tmp() - is @file a temporary file of state_write()?
@@ -696,6 +698,7 @@ out:
 int state_put_port(struct state *s, const struct state_port *p)
 {
 	struct json_object *o = state_port_json(&p->spec);
+	int rc;
 
 	if (o && p->netns_ino) {
 		json_object_object_add(o, "netns_dev",
@@ -703,7 +706,12 @@ int state_put_port(struct state *s, const struct state_port *p)
 		json_object_object_add(o, "netns_ino",
 				       json_object_new_uint64(p->netns_ino));
 	}
-	return state_write(s, STATE_PORTS, p->spec.name, o, p->config);
+	rc = state_write(s, STATE_PORTS, p->spec.name, o, p->config);
+	/* The port stays after all (its device could not be deleted), or
+	 * is a new one of the name: no deletion to finish. */
+	if (!rc)
+		state_port_deleted(s, p->spec.name);
+	return rc;
 }
 
 /**
@@ -761,6 +769,54 @@ static int state_del(struct state *s, enum state_kind kind, const char *name)
 int state_del_port(struct state *s, const char *name)
 {
 	return state_del(s, STATE_PORTS, name);
+}
+
+/**
+ * state_port_deleting() - mark a port's record as being deleted
+ * @s:		state
+ * @name:	port name
+ *
+ * The record is renamed, not rewritten: it keeps what the next start
+ * needs to find the device (its namespace), and a rename needs no room on
+ * a full disk, where deleting a port should still work.
+ *
+ * Return: 0 (also if there was no record) or -errno (logged)
+ */
+int state_port_deleting(struct state *s, const char *name)
+{
+	char file[64], del[72];
+
+	snprintf(file, sizeof(file), "%s.json", name);
+	snprintf(del, sizeof(del), "%s" STATE_DEL_SUFFIX, name);
+	if (renameat(s->kindfd[STATE_PORTS], file, s->kindfd[STATE_PORTS],
+		     del) < 0 && errno != ENOENT) {
+		log_err("state: cannot rename %s/ports/%s: %s", s->dir, file,
+			strerror(errno));
+		return -errno;
+	}
+	s->dirty = true;
+	return 0;
+}
+
+/**
+ * state_port_deleted() - a port's deletion is complete: forget its record
+ * @s:		state
+ * @name:	port name
+ *
+ * Return: 0 (also if there was none) or -errno (logged)
+ */
+int state_port_deleted(struct state *s, const char *name)
+{
+	char del[72];
+
+	snprintf(del, sizeof(del), "%s" STATE_DEL_SUFFIX, name);
+	if (unlinkat(s->kindfd[STATE_PORTS], del, 0) < 0 && errno != ENOENT) {
+		log_err("state: cannot remove %s/ports/%s: %s", s->dir, del,
+			strerror(errno));
+		return -errno;
+	}
+	s->dirty = true;
+	return 0;
 }
 
 int state_del_endpoint(struct state *s, const char *name)
@@ -937,7 +993,8 @@ static int state_add_record(enum state_kind kind, struct json_object *o,
  * Return: 0 or -errno
  */
 static int state_load_kind(struct state *s, enum state_kind kind,
-			   struct state_snapshot *snap)
+			   struct state_snapshot *snap,
+			   struct state_snapshot *deleting)
 {
 	int fd = dup(s->kindfd[kind]);
 	struct dirent *de;
@@ -951,7 +1008,8 @@ static int state_load_kind(struct state *s, enum state_kind kind,
 	}
 	rewinddir(d);
 	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
+		size_t len = strlen(de->d_name), sfx = 5;
+		struct state_snapshot *to = snap;
 		struct json_object *o;
 		char name[64];
 		int rc = 0;
@@ -964,16 +1022,23 @@ static int state_load_kind(struct state *s, enum state_kind kind,
 		/* Anything else named *.json is read, whatever its first
 		 * character: a record the setters would refuse (".t1") is
 		 * reported below, never dropped without a word. */
-		if (len <= 5 || len - 5 >= sizeof(name) ||
-		    strcmp(de->d_name + len - 5, ".json"))
+		if (deleting && len > strlen(STATE_DEL_SUFFIX) &&
+		    !strcmp(de->d_name + len - strlen(STATE_DEL_SUFFIX),
+			    STATE_DEL_SUFFIX)) {
+			sfx = strlen(STATE_DEL_SUFFIX);
+			to = deleting;
+		} else if (len <= 5 || strcmp(de->d_name + len - 5, ".json")) {
 			continue;
-		memcpy(name, de->d_name, len - 5);
-		name[len - 5] = '\0';
+		}
+		if (len - sfx >= sizeof(name))
+			continue;
+		memcpy(name, de->d_name, len - sfx);
+		name[len - sfx] = '\0';
 		if (!(o = state_read(s->kindfd[kind], de->d_name, err,
 				     sizeof(err))))
 			rc = -EINVAL;
 		else
-			rc = state_add_record(kind, o, name, snap, err,
+			rc = state_add_record(kind, o, name, to, err,
 					      sizeof(err));
 		json_object_put(o);
 		if (rc)
@@ -1014,17 +1079,39 @@ static int state_endpoint_cmp(const void *a, const void *b)
 int state_load(struct state *s, struct state_snapshot *snap, char *err,
 	       size_t errlen)
 {
-	unsigned k;
+	struct state_snapshot deleting;
+	unsigned k, i, j;
 	int rc;
 
 	memset(snap, 0, sizeof(*snap));
+	memset(&deleting, 0, sizeof(deleting));
 	for (k = 0; k < STATE_KINDS; k++) {
-		if ((rc = state_load_kind(s, (enum state_kind)k, snap))) {
+		if ((rc = state_load_kind(s, (enum state_kind)k, snap,
+					  k == STATE_PORTS ? &deleting
+							   : NULL))) {
 			snprintf(err, errlen, "cannot read %s/%s: %s", s->dir,
 				 state_kinds[k], strerror(-rc));
+			state_snapshot_free(&deleting);
 			state_snapshot_free(snap);
 			return rc;
 		}
+	}
+	/* A record beside a deletion's is newer (state_put_port() did not
+	 * get to remove the old one): the port is the record's. */
+	snap->deleting = deleting.ports;
+	for (i = 0; i < deleting.nports; i++) {
+		struct state_port *d = &deleting.ports[i];
+
+		for (j = 0; j < snap->nports; j++) {
+			if (!strcmp(snap->ports[j].spec.name, d->spec.name))
+				break;
+		}
+		if (j < snap->nports) {
+			state_port_deleted(s, d->spec.name);
+			free(d->config);
+			continue;
+		}
+		snap->deleting[snap->ndeleting++] = *d;
 	}
 	/* In name order, not the directory's: the same every start. */
 	if (snap->ntenants)
@@ -1051,6 +1138,9 @@ void state_snapshot_free(struct state_snapshot *snap)
 		free(snap->tenants[i].config);
 	for (i = 0; i < snap->nports; i++)
 		free(snap->ports[i].config);
+	for (i = 0; i < snap->ndeleting; i++)
+		free(snap->deleting[i].config);
+	free(snap->deleting);
 	for (i = 0; i < snap->nendpoints; i++)
 		free(snap->endpoints[i].config);
 	free(snap->tenants);

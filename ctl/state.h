@@ -9,6 +9,12 @@
  * over it), so a change costs the same with 10 or 4,000 ports, and a crash
  * at any instant leaves either the old or the new record, never half.
  *
+ * Deleting a port renames its record to ports/NAME.json.del before the
+ * device goes, and removes that file after: a crash in between leaves a
+ * device no record would claim, and the next start, finding the renamed
+ * record, finishes the deletion (reconcile.c). state_put_port() removes
+ * a stale NAME.json.del, and a NAME.json beside one wins.
+ *
  * A record remembers where its object came from: a [tenant]/[port]/[endpoint]
  * section
  * of the config file (then it also keeps that section, canonically, as
@@ -75,12 +81,17 @@ struct state_endpoint {
 /**
  * struct state_snapshot - every record of a state directory, each kind in
  *			   name order
+ * @deleting:	ports whose deletion was cut short (NAME.json.del): their
+ *		devices may still be there, and are to go
+ * @ndeleting:	number of @deleting
  */
 struct state_snapshot {
 	struct state_tenant *tenants;
 	unsigned ntenants;
 	struct state_port *ports;
 	unsigned nports;
+	struct state_port *deleting;
+	unsigned ndeleting;
 	struct state_endpoint *endpoints;
 	unsigned nendpoints;
 };
@@ -97,6 +108,8 @@ int state_put_port(struct state *s, const struct state_port *p);
 int state_put_tenant(struct state *s, const struct state_tenant *t);
 int state_put_endpoint(struct state *s, const struct state_endpoint *e);
 int state_del_port(struct state *s, const char *name);
+int state_port_deleting(struct state *s, const char *name);
+int state_port_deleted(struct state *s, const char *name);
 int state_del_endpoint(struct state *s, const char *name);
 int state_del_tenant(struct state *s, const char *name);
 int state_sync(struct state *s);

@@ -443,6 +443,67 @@ static void test_dot_names(void)
 	state_close(s);
 }
 
+/*
+ * A port's deletion sets its record aside (NAME.json.del) until the
+ * device is gone: a crash in between must leave what the next start
+ * needs to find the device, not nothing.
+ */
+static void test_port_deleting(void)
+{
+	struct state_snapshot snap;
+	struct state_port p = { 0 };
+	char err[256], path[PATH_MAX];
+	struct state *s;
+
+	snprintf(path, sizeof(path), "%s/deleting", test_dir);
+	CU_ASSERT_FATAL(!state_open(&s, path, err, sizeof(err)));
+	test_port(&p.spec, "gone0");
+	p.netns_dev = 4;
+	p.netns_ino = 4026532000ULL;
+	CU_ASSERT(!state_put_port(s, &p));
+	test_port(&p.spec, "kept0");
+	CU_ASSERT(!state_put_port(s, &p));
+
+	/* Set aside, as when vstackd is killed before the device goes. */
+	CU_ASSERT(!state_port_deleting(s, "gone0"));
+	CU_ASSERT(!test_exists("deleting/ports/gone0.json"));
+	CU_ASSERT(test_exists("deleting/ports/gone0.json.del"));
+	CU_ASSERT(!state_port_deleting(s, "none0"));
+	CU_ASSERT_FATAL(!state_load(s, &snap, err, sizeof(err)));
+	CU_ASSERT_EQUAL_FATAL(snap.nports, 1);
+	CU_ASSERT_STRING_EQUAL(snap.ports[0].spec.name, "kept0");
+	CU_ASSERT_EQUAL_FATAL(snap.ndeleting, 1);
+	CU_ASSERT_STRING_EQUAL(snap.deleting[0].spec.name, "gone0");
+	CU_ASSERT_STRING_EQUAL(snap.deleting[0].spec.netns, "ns-1");
+	CU_ASSERT_EQUAL(snap.deleting[0].netns_ino, 4026532000ULL);
+	state_snapshot_free(&snap);
+
+	/* Done: nothing left. */
+	CU_ASSERT(!state_port_deleted(s, "gone0"));
+	CU_ASSERT(!test_exists("deleting/ports/gone0.json.del"));
+	CU_ASSERT_FATAL(!state_load(s, &snap, err, sizeof(err)));
+	CU_ASSERT_EQUAL(snap.nports, 1);
+	CU_ASSERT_EQUAL(snap.ndeleting, 0);
+	state_snapshot_free(&snap);
+
+	/* A port that stays after all (or a new one of the name) gets a
+	 * record, which puts an end to the deletion. */
+	CU_ASSERT(!state_port_deleting(s, "kept0"));
+	CU_ASSERT(!state_put_port(s, &p));
+	CU_ASSERT(!test_exists("deleting/ports/kept0.json.del"));
+	/* A record beside a set-aside one wins, and the other goes. */
+	CU_ASSERT(!state_port_deleting(s, "kept0"));
+	CU_ASSERT(!state_put_port(s, &p));
+	test_write_file("deleting/ports/kept0.json.del",
+			"{ \"version\": 1, \"origin\": \"vstackctl\", \"name\": \"kept0\" }");
+	CU_ASSERT_FATAL(!state_load(s, &snap, err, sizeof(err)));
+	CU_ASSERT_EQUAL(snap.nports, 1);
+	CU_ASSERT_EQUAL(snap.ndeleting, 0);
+	CU_ASSERT(!test_exists("deleting/ports/kept0.json.del"));
+	state_snapshot_free(&snap);
+	state_close(s);
+}
+
 static int test_init(void)
 {
 	snprintf(test_dir, sizeof(test_dir), "/tmp/vstack-state.XXXXXX");
@@ -467,6 +528,7 @@ int main(void)
 		{ "fingerprints", test_fingerprint },
 		{ "open errors", test_open_errors },
 		{ "no name starts with a dot", test_dot_names },
+		{ "a port being deleted", test_port_deleting },
 	};
 
 	return cunit_run("state", tests, sizeof(tests) / sizeof(tests[0]),

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# crash_port_del - vstackd killed in the middle of 'port del', between
+# setting the port's state record aside and deleting its device (gdb stops
+# it in vnet_port_del() and kills it there): the next start finds the
+# set-aside record and deletes the device that no record claims any more,
+# in a namespace and in vstackd's own, and leaves everything else alone
+# (a port that stays, a TAP device that is not vstackd's).
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+require_cmd gdb
+
+A=$(mk_ns a)
+B=$(mk_ns b)
+PA=$(ifname a)
+PB=$(ifname b)
+PR=$(ifname r)
+PU=$(ifname u)
+
+start_vstackd --workers 1
+vctl port add "$PA" --netns "$A" --address 10.79.0.1/24
+vctl port add "$PB" --netns "$B" --address 10.79.0.2/24
+vctl port add "$PR"
+ip tuntap add dev "$PU" mode tap || skip "cannot create a TAP device"
+ping_ok "$A" 10.79.0.2 || fail "no ping before the crashes"
+
+stopped() { grep -q "Breakpoint 1," "$T/gdb.out"; }
+armed() { grep -q "^Breakpoint 1 at" "$T/gdb.out"; }
+
+# crash_in_del PORT - 'port del PORT', with vstackd killed once the
+# port's record is set aside and before its device is deleted.
+crash_in_del() {
+	local port=$1 gdb_pid
+	gdb -q -batch -p "$VSTACKD_PID" -ex 'break vnet_port_del' \
+		-ex 'continue' -ex 'kill' >"$T/gdb.out" 2>&1 </dev/null &
+	gdb_pid=$!
+	wait_until 60 armed || fail "gdb did not attach: $(cat "$T/gdb.out")"
+	vctl port del "$port" >/dev/null 2>&1 &
+	wait_until 30 stopped || fail "port del did not reach vnet_port_del: $(cat "$T/gdb.out")"
+	wait "$gdb_pid" || true
+	kill9_vstackd
+	[[ ! -f $VSTACK_STATE/ports/$port.json ]] ||
+		fail "$port's record was still in place when vstackd was killed"
+}
+
+crash_in_del "$PA"
+link_exists "$A" "$PA" || fail "$PA's device went before the crash; nothing to test"
+start_vstackd --workers 1
+! link_exists "$A" "$PA" || fail "$PA's device outlived its deletion and a restart"
+grep -q "port $PA: its deletion was cut short by a stop; finished" "$VSTACKD_LOG" ||
+	fail "no word of finishing $PA's deletion: $(cat "$VSTACKD_LOG")"
+assert_eq "$(port_names | sort | tr '\n' ' ')" "$(printf '%s\n' "$PB" "$PR" | sort | tr '\n' ' ')" \
+	"ports after a crash in port del"
+assert_port_in_ns "$B" "$PB" 10.79.0.2/24
+
+# In vstackd's own namespace, where the name is taken for a new port.
+crash_in_del "$PR"
+link_exists "$PR" || fail "$PR's device went before the crash; nothing to test"
+start_vstackd --workers 1
+! link_exists "$PR" || fail "$PR's device outlived its deletion and a restart"
+assert_eq "$(port_names | tr '\n' ' ')" "$PB " "ports after a crash in port del of $PR"
+link_exists "$PU" || fail "a TAP device vstackd did not make ($PU) was deleted"
+[[ -z $(find "$VSTACK_STATE/ports" -name '*.del') ]] ||
+	fail "set-aside records left: $(ls "$VSTACK_STATE/ports")"
+vctl port add "$PR"
+vctl port add "$PA" --netns "$A" --address 10.79.0.1/24
+ping_ok "$A" 10.79.0.2 || fail "no ping through $PA made anew"
+ip link del "$PU"
+stop_vstackd
