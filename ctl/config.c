@@ -168,8 +168,19 @@ static int config_onoff(const char *key, const char *val, bool *out,
 int config_daemon_set(struct config_daemon *d, const char *key,
 		      const char *val, char *err, size_t errlen)
 {
+	const char *given = key;
+	char name[CONFIG_KEY_LEN];
 	uint64_t v;
+	size_t i;
 	int rc;
+
+	/* '_' and '-' are the same in key names, as for the other
+	 * sections (spec.c): log_level is log-level. */
+	for (i = 0; key[i] && i + 1 < sizeof(name); i++)
+		name[i] = key[i] == '_' ? '-' : key[i];
+	name[i] = '\0';
+	if (!key[i])
+		key = name;
 
 	if (!strcmp(key, "workers")) {
 		if ((rc = config_uint(key, val, 1, CONFIG_MAX_CPUS, &v, err,
@@ -281,7 +292,7 @@ int config_daemon_set(struct config_daemon *d, const char *key,
 			return rc;
 		d->set |= CONFIG_ONE_HOP;
 	} else {
-		snprintf(err, errlen, "unknown daemon key '%s'", key);
+		snprintf(err, errlen, "unknown daemon key '%s'", given);
 		return -ENOENT;
 	}
 	return 0;

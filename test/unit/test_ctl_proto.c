@@ -713,6 +713,26 @@ static void test_config_bad(void)
 		   "t.ini:4: duplicate key 'gateway' in [endpoint e] (first on line 3)");
 	config_err("[daemon]\nworkers = 2\n[port p]\n[daemon]\nworkers = 4\n",
 		   "t.ini:5: duplicate key 'workers' in [daemon] (first on line 2)");
+	config_err("[daemon]\nlog-level = info\nlog_level = debug\n",
+		   "t.ini:3: duplicate key 'log_level' in [daemon] (first on line 2)");
+	config_err("[daemon]\nfdb_aging = 0\n",
+		   "t.ini:2: fdb-aging 0 out of range (1..2000000)");
+	{
+		static const char ok[] =
+			"[daemon]\nlog_level = debug\nfdb_aging = 30\n"
+			"busy_poll = 5\none_hop = off\n";
+		struct config c;
+
+		/* '_' and '-' are the same in [daemon] keys too, as
+		 * vstackd.conf(5) says of every key. */
+		CU_ASSERT_EQUAL(config_parse_buffer(&c, "t.ini", ok, strlen(ok),
+						    err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(c.daemon.log_level, LOG_LEVEL_DEBUG);
+		CU_ASSERT_EQUAL(c.daemon.fdb_aging_s, 30);
+		CU_ASSERT_EQUAL(c.daemon.busy_poll_us, 5);
+		CU_ASSERT_TRUE(c.daemon.set & CONFIG_ONE_HOP);
+		config_free(&c);
+	}
 	{
 		static const char ok[] =
 			"[port p]\nmtu = 9000\naddress = 10.0.0.1/24\n"
