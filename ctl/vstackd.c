@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,6 +327,52 @@ static void vstackd_args(int argc, char **argv, struct config_daemon *cli,
 }
 
 /**
+ * vstackd_check_cpus() - are the CPUs of --cpus ones we may run on?
+ * @d:		merged settings
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * A worker pins itself to its CPU and goes on where it is if that fails,
+ * so --cpus 7 on a host with four CPUs (or outside a cpuset or taskset)
+ * started, logged "worker 0 on CPU 7" and pinned nothing.
+ *
+ * Return: 0 or -EINVAL
+ */
+static int vstackd_check_cpus(const struct config_daemon *d, char *err,
+			      size_t errlen)
+{
+	char avail[128] = "";
+	size_t off = 0;
+	cpu_set_t set;
+	unsigned i;
+	int c, first;
+
+	if (!(d->set & CONFIG_CPUS) || sched_getaffinity(0, sizeof(set), &set))
+		return 0;
+	for (i = 0; i < d->ncpus; i++) {
+		if (d->cpus[i] < CPU_SETSIZE && CPU_ISSET(d->cpus[i], &set))
+			continue;
+		/* The CPUs we may use, as ranges: "0-3,8-11". */
+		for (c = 0; c < CPU_SETSIZE && off < sizeof(avail); c++) {
+			if (!CPU_ISSET(c, &set))
+				continue;
+			for (first = c; c + 1 < CPU_SETSIZE &&
+					CPU_ISSET(c + 1, &set); c++)
+				;
+			off += (size_t)snprintf(avail + off,
+						sizeof(avail) - off,
+						first == c ? "%s%d" : "%s%d-%d",
+						off ? "," : "", first, c);
+		}
+		snprintf(err, errlen,
+			 "invalid cpus: CPU %d is not available to vstackd (it may run on %s)",
+			 d->cpus[i], avail);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
  * vstackd_vnet_config() - the switch's configuration from our settings
  * @d:		merged settings
  * @vc:		result
@@ -451,6 +498,11 @@ int main(int argc, char **argv)
 		snprintf(d.state, sizeof(d.state), "%s", STATE_DIR_DEFAULT);
 	if (d.set & CONFIG_LOG_LEVEL)
 		log_set_level(d.log_level);
+	if (vstackd_check_cpus(&d, err, sizeof(err))) {
+		fprintf(stderr, "vstackd: %s\n", err);
+		config_free(&cfg);
+		return 2;
+	}
 	vstackd_vnet_config(&d, &vc);
 	vc.thread_setup = caps_drop_all;
 

@@ -108,6 +108,15 @@ daemon_alive || fail "first daemon no longer answers after a second one tried to
 assert_eq "$(port_names)" "$PA" "port list after the second daemon's attempt"
 assert_port_in_ns "$A" "$PA" 10.71.0.1/24
 
+# --cpus naming a CPU it may not run on (CPU 1 outside taskset -c 0): one
+# line and exit 2, not a worker said to be pinned where it cannot be.
+rc=0
+run_to 20 taskset -c 0 "$VSTACKD" --foreground --socket "$T/cpus.sock" --state "$T/cpus-state" \
+	--cpus 0,1 >"$T/cpus.out" 2>"$T/cpus.err" </dev/null || rc=$?
+((rc == 2)) || fail "vstackd --cpus 0,1 under taskset -c 0: exit $rc, not 2: $(cat "$T/cpus.err")"
+assert_eq "$(cat "$T/cpus.out" "$T/cpus.err")" \
+	"vstackd: invalid cpus: CPU 1 is not available to vstackd (it may run on 0)" "vstackd --cpus 0,1 under taskset -c 0"
+
 # Bad requests: one line on stderr, non-zero exit, daemon up and unchanged.
 expect_ctl_error "del of an unknown port" port del "$(ifname nope)"
 expect_ctl_error "duplicate port add" port add "$PA" --netns "$A"
