@@ -1145,6 +1145,44 @@ static void cmd_port_vanish(const struct spec_port *spec, uint64_t dev,
 }
 
 /**
+ * cmd_port_can_replace() - could a port be made anew as @p says?
+ * @c:		state
+ * @p:		the port's new description (same name as the running one)
+ * @err:	message on failure
+ * @errlen:	size of @err
+ *
+ * A changed port is deleted and added again (its device must be made
+ * anew). What would make the add fail for sure, and can be known first,
+ * is checked before the delete: its keys together, its tenant and its
+ * namespace. A typo in a section's netns then leaves the running port
+ * as it is, instead of deleting it and failing to make the new one.
+ *
+ * Return: 0 or -errno
+ */
+int cmd_port_can_replace(struct cmd_ctx *c, const struct spec_port *p,
+			 char *err, size_t errlen)
+{
+	uint64_t dev, ino;
+	char desc[300];
+	int rc, fd;
+
+	if ((rc = spec_port_check(p, err, errlen)))
+		return rc;
+	if (!tenant_find(c->tenants, p->tenant)) {
+		snprintf(err, errlen,
+			 "tenant '%s' not found (add it first: vstackctl tenant add %s)",
+			 p->tenant, p->tenant);
+		return -ENOENT;
+	}
+	if ((rc = cmd_port_netns(p, &fd, &dev, &ino, desc, sizeof(desc), err,
+				 errlen)))
+		return rc;
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/**
  * cmd_port_add() - add a port: TAP through vnet, then netlink set-up
  * @c:		state
  * @p:		the port

@@ -173,6 +173,8 @@ int cmd_tenant_restore_unbound(struct cmd_ctx *c, const struct spec_tenant *t,
 const char *cmd_tenant_config(const struct cmd_ctx *c, const char *name);
 int cmd_tenant_origin(struct cmd_ctx *c, const char *name,
 		      const char *config);
+int cmd_port_can_replace(struct cmd_ctx *c, const struct spec_port *p,
+			 char *err, size_t errlen);
 int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
 		 const char *config, char *err, size_t errlen);
 int cmd_port_restore(struct cmd_ctx *c, const struct state_port *sp,

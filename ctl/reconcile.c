@@ -671,7 +671,13 @@ static void reconcile_reload_ports(struct cmd_ctx *c, const struct config *cfg,
 			free(fp);
 			continue;
 		}
-		if (at >= 0 && cmd_port_del(c, p->name, why, sizeof(why))) {
+		if (at >= 0 && cmd_port_can_replace(c, p, why, sizeof(why))) {
+			snprintf(msg, sizeof(msg),
+				 "%s:%u: port %s: %s (the port is kept as it was)",
+				 cfg->file, cfg->ports[i].line, p->name, why);
+			reconcile_fail(n, err, errlen, msg);
+		} else if (at >= 0 &&
+			   cmd_port_del(c, p->name, why, sizeof(why))) {
 			snprintf(msg, sizeof(msg), "%s:%u: port %s: %s",
 				 cfg->file, cfg->ports[i].line, p->name, why);
 			reconcile_fail(n, err, errlen, msg);

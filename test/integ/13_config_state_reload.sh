@@ -118,6 +118,17 @@ expect_ctl_error "reload of a config with a key given twice" reload >/dev/null
 assert_contains "$(<"$T/ctl.err")" "duplicate key 'weight' in [tenant gold]" "reload with a key given twice"
 assert_eq "$(tenant_field gold weight)" 250 "gold's weight after a refused reload"
 cp "$T/good.conf" "$CONF"
+# A changed port whose new section cannot be made (no such namespace):
+# the running port stays as it was, device, address and all.
+IDX_C=$(ifindex "$C" "$PC")
+sed -i "s/^netns = $C\$/netns = ${P}nowhere/" "$CONF"
+expect_ctl_error "reload of a port moved to a missing namespace" reload >/dev/null
+assert_eq "$(names)" "$(want "$PA" "$PB" "$PC" "$PD" "$PE")" "ports after a reload that could not move $PC"
+assert_contains "$(<"$T/ctl.err")" "network namespace '${P}nowhere' not found (the port is kept as it was)" \
+	"reload of a port moved to a missing namespace"
+assert_port_in_ns "$C" "$PC" 10.75.0.33/24
+assert_eq "$(ifindex "$C" "$PC")" "$IDX_C" "$PC is the same device after the refused change"
+cp "$T/good.conf" "$CONF"
 
 # SIGHUP does the same: PE's section removed.
 write_conf 10.75.0.33/24 250
