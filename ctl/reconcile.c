@@ -759,6 +759,14 @@ static void reconcile_reload_endpoints(struct cmd_ctx *c,
 		if (at >= 0 && c->eps[at].config &&
 		    !strcmp(c->eps[at].config, fp)) {
 			n->unchanged++;
+		} else if (at >= 0 && !tenant_find(c->tenants, e->tenant)) {
+			/* As for a port (cmd_port_can_replace()): not
+			 * deleted for an add that must fail. */
+			snprintf(msg, sizeof(msg),
+				 "%s:%u: endpoint %s: tenant '%s' not found (the endpoint is kept as it was)",
+				 cfg->file, cfg->endpoints[i].line, e->name,
+				 e->tenant);
+			reconcile_fail(n, err, errlen, msg);
 		} else if ((at >= 0 && cmd_ep_del(c, e->name, why,
 						  sizeof(why))) ||
 			   cmd_ep_add(c, e, fp, why, sizeof(why))) {

@@ -154,6 +154,13 @@ printf '[port api]\n' >>"$CONF"
 expect_ctl_error "reload with a name given twice" reload
 grep -q "duplicate section \[endpoint api\]" "$T/ctl.err" || fail "reload: $(<"$T/ctl.err")"
 cp "$T/good.conf" "$CONF"
+# A changed endpoint whose tenant does not exist: kept as it runs.
+sed -i '/^\[endpoint api\]/,/^$/s/^tenant = gold$/tenant = golf/' "$CONF"
+expect_ctl_error "reload of an endpoint moved to a missing tenant" reload
+assert_eq "$(ep_field api tenant)" gold "api after a reload that could not change it"
+grep -q "endpoint api: tenant 'golf' not found (the endpoint is kept as it was)" "$T/ctl.err" ||
+	fail "reload: $(<"$T/ctl.err")"
+cp "$T/good.conf" "$CONF"
 
 # SIGHUP: db and api gone.
 write_conf 7000
