@@ -1183,6 +1183,61 @@ int cmd_port_can_replace(struct cmd_ctx *c, const struct spec_port *p,
 }
 
 /**
+ * struct cmd_port_adding - a port whose device is being made
+ * @c:		state
+ * @port:	the port, as it will be recorded
+ * @pending:	its set-aside record is written (state_put_port_pending())
+ */
+struct cmd_port_adding {
+	struct cmd_ctx *c;
+	const struct cmd_port *port;
+	bool pending;
+};
+
+/**
+ * cmd_port_pending() - record where a port's new device is, until the
+ *			port has its record
+ * @a:		the port being added
+ * @moved:	the device is in the port's namespace (else in ours)
+ *
+ * Before the device is made, it is recorded as in vstackd's namespace,
+ * where it is made and where no device of its name was; once it has moved
+ * (netlink_link_setup() says so), as in the port's. Not as in the port's
+ * from the start: a device of the name found there after a crash before
+ * the move would be someone else's. vstackd killed in between leaves the
+ * record, and the next start deletes the device (cmd_port_finish_del()).
+ *
+ * Return: 0 or -errno
+ */
+static int cmd_port_pending(struct cmd_port_adding *a, bool moved)
+{
+	struct state_port sp = { .spec = a->port->spec,
+				 .config = a->port->config };
+	int rc;
+
+	if (moved) {
+		sp.netns_dev = a->port->netns_dev;
+		sp.netns_ino = a->port->netns_ino;
+	} else {
+		sp.spec.netns[0] = '\0';
+		sp.spec.netns_pid = 0;
+	}
+	rc = state_put_port_pending(a->c->state, &sp);
+	a->pending |= !rc;
+	return rc;
+}
+
+/* netlink_link_setup()'s word that the device moved */
+static void cmd_port_moved(void *ctx)
+{
+	struct cmd_port_adding *a = ctx;
+
+	if (a->pending && cmd_port_pending(a, true))
+		log_warn("port %s: a crash before its record is written would leave its device",
+			 a->port->spec.name);
+}
+
+/**
  * cmd_port_add() - add a port: TAP through vnet, then netlink set-up
  * @c:		state
  * @p:		the port
@@ -1200,6 +1255,7 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
 {
 	struct vnet_port_spec vs = { 0 };
 	struct netlink_setup ns = { 0 };
+	struct cmd_port_adding adding = { .c = c, .port = NULL };
 	const struct tenant *tn;
 	struct cmd_port port;
 	struct portsec sec;
@@ -1261,6 +1317,16 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
 				 desc, sizeof(desc), err, errlen)))
 		goto out;
 
+	/* Not while restoring: the port's record is there already. */
+	adding.port = &port;
+	if (c->state && !c->restoring && (rc = cmd_port_pending(&adding,
+								false))) {
+		snprintf(err, errlen,
+			 "port '%s' not added: cannot write its record in %s: %s",
+			 p->name, state_dir(c->state), strerror(-rc));
+		goto out;
+	}
+
 	vs.name = p->name;
 	vs.network = p->network;
 	vs.tenant = tn->id;
@@ -1287,6 +1353,8 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
 	ns.netns_desc = desc;
 	ns.addrs = p->addrs;
 	ns.naddrs = p->naddrs;
+	ns.moved = cmd_port_moved;
+	ns.moved_ctx = &adding;
 	if ((rc = netlink_link_setup(&ns, err, errlen)))
 		goto out;
 
@@ -1309,7 +1377,10 @@ out:
 				strerror(-drc));
 		else
 			cmd_port_vanish(p, port.netns_dev, port.netns_ino);
+		added = drc != 0; /* the next start deletes what is left */
 	}
+	if (rc && !added && adding.pending)
+		state_port_deleted(c->state, p->name);
 	if (rc)
 		free(port.config);
 	if (fd >= 0)
@@ -1491,14 +1562,16 @@ int cmd_port_destroy(struct cmd_ctx *c, const struct state_port *sp,
 /**
  * cmd_port_finish_del() - finish a port deletion a crash cut short
  * @c:		state
- * @sp:		its record, as renamed by cmd_port_unrecord()
+ * @sp:		its record, as renamed by cmd_port_unrecord() or written by
+ *		cmd_port_pending()
  * @err:	message on failure
  * @errlen:	size of @err
  *
- * vstackd died between renaming the record and deleting the device: the
- * persistent TAP is left, with no record to claim it. It is found as any
- * port's device is, by the record (name, kind, the namespace it was made
- * in), so only a device that vstackd made goes.
+ * vstackd died between renaming the record and deleting the device, or
+ * between making a device and recording its port: the persistent TAP is
+ * left, with no record to claim it. It is found as any port's device is,
+ * by the record (name, kind, the namespace it was made in or moved to),
+ * so only a device that vstackd made goes.
  *
  * Return: 0 or -errno
  */

@@ -428,6 +428,8 @@ int netlink_link_setup(const struct netlink_setup *s, char *err,
 		}
 		rtnl_link_put(chg);
 		chg = NULL;
+		if (s->moved)
+			s->moved(s->moved_ctx);
 		if ((rc = netlink_socket(s->netns_fd, &sk_ns, err, errlen)))
 			goto out;
 		where = sk_ns;

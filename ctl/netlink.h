@@ -24,6 +24,8 @@
  * @netns_desc:	the namespace as the user named it, for messages
  * @addrs:	addresses to add once it is up
  * @naddrs:	number of @addrs
+ * @moved:	called once it has moved to @netns_fd, or NULL
+ * @moved_ctx:	argument of @moved
  */
 struct netlink_setup {
 	const char *ifname;
@@ -34,6 +36,8 @@ struct netlink_setup {
 	const char *netns_desc;
 	const struct parse_cidr *addrs;
 	unsigned naddrs;
+	void (*moved)(void *ctx);
+	void *moved_ctx;
 };
 
 int netlink_init(char *err, size_t errlen);

@@ -597,7 +597,7 @@ int state_endpoint_parse(struct json_object *o, struct state_endpoint *e,
  * names never start with '.' (parse.c), so the two cannot meet. */
 #define STATE_TMP_PREFIX "."
 #define STATE_TMP_SUFFIX ".json.tmp"
-/* A port being deleted: its record renamed (see state.h). */
+/* A port being deleted (its record renamed) or added (see state.h). */
 #define STATE_DEL_SUFFIX ".json.del"
 
 /**
@@ -620,13 +620,15 @@ static bool state_is_tmp(const char *file)
  * @s:		state
  * @kind:	enum state_kind
  * @name:	object name (checked by the spec setters: no '/')
+ * @suffix:	".json", or STATE_DEL_SUFFIX for a port's set-aside record
  * @o:		record (consumed)
  * @config:	canonical config section, or NULL
  *
  * Return: 0 or -errno
  */
 static int state_write(struct state *s, enum state_kind kind, const char *name,
-		       struct json_object *o, const char *config)
+		       const char *suffix, struct json_object *o,
+		       const char *config)
 {
 	char file[64], tmp[72];
 	const char *text;
@@ -645,7 +647,7 @@ static int state_write(struct state *s, enum state_kind kind, const char *name,
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_SPACED);
 	len = strlen(text);
-	snprintf(file, sizeof(file), "%s.json", name);
+	snprintf(file, sizeof(file), "%s%s", name, suffix);
 	snprintf(tmp, sizeof(tmp), STATE_TMP_PREFIX "%s" STATE_TMP_SUFFIX,
 		 name);
 	fd = openat(s->kindfd[kind], tmp,
@@ -669,8 +671,10 @@ static int state_write(struct state *s, enum state_kind kind, const char *name,
 		rc = -EIO;
 	/* The data before the name: a rename can reach the disk before the
 	 * file's blocks do (ext4 without auto_da_alloc, xfs), and a crash
-	 * then leaves an empty record where the old one was. */
-	if (!rc && fsync(fd) < 0)
+	 * then leaves an empty record where the old one was. Not for a
+	 * set-aside record: it matters while its device exists, and a
+	 * crash of the host takes the device with it. */
+	if (!rc && strcmp(suffix, STATE_DEL_SUFFIX) && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && !rc)
 		rc = -errno;
@@ -689,6 +693,25 @@ out:
 }
 
 /**
+ * state_port_record() - a port's record as JSON, without the meta keys
+ * @p:		record
+ *
+ * Return: new object (NULL when out of memory)
+ */
+static struct json_object *state_port_record(const struct state_port *p)
+{
+	struct json_object *o = state_port_json(&p->spec);
+
+	if (o && p->netns_ino) {
+		json_object_object_add(o, "netns_dev",
+				       json_object_new_uint64(p->netns_dev));
+		json_object_object_add(o, "netns_ino",
+				       json_object_new_uint64(p->netns_ino));
+	}
+	return o;
+}
+
+/**
  * state_put_port() - record a port (replacing its record)
  * @s:		state
  * @p:		record
@@ -697,16 +720,10 @@ out:
  */
 int state_put_port(struct state *s, const struct state_port *p)
 {
-	struct json_object *o = state_port_json(&p->spec);
 	int rc;
 
-	if (o && p->netns_ino) {
-		json_object_object_add(o, "netns_dev",
-				       json_object_new_uint64(p->netns_dev));
-		json_object_object_add(o, "netns_ino",
-				       json_object_new_uint64(p->netns_ino));
-	}
-	rc = state_write(s, STATE_PORTS, p->spec.name, o, p->config);
+	rc = state_write(s, STATE_PORTS, p->spec.name, ".json",
+			 state_port_record(p), p->config);
 	/* The port stays after all (its device could not be deleted), or
 	 * is a new one of the name: no deletion to finish. */
 	if (!rc)
@@ -728,7 +745,8 @@ int state_put_tenant(struct state *s, const struct state_tenant *t)
 	if (o && t->cgroup_weight)
 		json_object_object_add(o, "cgroup_weight",
 				       json_object_new_int64(t->cgroup_weight));
-	return state_write(s, STATE_TENANTS, t->spec.name, o, t->config);
+	return state_write(s, STATE_TENANTS, t->spec.name, ".json", o,
+			   t->config);
 }
 
 /**
@@ -740,7 +758,7 @@ int state_put_tenant(struct state *s, const struct state_tenant *t)
  */
 int state_put_endpoint(struct state *s, const struct state_endpoint *e)
 {
-	return state_write(s, STATE_ENDPOINTS, e->spec.name,
+	return state_write(s, STATE_ENDPOINTS, e->spec.name, ".json",
 			   state_endpoint_json(&e->spec), e->config);
 }
 
@@ -769,6 +787,24 @@ static int state_del(struct state *s, enum state_kind kind, const char *name)
 int state_del_port(struct state *s, const char *name)
 {
 	return state_del(s, STATE_PORTS, name);
+}
+
+/**
+ * state_put_port_pending() - record a device being made for a port
+ * @s:		state
+ * @p:		the port as its device is at this point (where it is)
+ *
+ * Written as a set-aside record (NAME.json.del) before the device is
+ * made: vstackd killed before the port has its record leaves this one,
+ * and the next start deletes the device, as for a deletion cut short.
+ * state_put_port() ends it.
+ *
+ * Return: 0 or -errno (logged)
+ */
+int state_put_port_pending(struct state *s, const struct state_port *p)
+{
+	return state_write(s, STATE_PORTS, p->spec.name, STATE_DEL_SUFFIX,
+			   state_port_record(p), p->config);
 }
 
 /**

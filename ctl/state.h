@@ -12,8 +12,11 @@
  * Deleting a port renames its record to ports/NAME.json.del before the
  * device goes, and removes that file after: a crash in between leaves a
  * device no record would claim, and the next start, finding the renamed
- * record, finishes the deletion (reconcile.c). state_put_port() removes
- * a stale NAME.json.del, and a NAME.json beside one wins.
+ * record, finishes the deletion (reconcile.c). Adding one writes such a
+ * record before the device is made (state_put_port_pending()), so a
+ * crash before the port has its record does not leave a device either.
+ * state_put_port() removes a stale NAME.json.del, and a NAME.json beside
+ * one wins.
  *
  * A record remembers where its object came from: a [tenant]/[port]/[endpoint]
  * section
@@ -108,6 +111,7 @@ int state_put_port(struct state *s, const struct state_port *p);
 int state_put_tenant(struct state *s, const struct state_tenant *t);
 int state_put_endpoint(struct state *s, const struct state_endpoint *e);
 int state_del_port(struct state *s, const char *name);
+int state_put_port_pending(struct state *s, const struct state_port *p);
 int state_port_deleting(struct state *s, const char *name);
 int state_port_deleted(struct state *s, const char *name);
 int state_del_endpoint(struct state *s, const char *name);

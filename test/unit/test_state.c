@@ -501,6 +501,21 @@ static void test_port_deleting(void)
 	CU_ASSERT_EQUAL(snap.ndeleting, 0);
 	CU_ASSERT(!test_exists("deleting/ports/kept0.json.del"));
 	state_snapshot_free(&snap);
+
+	/* A port being added: its device is recorded as set aside until
+	 * the port has its record. */
+	test_port(&p.spec, "new0");
+	CU_ASSERT(!state_put_port_pending(s, &p));
+	CU_ASSERT(test_exists("deleting/ports/new0.json.del"));
+	CU_ASSERT(!test_exists("deleting/ports/new0.json"));
+	CU_ASSERT_FATAL(!state_load(s, &snap, err, sizeof(err)));
+	CU_ASSERT_EQUAL(snap.nports, 1);
+	CU_ASSERT_EQUAL_FATAL(snap.ndeleting, 1);
+	CU_ASSERT_STRING_EQUAL(snap.deleting[0].spec.name, "new0");
+	state_snapshot_free(&snap);
+	CU_ASSERT(!state_put_port(s, &p));
+	CU_ASSERT(!test_exists("deleting/ports/new0.json.del"));
+	CU_ASSERT(test_exists("deleting/ports/new0.json"));
 	state_close(s);
 }
 
