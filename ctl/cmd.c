@@ -1317,10 +1317,11 @@ int cmd_port_add(struct cmd_ctx *c, const struct spec_port *p,
 				 desc, sizeof(desc), err, errlen)))
 		goto out;
 
-	/* Not while restoring: the port's record is there already. */
+	/* Also while restoring: a new section's port has no record yet
+	 * (and one being made again has, which wins at the next start). */
 	adding.port = &port;
-	if (c->state && !c->restoring && (rc = cmd_port_pending(&adding,
-								false))) {
+	if (c->state &&
+	    (rc = cmd_state_rc(c, cmd_port_pending(&adding, false)))) {
 		snprintf(err, errlen,
 			 "port '%s' not added: cannot write its record in %s: %s",
 			 p->name, state_dir(c->state), strerror(-rc));

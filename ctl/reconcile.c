@@ -23,8 +23,9 @@
  *     destroyed, its record removed (but a tenant that sections of C or
  *     vstackctl records of S still use is kept, as vstackctl's, as on
  *     reload);
- *   - a port whose deletion was cut short (its record set aside, state.h):
- *     its device, if still there, is deleted, and the record with it;
+ *   - a port whose deletion or addition was cut short (its record set
+ *     aside, state.h): its device, if still there, is deleted, and the
+ *     record with it;
  *   - a vstackctl record of S: restored (a port by reattaching its TAP, or
  *     creating it again if the device is gone, e.g. after a reboot). A port
  *     whose namespace is gone is forgotten with a warning: the device died
@@ -322,19 +323,19 @@ static int reconcile_start_ports(struct cmd_ctx *c, const struct config *cfg,
 	unsigned i;
 	int rc;
 
-	/* Deletions a crash cut short, first: a section or record of the
-	 * same name may want the device's name. */
+	/* Deletions and additions a crash cut short, first: a section or
+	 * record of the same name may want the device's name. */
 	for (i = 0; i < snap->ndeleting; i++) {
 		const struct state_port *rec = &snap->deleting[i];
 
 		rc = cmd_port_finish_del(c, rec, why, sizeof(why));
 		if (rc) {
 			snprintf(msg, sizeof(msg),
-				 "port %s: its deletion was cut short, and its device cannot be removed: %s",
+				 "port %s: vstackd stopped while adding or deleting it, and its device cannot be removed: %s",
 				 rec->spec.name, why);
 			reconcile_skip(n, msg);
 		} else {
-			log_info("port %s: its deletion was cut short by a stop; finished",
+			log_info("port %s: vstackd stopped while adding or deleting it; its device is deleted",
 				 rec->spec.name);
 		}
 	}

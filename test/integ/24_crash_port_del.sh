@@ -56,7 +56,7 @@ crash_in_del "$PA"
 link_exists "$A" "$PA" || fail "$PA's device went before the crash; nothing to test"
 start_vstackd --workers 1
 ! link_exists "$A" "$PA" || fail "$PA's device outlived its deletion and a restart"
-grep -q "port $PA: its deletion was cut short by a stop; finished" "$VSTACKD_LOG" ||
+grep -q "port $PA: vstackd stopped while adding or deleting it; its device is deleted" "$VSTACKD_LOG" ||
 	fail "no word of finishing $PA's deletion: $(cat "$VSTACKD_LOG")"
 assert_eq "$(port_names | sort | tr '\n' ' ')" "$(printf '%s\n' "$PB" "$PR" | sort | tr '\n' ' ')" \
 	"ports after a crash in port del"
@@ -94,6 +94,22 @@ assert_eq "$(port_names | sort | tr '\n' ' ')" "$(printf '%s\n' "$PA" "$PB" "$PR
 	fail "set-aside records left: $(ls "$VSTACK_STATE/ports")"
 vctl port add "$PC" --netns "$C" --address 10.79.0.3/24
 ping_ok "$C" 10.79.0.2 || fail "no ping through $PC added after the crashes"
+
+# Killed while making the device of a new config section at start-up:
+# the next start deletes it and makes the port.
+PD=$(ifname d)
+printf '[daemon]\nworkers = 1\n\n[port %s]\naddress = 10.79.0.4/24\n' "$PD" >"$T/d.conf"
+stop_vstackd
+run_to 60 gdb -q -batch -ex 'break netlink_link_setup' -ex run -ex kill --args \
+	"$VSTACKD" --foreground --socket "$VSTACK_SOCK" --state "$VSTACK_STATE" \
+	--app-socket "$T/app.sock" --config "$T/d.conf" >"$T/gdb.out" 2>&1 </dev/null || true
+stopped || fail "start-up did not reach netlink_link_setup: $(cat "$T/gdb.out")"
+link_exists "$PD" || fail "no device $PD at the crash; nothing to test"
+start_vstackd --config "$T/d.conf"
+assert_eq "$(port_names | sort | tr '\n' ' ')" "$(printf '%s\n' "$PA" "$PB" "$PC" "$PD" "$PR" | sort | tr '\n' ' ')" \
+	"ports after a crash in start-up"
+grep -q "port $PD: vstackd stopped while adding or deleting it; its device is deleted" "$VSTACKD_LOG" ||
+	fail "$PD's leftover device not deleted: $(cat "$VSTACKD_LOG")"
 link_exists "$PU" || fail "a TAP device vstackd did not make ($PU) was deleted"
 ip link del "$PU"
 stop_vstackd
