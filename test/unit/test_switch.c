@@ -113,10 +113,39 @@ static int packet_socket(const char *ifname, bool vnet)
 	return s;
 }
 
+/**
+ * port_up() - add a port, bring it up without IPv6, open a socket on it
+ * @v:		switch
+ * @ps:		the port's spec; its name is set to @name
+ * @name:	filled with "vs<tag><pid><c>" (16 bytes)
+ * @tag:	the test's letter
+ * @c:		the port's letter
+ *
+ * Return: a packet socket on the port, vnet header on, or -1 (said why)
+ */
+static int port_up(struct vnet *v, struct vnet_port_spec *ps, char *name,
+		   char tag, char c)
+{
+	char err[256], path[128];
+
+	snprintf(name, 16, "vs%c%d%c", tag, (int)getpid(), c);
+	ps->name = name;
+	if (vnet_port_add(v, ps, err, sizeof(err))) {
+		fprintf(stderr, "port add %s: %s\n", name, err);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 name);
+	sysctl_write(path, "1");
+	if (link_up(name))
+		return -1;
+	return packet_socket(name, true);
+}
+
 static int suite_init(void)
 {
 	struct vnet_config c;
-	char err[256], path[128];
+	char err[256];
 	unsigned i;
 
 	vnet_config_default(&c);
@@ -131,18 +160,7 @@ static int suite_init(void)
 					     .network = nets[i],
 					     .offload = offl[i] };
 
-		snprintf(names[i], sizeof(names[i]), "vsu%d%c", (int)getpid(),
-			 'a' + i);
-		if (vnet_port_add(sw, &ps, err, sizeof(err))) {
-			fprintf(stderr, "port add: %s\n", err);
-			return 1;
-		}
-		snprintf(path, sizeof(path),
-			 "/proc/sys/net/ipv6/conf/%s/disable_ipv6", names[i]);
-		sysctl_write(path, "1");
-		if (link_up(names[i]))
-			return 1;
-		psock[i] = packet_socket(names[i], true);
+		psock[i] = port_up(sw, &ps, names[i], 'u', (char)('a' + i));
 		if (psock[i] < 0)
 			return 1;
 	}
@@ -624,7 +642,7 @@ static void test_tenant_buffer_cap(void)
 	struct vnet_port_info pi;
 	struct vnet_config c;
 	struct vnet *v = NULL;
-	char nm[4][16], err[256], path[128];
+	char nm[4][16], err[256];
 	int s[4] = { -1, -1, -1, -1 };
 	uint64_t rx0;
 	uint8_t b[2048];
@@ -641,14 +659,7 @@ static void test_tenant_buffer_cap(void)
 					     .offload = true,
 					     .tenant = i < 3 ? 1 : 2 };
 
-		snprintf(nm[i], sizeof(nm[i]), "vsb%d%c", (int)getpid(),
-			 'a' + i);
-		CU_ASSERT_FATAL(vnet_port_add(v, &ps, err, sizeof(err)) == 0);
-		snprintf(path, sizeof(path),
-			 "/proc/sys/net/ipv6/conf/%s/disable_ipv6", nm[i]);
-		sysctl_write(path, "1");
-		CU_ASSERT_FATAL(link_up(nm[i]) == 0);
-		s[i] = packet_socket(nm[i], true);
+		s[i] = port_up(v, &ps, nm[i], 'b', (char)('a' + i));
 		CU_ASSERT_FATAL(s[i] >= 0);
 	}
 	usleep(100000);
@@ -725,7 +736,7 @@ static void test_fdb_port_limit(void)
 	struct vnet_port_info pi;
 	struct vnet_config c;
 	struct vnet *v = NULL;
-	char nm[3][16], err[256], path[128];
+	char nm[3][16], err[256];
 	int s[3] = { -1, -1, -1 };
 	uint8_t b[2048], src[6];
 	static uint8_t rb[70000];
@@ -742,14 +753,7 @@ static void test_fdb_port_limit(void)
 					     .offload = true,
 					     .fdb_max = i ? NULL : &four };
 
-		snprintf(nm[i], sizeof(nm[i]), "vsl%d%c", (int)getpid(),
-			 'a' + i);
-		CU_ASSERT_FATAL(vnet_port_add(v, &ps, err, sizeof(err)) == 0);
-		snprintf(path, sizeof(path),
-			 "/proc/sys/net/ipv6/conf/%s/disable_ipv6", nm[i]);
-		sysctl_write(path, "1");
-		CU_ASSERT_FATAL(link_up(nm[i]) == 0);
-		s[i] = packet_socket(nm[i], true);
+		s[i] = port_up(v, &ps, nm[i], 'l', (char)('a' + i));
 		CU_ASSERT_FATAL(s[i] >= 0);
 	}
 	usleep(100000);
