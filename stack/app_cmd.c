@@ -232,6 +232,19 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 		return false;
 	case VSAPP_OP_CONNECT:
 		if (s->type == VSAPP_SOCK_DGRAM) {
+			/* As Linux (inet_autobind()): connecting an unbound
+			 * socket gives it its ephemeral port now, so that
+			 * getsockname() tells the port its datagrams will
+			 * come from. */
+			if (s->udp < 0 && c->addr) {
+				r = s->reuseaddr ? udp_bind_shared(&ep->ni, 0)
+						 : udp_bind(&ep->ni, 0);
+				if (r < 0) {
+					*res = r;
+					return true;
+				}
+				app_sock_udp_own(a, c->sock, r);
+			}
 			s->raddr = c->addr;
 			s->rport = c->port;
 			if (s->udp >= 0)
