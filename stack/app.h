@@ -120,6 +120,7 @@ struct app_sock {
 	uint32_t snd_tail, snd_head, rcv_head, rcv_tail;
 	uint32_t events;
 	int err;
+	bool err_taken; /* TCP's error was read (SO_ERROR): not raised again */
 	uint64_t connect_tag;
 	uint32_t pos;
 };

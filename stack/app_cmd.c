@@ -358,10 +358,16 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			*res = s->reuseaddr;
 			break;
 		case VSAPP_OPT_ERROR:
+			/* As Linux (sock_error()): reading the error clears
+			 * it, and with it POLLERR. TCP keeps its own, which
+			 * must not come back at the next sync. */
+			app_sock_sync(a, c->sock);
 			*res = s->err;
+			if (s->err && s->ec && s->ec->tcp.err)
+				s->err_taken = true;
 			s->err = 0;
-			atomic_store_explicit(&app_sock_shm(a, c->sock)->err, 0,
-					      memory_order_release);
+			s->events &= ~(uint32_t)VSAPP_EV_ERR;
+			app_sock_sync(a, c->sock);
 			break;
 		case VSAPP_OPT_SNDBUF:
 			*res = (int32_t)s->ssize;

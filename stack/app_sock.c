@@ -155,7 +155,7 @@ void app_sock_sync(struct app_ctx *a, uint32_t i)
 		goto publish;
 	c = &s->ec->tcp;
 	s->state = (uint8_t)app_sock_state_of(c->state);
-	if (c->err) {
+	if (c->err && !s->err_taken) {
 		s->events |= VSAPP_EV_ERR;
 		if (!s->err)
 			s->err = -c->err;

@@ -1355,13 +1355,16 @@ VS_API int vs_getsockopt(struct vs_ctx *ctx, int s, int opt, int *value)
 				   0, NULL);
 	if (ret < 0)
 		return vs_sock_fail(ret);
-	if (opt == VS_OPT_ERROR && !ret) {
-		/* A failed non-blocking connect is reported here too. */
+	if (opt == VS_OPT_ERROR) {
+		/* A failed non-blocking connect is reported here too, and
+		 * once: it is the error vstackd just cleared, or it is
+		 * reported instead. */
 		pthread_mutex_lock(&ctx->lock);
 		local = atomic_load(&ls->connect_res);
 		if (local < 0) {
 			atomic_store(&ls->connect_res, 0);
-			ret = -local;
+			if (!ret)
+				ret = -local;
 		}
 		pthread_mutex_unlock(&ctx->lock);
 	}

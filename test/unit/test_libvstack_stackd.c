@@ -443,6 +443,10 @@ static void test_nonblock(void)
 	CU_ASSERT(vs_poll(cb, &p, 1, 3000) == 1 && (p.revents & VS_POLLERR));
 	CU_ASSERT(vs_getsockopt(cb, c2, VS_OPT_ERROR, &v) == 0 &&
 		  v == ECONNREFUSED);
+	/* read once: cleared, and POLLERR with it (as Linux) */
+	CU_ASSERT(vs_getsockopt(cb, c2, VS_OPT_ERROR, &v) == 0 && v == 0);
+	p = (struct vs_pollfd){ .sock = c2, .events = VS_POLLIN };
+	CU_ASSERT(vs_poll(cb, &p, 1, 0) == 1 && !(p.revents & VS_POLLERR));
 
 	/* The peer closes: end of stream */
 	CU_ASSERT(vs_close(cb, c) == 0);
