@@ -212,9 +212,15 @@ static void icmp_frag_needed(struct netif *ni, const struct wire_icmp *m,
 	mtu = wire_h16(m->un.frag.mtu);
 	if (!mtu)
 		mtu = icmp_plateau(qtot);
-	/* RFC 1191 section 4: never below 68; a "new" MTU that would have
-	 * carried the datagram, or that is not below our own, is bogus. */
-	if (mtu < NETIF_MTU_MIN || mtu >= ni->cfg.mtu || mtu >= qtot)
+	/* RFC 1191 section 4: never below 68. Above that, no lower than
+	 * NETIF_PMTU_MIN (as Linux, __ip_rt_update_pmtu()). A "new" MTU that
+	 * would have carried the datagram, or that is not below our own, is
+	 * bogus. */
+	if (mtu < NETIF_MTU_MIN)
+		goto bad;
+	if (mtu < NETIF_PMTU_MIN)
+		mtu = NETIF_PMTU_MIN;
+	if (mtu >= ni->cfg.mtu || mtu >= qtot)
 		goto bad;
 	ni->icmp.stats[ICMP_STAT_RX_FRAG_NEEDED]++;
 	if (ni->ops->pmtu)

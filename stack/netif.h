@@ -59,6 +59,11 @@
 #define NETIF_MTU_MIN	  68
 #define NETIF_MTU_DEFAULT 1500
 
+/* Smallest path MTU an ICMP "fragmentation needed" may set, as Linux's
+ * net.ipv4.route.min_pmtu: a forged message with a tiny MTU must not make
+ * every later segment to that destination a few dozen bytes. */
+#define NETIF_PMTU_MIN 552
+
 /* How often netif_timer() wants to run. */
 #define NETIF_TICK_MS 100
 

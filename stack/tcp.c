@@ -834,7 +834,8 @@ void tcp_set_keepalive(struct tcp_conn *c, bool on, uint64_t now_ms)
  *
  * RFC 5927 4.1: the quoted sequence number must be one in flight, else
  * the message is ignored (it may be forged). The send MSS shrinks to fit
- * (RFC 1191 6.4; never below TCP_MIN_MSS bytes of payload) and
+ * (RFC 1191 6.4), for a path MTU of TCP_PMTU_MIN at least (as Linux's
+ * min_pmtu: a forged message must not shrink segments to a few bytes), and
  * what is in flight is sent again at the new size; this is not
  * congestion, so cwnd stays (RFC 1191 6.5).
  *
@@ -847,6 +848,8 @@ int tcp_pmtu(struct tcp_conn *c, uint32_t seq, uint32_t mtu, uint64_t now_ms)
 	if (!tcp_synchronized(c) || c->state == TCP_TIME_WAIT ||
 	    !seq_in(seq, c->snd_una, c->snd_max) || mtu < 68)
 		return -EINVAL;
+	if (mtu < TCP_PMTU_MIN)
+		mtu = TCP_PMTU_MIN;
 	mss = mtu - 40;
 	if (c->ts_on)
 		mss -= 12;

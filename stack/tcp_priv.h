@@ -13,6 +13,7 @@
 #define TCP_DUPTHRESH	    3		/* RFC 5681 3.2, RFC 6675 2 */
 #define TCP_DEFAULT_MSS	    536		/* RFC 9293 3.7.1 (IPv4) */
 #define TCP_MIN_MSS	    48		/* payload floor, whatever we are told */
+#define TCP_PMTU_MIN	    552		/* path MTU floor (NETIF_PMTU_MIN) */
 #define TCP_PERSIST_MIN_MS  200
 #define TCP_PERSIST_MAX_MS  60000
 #define TCP_ORPHAN_PROBES   8		/* zero window probes to a closed conn */

@@ -395,16 +395,21 @@ static void test_frag_needed(void)
 	CU_ASSERT_EQUAL(h.pmtu_n, 2);
 	CU_ASSERT_EQUAL(h.pmtu_mtu, 1492);
 	h_in(f, mk_frag_needed(f, 0, ip4(2), 1006, 28), 1);
-	CU_ASSERT_EQUAL(h.pmtu_mtu, 508);
+	CU_ASSERT_EQUAL(h.pmtu_mtu, 552); /* 508, raised to the floor */
+	/* below Linux's min_pmtu: raised to it */
+	h_in(f, mk_frag_needed(f, 68, ip4(2), 1500, 28), 1);
+	CU_ASSERT_EQUAL(h.pmtu_n, 4);
+	CU_ASSERT_EQUAL(h.pmtu_mtu, 552);
 	/* bogus ones */
 	h_in(f, mk_frag_needed(f, 67, ip4(2), 1500, 28), 1);   /* < 68 */
 	h_in(f, mk_frag_needed(f, 1500, ip4(2), 1500, 28), 1); /* >= ours */
 	h_in(f, mk_frag_needed(f, 1400, ip4(9), 1500, 28), 1); /* not ours */
 	h_in(f, mk_frag_needed(f, 1400, ip4(2), 1400, 28), 1); /* fits */
 	h_in(f, mk_frag_needed(f, 1400, ip4(2), 1500, 19), 1); /* short */
-	CU_ASSERT_EQUAL(h.pmtu_n, 3);
-	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX_FRAG_NEEDED], 3);
-	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX_FRAG_NEEDED_BAD], 5);
+	h_in(f, mk_frag_needed(f, 300, ip4(2), 552, 28), 1); /* 552 fits */
+	CU_ASSERT_EQUAL(h.pmtu_n, 4);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX_FRAG_NEEDED], 4);
+	CU_ASSERT_EQUAL(ni.icmp.stats[ICMP_STAT_RX_FRAG_NEEDED_BAD], 6);
 	CU_ASSERT_EQUAL(h.nout, 0); /* never an error about an error */
 	h_teardown();
 }

@@ -2500,6 +2500,10 @@ static void test_pmtu(void)
 	for (i = 0; i < nout; i++)
 		CU_ASSERT(out[i].seg.len <= 536);
 	CU_ASSERT_EQUAL(out[0].seg.seq, 101);
+	/* never below Linux's min_pmtu of 552: MSS 512, not 48 */
+	CU_ASSERT_EQUAL(tcp_pmtu(&conn, 1101, 68, now), 0);
+	CU_ASSERT_EQUAL(conn.mss, 512);
+	CU_ASSERT_EQUAL(tcp_pmtu(&conn, 1101, 100, now), -EINVAL);
 	st_abort_conn(&conn);
 	st_done(&conn, 1);
 }
