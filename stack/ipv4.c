@@ -43,11 +43,24 @@
  * destination, broadcast, or the gateway) and hands the datagram to ARP.
  * Fragmentation happens last, in ipv4_xmit(), once the MAC is known, so
  * that ARP queues one datagram rather than each of its fragments.
+ *
+ * Identification (RFC 791, RFC 6864): one counter for every destination
+ * made the IDs one global sequence, so that anyone could count what the
+ * endpoint sent to others (idle scans) and predict the ID of the next
+ * datagram to a third party (forged fragments spliced into it). As Linux
+ * (ip_idents, __ip_select_ident()), a keyed hash of the destination,
+ * source and protocol picks one of IPV4_IDENTS counters and an offset
+ * added to it, so destinations see unrelated sequences; a counter idle
+ * for a while leaps ahead by a random amount below the idle time in ms,
+ * so that destinations sharing a counter cannot count each other's
+ * datagrams exactly. A datagram's fragments share its ID; a GSO
+ * super-frame takes one ID per segment (the segmenter numbers them on).
  */
 
 #include <errno.h>
 #include <string.h>
 
+#include "mix.h"
 #include "netif_priv.h"
 
 static const char *const ipv4_stat_names[] = {
@@ -72,12 +85,70 @@ const char *ipv4_stat_name(enum ipv4_stat s)
 /**
  * ipv4_init() - empty state
  * @ip:		IPv4 state
- * @seed:	random seed for the first identification
+ * @seed:	random seed for the identifications
  */
 void ipv4_init(struct ipv4 *ip, uint64_t seed)
 {
 	memset(ip, 0, sizeof(*ip));
-	ip->next_id = (uint16_t)(seed >> 16 ^ seed >> 48);
+	ip->ident_key[0] = mix64(seed, 0x6970, 0, 0);
+	ip->ident_key[1] = mix64(seed, 0x6964, 0, 0);
+	ip->ident_rng = mix64(seed, 0x726e67, 0, 0) | 1;
+}
+
+/**
+ * ipv4_ident() - identifications for a datagram (theory of operation)
+ * @ip:		IPv4 state
+ * @saddr:	its source
+ * @daddr:	its destination
+ * @proto:	its protocol
+ * @segs:	IDs it takes (the segments of a GSO super-frame), at least 1
+ * @now_ms:	current time
+ *
+ * Return: the first ID; the other @segs - 1 follow it
+ */
+static uint16_t ipv4_ident(struct ipv4 *ip, be32_t saddr, be32_t daddr,
+			   uint8_t proto, uint32_t segs, uint64_t now_ms)
+{
+	uint64_t h = mix64((uint64_t)wire_h32(daddr) << 8 | proto,
+			   wire_h32(saddr), ip->ident_key[0], ip->ident_key[1]);
+	uint32_t b = (uint32_t)(h % IPV4_IDENTS);
+	uint32_t idle = (uint32_t)now_ms - ip->ident_ms[b];
+	uint16_t id;
+
+	if (idle) {
+		uint64_t x = ip->ident_rng;
+
+		/* xorshift64* */
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		ip->ident_rng = x;
+		ip->ident_ms[b] = (uint32_t)now_ms;
+		ip->idents[b] += (uint16_t)(((x * 0x2545f4914f6cdd1dull) >> 32) %
+					    idle);
+	}
+	id = (uint16_t)(ip->idents[b] + (h >> 48));
+	ip->idents[b] += (uint16_t)segs;
+	return id;
+}
+
+/**
+ * ipv4_gso_segs() - how many segments a GSO super-frame becomes
+ * @buf:	the buffer (virtio-net header first)
+ * @tot:	IPv4 total length
+ *
+ * Return: the count, 1 for a plain datagram
+ */
+static uint32_t ipv4_gso_segs(const uint8_t *buf, size_t tot)
+{
+	/* hdr_len counts from the Ethernet header, little-endian */
+	uint32_t hl = (uint32_t)(buf[2] | buf[3] << 8);
+	uint32_t gs = (uint32_t)(buf[4] | buf[5] << 8);
+	size_t frame = 14 + tot;
+
+	if (!buf[1] || !gs || frame <= hl)
+		return 1;
+	return (uint32_t)((frame - hl + gs - 1) / gs);
 }
 
 /**
@@ -508,7 +579,8 @@ int ipv4_output(struct netif *ni, uint8_t *buf, size_t l4_len, uint8_t proto,
 	h->ver_ihl = 0x45;
 	h->tos = 0;
 	h->tot_len = wire_be16((uint16_t)tot);
-	h->id = wire_be16(ni->ip.next_id++);
+	h->id = wire_be16(ipv4_ident(&ni->ip, ni->cfg.addr, daddr, proto,
+				     ipv4_gso_segs(buf, tot), now_ms));
 	h->frag_off = wire_be16(df ? WIRE_IP4_DF : 0);
 	h->ttl = IPV4_TTL;
 	h->proto = proto;

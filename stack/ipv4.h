@@ -19,6 +19,7 @@ struct netif;
 #define IPV4_REASS_FRAGS      64	   /* fragments per datagram */
 #define IPV4_REASS_BYTES      (256 * 1024) /* payload held, all datagrams */
 #define IPV4_REASS_TIMEOUT_MS 30000	   /* RFC 791 suggests 15 s or more */
+#define IPV4_IDENTS	      256	   /* identification counters */
 
 /**
  * struct ipv4_rx - a received datagram for us, as handed to upper layers
@@ -130,13 +131,20 @@ enum ipv4_stat {
  * struct ipv4 - per-endpoint IPv4 state
  * @reass:	datagrams being reassembled
  * @reass_bytes: payload bytes held in @reass
- * @next_id:	next identification for datagrams we send
+ * @idents:	identification counters; a keyed hash of the destination
+ *		picks one (ipv4_ident())
+ * @ident_ms:	when each counter was last used (low 32 bits of the time)
+ * @ident_key:	the hash's key, from the seed
+ * @ident_rng:	xorshift64* state for the leaps of idle counters
  * @stats:	counters, enum ipv4_stat
  */
 struct ipv4 {
 	struct ipv4_reass reass[IPV4_REASS_MAX];
 	uint32_t reass_bytes;
-	uint16_t next_id;
+	uint16_t idents[IPV4_IDENTS];
+	uint32_t ident_ms[IPV4_IDENTS];
+	uint64_t ident_key[2];
+	uint64_t ident_rng;
 	uint64_t stats[IPV4_STAT__COUNT];
 };
 

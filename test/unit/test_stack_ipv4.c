@@ -883,6 +883,73 @@ static void test_proto_hook(void)
 	h_teardown();
 }
 
+/**
+ * out_id() - send one byte to @dst and read the datagram's identification
+ * @s:		UDP socket
+ * @dst:	destination (learnt already)
+ * @now:	time
+ *
+ * Return: the ID
+ */
+static uint16_t out_id(int s, be32_t dst, uint64_t now)
+{
+	uint16_t id;
+
+	CU_ASSERT_EQUAL(udp_sendto(&ni, s, dst, 9000, "x", 1, now), 0);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	id = get16(out_ok_ip(0, PEER_MAC) + 4);
+	h_drain();
+	return id;
+}
+
+/**
+ * test_ident() - identifications: a sequence per destination, unrelated
+ * between destinations, one per GSO segment, a leap after idle
+ */
+static void test_ident(void)
+{
+	uint16_t a, b, prev;
+	unsigned i, seq = 0;
+	uint8_t *buf;
+	int s;
+
+	h_setup();
+	s = udp_bind(&ni, 4000);
+	for (i = 9; i < 30; i++)
+		h_learn(PEER_MAC, ip4((uint8_t)i), 0);
+	h_drain();
+	a = out_id(s, ip4(9), 1);
+	CU_ASSERT_EQUAL(out_id(s, ip4(9), 1), (uint16_t)(a + 1));
+	/* others do not continue (or reveal) 10.0.0.9's sequence */
+	prev = (uint16_t)(a + 1);
+	for (i = 10; i < 30; i++) {
+		b = out_id(s, ip4((uint8_t)i), 1);
+		seq += b == (uint16_t)(prev + 1);
+		prev = b;
+	}
+	CU_ASSERT(seq < 3);
+	CU_ASSERT_EQUAL(out_id(s, ip4(9), 1), (uint16_t)(a + 2));
+
+	/* a TSO super-frame of 4 segments (4000 bytes, gso_size 1000) */
+	buf = netif_alloc(&ni, NETIF_L4_OFF + 4020);
+	CU_ASSERT_FATAL(buf != NULL);
+	memset(buf, 0, NETIF_L4_OFF + 4020);
+	buf[1] = NETIF_VNET_GSO_TCPV4;
+	buf[2] = 14 + 20 + 20;
+	buf[4] = 1000 & 0xff, buf[5] = 1000 >> 8;
+	/* (UDP's protocol number: the protocol is hashed too) */
+	CU_ASSERT_EQUAL(ipv4_output(&ni, buf, 4020, 17, ip4(9), true, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(h.nout, 1);
+	CU_ASSERT_EQUAL(get16(h.out[0] + 26 + 4), (uint16_t)(a + 3));
+	h_drain();
+	CU_ASSERT_EQUAL(out_id(s, ip4(9), 1), (uint16_t)(a + 7));
+
+	/* idle for a second: a leap of less than 1000 */
+	b = out_id(s, ip4(9), 1001);
+	CU_ASSERT((uint16_t)(b - (a + 8)) < 1000);
+	h_teardown();
+}
+
 int main(void)
 {
 	static const struct cunit_test tests[] = {
@@ -901,6 +968,7 @@ int main(void)
 		{"fragment_odd_mtu", test_fragment_odd_mtu},
 		{"route", test_route},
 		{"proto_hook", test_proto_hook},
+		{"ident", test_ident},
 	};
 
 	return cunit_run("stack_ipv4", tests, sizeof(tests) / sizeof(tests[0]),
