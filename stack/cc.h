@@ -86,6 +86,7 @@ extern const struct cc_ops cc_cubic_ops;
 
 void cc_init(struct cc *c, const struct cc_ops *ops, uint32_t mss);
 uint32_t cc_initial_window(uint32_t mss);
+void cc_restart(struct cc *c, uint64_t idle_ms, uint32_t rto_ms);
 void cc_reno_slow_start(struct cc *c, uint32_t acked);
 double cc_cubic_cbrt(double x);
 

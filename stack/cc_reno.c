@@ -37,6 +37,37 @@ void cc_init(struct cc *c, const struct cc_ops *ops, uint32_t mss)
 }
 
 /**
+ * cc_restart() - the window after an idle period, for any algorithm
+ * @c:		state
+ * @idle_ms:	time since data was last sent, more than @rto_ms
+ * @rto_ms:	the retransmission timeout
+ *
+ * RFC 5681 4.1: after more than an RTO without sending, the ACK clock is
+ * gone and cwnd no longer tells what the path takes; a TCP SHOULD start
+ * again from no more than RW = min(IW, cwnd). As Linux
+ * (tcp_cwnd_restart(), RFC 2861): ssthresh keeps at least 3/4 of the old
+ * window, so that slow start climbs back to it quickly, and cwnd halves
+ * for each RTO of idleness, down to RW.
+ */
+void cc_restart(struct cc *c, uint64_t idle_ms, uint32_t rto_ms)
+{
+	uint32_t rw = cc_initial_window(c->mss), cwnd = c->cwnd;
+	uint32_t keep = cwnd / 2 + cwnd / 4;
+
+	if (rw > cwnd)
+		rw = cwnd;
+	if (c->ssthresh < keep)
+		c->ssthresh = keep;
+	if (!rto_ms)
+		rto_ms = 1;
+	while (idle_ms > rto_ms && cwnd > rw) {
+		cwnd >>= 1;
+		idle_ms -= rto_ms;
+	}
+	c->cwnd = cwnd > rw ? cwnd : rw;
+}
+
+/**
  * cc_reno_slow_start() - slow start growth (RFC 5681 3.1 eq. 2, RFC 3465)
  * @c:		state
  * @acked:	bytes newly acknowledged

@@ -217,6 +217,7 @@ struct tcp_conn {
 	uint32_t rtt_seq;
 	uint64_t rtt_start;
 	struct cc cc;
+	uint64_t snd_last_ms;	/* data last sent (0: never), RFC 5681 4.1 */
 	bool in_recovery;
 	bool rxt_first;		/* resend the first hole now (entry, partial ACK) */
 	bool rescue_done;	/* RFC 6675 rule 4 used in this recovery */

@@ -449,6 +449,8 @@ static uint32_t tcp_out_send_at(struct tcp_conn *c, uint32_t seq,
 		c->rtt_seq = seq;
 		c->rtt_start = now_ms;
 	}
+	if (len)
+		c->snd_last_ms = now_ms;
 	tcp_out_segment(c, seq, len, fl, now_ms);
 	return len + !!(fl & TCP_F_FIN);
 }
@@ -724,6 +726,14 @@ void tcp_output(struct tcp_conn *c, uint64_t now_ms)
 	if (can_data && c->in_recovery) {
 		tcp_out_recovery(c, false, now_ms);
 		goto persist;
+	}
+	/* RFC 5681 4.1: idle (nothing in flight) for longer than the RTO,
+	 * data to send: restart from a small window (cc_restart()) */
+	if (can_data && c->snd_last_ms && c->snd_una == c->snd_max &&
+	    SEQ_GT(c->snd_end, c->snd_nxt) &&
+	    now_ms - c->snd_last_ms > rto_get(&c->rto)) {
+		cc_restart(&c->cc, now_ms - c->snd_last_ms, rto_get(&c->rto));
+		c->snd_last_ms = now_ms;
 	}
 	for (guard = 0; can_data && guard < 4096; guard++) {
 		/* RFC 3042 limited transmit: each of the first two dupacks

@@ -2015,6 +2015,55 @@ static void test_cwnd_limited(void)
 }
 
 /**
+ * st_round() - send @len bytes of a full window, ACKed two segments at a
+ * time
+ * @d:		the bytes
+ * @len:	how many (a multiple of 2000)
+ *
+ * Return: segments sent at once
+ */
+static unsigned st_round(const uint8_t *d, uint32_t len)
+{
+	uint32_t una = conn.snd_una, i;
+	unsigned n;
+
+	nout = 0;
+	CU_ASSERT_EQUAL(tcp_send(&conn, d, len, now), len);
+	n = nout;
+	for (i = 2000; i <= len; i += 2000)
+		st_in(&conn, TCP_F_ACK, 501, una + i, 60000, NULL, 0);
+	CU_ASSERT_EQUAL(conn.snd_una, una + len);
+	return n;
+}
+
+/**
+ * test_idle_restart() - RFC 5681 4.1: after more than an RTO without
+ * sending, at most the initial window goes out
+ */
+static void test_idle_restart(void)
+{
+	static uint8_t d[16000];
+	uint32_t cwnd;
+
+	st_setup();
+	cfg.nodelay = true;
+	st_active(100, 500, 60000);
+	conn.cc.cwnd = 16000; /* a window grown to 16 segments */
+	CU_ASSERT_EQUAL(st_round(d, 16000), 16);
+	/* idle for less than the RTO: the window stays */
+	now += 50;
+	CU_ASSERT_EQUAL(st_round(d, 16000), 16);
+	cwnd = conn.cc.cwnd;
+	/* idle for many RTOs: back to the initial window; ssthresh keeps
+	 * 3/4 of the old one */
+	now += 10000;
+	CU_ASSERT_EQUAL(st_round(d, 16000), 10);
+	CU_ASSERT(conn.cc.ssthresh >= cwnd / 2 + cwnd / 4);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * test_sack_rescue() - RFC 6675 rule 4: the lost last segment is resent
  * once in recovery instead of waiting for the RTO
  */
@@ -2598,6 +2647,7 @@ int main(void)
 		{"data after close", test_data_after_close},
 		{"MSS", test_mss_clamp},
 		{"path MTU", test_pmtu},
+		{"restart after idle", test_idle_restart},
 		{"zero-copy send commit", test_send_commit},
 		{"zero-copy receive commit", test_recv_commit},
 		{"keepalive switched on and off", test_set_keepalive},
