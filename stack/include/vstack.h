@@ -107,6 +107,11 @@ struct vs_ctx;
 			    * next one's payload); get only, answered from
 			    * the shared counters without a round trip */
 
+/* Flags of vs_recvmsg() (the values of MSG_PEEK and MSG_TRUNC); in its
+ * *msg_flags, VS_MSG_TRUNC says that a datagram was longer than the room */
+#define VS_MSG_PEEK  0x02
+#define VS_MSG_TRUNC 0x20
+
 /* vs_poll() event bits (the values of POLLIN, POLLOUT, ...) */
 #define VS_POLLIN   0x001
 #define VS_POLLOUT  0x004
@@ -359,6 +364,26 @@ VS_API ssize_t vs_sendto(struct vs_ctx *ctx, int s, const void *buf, size_t len,
  */
 VS_API ssize_t vs_recvfrom(struct vs_ctx *ctx, int s, void *buf, size_t len,
 			   struct sockaddr_in *from);
+
+/**
+ * vs_recvmsg() - vs_recvfrom() with flags, telling a truncated datagram
+ * @ctx:	the context
+ * @s:		the socket
+ * @buf:	where to put the bytes
+ * @len:	room in @buf
+ * @from:	filled with the sender (stream: the peer), or NULL
+ * @flags:	0, VS_MSG_PEEK (as vs_peek(): never waits), VS_MSG_TRUNC
+ *		(datagram only: return the datagram's whole length, as
+ *		recv(2) with MSG_TRUNC does for UDP)
+ * @msg_flags:	set to VS_MSG_TRUNC when the datagram was longer than @len
+ *		(the rest is discarded), else 0; or NULL
+ *
+ * Return: bytes copied (with VS_MSG_TRUNC: the datagram's length), 0 at
+ * end of stream, or -1 with errno (as vs_recvfrom(); EINVAL for unknown
+ * flags, EOPNOTSUPP for VS_MSG_TRUNC on a stream)
+ */
+VS_API ssize_t vs_recvmsg(struct vs_ctx *ctx, int s, void *buf, size_t len,
+			  struct sockaddr_in *from, int flags, int *msg_flags);
 
 /**
  * vs_peek() - copy what vs_recv() would return, leaving it to read

@@ -723,13 +723,14 @@ static void vs_sock_from(struct sockaddr_in *from, const struct vsapp_dgram *h)
  * @buf:	where to put the payload
  * @len:	room
  * @from:	the sender, or NULL
+ * @whole:	set to the datagram's length
  *
  * Return: bytes copied, or -errno
  */
 static ssize_t vs_sock_dgram_recv(struct vs_ctx *ctx, int s,
 				  struct vs_lsock *ls, struct vsapp_sock *slot,
 				  void *buf, size_t len,
-				  struct sockaddr_in *from)
+				  struct sockaddr_in *from, uint32_t *whole)
 {
 	struct vs_sock_want w = {.s = s, .events = VS_POLLIN};
 	struct vsapp_dgram h;
@@ -754,6 +755,7 @@ static ssize_t vs_sock_dgram_recv(struct vs_ctx *ctx, int s,
 		}
 		if (!ret) {
 			vs_sock_from(from, &h);
+			*whole = h.len;
 			return h.len < len ? h.len : len;
 		}
 		if (ret == -EPROTO) {
@@ -1026,25 +1028,7 @@ VS_API ssize_t vs_recv(struct vs_ctx *ctx, int s, void *buf, size_t len)
 VS_API ssize_t vs_recvfrom(struct vs_ctx *ctx, int s, void *buf, size_t len,
 			   struct sockaddr_in *from)
 {
-	struct vsapp_sock *slot;
-	struct vs_lsock *ls;
-	ssize_t ret;
-
-	ret = vs_sock_get(ctx, s, &ls, &slot);
-	if (ret)
-		return vs_sock_fail((int)ret);
-	if (!buf && len)
-		return vs_sock_fail(-EFAULT);
-	if (ls->type == VSAPP_SOCK_DGRAM) {
-		ret = vs_sock_dgram_recv(ctx, s, ls, slot, buf, len, from);
-		return ret < 0 ? vs_sock_fail((int)ret) : ret;
-	}
-	ret = vs_sock_stream_recv(ctx, s, ls, slot, buf, len, NULL);
-	if (ret < 0)
-		return vs_sock_fail((int)ret);
-	if (from)
-		(void)vs_getpeername(ctx, s, from);
-	return ret;
+	return vs_recvmsg(ctx, s, buf, len, from, 0, NULL);
 }
 
 /**
@@ -1293,6 +1277,62 @@ static int vs_sock_nread(struct vs_lsock *ls, struct vsapp_sock *slot)
 }
 
 /**
+ * vs_recvmsg() - receive with flags: peek, a datagram's whole length
+ * @ctx:	the context
+ * @s:		the socket
+ * @buf:	where to put the bytes
+ * @len:	room
+ * @from:	the sender (stream: the peer), or NULL
+ * @flags:	VS_MSG_PEEK, VS_MSG_TRUNC
+ * @msg_flags:	VS_MSG_TRUNC if a datagram did not fit, or NULL
+ *
+ * Return: bytes read (VS_MSG_TRUNC: the datagram's length), or -1 with
+ * errno
+ */
+VS_API ssize_t vs_recvmsg(struct vs_ctx *ctx, int s, void *buf, size_t len,
+			  struct sockaddr_in *from, int flags, int *msg_flags)
+{
+	struct vsapp_sock *slot;
+	struct vs_lsock *ls;
+	uint32_t whole = 0;
+	ssize_t ret;
+
+	ret = vs_sock_get(ctx, s, &ls, &slot);
+	if (!ret && !buf && len)
+		ret = -EFAULT;
+	if (!ret && (flags & ~(VS_MSG_PEEK | VS_MSG_TRUNC)))
+		ret = -EINVAL;
+	if (!ret && (flags & VS_MSG_TRUNC) && ls->type != VSAPP_SOCK_DGRAM)
+		ret = -EOPNOTSUPP;
+	if (ret)
+		return vs_sock_fail((int)ret);
+	if (flags & VS_MSG_PEEK) {
+		ret = vs_sock_peek(ls, slot, buf, len, from, &whole);
+		if (ret == -EAGAIN) {
+			int alive = vs_ctx_alive(ctx);
+
+			ret = alive ? alive : -EAGAIN;
+		}
+	} else if (ls->type == VSAPP_SOCK_DGRAM) {
+		ret = vs_sock_dgram_recv(ctx, s, ls, slot, buf, len, from,
+					 &whole);
+	} else {
+		ret = vs_sock_stream_recv(ctx, s, ls, slot, buf, len, NULL);
+		if (ret >= 0 && from)
+			(void)vs_getpeername(ctx, s, from);
+	}
+	if (ret < 0)
+		return vs_sock_fail((int)ret);
+	if (ls->type != VSAPP_SOCK_DGRAM)
+		whole = 0; /* a stream's bytes are never cut off */
+	if (msg_flags)
+		*msg_flags = whole > len ? VS_MSG_TRUNC : 0;
+	if (flags & VS_MSG_TRUNC)
+		return whole;
+	return ret;
+}
+
+/**
  * vs_peek() - copy the next bytes or datagram, leaving them to read
  * @ctx:	the context
  * @s:		the socket
@@ -1305,22 +1345,7 @@ static int vs_sock_nread(struct vs_lsock *ls, struct vsapp_sock *slot)
 VS_API ssize_t vs_peek(struct vs_ctx *ctx, int s, void *buf, size_t len,
 		       struct sockaddr_in *from)
 {
-	struct vsapp_sock *slot;
-	struct vs_lsock *ls;
-	uint32_t whole;
-	ssize_t ret;
-
-	ret = vs_sock_get(ctx, s, &ls, &slot);
-	if (!ret && !buf && len)
-		ret = -EFAULT;
-	if (!ret)
-		ret = vs_sock_peek(ls, slot, buf, len, from, &whole);
-	if (ret == -EAGAIN) {
-		int alive = vs_ctx_alive(ctx);
-
-		ret = alive ? alive : -EAGAIN;
-	}
-	return ret < 0 ? vs_sock_fail((int)ret) : ret;
+	return vs_recvmsg(ctx, s, buf, len, from, VS_MSG_PEEK, NULL);
 }
 
 /**

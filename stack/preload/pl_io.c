@@ -21,31 +21,38 @@
  * @s:		the socket (the caller's reference)
  * @buf:	where to put the bytes
  * @len:	room
- * @flags:	MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL (others: EOPNOTSUPP)
+ * @flags:	MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL, MSG_TRUNC (datagram:
+ *		return its whole length, as Linux for UDP); others: EOPNOTSUPP
  * @from:	the sender, or NULL
+ * @trunc:	set to MSG_TRUNC when a datagram was longer than @len, else
+ *		0; or NULL
  *
  * Return: bytes, or -1 with errno
  */
 static ssize_t pl_recv(struct pl_sock *s, void *buf, size_t len, int flags,
-		       struct sockaddr_in *from)
+		       struct sockaddr_in *from, int *trunc)
 {
 	struct vs_ctx *ctx = pl_enter(s);
 	size_t got = 0;
+	int err, mf = 0;
 	ssize_t r;
-	int err;
 
 	if (!ctx)
 		return -1;
 	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_NOSIGNAL |
-		      MSG_CMSG_CLOEXEC))
+		      MSG_CMSG_CLOEXEC | MSG_TRUNC) ||
+	    ((flags & MSG_TRUNC) && s->type != SOCK_DGRAM))
 		return pl_fail(EOPNOTSUPP);
+	if (trunc)
+		*trunc = 0;
 	for (;;) {
-		if (flags & MSG_PEEK)
-			r = vs_peek(ctx, s->vs, buf, len, from);
-		else
-			r = vs_recvfrom(ctx, s->vs, (char *)buf + got,
-					len - got, from);
+		r = vs_recvmsg(ctx, s->vs, (char *)buf + got, len - got, from,
+			       (flags & MSG_PEEK ? VS_MSG_PEEK : 0) |
+				       (flags & MSG_TRUNC ? VS_MSG_TRUNC : 0),
+			       &mf);
 		err = errno;
+		if (r >= 0 && trunc && (mf & VS_MSG_TRUNC))
+			*trunc = MSG_TRUNC;
 		if (s->type == SOCK_DGRAM)
 			pl_notify_all();
 		if (r >= 0) {
@@ -202,7 +209,7 @@ PL_API ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 	if (!s)
 		return PL_REAL(recvfrom)(fd, buf, len, flags, addr, alen);
 	memset(&from, 0, sizeof(from));
-	r = pl_recv(s, buf, len, flags, addr ? &from : NULL);
+	r = pl_recv(s, buf, len, flags, addr ? &from : NULL, NULL);
 	if (r >= 0)
 		pl_addr_out(&from, addr, alen);
 	return pl_done(s, r);
@@ -217,7 +224,7 @@ PL_API ssize_t recv(int fd, void *buf, size_t len, int flags)
 
 	if (!s)
 		return PL_REAL(recv)(fd, buf, len, flags);
-	return pl_done(s, pl_recv(s, buf, len, flags, NULL));
+	return pl_done(s, pl_recv(s, buf, len, flags, NULL, NULL));
 }
 
 /**
@@ -229,7 +236,7 @@ PL_API ssize_t read(int fd, void *buf, size_t len)
 
 	if (!s)
 		return PL_REAL(read)(fd, buf, len);
-	return pl_done(s, pl_recv(s, buf, len, 0, NULL));
+	return pl_done(s, pl_recv(s, buf, len, 0, NULL, NULL));
 }
 
 /* _FORTIFY_SOURCE builds of Debian's programs call these. */
@@ -382,6 +389,7 @@ static ssize_t pl_sendv(struct pl_sock *s, const struct iovec *iov, int cnt,
  * @cnt:	how many
  * @flags:	receive flags
  * @from:	the sender, or NULL
+ * @trunc:	MSG_TRUNC when a datagram did not fit, else 0; or NULL
  *
  * A stream fills the first piece as recv() would, then the next ones
  * only with what is already there. A datagram lands in one buffer and is
@@ -390,22 +398,26 @@ static ssize_t pl_sendv(struct pl_sock *s, const struct iovec *iov, int cnt,
  * Return: bytes, or -1 with errno
  */
 static ssize_t pl_recvv(struct pl_sock *s, const struct iovec *iov, int cnt,
-			int flags, struct sockaddr_in *from)
+			int flags, struct sockaddr_in *from, int *trunc)
 {
-	size_t total, off = 0, n;
+	size_t total, off = 0, n, got;
 	ssize_t r, done = 0;
 	char *buf;
 	int i, err;
 
+	if (trunc)
+		*trunc = 0;
 	err = pl_iov_buf(s, iov, cnt, false, &total, &buf);
 	if (err)
 		return pl_fail(err);
 	if (buf) {
-		r = pl_recv(s, buf, total, flags, from);
+		r = pl_recv(s, buf, total, flags, from, trunc);
 		err = errno;
-		for (i = 0; r > 0 && i < cnt && off < (size_t)r; i++) {
-			n = iov[i].iov_len < (size_t)r - off ? iov[i].iov_len
-							     : (size_t)r - off;
+		/* with MSG_TRUNC, r may be more than there is in buf */
+		got = r > 0 && (size_t)r < total ? (size_t)r : total;
+		for (i = 0; r > 0 && i < cnt && off < got; i++) {
+			n = iov[i].iov_len < got - off ? iov[i].iov_len
+						       : got - off;
 			memcpy(iov[i].iov_base, buf + off, n);
 			off += n;
 		}
@@ -417,7 +429,7 @@ static ssize_t pl_recvv(struct pl_sock *s, const struct iovec *iov, int cnt,
 		if (!iov[i].iov_len)
 			continue;
 		r = pl_recv(s, iov[i].iov_base, iov[i].iov_len,
-			    done ? flags | MSG_DONTWAIT : flags, from);
+			    done ? flags | MSG_DONTWAIT : flags, from, trunc);
 		if (r < 0)
 			return done ? done : -1;
 		done += r;
@@ -448,7 +460,7 @@ PL_API ssize_t readv(int fd, const struct iovec *iov, int cnt)
 
 	if (!s)
 		return PL_REAL(readv)(fd, iov, cnt);
-	return pl_done(s, pl_recvv(s, iov, cnt, 0, NULL));
+	return pl_done(s, pl_recvv(s, iov, cnt, 0, NULL, NULL));
 }
 
 /**
@@ -475,24 +487,26 @@ PL_API ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 }
 
 /**
- * recvmsg() - scattered receive with the sender; no ancillary data
+ * recvmsg() - scattered receive with the sender; no ancillary data;
+ * MSG_TRUNC in msg_flags when a datagram was longer than the pieces
  */
 PL_API ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	struct pl_sock *s = pl_get(fd);
 	struct sockaddr_in from;
+	int trunc = 0;
 	ssize_t r;
 
 	if (!s)
 		return PL_REAL(recvmsg)(fd, msg, flags);
 	memset(&from, 0, sizeof(from));
 	r = pl_recvv(s, msg->msg_iov, (int)msg->msg_iovlen, flags,
-		     msg->msg_name ? &from : NULL);
+		     msg->msg_name ? &from : NULL, &trunc);
 	if (r >= 0) {
 		if (msg->msg_name)
 			pl_addr_out(&from, msg->msg_name, &msg->msg_namelen);
 		msg->msg_controllen = 0;
-		msg->msg_flags = 0;
+		msg->msg_flags = trunc;
 	}
 	return pl_done(s, r);
 }

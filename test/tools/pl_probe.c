@@ -634,8 +634,56 @@ static int check_unsupported(void)
 }
 
 /**
+ * probe_udp_trunc() - a 9-byte datagram echoed and read short, as Linux
+ * reads it: recvmsg() says MSG_TRUNC in msg_flags, recv() with MSG_TRUNC
+ * returns the whole length
+ * @u:		a UDP socket connected to the echo
+ * @p:		its pollfd
+ *
+ * Return: 0, or -1
+ */
+static int probe_udp_trunc(int u, struct pollfd *p)
+{
+	char x[2], y[2], z[4];
+	struct iovec iov[2] = {{.iov_base = x, .iov_len = 2},
+			       {.iov_base = y, .iov_len = 2}};
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+	int i, ok = 0;
+	ssize_t r;
+
+	for (i = 0; i < 5 && !ok; i++) {
+		CHECK(send(u, "truncated", 9, 0) == 9, "send: %s",
+		      strerror(errno));
+		if (poll(p, 1, 1000) != 1)
+			continue;
+		m.msg_flags = 0;
+		r = recvmsg(u, &m, 0);
+		CHECK(r == 4 && !memcmp(x, "tr", 2) && !memcmp(y, "un", 2),
+		      "short recvmsg: %zd", r);
+		CHECK(m.msg_flags & MSG_TRUNC, "recvmsg: no MSG_TRUNC in "
+		      "msg_flags (%#x)", (unsigned)m.msg_flags);
+		ok = 1;
+	}
+	CHECK(ok, "no UDP echo to read short");
+	for (i = 0, ok = 0; i < 5 && !ok; i++) {
+		CHECK(send(u, "truncated", 9, 0) == 9, "send: %s",
+		      strerror(errno));
+		if (poll(p, 1, 1000) != 1)
+			continue;
+		r = recv(u, z, sizeof(z), MSG_TRUNC);
+		CHECK(r == 9 && !memcmp(z, "trun", 4),
+		      "recv with MSG_TRUNC: %zd (%s), want 9", r,
+		      r < 0 ? strerror(errno) : "");
+		ok = 1;
+	}
+	CHECK(ok, "no UDP echo to read with MSG_TRUNC");
+	return 0;
+}
+
+/**
  * check_udp() - datagrams: sendto/recvfrom, connected send/recv,
- * sendmsg/recvmsg with several pieces
+ * sendmsg/recvmsg with several pieces, a short read (MSG_TRUNC), the
+ * port connect() picks
  *
  * Return: 0, or -1
  */
@@ -680,6 +728,16 @@ static int check_udp(void)
 		iov[1] = (struct iovec){.iov_base = "cd", .iov_len = 2};
 	}
 	CHECK(ok, "no UDP echo of sendmsg");
+	if (probe_udp_trunc(u, &p))
+		return -1;
+	close(u);
+	/* connect() on an unbound socket picks its port (as Linux) */
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	len = sizeof(from);
+	CHECK(u >= 0 && !connect(u, (struct sockaddr *)&a, sizeof(a)) &&
+		      !getsockname(u, (struct sockaddr *)&from, &len),
+	      "udp connect of a new socket: %s", strerror(errno));
+	CHECK(from.sin_port != 0, "getsockname after connect: port 0");
 	close(u);
 	return 0;
 }

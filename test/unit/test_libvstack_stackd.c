@@ -381,8 +381,43 @@ static void test_dgram(void)
 	}
 	pthread_join(t, NULL);
 	CU_ASSERT(ok == 200);
+
+	/* a datagram longer than the room: truncated, and told (MSG_TRUNC) */
+	for (i = 0; i < 3; i++) {
+		int mf = -1;
+
+		memset(buf, 'a' + i, 100);
+		CU_ASSERT(vs_sendto(cb, c, buf, 100, &to) == 100);
+		p = (struct vs_pollfd){ .sock = s, .events = VS_POLLIN };
+		CU_ASSERT_FATAL(vs_poll(ca, &p, 1, 3000) == 1);
+		if (i == 0) {
+			CU_ASSERT(vs_recvmsg(ca, s, in, 10, &from, 0, &mf) ==
+				  10);
+			CU_ASSERT(mf == VS_MSG_TRUNC && in[9] == 'a');
+			CU_ASSERT(from.sin_addr.s_addr == htonl(0x0a000002));
+		} else if (i == 1) {
+			/* the whole length, peeked and then taken */
+			CU_ASSERT(vs_recvmsg(ca, s, in, 10, NULL,
+					     VS_MSG_PEEK | VS_MSG_TRUNC,
+					     &mf) == 100);
+			CU_ASSERT(mf == VS_MSG_TRUNC);
+			CU_ASSERT(vs_recvmsg(ca, s, in, 10, NULL, VS_MSG_TRUNC,
+					     NULL) == 100);
+			CU_ASSERT(in[0] == 'b');
+		} else {
+			CU_ASSERT(vs_recvmsg(ca, s, in, sizeof(in), NULL,
+					     VS_MSG_TRUNC, &mf) == 100);
+			CU_ASSERT(mf == 0 && in[99] == 'c');
+		}
+	}
+	CU_ASSERT(vs_recvmsg(ca, s, in, 10, NULL, 0x40, NULL) == -1 &&
+		  errno == EINVAL);
 	CU_ASSERT(vs_close(ca, s) == 0);
 	CU_ASSERT(vs_close(cb, c) == 0);
+	s = vs_socket(ca, VS_SOCK_STREAM);
+	CU_ASSERT(vs_recvmsg(ca, s, in, 10, NULL, VS_MSG_TRUNC, NULL) == -1 &&
+		  errno == EOPNOTSUPP);
+	CU_ASSERT(vs_close(ca, s) == 0);
 }
 
 /**
