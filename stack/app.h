@@ -201,6 +201,7 @@ uint32_t app_sock_cq_room(struct app_ctx *a);
 void app_sock_sync(struct app_ctx *a, uint32_t i);
 void app_sock_publish_all(struct app_ctx *a, uint32_t i);
 void app_sock_udp_own(struct app_ctx *a, uint32_t i, int u);
+void app_sock_dgram_error(struct app_ctx *a, uint32_t i, int err);
 uint32_t app_sock_ring_size(uint32_t want);
 int app_sock_alloc(struct app_ctx *a, uint8_t type, uint32_t ssize,
 		   uint32_t rsize);

@@ -301,6 +301,12 @@ bool app_run_poll(struct ep *ep, uint64_t now_ms, bool idle)
 	 * sockets per endpoint at most, a cheap look) */
 	for (u = 0; u < UDP_SOCK_MAX; u++) {
 		a = ep->udp_ctx[u];
+		if (a && ep->ni.udp.s[u].err &&
+		    !a->socks[ep->udp_slot[u]].hidden) {
+			app_sock_dgram_error(a, ep->udp_slot[u],
+					     udp_take_error(&ep->ni, (int)u));
+			busy = true;
+		}
 		if (a && ep->ni.udp.s[u].count &&
 		    !a->socks[ep->udp_slot[u]].hidden &&
 		    app_run_dgram_rx(a, ep->udp_slot[u])) {

@@ -236,6 +236,23 @@ void app_sock_udp_own(struct app_ctx *a, uint32_t i, int u)
 	app_sock_shm(a, i)->lport = a->socks[i].lport;
 }
 
+/**
+ * app_sock_dgram_error() - an ICMP error for a datagram socket: reported
+ * once, by the application's next call (libvstack takes it with GETOPT
+ * ERROR, as SO_ERROR)
+ * @a:		context
+ * @i:		slot
+ * @err:	positive errno
+ */
+void app_sock_dgram_error(struct app_ctx *a, uint32_t i, int err)
+{
+	struct app_sock *s = &a->socks[i];
+
+	s->err = err;
+	s->events |= VSAPP_EV_ERR;
+	app_sock_sync(a, i);
+}
+
 /* ---- slots ---- */
 
 /**

@@ -11,8 +11,9 @@
  * amplification). A "fragmentation needed" (type 3 code 4) whose quoted
  * header is one of ours is checked and passed to the caller's pmtu hook
  * (RFC 1191 section 4; when the router left the MTU field zero, the next
- * plateau below the quoted length is used, section 5). Other errors are
- * counted.
+ * plateau below the quoted length is used, section 5). A "port
+ * unreachable" about a UDP datagram of ours goes to UDP (udp_icmp_error()).
+ * Other errors are counted.
  *
  * Errors we generate (port and protocol unreachable, reassembly time
  * exceeded) follow RFC 1122 section 3.2.2 and RFC 1812 section 4.3.2.7:
@@ -231,6 +232,26 @@ bad:
 }
 
 /**
+ * icmp_port_unreach() - a "port unreachable": an error for the UDP socket
+ * connected to that port (udp_icmp_error())
+ * @ni:		endpoint
+ * @m:		the message
+ * @len:	its length (at least 8)
+ */
+static void icmp_port_unreach(struct netif *ni, const struct wire_icmp *m,
+			      size_t len)
+{
+	const uint8_t *quote = (const uint8_t *)(m + 1);
+	const struct wire_ip4 *q = (const struct wire_ip4 *)quote;
+	size_t qlen = len - sizeof(*m);
+
+	if (qlen < sizeof(*q) || q->ver_ihl >> 4 != 4 ||
+	    !wire_eq32(q->saddr, ni->cfg.addr))
+		return;
+	udp_icmp_error(ni, quote, qlen, ECONNREFUSED);
+}
+
+/**
  * icmp_echo() - answer an echo request
  * @ni:		endpoint
  * @rx:		the request
@@ -296,6 +317,10 @@ void icmp_input(struct netif *ni, struct ipv4_rx *rx, uint64_t now_ms)
 			icmp_frag_needed(ni, m, rx->l4_len);
 			break;
 		}
+		/* never from an error sent to a broadcast (RFC 1122
+		 * 3.2.2: a host does not answer those, nor heed them) */
+		if (m->code == WIRE_ICMP_PORT_UNREACH && !rx->bcast)
+			icmp_port_unreach(ni, m, rx->l4_len);
 		icmp->stats[ICMP_STAT_RX_ERROR]++;
 		break;
 	case WIRE_ICMP_TIME_EXCEEDED:

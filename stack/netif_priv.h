@@ -40,6 +40,8 @@ void icmp_input(struct netif *ni, struct ipv4_rx *rx, uint64_t now_ms);
 /* udp.c */
 void udp_init(struct udp *udp, uint64_t seed);
 void udp_input(struct netif *ni, struct ipv4_rx *rx, uint64_t now_ms);
+void udp_icmp_error(struct netif *ni, const uint8_t *quote, size_t qlen,
+		    int err);
 void udp_flush(struct netif *ni);
 
 #endif /* VSTACK_NETIF_PRIV_H */

@@ -18,6 +18,11 @@
  * port unreachable (RFC 1122 section 4.1.3.1), within ICMP's rate limit and
  * never for broadcasts.
  *
+ * An ICMP port unreachable about a datagram we sent is an error for the
+ * socket connected to that peer, as on Linux (udp_err(): hard errors, on
+ * connected sockets only): its owner reports ECONNREFUSED once. Sockets
+ * that are not connected learn nothing from it: anyone could send one.
+ *
  * Output computes the checksum, sending 0xffff when it comes out as zero
  * (RFC 768), and lets IPv4 fragment what exceeds the MTU.
  *
@@ -176,6 +181,7 @@ void udp_set_peer(struct netif *ni, int sock, be32_t addr, uint16_t port)
 	if (s) {
 		s->raddr = addr;
 		s->rport = port;
+		s->err = 0; /* about the old peer */
 	}
 }
 
@@ -355,6 +361,63 @@ ssize_t udp_recvfrom(struct netif *ni, int sock, void *data, size_t cap,
 	s->count--;
 	ni->udp.held--;
 	return len;
+}
+
+/**
+ * udp_icmp_error() - an ICMP error quoting a datagram we sent
+ * @ni:		endpoint
+ * @quote:	the quoted IPv4 header and what follows (at least its
+ *		header, checked by the caller to be from our address)
+ * @qlen:	bytes at @quote
+ * @err:	the error for the socket, a positive errno
+ *
+ * The socket bound to the quoted source port and connected to the
+ * quoted destination gets @err (theory of operation).
+ */
+void udp_icmp_error(struct netif *ni, const uint8_t *quote, size_t qlen,
+		    int err)
+{
+	const struct wire_ip4 *q = (const struct wire_ip4 *)quote;
+	size_t ihl = (size_t)(q->ver_ihl & 0xfu) * 4;
+	const struct wire_udp *u;
+	struct udp_sock *s;
+	unsigned i;
+
+	/* only the first fragment holds the UDP header */
+	if (q->proto != WIRE_IPPROTO_UDP || ihl < sizeof(*q) ||
+	    qlen < ihl + sizeof(*u) ||
+	    (wire_h16(q->frag_off) & WIRE_IP4_OFFMASK))
+		return;
+	u = (const struct wire_udp *)(quote + ihl);
+	for (i = 0; i < UDP_SOCK_MAX; i++) {
+		s = &ni->udp.s[i];
+		if (s->used && s->port == wire_h16(u->sport) && s->rport &&
+		    s->rport == wire_h16(u->dport) &&
+		    wire_eq32(s->raddr, q->daddr)) {
+			s->err = (uint16_t)err;
+			ni->udp.stats[UDP_STAT_RX_ICMP_ERR]++;
+			return;
+		}
+	}
+}
+
+/**
+ * udp_take_error() - take a socket's pending error
+ * @ni:		endpoint
+ * @sock:	socket number
+ *
+ * Return: the error (positive errno), 0 for none or a bad socket
+ */
+int udp_take_error(struct netif *ni, int sock)
+{
+	struct udp_sock *s = udp_sock(ni, sock);
+	int err;
+
+	if (!s)
+		return 0;
+	err = s->err;
+	s->err = 0;
+	return err;
 }
 
 /**

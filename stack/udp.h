@@ -54,6 +54,9 @@ struct udp_rxq_entry {
  * @head:	index of the oldest queued datagram
  * @count:	datagrams queued
  * @drops:	datagrams dropped because the queue was full
+ * @err:	pending error (positive errno) from an ICMP message about a
+ *		datagram to the connected peer; the owner takes it
+ *		(udp_take_error())
  * @q:		receive queue, a ring
  */
 struct udp_sock {
@@ -64,6 +67,7 @@ struct udp_sock {
 	be32_t raddr;     /* connected peer, for demultiplexing */
 	uint8_t head;
 	uint8_t count;
+	uint16_t err;
 	uint64_t drops;
 	struct udp_rxq_entry q[UDP_RXQ_LEN];
 };
@@ -78,7 +82,8 @@ struct udp_sock {
 	X(RX_DELIVERED, "rx_delivered")	  /* queued on a socket */             \
 	X(TX, "tx")			  /* datagrams sent */                 \
 	X(TX_NOBUF, "tx_nobuf")		  /* no buffer */                      \
-	X(TX_ERROR, "tx_error")		  /* IPv4 output refused it */
+	X(TX_ERROR, "tx_error")		  /* IPv4 output refused it */         \
+	X(RX_ICMP_ERR, "rx_icmp_err")	  /* ICMP errors given to sockets */
 
 /** enum udp_stat - UDP counters */
 enum udp_stat {
@@ -111,6 +116,7 @@ int udp_sendto(struct netif *ni, int sock, be32_t daddr, uint16_t dport,
 	       const void *data, size_t len, uint64_t now_ms);
 ssize_t udp_recvfrom(struct netif *ni, int sock, void *data, size_t cap,
 		     be32_t *saddr, uint16_t *sport);
+int udp_take_error(struct netif *ni, int sock);
 const char *udp_stat_name(enum udp_stat s);
 
 #endif /* VSTACK_UDP_H */

@@ -683,7 +683,7 @@ static int probe_udp_trunc(int u, struct pollfd *p)
 /**
  * check_udp() - datagrams: sendto/recvfrom, connected send/recv,
  * sendmsg/recvmsg with several pieces, a short read (MSG_TRUNC), the
- * port connect() picks
+ * port connect() picks, ECONNREFUSED from a closed port
  *
  * Return: 0, or -1
  */
@@ -738,6 +738,18 @@ static int check_udp(void)
 		      !getsockname(u, (struct sockaddr *)&from, &len),
 	      "udp connect of a new socket: %s", strerror(errno));
 	CHECK(from.sin_port != 0, "getsockname after connect: port 0");
+	/* connected to a port nobody has: the port unreachable it earns
+	 * ends a receive with ECONNREFUSED (as Linux) */
+	a = probe_addr(2);
+	CHECK(!connect(u, (struct sockaddr *)&a, sizeof(a)), "udp connect");
+	p = (struct pollfd){.fd = u, .events = POLLIN};
+	for (i = 0, ok = 0; i < 5 && !ok; i++) {
+		CHECK(send(u, "x", 1, 0) == 1 || errno == ECONNREFUSED,
+		      "send: %s", strerror(errno));
+		if (poll(&p, 1, 1000) == 1 && recv(u, buf, 1, 0) < 0)
+			ok = errno == ECONNREFUSED;
+	}
+	CHECK(ok, "no ECONNREFUSED from a closed UDP port");
 	close(u);
 	return 0;
 }

@@ -413,6 +413,18 @@ static void test_dgram(void)
 	CU_ASSERT(vs_recvmsg(ca, s, in, 10, NULL, 0x40, NULL) == -1 &&
 		  errno == EINVAL);
 	CU_ASSERT(vs_close(ca, s) == 0);
+
+	/* connected to a port nobody has: the ICMP port unreachable ends
+	 * the next receive with ECONNREFUSED, once (as Linux) */
+	to.sin_port = htons(9);
+	CU_ASSERT(vs_connect(cb, c, &to) == 0);
+	vs_set_nonblock(cb, c, 1);
+	CU_ASSERT(vs_send(cb, c, "x", 1) == 1);
+	p = (struct vs_pollfd){ .sock = c, .events = VS_POLLIN };
+	CU_ASSERT(vs_poll(cb, &p, 1, 3000) == 1 && (p.revents & VS_POLLERR));
+	CU_ASSERT(vs_recv(cb, c, in, sizeof(in)) == -1 &&
+		  errno == ECONNREFUSED);
+	CU_ASSERT(vs_recv(cb, c, in, sizeof(in)) == -1 && errno == EAGAIN);
 	CU_ASSERT(vs_close(cb, c) == 0);
 	s = vs_socket(ca, VS_SOCK_STREAM);
 	CU_ASSERT(vs_recvmsg(ca, s, in, 10, NULL, VS_MSG_TRUNC, NULL) == -1 &&

@@ -440,6 +440,65 @@ static void test_other_types(void)
 	h_teardown();
 }
 
+/**
+ * mk_udp_unreach() - "port unreachable" quoting a UDP datagram
+ * @b:		buffer
+ * @dst:	IP destination of the ICMP message
+ * @src:	source of the quoted datagram
+ * @sport:	its source port
+ * @dport:	its destination port (at 192.0.2.1)
+ *
+ * Return: frame length
+ */
+static size_t mk_udp_unreach(uint8_t *b, be32_t dst, be32_t src,
+			     uint16_t sport, uint16_t dport)
+{
+	static const uint8_t rest[4];
+	uint8_t q[28] = {0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17};
+
+	memcpy(q + 12, &src, 4);
+	memcpy(q + 16, (const uint8_t[]){192, 0, 2, 1}, 4);
+	put16(q + 10, (uint16_t)~ref_csum(q, 20, 0));
+	put16(q + 20, sport);
+	put16(q + 22, dport);
+	put16(q + 24, 8);
+	return mk_icmp(b, dst, 3, 3, rest, q, sizeof(q));
+}
+
+/**
+ * test_udp_refused() - a port unreachable is an error for the UDP socket
+ * connected to that port, once; nobody else's
+ */
+static void test_udp_refused(void)
+{
+	be32_t peer = wire_ip4(192, 0, 2, 1);
+	uint8_t f[200];
+	int s, s2;
+
+	h_setup();
+	s = udp_bind(&ni, 4000);
+	s2 = udp_bind(&ni, 4001);
+	CU_ASSERT_FATAL(s >= 0 && s2 >= 0);
+	udp_set_peer(&ni, s, peer, 53);
+	h_in(f, mk_udp_unreach(f, ip4(2), ip4(2), 4000, 53), 1);
+	CU_ASSERT_EQUAL(udp_take_error(&ni, s), ECONNREFUSED);
+	CU_ASSERT_EQUAL(udp_take_error(&ni, s), 0);
+	/* not connected, another peer, not ours, sent to a broadcast */
+	h_in(f, mk_udp_unreach(f, ip4(2), ip4(2), 4001, 53), 1);
+	h_in(f, mk_udp_unreach(f, ip4(2), ip4(2), 4000, 54), 1);
+	h_in(f, mk_udp_unreach(f, ip4(2), ip4(7), 4000, 53), 1);
+	h_in(f, mk_udp_unreach(f, ip4(255), ip4(2), 4000, 53), 1);
+	CU_ASSERT_EQUAL(udp_take_error(&ni, s), 0);
+	CU_ASSERT_EQUAL(udp_take_error(&ni, s2), 0);
+	CU_ASSERT_EQUAL(ni.udp.stats[UDP_STAT_RX_ICMP_ERR], 1);
+	/* connecting elsewhere forgets an error about the old peer */
+	h_in(f, mk_udp_unreach(f, ip4(2), ip4(2), 4000, 53), 1);
+	udp_set_peer(&ni, s, peer, 54);
+	CU_ASSERT_EQUAL(udp_take_error(&ni, s), 0);
+	CU_ASSERT_EQUAL(h.nout, 0);
+	h_teardown();
+}
+
 int main(void)
 {
 	static const struct cunit_test tests[] = {
@@ -451,6 +510,7 @@ int main(void)
 		{"rate_limit", test_rate_limit},
 		{"frag_needed", test_frag_needed},
 		{"other_types", test_other_types},
+		{"udp_refused", test_udp_refused},
 	};
 
 	return cunit_run("stack_icmp", tests, sizeof(tests) / sizeof(tests[0]),
