@@ -108,6 +108,7 @@ struct app_sock {
 	bool hidden, halfopen, bad, wr_shut, rd_shut, nodelay, keepalive,
 		reuseaddr;
 	bool connecting;
+	bool bound;	/* counted in ep->tcp.bound (app_sock_bound()) */
 	uint32_t listener, anext, ahead, atail, aq;
 	uint16_t backlog;
 	uint32_t gen;
@@ -202,6 +203,7 @@ void app_sock_sync(struct app_ctx *a, uint32_t i);
 void app_sock_publish_all(struct app_ctx *a, uint32_t i);
 void app_sock_udp_own(struct app_ctx *a, uint32_t i, int u);
 void app_sock_dgram_error(struct app_ctx *a, uint32_t i, int err);
+void app_sock_bound(struct app_ctx *a, uint32_t i, bool on);
 uint32_t app_sock_ring_size(uint32_t want);
 int app_sock_alloc(struct app_ctx *a, uint8_t type, uint32_t ssize,
 		   uint32_t rsize);

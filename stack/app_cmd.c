@@ -61,6 +61,33 @@ static struct ep_conn *app_cmd_stream_conn(struct app_ctx *a, uint32_t i)
 static void app_cmd_close(struct app_ctx *a, uint32_t i, bool abort);
 
 /**
+ * app_cmd_port_taken() - whether a stream socket may not bind @port
+ * @ep:		endpoint
+ * @port:	local port, not 0
+ * @reuse:	the binding socket has SO_REUSEADDR
+ *
+ * As Linux (inet_csk_bind_conflict()), a port is taken by a listener,
+ * and by a socket bound to it and not listening yet unless both have
+ * SO_REUSEADDR; two servers binding one port learn it at bind(), not at
+ * the second listen(). Connections, and TIME-WAIT, do not hold a port
+ * here: binding over them is allowed as before. The bound sockets are
+ * counted per port (app_sock_bound()), so that the look costs the same
+ * whatever the applications hold.
+ *
+ * Return: true if taken
+ */
+static bool app_cmd_port_taken(struct ep *ep, uint16_t port, bool reuse)
+{
+	const uint32_t *b = ep->tcp.bound;
+
+	if (ep_tcp_port_used(ep, port))
+		return true;
+	if (!b[port])
+		return false;
+	return !reuse || b[port] != b[EP_PORTS + port];
+}
+
+/**
  * app_cmd_unlisten() - a listener goes: the ACCEPTs waiting on it fail,
  * the connections it has not handed over are reset
  * @a:		context
@@ -171,11 +198,14 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			}
 			*res = r;
 		} else {
-			*res = c->port && ep_tcp_port_used(ep, c->port)
+			*res = c->port && app_cmd_port_taken(ep, c->port,
+							     s->reuseaddr)
 				       ? -EADDRINUSE
 				       : 0;
-			if (!*res)
+			if (!*res) {
 				s->lport = c->port;
+				app_sock_bound(a, c->sock, true);
+			}
 		}
 		app_sock_shm(a, c->sock)->lport = s->lport;
 		return true;
@@ -207,6 +237,7 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 					       : 128);
 		*res = ep_tcp_listen(ep, ec, s->lport, s->backlog);
 		if (!*res) {
+			app_sock_bound(a, c->sock, false);
 			s->state = VSAPP_S_LISTEN;
 			app_sock_shm(a, c->sock)->lport = s->lport;
 			app_sock_sync(a, c->sock);
@@ -278,6 +309,7 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			*res = r;
 			return true;
 		}
+		app_sock_bound(a, c->sock, false);
 		s->lport = ec->tcp.lport;
 		app_sock_shm(a, c->sock)->lport = s->lport;
 		app_sock_shm(a, c->sock)->raddr = s->raddr;
@@ -340,6 +372,12 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			}
 			break;
 		case VSAPP_OPT_REUSEADDR:
+			if (s->bound) {
+				/* counted again, as it is now */
+				app_sock_bound(a, c->sock, false);
+				s->reuseaddr = c->arg2 != 0;
+				app_sock_bound(a, c->sock, true);
+			}
 			s->reuseaddr = c->arg2 != 0;
 			break;
 		default:

@@ -253,6 +253,31 @@ void app_sock_dgram_error(struct app_ctx *a, uint32_t i, int err)
 	app_sock_sync(a, i);
 }
 
+/**
+ * app_sock_bound() - count a stream socket as bound to its port and not
+ * listening or connecting yet, or stop counting it (app_cmd.c looks at
+ * the counts for BIND)
+ * @a:	context
+ * @i:	slot
+ * @on:	bound now, or no longer
+ */
+void app_sock_bound(struct app_ctx *a, uint32_t i, bool on)
+{
+	struct app_sock *s = &a->socks[i];
+	uint32_t *b = a->ep->tcp.bound;
+
+	if (s->bound == on || !s->lport || s->type != VSAPP_SOCK_STREAM)
+		return;
+	s->bound = on;
+	if (on) {
+		b[s->lport]++;
+		b[EP_PORTS + s->lport] += s->reuseaddr;
+	} else {
+		b[s->lport]--;
+		b[EP_PORTS + s->lport] -= s->reuseaddr;
+	}
+}
+
 /* ---- slots ---- */
 
 /**
@@ -334,6 +359,7 @@ void app_sock_free(struct app_ctx *a, uint32_t i, bool rings)
 	struct vsapp_sock *ss = app_sock_shm(a, i);
 	uint32_t last;
 
+	app_sock_bound(a, i, false);
 	if (rings) {
 		app_sock_ring_free(a, s->sbuf, s->ssize);
 		app_sock_ring_free(a, s->rbuf, s->rsize);

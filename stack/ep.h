@@ -45,6 +45,7 @@ struct app_ctx;
 #define EP_RTO_MIN_MS	    200	  /* RTO floor (see ep_tcp_init()) */
 #define EP_GSO_BUF	    NETIF_BUF_MAX /* buffer of a TSO super-frame */
 #define EP_NONE		    UINT32_MAX
+#define EP_PORTS	    65536 /* port numbers */
 
 /**
  * struct ep_user_ops - what the user of a connection provides
@@ -227,6 +228,9 @@ struct ep_gso {
  * @dirty_cap:	its size
  * @secret:	keys of the hash, ISS and ephemeral port functions
  * @next_eph:	RFC 6056 algorithm 3 counter
+ * @bound:	per port, the applications' stream sockets bound to it and
+ *		not listening or connecting yet (app_sock_bound()); at
+ *		EP_PORTS + port, how many of them have SO_REUSEADDR
  * @cfg:	TCP settings for new connections
  */
 struct ep_tcp {
@@ -245,6 +249,7 @@ struct ep_tcp {
 	uint32_t ndirty, dirty_cap;
 	uint64_t secret[2];
 	uint32_t next_eph;
+	uint32_t *bound;
 	struct tcp_cfg cfg;
 };
 

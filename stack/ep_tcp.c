@@ -361,7 +361,8 @@ int ep_tcp_init(struct ep *ep, uint32_t max_conns)
 	t->buckets = calloc(nb, sizeof(*t->buckets));
 	t->heap = calloc(t->max, sizeof(*t->heap));
 	t->dirty = calloc(t->dirty_cap, sizeof(*t->dirty));
-	if (!t->buckets || !t->heap || !t->dirty) {
+	t->bound = calloc(2 * EP_PORTS, sizeof(*t->bound));
+	if (!t->buckets || !t->heap || !t->dirty || !t->bound) {
 		ep_tcp_fini(ep);
 		return -ENOMEM;
 	}
@@ -392,8 +393,9 @@ void ep_tcp_fini(struct ep *ep)
 	free(t->buckets);
 	free(t->heap);
 	free(t->dirty);
+	free(t->bound);
 	t->pool = NULL;
-	t->buckets = t->heap = t->dirty = NULL;
+	t->buckets = t->heap = t->dirty = t->bound = NULL;
 }
 
 /**

@@ -99,7 +99,9 @@ struct vs_ctx;
 /* Options for vs_setsockopt()/vs_getsockopt(); values are ints */
 #define VS_OPT_NODELAY	 1 /* TCP_NODELAY */
 #define VS_OPT_KEEPALIVE 2 /* SO_KEEPALIVE */
-#define VS_OPT_REUSEADDR 3 /* SO_REUSEADDR: bind over TIME-WAIT */
+#define VS_OPT_REUSEADDR 3 /* SO_REUSEADDR: bind over TIME-WAIT, and a
+			    * stream port bound by another socket with it
+			    * while neither listens */
 #define VS_OPT_ERROR	 4 /* SO_ERROR: get and clear */
 #define VS_OPT_SNDBUF	 5 /* send ring bytes: get only */
 #define VS_OPT_RCVBUF	 6 /* receive ring bytes: get only */

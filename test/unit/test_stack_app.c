@@ -665,6 +665,74 @@ static void test_shut_rd(void)
 }
 
 /**
+ * test_bind_conflict() - a stream port bound by another socket (of any
+ * context of the endpoint) is in use at bind(), as on Linux, unless both
+ * have SO_REUSEADDR and neither listens
+ */
+static void test_bind_conflict(void)
+{
+	struct tc c1, c2;
+	int32_t s1, s2, s3, s4;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&c1, 1, "") == 0);
+	CU_ASSERT_FATAL(tc_attach(&c2, 1, "") == 0);
+	s1 = tc_do(&c1, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	s2 = tc_do(&c2, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	s3 = tc_do(&c2, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	s4 = tc_do(&c1, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(s1 >= 0 && s2 >= 0 && s3 >= 0 && s4 >= 0);
+	CU_ASSERT_EQUAL(tc_do(&c1, VSAPP_OP_BIND, (uint32_t)s1, 0, 8080, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c2, VSAPP_OP_BIND, (uint32_t)s2, 0, 8080, 0, 0),
+			-EADDRINUSE);
+	CU_ASSERT_EQUAL(tc_do(&c1, VSAPP_OP_BIND, (uint32_t)s4, 0, 8080, 0, 0),
+			-EADDRINUSE);
+	/* both with SO_REUSEADDR: allowed until one listens */
+	CU_ASSERT_EQUAL(tc_do(&c1, VSAPP_OP_SETOPT, (uint32_t)s1, 0, 0,
+			      VSAPP_OPT_REUSEADDR, 1),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c2, VSAPP_OP_SETOPT, (uint32_t)s3, 0, 0,
+			      VSAPP_OPT_REUSEADDR, 1),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c2, VSAPP_OP_BIND, (uint32_t)s3, 0, 8080, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c1, VSAPP_OP_LISTEN, (uint32_t)s1, 0, 0, 4, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c2, VSAPP_OP_LISTEN, (uint32_t)s3, 0, 0, 4, 0),
+			-EADDRINUSE);
+	CU_ASSERT_EQUAL(tc_do(&c1, VSAPP_OP_SETOPT, (uint32_t)s4, 0, 0,
+			      VSAPP_OPT_REUSEADDR, 1),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c1, VSAPP_OP_BIND, (uint32_t)s4, 0, 8080, 0, 0),
+			-EADDRINUSE);
+	/* the port is free again once its sockets are closed */
+	CU_ASSERT_EQUAL(tc_do(&c1, VSAPP_OP_CLOSE, (uint32_t)s1, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&c2, VSAPP_OP_CLOSE, (uint32_t)s3, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&c2, VSAPP_OP_BIND, (uint32_t)s2, 0, 8080, 0, 0),
+			0);
+	/* SO_REUSEADDR set after the bind counts, and so does clearing it */
+	CU_ASSERT_EQUAL(tc_do(&c2, VSAPP_OP_SETOPT, (uint32_t)s2, 0, 0,
+			      VSAPP_OPT_REUSEADDR, 1),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c1, VSAPP_OP_BIND, (uint32_t)s4, 0, 8080, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c2, VSAPP_OP_SETOPT, (uint32_t)s2, 0, 0,
+			      VSAPP_OPT_REUSEADDR, 0),
+			0);
+	CU_ASSERT_EQUAL(epa->tcp.bound[8080], 2);
+	CU_ASSERT_EQUAL(epa->tcp.bound[EP_PORTS + 8080], 1);
+	/* an application that goes leaves nothing counted */
+	tc_detach(&c1);
+	tc_detach(&c2);
+	for (s1 = 0; s1 < 1000; s1++)
+		pump();
+	CU_ASSERT_EQUAL(epa->tcp.bound[8080], 0);
+	CU_ASSERT_EQUAL(epa->tcp.bound[EP_PORTS + 8080], 0);
+	t_teardown();
+}
+
+/**
  * test_shut_listener() - SHUT_RD on a listener stops it, as on Linux: an
  * ACCEPT waiting (a thread blocked in accept()) fails with EINVAL, and so
  * does the next one; the slot is still the application's to close
@@ -1369,6 +1437,7 @@ int main(void)
 		{"stream: connect, accept, transfer, close", test_stream},
 		{"SHUT_RD ends the reads", test_shut_rd},
 		{"SHUT_RD on a listener fails the ACCEPTs", test_shut_listener},
+		{"a bound port is in use at bind()", test_bind_conflict},
 		{"datagrams", test_dgram},
 		{"hostile values", test_hostile},
 		{"application freed mid-transfer", test_free_mid_transfer},
