@@ -462,6 +462,67 @@ static void vs_sock_publish_rcv(struct vs_ctx *ctx, struct vs_lsock *ls,
 }
 
 /**
+ * vs_sock_take_error() - take a socket's pending error (SO_ERROR)
+ * @ctx:	the context
+ * @s:		the socket
+ * @ls:		its state
+ *
+ * vstackd clears the error it answers with; a failed non-blocking
+ * connect's result kept here is the same error, dropped with it, or
+ * reported instead when vstackd had none.
+ *
+ * Return: the error (positive errno, 0 for none), or -errno when the
+ * command failed
+ */
+static int vs_sock_take_error(struct vs_ctx *ctx, int s, struct vs_lsock *ls)
+{
+	int ret, local;
+
+	ret = vs_sock_call(ctx, VSAPP_OP_GETOPT, s, NULL, VSAPP_OPT_ERROR, 0,
+			   NULL);
+	if (ret < 0)
+		return ret;
+	pthread_mutex_lock(&ctx->lock);
+	local = atomic_load(&ls->connect_res);
+	if (local < 0) {
+		atomic_store(&ls->connect_res, 0);
+		if (!ret)
+			ret = -local;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+/**
+ * vs_sock_stream_error() - a stream's error, once (reset, timeout)
+ * @ctx:	the context
+ * @s:		the socket
+ * @ls:		its state
+ * @slot:	its slot
+ * @again:	the error was taken already in this call
+ *
+ * As Linux (sock_error()): the call that finds the error reports it and
+ * clears it; later calls see the connection closed (end of stream for
+ * reads, EPIPE for writes), and SO_ERROR says 0. When another call took
+ * it meanwhile, this one goes on as if it had never been.
+ *
+ * Return: -errno to report, or 0 to look again
+ */
+static int vs_sock_stream_error(struct vs_ctx *ctx, int s, struct vs_lsock *ls,
+				struct vsapp_sock *slot, bool *again)
+{
+	int e;
+
+	if (*again)
+		return -vs_sock_err(slot); /* it did not go: never spin */
+	*again = true;
+	e = vs_sock_take_error(ctx, s, ls);
+	if (e < 0)
+		return e;
+	return e ? -(e < 4096 ? e : EIO) : 0;
+}
+
+/**
  * vs_sock_stream_send() - copy bytes into a stream's send ring
  * @ctx:	the context
  * @s:		the socket
@@ -478,6 +539,7 @@ static ssize_t vs_sock_stream_send(struct vs_ctx *ctx, int s,
 {
 	struct vs_sock_want w = {.s = s, .events = VS_POLLOUT};
 	uint32_t ev, st, used, room, n;
+	bool taken = false;
 	size_t done = 0;
 	int ret;
 
@@ -491,8 +553,10 @@ static ssize_t vs_sock_stream_send(struct vs_ctx *ctx, int s,
 		ev = atomic_load_explicit(&slot->events, memory_order_acquire);
 		st = vs_sock_state(ls, slot);
 		if (ev & VSAPP_EV_ERR) {
-			ret = -vs_sock_err(slot);
-			break;
+			ret = vs_sock_stream_error(ctx, s, ls, slot, &taken);
+			if (ret)
+				break;
+			continue;
 		}
 		if ((ev & VSAPP_EV_SHUTWR) || st == VSAPP_S_CLOSED) {
 			ret = -EPIPE;
@@ -546,6 +610,7 @@ static ssize_t vs_sock_stream_recv(struct vs_ctx *ctx, int s,
 {
 	struct vs_sock_want w = {.s = s, .events = VS_POLLIN};
 	uint32_t ev, st, used, n;
+	bool taken = false;
 	int ret;
 
 	for (;;) {
@@ -584,8 +649,12 @@ static ssize_t vs_sock_stream_recv(struct vs_ctx *ctx, int s,
 		}
 		if (!len || (ev & VSAPP_EV_EOF))
 			return 0;
-		if (ev & VSAPP_EV_ERR)
-			return -vs_sock_err(slot);
+		if (ev & VSAPP_EV_ERR) {
+			ret = vs_sock_stream_error(ctx, s, ls, slot, &taken);
+			if (ret)
+				return ret;
+			continue;
+		}
 		if (st == VSAPP_S_CLOSED)
 			return 0;
 		if (st != VSAPP_S_CONNECTED && st != VSAPP_S_CONNECTING)
@@ -1361,7 +1430,7 @@ VS_API int vs_getsockopt(struct vs_ctx *ctx, int s, int opt, int *value)
 {
 	struct vsapp_sock *slot;
 	struct vs_lsock *ls;
-	int ret, local;
+	int ret;
 
 	ret = vs_sock_get(ctx, s, &ls, &slot);
 	if (!ret && !value)
@@ -1375,24 +1444,13 @@ VS_API int vs_getsockopt(struct vs_ctx *ctx, int s, int opt, int *value)
 	}
 	if (!ret && (opt < VS_OPT_NODELAY || opt > VS_OPT_RCVBUF))
 		ret = -ENOPROTOOPT;
-	if (!ret)
+	if (!ret && opt == VS_OPT_ERROR)
+		ret = vs_sock_take_error(ctx, s, ls);
+	else if (!ret)
 		ret = vs_sock_call(ctx, VSAPP_OP_GETOPT, s, NULL, (uint32_t)opt,
 				   0, NULL);
 	if (ret < 0)
 		return vs_sock_fail(ret);
-	if (opt == VS_OPT_ERROR) {
-		/* A failed non-blocking connect is reported here too, and
-		 * once: it is the error vstackd just cleared, or it is
-		 * reported instead. */
-		pthread_mutex_lock(&ctx->lock);
-		local = atomic_load(&ls->connect_res);
-		if (local < 0) {
-			atomic_store(&ls->connect_res, 0);
-			if (!ret)
-				ret = -local;
-		}
-		pthread_mutex_unlock(&ctx->lock);
-	}
 	*value = ret;
 	return 0;
 }

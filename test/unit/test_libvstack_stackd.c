@@ -506,6 +506,45 @@ static void test_nonblock(void)
 }
 
 /**
+ * test_reset() - a connection reset by the peer: the error once (the
+ * call that finds it), then a closed stream, as Linux reports it
+ */
+static void test_reset(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(6010) };
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(6010),
+				  .sin_addr.s_addr = htonl(0x0a000001) };
+	struct vs_pollfd p;
+	int l, c, s, v = -1;
+	char buf[16];
+
+	l = vs_socket(ca, VS_SOCK_STREAM);
+	c = vs_socket(cb, VS_SOCK_STREAM);
+	CU_ASSERT_FATAL(l >= 0 && c >= 0);
+	CU_ASSERT(vs_bind(ca, l, &a) == 0 && vs_listen(ca, l, 4) == 0);
+	CU_ASSERT_FATAL(vs_connect(cb, c, &to) == 0);
+	s = vs_accept(ca, l, NULL);
+	CU_ASSERT_FATAL(s >= 0);
+	/* closed with unread data: a reset (RFC 9293 3.10.4) */
+	CU_ASSERT(vs_send(cb, c, "data", 4) == 4);
+	p = (struct vs_pollfd){ .sock = s, .events = VS_POLLIN };
+	CU_ASSERT(vs_poll(ca, &p, 1, 3000) == 1);
+	CU_ASSERT(vs_close(ca, s) == 0);
+	p = (struct vs_pollfd){ .sock = c, .events = VS_POLLIN };
+	CU_ASSERT(vs_poll(cb, &p, 1, 3000) == 1 && (p.revents & VS_POLLERR));
+	CU_ASSERT(vs_recv(cb, c, buf, sizeof(buf)) == -1 &&
+		  errno == ECONNRESET);
+	CU_ASSERT(vs_recv(cb, c, buf, sizeof(buf)) == 0);
+	CU_ASSERT(vs_send(cb, c, "x", 1) == -1 && errno == EPIPE);
+	CU_ASSERT(vs_getsockopt(cb, c, VS_OPT_ERROR, &v) == 0 && v == 0);
+	CU_ASSERT(vs_poll(cb, &p, 1, 0) == 1 && !(p.revents & VS_POLLERR));
+	vs_close(cb, c);
+	vs_close(ca, l);
+}
+
+/**
  * cli_main() - cli_send() of 1 MiB in 20,000-byte sends, as a thread
  * @arg:	struct srv of the stream (its id)
  *
@@ -590,6 +629,7 @@ int main(void)
 	CU_add_test(s, "stream", test_stream);
 	CU_add_test(s, "stream read in place", test_stream_zc);
 	CU_add_test(s, "dgram", test_dgram);
+	CU_add_test(s, "reset", test_reset);
 	CU_add_test(s, "nonblock", test_nonblock);
 	CU_add_test(s, "threads", test_threads);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
