@@ -729,6 +729,14 @@ static ssize_t vs_sock_dgram_send(struct vs_ctx *ctx, int s,
 		ret = vs_sock_addr_ok(to);
 		if (ret)
 			return ret;
+		/* Port 0 is no destination (EINVAL, as Linux). Address 0
+		 * means "the connected peer" in a record: a datagram for
+		 * 0.0.0.0 (this host, which the endpoint cannot reach) must
+		 * not go there. */
+		if (!to->sin_port)
+			return -EINVAL;
+		if (!to->sin_addr.s_addr)
+			return -EHOSTUNREACH;
 		h.addr = to->sin_addr.s_addr;
 		h.port = ntohs(to->sin_port);
 	} else if (!ls->dgram_connected) {

@@ -418,6 +418,14 @@ static void test_dgram(void)
 	 * the next receive with ECONNREFUSED, once (as Linux) */
 	to.sin_port = htons(9);
 	CU_ASSERT(vs_connect(cb, c, &to) == 0);
+	/* no destination: port 0, and 0.0.0.0 (not the connected peer) */
+	to.sin_port = 0;
+	CU_ASSERT(vs_sendto(cb, c, "x", 1, &to) == -1 && errno == EINVAL);
+	to.sin_port = htons(9);
+	to.sin_addr.s_addr = 0;
+	CU_ASSERT(vs_sendto(cb, c, "x", 1, &to) == -1 &&
+		  errno == EHOSTUNREACH);
+	to.sin_addr.s_addr = htonl(0x0a000001);
 	vs_set_nonblock(cb, c, 1);
 	CU_ASSERT(vs_send(cb, c, "x", 1) == 1);
 	p = (struct vs_pollfd){ .sock = c, .events = VS_POLLIN };
