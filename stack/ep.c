@@ -117,6 +117,7 @@ static const struct netif_ops ep_ni_ops = {
 	.free = ep_ni_free,
 	.emit = ep_ni_emit,
 	.pmtu = ep_tcp_pmtu,
+	.unreach = ep_tcp_unreach,
 	.proto_input = ep_tcp_input,
 };
 

@@ -126,6 +126,7 @@ static inline struct ep_conn *ep_conn_of(struct tcp_conn *c)
 	X(ACCEPT_REFUSED, "accept_refused") /* user had no slot: reset */      \
 	X(ACCEPT_BACKLOG, "accept_backlog") /* accept queue full: dropped */   \
 	X(PMTU, "pmtu")			    /* path MTU updates applied */     \
+	X(UNREACH, "icmp_unreach") /* connects ended by ICMP unreachable */    \
 	X(APP_BAD_CMD, "app_bad_cmd")	    /* malformed commands */           \
 	X(APP_BAD_SOCK, "app_bad_sock")	  /* sockets reset for bad counters */ \
 	X(APP_BAD_DGRAM, "app_bad_dgram") /* malformed datagram records */     \
@@ -379,6 +380,8 @@ void ep_cookie_syn(struct ep *ep, struct ep_conn *lec,
 		   const struct tcp_seg *syn);
 bool ep_cookie_ack(struct ep *ep, struct ep_conn *lec,
 		   const struct tcp_seg *ack);
+void ep_tcp_unreach(void *ctx, be32_t dst, int err, const uint8_t *quote,
+		    size_t quote_len);
 void ep_tcp_pmtu(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *quote,
 		 size_t quote_len);
 

@@ -1072,6 +1072,65 @@ void ep_tcp_seg_input(struct ep *ep, struct tcp_seg *seg, uint64_t now_ms)
 }
 
 /**
+ * ep_tcp_quoted() - the connection a quoted TCP segment of ours was from
+ * @ep:		endpoint
+ * @dst:	the quoted destination
+ * @quote:	the quoted IPv4 header and at least 8 bytes of TCP
+ * @quote_len:	bytes at @quote
+ * @seq:	the quoted sequence number
+ *
+ * Return: the connection (not a listener), or NULL
+ */
+static struct ep_conn *ep_tcp_quoted(struct ep *ep, be32_t dst,
+				     const uint8_t *quote, size_t quote_len,
+				     uint32_t *seq)
+{
+	struct ep_conn *ec;
+	size_t ihl;
+	uint16_t sport, dport;
+
+	if (quote_len < WIRE_IP4_HLEN_MIN)
+		return NULL;
+	ihl = (size_t)(quote[0] & 0xf) * 4;
+	if (ihl < WIRE_IP4_HLEN_MIN || quote_len < ihl + 8 ||
+	    quote[9] != WIRE_IPPROTO_TCP)
+		return NULL;
+	sport = (uint16_t)(quote[ihl] << 8 | quote[ihl + 1]);
+	dport = (uint16_t)(quote[ihl + 2] << 8 | quote[ihl + 3]);
+	*seq = (uint32_t)quote[ihl + 4] << 24 |
+	       (uint32_t)quote[ihl + 5] << 16 |
+	       (uint32_t)quote[ihl + 6] << 8 | quote[ihl + 7];
+	ec = ep_tcp_lookup(&ep->tcp, wire_h32(dst), dport, sport);
+	if (!ec || ec->tcp.state == TCP_LISTEN)
+		return NULL;
+	return ec;
+}
+
+/**
+ * ep_tcp_unreach() - netif_ops.unreach: an ICMP destination unreachable
+ * for a segment we sent (tcp_unreach() decides)
+ * @ctx:	endpoint
+ * @dst:	destination of the quoted segment
+ * @err:	what it means (a positive errno)
+ * @quote:	quoted IPv4 header and data
+ * @quote_len:	bytes at @quote
+ */
+void ep_tcp_unreach(void *ctx, be32_t dst, int err, const uint8_t *quote,
+		    size_t quote_len)
+{
+	struct ep *ep = ctx;
+	struct ep_conn *ec;
+	uint32_t seq;
+
+	ec = ep_tcp_quoted(ep, dst, quote, quote_len, &seq);
+	if (!ec || ec->tcp.state != TCP_SYN_SENT)
+		return;
+	ep_tcp_touch(ep, ec);
+	if (!tcp_unreach(&ec->tcp, seq, err, ep->now))
+		ep->stats[EP_STAT_UNREACH]++;
+}
+
+/**
  * ep_tcp_pmtu() - netif_ops.pmtu: "fragmentation needed" for a segment
  * we sent (RFC 1191, checked against the connection by tcp_pmtu(), RFC
  * 5927)
@@ -1086,22 +1145,10 @@ void ep_tcp_pmtu(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *quote,
 {
 	struct ep *ep = ctx;
 	struct ep_conn *ec;
-	size_t ihl;
-	uint16_t sport, dport;
 	uint32_t seq;
 
-	if (quote_len < WIRE_IP4_HLEN_MIN)
-		return;
-	ihl = (size_t)(quote[0] & 0xf) * 4;
-	if (ihl < WIRE_IP4_HLEN_MIN || quote_len < ihl + 8 ||
-	    quote[9] != WIRE_IPPROTO_TCP)
-		return;
-	sport = (uint16_t)(quote[ihl] << 8 | quote[ihl + 1]);
-	dport = (uint16_t)(quote[ihl + 2] << 8 | quote[ihl + 3]);
-	seq = (uint32_t)quote[ihl + 4] << 24 | (uint32_t)quote[ihl + 5] << 16 |
-	      (uint32_t)quote[ihl + 6] << 8 | quote[ihl + 7];
-	ec = ep_tcp_lookup(&ep->tcp, wire_h32(dst), dport, sport);
-	if (!ec || ec->tcp.state == TCP_LISTEN)
+	ec = ep_tcp_quoted(ep, dst, quote, quote_len, &seq);
+	if (!ec)
 		return;
 	ep_tcp_touch(ep, ec);
 	if (!tcp_pmtu(&ec->tcp, seq, mtu, ep->now))

@@ -11,9 +11,12 @@
  * amplification). A "fragmentation needed" (type 3 code 4) whose quoted
  * header is one of ours is checked and passed to the caller's pmtu hook
  * (RFC 1191 section 4; when the router left the MTU field zero, the next
- * plateau below the quoted length is used, section 5). A "port
- * unreachable" about a UDP datagram of ours goes to UDP (udp_icmp_error()).
- * Other errors are counted.
+ * plateau below the quoted length is used, section 5). Other destination
+ * unreachables about a datagram of ours are errors for the socket that
+ * sent it: a hard one (RFC 1122 4.2.3.9) for a connected UDP socket
+ * (udp_icmp_error()), any for a TCP connection still opening (the
+ * unreach hook, tcp_unreach()), as Linux's udp_err() and tcp_v4_err()
+ * take them. Other errors are counted.
  *
  * Errors we generate (port and protocol unreachable, reassembly time
  * exceeded) follow RFC 1122 section 3.2.2 and RFC 1812 section 4.3.2.7:
@@ -232,23 +235,74 @@ bad:
 }
 
 /**
- * icmp_port_unreach() - a "port unreachable": an error for the UDP socket
- * connected to that port (udp_icmp_error())
+ * icmp_unreach_err() - the errno a destination unreachable code means
+ * @code:	its code (not 4, fragmentation needed)
+ * @hard:	set when it is a hard error (RFC 1122 4.2.3.9: protocol
+ *		and port unreachable; and, as Linux counts them, those
+ *		saying the destination is unknown or administratively
+ *		prohibited): one that no retry will mend
+ *
+ * Return: a positive errno, 0 for a code RFC 792/1812 do not define
+ */
+static int icmp_unreach_err(uint8_t code, bool *hard)
+{
+	static const struct {
+		int err;
+		bool hard;
+	} map[16] = {
+		[0] = {ENETUNREACH, false},   /* net unreachable */
+		[1] = {EHOSTUNREACH, false},  /* host unreachable */
+		[2] = {ENOPROTOOPT, true},    /* protocol unreachable */
+		[3] = {ECONNREFUSED, true},   /* port unreachable */
+		[5] = {EOPNOTSUPP, false},    /* source route failed */
+		[6] = {ENETUNREACH, true},    /* net unknown */
+		[7] = {EHOSTDOWN, true},      /* host unknown */
+		[8] = {ENONET, true},	      /* host isolated */
+		[9] = {ENETUNREACH, true},    /* net prohibited */
+		[10] = {EHOSTUNREACH, true},  /* host prohibited */
+		[11] = {ENETUNREACH, false},  /* net unreachable for TOS */
+		[12] = {EHOSTUNREACH, false}, /* host unreachable for TOS */
+		[13] = {EHOSTUNREACH, true},  /* communication prohibited */
+		[14] = {EHOSTUNREACH, true},  /* precedence violation */
+		[15] = {EHOSTUNREACH, true},  /* precedence cutoff */
+	};
+
+	if (code >= 16) {
+		*hard = false;
+		return 0;
+	}
+	*hard = map[code].hard;
+	return map[code].err;
+}
+
+/**
+ * icmp_unreach() - a destination unreachable about a datagram of ours:
+ * hard errors to the UDP socket connected to that port
+ * (udp_icmp_error()), every one to TCP (the unreach hook), which ends a
+ * connection still opening with it
  * @ni:		endpoint
  * @m:		the message
  * @len:	its length (at least 8)
  */
-static void icmp_port_unreach(struct netif *ni, const struct wire_icmp *m,
-			      size_t len)
+static void icmp_unreach(struct netif *ni, const struct wire_icmp *m,
+			 size_t len)
 {
 	const uint8_t *quote = (const uint8_t *)(m + 1);
 	const struct wire_ip4 *q = (const struct wire_ip4 *)quote;
 	size_t qlen = len - sizeof(*m);
+	bool hard;
+	int err;
 
 	if (qlen < sizeof(*q) || q->ver_ihl >> 4 != 4 ||
 	    !wire_eq32(q->saddr, ni->cfg.addr))
 		return;
-	udp_icmp_error(ni, quote, qlen, ECONNREFUSED);
+	err = icmp_unreach_err(m->code, &hard);
+	if (!err)
+		return;
+	if (hard)
+		udp_icmp_error(ni, quote, qlen, err);
+	if (q->proto == WIRE_IPPROTO_TCP && ni->ops->unreach)
+		ni->ops->unreach(ni->ctx, q->daddr, err, quote, qlen);
 }
 
 /**
@@ -319,8 +373,8 @@ void icmp_input(struct netif *ni, struct ipv4_rx *rx, uint64_t now_ms)
 		}
 		/* never from an error sent to a broadcast (RFC 1122
 		 * 3.2.2: a host does not answer those, nor heed them) */
-		if (m->code == WIRE_ICMP_PORT_UNREACH && !rx->bcast)
-			icmp_port_unreach(ni, m, rx->l4_len);
+		if (!rx->bcast)
+			icmp_unreach(ni, m, rx->l4_len);
 		icmp->stats[ICMP_STAT_RX_ERROR]++;
 		break;
 	case WIRE_ICMP_TIME_EXCEEDED:

@@ -77,6 +77,10 @@
  * @pmtu:	optional: an ICMP "fragmentation needed" (RFC 1191) lowered
  *		the path MTU towards @dst to @mtu; @quote is the quoted IPv4
  *		header and data, @quote_len bytes of it
+ * @unreach:	optional: an ICMP destination unreachable (but not
+ *		"fragmentation needed") about a datagram of ours to @dst;
+ *		@err is the errno its code means (icmp_unreach_err()),
+ *		@quote as for @pmtu
  * @proto_input: optional: an IPv4 datagram for us with a protocol the
  *		stack does not handle itself (e.g. TCP); takes ownership of
  *		rx->buf and returns true, or returns false (buffer still
@@ -89,6 +93,8 @@ struct netif_ops {
 	void (*emit)(void *ctx, uint8_t *buf, size_t len);
 	void (*pmtu)(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *quote,
 		     size_t quote_len);
+	void (*unreach)(void *ctx, be32_t dst, int err, const uint8_t *quote,
+			size_t quote_len);
 	bool (*proto_input)(void *ctx, struct ipv4_rx *rx, uint64_t now_ms);
 };
 

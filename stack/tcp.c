@@ -877,6 +877,36 @@ int tcp_pmtu(struct tcp_conn *c, uint32_t seq, uint32_t mtu, uint64_t now_ms)
 }
 
 /**
+ * tcp_unreach() - an ICMP destination unreachable about a segment we sent
+ * @c:		connection
+ * @seq:	sequence number of the segment quoted in the message
+ * @err:	what the message means (a positive errno)
+ * @now_ms:	current time
+ *
+ * A connection still opening (SYN-SENT) fails with @err at once, as on
+ * Linux (tcp_v4_err()): a firewall's reject or a router that cannot
+ * reach the host will answer every SYN the same way, and the
+ * application should not wait a minute of retransmissions to learn it.
+ * A synchronized connection carries on (RFC 1122 4.2.3.9: soft errors;
+ * RFC 5461: routes come back). RFC 5927 4.1: the quoted sequence number
+ * must be in flight (our SYN), else the message may be forged.
+ *
+ * Return: 0 if the connection failed, -EINVAL if the message was ignored
+ */
+int tcp_unreach(struct tcp_conn *c, uint32_t seq, int err, uint64_t now_ms)
+{
+	(void)now_ms;
+	if (c->state != TCP_SYN_SENT || !seq_in(seq, c->snd_una, c->snd_max) ||
+	    err <= 0)
+		return -EINVAL;
+	c->depth++;
+	tcp_done(c, -err);
+	c->depth--;
+	tcp_finish(c);
+	return 0;
+}
+
+/**
  * tcp_next_deadline() - when tcp_timer() must next run
  * @c:	connection
  *

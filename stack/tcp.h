@@ -313,6 +313,7 @@ void tcp_abort(struct tcp_conn *c, uint64_t now_ms);
 void tcp_set_nodelay(struct tcp_conn *c, bool on, uint64_t now_ms);
 void tcp_set_keepalive(struct tcp_conn *c, bool on, uint64_t now_ms);
 int tcp_pmtu(struct tcp_conn *c, uint32_t seq, uint32_t mtu, uint64_t now_ms);
+int tcp_unreach(struct tcp_conn *c, uint32_t seq, int err, uint64_t now_ms);
 void tcp_set_link_mss(struct tcp_conn *c, uint32_t mss);
 
 void tcp_input(struct tcp_conn *c, const struct tcp_seg *seg, uint64_t now_ms);

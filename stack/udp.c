@@ -18,10 +18,12 @@
  * port unreachable (RFC 1122 section 4.1.3.1), within ICMP's rate limit and
  * never for broadcasts.
  *
- * An ICMP port unreachable about a datagram we sent is an error for the
- * socket connected to that peer, as on Linux (udp_err(): hard errors, on
- * connected sockets only): its owner reports ECONNREFUSED once. Sockets
- * that are not connected learn nothing from it: anyone could send one.
+ * An ICMP destination unreachable that is a hard error (a port
+ * unreachable above all: ECONNREFUSED) about a datagram we sent is an
+ * error for the socket connected to that peer, as on Linux (udp_err():
+ * hard errors, on connected sockets only): its owner reports it once.
+ * Sockets that are not connected learn nothing from it: anyone could
+ * send one.
  *
  * Output computes the checksum, sending 0xffff when it comes out as zero
  * (RFC 768), and lets IPv4 fragment what exceeds the MTU.

@@ -137,7 +137,25 @@ static void fuzz_pmtu(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *q,
 	(void)ctx;
 	(void)dst;
 	(void)q;
-	if (mtu < NETIF_MTU_MIN || mtu >= fuzz_ni.cfg.mtu || qlen < 20)
+	if (mtu < NETIF_PMTU_MIN || mtu >= fuzz_ni.cfg.mtu || qlen < 20)
+		__builtin_trap();
+}
+
+/**
+ * fuzz_unreach() - destination unreachable for TCP: an errno, a quote of
+ * a TCP datagram from us
+ * @ctx:	unused
+ * @dst:	destination
+ * @err:	its errno
+ * @q:		quote
+ * @qlen:	its length
+ */
+static void fuzz_unreach(void *ctx, be32_t dst, int err, const uint8_t *q,
+			 size_t qlen)
+{
+	(void)ctx;
+	(void)dst;
+	if (err <= 0 || qlen < 20 || q[9] != WIRE_IPPROTO_TCP)
 		__builtin_trap();
 }
 
@@ -146,6 +164,7 @@ static const struct netif_ops fuzz_ops = {
 	.free = fuzz_free,
 	.emit = fuzz_emit,
 	.pmtu = fuzz_pmtu,
+	.unreach = fuzz_unreach,
 };
 
 /**

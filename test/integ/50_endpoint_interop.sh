@@ -9,7 +9,8 @@
 #   - ARP and ping, both ways where the kernel can be asked;
 #   - UDP both ways, a datagram bigger than the MTU (fragmented and
 #     reassembled on both sides), a closed UDP port (ICMP port unreachable)
-#     and a closed TCP port (RST);
+#     and a closed TCP port (RST); a connect from the endpoint that a
+#     firewall rejects (ICMP host unreachable) fails at once;
 #   - 1 GiB TCP each way (the endpoint accepting, then connecting) with
 #     SHA-256 checked, 2.5 GiB each way (past half the sequence space),
 #     then 128 MiB with 0.1% and 2% random loss on the Linux side
@@ -105,6 +106,22 @@ except socket.timeout:
 PY
 )
 assert_eq "$(tr '\n' ' ' <<<"$got")" "refused refused " "closed UDP and TCP ports refuse"
+
+# A firewall's reject: the kernel answers SYNs to port 9998 with an ICMP
+# host unreachable. The endpoint's connect fails at once with it, as the
+# kernel's would, instead of resending its SYN for a minute.
+nsx "$K" nft -f - <<'NFT'
+table inet vstrej {
+	chain in { type filter hook input priority 0; tcp dport 9998 reject with icmp type host-unreachable; }
+}
+NFT
+t0=$(date +%s%N)
+out=$("$VSPERF" source 10.81.0.1 9998 --bytes 1 --endpoint ep1 --timeout 30 2>&1) &&
+	fail "connect through a reject succeeded: $out"
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_contains "$out" "No route to host" "connect through an ICMP reject"
+((ms < 5000)) || fail "connect through an ICMP reject took $ms ms"
+nsx "$K" nft delete table inet vstrej
 
 # --- TCP, both ways, clean and lossy -----------------------------------------
 tcp_both_ways() { # BYTES TAG

@@ -51,6 +51,9 @@ static const uint8_t BCAST_MAC[6]
  * @pmtu_n:	pmtu hook calls
  * @pmtu_dst:	last pmtu destination
  * @pmtu_mtu:	last pmtu value
+ * @unreach_n:	unreach hook calls
+ * @unreach_dst: last unreach destination
+ * @unreach_err: last unreach error
  * @proto_n:	proto_input hook calls
  * @proto_take:	proto_input takes the datagram
  */
@@ -65,6 +68,9 @@ static struct h_state {
 	unsigned pmtu_n;
 	be32_t pmtu_dst;
 	uint16_t pmtu_mtu;
+	unsigned unreach_n;
+	be32_t unreach_dst;
+	int unreach_err;
 	unsigned proto_n;
 	bool proto_take;
 } h;
@@ -141,6 +147,24 @@ static inline void h_pmtu(void *ctx, be32_t dst, uint16_t mtu, const uint8_t *q,
 }
 
 /**
+ * h_unreach() - record a destination unreachable for TCP
+ * @ctx:	unused
+ * @dst:	destination
+ * @err:	its errno
+ * @q:		quote
+ * @qlen:	its length
+ */
+static inline void h_unreach(void *ctx, be32_t dst, int err, const uint8_t *q,
+			     size_t qlen)
+{
+	(void)ctx;
+	CU_ASSERT(qlen >= 20 && q != NULL);
+	h.unreach_n++;
+	h.unreach_dst = dst;
+	h.unreach_err = err;
+}
+
+/**
  * h_proto() - proto_input hook: takes the datagram when h.proto_take
  * @ctx:	endpoint
  * @rx:		datagram
@@ -163,6 +187,7 @@ static const struct netif_ops h_ops = {
 	.free = h_free,
 	.emit = h_emit,
 	.pmtu = h_pmtu,
+	.unreach = h_unreach,
 	.proto_input = h_proto,
 };
 

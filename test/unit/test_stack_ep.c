@@ -876,6 +876,48 @@ static void test_pmtu(void)
 }
 
 /**
+ * test_unreach() - an ICMP destination unreachable quoting our SYN ends
+ * the connect with its error (as Linux: a firewall's reject, a router's
+ * host unreachable); quoting another sequence number, nothing
+ */
+static void test_unreach(void)
+{
+	uint8_t q[28];
+	struct tcp_conn *c;
+	uint32_t a;
+
+	t_up(0, 65536);
+	a = t_connect(); /* the SYN stays on the wire: no answer */
+	c = &ua.c[a].ec->tcp;
+	CU_ASSERT_EQUAL_FATAL(c->state, TCP_SYN_SENT);
+	memset(q, 0, sizeof(q));
+	q[0] = 0x45;
+	q[9] = WIRE_IPPROTO_TCP;
+	q[20] = (uint8_t)(c->lport >> 8);
+	q[21] = (uint8_t)c->lport;
+	q[22] = PORT_B >> 8;
+	q[23] = PORT_B & 0xff;
+	q[24] = (uint8_t)((c->iss + 1) >> 24); /* not our SYN's */
+	q[25] = (uint8_t)((c->iss + 1) >> 16);
+	q[26] = (uint8_t)((c->iss + 1) >> 8);
+	q[27] = (uint8_t)(c->iss + 1);
+	ep_tcp_unreach(epa, wire_ip4(10, 0, 0, 2), EHOSTUNREACH, q, sizeof(q));
+	CU_ASSERT_EQUAL(c->state, TCP_SYN_SENT);
+	q[27] = (uint8_t)c->iss;
+	ep_tcp_unreach(epa, wire_ip4(10, 0, 0, 3), EHOSTUNREACH, q, sizeof(q));
+	CU_ASSERT_EQUAL(c->state, TCP_SYN_SENT); /* another destination */
+	ep_tcp_unreach(epa, wire_ip4(10, 0, 0, 2), EHOSTUNREACH, q, sizeof(q));
+	CU_ASSERT_EQUAL(c->state, TCP_CLOSED);
+	CU_ASSERT_EQUAL(c->err, -EHOSTUNREACH);
+	CU_ASSERT(ua.c[a].ev & TCP_EV_RESET);
+	CU_ASSERT_EQUAL(epa->stats[EP_STAT_UNREACH], 1);
+	ep_tcp_close(epa, ua.c[a].ec, true);
+	ep_tcp_abort_all(epb);
+	CU_ASSERT(w_run(t_released_all, 1000));
+	t_down();
+}
+
+/**
  * test_conn_limit() - the pool bounds connections; a refused accept is
  * answered with a reset (the client sees ECONNREFUSED)
  */
@@ -1128,6 +1170,7 @@ int main(void)
 		{"SYN cookies", test_syncookies},
 		{"SYN queue full: cookies", test_synq_full_cookies},
 		{"path MTU from ICMP", test_pmtu},
+		{"ICMP unreachable ends a connect", test_unreach},
 		{"connection limit, refused accept", test_conn_limit},
 		{"no listener, bad checksum", test_nomatch_and_bad},
 		{"detach with live connections", test_detach_live},

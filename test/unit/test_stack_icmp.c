@@ -441,6 +441,33 @@ static void test_other_types(void)
 }
 
 /**
+ * mk_unreach() - destination unreachable quoting a UDP or TCP datagram
+ * @b:		buffer
+ * @code:	its code
+ * @proto:	protocol of the quoted datagram
+ * @dst:	IP destination of the ICMP message
+ * @src:	source of the quoted datagram
+ * @sport:	its source port
+ * @dport:	its destination port (at 192.0.2.1)
+ *
+ * Return: frame length
+ */
+static size_t mk_unreach(uint8_t *b, uint8_t code, uint8_t proto, be32_t dst,
+			 be32_t src, uint16_t sport, uint16_t dport)
+{
+	static const uint8_t rest[4];
+	uint8_t q[28] = {0x45, 0, 0, 28, 0, 1, 0, 0, 64, proto};
+
+	memcpy(q + 12, &src, 4);
+	memcpy(q + 16, (const uint8_t[]){192, 0, 2, 1}, 4);
+	put16(q + 10, (uint16_t)~ref_csum(q, 20, 0));
+	put16(q + 20, sport);
+	put16(q + 22, dport);
+	put16(q + 24, 8);
+	return mk_icmp(b, dst, 3, code, rest, q, sizeof(q));
+}
+
+/**
  * mk_udp_unreach() - "port unreachable" quoting a UDP datagram
  * @b:		buffer
  * @dst:	IP destination of the ICMP message
@@ -453,16 +480,7 @@ static void test_other_types(void)
 static size_t mk_udp_unreach(uint8_t *b, be32_t dst, be32_t src,
 			     uint16_t sport, uint16_t dport)
 {
-	static const uint8_t rest[4];
-	uint8_t q[28] = {0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17};
-
-	memcpy(q + 12, &src, 4);
-	memcpy(q + 16, (const uint8_t[]){192, 0, 2, 1}, 4);
-	put16(q + 10, (uint16_t)~ref_csum(q, 20, 0));
-	put16(q + 20, sport);
-	put16(q + 22, dport);
-	put16(q + 24, 8);
-	return mk_icmp(b, dst, 3, 3, rest, q, sizeof(q));
+	return mk_unreach(b, 3, 17, dst, src, sport, dport);
 }
 
 /**
@@ -495,6 +513,45 @@ static void test_udp_refused(void)
 	h_in(f, mk_udp_unreach(f, ip4(2), ip4(2), 4000, 53), 1);
 	udp_set_peer(&ni, s, peer, 54);
 	CU_ASSERT_EQUAL(udp_take_error(&ni, s), 0);
+	/* soft errors (host unreachable) are not the socket's; hard ones
+	 * (communication prohibited) are */
+	h_in(f, mk_unreach(f, 1, 17, ip4(2), ip4(2), 4000, 54), 1);
+	CU_ASSERT_EQUAL(udp_take_error(&ni, s), 0);
+	h_in(f, mk_unreach(f, 13, 17, ip4(2), ip4(2), 4000, 54), 1);
+	CU_ASSERT_EQUAL(udp_take_error(&ni, s), EHOSTUNREACH);
+	CU_ASSERT_EQUAL(h.unreach_n, 0); /* not TCP */
+	CU_ASSERT_EQUAL(h.nout, 0);
+	h_teardown();
+}
+
+/**
+ * test_tcp_unreach() - destination unreachables quoting a TCP segment of
+ * ours reach the unreach hook with the errno of their code
+ */
+static void test_tcp_unreach(void)
+{
+	static const struct {
+		uint8_t code;
+		int err;
+	} want[] = {{0, ENETUNREACH},  {1, EHOSTUNREACH}, {2, ENOPROTOOPT},
+		    {3, ECONNREFUSED}, {10, EHOSTUNREACH}, {13, EHOSTUNREACH}};
+	uint8_t f[200];
+	unsigned i;
+
+	h_setup();
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		h_in(f, mk_unreach(f, want[i].code, 6, ip4(2), ip4(2), 4000,
+				   80),
+		     1);
+		CU_ASSERT_EQUAL(h.unreach_n, i + 1);
+		CU_ASSERT_EQUAL(h.unreach_err, want[i].err);
+		CU_ASSERT(wire_eq32(h.unreach_dst, wire_ip4(192, 0, 2, 1)));
+	}
+	/* not about a datagram of ours, to a broadcast, an unknown code */
+	h_in(f, mk_unreach(f, 1, 6, ip4(2), ip4(7), 4000, 80), 1);
+	h_in(f, mk_unreach(f, 1, 6, ip4(255), ip4(2), 4000, 80), 1);
+	h_in(f, mk_unreach(f, 16, 6, ip4(2), ip4(2), 4000, 80), 1);
+	CU_ASSERT_EQUAL(h.unreach_n, i);
 	CU_ASSERT_EQUAL(h.nout, 0);
 	h_teardown();
 }
@@ -511,6 +568,7 @@ int main(void)
 		{"frag_needed", test_frag_needed},
 		{"other_types", test_other_types},
 		{"udp_refused", test_udp_refused},
+		{"tcp_unreach", test_tcp_unreach},
 	};
 
 	return cunit_run("stack_icmp", tests, sizeof(tests) / sizeof(tests[0]),

@@ -2015,6 +2015,35 @@ static void test_cwnd_limited(void)
 }
 
 /**
+ * test_unreach() - an ICMP destination unreachable ends a connection
+ * still opening with its error, if it quotes our SYN; a synchronized one
+ * carries on
+ */
+static void test_unreach(void)
+{
+	st_setup();
+	tcp_conn_init(&conn, &st_ops, NULL, &cfg, sbuf, SRING, rbuf, RING);
+	CU_ASSERT_FATAL(tcp_connect(&conn, ME, MYPORT, PEER, PPORT, 100, now) ==
+			0);
+	CU_ASSERT_EQUAL(tcp_unreach(&conn, 5000, EHOSTUNREACH, now), -EINVAL);
+	CU_ASSERT_EQUAL(conn.state, TCP_SYN_SENT);
+	CU_ASSERT_EQUAL(tcp_unreach(&conn, 100, EHOSTUNREACH, now), 0);
+	CU_ASSERT_EQUAL(conn.state, TCP_CLOSED);
+	CU_ASSERT_EQUAL(conn.err, -EHOSTUNREACH);
+	CU_ASSERT(evs & TCP_EV_RESET);
+	CU_ASSERT_EQUAL(tcp_next_deadline(&conn), UINT64_MAX);
+	tcp_close(&conn, now);
+	st_done(&conn, 1);
+
+	st_setup();
+	st_active(100, 500, 60000);
+	CU_ASSERT_EQUAL(tcp_unreach(&conn, 101, ECONNREFUSED, now), -EINVAL);
+	CU_ASSERT_EQUAL(conn.state, TCP_ESTABLISHED);
+	st_abort_conn(&conn);
+	st_done(&conn, 1);
+}
+
+/**
  * st_round() - send @len bytes of a full window, ACKed two segments at a
  * time
  * @d:		the bytes
@@ -2648,6 +2677,7 @@ int main(void)
 		{"MSS", test_mss_clamp},
 		{"path MTU", test_pmtu},
 		{"restart after idle", test_idle_restart},
+		{"ICMP unreachable while opening", test_unreach},
 		{"zero-copy send commit", test_send_commit},
 		{"zero-copy receive commit", test_recv_commit},
 		{"keepalive switched on and off", test_set_keepalive},
