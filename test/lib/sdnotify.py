@@ -16,7 +16,8 @@
     sdnotify.py ptrace-stop TID SECONDS
         Stop the thread TID (of another process) for SECONDS with
         PTRACE_SEIZE + PTRACE_INTERRUPT, then let it go. Only that thread
-        stops; its process goes on. Prints "stopped" once it is stopped.
+        stops; its process goes on. Prints "stopped" once it is stopped,
+        and "released T" (T: time.monotonic()) just before letting it go.
         Exit status 77 if ptrace is not allowed here.
 """
 import ctypes
@@ -75,6 +76,9 @@ def ptrace_stop(tid, seconds):
     os.waitpid(tid, 0x40000000)  # __WALL: wait for the stop
     print("stopped", flush=True)
     time.sleep(seconds)
+    # The time before the thread can run again: anything the process
+    # sends after it may already be the thread's doing.
+    print("released %.3f" % time.monotonic(), flush=True)
     if libc.ptrace(PTRACE_DETACH, tid, None, None) != 0:
         print("ptrace(DETACH, %d): %s" %
               (tid, os.strerror(ctypes.get_errno())), file=sys.stderr)
