@@ -115,11 +115,8 @@ static int config_uint(const char *key, const char *val, uint64_t min,
 {
 	uint64_t v;
 
-	if (parse_uint(val, &v)) {
-		snprintf(err, errlen, "invalid %s '%s': expected a number",
-			 key, val);
+	if (parse_uint_key(key, val, &v, err, errlen))
 		return -EINVAL;
-	}
 	if (v < min || v > max) {
 		snprintf(err, errlen, "%s %llu out of range (%llu..%llu)", key,
 			 (unsigned long long)v, (unsigned long long)min,

@@ -46,6 +46,29 @@ int parse_uint(const char *s, uint64_t *out)
 }
 
 /**
+ * parse_uint_key() - parse_uint() for a named setting, with its message
+ * @key:	the setting, for the message
+ * @s:		text
+ * @out:	result
+ * @err:	one line on failure: not a number, or too large
+ * @errlen:	size of @err
+ *
+ * Return: 0 or -EINVAL
+ */
+int parse_uint_key(const char *key, const char *s, uint64_t *out, char *err,
+		   size_t errlen)
+{
+	int rc = parse_uint(s, out);
+
+	if (rc == -ERANGE)
+		snprintf(err, errlen, "invalid %s '%s': too large", key, s);
+	else if (rc)
+		snprintf(err, errlen, "invalid %s '%s': expected a number",
+			 key, s ? s : "");
+	return rc ? -EINVAL : 0;
+}
+
+/**
  * parse_rate() - parse a rate in bits per second, with an SI suffix
  * @s:		e.g. "100000", "250k", "10M", "1G" (k, M, G, T: powers of 1000)
  * @out:	result, bits per second

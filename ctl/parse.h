@@ -29,6 +29,8 @@ struct parse_cidr {
 };
 
 int parse_uint(const char *s, uint64_t *out);
+int parse_uint_key(const char *key, const char *s, uint64_t *out, char *err,
+		   size_t errlen);
 int parse_rate(const char *s, uint64_t *out);
 int parse_onoff(const char *s, bool *out);
 int parse_mac(const char *s, uint8_t mac[6]);

@@ -312,11 +312,8 @@ int spec_port_set(struct spec_port *p, const char *key, const char *val,
 	}
 	if (spec_key_is(key, "mtu") || spec_key_is(key, "queues") ||
 	    spec_key_is(key, "netns-pid") || spec_key_is(key, "fdb-max")) {
-		if (parse_uint(val, &u)) {
-			snprintf(err, errlen, "invalid %s '%s': expected a number",
-				 key, val);
+		if (parse_uint_key(key, val, &u, err, errlen))
 			return -EINVAL;
-		}
 		return spec_port_set_uint(p, key, u, err, errlen);
 	}
 	snprintf(err, errlen, "unknown port key '%s'", key);
@@ -455,11 +452,8 @@ int spec_endpoint_set(struct spec_endpoint *e, const char *key,
 		return 0;
 	}
 	if (spec_key_is(key, "mtu")) {
-		if (parse_uint(val, &u)) {
-			snprintf(err, errlen, "invalid %s '%s': expected a number",
-				 key, val);
+		if (parse_uint_key(key, val, &u, err, errlen))
 			return -EINVAL;
-		}
 		return spec_endpoint_set_uint(e, key, u, err, errlen);
 	}
 	snprintf(err, errlen, "unknown endpoint key '%s'", key);
@@ -642,11 +636,8 @@ int spec_tenant_set(struct spec_tenant *t, const char *key, const char *val,
 		return spec_tenant_set_uint(t, key, u, err, errlen);
 	}
 	if (spec_key_is(key, "pid") || spec_key_is(key, "weight")) {
-		if (parse_uint(val, &u)) {
-			snprintf(err, errlen, "invalid %s '%s': expected a number",
-				 key, val);
+		if (parse_uint_key(key, val, &u, err, errlen))
 			return -EINVAL;
-		}
 		return spec_tenant_set_uint(t, key, u, err, errlen);
 	}
 	snprintf(err, errlen, "unknown tenant key '%s'", key);

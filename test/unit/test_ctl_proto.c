@@ -432,6 +432,8 @@ static void test_spec_endpoint(void)
 	ep_err(&e, "mtu", "67", "MTU 67 out of range (68..65535)");
 	ep_err(&e, "mtu", "65536", "MTU 65536 out of range (68..65535)");
 	ep_err(&e, "mtu", "big", "invalid mtu 'big': expected a number");
+	ep_err(&e, "mtu", "99999999999999999999",
+	       "invalid mtu '99999999999999999999': too large");
 	ep_err(&e, "queues", "2", "unknown endpoint key 'queues'");
 	ep_err(&e, "netns", "x", "unknown endpoint key 'netns'");
 	CU_ASSERT_EQUAL(spec_endpoint_set(&e, "colour", "red", err, sizeof(err)), -ENOENT);
