@@ -826,6 +826,28 @@ static void test_syncookies(void)
 }
 
 /**
+ * t_quote() - what an ICMP error quotes of a segment of @c: an IPv4
+ * header and the first 8 bytes of TCP (ports, sequence number)
+ * @q:		28 bytes to fill
+ * @c:		connection from A to B's PORT_B
+ * @seq:	the quoted sequence number
+ */
+static void t_quote(uint8_t q[28], const struct tcp_conn *c, uint32_t seq)
+{
+	memset(q, 0, 28);
+	q[0] = 0x45;
+	q[9] = WIRE_IPPROTO_TCP;
+	q[20] = (uint8_t)(c->lport >> 8);
+	q[21] = (uint8_t)c->lport;
+	q[22] = PORT_B >> 8;
+	q[23] = PORT_B & 0xff;
+	q[24] = (uint8_t)(seq >> 24);
+	q[25] = (uint8_t)(seq >> 16);
+	q[26] = (uint8_t)(seq >> 8);
+	q[27] = (uint8_t)seq;
+}
+
+/**
  * test_pmtu() - "fragmentation needed" quoting one of our segments lowers
  * the connection's MSS; a quote for no connection changes nothing
  */
@@ -846,17 +868,7 @@ static void test_pmtu(void)
 	tcp_send_commit(c, 20000, now); /* segments in flight */
 	ep_tcp_flush(epa);
 	seq = c->snd_una;
-	memset(q, 0, sizeof(q));
-	q[0] = 0x45;
-	q[9] = WIRE_IPPROTO_TCP;
-	q[20] = (uint8_t)(c->lport >> 8);
-	q[21] = (uint8_t)c->lport;
-	q[22] = PORT_B >> 8;
-	q[23] = PORT_B & 0xff;
-	q[24] = (uint8_t)(seq >> 24);
-	q[25] = (uint8_t)(seq >> 16);
-	q[26] = (uint8_t)(seq >> 8);
-	q[27] = (uint8_t)seq;
+	t_quote(q, c, seq);
 	ep_tcp_pmtu(epa, wire_ip4(10, 0, 0, 2), 1200, q, sizeof(q));
 	CU_ASSERT_EQUAL(epa->stats[EP_STAT_PMTU], 1);
 	CU_ASSERT_EQUAL(c->mss, 1160 - (c->ts_on ? 12 : 0));
@@ -890,20 +902,10 @@ static void test_unreach(void)
 	a = t_connect(); /* the SYN stays on the wire: no answer */
 	c = &ua.c[a].ec->tcp;
 	CU_ASSERT_EQUAL_FATAL(c->state, TCP_SYN_SENT);
-	memset(q, 0, sizeof(q));
-	q[0] = 0x45;
-	q[9] = WIRE_IPPROTO_TCP;
-	q[20] = (uint8_t)(c->lport >> 8);
-	q[21] = (uint8_t)c->lport;
-	q[22] = PORT_B >> 8;
-	q[23] = PORT_B & 0xff;
-	q[24] = (uint8_t)((c->iss + 1) >> 24); /* not our SYN's */
-	q[25] = (uint8_t)((c->iss + 1) >> 16);
-	q[26] = (uint8_t)((c->iss + 1) >> 8);
-	q[27] = (uint8_t)(c->iss + 1);
+	t_quote(q, c, c->iss + 1); /* not our SYN's */
 	ep_tcp_unreach(epa, wire_ip4(10, 0, 0, 2), EHOSTUNREACH, q, sizeof(q));
 	CU_ASSERT_EQUAL(c->state, TCP_SYN_SENT);
-	q[27] = (uint8_t)c->iss;
+	t_quote(q, c, c->iss);
 	ep_tcp_unreach(epa, wire_ip4(10, 0, 0, 3), EHOSTUNREACH, q, sizeof(q));
 	CU_ASSERT_EQUAL(c->state, TCP_SYN_SENT); /* another destination */
 	ep_tcp_unreach(epa, wire_ip4(10, 0, 0, 2), EHOSTUNREACH, q, sizeof(q));
