@@ -220,17 +220,24 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			return true;
 		}
 		if (!s->lport) {
-			/* an ephemeral port no listener holds */
+			/* An ephemeral port no socket holds: as Linux
+			 * (inet_csk_get_port() with port 0), the bind
+			 * conflict check, with no SO_REUSEADDR exception
+			 * since this socket is about to listen. */
 			uint32_t k, p0 = (uint32_t)(ep->tcp.secret[0] >> 7);
 
 			for (k = 0; k < 16384; k++) {
 				uint16_t p =
 					(uint16_t)(49152 + (p0 + k) % 16384);
 
-				if (!ep_tcp_port_used(ep, p)) {
+				if (!app_cmd_port_taken(ep, p, false)) {
 					s->lport = p;
 					break;
 				}
+			}
+			if (!s->lport) {
+				*res = -EADDRINUSE; /* as Linux: none free */
+				return true;
 			}
 		}
 		s->backlog = (uint16_t)(c->arg ? (c->arg > 4096 ? 4096 : c->arg)

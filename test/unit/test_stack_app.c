@@ -733,6 +733,35 @@ static void test_bind_conflict(void)
 }
 
 /**
+ * test_listen_ephemeral() - listen() without bind() picks a port no
+ * socket holds: not a listener's, and not one another socket bound and
+ * has not listened on yet (as Linux's inet_csk_get_port())
+ */
+static void test_listen_ephemeral(void)
+{
+	struct tc c;
+	int32_t b, l;
+	uint16_t first;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&c, 1, "") == 0);
+	/* the first port the search would try */
+	first = (uint16_t)(49152 + (uint32_t)(epa->tcp.secret[0] >> 7) % 16384);
+	b = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	l = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(b >= 0 && l >= 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_BIND, (uint32_t)b, 0, first, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_LISTEN, (uint32_t)l, 0, 0, 4, 0), 0);
+	CU_ASSERT(tc_sock(&c, (uint32_t)l)->lport >= 49152);
+	CU_ASSERT_NOT_EQUAL(tc_sock(&c, (uint32_t)l)->lport, first);
+	/* the bound socket can still listen on its port */
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_LISTEN, (uint32_t)b, 0, 0, 4, 0), 0);
+	tc_detach(&c);
+	t_teardown();
+}
+
+/**
  * test_shut_listener() - SHUT_RD on a listener stops it, as on Linux: an
  * ACCEPT waiting (a thread blocked in accept()) fails with EINVAL, and so
  * does the next one; the slot is still the application's to close
@@ -1438,6 +1467,8 @@ int main(void)
 		{"SHUT_RD ends the reads", test_shut_rd},
 		{"SHUT_RD on a listener fails the ACCEPTs", test_shut_listener},
 		{"a bound port is in use at bind()", test_bind_conflict},
+		{"listen() without bind() skips bound ports",
+		 test_listen_ephemeral},
 		{"datagrams", test_dgram},
 		{"hostile values", test_hostile},
 		{"application freed mid-transfer", test_free_mid_transfer},
