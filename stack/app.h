@@ -109,6 +109,9 @@ struct app_sock {
 		reuseaddr;
 	bool connecting;
 	bool bound;	/* counted in ep->tcp.bound (app_sock_bound()) */
+	/* the application bound a port (not 0) itself: a UDP disconnect
+	 * keeps it (Linux's SOCK_BINDPORT_LOCK) */
+	bool port_locked;
 	uint32_t listener, anext, ahead, atail, aq;
 	uint16_t backlog;
 	uint32_t gen;
@@ -202,6 +205,7 @@ uint32_t app_sock_cq_room(struct app_ctx *a);
 void app_sock_sync(struct app_ctx *a, uint32_t i);
 void app_sock_publish_all(struct app_ctx *a, uint32_t i);
 void app_sock_udp_own(struct app_ctx *a, uint32_t i, int u);
+void app_sock_udp_release(struct app_ctx *a, uint32_t i);
 void app_sock_dgram_error(struct app_ctx *a, uint32_t i, int err);
 void app_sock_bound(struct app_ctx *a, uint32_t i, bool on);
 uint32_t app_sock_ring_size(uint32_t want);

@@ -194,6 +194,7 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 					 : udp_bind(&ep->ni, c->port);
 			if (r >= 0) {
 				app_sock_udp_own(a, c->sock, r);
+				s->port_locked = c->port != 0;
 				r = 0;
 			}
 			*res = r;
@@ -282,6 +283,18 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 					return true;
 				}
 				app_sock_udp_own(a, c->sock, r);
+			}
+			if (!c->addr && !c->port && s->udp >= 0 &&
+			    !s->port_locked) {
+				/* As Linux (udp_disconnect()): dissolving the
+				 * association gives back a port the socket
+				 * got automatically (or bound as port 0); the
+				 * next send or connect picks one again. What
+				 * the application wrote before goes first,
+				 * from the old port. */
+				app_run_sock(a, c->sock);
+				app_sock_udp_release(a, c->sock);
+				app_sock_shm(a, c->sock)->lport = 0;
 			}
 			s->raddr = c->addr;
 			s->rport = c->port;

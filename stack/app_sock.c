@@ -237,6 +237,24 @@ void app_sock_udp_own(struct app_ctx *a, uint32_t i, int u)
 }
 
 /**
+ * app_sock_udp_release() - slot @i gives its UDP socket, and with it its
+ * port, back to the endpoint (datagrams queued on it are dropped)
+ * @a:	context
+ * @i:	slot
+ */
+void app_sock_udp_release(struct app_ctx *a, uint32_t i)
+{
+	struct app_sock *s = &a->socks[i];
+
+	if (s->udp < 0)
+		return;
+	udp_close(&a->ep->ni, s->udp);
+	a->ep->udp_ctx[s->udp] = NULL;
+	s->udp = -1;
+	s->lport = 0;
+}
+
+/**
  * app_sock_dgram_error() - an ICMP error for a datagram socket: reported
  * once, by the application's next call (libvstack takes it with GETOPT
  * ERROR, as SO_ERROR)
@@ -364,10 +382,7 @@ void app_sock_free(struct app_ctx *a, uint32_t i, bool rings)
 		app_sock_ring_free(a, s->sbuf, s->ssize);
 		app_sock_ring_free(a, s->rbuf, s->rsize);
 	}
-	if (s->udp >= 0) {
-		udp_close(&a->ep->ni, s->udp);
-		a->ep->udp_ctx[s->udp] = NULL;
-	}
+	app_sock_udp_release(a, i);
 	if (s->halfopen) {
 		s->halfopen = false;
 		a->nhalfopen--;

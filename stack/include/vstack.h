@@ -271,7 +271,9 @@ VS_API int vs_accept(struct vs_ctx *ctx, int s, struct sockaddr_in *peer);
  * Stream: blocks until established unless @s is non-blocking, then fails
  * with EINPROGRESS; writability in vs_poll() (or VS_POLLERR, and
  * VS_OPT_ERROR) tells the outcome. Datagram: sets the default
- * destination, at once.
+ * destination, at once; AF_UNSPEC (or AF_INET 0.0.0.0 port 0) dissolves
+ * it and, as Linux, gives back a local port picked automatically (not one
+ * the application bound with vs_bind() to a port other than 0).
  *
  * Return: 0, or -1 with errno (ECONNREFUSED, ETIMEDOUT, EINPROGRESS,
  * EALREADY, EISCONN, ...)

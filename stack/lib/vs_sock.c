@@ -973,6 +973,7 @@ VS_API int vs_accept(struct vs_ctx *ctx, int s, struct sockaddr_in *peer)
  */
 VS_API int vs_connect(struct vs_ctx *ctx, int s, const struct sockaddr_in *addr)
 {
+	static const struct sockaddr_in none = {.sin_family = AF_INET};
 	struct vsapp_cmd cmd = {.op = VSAPP_OP_CONNECT};
 	struct vsapp_sock *slot;
 	struct vs_lsock *ls;
@@ -980,6 +981,11 @@ VS_API int vs_connect(struct vs_ctx *ctx, int s, const struct sockaddr_in *addr)
 	int ret;
 
 	ret = vs_sock_get(ctx, s, &ls, &slot);
+	/* connect(2): AF_UNSPEC dissolves a datagram socket's association,
+	 * which the command says as peer 0:0 */
+	if (!ret && addr && addr->sin_family == AF_UNSPEC &&
+	    ls->type == VSAPP_SOCK_DGRAM)
+		addr = &none;
 	if (!ret)
 		ret = vs_sock_addr_ok(addr);
 	if (ret)

@@ -441,6 +441,42 @@ static void test_dgram(void)
 }
 
 /**
+ * test_dgram_disconnect() - connect(AF_UNSPEC) on a datagram socket
+ * dissolves the association and gives back the port connect() picked
+ * (as Linux's udp_disconnect()); a port the application bound stays
+ */
+static void test_dgram_disconnect(void)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(7),
+				  .sin_addr.s_addr = htonl(0x0a000001) };
+	struct sockaddr_in unspec = { .sin_family = AF_UNSPEC };
+	struct sockaddr_in me = { .sin_family = AF_INET,
+				  .sin_port = htons(7070) };
+	struct sockaddr_in sa;
+	int c;
+
+	c = vs_socket(cb, VS_SOCK_DGRAM);
+	CU_ASSERT_FATAL(c >= 0);
+	CU_ASSERT(vs_connect(cb, c, &to) == 0);
+	CU_ASSERT(vs_getsockname(cb, c, &sa) == 0 && sa.sin_port != 0);
+	CU_ASSERT(vs_connect(cb, c, &unspec) == 0);
+	CU_ASSERT(vs_getsockname(cb, c, &sa) == 0 && sa.sin_port == 0);
+	CU_ASSERT(vs_getpeername(cb, c, &sa) == -1 && errno == ENOTCONN);
+	CU_ASSERT(vs_send(cb, c, "x", 1) == -1 && errno == EDESTADDRREQ);
+	CU_ASSERT(vs_close(cb, c) == 0);
+
+	c = vs_socket(cb, VS_SOCK_DGRAM);
+	CU_ASSERT_FATAL(c >= 0);
+	CU_ASSERT(vs_bind(cb, c, &me) == 0);
+	CU_ASSERT(vs_connect(cb, c, &to) == 0);
+	CU_ASSERT(vs_connect(cb, c, &unspec) == 0);
+	CU_ASSERT(vs_getsockname(cb, c, &sa) == 0 &&
+		  sa.sin_port == htons(7070));
+	CU_ASSERT(vs_close(cb, c) == 0);
+}
+
+/**
  * test_nonblock() - non-blocking accept and connect, the vs_ctx_fd()
  * loop, a refused connect, end of stream
  */
@@ -637,6 +673,7 @@ int main(void)
 	CU_add_test(s, "stream", test_stream);
 	CU_add_test(s, "stream read in place", test_stream_zc);
 	CU_add_test(s, "dgram", test_dgram);
+	CU_add_test(s, "dgram disconnect", test_dgram_disconnect);
 	CU_add_test(s, "reset", test_reset);
 	CU_add_test(s, "nonblock", test_nonblock);
 	CU_add_test(s, "threads", test_threads);

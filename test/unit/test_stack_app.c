@@ -993,6 +993,76 @@ static void test_dgram(void)
 }
 
 /**
+ * t_udp_holders() - the endpoint's UDP sockets on a port
+ * @ep:		endpoint
+ * @port:	port
+ *
+ * Return: how many
+ */
+static unsigned t_udp_holders(struct ep *ep, uint16_t port)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < UDP_SOCK_MAX; i++)
+		n += ep->ni.udp.s[i].used && ep->ni.udp.s[i].port == port;
+	return n;
+}
+
+/**
+ * test_dgram_disconnect() - connect(AF_UNSPEC) (CONNECT to 0:0) gives
+ * back a port the socket got automatically, at connect() or at its first
+ * send, as Linux (udp_disconnect() without SOCK_BINDPORT_LOCK); a port
+ * the application bound stays
+ */
+static void test_dgram_disconnect(void)
+{
+	uint32_t peer = wire_ip4(10, 0, 0, 2).be;
+	uint16_t lport;
+	unsigned k;
+	int32_t u;
+	struct tc c;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&c, 1, "") == 0);
+	/* autobound at connect() */
+	u = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(u >= 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, peer, 53, 0, 0),
+			0);
+	lport = tc_sock(&c, (uint32_t)u)->lport;
+	CU_ASSERT(lport >= UDP_EPHEMERAL_MIN);
+	CU_ASSERT_EQUAL(t_udp_holders(epa, lport), 1);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_sock(&c, (uint32_t)u)->lport, 0);
+	CU_ASSERT_EQUAL(tc_sock(&c, (uint32_t)u)->raddr, 0);
+	CU_ASSERT_EQUAL(t_udp_holders(epa, lport), 0);
+	/* autobound at the first send, then disconnected */
+	t_dgram_send(&c, (uint32_t)u, peer, 53, "x", 1);
+	for (k = 0; k < 5; k++)
+		pump();
+	lport = tc_sock(&c, (uint32_t)u)->lport;
+	CU_ASSERT(lport >= UDP_EPHEMERAL_MIN);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_sock(&c, (uint32_t)u)->lport, 0);
+	CU_ASSERT_EQUAL(t_udp_holders(epa, lport), 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CLOSE, (uint32_t)u, 0, 0, 0, 0), 0);
+	/* bound by the application: the port stays */
+	u = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(u >= 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_BIND, (uint32_t)u, 0, 5353, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, peer, 53, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_sock(&c, (uint32_t)u)->lport, 5353);
+	CU_ASSERT_EQUAL(t_udp_holders(epa, 5353), 1);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CLOSE, (uint32_t)u, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(t_udp_holders(epa, 5353), 0);
+	tc_detach(&c);
+	t_teardown();
+}
+
+/**
  * test_hostile() - what a broken application can write: bad commands,
  * bad indices, counters that make no sense, a lying cq_head
  */
@@ -1470,6 +1540,8 @@ int main(void)
 		{"listen() without bind() skips bound ports",
 		 test_listen_ephemeral},
 		{"datagrams", test_dgram},
+		{"UDP disconnect gives back an automatic port",
+		 test_dgram_disconnect},
 		{"hostile values", test_hostile},
 		{"application freed mid-transfer", test_free_mid_transfer},
 		{"300 connections between two contexts, twice",
