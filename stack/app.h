@@ -108,6 +108,7 @@ struct app_sock {
 	bool hidden, halfopen, bad, wr_shut, rd_shut, nodelay, keepalive,
 		reuseaddr;
 	bool connecting;
+	bool connect_nb; /* the CONNECT waiting had VSAPP_F_NONBLOCK */
 	bool bound;	/* counted in ep->tcp.bound (app_sock_bound()) */
 	/* the application bound a port (not 0) itself: a UDP disconnect
 	 * keeps it (Linux's SOCK_BINDPORT_LOCK) */
@@ -207,6 +208,7 @@ void app_sock_publish_all(struct app_ctx *a, uint32_t i);
 void app_sock_udp_own(struct app_ctx *a, uint32_t i, int u);
 void app_sock_udp_release(struct app_ctx *a, uint32_t i);
 void app_sock_dgram_error(struct app_ctx *a, uint32_t i, int err);
+int app_sock_take_error(struct app_ctx *a, uint32_t i);
 void app_sock_bound(struct app_ctx *a, uint32_t i, bool on);
 uint32_t app_sock_ring_size(uint32_t want);
 int app_sock_alloc(struct app_ctx *a, uint8_t type, uint32_t ssize,

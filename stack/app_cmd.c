@@ -319,6 +319,7 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 		s->raddr = c->addr;
 		s->rport = c->port;
 		s->connecting = true;
+		s->connect_nb = (c->arg & VSAPP_F_NONBLOCK) != 0;
 		s->connect_tag = c->tag;
 		a->inflight++;
 		r = ep_tcp_connect(ep, ec, wire_h32((be32_t){c->addr}), c->port,
@@ -416,16 +417,7 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			*res = s->reuseaddr;
 			break;
 		case VSAPP_OPT_ERROR:
-			/* As Linux (sock_error()): reading the error clears
-			 * it, and with it POLLERR. TCP keeps its own, which
-			 * must not come back at the next sync. */
-			app_sock_sync(a, c->sock);
-			*res = s->err;
-			if (s->err && s->ec && s->ec->tcp.err)
-				s->err_taken = true;
-			s->err = 0;
-			s->events &= ~(uint32_t)VSAPP_EV_ERR;
-			app_sock_sync(a, c->sock);
+			*res = app_sock_take_error(a, c->sock);
 			break;
 		case VSAPP_OPT_SNDBUF:
 			*res = (int32_t)s->ssize;

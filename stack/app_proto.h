@@ -133,7 +133,10 @@ enum vsapp_op {
 			    * VSAPP_F_NONBLOCK and none is */
 	VSAPP_OP_CONNECT,  /* sock, addr, port; completes when established
 			    * (res 0) or failed (-ECONNREFUSED, -ETIMEDOUT,
-			    * ...); DGRAM: sets the default destination */
+			    * ...); the failure's error is taken with it
+			    * (SO_ERROR 0 after, as a blocking connect())
+			    * unless arg has VSAPP_F_NONBLOCK; DGRAM: sets
+			    * the default destination, 0:0 dissolves it */
 	VSAPP_OP_SHUTDOWN, /* sock, arg: SHUT_RD/SHUT_WR/SHUT_RDWR; the FIN
 			    * goes after every byte written before it; a
 			    * listener's SHUT_RD stops it (ACCEPTs: -EINVAL) */

@@ -272,6 +272,30 @@ void app_sock_dgram_error(struct app_ctx *a, uint32_t i, int err)
 }
 
 /**
+ * app_sock_take_error() - take a socket's error (SO_ERROR): as Linux
+ * (sock_error()), reading it clears it, and with it POLLERR; TCP keeps
+ * its own, which must not come back at the next sync
+ * @a:	context
+ * @i:	slot
+ *
+ * Return: the error (positive errno), 0 for none
+ */
+int app_sock_take_error(struct app_ctx *a, uint32_t i)
+{
+	struct app_sock *s = &a->socks[i];
+	int err;
+
+	app_sock_sync(a, i);
+	err = s->err;
+	if (s->err && s->ec && s->ec->tcp.err)
+		s->err_taken = true;
+	s->err = 0;
+	s->events &= ~(uint32_t)VSAPP_EV_ERR;
+	app_sock_sync(a, i);
+	return err;
+}
+
+/**
  * app_sock_bound() - count a stream socket as bound to its port and not
  * listening or connecting yet, or stop counting it (app_cmd.c looks at
  * the counts for BIND)
@@ -590,14 +614,22 @@ static void app_sock_tcp_event(void *user, struct ep_conn *ec, unsigned ev)
 	app_sock_sync(a, i);
 	if (s->connecting &&
 	    (ev & (TCP_EV_CONNECTED | TCP_EV_RESET | TCP_EV_CLOSED))) {
+		int32_t res = (ev & TCP_EV_CONNECTED) && !ec->tcp.err
+				      ? 0
+				      : (ec->tcp.err ? ec->tcp.err
+						     : -ECONNREFUSED);
+
 		s->connecting = false;
 		a->inflight--;
-		app_sock_post(
-			a, s->connect_tag,
-			(ev & TCP_EV_CONNECTED) && !ec->tcp.err
-				? 0
-				: (ec->tcp.err ? ec->tcp.err : -ECONNREFUSED),
-			i, 0, 0);
+		/* As Linux: a blocking connect() returns the error and
+		 * takes it (inet_wait_for_connect(), then sock_error()),
+		 * so SO_ERROR says 0 after it; a non-blocking one leaves
+		 * it for SO_ERROR or the next call. Taken before the
+		 * completion is posted, so the application never sees it
+		 * in the slot. */
+		if (res && !s->connect_nb)
+			(void)app_sock_take_error(a, i);
+		app_sock_post(a, s->connect_tag, res, i, 0, 0);
 	}
 }
 

@@ -1026,6 +1026,7 @@ VS_API int vs_connect(struct vs_ctx *ctx, int s, const struct sockaddr_in *addr)
 	cmd.sock = (uint32_t)s;
 	cmd.addr = addr->sin_addr.s_addr;
 	cmd.port = ntohs(addr->sin_port);
+	cmd.arg = VSAPP_F_NONBLOCK; /* a failure's error stays for SO_ERROR */
 	/* The generation in the tag keeps a late completion from landing
 	 * on a later socket in the same slot. */
 	tag = VS_TAG_DETACHED | ((uint64_t)(ls->gen & 0x7fffffffu) << 32) |

@@ -489,7 +489,7 @@ static void test_nonblock(void)
 				  .sin_addr.s_addr = htonl(0x0a000001) };
 	struct pollfd pf = { .events = POLLIN };
 	struct vs_pollfd p;
-	int l, c, c2, s, v = -1;
+	int l, c, c2, c3, s, v = -1;
 	char buf[16];
 
 	l = vs_socket(ca, VS_SOCK_STREAM);
@@ -538,6 +538,16 @@ static void test_nonblock(void)
 	CU_ASSERT(vs_getsockopt(cb, c2, VS_OPT_ERROR, &v) == 0 && v == 0);
 	p = (struct vs_pollfd){ .sock = c2, .events = VS_POLLIN };
 	CU_ASSERT(vs_poll(cb, &p, 1, 0) == 1 && !(p.revents & VS_POLLERR));
+
+	/* Refused, blocking: connect() reports it, SO_ERROR is 0 after
+	 * (as Linux: the error is taken by the call that returns it) */
+	c3 = vs_socket(cb, VS_SOCK_STREAM);
+	CU_ASSERT_FATAL(c3 >= 0);
+	CU_ASSERT(vs_connect(cb, c3, &to) == -1 && errno == ECONNREFUSED);
+	CU_ASSERT(vs_getsockopt(cb, c3, VS_OPT_ERROR, &v) == 0 && v == 0);
+	p = (struct vs_pollfd){ .sock = c3, .events = VS_POLLIN };
+	CU_ASSERT(vs_poll(cb, &p, 1, 0) >= 0 && !(p.revents & VS_POLLERR));
+	vs_close(cb, c3);
 
 	/* The peer closes: end of stream */
 	CU_ASSERT(vs_close(cb, c) == 0);

@@ -1434,10 +1434,60 @@ static void test_accept_refused(void)
 			      wire_ip4(10, 0, 0, 2).be, 80, 0, 0),
 			-ECONNREFUSED);
 	CU_ASSERT_EQUAL(epb->stats[EP_STAT_ACCEPT_REFUSED], 1);
-	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&cl, (uint32_t)r)->err),
-			ECONNREFUSED);
+	/* the completion took the error (a blocking connect()) */
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&cl, (uint32_t)r)->err), 0);
 	tc_detach(&cl);
 	tc_detach(&sv);
+	t_teardown();
+}
+
+/**
+ * test_connect_error_taken() - a CONNECT the application waits for
+ * (blocking connect()) hands its error over in the completion: SO_ERROR
+ * says 0 afterwards, as Linux (inet_wait_for_connect() and sock_error()
+ * take sk_err); one made with VSAPP_F_NONBLOCK leaves it for SO_ERROR,
+ * once
+ */
+static void test_connect_error_taken(void)
+{
+	uint32_t peer = wire_ip4(10, 0, 0, 2).be;
+	struct vsapp_cqe e = {0};
+	struct tc c;
+	int32_t s;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&c, 1, "") == 0);
+	s = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(s >= 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)s, peer, 81, 0, 0),
+			-ECONNREFUSED);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&c, (uint32_t)s)->err), 0);
+	CU_ASSERT_FALSE(atomic_load(&tc_sock(&c, (uint32_t)s)->events) &
+			VSAPP_EV_ERR);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_GETOPT, (uint32_t)s, 0, 0,
+			      VSAPP_OPT_ERROR, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CLOSE, (uint32_t)s, 0, 0, 0, 0), 0);
+	/* non-blocking: the error stays until SO_ERROR reads it */
+	s = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(s >= 0);
+	CU_ASSERT_FATAL(tc_wait(&c,
+				tc_cmd(&c, VSAPP_OP_CONNECT, (uint32_t)s, peer,
+				       81, VSAPP_F_NONBLOCK, 0),
+				&e));
+	CU_ASSERT_EQUAL(e.res, -ECONNREFUSED);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&c, (uint32_t)s)->err),
+			ECONNREFUSED);
+	CU_ASSERT(atomic_load(&tc_sock(&c, (uint32_t)s)->events) &
+		  VSAPP_EV_ERR);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_GETOPT, (uint32_t)s, 0, 0,
+			      VSAPP_OPT_ERROR, 0),
+			ECONNREFUSED);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_GETOPT, (uint32_t)s, 0, 0,
+			      VSAPP_OPT_ERROR, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CLOSE, (uint32_t)s, 0, 0, 0, 0), 0);
+	tc_detach(&c);
 	t_teardown();
 }
 
@@ -1550,6 +1600,8 @@ int main(void)
 		{"SYN flood: half-open children bounded", test_synflood},
 		{"accept refused when the context is full",
 		 test_accept_refused},
+		{"a failed blocking CONNECT takes its error",
+		 test_connect_error_taken},
 		{"endpoint deleted under an application", test_ep_deleted},
 		{"ring allocator", test_mem},
 	};
