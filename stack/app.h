@@ -80,7 +80,7 @@ struct app_mem {
  * @bad:	reset for counters that made no sense: they are not read again
  * @wr_shut:	our FIN is queued
  * @rd_shut:	the application said SHUT_RD
- * @nodelay, @keepalive, @reuseaddr: options
+ * @nodelay, @keepalive, @reuseaddr, @broadcast: options
  * @listener:	a hidden child: its listener's slot
  * @anext:	a hidden child: next in its listener's accept queue
  * @ahead, @atail, @aq: a listener: queue of accepted children
@@ -106,7 +106,7 @@ struct app_mem {
 struct app_sock {
 	uint8_t type, state;
 	bool hidden, halfopen, bad, wr_shut, rd_shut, nodelay, keepalive,
-		reuseaddr;
+		reuseaddr, broadcast;
 	bool connecting;
 	bool connect_nb; /* the CONNECT waiting had VSAPP_F_NONBLOCK */
 	bool bound;	/* counted in ep->tcp.bound (app_sock_bound()) */

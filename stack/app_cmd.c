@@ -271,6 +271,13 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 		return false;
 	case VSAPP_OP_CONNECT:
 		if (s->type == VSAPP_SOCK_DGRAM) {
+			/* As Linux (ip4_datagram_connect()): a broadcast
+			 * peer needs SO_BROADCAST. */
+			if (c->addr && !s->broadcast &&
+			    netif_is_bcast(&ep->ni, (be32_t){c->addr})) {
+				*res = -EACCES;
+				return true;
+			}
 			/* As Linux (inet_autobind()): connecting an unbound
 			 * socket gives it its ephemeral port now, so that
 			 * getsockname() tells the port its datagrams will
@@ -392,6 +399,9 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 						  ep->now);
 			}
 			break;
+		case VSAPP_OPT_BROADCAST:
+			s->broadcast = c->arg2 != 0;
+			break;
 		case VSAPP_OPT_REUSEADDR:
 			if (s->bound) {
 				/* counted again, as it is now */
@@ -415,6 +425,9 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			break;
 		case VSAPP_OPT_REUSEADDR:
 			*res = s->reuseaddr;
+			break;
+		case VSAPP_OPT_BROADCAST:
+			*res = s->broadcast;
 			break;
 		case VSAPP_OPT_ERROR:
 			*res = app_sock_take_error(a, c->sock);

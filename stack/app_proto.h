@@ -161,6 +161,9 @@ enum vsapp_opt {
 	VSAPP_OPT_ERROR,         /* SO_ERROR: get and clear */
 	VSAPP_OPT_SNDBUF,        /* ring sizes: get only */
 	VSAPP_OPT_RCVBUF,
+	/* 7 is libvstack's own (VS_OPT_NREAD), never sent */
+	VSAPP_OPT_BROADCAST = 8, /* SO_BROADCAST: datagrams to a broadcast
+				  * address allowed */
 };
 
 struct vsapp_cmd {

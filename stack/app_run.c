@@ -105,7 +105,11 @@ static void app_run_dgram_tx(struct app_ctx *a, uint32_t i, uint32_t tail)
 					     s->rport);
 			}
 		}
-		if (!dst || !port || s->udp < 0)
+		/* As Linux (udp_sendmsg()): EACCES without SO_BROADCAST;
+		 * libvstack says so, a record that comes anyway is dropped */
+		if (!dst || !port || s->udp < 0 ||
+		    (!s->broadcast &&
+		     netif_is_bcast(&a->ep->ni, (be32_t){dst})))
 			a->ep->stats[EP_STAT_APP_UDP_DROP]++;
 		else
 			udp_sendto(&a->ep->ni, s->udp, (be32_t){dst}, port,

@@ -108,6 +108,9 @@ struct vs_ctx;
 #define VS_OPT_NREAD	 7 /* FIONREAD: bytes ready to read (datagram: the
 			    * next one's payload); get only, answered from
 			    * the shared counters without a round trip */
+#define VS_OPT_BROADCAST 8 /* SO_BROADCAST: without it a datagram to the
+			    * limited or the subnet's broadcast address
+			    * fails with EACCES (vs_sendto(), vs_connect()) */
 
 /* Flags of vs_recvmsg() (the values of MSG_PEEK and MSG_TRUNC); in its
  * *msg_flags, VS_MSG_TRUNC says that a datagram was longer than the room */

@@ -73,6 +73,7 @@ struct vs_lsock {
 	bool nonblock;
 	_Atomic bool broken;
 	bool dgram_connected;
+	_Atomic bool broadcast; /* VS_OPT_BROADCAST, as vstackd holds it */
 	bool connecting;
 	_Atomic int connect_res;
 };

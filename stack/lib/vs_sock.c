@@ -45,6 +45,7 @@ _Static_assert(VS_OPT_NODELAY == VSAPP_OPT_NODELAY, "option");
 _Static_assert(VS_OPT_KEEPALIVE == VSAPP_OPT_KEEPALIVE, "option");
 _Static_assert(VS_OPT_REUSEADDR == VSAPP_OPT_REUSEADDR, "option");
 _Static_assert(VS_OPT_ERROR == VSAPP_OPT_ERROR, "option");
+_Static_assert(VS_OPT_BROADCAST == VSAPP_OPT_BROADCAST, "option");
 _Static_assert(VS_OPT_SNDBUF == VSAPP_OPT_SNDBUF, "option");
 _Static_assert(VS_OPT_RCVBUF == VSAPP_OPT_RCVBUF, "option");
 _Static_assert(VS_OPT_NREAD > VSAPP_OPT_RCVBUF, "a local option");
@@ -263,6 +264,33 @@ static int vs_sock_addr_ok(const struct sockaddr_in *sa)
 	if (sa->sin_family != AF_INET)
 		return -EAFNOSUPPORT;
 	return 0;
+}
+
+/**
+ * vs_sock_bcast_denied() - a datagram to a broadcast address without
+ * SO_BROADCAST
+ * @ctx:	the context (the endpoint's address and prefix)
+ * @ls:		the socket
+ * @sa:		the destination (AF_INET)
+ *
+ * As Linux (udp_sendmsg(), ip4_datagram_connect()): the limited
+ * broadcast, or the directed broadcast of the endpoint's prefix (a /31
+ * and a /32 have none, RFC 3021), needs SO_BROADCAST. Checked here so
+ * that the call fails; vstackd drops such a datagram too.
+ *
+ * Return: true when it must fail with EACCES
+ */
+static bool vs_sock_bcast_denied(struct vs_ctx *ctx, struct vs_lsock *ls,
+				 const struct sockaddr_in *sa)
+{
+	uint32_t d = ntohl(sa->sin_addr.s_addr);
+	uint32_t a = ntohl(ctx->info.addr.s_addr);
+	unsigned p = ctx->info.prefix_len;
+	uint32_t host = p >= 32 ? 0 : 0xffffffffu >> p;
+
+	if (atomic_load(&ls->broadcast))
+		return false;
+	return d == 0xffffffffu || (p < 31 && d == (a | host));
 }
 
 /**
@@ -737,6 +765,8 @@ static ssize_t vs_sock_dgram_send(struct vs_ctx *ctx, int s,
 			return -EINVAL;
 		if (!to->sin_addr.s_addr)
 			return -EHOSTUNREACH;
+		if (vs_sock_bcast_denied(ctx, ls, to))
+			return -EACCES;
 		h.addr = to->sin_addr.s_addr;
 		h.port = ntohs(to->sin_port);
 	} else if (!ls->dgram_connected) {
@@ -991,6 +1021,8 @@ VS_API int vs_connect(struct vs_ctx *ctx, int s, const struct sockaddr_in *addr)
 	if (ret)
 		return vs_sock_fail(ret);
 	if (ls->type == VSAPP_SOCK_DGRAM) {
+		if (vs_sock_bcast_denied(ctx, ls, addr))
+			return vs_sock_fail(-EACCES);
 		ret = vs_sock_call(ctx, VSAPP_OP_CONNECT, s, addr, 0, 0, NULL);
 		if (ret < 0)
 			return vs_sock_fail(ret);
@@ -1277,11 +1309,14 @@ VS_API int vs_setsockopt(struct vs_ctx *ctx, int s, int opt, int value)
 	int ret;
 
 	ret = vs_sock_get(ctx, s, &ls, &slot);
-	if (!ret && (opt < VS_OPT_NODELAY || opt > VS_OPT_RCVBUF))
+	if (!ret && (opt < VS_OPT_NODELAY || opt > VS_OPT_RCVBUF) &&
+	    opt != VS_OPT_BROADCAST)
 		ret = -ENOPROTOOPT;
 	if (!ret)
 		ret = vs_sock_call(ctx, VSAPP_OP_SETOPT, s, NULL, (uint32_t)opt,
 				   (uint32_t)value, NULL);
+	if (!ret && opt == VS_OPT_BROADCAST)
+		atomic_store(&ls->broadcast, value != 0);
 	return ret < 0 ? vs_sock_fail(ret) : 0;
 }
 
@@ -1457,7 +1492,8 @@ VS_API int vs_getsockopt(struct vs_ctx *ctx, int s, int opt, int *value)
 		*value = ret;
 		return 0;
 	}
-	if (!ret && (opt < VS_OPT_NODELAY || opt > VS_OPT_RCVBUF))
+	if (!ret && (opt < VS_OPT_NODELAY || opt > VS_OPT_RCVBUF) &&
+	    opt != VS_OPT_BROADCAST)
 		ret = -ENOPROTOOPT;
 	if (!ret && opt == VS_OPT_ERROR)
 		ret = vs_sock_take_error(ctx, s, ls);

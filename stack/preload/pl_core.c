@@ -528,6 +528,8 @@ static int pl_remake(struct pl_ctx *c, const struct pl_sock *s)
 	if (vs_set_nonblock(c->vs, vs, 1) ||
 	    (s->opt_reuseaddr &&
 	     vs_setsockopt(c->vs, vs, VS_OPT_REUSEADDR, 1)) ||
+	    (s->opt_broadcast &&
+	     vs_setsockopt(c->vs, vs, VS_OPT_BROADCAST, 1)) ||
 	    (stream && s->opt_keepalive &&
 	     vs_setsockopt(c->vs, vs, VS_OPT_KEEPALIVE, 1)) ||
 	    (stream && s->opt_nodelay &&

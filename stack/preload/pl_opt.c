@@ -60,10 +60,10 @@ static int pl_opt_timeo(const void *val, socklen_t len, int64_t *ns)
  * @val:	its value
  * @len:	its length
  *
- * Passed to vstackd: SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY. Kept here:
- * SO_RCVTIMEO, SO_SNDTIMEO. Accepted and ignored (the shared stack sizes
- * and times its connections itself): SO_REUSEPORT, SO_RCVBUF, SO_SNDBUF,
- * SO_LINGER, SO_PRIORITY, SO_BROADCAST, SO_RCVLOWAT, TCP_KEEPIDLE,
+ * Passed to vstackd: SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY,
+ * SO_BROADCAST. Kept here: SO_RCVTIMEO, SO_SNDTIMEO. Accepted and ignored
+ * (the shared stack sizes and times its connections itself): SO_REUSEPORT,
+ * SO_RCVBUF, SO_SNDBUF, SO_LINGER, SO_PRIORITY, SO_RCVLOWAT, TCP_KEEPIDLE,
  * TCP_KEEPINTVL, TCP_KEEPCNT, TCP_CORK, TCP_QUICKACK, TCP_USER_TIMEOUT,
  * TCP_DEFER_ACCEPT, TCP_MAXSEG, TCP_NOTSENT_LOWAT, IP_TOS, IP_TTL,
  * IP_MTU_DISCOVER, IP_RECVERR. Anything else: ENOPROTOOPT.
@@ -101,8 +101,10 @@ static int pl_setopt(struct vs_ctx *ctx, struct pl_sock *s, int level,
 		case SO_SNDBUF:
 			keep = &s->opt_sndbuf;
 			break;
-		case SO_PRIORITY:
 		case SO_BROADCAST:
+			vsopt = VS_OPT_BROADCAST, keep = &s->opt_broadcast;
+			break;
+		case SO_PRIORITY:
 		case SO_RCVLOWAT:
 			return 0;
 		default:
@@ -139,7 +141,8 @@ static int pl_setopt(struct vs_ctx *ctx, struct pl_sock *s, int level,
 	} else {
 		return ENOPROTOOPT;
 	}
-	if (vsopt && (s->type == SOCK_STREAM || vsopt == VS_OPT_REUSEADDR)) {
+	if (vsopt && (s->type == SOCK_STREAM || vsopt == VS_OPT_REUSEADDR ||
+		      vsopt == VS_OPT_BROADCAST)) {
 		if (vs_setsockopt(ctx, s->vs, vsopt, v != 0))
 			err = errno;
 		pl_notify_all();
@@ -241,6 +244,9 @@ static int pl_getopt(struct vs_ctx *ctx, struct pl_sock *s, int level,
 			break;
 		case SO_KEEPALIVE:
 			v = s->opt_keepalive;
+			break;
+		case SO_BROADCAST:
+			v = s->opt_broadcast;
 			break;
 		case SO_RCVBUF:
 		case SO_SNDBUF:

@@ -147,6 +147,7 @@ struct pl_sock {
 	_Atomic unsigned in_gen, out_gen;
 	int64_t rcvtimeo_ns, sndtimeo_ns;
 	int opt_reuseaddr, opt_reuseport, opt_keepalive, opt_nodelay;
+	int opt_broadcast;
 	int opt_rcvbuf, opt_sndbuf;
 };
 

@@ -192,6 +192,9 @@ int pl_to_kernel(int fd, struct pl_sock *s)
 	if (s->opt_keepalive)
 		PL_REAL(setsockopt)(k, SOL_SOCKET, SO_KEEPALIVE, &one,
 				    sizeof(one));
+	if (s->opt_broadcast)
+		PL_REAL(setsockopt)(k, SOL_SOCKET, SO_BROADCAST, &one,
+				    sizeof(one));
 	if (s->opt_nodelay)
 		PL_REAL(setsockopt)(k, IPPROTO_TCP, TCP_NODELAY, &one,
 				    sizeof(one));

@@ -477,6 +477,40 @@ static void test_dgram_disconnect(void)
 }
 
 /**
+ * test_dgram_broadcast() - a datagram to the limited or the subnet's
+ * directed broadcast needs SO_BROADCAST, as Linux: sendto() and connect()
+ * fail with EACCES without it (udp_sendmsg(), ip4_datagram_connect())
+ */
+static void test_dgram_broadcast(void)
+{
+	struct sockaddr_in all = { .sin_family = AF_INET,
+				   .sin_port = htons(9),
+				   .sin_addr.s_addr = htonl(0xffffffff) };
+	struct sockaddr_in net = { .sin_family = AF_INET,
+				   .sin_port = htons(9),
+				   .sin_addr.s_addr = htonl(0x0a0000ff) };
+	struct sockaddr_in one = { .sin_family = AF_INET,
+				   .sin_port = htons(9),
+				   .sin_addr.s_addr = htonl(0x0a000001) };
+	int c, v = -1;
+
+	c = vs_socket(cb, VS_SOCK_DGRAM);
+	CU_ASSERT_FATAL(c >= 0);
+	CU_ASSERT(vs_getsockopt(cb, c, VS_OPT_BROADCAST, &v) == 0 && v == 0);
+	CU_ASSERT(vs_sendto(cb, c, "x", 1, &all) == -1 && errno == EACCES);
+	CU_ASSERT(vs_sendto(cb, c, "x", 1, &net) == -1 && errno == EACCES);
+	CU_ASSERT(vs_connect(cb, c, &net) == -1 && errno == EACCES);
+	CU_ASSERT(vs_sendto(cb, c, "x", 1, &one) == 1);
+	CU_ASSERT(vs_setsockopt(cb, c, VS_OPT_BROADCAST, 1) == 0);
+	CU_ASSERT(vs_getsockopt(cb, c, VS_OPT_BROADCAST, &v) == 0 && v == 1);
+	CU_ASSERT(vs_sendto(cb, c, "x", 1, &all) == 1);
+	CU_ASSERT(vs_sendto(cb, c, "x", 1, &net) == 1);
+	CU_ASSERT(vs_connect(cb, c, &net) == 0);
+	CU_ASSERT(vs_send(cb, c, "x", 1) == 1);
+	CU_ASSERT(vs_close(cb, c) == 0);
+}
+
+/**
  * test_nonblock() - non-blocking accept and connect, the vs_ctx_fd()
  * loop, a refused connect, end of stream
  */
@@ -684,6 +718,7 @@ int main(void)
 	CU_add_test(s, "stream read in place", test_stream_zc);
 	CU_add_test(s, "dgram", test_dgram);
 	CU_add_test(s, "dgram disconnect", test_dgram_disconnect);
+	CU_add_test(s, "dgram broadcast", test_dgram_broadcast);
 	CU_add_test(s, "reset", test_reset);
 	CU_add_test(s, "nonblock", test_nonblock);
 	CU_add_test(s, "threads", test_threads);

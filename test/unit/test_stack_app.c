@@ -1063,6 +1063,54 @@ static void test_dgram_disconnect(void)
 }
 
 /**
+ * test_dgram_broadcast() - without SO_BROADCAST a datagram socket cannot
+ * reach a broadcast address, as Linux: CONNECT fails with EACCES and a
+ * record for one is dropped, not sent
+ */
+static void test_dgram_broadcast(void)
+{
+	uint32_t bc = wire_ip4(10, 0, 0, 255).be, all = 0xffffffffu;
+	uint64_t tx;
+	unsigned k;
+	int32_t u;
+	struct tc c;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&c, 1, "") == 0);
+	u = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(u >= 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_GETOPT, (uint32_t)u, 0, 0,
+			      VSAPP_OPT_BROADCAST, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, bc, 9, 0, 0),
+			-EACCES);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, all, 9, 0, 0),
+			-EACCES);
+	tx = epa->ni.udp.stats[UDP_STAT_TX];
+	t_dgram_send(&c, (uint32_t)u, bc, 9, "x", 1);
+	t_dgram_send(&c, (uint32_t)u, all, 9, "x", 1);
+	for (k = 0; k < 5; k++)
+		pump();
+	CU_ASSERT_EQUAL(epa->ni.udp.stats[UDP_STAT_TX], tx);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_SETOPT, (uint32_t)u, 0, 0,
+			      VSAPP_OPT_BROADCAST, 1),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_GETOPT, (uint32_t)u, 0, 0,
+			      VSAPP_OPT_BROADCAST, 0),
+			1);
+	t_dgram_send(&c, (uint32_t)u, bc, 9, "x", 1);
+	t_dgram_send(&c, (uint32_t)u, all, 9, "x", 1);
+	for (k = 0; k < 5; k++)
+		pump();
+	CU_ASSERT_EQUAL(epa->ni.udp.stats[UDP_STAT_TX], tx + 2);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, bc, 9, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CLOSE, (uint32_t)u, 0, 0, 0, 0), 0);
+	tc_detach(&c);
+	t_teardown();
+}
+
+/**
  * test_hostile() - what a broken application can write: bad commands,
  * bad indices, counters that make no sense, a lying cq_head
  */
@@ -1592,6 +1640,7 @@ int main(void)
 		{"datagrams", test_dgram},
 		{"UDP disconnect gives back an automatic port",
 		 test_dgram_disconnect},
+		{"UDP broadcast needs SO_BROADCAST", test_dgram_broadcast},
 		{"hostile values", test_hostile},
 		{"application freed mid-transfer", test_free_mid_transfer},
 		{"300 connections between two contexts, twice",
