@@ -88,6 +88,17 @@ static bool app_cmd_port_taken(struct ep *ep, uint16_t port, bool reuse)
 }
 
 /**
+ * app_cmd_backlog() - a listener's backlog from LISTEN's arg
+ * @arg:	what the application asked for, 0 for the default
+ *
+ * Return: the backlog, in [1, 4096]
+ */
+static uint16_t app_cmd_backlog(uint32_t arg)
+{
+	return (uint16_t)(arg ? (arg > 4096 ? 4096 : arg) : 128);
+}
+
+/**
  * app_cmd_unlisten() - a listener goes: the ACCEPTs waiting on it fail,
  * the connections it has not handed over are reset
  * @a:		context
@@ -211,6 +222,15 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 		app_sock_shm(a, c->sock)->lport = s->lport;
 		return true;
 	case VSAPP_OP_LISTEN:
+		if (s->type == VSAPP_SOCK_STREAM && s->state == VSAPP_S_LISTEN &&
+		    s->ec) {
+			/* Again on a listener: as Linux (inet_listen()), only
+			 * the backlog changes. */
+			s->backlog = app_cmd_backlog(c->arg);
+			s->ec->tcp.cfg.backlog = s->backlog;
+			*res = 0;
+			return true;
+		}
 		if (s->type != VSAPP_SOCK_STREAM || s->state != VSAPP_S_OPEN) {
 			*res = -EINVAL;
 			return true;
@@ -241,8 +261,7 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 				return true;
 			}
 		}
-		s->backlog = (uint16_t)(c->arg ? (c->arg > 4096 ? 4096 : c->arg)
-					       : 128);
+		s->backlog = app_cmd_backlog(c->arg);
 		*res = ep_tcp_listen(ep, ec, s->lport, s->backlog);
 		if (!*res) {
 			app_sock_bound(a, c->sock, false);

@@ -248,6 +248,8 @@ VS_API int vs_bind(struct vs_ctx *ctx, int s, const struct sockaddr_in *addr);
  * @s:		the socket
  * @backlog:	connections that may wait for vs_accept()
  *
+ * Again on a listener, as Linux: only the backlog changes.
+ *
  * Return: 0, or -1 with errno
  */
 VS_API int vs_listen(struct vs_ctx *ctx, int s, int backlog);

@@ -357,9 +357,8 @@ PL_API int listen(int fd, int backlog)
 	r = pl_begin(fd, &s, &ctx);
 	if (r <= 0)
 		return r ? r : PL_REAL(listen)(fd, backlog);
-	/* Again on a listener: Linux only changes the backlog (nginx). */
-	if (atomic_load(&s->listening))
-		return pl_done(s, 0);
+	/* Again on a listener (nginx): vstackd only changes the backlog,
+	 * as Linux */
 	r = vs_listen(ctx, s->vs, backlog);
 	if (!r) {
 		/* What it listens on again after a vstackd restart */

@@ -762,6 +762,30 @@ static void test_listen_ephemeral(void)
 }
 
 /**
+ * test_listen_again() - listen() on a listener changes its backlog and
+ * succeeds, as Linux (inet_listen() on TCP_LISTEN); the port stays
+ */
+static void test_listen_again(void)
+{
+	struct tc sv;
+	uint32_t ls;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
+	ls = t_listen(&sv, 80, 0, 4);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 64, 0), 0);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ls)->state), VSAPP_S_LISTEN);
+	CU_ASSERT_EQUAL(tc_sock(&sv, ls)->lport, 80);
+	CU_ASSERT_EQUAL(epb->tcp.nlisten, 1);
+	CU_ASSERT_EQUAL(epb->apps->socks[ls].backlog, 64);
+	CU_ASSERT_EQUAL(epb->apps->socks[ls].ec->tcp.cfg.backlog, 64);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_CLOSE, ls, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(epb->tcp.nlisten, 0);
+	tc_detach(&sv);
+	t_teardown();
+}
+
+/**
  * test_shut_listener() - SHUT_RD on a listener stops it, as on Linux: an
  * ACCEPT waiting (a thread blocked in accept()) fails with EINVAL, and so
  * does the next one; the slot is still the application's to close
@@ -1637,6 +1661,7 @@ int main(void)
 		{"a bound port is in use at bind()", test_bind_conflict},
 		{"listen() without bind() skips bound ports",
 		 test_listen_ephemeral},
+		{"listen() again on a listener", test_listen_again},
 		{"datagrams", test_dgram},
 		{"UDP disconnect gives back an automatic port",
 		 test_dgram_disconnect},
