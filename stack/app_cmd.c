@@ -222,8 +222,8 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 		app_sock_shm(a, c->sock)->lport = s->lport;
 		return true;
 	case VSAPP_OP_LISTEN:
-		if (s->type == VSAPP_SOCK_STREAM && s->state == VSAPP_S_LISTEN &&
-		    s->ec) {
+		if (s->type == VSAPP_SOCK_STREAM &&
+		    s->state == VSAPP_S_LISTEN && s->ec) {
 			/* Again on a listener: as Linux (inet_listen()), only
 			 * the backlog changes. */
 			s->backlog = app_cmd_backlog(c->arg);
@@ -380,6 +380,17 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 		if (c->arg != SHUT_WR) {
 			s->rd_shut = true;
 			app_sock_sync(a, c->sock); /* EOF, wakes a reader */
+		}
+		/* As Linux (inet_shutdown() on TCP_CLOSE): a stream never
+		 * connected or already closed, and a datagram socket with no
+		 * peer, answer ENOTCONN; SHUT_RD has taken effect all the
+		 * same. */
+		if (s->type == VSAPP_SOCK_DGRAM
+			    ? !s->raddr && !s->rport
+			    : s->state == VSAPP_S_OPEN ||
+				      s->state == VSAPP_S_CLOSED) {
+			*res = -ENOTCONN;
+			return true;
 		}
 		*res = 0;
 		if (c->arg != SHUT_RD && s->type == VSAPP_SOCK_STREAM) {

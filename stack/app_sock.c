@@ -614,10 +614,10 @@ static void app_sock_tcp_event(void *user, struct ep_conn *ec, unsigned ev)
 	app_sock_sync(a, i);
 	if (s->connecting &&
 	    (ev & (TCP_EV_CONNECTED | TCP_EV_RESET | TCP_EV_CLOSED))) {
-		int32_t res = (ev & TCP_EV_CONNECTED) && !ec->tcp.err
-				      ? 0
-				      : (ec->tcp.err ? ec->tcp.err
-						     : -ECONNREFUSED);
+		int32_t res =
+			(ev & TCP_EV_CONNECTED) && !ec->tcp.err
+				? 0
+				: (ec->tcp.err ? ec->tcp.err : -ECONNREFUSED);
 
 		s->connecting = false;
 		a->inflight--;

@@ -786,6 +786,40 @@ static void test_listen_again(void)
 }
 
 /**
+ * test_shut_notconn() - shutdown() of a socket that is not connected
+ * fails with ENOTCONN, as Linux (inet_shutdown() on TCP_CLOSE): a stream
+ * never connected, and a datagram socket with no peer; a connected
+ * datagram socket may
+ */
+static void test_shut_notconn(void)
+{
+	struct tc c;
+	int32_t t, u;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&c, 1, "") == 0);
+	t = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	u = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(t >= 0 && u >= 0);
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_SHUTDOWN, (uint32_t)t, 0, 0, SHUT_RD, 0),
+		-ENOTCONN);
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_SHUTDOWN, (uint32_t)t, 0, 0, SHUT_RDWR, 0),
+		-ENOTCONN);
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_SHUTDOWN, (uint32_t)u, 0, 0, SHUT_RDWR, 0),
+		-ENOTCONN);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u,
+			      wire_ip4(10, 0, 0, 2).be, 53, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_SHUTDOWN, (uint32_t)u, 0, 0, SHUT_RD, 0), 0);
+	tc_detach(&c);
+	t_teardown();
+}
+
+/**
  * test_shut_listener() - SHUT_RD on a listener stops it, as on Linux: an
  * ACCEPT waiting (a thread blocked in accept()) fails with EINVAL, and so
  * does the next one; the slot is still the application's to close
@@ -1051,12 +1085,13 @@ static void test_dgram_disconnect(void)
 	/* autobound at connect() */
 	u = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
 	CU_ASSERT_FATAL(u >= 0);
-	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, peer, 53, 0, 0),
-			0);
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, peer, 53, 0, 0), 0);
 	lport = tc_sock(&c, (uint32_t)u)->lport;
 	CU_ASSERT(lport >= UDP_EPHEMERAL_MIN);
 	CU_ASSERT_EQUAL(t_udp_holders(epa, lport), 1);
-	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, 0, 0, 0, 0),
+			0);
 	CU_ASSERT_EQUAL(tc_sock(&c, (uint32_t)u)->lport, 0);
 	CU_ASSERT_EQUAL(tc_sock(&c, (uint32_t)u)->raddr, 0);
 	CU_ASSERT_EQUAL(t_udp_holders(epa, lport), 0);
@@ -1066,7 +1101,8 @@ static void test_dgram_disconnect(void)
 		pump();
 	lport = tc_sock(&c, (uint32_t)u)->lport;
 	CU_ASSERT(lport >= UDP_EPHEMERAL_MIN);
-	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, 0, 0, 0, 0),
+			0);
 	CU_ASSERT_EQUAL(tc_sock(&c, (uint32_t)u)->lport, 0);
 	CU_ASSERT_EQUAL(t_udp_holders(epa, lport), 0);
 	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CLOSE, (uint32_t)u, 0, 0, 0, 0), 0);
@@ -1075,9 +1111,10 @@ static void test_dgram_disconnect(void)
 	CU_ASSERT_FATAL(u >= 0);
 	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_BIND, (uint32_t)u, 0, 5353, 0, 0),
 			0);
-	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, peer, 53, 0, 0),
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, peer, 53, 0, 0), 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, 0, 0, 0, 0),
 			0);
-	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, 0, 0, 0, 0), 0);
 	CU_ASSERT_EQUAL(tc_sock(&c, (uint32_t)u)->lport, 5353);
 	CU_ASSERT_EQUAL(t_udp_holders(epa, 5353), 1);
 	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CLOSE, (uint32_t)u, 0, 0, 0, 0), 0);
@@ -1531,8 +1568,9 @@ static void test_connect_error_taken(void)
 	CU_ASSERT_FATAL(tc_attach(&c, 1, "") == 0);
 	s = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
 	CU_ASSERT_FATAL(s >= 0);
-	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)s, peer, 81, 0, 0),
-			-ECONNREFUSED);
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)s, peer, 81, 0, 0),
+		-ECONNREFUSED);
 	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&c, (uint32_t)s)->err), 0);
 	CU_ASSERT_FALSE(atomic_load(&tc_sock(&c, (uint32_t)s)->events) &
 			VSAPP_EV_ERR);
@@ -1657,6 +1695,7 @@ int main(void)
 		{"hello and welcome", test_hello},
 		{"stream: connect, accept, transfer, close", test_stream},
 		{"SHUT_RD ends the reads", test_shut_rd},
+		{"shutdown() of a socket not connected", test_shut_notconn},
 		{"SHUT_RD on a listener fails the ACCEPTs", test_shut_listener},
 		{"a bound port is in use at bind()", test_bind_conflict},
 		{"listen() without bind() skips bound ports",
