@@ -440,6 +440,8 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 				app_sock_bound(a, c->sock, true);
 			}
 			s->reuseaddr = c->arg2 != 0;
+			if (s->udp >= 0)
+				udp_set_shared(&ep->ni, s->udp, s->reuseaddr);
 			break;
 		default:
 			*res = -ENOPROTOOPT;

@@ -97,7 +97,8 @@ static void app_run_dgram_tx(struct app_ctx *a, uint32_t i, uint32_t tail)
 		dst = d.addr ? d.addr : s->raddr;
 		port = d.addr ? d.port : s->rport;
 		if (s->udp < 0) {
-			int u = udp_bind(&a->ep->ni, 0);
+			int u = s->reuseaddr ? udp_bind_shared(&a->ep->ni, 0)
+					     : udp_bind(&a->ep->ni, 0);
 
 			if (u >= 0) {
 				app_sock_udp_own(a, i, u);

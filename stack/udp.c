@@ -188,6 +188,21 @@ void udp_set_peer(struct netif *ni, int sock, be32_t addr, uint16_t port)
 }
 
 /**
+ * udp_set_shared() - SO_REUSEADDR set or cleared on a bound socket: as
+ * Linux, a later bind() of its port looks at it as it is then
+ * @ni:		endpoint
+ * @sock:	socket number
+ * @shared:	SO_REUSEADDR
+ */
+void udp_set_shared(struct netif *ni, int sock, bool shared)
+{
+	struct udp_sock *s = udp_sock(ni, sock);
+
+	if (s)
+		s->shared = shared;
+}
+
+/**
  * udp_bind_as() - udp_bind() and udp_bind_shared()
  * @ni:		endpoint
  * @port:	port, host order; 0 for an ephemeral port

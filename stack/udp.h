@@ -110,6 +110,7 @@ struct udp {
 int udp_bind(struct netif *ni, uint16_t port);
 int udp_bind_shared(struct netif *ni, uint16_t port);
 void udp_set_peer(struct netif *ni, int sock, be32_t addr, uint16_t port);
+void udp_set_shared(struct netif *ni, int sock, bool shared);
 int udp_port(const struct netif *ni, int sock);
 int udp_close(struct netif *ni, int sock);
 int udp_sendto(struct netif *ni, int sock, be32_t daddr, uint16_t dport,

@@ -1172,6 +1172,44 @@ static void test_dgram_broadcast(void)
 }
 
 /**
+ * test_dgram_reuse_late() - SO_REUSEADDR set after bind() counts for a
+ * datagram port, as Linux (the second bind() looks at sk_reuse of both
+ * sockets as they are then), and so does clearing it
+ */
+static void test_dgram_reuse_late(void)
+{
+	struct tc c;
+	int32_t u1, u2, u3;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&c, 1, "") == 0);
+	u1 = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
+	u2 = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
+	u3 = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(u1 >= 0 && u2 >= 0 && u3 >= 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_BIND, (uint32_t)u1, 0, 5000, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_SETOPT, (uint32_t)u1, 0, 0,
+			      VSAPP_OPT_REUSEADDR, 1),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_SETOPT, (uint32_t)u2, 0, 0,
+			      VSAPP_OPT_REUSEADDR, 1),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_BIND, (uint32_t)u2, 0, 5000, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_SETOPT, (uint32_t)u1, 0, 0,
+			      VSAPP_OPT_REUSEADDR, 0),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_SETOPT, (uint32_t)u3, 0, 0,
+			      VSAPP_OPT_REUSEADDR, 1),
+			0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_BIND, (uint32_t)u3, 0, 5000, 0, 0),
+			-EADDRINUSE);
+	tc_detach(&c);
+	t_teardown();
+}
+
+/**
  * test_hostile() - what a broken application can write: bad commands,
  * bad indices, counters that make no sense, a lying cq_head
  */
@@ -1705,6 +1743,7 @@ int main(void)
 		{"UDP disconnect gives back an automatic port",
 		 test_dgram_disconnect},
 		{"UDP broadcast needs SO_BROADCAST", test_dgram_broadcast},
+		{"UDP SO_REUSEADDR set after bind()", test_dgram_reuse_late},
 		{"hostile values", test_hostile},
 		{"application freed mid-transfer", test_free_mid_transfer},
 		{"300 connections between two contexts, twice",
