@@ -567,14 +567,17 @@ int ep_tcp_connect(struct ep *ep, struct ep_conn *ec, uint32_t raddr,
 			return -EADDRINUSE;
 	} else {
 		/* RFC 6056 3.3.3: offset = F(local, remote, secret),
-		 * port = min + (next_ephemeral + offset + i) % num */
+		 * port = min + (next_ephemeral + offset + i) % num; never
+		 * a listener's port, nor one a socket has bound to listen
+		 * on later (t->bound), as Linux (__inet_hash_connect()
+		 * skips ports with a bind bucket) */
 		off = (uint32_t)ep_tcp_mix(t, raddr, (uint64_t)rport << 1 | 1);
 		for (i = 0; i < n; i++) {
 			uint16_t p = (uint16_t)(EP_EPH_MIN +
 						(t->next_eph + off + i) % n);
 
 			if (!ep_tcp_lookup(t, raddr, rport, p) &&
-			    !ep_tcp_port_used(ep, p)) {
+			    !ep_tcp_port_used(ep, p) && !t->bound[p]) {
 				lport = p;
 				break;
 			}

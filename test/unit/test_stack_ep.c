@@ -920,6 +920,29 @@ static void test_unreach(void)
 }
 
 /**
+ * test_connect_skips_bound() - connect()'s ephemeral port is none an
+ * application's socket has bound (and not listened on yet), as Linux
+ * (__inet_hash_connect() skips ports with a bind bucket)
+ */
+static void test_connect_skips_bound(void)
+{
+	const uint16_t free_port = 50000;
+	uint32_t a, p;
+
+	t_up(0, 65536);
+	for (p = 49152; p <= 65535; p++)
+		epa->tcp.bound[p] = p != free_port;
+	a = t_connect();
+	CU_ASSERT_EQUAL(ua.c[a].ec->tcp.lport, free_port);
+	for (p = 49152; p <= 65535; p++)
+		epa->tcp.bound[p] = 0;
+	ep_tcp_close(epa, ua.c[a].ec, true);
+	ep_tcp_abort_all(epb);
+	CU_ASSERT(w_run(t_released_all, 1000));
+	t_down();
+}
+
+/**
  * test_conn_limit() - the pool bounds connections; a refused accept is
  * answered with a reset (the client sees ECONNREFUSED)
  */
@@ -1173,6 +1196,7 @@ int main(void)
 		{"SYN queue full: cookies", test_synq_full_cookies},
 		{"path MTU from ICMP", test_pmtu},
 		{"ICMP unreachable ends a connect", test_unreach},
+		{"connect() skips bound ports", test_connect_skips_bound},
 		{"connection limit, refused accept", test_conn_limit},
 		{"no listener, bad checksum", test_nomatch_and_bad},
 		{"detach with live connections", test_detach_live},
