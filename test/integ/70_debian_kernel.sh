@@ -31,7 +31,9 @@ VMLINUZ=$KDIR/boot/vmlinuz-$KVER
 	skip "no static /bin/busybox (package busybox-static)"
 
 # The tests to run in the guest: those that lean on kernel features.
-TESTS=${VSTACK_GUEST_TESTS:-"01_daemon_lifecycle 02_ping_arp 04_udp 10_offload_mix 12_io_uring_errors 13_config_state_reload 14_crash_tcp 18_device_gone 21_idle 22_open_files"}
+# 19 and 51: endpoints and applications, served inside the workers
+# (their rings, eventfd wake-ups and shared-memory contexts).
+TESTS=${VSTACK_GUEST_TESTS:-"01_daemon_lifecycle 02_ping_arp 04_udp 10_offload_mix 12_io_uring_errors 13_config_state_reload 14_crash_tcp 18_device_gone 19_endpoints_ctl 21_idle 22_open_files 51_endpoint_local"}
 # Modules the tests need that Debian builds as modules (the guest cannot
 # load one on demand: its /lib/modules is the host's). tcp_diag: ss -K,
 # which tcp_transfer_abort uses to end an aborted transfer's sockets.
