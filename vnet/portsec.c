@@ -94,9 +94,39 @@ static bool portsec_ip6_ok(const struct portsec *ps, const uint8_t *a)
 	return false;
 }
 
-static bool portsec_link_local(const uint8_t *a)
+/**
+ * portsec_ll_derived() - is this the link-local address of the port's MAC?
+ * @ps:		policy
+ * @a:		IPv6 address
+ *
+ * What the tenant's kernel makes up by default: fe80::/64 and the
+ * modified EUI-64 interface identifier of the MAC, its universal/local
+ * bit inverted and ff:fe in the middle (RFC 4862 5.3, RFC 4291 2.5.1 and
+ * appendix A).
+ *
+ * Return: true if @a is fe80::<EUI-64 of ps->mac>
+ */
+static bool portsec_ll_derived(const struct portsec *ps, const uint8_t *a)
 {
-	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+	static const uint8_t prefix[8] = {0xfe, 0x80};
+	const uint8_t *m = ps->mac;
+
+	return !memcmp(a, prefix, 8) && a[8] == (m[0] ^ 0x02) && a[9] == m[1] &&
+	       a[10] == m[2] && a[11] == 0xff && a[12] == 0xfe &&
+	       a[13] == m[3] && a[14] == m[4] && a[15] == m[5];
+}
+
+/**
+ * portsec_ip6_owned() - is this IPv6 address the port's?
+ * @ps:		policy
+ * @a:		IPv6 address
+ *
+ * Return: true for one of the port's addresses (a link-local one among
+ * them if it was given one) or the link-local address of its MAC
+ */
+static bool portsec_ip6_owned(const struct portsec *ps, const uint8_t *a)
+{
+	return portsec_ip6_ok(ps, a) || portsec_ll_derived(ps, a);
 }
 
 /**
@@ -104,18 +134,24 @@ static bool portsec_link_local(const uint8_t *a)
  * @ps:		policy
  * @icmp:	the ICMPv6 message
  * @len:	its length, up to the end of the IPv6 packet
+ * @dad:	the packet's source is :: (duplicate address detection)
  *
  * Neighbour discovery is IPv6's ARP, and is held to the same rule: a
- * neighbour advertisement may only announce one of the port's addresses
- * (or a link-local one, which the tenant's kernel makes up), and a
- * link-layer address option in any of them only the port's MAC. Router
- * advertisements and redirects, which redirect other tenants' traffic,
- * do not leave a locked port (RFC 6104: rogue RAs).
+ * neighbour advertisement may only announce one of the port's own
+ * addresses (portsec_ip6_owned(): link-local ones too, or a tenant could
+ * take over a neighbour's fe80:: address, which routers and link-local
+ * services are reached at), and a link-layer address option in any of
+ * them only the port's MAC. A solicitation from :: is a node's duplicate
+ * address detection for its own tentative address: one for another's
+ * address would make that node give it up (RFC 4862 5.4.3), so it is
+ * only allowed for the port's. Router advertisements and redirects,
+ * which redirect other tenants' traffic, do not leave a locked port
+ * (RFC 6104: rogue RAs).
  *
  * Return: true to let it go
  */
 static bool portsec_nd(const struct portsec *ps, const uint8_t *icmp,
-		       uint32_t len)
+		       uint32_t len, bool dad)
 {
 	uint32_t off, olen;
 
@@ -126,11 +162,12 @@ static bool portsec_nd(const struct portsec *ps, const uint8_t *icmp,
 		off = 8;
 		break;
 	case ND_NEIGHBOR_SOLICIT:
+		if (dad && (len < 24 || !portsec_ip6_owned(ps, icmp + 8)))
+			return false;
 		off = 24;
 		break;
 	case ND_NEIGHBOR_ADVERT:
-		if (len < 24 || !(portsec_ip6_ok(ps, icmp + 8) ||
-				  portsec_link_local(icmp + 8)))
+		if (len < 24 || !portsec_ip6_owned(ps, icmp + 8))
 			return false;
 		off = 24;
 		break;
@@ -164,9 +201,13 @@ static bool portsec_nd(const struct portsec *ps, const uint8_t *icmp,
  * @fi:		what frame_parse() found
  *
  * DHCPv6 replies (server or relay port to client port) do not leave, as
- * for IPv4 (portsec_ipv4()).
+ * for IPv4 (portsec_ipv4()). A link-local source must be the port's as
+ * much as any other (portsec_ip6_owned()): a neighbour solicitation from
+ * another's fe80:: address, with the port's MAC as its link-layer
+ * address, tells its target that address is here (RFC 4861 7.2.3).
  *
- * Return: true if its source is ours, link-local, or :: in ICMPv6 (DAD)
+ * Return: true if its source is ours (link-local included), or :: in
+ * ICMPv6 (DAD)
  */
 static bool portsec_ipv6(const struct portsec *ps, const uint8_t *eth,
 			 const struct frame_info *fi)
@@ -186,9 +227,10 @@ static bool portsec_ipv6(const struct portsec *ps, const uint8_t *eth,
 		return false;
 	if (fi->l4_proto == IPPROTO_ICMPV6 && fi->l4_off &&
 	    (fi->l4_off > end ||
-	     !portsec_nd(ps, eth + fi->l4_off, end - fi->l4_off)))
+	     !portsec_nd(ps, eth + fi->l4_off, end - fi->l4_off,
+			 portsec_zero(src, 16))))
 		return false;
-	if (portsec_ip6_ok(ps, src) || portsec_link_local(src))
+	if (portsec_ip6_owned(ps, src))
 		return true;
 	/* Next header right after the fixed header only: DAD messages
 	 * carry no extension headers (RFC 4861 7.1 forbids none, but a

@@ -6,16 +6,21 @@
  * its MAC address and, when it has addresses, one of them as the IPv4 or
  * IPv6 source (and as the ARP sender). What a tenant needs to get going
  * stays allowed: 0.0.0.0 as a DHCP client and in ARP probes (RFC 5227), ::
- * in ICMPv6 for duplicate address detection (RFC 4862 5.4), and IPv6
- * link-local sources (fe80::/10), which the tenant's kernel makes up
- * itself. Neighbour discovery, IPv6's ARP, follows ARP's rule: an
- * advertisement only for one of the port's addresses (or a link-local
- * one), link-layer address options only with the port's MAC, and no
- * router advertisements or redirects. Nor DHCP or DHCPv6 replies: a locked
- * tenant is a DHCP client, not a server. Everything else (other ethertypes,
- * VLAN-tagged frames, whose inner addresses we do not police, IPv6
- * packets whose extension header chain is too long for frame_parse() to
- * reach their upper-layer header) is dropped and counted as spoofed.
+ * in ICMPv6 for duplicate address detection (RFC 4862 5.4), and the IPv6
+ * link-local address the tenant's kernel makes up from the port's MAC
+ * (fe80:: and its modified EUI-64), which is the port's as if it had been
+ * given it. Any other link-local address is the port's only if it was
+ * given it (--address fe80::.../64; a tenant whose kernel makes up
+ * stable-privacy ones, RFC 7217, needs that), as with OVN's and Neutron's
+ * port security: else a tenant could take over a neighbour's fe80::
+ * address. Neighbour discovery, IPv6's ARP, follows ARP's rule: an
+ * advertisement, or duplicate address detection, only for one of the
+ * port's addresses, link-layer address options only with the port's MAC,
+ * and no router advertisements or redirects. Nor DHCP or DHCPv6 replies: a
+ * locked tenant is a DHCP client, not a server. Everything else (other
+ * ethertypes, VLAN-tagged frames, whose inner addresses we do not police,
+ * IPv6 packets whose extension header chain is too long for frame_parse()
+ * to reach their upper-layer header) is dropped and counted as spoofed.
  */
 #ifndef VSTACK_PORTSEC_H
 #define VSTACK_PORTSEC_H

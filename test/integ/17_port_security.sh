@@ -8,7 +8,8 @@
 # someone else's source and a DHCP reply are each dropped and counted as
 # "spoofed"; the same tricks from an unlocked port go through, but not
 # taking over the locked port's MAC, which is pinned to it. The lock
-# survives a restart.
+# survives a restart. Its IPv6 link-local address is the one made up
+# from its MAC: another tenant's it may not announce.
 # Last, a port's share of the FDB (fdb-max): a tenant sending from many
 # random source MACs gets no more than its share of the table, so another
 # tenant's address, aged out meanwhile, is learned again, and unicast to
@@ -88,6 +89,42 @@ for _ in range(5):
 '
 wait_until 10 at_least "$((s3 + 5))" spoofed ||
 	fail "DHCP replies from a locked port not dropped as spoofed: $s3 -> $(spoofed)"
+
+# Link-local addresses: the one A's kernel made up from its MAC works
+# through the lock, B's is not A's to claim. A's unsolicited neighbour
+# advertisement for fe80::33 (someone else's: B has it in its neighbour
+# table, stale) with the override flag and A's MAC would move B's traffic
+# for that address to A (RFC 4861 7.2.5); it is dropped as spoofed.
+LL_B=$(ip -n "$B" -6 -o addr show dev "$PB" scope link | sed -n 's/.*inet6 \(fe80::[0-9a-f:]*\)\/.*/\1/p')
+[[ -n $LL_B ]] || fail "no link-local address on $PB"
+ping_ok "$A" "$LL_B%$PA" || fail "no ping between link-local addresses from the locked port"
+ip -n "$B" neigh add fe80::33 lladdr 02:80:00:00:00:33 dev "$PB" nud stale
+s4=$(spoofed)
+nsx_to 10 "$A" "$PY" - "$PA" "$(ns_mac "$B" "$PB")" "$LL_B" <<'PYEOF'
+import socket, struct, sys
+iface, dst_mac, dst_ip = sys.argv[1], sys.argv[2], sys.argv[3]
+mac = bytes.fromhex(open(f"/sys/class/net/{iface}/address").read().strip().replace(":", ""))
+src = socket.inet_pton(socket.AF_INET6, "fe80::" + ":".join(
+    "%02x%02x" % p for p in ((mac[0] ^ 2, mac[1]), (mac[2], 0xff), (0xfe, mac[3]), (mac[4], mac[5]))))
+dst = socket.inet_pton(socket.AF_INET6, dst_ip)
+tgt = socket.inet_pton(socket.AF_INET6, "fe80::33")
+na = struct.pack("!BBHI16s", 136, 0, 0, 0x20000000, tgt) + bytes([2, 1]) + mac
+pseudo = src + dst + struct.pack("!IxxxB", len(na), 58) + na
+c = sum(struct.unpack("!%dH" % (len(pseudo) // 2), pseudo))
+while c >> 16:
+    c = (c & 0xFFFF) + (c >> 16)
+na = na[:2] + struct.pack("!H", ~c & 0xFFFF) + na[4:]
+ip6 = struct.pack("!IHBB16s16s", 6 << 28, len(na), 58, 255, src, dst)
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((iface, 0))
+for _ in range(5):
+    s.send(bytes.fromhex(dst_mac.replace(":", "")) + mac + b"\x86\xdd" + ip6 + na)
+PYEOF
+wait_until 10 at_least "$((s4 + 5))" spoofed ||
+	fail "advertisements of another's link-local address not dropped as spoofed: $s4 -> $(spoofed)"
+neigh=$(ip -n "$B" neigh show fe80::33 dev "$PB")
+[[ $neigh == *02:80:00:00:00:33* ]] || fail "B's neighbour entry for fe80::33 changed: $neigh"
+ping_ok "$A" "$LL_B%$PA" || fail "link-local ping from the locked port stopped working"
 
 # The unlocked port may do all that.
 ip -n "$B" addr add 10.80.0.98/24 dev "$PB"

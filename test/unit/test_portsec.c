@@ -67,11 +67,41 @@ static void edit_dhcp_reply(struct tb_frame *f)
 	tb_be16(f->eth + f->l4_off + 2, 68);
 }
 static void edit_ip6_src(struct tb_frame *f) { f->eth[f->l3_off + 23] = 9; }
-static void edit_ip6_ll(struct tb_frame *f)
+/* Our link-local address, the kernel's from our MAC (RFC 4291 2.5.1,
+ * modified EUI-64): fe80::5054:ff:fe00:1 */
+static void put_our_ll(uint8_t *a)
 {
-	f->eth[f->l3_off + 8] = 0xfe;
-	f->eth[f->l3_off + 9] = 0x80;
-	f->eth[f->l3_off + 23] = 9;
+	static const uint8_t ll[16] = { 0xfe, 0x80, 0, 0, 0, 0, 0, 0,
+					0x50, 0x54, 0x00, 0xff,
+					0xfe, 0x00, 0x00, 0x01 };
+
+	memcpy(a, ll, 16);
+}
+/* Someone else's link-local address: fe80::9 */
+static void put_their_ll(uint8_t *a)
+{
+	memset(a, 0, 16);
+	a[0] = 0xfe;
+	a[1] = 0x80;
+	a[15] = 9;
+}
+static void edit_ip6_ll(struct tb_frame *f) { put_our_ll(f->eth + f->l3_off + 8); }
+static void edit_ip6_their_ll(struct tb_frame *f)
+{
+	put_their_ll(f->eth + f->l3_off + 8);
+}
+/* Our MAC's interface identifier under another prefix than fe80::/64 */
+static void edit_ip6_ll_subnet(struct tb_frame *f)
+{
+	edit_ip6_ll(f);
+	f->eth[f->l3_off + 8 + 7] = 1;
+}
+/* fe80::1234, given to the port as one of its addresses */
+static void edit_ip6_ll_conf(struct tb_frame *f)
+{
+	put_their_ll(f->eth + f->l3_off + 8);
+	f->eth[f->l3_off + 8 + 14] = 0x12;
+	f->eth[f->l3_off + 8 + 15] = 0x34;
 }
 static void edit_ip6_zero(struct tb_frame *f) { memset(f->eth + f->l3_off + 8, 0, 16); }
 static void edit_dhcp6(struct tb_frame *f)
@@ -87,9 +117,12 @@ static void edit_dhcp6_reply(struct tb_frame *f)
 	tb_be16(f->eth + f->l4_off + 2, 546);
 }
 
+#define TGT_OUR_LL   0    /* target our link-local address */
+#define TGT_THEIR_LL 0xff /* target fe80::9 */
+
 /* Neighbour discovery (32 bytes of ICMPv6) from our link-local address:
- * @type, target fd00::@tgt (fe80::9 for 0), one link-layer address
- * option (type @opt) with our MAC, or another if @other_mac. */
+ * @type, target fd00::@tgt (or TGT_OUR_LL, TGT_THEIR_LL), one link-layer
+ * address option (type @opt) with our MAC, or another if @other_mac. */
 static void nd_edit(struct tb_frame *f, uint8_t type, uint8_t tgt,
 		    uint8_t opt, bool other_mac)
 {
@@ -98,9 +131,14 @@ static void nd_edit(struct tb_frame *f, uint8_t type, uint8_t tgt,
 	edit_ip6_ll(f);
 	memset(icmp, 0, 32);
 	icmp[0] = type;
-	icmp[8] = tgt ? 0xfd : 0xfe;
-	icmp[9] = tgt ? 0 : 0x80;
-	icmp[23] = tgt ? tgt : 9;
+	if (tgt == TGT_OUR_LL) {
+		put_our_ll(icmp + 8);
+	} else if (tgt == TGT_THEIR_LL) {
+		put_their_ll(icmp + 8);
+	} else {
+		icmp[8] = 0xfd;
+		icmp[23] = tgt;
+	}
 	icmp[24] = opt;
 	icmp[25] = 1;
 	memcpy(icmp + 26, our_mac, 6);
@@ -108,7 +146,46 @@ static void nd_edit(struct tb_frame *f, uint8_t type, uint8_t tgt,
 		icmp[31] = 0x77;
 }
 static void edit_na_ours(struct tb_frame *f) { nd_edit(f, 136, 1, 2, false); }
-static void edit_na_ll(struct tb_frame *f) { nd_edit(f, 136, 0, 2, false); }
+static void edit_na_ll(struct tb_frame *f) { nd_edit(f, 136, TGT_OUR_LL, 2, false); }
+static void edit_na_their_ll(struct tb_frame *f)
+{
+	nd_edit(f, 136, TGT_THEIR_LL, 2, false);
+}
+/* The same, from fe80::9 itself */
+static void edit_na_their_ll_from(struct tb_frame *f)
+{
+	nd_edit(f, 136, TGT_THEIR_LL, 2, false);
+	edit_ip6_their_ll(f);
+}
+static void edit_na_ll_conf(struct tb_frame *f)
+{
+	nd_edit(f, 136, TGT_THEIR_LL, 2, false);
+	f->eth[f->l4_off + 22] = 0x12;
+	f->eth[f->l4_off + 23] = 0x34;
+}
+/* A neighbour solicitation from fe80::9 with our MAC as its source
+ * link-layer address: its target learns fe80::9 is at our MAC (RFC
+ * 4861 7.2.3) */
+static void edit_ns_from_their_ll(struct tb_frame *f)
+{
+	nd_edit(f, 135, 2, 1, false);
+	edit_ip6_their_ll(f);
+}
+/* Duplicate address detection (from ::, no option) for @tgt: a node
+ * doing DAD for that address gives it up (RFC 4862 5.4.3) */
+static void dad_edit(struct tb_frame *f, uint8_t tgt)
+{
+	nd_edit(f, 135, tgt, 1, false);
+	edit_ip6_zero(f);
+	/* a nonce option (RFC 7527), never a source link-layer address */
+	memset(f->eth + f->l4_off + 24, 0x5a, 8);
+	f->eth[f->l4_off + 24] = 14;
+	f->eth[f->l4_off + 25] = 1;
+}
+static void edit_dad_ours(struct tb_frame *f) { dad_edit(f, 1); }
+static void edit_dad_our_ll(struct tb_frame *f) { dad_edit(f, TGT_OUR_LL); }
+static void edit_dad_theirs(struct tb_frame *f) { dad_edit(f, 2); }
+static void edit_dad_their_ll(struct tb_frame *f) { dad_edit(f, TGT_THEIR_LL); }
 static void edit_na_theirs(struct tb_frame *f) { nd_edit(f, 136, 2, 2, false); }
 static void edit_na_their_mac(struct tb_frame *f) { nd_edit(f, 136, 1, 2, true); }
 static void edit_ns_theirs(struct tb_frame *f) { nd_edit(f, 135, 2, 1, false); }
@@ -178,11 +255,21 @@ static void test_ipv6(void)
 	test_policy(&ps, true);
 	CU_ASSERT(test_judge(&ps, &tcp6, NULL));
 	CU_ASSERT(!test_judge(&ps, &tcp6, edit_ip6_src));
+	/* link-local: the one from our MAC, not another tenant's */
 	CU_ASSERT(test_judge(&ps, &tcp6, edit_ip6_ll));
+	CU_ASSERT(!test_judge(&ps, &tcp6, edit_ip6_their_ll));
+	CU_ASSERT(!test_judge(&ps, &tcp6, edit_ip6_ll_subnet));
+	CU_ASSERT(!test_judge(&ps, &tcp6, edit_ip6_ll_conf));
 	CU_ASSERT(!test_judge(&ps, &tcp6, edit_ip6_zero));
 	CU_ASSERT(test_judge(&ps, &icmp6, edit_ip6_zero));
 	CU_ASSERT(test_judge(&ps, &udp6, edit_dhcp6));
 	CU_ASSERT(!test_judge(&ps, &udp6, edit_dhcp6_reply));
+	/* a link-local address given to the port is one of its own */
+	inet_pton(AF_INET6, "fe80::1234", ps.ip6[1]);
+	ps.n6 = 2;
+	CU_ASSERT(test_judge(&ps, &tcp6, edit_ip6_ll_conf));
+	CU_ASSERT(test_judge(&ps, &tcp6, edit_ip6_ll));
+	CU_ASSERT(!test_judge(&ps, &tcp6, edit_ip6_their_ll));
 }
 
 /**
@@ -198,6 +285,16 @@ static void test_nd(void)
 	CU_ASSERT(test_judge(&ps, &nd, edit_na_ours));
 	CU_ASSERT(test_judge(&ps, &nd, edit_na_ll));
 	CU_ASSERT(!test_judge(&ps, &nd, edit_na_theirs));
+	/* another tenant's link-local address is not ours to announce */
+	CU_ASSERT(!test_judge(&ps, &nd, edit_na_their_ll));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_na_their_ll_from));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_na_ll_conf));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_ns_from_their_ll));
+	/* DAD only for our own addresses */
+	CU_ASSERT(test_judge(&ps, &nd, edit_dad_ours));
+	CU_ASSERT(test_judge(&ps, &nd, edit_dad_our_ll));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_dad_theirs));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_dad_their_ll));
 	CU_ASSERT(!test_judge(&ps, &nd, edit_na_their_mac));
 	CU_ASSERT(test_judge(&ps, &nd, edit_ns_theirs));
 	CU_ASSERT(!test_judge(&ps, &nd, edit_ns_their_mac));
@@ -205,9 +302,16 @@ static void test_nd(void)
 	CU_ASSERT(!test_judge(&ps, &nd, edit_ns_opt_long));
 	CU_ASSERT(!test_judge(&ps, &nd, edit_ra));
 	CU_ASSERT(!test_judge(&ps, &nd, edit_redirect));
+	/* a link-local address given to the port may be announced */
+	inet_pton(AF_INET6, "fe80::1234", ps.ip6[1]);
+	ps.n6 = 2;
+	CU_ASSERT(test_judge(&ps, &nd, edit_na_ll_conf));
+	CU_ASSERT(test_judge(&ps, &nd, edit_na_ll));
+	CU_ASSERT(!test_judge(&ps, &nd, edit_na_their_ll));
 	/* a port locked to its MAC only does not police IP */
 	test_policy(&ps, false);
 	CU_ASSERT(test_judge(&ps, &nd, edit_na_theirs));
+	CU_ASSERT(test_judge(&ps, &nd, edit_na_their_ll));
 	CU_ASSERT(test_judge(&ps, &nd, edit_ra));
 }
 
