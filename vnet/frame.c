@@ -555,10 +555,16 @@ static enum frame_drop frame_check_gso(const struct frame_ctx *c,
 		return FRAME_DROP_GSO;
 
 	/* UFO cuts the datagram, UDP header included, into fragments of a
-	 * multiple of 8 bytes; the others cut the payload after the headers */
+	 * multiple of 8 bytes; the others cut the payload after the headers.
+	 * For USO, Linux counts to the end of the frame, padding included
+	 * (virtio_net_hdr_to_skb(): at most UDP_MAX_SEGMENTS, else EINVAL),
+	 * and so do we: a port we pass the frame to would refuse it. */
 	if (type == VIRTIO_NET_HDR_GSO_UDP) {
 		payload = c->ip_end - fi->l4_off;
 		seg = gso_size & ~7U;
+	} else if (type == VIRTIO_NET_HDR_GSO_UDP_L4) {
+		payload = fi->eth_len - (fi->l4_off + fi->l4_hlen);
+		seg = gso_size;
 	} else {
 		payload = c->ip_end - (fi->l4_off + fi->l4_hlen);
 		seg = gso_size;

@@ -920,6 +920,34 @@ static void test_gso_bad(void)
 			CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_GSO);
 		}
 	}
+	/* USO counts its segments as Linux does, to the end of the frame
+	 * (virtio_net_hdr_to_skb(): skb->len past the UDP header, at most
+	 * gso_size * UDP_MAX_SEGMENTS): bytes after the IP packet count,
+	 * or a port with USO refuses the write (EINVAL) */
+	{
+		struct frame_info fi;
+		struct tb_frame f;
+
+		s = gso_spec(VIRTIO_NET_HDR_GSO_UDP_L4, 4);
+		s.gso_size = 100;
+		s.payload = 12800;
+		s.pad = 8;
+		tb_build(buf, &s, &f);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_GSO);
+		s.payload = 12792;
+		tb_build(buf, &s, &f);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+		s.payload = 12793;
+		tb_build(buf, &s, &f);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_DROP_GSO);
+		/* TSO: Linux has no such bound, the padding is not cut */
+		s = gso_spec(VIRTIO_NET_HDR_GSO_TCPV4, 4);
+		s.gso_size = 100;
+		s.payload = 12800;
+		s.pad = 8;
+		tb_build(buf, &s, &f);
+		CU_ASSERT_EQUAL(parse(f.len, &fi), FRAME_OK);
+	}
 
 	/* IPv4 fragment: MF, or an offset */
 	s = gso_spec(VIRTIO_NET_HDR_GSO_UDP_L4, 4);
