@@ -8,8 +8,11 @@
  * through gso_segment(). Output buffers come from a fixed static pool, with
  * poisoned gaps between them under ASan so that writing past a requested
  * size is caught. Every segment produced must itself be accepted by
- * frame_parse() as a plain frame; anything else traps. Each input runs
- * again with its IPv4 header checksum made right (fuzz_ip4.h).
+ * frame_parse() as a plain frame; anything else traps. Port security
+ * (portsec.c, which reads neighbour discovery options) judges every frame
+ * that parses too, locked to the frame's own source MAC so that its IP
+ * and ICMPv6 checks run. Each input runs again with its IPv4 header
+ * checksum made right (fuzz_ip4.h).
  *
  * Seeds: test/fuzz/corpus/frame/.
  */
@@ -21,6 +24,7 @@
 
 #include "frame.h"
 #include "gso.h"
+#include "portsec.h"
 
 #include "fuzz_ip4.h"
 #include "fuzz_pool.h"
@@ -62,6 +66,25 @@ static void fuzz_emit(void *ctx, uint8_t *buf, size_t len)
 }
 
 /**
+ * fuzz_portsec() - judge a parsed frame as port security does
+ * @data:	vnet header + frame, accepted by frame_parse()
+ * @fi:		what frame_parse() found
+ *
+ * The policy: the frame's source MAC, 10.0.0.1 and fd00::1.
+ */
+static void fuzz_portsec(const uint8_t *data, const struct frame_info *fi)
+{
+	static const uint8_t ip4[4] = {10, 0, 0, 1};
+	static const uint8_t ip6[16] = {0xfd, [15] = 1};
+	struct portsec ps = {.lock_ip = true, .n4 = 1, .n6 = 1};
+
+	memcpy(ps.mac, frame_eth(data) + 6, 6);
+	memcpy(ps.ip4[0], ip4, 4);
+	memcpy(ps.ip6[0], ip6, 16);
+	(void)portsec_allows(&ps, frame_eth(data), fi);
+}
+
+/**
  * fuzz_one() - parse one buffer, complete and segment what passes
  * @data:	vnet header + frame
  * @size:	its length
@@ -77,6 +100,7 @@ static void fuzz_one(const uint8_t *data, size_t size)
 		return;
 	if (size > sizeof(copy))
 		__builtin_trap(); /* frame_parse() let a long frame through */
+	fuzz_portsec(data, &fi);
 
 	memcpy(copy, data, size);
 	gso_csum_complete(copy, size, &fi);
