@@ -763,18 +763,20 @@ int state_put_endpoint(struct state *s, const struct state_endpoint *e)
 }
 
 /**
- * state_del() - remove a record
+ * state_del() - remove a record file
  * @s:		state
  * @kind:	enum state_kind
  * @name:	object name
+ * @suffix:	".json", or STATE_DEL_SUFFIX for a port's set-aside record
  *
  * Return: 0 (also if there was none) or -errno (logged)
  */
-static int state_del(struct state *s, enum state_kind kind, const char *name)
+static int state_del(struct state *s, enum state_kind kind, const char *name,
+		     const char *suffix)
 {
-	char file[64];
+	char file[72];
 
-	snprintf(file, sizeof(file), "%s.json", name);
+	snprintf(file, sizeof(file), "%s%s", name, suffix);
 	if (unlinkat(s->kindfd[kind], file, 0) < 0 && errno != ENOENT) {
 		log_err("state: cannot remove %s/%s/%s: %s", s->dir,
 			state_kinds[kind], file, strerror(errno));
@@ -786,7 +788,7 @@ static int state_del(struct state *s, enum state_kind kind, const char *name)
 
 int state_del_port(struct state *s, const char *name)
 {
-	return state_del(s, STATE_PORTS, name);
+	return state_del(s, STATE_PORTS, name, ".json");
 }
 
 /**
@@ -843,26 +845,17 @@ int state_port_deleting(struct state *s, const char *name)
  */
 int state_port_deleted(struct state *s, const char *name)
 {
-	char del[72];
-
-	snprintf(del, sizeof(del), "%s" STATE_DEL_SUFFIX, name);
-	if (unlinkat(s->kindfd[STATE_PORTS], del, 0) < 0 && errno != ENOENT) {
-		log_err("state: cannot remove %s/ports/%s: %s", s->dir, del,
-			strerror(errno));
-		return -errno;
-	}
-	s->dirty = true;
-	return 0;
+	return state_del(s, STATE_PORTS, name, STATE_DEL_SUFFIX);
 }
 
 int state_del_endpoint(struct state *s, const char *name)
 {
-	return state_del(s, STATE_ENDPOINTS, name);
+	return state_del(s, STATE_ENDPOINTS, name, ".json");
 }
 
 int state_del_tenant(struct state *s, const char *name)
 {
-	return state_del(s, STATE_TENANTS, name);
+	return state_del(s, STATE_TENANTS, name, ".json");
 }
 
 /**
