@@ -529,7 +529,8 @@ static void reconcile_daemon(struct cmd_ctx *c, const struct config_daemon *file
 		{ CONFIG_FDB_AGING, "fdb-aging" }, { CONFIG_BUSY_POLL, "busy-poll" },
 		{ CONFIG_ARENA_BUFS, "arena-bufs" }, { CONFIG_NAPI, "napi" },
 		{ CONFIG_APP_SOCKET, "app-socket" }, { CONFIG_ONE_HOP, "one-hop" },
-		{ CONFIG_FDB_MAX, "fdb-max" },
+		{ CONFIG_FDB_MAX, "fdb-max" },	   { CONFIG_SCHED, "sched" },
+		{ CONFIG_STATE, "state" },	   { CONFIG_METRICS, "metrics" },
 	};
 	struct config_daemon d = *file;
 	unsigned i;
@@ -566,7 +567,11 @@ static void reconcile_daemon(struct cmd_ctx *c, const struct config_daemon *file
 			case CONFIG_APP_SOCKET:
 				differs = strcmp(d.app_socket, c->daemon.app_socket);
 				break;
-			default: differs = d.napi != c->daemon.napi; break;
+			case CONFIG_NAPI: differs = d.napi != c->daemon.napi; break;
+			case CONFIG_ONE_HOP: differs = d.one_hop != c->daemon.one_hop; break;
+			case CONFIG_SCHED: differs = d.sched != c->daemon.sched; break;
+			case CONFIG_STATE: differs = strcmp(d.state, c->daemon.state); break;
+			default: differs = strcmp(d.metrics, c->daemon.metrics); break;
 			}
 		}
 		if (differs)

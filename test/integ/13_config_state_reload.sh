@@ -29,7 +29,7 @@ write_conf() { # C_ADDR GOLD_WEIGHT [EXTRA...]
 	local caddr=$1 gw=$2
 	shift 2
 	{
-		printf '[daemon]\nworkers = 1\nlog-level = info\n\n'
+		printf '[daemon]\nworkers = 1\nlog-level = info\none-hop = on\n\n'
 		printf '[tenant gold]\nweight = %s\n\n' "$gw"
 		printf '[port %s]\ntenant = gold\nnetns = %s\naddress = 10.75.0.1/24\n\n' "$PA" "$A"
 		printf '[port %s]\nnetns = %s\naddress = 10.75.0.2/24\n\n' "$PB" "$B"
@@ -137,6 +137,17 @@ gone() { ! vctl port list | grep -q "$PE"; }
 wait_until 10 gone || fail "$PE still there 10 s after SIGHUP"
 ! link_exists "$E" "$PE" || fail "$PE's device left after its section was removed"
 assert_eq "$(names)" "$(want "$PA" "$PB" "$PC" "$PD")" "ports after SIGHUP"
+
+# [daemon] keys read only at start: a reload that changes them says so,
+# each of them (one-hop given before and changed, sched and metrics new).
+sed -i 's/^one-hop = on$/one-hop = off/; s/^\[daemon\]$/&\nsched = off\nmetrics = 127.0.0.1:9/' "$CONF"
+out=$(vctl reload)
+assert_eq "$out" "reloaded: 0 added, 0 changed, 0 removed, 4 unchanged" "reload of [daemon] keys only"
+for k in one-hop sched metrics; do
+	grep -q "\] $k changed; it takes effect when vstackd is restarted" "$VSTACKD_LOG" ||
+		fail "no word about [daemon] $k changing"
+done
+write_conf 10.75.0.33/24 250
 
 # --- sections changed and removed while vstackd is down -----------------------
 stop_vstackd
