@@ -123,6 +123,20 @@ while read -r noun verb; do
 	grep -qE "^\.B[IR]? \"?$noun $verb" "$R$prefix/share/man/man8/vstackctl.8" ||
 		fail "vstackctl.8 does not document '$noun $verb'"
 done < <("$R$prefix/bin/vstackctl" --help | sed -n 's/^  \([a-z]\+\) \([a-z]\+\).*/\1 \2/p' | sort -u)
+# Every option a command's --help lists is documented, and the defaults
+# the two give agree.
+vctl_i="$R$prefix/bin/vstackctl"
+while read -r cmd; do
+	# shellcheck disable=SC2086 # "noun verb" is two words on purpose
+	for opt in $("$vctl_i" $cmd --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -qF -- "${opt//-/\\-}" "$R$prefix/share/man/man8/vstackctl.8" ||
+			fail "vstackctl.8 does not document $cmd $opt"
+	done
+done < <("$vctl_i" --help | sed -n 's/^  \([a-z]\+\)\( [a-z]\+\)\?\( .*\)\?$/\1\2/p' | sort -u)
+help_iv=$("$vctl_i" stats --help | sed -n 's/^ *--interval SEC.*(default \([0-9.]*\)).*/\1/p')
+man_iv=$(MANWIDTH=200 man -l "$R$prefix/share/man/man8/vstackctl.8" 2>/dev/null |
+	sed -n '/^ *--interval SEC/,/^ *--/p' | tr '\n' ' ' | sed -n 's/.*(default \([0-9.]*\)).*/\1/p')
+assert_eq "$man_iv" "$help_iv" "stats --interval default in vstackctl.8 and in stats --help"
 # Every key the configuration parser knows is in vstackd.conf(5) and in the
 # example (rate-bps is an alias of rate; a section's name is its header).
 conf5=$R$prefix/share/man/man5/vstackd.conf.5
