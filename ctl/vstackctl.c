@@ -1046,6 +1046,11 @@ static void ctl_print_watch(struct json_object *cur, struct json_object *prev,
 	char b[6][32];
 	size_t i, n;
 
+	if (ctl_stats_tenants_only) {
+		/* The daemon's share and rate figures are per tick already. */
+		ctl_print_work(ctl_get(cur, "tenants"), ctl_get(cur, "totals"));
+		return;
+	}
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		idx = prev ? ctl_index(ctl_get(prev, sections[i][0])) : NULL;
 		ctl_print_rates(ctl_get(cur, sections[i][0]), idx,
@@ -1487,12 +1492,21 @@ static int ctl_run_stats(const struct ctl_cmd *cmd, int argc, char **argv,
 	};
 	bool interval = false, count = false;
 	uint64_t u;
-	int c;
+	int c, i;
 
-	/* "stats --tenant" alone: every tenant's work, nothing else */
-	if (argc > 1 && !strcmp(argv[argc - 1], "--tenant")) {
+	/* "stats --tenant" alone: every tenant's work, nothing else. Alone
+	 * also when an option follows it ("--tenant --watch" is not a
+	 * tenant named "--watch"; a name starting with '-' is given as
+	 * --tenant=NAME). */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--tenant") ||
+		    (i + 1 < argc && argv[i + 1][0] != '-'))
+			continue;
 		ctl_stats_tenants_only = true;
+		memmove(&argv[i], &argv[i + 1],
+			(size_t)(argc - i) * sizeof(*argv));
 		argc--;
+		break;
 	}
 	while ((c = ctl_getopt(cmd, argc, argv, opts)) != -1) {
 		const char *key = c == 't' ? "tenant" : "port";
@@ -1528,7 +1542,8 @@ static int ctl_run_stats(const struct ctl_cmd *cmd, int argc, char **argv,
 		json_object_object_add(args, key, json_object_new_string(optarg));
 	}
 	ctl_no_args(cmd, argc, argv);
-	if (ctl_get(args, "tenant") && ctl_get(args, "port"))
+	if ((ctl_stats_tenants_only || ctl_get(args, "tenant")) &&
+	    ctl_get(args, "port"))
 		ctl_usage_error(cmd, "--tenant and --port are mutually exclusive");
 	if ((interval || count) && !ctl_watch)
 		ctl_usage_error(cmd, "--interval and --count go with --watch");

@@ -131,6 +131,15 @@ log "stats --json: ports, networks, tenants and totals agree"
 # Filters: the sums of one tenant.
 n=$(vctl_json stats --tenant ta | jq_py "sorted(p['name'] for p in d['ports'])" | tr '\n' ' ')
 assert_eq "$n" "$(printf '%s\n' "${DEV[a]}" "${DEV[c]}" | sort | tr '\n' ' ')" "ports of stats --tenant ta"
+# --tenant without a name is the tenants' work, with --watch too, and
+# also when an option follows it (not a tenant named "--watch").
+for args in "--watch --count 1 --tenant" "--tenant --watch --count 1"; do
+	# shellcheck disable=SC2086 # the options are words on purpose
+	vctl stats $args >"$T/tw.txt" 2>"$T/tw.err" ||
+		fail "stats $args failed: $(cat "$T/tw.err")"
+	grep -q SHARE "$T/tw.txt" && ! grep -q '^PORT' "$T/tw.txt" ||
+		fail "stats $args is not the tenants' work: $(cat "$T/tw.txt")"
+done
 
 # The table shows every section, networks with their traffic.
 vctl stats >"$T/stats.txt"
