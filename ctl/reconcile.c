@@ -578,15 +578,18 @@ static void reconcile_daemon(struct cmd_ctx *c, const struct config_daemon *file
 			log_warn("reload: [daemon] %s changed; it takes effect when vstackd is restarted",
 				 later[i].key);
 	}
-	if ((d.set & CONFIG_LOG_LEVEL) && d.log_level != log_get_level()) {
+	/* A log-level gone from the file (and not on the command line) is
+	 * the default again, as at a start with this file. */
+	if (!(d.set & CONFIG_LOG_LEVEL))
+		d.log_level = LOG_LEVEL_INFO;
+	if (d.log_level != log_get_level()) {
 		log_set_level(d.log_level);
 		log_info("reload: log level is now %s",
 			 log_level_name(d.log_level));
 	}
-	if (d.set & CONFIG_LOG_LEVEL) {
-		c->daemon.log_level = d.log_level;
-		c->daemon.set |= CONFIG_LOG_LEVEL;
-	}
+	c->daemon.log_level = d.log_level;
+	c->daemon.set = (c->daemon.set & ~(unsigned)CONFIG_LOG_LEVEL) |
+			(d.set & CONFIG_LOG_LEVEL);
 }
 
 /**

@@ -148,6 +148,17 @@ for k in one-hop sched metrics; do
 		fail "no word about [daemon] $k changing"
 done
 write_conf 10.75.0.33/24 250
+# log-level is applied by a reload, and a removed log-level goes back to
+# the default (info), as a removed section goes.
+sed -i 's/^log-level = info$/log-level = debug/' "$CONF"
+vctl reload >/dev/null
+grep -q "reload: log level is now debug" "$VSTACKD_LOG" || fail "log-level = debug not applied by a reload"
+sed -i '/^log-level = /d' "$CONF"
+vctl reload >/dev/null
+grep -q "reload: log level is now info" "$VSTACKD_LOG" ||
+	fail "log-level removed from [daemon], and the level stays debug after a reload"
+write_conf 10.75.0.33/24 250
+vctl reload >/dev/null
 
 # --- sections changed and removed while vstackd is down -----------------------
 stop_vstackd
