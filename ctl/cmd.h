@@ -191,6 +191,8 @@ int cmd_ep_add(struct cmd_ctx *c, const struct spec_endpoint *e,
 int cmd_ep_del(struct cmd_ctx *c, const char *name, char *err,
 	       size_t errlen);
 int cmd_ep_index(const struct cmd_ctx *c, const char *name);
+int cmd_ep_address_taken(const struct cmd_ctx *c, const struct spec_endpoint *e,
+			 char *err, size_t errlen);
 
 
 int cmd_handle(struct cmd_ctx *c, const struct proto_request *req,

@@ -74,6 +74,42 @@ unsigned cmd_tenant_eps(const struct cmd_ctx *c, uint32_t id)
 }
 
 /**
+ * cmd_ep_address_taken() - does another endpoint of its network have its
+ *			    address?
+ * @c:		state
+ * @e:		the endpoint to add (or to change: its own entry, by name,
+ *		does not count)
+ * @err:	message if so
+ * @errlen:	size of @err
+ *
+ * Two endpoints of one network with one address would both answer ARP
+ * for it, and a neighbour would reach one or the other by turns.
+ *
+ * Return: 0, or -EADDRINUSE
+ */
+int cmd_ep_address_taken(const struct cmd_ctx *c, const struct spec_endpoint *e,
+			 char *err, size_t errlen)
+{
+	unsigned i;
+
+	for (i = 0; i < c->neps; i++) {
+		const struct spec_endpoint *o = &c->eps[i].spec;
+
+		if (strcmp(o->name, e->name) &&
+		    !strcmp(o->network, e->network) &&
+		    !memcmp(o->address.addr, e->address.addr, 4)) {
+			snprintf(err, errlen,
+				 "endpoint '%s' has address %u.%u.%u.%u in network '%s'",
+				 o->name, o->address.addr[0],
+				 o->address.addr[1], o->address.addr[2],
+				 o->address.addr[3], o->network);
+			return -EADDRINUSE;
+		}
+	}
+	return 0;
+}
+
+/**
  * cmd_ep_room() - make room for one more endpoint in the table
  * @c:		state
  * @err:	message on failure
@@ -187,6 +223,8 @@ int cmd_ep_add(struct cmd_ctx *c, const struct spec_endpoint *e,
 			 e->tenant, e->tenant);
 		return -ENOENT;
 	}
+	if ((rc = cmd_ep_address_taken(c, e, err, errlen)))
+		return rc;
 	if ((rc = cmd_ep_room(c, err, errlen)))
 		return rc;
 

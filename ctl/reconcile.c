@@ -776,6 +776,13 @@ static void reconcile_reload_endpoints(struct cmd_ctx *c,
 				 cfg->file, cfg->endpoints[i].line, e->name,
 				 e->tenant);
 			reconcile_fail(n, err, errlen, msg);
+		} else if (at >= 0 &&
+			   cmd_ep_address_taken(c, e, why, sizeof(why))) {
+			snprintf(msg, sizeof(msg),
+				 "%s:%u: endpoint %s: %s (the endpoint is kept as it was)",
+				 cfg->file, cfg->endpoints[i].line, e->name,
+				 why);
+			reconcile_fail(n, err, errlen, msg);
 		} else if ((at >= 0 && cmd_ep_del(c, e->name, why,
 						  sizeof(why))) ||
 			   cmd_ep_add(c, e, fp, why, sizeof(why))) {

@@ -107,6 +107,13 @@ vctl port add "$PX" --network blue
 expect_ctl_error "endpoint named like a port" endpoint add "$PX" --address 10.77.7.1/24
 expect_ctl_error "port named like an endpoint" port add "$EP"
 ! link_exists "$EP" || fail "a device $EP was made for a refused port add"
+# One address, one endpoint per network: a second would answer ARP for it
+# too. In another network the address is free.
+expect_ctl_error "an address another endpoint of the network has" endpoint add dup --address 10.77.6.10/16
+assert_contains "$(<"$T/ctl.err")" "endpoint '$EP' has address 10.77.6.10 in network 'default'" \
+	"endpoint add with a taken address"
+vctl endpoint add dup --network blue --address 10.77.6.10/24
+vctl endpoint del dup
 # A network's tenants are its ports' and its endpoints'.
 assert_eq "$(vctl_json network list | jq_py "sorted([n['tenants'] for n in d['networks'] if n['name'] == 'blue'][0])" | tr '\n' ' ')" \
 	"default silver " "tenants of network blue"
@@ -159,6 +166,13 @@ sed -i '/^\[endpoint api\]/,/^$/s/^tenant = gold$/tenant = golf/' "$CONF"
 expect_ctl_error "reload of an endpoint moved to a missing tenant" reload
 assert_eq "$(ep_field api tenant)" gold "api after a reload that could not change it"
 grep -q "endpoint api: tenant 'golf' not found (the endpoint is kept as it was)" "$T/ctl.err" ||
+	fail "reload: $(<"$T/ctl.err")"
+cp "$T/good.conf" "$CONF"
+# A changed endpoint given another endpoint's address: kept as it runs.
+sed -i '/^\[endpoint api\]/,/^$/s/^address = 10.77.0.11\/24$/address = 10.77.0.10\/24/' "$CONF"
+expect_ctl_error "reload of an endpoint moved to a taken address" reload
+assert_eq "$(ep_field api address)" 10.77.0.11/24 "api after a reload that could not give it web's address"
+grep -q "endpoint api: endpoint 'web' has address 10.77.0.10 in network 'default' (the endpoint is kept as it was)" "$T/ctl.err" ||
 	fail "reload: $(<"$T/ctl.err")"
 cp "$T/good.conf" "$CONF"
 
