@@ -152,16 +152,19 @@ static int port_tap_netns_leave(int saved)
  * @fd:		a /dev/net/tun descriptor
  * @o:		what to open
  * @mq:		IFF_MULTI_QUEUE or 0
+ * @excl:	IFF_TUN_EXCL to fail (-EBUSY) if the device exists, or 0
  *
  * Return: 0 or -errno
  */
-static int port_tap_setiff(int fd, const struct port_open *o, unsigned mq)
+static int port_tap_setiff(int fd, const struct port_open *o, unsigned mq,
+			   unsigned excl)
 {
 	struct ifreq ifr;
 
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o->name);
-	ifr.ifr_flags = (short)(PORT_TAP_FLAGS | mq | (o->napi ? IFF_NAPI : 0));
+	ifr.ifr_flags = (short)(PORT_TAP_FLAGS | mq | excl |
+				(o->napi ? IFF_NAPI : 0));
 	return ioctl(fd, TUNSETIFF, &ifr) < 0 ? -errno : 0;
 }
 
@@ -185,7 +188,7 @@ static int port_tap_setiff_wait(int fd, const struct port_open *o)
 	unsigned waited = 0;
 	int ret;
 
-	while ((ret = port_tap_setiff(fd, o, 0)) == -EBUSY &&
+	while ((ret = port_tap_setiff(fd, o, 0, 0)) == -EBUSY &&
 	       waited < PORT_TAP_BUSY_WAIT_MS) {
 		usleep(10 * 1000);
 		waited += 10;
@@ -237,7 +240,19 @@ static int port_tap_queues(struct port_dev *dev, const struct port_open *o,
 		dev->fds[q] = fd;
 		dev->nqueues = q + 1;
 
-		ret = port_tap_setiff(fd, o, mq);
+		/*
+		 * The first queue of a new device is made with IFF_TUN_EXCL:
+		 * a device of that name made since the check above (a
+		 * persistent multi-queue TAP of someone else's) fails it
+		 * rather than being attached to.
+		 */
+		ret = port_tap_setiff(fd, o, mq,
+				      q == 0 && !o->attach ? IFF_TUN_EXCL : 0);
+		if (ret == -EBUSY && q == 0 && !o->attach) {
+			snprintf(err, errlen, "interface %s already exists",
+				 o->name);
+			return -EEXIST;
+		}
 		if (ret == -EINVAL && o->attach && q == 0) {
 			/* A single-queue device (made for one queue). */
 			mq = 0;
