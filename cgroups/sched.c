@@ -76,6 +76,10 @@
  * sched_next_release() so that the release happens even when nothing else
  * wakes it.
  *
+ * Tenant ids are reused (cgroups/tenant.c): an id given to a new tenant
+ * is reset with sched_tenant_new(), so that nothing the last tenant owed,
+ * was owed or was parked for carries over to a stranger.
+ *
  * Cost of a round: O(tenants noted) for charging and O(tenants with ports
  * on this worker) for the park/release decisions, no allocation.
  */
@@ -239,6 +243,44 @@ void sched_tenant_set(struct sched *s, uint32_t id, uint32_t weight,
 			     now_ns);
 		sched_release(s, id, SCHED_PARK_RATE);
 	}
+}
+
+/**
+ * sched_tenant_new() - tenant @id is a new tenant: forget the last one's
+ * @s:		scheduler
+ * @id:		tenant
+ * @now_ns:	current time
+ *
+ * Tenant ids are reused (cgroups/tenant.c), and what we hold for an id
+ * outlives the tenant that had it: a lead in virtual time (debt, which
+ * sched_attach() keeps), a rate cap's debt (kept while the cap stays the
+ * same), a garbage budget's debt, backlog and park state. The new tenant
+ * starts as an id never seen: at the system's virtual time, owing nothing
+ * and owed nothing, with a full garbage budget, the default weight and no
+ * cap until sched_tenant_set(). Its ports already attached here stay; if
+ * it was parked it is released (listed in @s->released). The statistics
+ * (@parks, @throttles, @penalty, @quarantines) only grow: whoever reports
+ * them per tenant subtracts what they were (vnet_tenant_clear()).
+ */
+void sched_tenant_new(struct sched *s, uint32_t id, uint64_t now_ns)
+{
+	struct sched_tenant *t;
+
+	if (id >= SCHED_MAX_TENANTS)
+		return;
+	t = &s->t[id];
+	sched_release(s, id, t->park);
+	t->vtime = s->vnow;
+	t->weight = SCHED_WEIGHT_DEFAULT;
+	memset(&t->cap, 0, sizeof(t->cap));
+	t->release_ns = 0;
+	tbucket_init(&t->garbage, SCHED_BAD_PER_SEC, SCHED_BAD_BURST, now_ns);
+	t->bad_release_ns = 0;
+	/* As sched_create() leaves an id, whatever sched_release() said */
+	t->last_round = 0;
+	t->drained_round = UINT64_MAX;
+	t->bulk_round = 0;
+	t->backlog = false;
 }
 
 /**

@@ -173,6 +173,7 @@ struct sched *sched_create(uint64_t quantum);
 void sched_destroy(struct sched *s);
 void sched_tenant_set(struct sched *s, uint32_t id, uint32_t weight,
 		      uint64_t rate_bytes, uint64_t now_ns);
+void sched_tenant_new(struct sched *s, uint32_t id, uint64_t now_ns);
 void sched_attach(struct sched *s, uint32_t id);
 void sched_detach(struct sched *s, uint32_t id);
 void sched_round_end(struct sched *s, uint64_t cycles, uint64_t now_ns,

@@ -939,7 +939,9 @@ static void vnet_tenant_sum(struct vnet *v, uint32_t id,
  *
  * The workers' counters only grow; what they hold for @id now (from a
  * deleted tenant that had the id) becomes the base subtracted from then on.
- * Settings go back to the defaults.
+ * Settings go back to the defaults, and every worker's scheduler forgets
+ * what it held for the id (sched_tenant_new()) before it next applies
+ * the settings: the new tenant inherits no debt, credit or park.
  *
  * Return: 0 or -EINVAL
  */
@@ -955,6 +957,9 @@ int vnet_tenant_clear(struct vnet *v, uint32_t id)
 	m->tick_packets = m->base.packets;
 	m->tick_bytes = m->base.bytes;
 	m->tick_cycles = m->base.cycles;
+	/* Published by the generation vnet_tenant_set() moves (release) */
+	atomic_fetch_add_explicit(&v->tenant_epoch[id], 1,
+				  memory_order_relaxed);
 	return vnet_tenant_set(v, id, 100, 0);
 }
 

@@ -193,6 +193,8 @@ struct worker {
 	int32_t *tenant_head;              /* [VNET_MAX_TENANTS] */
 	struct sched *sched;               /* NULL: scheduler off */
 	uint32_t tenant_gen;               /* tenant settings applied */
+	uint32_t *tenant_epoch;            /* [VNET_MAX_TENANTS]: the
+					    * vnet.tenant_epoch applied */
 	struct timer sched_timer;          /* releases parked tenants */
 	uint64_t idle_since;               /* no work since, 0: working */
 	uint64_t yielded;                  /* cycles of this round given
@@ -251,6 +253,10 @@ struct vnet {
 	_Atomic uint32_t tenant_weight[VNET_MAX_TENANTS];
 	_Atomic uint64_t tenant_rate[VNET_MAX_TENANTS]; /* bytes/s */
 	_Atomic uint32_t tenant_gen;
+	/* Moved by vnet_tenant_clear(): the id names a new tenant, whose
+	 * scheduler state starts afresh on every worker (tenant ids are
+	 * reused). Read by the workers with the settings. */
+	_Atomic uint32_t tenant_epoch[VNET_MAX_TENANTS];
 	uint32_t port_gen;                /* last vnet_port.gen given */
 	struct vnet_tenant_mark tenant_mark[VNET_MAX_TENANTS];
 	/* One past the highest tenant id ever set or cleared (at least 1:

@@ -60,7 +60,10 @@
  * every port of that tenant on this worker are re-armed. A rate-capped
  * tenant is released by a ring timer if nothing else wakes the worker.
  * Weights and caps come from the control thread through vnet's tenant
- * table (atomics), re-read whenever its generation number moves.
+ * table (atomics), re-read whenever its generation number moves. Tenant
+ * ids are reused: an id whose epoch moved (vnet_tenant_clear()) names a new
+ * tenant, and the scheduler forgets the last one's state before the new
+ * one's settings are applied.
  */
 #include <errno.h>
 #include <linux/if_tun.h>
@@ -1016,7 +1019,14 @@ static void worker_tenants_sync(struct worker *w, uint64_t now)
 						   memory_order_relaxed);
 		uint64_t rate = atomic_load_explicit(&v->tenant_rate[i],
 						     memory_order_relaxed);
+		uint32_t epoch = atomic_load_explicit(&v->tenant_epoch[i],
+						      memory_order_relaxed);
 
+		/* A new tenant has the id: nothing of the last one's */
+		if (epoch != w->tenant_epoch[i]) {
+			w->tenant_epoch[i] = epoch;
+			sched_tenant_new(w->sched, i, now);
+		}
 		sched_tenant_set(w->sched, i, wt ? wt : SCHED_WEIGHT_DEFAULT,
 				 rate, now);
 	}
@@ -1166,11 +1176,12 @@ static int worker_setup(struct worker *w)
 	w->tstats = calloc(VNET_MAX_TENANTS, sizeof(*w->tstats));
 	w->tbuf_cap = c->arena_bufs - c->arena_bufs / 4;
 	w->tenant_head = malloc(VNET_MAX_TENANTS * sizeof(*w->tenant_head));
+	w->tenant_epoch = calloc(VNET_MAX_TENANTS, sizeof(*w->tenant_epoch));
 	if (c->sched)
 		w->sched = sched_create(0);
 	if (!w->ports || !w->stats || !w->net_head || !w->free_slots ||
 	    !w->starved || !w->held || !w->tstats || !w->tenant_head ||
-	    (c->sched && !w->sched)) {
+	    !w->tenant_epoch || (c->sched && !w->sched)) {
 		snprintf(w->init_err, sizeof(w->init_err), "out of memory");
 		return -ENOMEM;
 	}
@@ -1219,11 +1230,13 @@ static void worker_cleanup(struct worker *w)
 	free(w->held);
 	free(w->tstats);
 	free(w->tenant_head);
+	free(w->tenant_epoch);
 	sched_destroy(w->sched);
 	lport_worker_cleanup(w);
 	w->ports = NULL;
 	w->stats = NULL;
 	w->tstats = NULL;
+	w->tenant_epoch = NULL;
 	w->sched = NULL;
 }
 

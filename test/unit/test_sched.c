@@ -8,15 +8,21 @@
  * advances by that cost (one cycle = one nanosecond). When no tenant can
  * bring anything the round is idle. What each tenant was served is summed
  * from the charges the scheduler reports.
+ *
+ * One test runs the real switch (no ports, io_uring workers): a tenant id
+ * given to a new tenant must reach every worker's scheduler as new.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/CUnit.h>
 
 #include "../lib/cunit_run.h"
 #include "sched.h"
+#include "vnet.h"
+#include "vnet_priv.h" /* white box: the workers' schedulers */
 
 #define SIM_TENANTS 8
 
@@ -688,6 +694,171 @@ static void test_sched_bad_budget(void)
 	sim_fini(&m);
 }
 
+/*
+ * sched_tenant_new(): tenant 1 leaves deep in debt (far ahead in virtual
+ * time, over its rate cap, over its garbage budget, parked); its id goes
+ * to a new tenant with the same cap, whose port came (attached) before the
+ * worker learnt that the id is new. It starts as tenant 2, an id never
+ * used, does: released, nothing owed, full buckets; and the two then
+ * share the worker evenly. The statistics only grow.
+ */
+static void test_sched_tenant_new(void)
+{
+	uint64_t parks, quarantines, throttles, s1, s2;
+	struct sim m;
+	double r;
+
+	sim_init(&m, 2);
+	sched_tenant_set(m.s, 1, 100, 1000000, m.now);
+	m.bad[1] = true;
+	m.size[1] = 9000;
+	sim_run_for(&m, 50000000ull);
+	CU_ASSERT(m.s->t[1].throttles > 0);
+	/* Deep in both debts, whenever it stopped */
+	m.s->t[1].garbage.tokens = -100000;
+	m.s->t[1].cap.tokens = -100000000;
+	parks = m.s->t[1].parks;
+	throttles = m.s->t[1].throttles;
+	quarantines = m.s->t[1].quarantines;
+
+	/* Its last port goes, the tenant is deleted; a new tenant gets the
+	 * id and a port of it is attached before the settings arrive. */
+	sched_detach(m.s, 1);
+	m.s->t[1].vtime = m.s->vnow + 100 * m.s->quantum;
+	sched_attach(m.s, 1);
+	sched_attach(m.s, 1);
+	m.s->t[1].park = SCHED_PARK_RATE; /* as if it had been parked */
+	m.s->nparked++;
+	sched_tenant_new(m.s, 1, m.now);
+	CU_ASSERT_EQUAL(m.s->nreleased, 1);
+	CU_ASSERT_EQUAL(m.s->released[0], 1);
+	sched_tenant_set(m.s, 1, 100, 1000000, m.now);
+	sched_tenant_set(m.s, 2, 100, 1000000, m.now);
+	sched_attach(m.s, 2);
+	CU_ASSERT_EQUAL(m.s->t[1].members, 2);
+	CU_ASSERT_EQUAL(m.s->t[1].park, 0);
+	CU_ASSERT_EQUAL(m.s->nparked, m.s->t[0].park ? 1 : 0);
+	CU_ASSERT_EQUAL(m.s->t[1].vtime, m.s->t[2].vtime);
+	CU_ASSERT_EQUAL(m.s->t[1].cap.tokens, m.s->t[2].cap.tokens);
+	CU_ASSERT_EQUAL(m.s->t[1].cap.rate, m.s->t[2].cap.rate);
+	CU_ASSERT_EQUAL(m.s->t[1].garbage.tokens, SCHED_BAD_BURST);
+	CU_ASSERT_EQUAL(sched_busy(m.s, &m.s->t[1]),
+			sched_busy(m.s, &m.s->t[2]));
+	CU_ASSERT_EQUAL(sched_next_release(m.s), 0);
+	CU_ASSERT_EQUAL(m.s->t[1].parks, parks);
+	CU_ASSERT_EQUAL(m.s->t[1].throttles, throttles);
+	CU_ASSERT_EQUAL(m.s->t[1].quarantines, quarantines);
+
+	/* Both good and capped alike: served alike from the first round. */
+	m.bad[1] = false;
+	m.demand[0] = false;
+	m.demand[2] = true;
+	m.frames[2] = m.frames[1];
+	m.size[2] = m.size[1];
+	s1 = m.bytes[1];
+	s2 = m.bytes[2];
+	sim_run(&m, 20);
+	CU_ASSERT(m.bytes[1] - s1 > 0);
+	CU_ASSERT_EQUAL(m.bytes[1] - s1, m.bytes[2] - s2);
+	r = (double)(m.bytes[1] - s1) / (double)(m.bytes[2] - s2);
+	CU_ASSERT(r > 0.99 && r < 1.01);
+	sim_fini(&m);
+}
+
+/* Wait until every worker has applied the tenant settings published last. */
+static void test_workers_synced(struct vnet *v)
+{
+	uint32_t gen = atomic_load(&v->tenant_gen);
+	unsigned i, k;
+
+	for (i = 0; i < v->nworkers; i++)
+		for (k = 0;
+		     k < 1000 && __atomic_load_n(&v->workers[i].tenant_gen,
+						 __ATOMIC_ACQUIRE) != gen;
+		     k++)
+			usleep(1000);
+	/* The generation is noted before the settings are applied. */
+	usleep(20000);
+}
+
+/*
+ * A deleted tenant's id given to a new tenant (vnet_tenant_clear(), as
+ * vstackd does when it adds a tenant) starts fresh on every worker: the
+ * last tenant's lead in virtual time, its rate cap's debt (the new tenant
+ * has the same cap) and its garbage budget's debt are forgotten, and its
+ * counters are not the new tenant's. The last tenant's state is planted
+ * in the workers' schedulers while they are idle (no ports: nothing else
+ * touches it).
+ */
+static void test_sched_tenant_id_reused(void)
+{
+	struct vnet_tenant_stats st;
+	struct vnet_config c;
+	struct vnet *v = NULL;
+	char err[256];
+	unsigned i;
+
+	vnet_config_default(&c);
+	c.workers = 2;
+	c.sched = true;
+	c.arena_bufs = 64;
+	if (vnet_start(&c, &v, err, sizeof(err))) {
+		fprintf(stderr, "vnet_start: %s: not tested\n", err);
+		return;
+	}
+	CU_ASSERT_FATAL(vnet_tenant_set(v, 1, 300, 8000) == 0);
+	test_workers_synced(v);
+	for (i = 0; i < v->nworkers; i++) {
+		struct worker *w = &v->workers[i];
+		struct sched_tenant *t = &w->sched->t[1];
+
+		CU_ASSERT_FATAL(t->cap.rate == 1000);
+		t->vtime = w->sched->vnow + 1000 * w->sched->quantum;
+		t->cap.tokens = -100000000;
+		t->garbage.tokens = -100000;
+		t->last_round = w->sched->round;
+		t->backlog = true;
+		w->tstats[1].packets = 5;
+		w->tstats[1].bytes = 7000;
+		w->tstats[1].cycles = 900000;
+		w->tstats[1].buf_waits = 3;
+		t->parks = 2;
+		t->throttles = 4;
+		t->quarantines = 1;
+		t->penalty = 12345;
+	}
+
+	/* Deleted; a new tenant gets id 1, with the same rate cap. */
+	CU_ASSERT_FATAL(vnet_tenant_clear(v, 1) == 0);
+	CU_ASSERT_FATAL(vnet_tenant_set(v, 1, 100, 8000) == 0);
+	test_workers_synced(v);
+	for (i = 0; i < v->nworkers; i++) {
+		struct worker *w = &v->workers[i];
+		const struct sched_tenant *t = &w->sched->t[1];
+
+		CU_ASSERT_EQUAL(t->vtime, w->sched->vnow);
+		CU_ASSERT_EQUAL(t->weight, 100);
+		CU_ASSERT_EQUAL(t->cap.rate, 1000);
+		CU_ASSERT_EQUAL(t->cap.tokens, (int64_t)t->cap.burst);
+		CU_ASSERT_EQUAL(t->garbage.tokens, SCHED_BAD_BURST);
+		CU_ASSERT_EQUAL(t->park, 0);
+		/* busy as much as an id never used (tenant 2) */
+		CU_ASSERT_EQUAL(sched_busy(w->sched, t),
+				sched_busy(w->sched, &w->sched->t[2]));
+	}
+	CU_ASSERT(vnet_tenant_get(v, 1, &st) == 0);
+	CU_ASSERT_EQUAL(st.packets, 0);
+	CU_ASSERT_EQUAL(st.bytes, 0);
+	CU_ASSERT_EQUAL(st.cycles, 0);
+	CU_ASSERT_EQUAL(st.parks, 0);
+	CU_ASSERT_EQUAL(st.throttles, 0);
+	CU_ASSERT_EQUAL(st.quarantines, 0);
+	CU_ASSERT_EQUAL(st.penalty_cycles, 0);
+	CU_ASSERT_EQUAL(st.buffer_waits, 0);
+	CU_ASSERT_EQUAL(st.rate_bps, 0);
+	vnet_stop(v);
+}
+
 int main(void)
 {
 	static const struct cunit_test tests[] = {
@@ -706,6 +877,9 @@ int main(void)
 		{ "no stall", test_sched_no_stall },
 		{ "dropped frames cost their sender", test_sched_drop_penalty },
 		{ "garbage beyond its budget is parked", test_sched_bad_budget },
+		{ "a new tenant's id starts fresh", test_sched_tenant_new },
+		{ "a reused tenant id starts fresh on every worker",
+		  test_sched_tenant_id_reused },
 	};
 
 	return cunit_run("sched", tests, sizeof(tests) / sizeof(tests[0]),
