@@ -336,7 +336,7 @@ int spec_port_check(const struct spec_port *p, char *err, size_t errlen)
 	}
 	if (p->netns[0] && p->netns_pid) {
 		snprintf(err, errlen,
-			 "--netns and --netns-pid are mutually exclusive");
+			 "netns and netns-pid are mutually exclusive");
 		return -EINVAL;
 	}
 	return 0;
@@ -660,7 +660,7 @@ int spec_tenant_check(const struct spec_tenant *t, char *err, size_t errlen)
 	}
 	if (t->has_cgroup && t->has_pid) {
 		snprintf(err, errlen,
-			 "--cgroup and --pid are mutually exclusive");
+			 "cgroup and pid are mutually exclusive");
 		return -EINVAL;
 	}
 	return 0;

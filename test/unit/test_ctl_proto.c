@@ -622,11 +622,11 @@ static void test_config_bad(void)
 	config_err("[port a]\n[port a]\n",
 		   "t.ini:2: duplicate section [port a] (first on line 1)");
 	config_err("[port a]\nnetns = x\nnetns-pid = 3\n",
-		   "t.ini:1: --netns and --netns-pid are mutually exclusive");
+		   "t.ini:1: netns and netns-pid are mutually exclusive");
 	config_err("[port a]\nname = b\n",
 		   "t.ini:2: unknown port key 'name' (the name is in the section header)");
 	config_err("[tenant t]\ncgroup = /a\npid = 1\n",
-		   "t.ini:1: --cgroup and --pid are mutually exclusive");
+		   "t.ini:1: cgroup and pid are mutually exclusive");
 	config_err("[daemon]\ncpus = 0,0\n", "t.ini:2: invalid cpus '0,0': CPU 0 listed twice");
 	config_err("[endpoint e]\n",
 		   "t.ini:1: endpoint e needs an address (--address ADDR/LEN, e.g. 10.0.0.1/24)");
