@@ -381,10 +381,20 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			s->rd_shut = true;
 			app_sock_sync(a, c->sock); /* EOF, wakes a reader */
 		}
+		if (c->arg != SHUT_RD && s->type == VSAPP_SOCK_DGRAM &&
+		    !s->wr_shut) {
+			/* As Linux (SEND_SHUTDOWN): later sends fail with
+			 * EPIPE, here or in libvstack; what was written
+			 * before goes first. */
+			app_run_sock(a, c->sock);
+			s->wr_shut = true;
+			s->events |= VSAPP_EV_SHUTWR;
+			app_sock_sync(a, c->sock);
+		}
 		/* As Linux (inet_shutdown() on TCP_CLOSE): a stream never
 		 * connected or already closed, and a datagram socket with no
-		 * peer, answer ENOTCONN; SHUT_RD has taken effect all the
-		 * same. */
+		 * peer, answer ENOTCONN; SHUT_RD, and a datagram socket's
+		 * SHUT_WR, have taken effect all the same. */
 		if (s->type == VSAPP_SOCK_DGRAM
 			    ? !s->raddr && !s->rport
 			    : s->state == VSAPP_S_OPEN ||

@@ -204,7 +204,7 @@ enum vsapp_state {
 #define VSAPP_EV_EOF	0x01 /* peer's FIN or SHUT_RD: reads end at rcv_tail */
 #define VSAPP_EV_ERR	0x02 /* err is set (reset, timeout, refused) */
 #define VSAPP_EV_ACCEPT 0x04 /* listener: ACCEPT completes at once */
-#define VSAPP_EV_SHUTWR 0x08 /* our FIN is queued: no more writes */
+#define VSAPP_EV_SHUTWR 0x08 /* our FIN queued, or SHUT_WR: no writes */
 
 struct vsapp_sock {
 	/* written by the stack */

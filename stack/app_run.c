@@ -96,7 +96,7 @@ static void app_run_dgram_tx(struct app_ctx *a, uint32_t i, uint32_t tail)
 			goto bad;
 		dst = d.addr ? d.addr : s->raddr;
 		port = d.addr ? d.port : s->rport;
-		if (s->udp < 0) {
+		if (s->udp < 0 && !s->wr_shut) {
 			int u = s->reuseaddr ? udp_bind_shared(&a->ep->ni, 0)
 					     : udp_bind(&a->ep->ni, 0);
 
@@ -106,9 +106,10 @@ static void app_run_dgram_tx(struct app_ctx *a, uint32_t i, uint32_t tail)
 					     s->rport);
 			}
 		}
-		/* As Linux (udp_sendmsg()): EACCES without SO_BROADCAST;
-		 * libvstack says so, a record that comes anyway is dropped */
-		if (!dst || !port || s->udp < 0 ||
+		/* As Linux (udp_sendmsg()): EACCES without SO_BROADCAST,
+		 * EPIPE after SHUT_WR; libvstack says so, a record that
+		 * comes anyway is dropped */
+		if (!dst || !port || s->udp < 0 || s->wr_shut ||
 		    (!s->broadcast &&
 		     netif_is_bcast(&a->ep->ni, (be32_t){dst})))
 			a->ep->stats[EP_STAT_APP_UDP_DROP]++;

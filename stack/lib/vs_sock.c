@@ -781,6 +781,11 @@ static ssize_t vs_sock_dgram_send(struct vs_ctx *ctx, int s,
 	for (;;) {
 		if (atomic_load(&ls->broken))
 			return -EPROTO;
+		/* As Linux (sock_alloc_send_pskb()): after SHUT_WR, EPIPE
+		 * (and no SIGPIPE, unlike a stream) */
+		if (atomic_load_explicit(&slot->events, memory_order_acquire) &
+		    VSAPP_EV_SHUTWR)
+			return -EPIPE;
 		tail = ls->snd_tail;
 		ret = vs_ring_dgram_put(
 			&ls->snd,

@@ -13,7 +13,8 @@
 # sockets fail with EBADFD, new ones work, the parent's listener still
 # accepts), close from another thread ending a blocked accept and recv
 # (EBADF), dup/dup2 onto and from sockets, clear errnos for what is not
-# supported, loopback going to the kernel, UDP, blocking transfers with
+# supported, loopback going to the kernel, UDP, shutdown() of a UDP
+# socket (SHUT_WR: EPIPE without SIGPIPE), blocking transfers with
 # readv/writev and SO_RCVTIMEO, a signal handler interrupting poll and
 # epoll_wait with EINTR (again with a 10 ms VSTACK_SPIN_US look, the signal
 # coming while the shim looks). Then, with python:
@@ -43,7 +44,7 @@ probe_all() { # ADDR PORT WHAT
 		"$PROBE" all "$1" "$2" 2>&1) || rc=$?
 	log "pl_probe against $3:"$'\n'"$out"
 	((rc == 0)) || fail "pl_probe against $3: $(grep -c FAIL <<<"$out") checks failed (status $rc)"
-	assert_eq "$(grep -c '^ok ' <<<"$out")" 10 "pl_probe against $3: every check ran"
+	assert_eq "$(grep -c '^ok ' <<<"$out")" 11 "pl_probe against $3: every check ran"
 }
 
 nsx "$K" "$PY" "$LIB/pl_peer.py" 7000 >"$T/peer-k.log" 2>&1 &

@@ -754,6 +754,44 @@ static int check_udp(void)
 	return 0;
 }
 
+static volatile sig_atomic_t probe_sigpipes;
+
+static void probe_on_pipe(int sig)
+{
+	(void)sig;
+	probe_sigpipes++;
+}
+
+/**
+ * check_udp_shut() - shutdown() of a UDP socket, as Linux: after SHUT_WR
+ * sends fail with EPIPE and raise no SIGPIPE (only streams do)
+ *
+ * Return: 0, or -1
+ */
+static int check_udp_shut(void)
+{
+	struct sockaddr_in a = probe_addr(0);
+	struct sigaction sa = {.sa_handler = probe_on_pipe};
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	ssize_t r;
+	int e;
+
+	CHECK(u >= 0, "socket");
+	CHECK(!connect(u, (struct sockaddr *)&a, sizeof(a)), "connect: %s",
+	      strerror(errno));
+	CHECK(!shutdown(u, SHUT_WR), "shutdown SHUT_WR: %s", strerror(errno));
+	CHECK(!sigaction(SIGPIPE, &sa, NULL), "sigaction");
+	probe_sigpipes = 0;
+	r = send(u, "x", 1, 0);
+	e = errno;
+	signal(SIGPIPE, SIG_IGN);
+	CHECK(r < 0 && e == EPIPE, "send after SHUT_WR: %zd (%s), want EPIPE",
+	      r, strerror(e));
+	CHECK(!probe_sigpipes, "send after SHUT_WR raised SIGPIPE");
+	close(u);
+	return 0;
+}
+
 /**
  * check_blocking() - blocking send/recv of 4 MiB through the echo, with
  * writev/readv, SO_RCVTIMEO
@@ -911,6 +949,7 @@ static const struct {
 	{"dup2", check_dup2},
 	{"unsupported", check_unsupported},
 	{"udp", check_udp},
+	{"udp_shut", check_udp_shut},
 	{"blocking", check_blocking},
 	{"signal", check_signal},
 };

@@ -511,6 +511,31 @@ static void test_dgram_broadcast(void)
 }
 
 /**
+ * test_dgram_shut_wr() - after SHUT_WR a datagram socket's sends fail
+ * with EPIPE, as Linux; with no peer shutdown() says ENOTCONN and takes
+ * effect all the same
+ */
+static void test_dgram_shut_wr(void)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(7),
+				  .sin_addr.s_addr = htonl(0x0a000001) };
+	int c, d;
+
+	c = vs_socket(cb, VS_SOCK_DGRAM);
+	d = vs_socket(cb, VS_SOCK_DGRAM);
+	CU_ASSERT_FATAL(c >= 0 && d >= 0);
+	CU_ASSERT(vs_connect(cb, c, &to) == 0);
+	CU_ASSERT(vs_shutdown(cb, c, VS_SHUT_WR) == 0);
+	CU_ASSERT(vs_send(cb, c, "x", 1) == -1 && errno == EPIPE);
+	CU_ASSERT(vs_sendto(cb, c, "x", 1, &to) == -1 && errno == EPIPE);
+	CU_ASSERT(vs_shutdown(cb, d, VS_SHUT_WR) == -1 && errno == ENOTCONN);
+	CU_ASSERT(vs_sendto(cb, d, "x", 1, &to) == -1 && errno == EPIPE);
+	CU_ASSERT(vs_close(cb, c) == 0);
+	CU_ASSERT(vs_close(cb, d) == 0);
+}
+
+/**
  * test_nonblock() - non-blocking accept and connect, the vs_ctx_fd()
  * loop, a refused connect, end of stream
  */
@@ -719,6 +744,7 @@ int main(void)
 	CU_add_test(s, "dgram", test_dgram);
 	CU_add_test(s, "dgram disconnect", test_dgram_disconnect);
 	CU_add_test(s, "dgram broadcast", test_dgram_broadcast);
+	CU_add_test(s, "dgram SHUT_WR", test_dgram_shut_wr);
 	CU_add_test(s, "reset", test_reset);
 	CU_add_test(s, "nonblock", test_nonblock);
 	CU_add_test(s, "threads", test_threads);

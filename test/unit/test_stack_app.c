@@ -1210,6 +1210,54 @@ static void test_dgram_reuse_late(void)
 }
 
 /**
+ * test_dgram_shut_wr() - SHUT_WR on a datagram socket ends its sends, as
+ * Linux (sock_alloc_send_pskb(): EPIPE once SEND_SHUTDOWN is set): the
+ * slot says so (VSAPP_EV_SHUTWR) and a record written anyway is dropped;
+ * on a socket with no peer shutdown() says ENOTCONN but takes effect
+ * all the same (inet_shutdown() on TCP_CLOSE)
+ */
+static void test_dgram_shut_wr(void)
+{
+	uint32_t peer = wire_ip4(10, 0, 0, 2).be;
+	uint64_t tx;
+	unsigned k;
+	int32_t u, v;
+	struct tc c;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&c, 1, "") == 0);
+	u = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
+	v = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(u >= 0 && v >= 0);
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_CONNECT, (uint32_t)u, peer, 53, 0, 0), 0);
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_SHUTDOWN, (uint32_t)u, 0, 0, SHUT_WR, 0), 0);
+	CU_ASSERT(atomic_load(&tc_sock(&c, (uint32_t)u)->events) &
+		  VSAPP_EV_SHUTWR);
+	CU_ASSERT_FALSE(atomic_load(&tc_sock(&c, (uint32_t)u)->events) &
+			VSAPP_EV_EOF);
+	tx = epa->ni.udp.stats[UDP_STAT_TX];
+	t_dgram_send(&c, (uint32_t)u, 0, 0, "x", 1);
+	t_dgram_send(&c, (uint32_t)u, peer, 54, "x", 1);
+	for (k = 0; k < 5; k++)
+		pump();
+	CU_ASSERT_EQUAL(epa->ni.udp.stats[UDP_STAT_TX], tx);
+	/* no peer: ENOTCONN, and shut all the same */
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_SHUTDOWN, (uint32_t)v, 0, 0, SHUT_WR, 0),
+		-ENOTCONN);
+	CU_ASSERT(atomic_load(&tc_sock(&c, (uint32_t)v)->events) &
+		  VSAPP_EV_SHUTWR);
+	t_dgram_send(&c, (uint32_t)v, peer, 53, "x", 1);
+	for (k = 0; k < 5; k++)
+		pump();
+	CU_ASSERT_EQUAL(epa->ni.udp.stats[UDP_STAT_TX], tx);
+	tc_detach(&c);
+	t_teardown();
+}
+
+/**
  * test_hostile() - what a broken application can write: bad commands,
  * bad indices, counters that make no sense, a lying cq_head
  */
@@ -1744,6 +1792,7 @@ int main(void)
 		 test_dgram_disconnect},
 		{"UDP broadcast needs SO_BROADCAST", test_dgram_broadcast},
 		{"UDP SO_REUSEADDR set after bind()", test_dgram_reuse_late},
+		{"UDP SHUT_WR ends the sends", test_dgram_shut_wr},
 		{"hostile values", test_hostile},
 		{"application freed mid-transfer", test_free_mid_transfer},
 		{"300 connections between two contexts, twice",
