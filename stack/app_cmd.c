@@ -379,6 +379,9 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 		}
 		if (c->arg != SHUT_WR) {
 			s->rd_shut = true;
+			/* a stream's is TCP's EOF too (app_sock_sync()) */
+			if (s->type == VSAPP_SOCK_DGRAM)
+				s->events |= VSAPP_EV_EOF;
 			app_sock_sync(a, c->sock); /* EOF, wakes a reader */
 		}
 		if (c->arg != SHUT_RD && s->type == VSAPP_SOCK_DGRAM &&

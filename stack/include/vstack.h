@@ -123,11 +123,13 @@ struct vs_ctx;
 #define VS_POLLERR  0x008
 #define VS_POLLHUP  0x010
 #define VS_POLLNVAL 0x020
+/* reads have ended (the peer's FIN, or VS_SHUT_RD): only when asked for */
+#define VS_POLLRDHUP 0x2000
 
 /**
  * struct vs_pollfd - one socket for vs_poll()
  * @sock:	the socket; a negative value is ignored (revents 0)
- * @events:	VS_POLLIN and/or VS_POLLOUT
+ * @events:	VS_POLLIN and/or VS_POLLOUT, and VS_POLLRDHUP
  * @revents:	set by vs_poll(): the ready subset of @events, plus
  *		VS_POLLERR, VS_POLLHUP, VS_POLLNVAL whenever they apply
  */

@@ -352,12 +352,17 @@ int vs_sock_revents(struct vs_ctx *ctx, int s)
 		return re | VS_POLLERR;
 	if (used || (ev & VSAPP_EV_EOF) || st == VSAPP_S_CLOSED)
 		re |= VS_POLLIN;
+	if (ev & VSAPP_EV_EOF)
+		re |= VS_POLLRDHUP;
 	head = atomic_load_explicit(&slot->snd_head, memory_order_acquire);
 	tail = atomic_load_explicit(&slot->snd_tail, memory_order_relaxed);
 	if (ls->type == VSAPP_SOCK_DGRAM) {
 		if (st != VSAPP_S_CLOSED &&
 		    vs_ring_dgram_fits(&ls->snd, head, tail, 1))
 			re |= VS_POLLOUT;
+		/* As Linux (datagram_poll()): shut both ways, hung up */
+		if ((ev & VSAPP_EV_EOF) && (ev & VSAPP_EV_SHUTWR))
+			re |= VS_POLLHUP;
 		return re;
 	}
 	if (vs_ring_stream_used(head, tail, ls->snd.size, &used))
@@ -873,6 +878,15 @@ static ssize_t vs_sock_dgram_recv(struct vs_ctx *ctx, int s,
 		if (ret == -EPROTO) {
 			atomic_store(&ls->broken, true);
 			return ret;
+		}
+		/* As Linux (__skb_wait_for_more_packets()): after SHUT_RD a
+		 * receive that would wait returns 0 (one already waiting
+		 * wakes up); a non-blocking one still says EAGAIN. */
+		if (!ls->nonblock &&
+		    (atomic_load_explicit(&slot->events, memory_order_acquire) &
+		     VSAPP_EV_EOF)) {
+			*whole = 0;
+			return 0;
 		}
 		ret = vs_sock_block(ctx, ls, &w);
 		if (ret)

@@ -67,6 +67,14 @@ static ssize_t pl_recv(struct pl_sock *s, void *buf, size_t len, int flags,
 			}
 			continue;
 		}
+		/* As Linux: a datagram socket shut for reading (SHUT_RD,
+		 * maybe by another thread to stop this one) ends a receive
+		 * that would wait with 0; libvstack's socket is non-blocking
+		 * and says EAGAIN, and the wait would end at once, for ever */
+		if (err == EAGAIN && s->type == SOCK_DGRAM &&
+		    !atomic_load(&s->nonblock) && !(flags & MSG_DONTWAIT) &&
+		    (pl_sock_poll(s, VS_POLLRDHUP) & VS_POLLRDHUP))
+			return 0;
 		err = pl_again(s, err, &s->in_gen, flags, POLLIN,
 			       s->rcvtimeo_ns, &ctx);
 		if (err)

@@ -14,7 +14,8 @@
 # accepts), close from another thread ending a blocked accept and recv
 # (EBADF), dup/dup2 onto and from sockets, clear errnos for what is not
 # supported, loopback going to the kernel, UDP, shutdown() of a UDP
-# socket (SHUT_WR: EPIPE without SIGPIPE), blocking transfers with
+# socket (SHUT_WR: EPIPE without SIGPIPE; SHUT_RD ends a recv() blocked
+# in another thread with 0), blocking transfers with
 # readv/writev and SO_RCVTIMEO, a signal handler interrupting poll and
 # epoll_wait with EINTR (again with a 10 ms VSTACK_SPIN_US look, the signal
 # coming while the shim looks). Then, with python:

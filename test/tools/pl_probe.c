@@ -764,17 +764,23 @@ static void probe_on_pipe(int sig)
 
 /**
  * check_udp_shut() - shutdown() of a UDP socket, as Linux: after SHUT_WR
- * sends fail with EPIPE and raise no SIGPIPE (only streams do)
+ * sends fail with EPIPE and raise no SIGPIPE (only streams do); SHUT_RD
+ * of a bound socket (ENOTCONN: it has no peer, but it takes effect) ends
+ * a recv() blocked in another thread with 0, and later blocking ones
+ * return 0 at once (no wait, no spin), a MSG_DONTWAIT one EAGAIN
  *
  * Return: 0, or -1
  */
 static int check_udp_shut(void)
 {
-	struct sockaddr_in a = probe_addr(0);
+	struct sockaddr_in a = probe_addr(0), any = {.sin_family = AF_INET};
 	struct sigaction sa = {.sa_handler = probe_on_pipe};
 	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct probe_blocked b = {0};
+	pthread_t t;
 	ssize_t r;
-	int e;
+	int e, i;
+	char c;
 
 	CHECK(u >= 0, "socket");
 	CHECK(!connect(u, (struct sockaddr *)&a, sizeof(a)), "connect: %s",
@@ -789,6 +795,32 @@ static int check_udp_shut(void)
 	      r, strerror(e));
 	CHECK(!probe_sigpipes, "send after SHUT_WR raised SIGPIPE");
 	close(u);
+	b.fd = socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK(b.fd >= 0 && !bind(b.fd, (struct sockaddr *)&any, sizeof(any)),
+	      "bind: %s", strerror(errno));
+	CHECK(!pthread_create(&t, NULL, probe_block, &b), "thread");
+	usleep(200000);
+	CHECK(!atomic_load(&b.done), "recv returned at once (%d %s)", b.ret,
+	      strerror(b.err));
+	r = shutdown(b.fd, SHUT_RD);
+	e = errno;
+	for (i = 0; i < PROBE_WAIT_MS / 10 && !atomic_load(&b.done); i++)
+		usleep(10000);
+	if (!atomic_load(&b.done))
+		close(b.fd); /* ends it: EBADF */
+	pthread_join(t, NULL);
+	CHECK(r < 0 && e == ENOTCONN,
+	      "shutdown SHUT_RD: %zd (%s), want ENOTCONN", r, strerror(e));
+	CHECK(b.ret == 0, "the blocked recv after SHUT_RD: %d (%s), want 0",
+	      b.ret, strerror(b.err));
+	r = recv(b.fd, &c, 1, 0);
+	CHECK(r == 0, "recv after SHUT_RD: %zd (%s), want 0", r,
+	      strerror(errno));
+	r = recv(b.fd, &c, 1, MSG_DONTWAIT);
+	CHECK(r < 0 && errno == EAGAIN,
+	      "recv MSG_DONTWAIT after SHUT_RD: %zd (%s), want EAGAIN", r,
+	      strerror(errno));
+	close(b.fd);
 	return 0;
 }
 

@@ -536,6 +536,75 @@ static void test_dgram_shut_wr(void)
 }
 
 /**
+ * struct rcv - a blocking vs_recv() in a thread of its own
+ * @s:		the socket
+ * @res:	what it returned; -2 until it does
+ */
+struct rcv {
+	int s;
+	_Atomic int res;
+};
+
+/**
+ * recv_main() - the thread of a struct rcv
+ * @arg:	struct rcv
+ *
+ * Return: NULL
+ */
+static void *recv_main(void *arg)
+{
+	struct rcv *r = arg;
+	char buf[16];
+
+	atomic_store(&r->res, (int)vs_recv(ca, r->s, buf, sizeof(buf)));
+	return NULL;
+}
+
+/**
+ * test_dgram_shut_rd() - SHUT_RD ends a vs_recv() blocked on a datagram
+ * socket in another thread, as Linux (a common way to stop a receiving
+ * thread, on an unconnected socket too, where shutdown() says ENOTCONN):
+ * it returns 0, and so do later blocking receives; a non-blocking one
+ * says EAGAIN; vs_poll() says VS_POLLIN and VS_POLLRDHUP
+ */
+static void test_dgram_shut_rd(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(7100) };
+	struct vs_pollfd p;
+	struct rcv r;
+	int s, i;
+	char buf[16];
+	pthread_t t;
+
+	s = vs_socket(ca, VS_SOCK_DGRAM);
+	CU_ASSERT_FATAL(s >= 0);
+	CU_ASSERT(vs_bind(ca, s, &a) == 0);
+	r.s = s;
+	atomic_init(&r.res, -2);
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, recv_main, &r) == 0);
+	usleep(50000);
+	CU_ASSERT(vs_shutdown(ca, s, VS_SHUT_RD) == -1 && errno == ENOTCONN);
+	for (i = 0; i < 300 && atomic_load(&r.res) == -2; i++)
+		usleep(10000);
+	CU_ASSERT(atomic_load(&r.res) == 0);
+	if (atomic_load(&r.res) == -2) {
+		vs_close(ca, s); /* ends the receive: EBADF */
+		pthread_join(t, NULL);
+		return;
+	}
+	pthread_join(t, NULL);
+	CU_ASSERT(vs_recv(ca, s, buf, sizeof(buf)) == 0);
+	vs_set_nonblock(ca, s, 1);
+	CU_ASSERT(vs_recv(ca, s, buf, sizeof(buf)) == -1 && errno == EAGAIN);
+	p = (struct vs_pollfd){ .sock = s,
+				.events = VS_POLLIN | VS_POLLRDHUP };
+	CU_ASSERT(vs_poll(ca, &p, 1, 0) == 1 &&
+		  p.revents == (VS_POLLIN | VS_POLLRDHUP));
+	CU_ASSERT(vs_close(ca, s) == 0);
+}
+
+/**
  * test_nonblock() - non-blocking accept and connect, the vs_ctx_fd()
  * loop, a refused connect, end of stream
  */
@@ -745,6 +814,7 @@ int main(void)
 	CU_add_test(s, "dgram disconnect", test_dgram_disconnect);
 	CU_add_test(s, "dgram broadcast", test_dgram_broadcast);
 	CU_add_test(s, "dgram SHUT_WR", test_dgram_shut_wr);
+	CU_add_test(s, "dgram SHUT_RD", test_dgram_shut_rd);
 	CU_add_test(s, "reset", test_reset);
 	CU_add_test(s, "nonblock", test_nonblock);
 	CU_add_test(s, "threads", test_threads);

@@ -1258,6 +1258,45 @@ static void test_dgram_shut_wr(void)
 }
 
 /**
+ * test_dgram_shut_rd() - SHUT_RD on a datagram socket is published
+ * (VSAPP_EV_EOF), so that libvstack ends a receive blocked on it, as
+ * Linux wakes it (a common way to stop a receiving thread), also on a
+ * socket with no peer, where shutdown() says ENOTCONN; datagrams go on
+ * arriving, as on Linux
+ */
+static void test_dgram_shut_rd(void)
+{
+	struct vsapp_dgram d;
+	uint8_t p[2048];
+	unsigned k;
+	int32_t u, v;
+	struct tc c, c2;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&c, 1, "") == 0);
+	CU_ASSERT_FATAL(tc_attach(&c2, 2, "") == 0);
+	u = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
+	v = tc_do(&c2, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(u >= 0 && v >= 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_BIND, (uint32_t)u, 0, 5000, 0, 0),
+			0);
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_SHUTDOWN, (uint32_t)u, 0, 0, SHUT_RD, 0),
+		-ENOTCONN);
+	CU_ASSERT(atomic_load(&tc_sock(&c, (uint32_t)u)->events) &
+		  VSAPP_EV_EOF);
+	CU_ASSERT_FALSE(atomic_load(&tc_sock(&c, (uint32_t)u)->events) &
+			VSAPP_EV_SHUTWR);
+	t_dgram_send(&c2, (uint32_t)v, wire_ip4(10, 0, 0, 1).be, 5000, "x", 1);
+	for (k = 0; k < 10; k++)
+		pump();
+	CU_ASSERT(t_dgram_recv(&c, (uint32_t)u, &d, p) && d.len == 1);
+	tc_detach(&c);
+	tc_detach(&c2);
+	t_teardown();
+}
+
+/**
  * test_hostile() - what a broken application can write: bad commands,
  * bad indices, counters that make no sense, a lying cq_head
  */
@@ -1793,6 +1832,7 @@ int main(void)
 		{"UDP broadcast needs SO_BROADCAST", test_dgram_broadcast},
 		{"UDP SO_REUSEADDR set after bind()", test_dgram_reuse_late},
 		{"UDP SHUT_WR ends the sends", test_dgram_shut_wr},
+		{"UDP SHUT_RD is published", test_dgram_shut_rd},
 		{"hostile values", test_hostile},
 		{"application freed mid-transfer", test_free_mid_transfer},
 		{"300 connections between two contexts, twice",
