@@ -84,7 +84,8 @@ struct app_mem {
  * @listener:	a hidden child: its listener's slot
  * @anext:	a hidden child: next in its listener's accept queue
  * @ahead, @atail, @aq: a listener: queue of accepted children
- * @backlog:	a listener: its backlog
+ * @backlog:	a listener: connections that may wait for ACCEPT (listen()'s
+ *		backlog + 1, as Linux)
  * @gen:	generation published
  * @ec:		TCP connection, NULL if none
  * @udp:	UDP socket of the endpoint, -1 if none

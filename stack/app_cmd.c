@@ -89,13 +89,19 @@ static bool app_cmd_port_taken(struct ep *ep, uint16_t port, bool reuse)
 
 /**
  * app_cmd_backlog() - a listener's backlog from LISTEN's arg
- * @arg:	what the application asked for, 0 for the default
+ * @arg:	listen()'s backlog (an int: a negative one is huge here)
  *
- * Return: the backlog, in [1, 4096]
+ * As Linux: __sys_listen() caps it at somaxconn (4096 by default; a
+ * negative one too, taken as unsigned), and the accept queue is full
+ * only beyond sk_max_ack_backlog (sk_acceptq_is_full()), so listen(fd, 0)
+ * still lets one connection wait. TCP's backlog counts the connections
+ * that may wait: one more.
+ *
+ * Return: the backlog, in [1, 4097]
  */
 static uint16_t app_cmd_backlog(uint32_t arg)
 {
-	return (uint16_t)(arg ? (arg > 4096 ? 4096 : arg) : 128);
+	return (uint16_t)((arg > 4096 ? 4096 : arg) + 1);
 }
 
 /**

@@ -126,7 +126,9 @@ enum vsapp_op {
 			    * bytes, arg3: receive ring bytes (0: default);
 			    * res: the socket index */
 	VSAPP_OP_BIND,     /* sock, addr, port (0: ephemeral); res 0 */
-	VSAPP_OP_LISTEN,   /* sock, arg: backlog; res 0 */
+	VSAPP_OP_LISTEN,   /* sock, arg: listen()'s backlog, as Linux's
+			    * (capped at 4096, a negative one too; one
+			    * more connection may wait); res 0 */
 	VSAPP_OP_ACCEPT,   /* sock (listener); completes when a connection
 			    * is there: res = its socket index, addr/port the
 			    * peer's; -EAGAIN at once if arg has

@@ -248,7 +248,9 @@ VS_API int vs_bind(struct vs_ctx *ctx, int s, const struct sockaddr_in *addr);
  * vs_listen() - make a stream socket a listener
  * @ctx:	the context
  * @s:		the socket
- * @backlog:	connections that may wait for vs_accept()
+ * @backlog:	connections that may wait for vs_accept(), as listen(2)'s
+ *		on Linux: one more than it says (0 lets one wait), at most
+ *		4096 (a negative one counts as that)
  *
  * Again on a listener, as Linux: only the backlog changes.
  *

@@ -948,7 +948,7 @@ VS_API int vs_bind(struct vs_ctx *ctx, int s, const struct sockaddr_in *addr)
  * vs_listen() - make a stream socket a listener
  * @ctx:	the context
  * @s:		the socket
- * @backlog:	the backlog (negative counts as 0)
+ * @backlog:	the backlog, as listen(2)'s (vstackd caps it)
  *
  * Return: 0, or -1 with errno
  */
@@ -963,8 +963,7 @@ VS_API int vs_listen(struct vs_ctx *ctx, int s, int backlog)
 		ret = -EOPNOTSUPP;
 	if (!ret)
 		ret = vs_sock_call(ctx, VSAPP_OP_LISTEN, s, NULL,
-				   backlog < 0 ? 0 : (uint32_t)backlog, 0,
-				   NULL);
+				   (uint32_t)backlog, 0, NULL);
 	return ret < 0 ? vs_sock_fail(ret) : 0;
 }
 

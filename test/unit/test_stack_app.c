@@ -777,8 +777,8 @@ static void test_listen_again(void)
 	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ls)->state), VSAPP_S_LISTEN);
 	CU_ASSERT_EQUAL(tc_sock(&sv, ls)->lport, 80);
 	CU_ASSERT_EQUAL(epb->tcp.nlisten, 1);
-	CU_ASSERT_EQUAL(epb->apps->socks[ls].backlog, 64);
-	CU_ASSERT_EQUAL(epb->apps->socks[ls].ec->tcp.cfg.backlog, 64);
+	CU_ASSERT_EQUAL(epb->apps->socks[ls].backlog, 65);
+	CU_ASSERT_EQUAL(epb->apps->socks[ls].ec->tcp.cfg.backlog, 65);
 	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_CLOSE, ls, 0, 0, 0, 0), 0);
 	CU_ASSERT_EQUAL(epb->tcp.nlisten, 0);
 	tc_detach(&sv);
@@ -1567,7 +1567,10 @@ static void test_many_sockets(void)
 
 /**
  * test_backlog() - a listener whose accept queue is full drops further
- * SYNs (counted); they get in once the application accepts
+ * SYNs (counted); they get in once the application accepts. Its backlog
+ * is Linux's: listen(fd, 0) lets one connection wait (the queue is full
+ * beyond sk_max_ack_backlog, not at it), a negative backlog or one above
+ * somaxconn (4096) is 4096
  */
 static void test_backlog(void)
 {
@@ -1579,7 +1582,8 @@ static void test_backlog(void)
 	t_setup();
 	CU_ASSERT_FATAL(tc_attach(&cl, 1, "") == 0);
 	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
-	ls = t_listen(&sv, 81, 0, 1);
+	ls = t_listen(&sv, 81, 0, 0);
+	CU_ASSERT_EQUAL(epb->apps->socks[ls].backlog, 1);
 	c1 = (uint32_t)tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
 			     0);
 	c2 = (uint32_t)tc_do(&cl, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM,
@@ -1601,6 +1605,13 @@ static void test_backlog(void)
 	CU_ASSERT_FATAL(tc_wait(&cl, t2, &e)); /* the SYN again, after RTO */
 	CU_ASSERT_EQUAL(e.res, 0);
 	CU_ASSERT(tc_do(&sv, VSAPP_OP_ACCEPT, ls, 0, 0, 0, 0) >= 0);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 1, 0), 0);
+	CU_ASSERT_EQUAL(epb->apps->socks[ls].backlog, 2);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 0xffffffffu, 0),
+			0);
+	CU_ASSERT_EQUAL(epb->apps->socks[ls].backlog, 4097);
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 100000, 0), 0);
+	CU_ASSERT_EQUAL(epb->apps->socks[ls].ec->tcp.cfg.backlog, 4097);
 	tc_detach(&cl);
 	tc_detach(&sv);
 	t_teardown();
