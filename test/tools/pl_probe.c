@@ -825,6 +825,73 @@ static int check_udp_shut(void)
 }
 
 /**
+ * check_passthrough() - what the shim passes to vstackd, seen as Linux
+ * shows it: SO_BROADCAST (without it a datagram to the limited broadcast
+ * fails with EACCES, at sendto() and connect(); with it, it goes), and
+ * listen() again on a listener (only the backlog changes: the call
+ * succeeds, the port stays, connections are still accepted)
+ *
+ * Return: 0, or -1
+ */
+static int check_passthrough(void)
+{
+	struct sockaddr_in all = {.sin_family = AF_INET,
+				  .sin_port = probe_peer.sin_port,
+				  .sin_addr.s_addr = htonl(INADDR_BROADCAST)};
+	struct sockaddr_in a;
+	int u = socket(AF_INET, SOCK_DGRAM, 0), one = 1, v = -1, l, c, k;
+	socklen_t len = sizeof(v);
+	uint16_t port;
+	char buf[4];
+	ssize_t r;
+
+	CHECK(u >= 0, "socket");
+	CHECK(!getsockopt(u, SOL_SOCKET, SO_BROADCAST, &v, &len) && v == 0,
+	      "SO_BROADCAST before: %d (%s)", v, strerror(errno));
+	r = sendto(u, "b", 1, 0, (struct sockaddr *)&all, sizeof(all));
+	CHECK(r < 0 && errno == EACCES,
+	      "sendto broadcast without SO_BROADCAST: %zd (%s), want EACCES", r,
+	      strerror(errno));
+	CHECK(connect(u, (struct sockaddr *)&all, sizeof(all)) < 0 &&
+		      errno == EACCES,
+	      "connect to broadcast without SO_BROADCAST: want EACCES, %s",
+	      strerror(errno));
+	CHECK(!setsockopt(u, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)),
+	      "SO_BROADCAST: %s", strerror(errno));
+	len = sizeof(v);
+	CHECK(!getsockopt(u, SOL_SOCKET, SO_BROADCAST, &v, &len) && v == 1,
+	      "SO_BROADCAST after: %d (%s)", v, strerror(errno));
+	r = sendto(u, "b", 1, 0, (struct sockaddr *)&all, sizeof(all));
+	CHECK(r == 1, "sendto broadcast with SO_BROADCAST: %zd (%s)", r,
+	      strerror(errno));
+	CHECK(!connect(u, (struct sockaddr *)&all, sizeof(all)),
+	      "connect to broadcast with SO_BROADCAST: %s", strerror(errno));
+	close(u);
+
+	l = probe_listener(&port);
+	CHECK(l >= 0, "listener: %s", strerror(errno));
+	CHECK(!listen(l, 1), "listen again: %s", strerror(errno));
+	len = sizeof(a);
+	CHECK(!getsockname(l, (struct sockaddr *)&a, &len) &&
+		      ntohs(a.sin_port) == port,
+	      "the port after listen again: %u, was %u", ntohs(a.sin_port),
+	      port);
+	len = sizeof(v);
+	CHECK(!getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) && v == 1,
+	      "SO_ACCEPTCONN after listen again: %d", v);
+	c = probe_call_back(port);
+	CHECK(c >= 0, "connect-back request: %s", strerror(errno));
+	k = accept(l, NULL, NULL);
+	CHECK(k >= 0, "accept after listen again: %s", strerror(errno));
+	CHECK(!probe_recv_all(k, buf, 2) && !memcmp(buf, "ok", 2),
+	      "no \"ok\" from the connect-back");
+	close(k);
+	close(c);
+	close(l);
+	return 0;
+}
+
+/**
  * check_blocking() - blocking send/recv of 4 MiB through the echo, with
  * writev/readv, SO_RCVTIMEO
  *
@@ -982,6 +1049,7 @@ static const struct {
 	{"unsupported", check_unsupported},
 	{"udp", check_udp},
 	{"udp_shut", check_udp_shut},
+	{"passthrough", check_passthrough},
 	{"blocking", check_blocking},
 	{"signal", check_signal},
 };
