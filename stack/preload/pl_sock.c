@@ -17,7 +17,8 @@
  *
  * Blocking. libvstack sockets are all non-blocking; a blocking call waits
  * in pl_wait_sock() (see pl_core.c), which a close() from another thread
- * ends with EBADF, and which honours SO_RCVTIMEO/SO_SNDTIMEO (EAGAIN).
+ * ends with EBADF, and which honours SO_RCVTIMEO/SO_SNDTIMEO (EAGAIN;
+ * EINPROGRESS for connect(), as Linux).
  * A signal handler ends a wait with EINTR, unless every handler has
  * SA_RESTART and the socket no timeout: then the call goes on, as on Linux
  * (signal(7)). Writing to a connection the peer closed fails
@@ -498,16 +499,19 @@ PL_API int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (atomic_load(&s->nonblock))
 		return pl_done(s, pl_fail(EINPROGRESS));
 	/* Until it is connected or failed: a wait a restarting signal
-	 * ended is no answer (the handshake goes on meanwhile; EINTR too) */
+	 * ended is no answer (the handshake goes on meanwhile; EINTR too).
+	 * SO_SNDTIMEO running out is EINPROGRESS, as Linux (socket(7),
+	 * inet_stream_connect()): the attempt goes on. */
 	deadline = s->sndtimeo_ns > 0 ? pl_now() + s->sndtimeo_ns : 0;
 	do {
 		int64_t left = deadline ? deadline - pl_now() : 0;
 
 		if (deadline && left <= 0)
-			return pl_done(s, pl_fail(ETIMEDOUT));
+			return pl_done(s, pl_fail(EINPROGRESS));
 		w = pl_wait_sock(s, POLLOUT, left);
 		if (w)
-			return pl_done(s, pl_fail(w == -EAGAIN ? ETIMEDOUT : -w));
+			return pl_done(
+				s, pl_fail(w == -EAGAIN ? EINPROGRESS : -w));
 	} while (!pl_sock_poll(s, POLLOUT));
 	err = pl_sock_error(ctx, s);
 	return pl_done(s, err ? pl_fail(err) : 0);

@@ -892,6 +892,44 @@ static int check_passthrough(void)
 }
 
 /**
+ * check_connect_timeo() - a blocking connect() whose SO_SNDTIMEO runs out
+ * fails with EINPROGRESS, as Linux (socket(7)); the attempt goes on, so
+ * connect() again says EALREADY
+ *
+ * Return: 0, or -1
+ */
+static int check_connect_timeo(void)
+{
+	struct timeval tv = {.tv_usec = 200000};
+	struct sockaddr_in a = probe_peer;
+	struct timespec t0, t1;
+	int s = socket(AF_INET, SOCK_STREAM, 0), r, e;
+	long ms;
+
+	/* an address of the peer's subnet that nobody has: no answer */
+	a.sin_addr.s_addr = htonl((ntohl(a.sin_addr.s_addr) & ~0xffu) | 77);
+	CHECK(s >= 0, "socket");
+	CHECK(!setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)),
+	      "SO_SNDTIMEO");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = connect(s, (struct sockaddr *)&a, sizeof(a));
+	e = errno;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK(r < 0 && e == EINPROGRESS,
+	      "connect with SO_SNDTIMEO: %d (%s) after %ld ms, want "
+	      "EINPROGRESS",
+	      r, strerror(e), ms);
+	CHECK(ms >= 150 && ms < 5000, "connect took %ld ms, want 200", ms);
+	r = connect(s, (struct sockaddr *)&a, sizeof(a));
+	CHECK(r < 0 && errno == EALREADY,
+	      "connect again: %d (%s), want EALREADY", r, strerror(errno));
+	close(s);
+	return 0;
+}
+
+/**
  * check_blocking() - blocking send/recv of 4 MiB through the echo, with
  * writev/readv, SO_RCVTIMEO
  *
@@ -1050,6 +1088,7 @@ static const struct {
 	{"udp", check_udp},
 	{"udp_shut", check_udp_shut},
 	{"passthrough", check_passthrough},
+	{"connect_timeo", check_connect_timeo},
 	{"blocking", check_blocking},
 	{"signal", check_signal},
 };
