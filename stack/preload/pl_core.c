@@ -477,6 +477,34 @@ void pl_note_local(struct vs_ctx *ctx, struct pl_sock *s)
 }
 
 /**
+ * pl_forget_local() - a datagram socket's disconnect gave its port back:
+ * forget the address pl_note_local() took
+ * @ctx:	its context
+ * @s:		the socket
+ *
+ * As Linux (udp_disconnect()), a port the socket got automatically goes
+ * back with the association; the socket is then as one never used: made
+ * afresh, without an address, after a vstackd restart (pl_refresh()),
+ * not bound to a port that may be another socket's by then. A port the
+ * program bound stays, and so does what was noted.
+ *
+ * Return: true if the port went back
+ */
+bool pl_forget_local(struct vs_ctx *ctx, struct pl_sock *s)
+{
+	struct sockaddr_in sa;
+
+	if (vs_getsockname(ctx, s->vs, &sa) || sa.sin_port)
+		return false;
+	pthread_mutex_lock(&pl_revive_lock);
+	memset(&s->laddr, 0, sizeof(s->laddr));
+	pthread_mutex_unlock(&pl_revive_lock);
+	atomic_store(&s->noted, false);
+	atomic_store(&s->bound, false);
+	return true;
+}
+
+/**
  * pl_noted_local() - the address pl_note_local() took
  * @s:		the socket
  * @out:	the address

@@ -162,6 +162,7 @@ PL_HIDDEN struct pl_ctx *pl_entered(void);
 PL_HIDDEN void pl_leave(void);
 PL_HIDDEN int pl_revive(struct pl_sock *s);
 PL_HIDDEN void pl_note_local(struct vs_ctx *ctx, struct pl_sock *s);
+PL_HIDDEN bool pl_forget_local(struct vs_ctx *ctx, struct pl_sock *s);
 PL_HIDDEN bool pl_noted_local(struct pl_sock *s, struct sockaddr_in *out);
 PL_HIDDEN void pl_note_peer(struct pl_sock *s, const struct sockaddr_in *peer);
 PL_HIDDEN short pl_sock_poll(struct pl_sock *s, short events);

@@ -464,6 +464,7 @@ PL_API int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct vs_ctx *ctx;
 	struct pl_sock *s;
 	int64_t deadline;
+	bool gone = false;
 	int r, err, w;
 
 	r = pl_begin(fd, &s, &ctx);
@@ -485,12 +486,14 @@ PL_API int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	err = errno;
 	if (!r && s->type == SOCK_DGRAM) { /* for a vstackd restart */
 		pl_note_peer(s, sa.sin_port ? &sa : NULL);
-		if (!atomic_load(&s->noted))
+		if (!sa.sin_port && !sa.sin_addr.s_addr)
+			gone = pl_forget_local(ctx, s); /* disconnected */
+		else if (!atomic_load(&s->noted))
 			pl_note_local(ctx, s);
 	}
 	pl_notify_all();
 	if (!r || err != EINPROGRESS) {
-		if (!r)
+		if (!r && !gone)
 			atomic_store(&s->bound, true);
 		errno = err;
 		return pl_done(s, r);

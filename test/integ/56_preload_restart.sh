@@ -27,7 +27,10 @@
 #     socket with TCP_NODELAY set, a UDP socket) are made afresh on the new
 #     vstackd: the connection works and keeps the option, the datagram is
 #     echoed; a TCP socket whose connect() failed at once while vstackd
-#     was away (an error, not a hang) connects after the restart.
+#     was away (an error, not a hang) connects after the restart;
+#   - a UDP socket whose disconnect gave back the port connect() picked
+#     is made again without it (another socket took the port meanwhile)
+#     and its datagram is echoed.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 require_preload
 
@@ -137,6 +140,39 @@ cpu_ticks() {
 
 all_served "before any restart"
 
+# A UDP socket whose disconnect (connect(AF_UNSPEC)) gave back the port
+# connect() picked holds no port, as on Linux: made again after the
+# restart it must not bind that port (another socket has it by then).
+cat >"$T/disc.py" <<'EOF'
+import ctypes, os, socket, sys, time
+host, port, go = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+libc = ctypes.CDLL(None, use_errno=True)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.connect((host, port))
+old = u.getsockname()[1]
+unspec = (ctypes.c_char * 16)()  # sa_family 0: AF_UNSPEC
+if libc.connect(u.fileno(), unspec, 16):
+    print("err disconnect", ctypes.get_errno(), flush=True)
+    sys.exit(1)
+print("made", old, u.getsockname()[1], flush=True)
+end = time.monotonic() + 120
+while not os.path.exists(go) and time.monotonic() < end:
+    time.sleep(0.1)
+v = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+v.bind(("0.0.0.0", old))
+try:
+    u.settimeout(3)
+    u.sendto(b"disc", (host, port))
+    d, _ = u.recvfrom(64)
+    print("ok disc" if d == b"disc" else "bad disc", flush=True)
+except OSError as e:
+    print("err disc", e, flush=True)
+EOF
+shim disc "$PY" -u "$T/disc.py" 10.86.0.9 7000 "$T/go_disc"
+wait_until 10 grep -q '^made' "$T/disc.out" ||
+	fail "the UDP program that disconnects did not start: $(cat "$T/disc.out" "$T/disc.err")"
+assert_eq "$(awk '/^made/ {print $3}' "$T/disc.out")" 0 "the port after a UDP disconnect"
+
 round() { # HOW: kill9 or stop
 	local how=$1 t0 t1 hz used
 	shim "fresh_$how" "$PY" -u "$LIB/pl_restart.py" fresh 10.86.0.9 7000 "$T/go_$how"
@@ -176,6 +212,11 @@ round() { # HOW: kill9 or stop
 }
 
 round kill9
+touch "$T/go_disc"
+wait_until 15 grep -q ' disc' "$T/disc.out" ||
+	fail "the UDP program that disconnected did not finish: $(cat "$T/disc.out")"
+grep -q '^ok disc$' "$T/disc.out" ||
+	fail "a UDP socket whose disconnect gave back its port does not work after the restart: $(grep disc "$T/disc.out") $(grep 'again after' "$T/disc.err")"
 round stop
 
 for f in accept epoll udp; do
