@@ -55,6 +55,7 @@ static struct ep_conn *app_cmd_stream_conn(struct app_ctx *a, uint32_t i)
 			 app_sock_ptr(a, s->rbuf), s->rsize);
 	s->ec->tcp.cfg.nodelay = s->nodelay;
 	s->ec->tcp.cfg.keepalive = s->keepalive;
+	s->err_taken = false; /* a connection of its own */
 	return s->ec;
 }
 
@@ -126,6 +127,47 @@ static void app_cmd_unlisten(struct app_ctx *a, uint32_t i, int32_t res)
 	}
 	s->atail = EP_NONE;
 	s->aq = 0;
+}
+
+/**
+ * app_cmd_disconnect() - shutdown() of a stream whose SYN is out: as
+ * Linux (inet_shutdown() on SYN_SENT calls tcp_disconnect(), whatever
+ * the direction), the attempt ends (no reset: the peer knows nothing of
+ * it), the error is ECONNRESET, and the socket is unconnected again: it
+ * may connect again, and a port it got for the attempt goes back
+ * @a:	context
+ * @i:	slot (CONNECTING, TCP in SYN-SENT)
+ */
+static void app_cmd_disconnect(struct app_ctx *a, uint32_t i)
+{
+	struct app_sock *s = &a->socks[i];
+
+	/* Ours, not TCP's (ECONNABORTED): TCP's is not raised at the sync */
+	s->err = ECONNRESET;
+	s->events |= VSAPP_EV_ERR;
+	s->err_taken = true;
+	if (s->connecting) {
+		s->connecting = false;
+		a->inflight--;
+		if (!s->connect_nb) { /* returned and taken, as it failed */
+			s->err = 0;
+			s->events &= ~(uint32_t)VSAPP_EV_ERR;
+		}
+		app_sock_post(a, s->connect_tag, -ECONNRESET, i, 0, 0);
+	}
+	/* released at once (app_sock_tcp_release()): s->ec is NULL */
+	ep_tcp_close(a->ep, s->ec, true);
+	s->state = VSAPP_S_OPEN;
+	s->raddr = 0;
+	s->rport = 0;
+	if (s->port_locked)
+		app_sock_bound(a, i, true); /* still bound, as before */
+	else
+		s->lport = 0;
+	app_sock_shm(a, i)->lport = s->lport;
+	app_sock_shm(a, i)->raddr = 0;
+	app_sock_shm(a, i)->rport = 0;
+	app_sock_sync(a, i);
 }
 
 /**
@@ -222,6 +264,7 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 				       : 0;
 			if (!*res) {
 				s->lport = c->port;
+				s->port_locked = c->port != 0;
 				app_sock_bound(a, c->sock, true);
 			}
 		}
@@ -372,6 +415,13 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 	case VSAPP_OP_SHUTDOWN:
 		if (c->arg > SHUT_RDWR) {
 			*res = -EINVAL;
+			return true;
+		}
+		if (s->type == VSAPP_SOCK_STREAM &&
+		    s->state == VSAPP_S_CONNECTING && s->ec &&
+		    s->ec->tcp.state == TCP_SYN_SENT) {
+			app_cmd_disconnect(a, c->sock);
+			*res = 0;
 			return true;
 		}
 		if (c->arg != SHUT_WR && s->state == VSAPP_S_LISTEN) {

@@ -141,7 +141,9 @@ enum vsapp_op {
 			    * the default destination, 0:0 dissolves it */
 	VSAPP_OP_SHUTDOWN, /* sock, arg: SHUT_RD/SHUT_WR/SHUT_RDWR; the FIN
 			    * goes after every byte written before it; a
-			    * listener's SHUT_RD stops it (ACCEPTs: -EINVAL) */
+			    * listener's SHUT_RD stops it (ACCEPTs: -EINVAL);
+			    * a stream whose SYN is out stops trying (the
+			    * CONNECT: -ECONNRESET) and is OPEN again */
 	VSAPP_OP_CLOSE,    /* sock; arg: VSAPP_F_ABORT to reset instead of
 			    * an orderly close; the slot is free again once
 			    * this completes */

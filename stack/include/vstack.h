@@ -426,7 +426,9 @@ VS_API ssize_t vs_peek(struct vs_ctx *ctx, int s, void *buf, size_t len,
  * peer's FIN: the bytes already received, then 0 (a blocked vs_recv()
  * returns). On a listener they stop it, as on Linux: the connections not
  * accepted yet are reset, and vs_accept() (also one blocked in another
- * thread) fails with EINVAL. On a datagram socket, as on Linux,
+ * thread) fails with EINVAL. On a stream still connecting they end the
+ * attempt, as on Linux: the error is ECONNRESET, and the socket may
+ * connect again. On a datagram socket, as on Linux,
  * VS_SHUT_WR makes later sends fail with EPIPE; with no peer the call
  * fails with ENOTCONN but takes effect all the same.
  *

@@ -688,6 +688,35 @@ static void test_nonblock(void)
 }
 
 /**
+ * test_shut_connecting() - shutdown() during a non-blocking connect ends
+ * the attempt, as Linux: 0, then VS_POLLERR and ECONNRESET for SO_ERROR,
+ * and the socket may connect again (EINPROGRESS)
+ */
+static void test_shut_connecting(void)
+{
+	struct sockaddr_in nowhere = { .sin_family = AF_INET,
+				       .sin_port = htons(80),
+				       .sin_addr.s_addr = htonl(0x0a00004d) };
+	struct vs_pollfd p;
+	int c, v = -1;
+
+	c = vs_socket(cb, VS_SOCK_STREAM);
+	CU_ASSERT_FATAL(c >= 0);
+	vs_set_nonblock(cb, c, 1);
+	CU_ASSERT(vs_connect(cb, c, &nowhere) == -1 && errno == EINPROGRESS);
+	CU_ASSERT(vs_shutdown(cb, c, VS_SHUT_WR) == 0);
+	p = (struct vs_pollfd){ .sock = c, .events = VS_POLLOUT };
+	CU_ASSERT(vs_poll(cb, &p, 1, 3000) == 1 && (p.revents & VS_POLLERR));
+	CU_ASSERT(vs_getsockopt(cb, c, VS_OPT_ERROR, &v) == 0 &&
+		  v == ECONNRESET);
+	CU_ASSERT(vs_connect(cb, c, &nowhere) == -1 && errno == EINPROGRESS);
+	/* and ended again, so that no completion comes after the close */
+	CU_ASSERT(vs_shutdown(cb, c, VS_SHUT_RDWR) == 0);
+	CU_ASSERT(vs_poll(cb, &p, 1, 3000) == 1 && (p.revents & VS_POLLERR));
+	CU_ASSERT(vs_close(cb, c) == 0);
+}
+
+/**
  * test_reset() - a connection reset by the peer: the error once (the
  * call that finds it), then a closed stream, as Linux reports it
  */
@@ -816,6 +845,7 @@ int main(void)
 	CU_add_test(s, "dgram SHUT_WR", test_dgram_shut_wr);
 	CU_add_test(s, "dgram SHUT_RD", test_dgram_shut_rd);
 	CU_add_test(s, "reset", test_reset);
+	CU_add_test(s, "shutdown while connecting", test_shut_connecting);
 	CU_add_test(s, "nonblock", test_nonblock);
 	CU_add_test(s, "threads", test_threads);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -820,6 +820,82 @@ static void test_shut_notconn(void)
 }
 
 /**
+ * test_shut_connecting() - shutdown() of a stream still connecting (SYN
+ * sent, no answer) ends the attempt, as Linux (inet_shutdown() on
+ * SYN_SENT calls tcp_disconnect(), whatever @how): it returns 0, the
+ * CONNECT waiting fails with ECONNRESET (a non-blocking one leaves it for
+ * SO_ERROR, a blocking one takes it), the port picked for it goes back,
+ * and the socket may connect again
+ */
+static void test_shut_connecting(void)
+{
+	uint32_t nowhere = wire_ip4(10, 0, 0, 77).be;
+	struct vsapp_cqe e = {0};
+	uint64_t tag;
+	unsigned k;
+	int32_t t;
+	struct tc c;
+
+	t_setup();
+	CU_ASSERT_FATAL(tc_attach(&c, 1, "") == 0);
+	t = tc_do(&c, VSAPP_OP_SOCKET, 0, 0, 0, VSAPP_SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(t >= 0);
+	tag = tc_cmd(&c, VSAPP_OP_CONNECT, (uint32_t)t, nowhere, 80,
+		     VSAPP_F_NONBLOCK, 0);
+	for (k = 0; k < 5; k++)
+		pump();
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&c, (uint32_t)t)->state),
+			VSAPP_S_CONNECTING);
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_SHUTDOWN, (uint32_t)t, 0, 0, SHUT_WR, 0), 0);
+	CU_ASSERT_FATAL(tc_wait(&c, tag, &e));
+	CU_ASSERT_EQUAL(e.res, -ECONNRESET);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&c, (uint32_t)t)->state),
+			VSAPP_S_OPEN);
+	CU_ASSERT_EQUAL(tc_sock(&c, (uint32_t)t)->lport, 0);
+	CU_ASSERT_EQUAL(tc_sock(&c, (uint32_t)t)->rport, 0);
+	CU_ASSERT_EQUAL(epa->tcp.nconns, 0);
+	CU_ASSERT_EQUAL(epa->apps->inflight, 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_GETOPT, (uint32_t)t, 0, 0,
+			      VSAPP_OPT_ERROR, 0),
+			ECONNRESET);
+	/* again, blocking, shut for reading: the error goes with the CONNECT */
+	tag = tc_cmd(&c, VSAPP_OP_CONNECT, (uint32_t)t, nowhere, 80, 0, 0);
+	for (k = 0; k < 5; k++)
+		pump();
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&c, (uint32_t)t)->state),
+			VSAPP_S_CONNECTING);
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_SHUTDOWN, (uint32_t)t, 0, 0, SHUT_RD, 0), 0);
+	CU_ASSERT_FATAL(tc_wait(&c, tag, &e));
+	CU_ASSERT_EQUAL(e.res, -ECONNRESET);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&c, (uint32_t)t)->err), 0);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_GETOPT, (uint32_t)t, 0, 0,
+			      VSAPP_OPT_ERROR, 0),
+			0);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&c, (uint32_t)t)->state),
+			VSAPP_S_OPEN);
+	/* a port the application bound stays bound */
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_BIND, (uint32_t)t, 0, 4000, 0, 0),
+			0);
+	tag = tc_cmd(&c, VSAPP_OP_CONNECT, (uint32_t)t, nowhere, 80,
+		     VSAPP_F_NONBLOCK, 0);
+	for (k = 0; k < 5; k++)
+		pump();
+	CU_ASSERT_EQUAL(
+		tc_do(&c, VSAPP_OP_SHUTDOWN, (uint32_t)t, 0, 0, SHUT_RDWR, 0),
+		0);
+	CU_ASSERT_FATAL(tc_wait(&c, tag, &e));
+	CU_ASSERT_EQUAL(tc_sock(&c, (uint32_t)t)->lport, 4000);
+	CU_ASSERT_EQUAL(epa->tcp.bound[4000], 1);
+	CU_ASSERT_EQUAL(tc_do(&c, VSAPP_OP_CLOSE, (uint32_t)t, 0, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(epa->tcp.bound[4000], 0);
+	CU_ASSERT_EQUAL(epa->tcp.nconns, 0);
+	tc_detach(&c);
+	t_teardown();
+}
+
+/**
  * test_shut_listener() - SHUT_RD on a listener stops it, as on Linux: an
  * ACCEPT waiting (a thread blocked in accept()) fails with EINVAL, and so
  * does the next one; the slot is still the application's to close
@@ -1833,6 +1909,8 @@ int main(void)
 		{"SHUT_RD ends the reads", test_shut_rd},
 		{"shutdown() of a socket not connected", test_shut_notconn},
 		{"SHUT_RD on a listener fails the ACCEPTs", test_shut_listener},
+		{"shutdown() of a stream still connecting",
+		 test_shut_connecting},
 		{"a bound port is in use at bind()", test_bind_conflict},
 		{"listen() without bind() skips bound ports",
 		 test_listen_ephemeral},
