@@ -159,14 +159,16 @@ void pl_epoll_forget(int epfd)
 
 /**
  * pl_vs_events() - poll bits asked for, as vs_poll() bits
- * @ev:		POLLIN/POLLRDNORM/POLLOUT/POLLWRNORM (same values as EPOLL*)
+ * @ev:		POLLIN/POLLRDNORM/POLLOUT/POLLWRNORM/POLLRDHUP (same values
+ *		as EPOLL*)
  *
- * Return: VS_POLLIN and/or VS_POLLOUT
+ * Return: VS_POLLIN, VS_POLLOUT, VS_POLLRDHUP
  */
 static short pl_vs_events(uint32_t ev)
 {
 	return (short)(((ev & (POLLIN | POLLRDNORM)) ? VS_POLLIN : 0) |
-		       ((ev & (POLLOUT | POLLWRNORM)) ? VS_POLLOUT : 0));
+		       ((ev & (POLLOUT | POLLWRNORM)) ? VS_POLLOUT : 0) |
+		       ((ev & POLLRDHUP) ? VS_POLLRDHUP : 0));
 }
 
 /**
@@ -184,7 +186,8 @@ static uint32_t pl_revents(uint32_t want, short re)
 		out |= want & (POLLIN | POLLRDNORM);
 	if (re & VS_POLLOUT)
 		out |= want & (POLLOUT | POLLWRNORM);
-	if ((re & VS_POLLHUP) && (want & POLLRDHUP))
+	/* the peer's FIN or SHUT_RD, as Linux; and with a hang-up */
+	if ((re & (VS_POLLRDHUP | VS_POLLHUP)) && (want & POLLRDHUP))
 		out |= POLLRDHUP;
 	return out;
 }

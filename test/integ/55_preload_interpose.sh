@@ -17,8 +17,9 @@
 # socket (SHUT_WR: EPIPE without SIGPIPE; SHUT_RD ends a recv() blocked
 # in another thread with 0), SO_BROADCAST and a second listen() passed
 # to vstackd (EACCES without it; the listener still accepts), a blocking
-# connect() whose SO_SNDTIMEO runs out (EINPROGRESS), blocking transfers
-# with readv/writev and SO_RCVTIMEO, a signal handler interrupting poll
+# connect() whose SO_SNDTIMEO runs out (EINPROGRESS), the peer's FIN as
+# POLLRDHUP and EPOLLRDHUP (without POLLHUP), blocking transfers with
+# readv/writev and SO_RCVTIMEO, a signal handler interrupting poll
 # and epoll_wait with EINTR (again with a 10 ms VSTACK_SPIN_US look, the
 # signal coming while the shim looks). Then, with python:
 #   - exec: a vstack socket is not inherited (placeholders are
@@ -47,7 +48,7 @@ probe_all() { # ADDR PORT WHAT
 		"$PROBE" all "$1" "$2" 2>&1) || rc=$?
 	log "pl_probe against $3:"$'\n'"$out"
 	((rc == 0)) || fail "pl_probe against $3: $(grep -c FAIL <<<"$out") checks failed (status $rc)"
-	assert_eq "$(grep -c '^ok ' <<<"$out")" 13 "pl_probe against $3: every check ran"
+	assert_eq "$(grep -c '^ok ' <<<"$out")" 14 "pl_probe against $3: every check ran"
 }
 
 nsx "$K" "$PY" "$LIB/pl_peer.py" 7000 >"$T/peer-k.log" 2>&1 &

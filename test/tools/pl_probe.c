@@ -930,6 +930,54 @@ static int check_connect_timeo(void)
 }
 
 /**
+ * check_rdhup() - the peer's FIN is POLLRDHUP (poll) and EPOLLRDHUP
+ * (epoll) with POLLIN, as Linux, and no POLLHUP while our side is open
+ *
+ * Return: 0, or -1
+ */
+static int check_rdhup(void)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP}, out;
+	struct pollfd p = {.events = POLLIN | POLLRDHUP};
+	uint16_t port;
+	int l = probe_listener(&port), c, k, ep, i, n = 0;
+	char buf[4];
+
+	CHECK(l >= 0, "listener: %s", strerror(errno));
+	c = probe_call_back(port);
+	CHECK(c >= 0, "connect-back request: %s", strerror(errno));
+	k = accept(l, NULL, NULL);
+	CHECK(k >= 0, "accept: %s", strerror(errno));
+	CHECK(!probe_recv_all(k, buf, 2) && !memcmp(buf, "ok", 2),
+	      "no \"ok\" from the connect-back");
+	/* the helper closes after its "ok": wait for its FIN */
+	p.fd = k;
+	for (i = 0; i < PROBE_WAIT_MS / 10; i++) {
+		n = poll(&p, 1, 10);
+		if (n == 1 && (p.revents & POLLRDHUP))
+			break;
+	}
+	CHECK(n == 1 && p.revents == (POLLIN | POLLRDHUP),
+	      "poll after the peer's FIN: %d, revents %#x, want "
+	      "POLLIN|POLLRDHUP",
+	      n, (unsigned)p.revents);
+	ep = epoll_create1(0);
+	CHECK(ep >= 0, "epoll_create1");
+	CHECK(!epoll_ctl(ep, EPOLL_CTL_ADD, k, &ev), "epoll_ctl");
+	n = epoll_wait(ep, &out, 1, PROBE_WAIT_MS);
+	CHECK(n == 1 && out.events == (EPOLLIN | EPOLLRDHUP),
+	      "epoll after the peer's FIN: %d, events %#x, want "
+	      "EPOLLIN|EPOLLRDHUP",
+	      n, n == 1 ? out.events : 0);
+	CHECK(recv(k, buf, 1, 0) == 0, "no end of stream");
+	close(ep);
+	close(k);
+	close(c);
+	close(l);
+	return 0;
+}
+
+/**
  * check_blocking() - blocking send/recv of 4 MiB through the echo, with
  * writev/readv, SO_RCVTIMEO
  *
@@ -1089,6 +1137,7 @@ static const struct {
 	{"udp_shut", check_udp_shut},
 	{"passthrough", check_passthrough},
 	{"connect_timeo", check_connect_timeo},
+	{"rdhup", check_rdhup},
 	{"blocking", check_blocking},
 	{"signal", check_signal},
 };
