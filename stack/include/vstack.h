@@ -301,8 +301,9 @@ VS_API int vs_connect(struct vs_ctx *ctx, int s,
  * ring; non-blocking ones take what fits. Datagram: one datagram to the
  * connected peer.
  *
- * Return: bytes taken, or -1 with errno (EAGAIN, EPIPE, ENOTCONN,
- * ECONNRESET, EMSGSIZE, EDESTADDRREQ, ...)
+ * Return: bytes taken, or -1 with errno (EAGAIN, EPIPE: a stream shut
+ * for writing, closed or not connected, as Linux; ECONNRESET, EMSGSIZE,
+ * EDESTADDRREQ, ...)
  */
 VS_API ssize_t vs_send(struct vs_ctx *ctx, int s, const void *buf, size_t len);
 

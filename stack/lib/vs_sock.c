@@ -616,7 +616,9 @@ static ssize_t vs_sock_stream_send(struct vs_ctx *ctx, int s,
 			if (done == len || (n && ls->nonblock))
 				return (ssize_t)done;
 		} else if (st != VSAPP_S_CONNECTING) {
-			ret = -ENOTCONN;
+			/* As Linux (sk_stream_wait_connect()): not
+			 * connected, or a listener, is EPIPE for a send */
+			ret = -EPIPE;
 			break;
 		}
 		ret = vs_sock_block(ctx, ls, &w);

@@ -717,6 +717,28 @@ static void test_shut_connecting(void)
 }
 
 /**
+ * test_send_notconn() - a send on a stream that is not connected (never
+ * connected, or a listener) fails with EPIPE, as Linux
+ * (sk_stream_wait_connect()), where a receive says ENOTCONN
+ */
+static void test_send_notconn(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(6020) };
+	char buf[4];
+	int c;
+
+	c = vs_socket(cb, VS_SOCK_STREAM);
+	CU_ASSERT_FATAL(c >= 0);
+	CU_ASSERT(vs_send(cb, c, "x", 1) == -1 && errno == EPIPE);
+	vs_set_nonblock(cb, c, 1);
+	CU_ASSERT(vs_recv(cb, c, buf, sizeof(buf)) == -1 && errno == ENOTCONN);
+	CU_ASSERT(vs_bind(cb, c, &a) == 0 && vs_listen(cb, c, 1) == 0);
+	CU_ASSERT(vs_send(cb, c, "x", 1) == -1 && errno == EPIPE);
+	CU_ASSERT(vs_close(cb, c) == 0);
+}
+
+/**
  * test_reset() - a connection reset by the peer: the error once (the
  * call that finds it), then a closed stream, as Linux reports it
  */
@@ -845,6 +867,7 @@ int main(void)
 	CU_add_test(s, "dgram SHUT_WR", test_dgram_shut_wr);
 	CU_add_test(s, "dgram SHUT_RD", test_dgram_shut_rd);
 	CU_add_test(s, "reset", test_reset);
+	CU_add_test(s, "send on a stream not connected", test_send_notconn);
 	CU_add_test(s, "shutdown while connecting", test_shut_connecting);
 	CU_add_test(s, "nonblock", test_nonblock);
 	CU_add_test(s, "threads", test_threads);
