@@ -433,6 +433,13 @@ static bool app_cmd(struct app_ctx *a, const struct vsapp_cmd *c, int32_t *res)
 			*res = 0;
 			return true;
 		}
+		if (s->state == VSAPP_S_LISTEN) {
+			/* SHUT_WR: a listener has nothing to send; as Linux
+			 * (inet_shutdown()) it goes on, and the call succeeds.
+			 */
+			*res = 0;
+			return true;
+		}
 		if (c->arg != SHUT_WR) {
 			s->rd_shut = true;
 			/* a stream's is TCP's EOF too (app_sock_sync()) */

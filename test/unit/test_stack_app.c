@@ -763,7 +763,8 @@ static void test_listen_ephemeral(void)
 
 /**
  * test_listen_again() - listen() on a listener changes its backlog and
- * succeeds, as Linux (inet_listen() on TCP_LISTEN); the port stays
+ * succeeds, as Linux (inet_listen() on TCP_LISTEN); the port stays;
+ * SHUT_WR leaves it alone
  */
 static void test_listen_again(void)
 {
@@ -773,6 +774,12 @@ static void test_listen_again(void)
 	t_setup();
 	CU_ASSERT_FATAL(tc_attach(&sv, 2, "") == 0);
 	ls = t_listen(&sv, 80, 0, 4);
+	/* SHUT_WR on a listener changes nothing and succeeds, as Linux
+	 * (inet_shutdown() on TCP_LISTEN stops it only for SHUT_RD) */
+	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_SHUTDOWN, ls, 0, 0, SHUT_WR, 0), 0);
+	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ls)->state), VSAPP_S_LISTEN);
+	CU_ASSERT_FALSE(atomic_load(&tc_sock(&sv, ls)->events) &
+			VSAPP_EV_SHUTWR);
 	CU_ASSERT_EQUAL(tc_do(&sv, VSAPP_OP_LISTEN, ls, 0, 0, 64, 0), 0);
 	CU_ASSERT_EQUAL(atomic_load(&tc_sock(&sv, ls)->state), VSAPP_S_LISTEN);
 	CU_ASSERT_EQUAL(tc_sock(&sv, ls)->lport, 80);
